@@ -1,0 +1,38 @@
+//! Errors of the service layer: a rule refused, a file was bad, or storage failed.
+
+use crate::domain::quote::QuoteError;
+use crate::domain::RuleError;
+use crate::store::StoreError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Rule(#[from] RuleError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{file}: {error}; nothing was imported")]
+    BadQuote { file: String, error: QuoteError },
+    #[error("{file}: quote {quote_id} was already imported from {first_source} with different content; nothing was imported (a changed quote needs a new quote id)")]
+    QuoteChanged {
+        file: String,
+        quote_id: String,
+        first_source: String,
+    },
+    #[error("{file}: cannot read it: {message}; nothing was imported")]
+    Unreadable { file: String, message: String },
+    #[error("{what} is not available yet: {why}; nothing was changed")]
+    NotAvailable { what: String, why: String },
+    #[error("{0}")]
+    Io(String),
+}
+
+impl AppError {
+    /// Exit code for the command line: 1 refused or invalid, 3 storage or I/O.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Store(_) | AppError::Io(_) => 3,
+            _ => 1,
+        }
+    }
+}

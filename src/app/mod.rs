@@ -1,0 +1,110 @@
+//! The service: one method per user command.
+//!
+//! Each method checks the actor's role, opens one write transaction, re-reads what it
+//! changes, runs the domain rule, and writes the new state, the audit entry and any outbox
+//! jobs before committing — all or nothing. Screens and the command line both call these.
+
+pub mod audit;
+mod error;
+mod orders;
+mod outbox;
+mod pending;
+mod quotes;
+mod receiving;
+mod rules;
+pub mod views;
+
+pub use error::AppError;
+pub use orders::{CreateOrder, PlaceRequest, PlaceResult};
+pub use outbox::{JobExecutor, JobOutcome, NoMail, RunReport};
+pub use quotes::{ImportOutcome, ImportReport};
+
+use crate::config::{Config, PsaKind};
+use crate::domain::order::OrderPolicy;
+use crate::domain::{Role, RuleError, Timestamp};
+use crate::identity::Actor;
+use crate::store::{Store, WriteTx};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Source of the current time (a fixed clock in tests).
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(chrono::Utc::now)
+}
+
+/// Runs every user command against one store.
+pub struct Service {
+    store: Store,
+    config: Arc<Config>,
+    clock: Clock,
+}
+
+impl Service {
+    pub fn new(store: Store, config: Arc<Config>, clock: Clock) -> Self {
+        Service { store, config, clock }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    fn policy(&self) -> OrderPolicy {
+        OrderPolicy { one_company_per_order: self.config.psa.kind == PsaKind::Halopsa }
+    }
+
+    /// Refuses unless `actor` holds `role`, saying who, what, and which role is missing.
+    fn require(actor: &Actor, role: Role, action: &str) -> Result<(), AppError> {
+        if actor.roles.has(role) {
+            Ok(())
+        } else {
+            Err(RuleError::MissingRole {
+                actor: actor.name.clone(),
+                action: action.to_string(),
+                role,
+                held: actor.roles.to_string(),
+            }
+            .into())
+        }
+    }
+
+    /// Refuses unless `actor` holds at least one of `roles`.
+    fn require_any(actor: &Actor, roles: &[Role], action: &str) -> Result<(), AppError> {
+        if roles.iter().any(|r| actor.roles.has(*r)) {
+            Ok(())
+        } else {
+            Self::require(actor, roles[0], action)
+        }
+    }
+}
+
+/// Writes an audit entry with JSON before/after values.
+fn audit<B: Serialize, A: Serialize>(
+    tx: &mut WriteTx,
+    at: Timestamp,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    before: &B,
+    after: &A,
+) -> Result<(), AppError> {
+    let b = serde_json::to_value(before).expect("audit values serialize");
+    let a = serde_json::to_value(after).expect("audit values serialize");
+    tx.append_audit(at, &actor.name, action, entity, b, a)?;
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,293 @@
+//! Purchase orders: create, add, remove, edit, place, reject, cancel.
+
+use super::{audit, AppError, Service};
+use crate::domain::job::{Job, JobKind};
+use crate::domain::order::{NewOrder, OrderEdit, PlaceOutcome};
+use crate::domain::{Address, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage};
+use crate::identity::Actor;
+use crate::store::WriteTx;
+use serde::Serialize;
+
+/// What a buyer fills in to create an order.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOrder {
+    pub distributor: String,
+    pub order_type: OrderType,
+    pub ship_to: Option<Address>,
+    pub special_bid: Option<String>,
+    pub end_user: Option<Address>,
+    pub notes: Option<String>,
+    pub items: Vec<ItemId>,
+}
+
+/// How to place an order.
+#[derive(Debug, Clone)]
+pub struct PlaceRequest {
+    pub po: PoNumber,
+    pub method: PlacementMethod,
+    /// Link to the order in the distributor's portal (manual placement).
+    pub link: Option<String>,
+}
+
+/// What placing did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceResult {
+    /// `placed` or `awaiting_approval`.
+    pub outcome: &'static str,
+    pub approver: Option<String>,
+    pub order: Order,
+}
+
+/// What cancelling did, with a warning when the distributor already has the order.
+#[derive(Debug, Clone, Serialize)]
+pub struct CancelResult {
+    pub order: Order,
+    pub returned_items: Vec<ItemId>,
+    pub warning: Option<String>,
+}
+
+fn load_order(tx: &WriteTx, po: PoNumber) -> Result<Order, AppError> {
+    Ok(tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?)
+}
+
+fn load_items(tx: &WriteTx, ids: &[ItemId]) -> Result<Vec<PendingItem>, AppError> {
+    ids.iter()
+        .map(|id| Ok(tx.item(*id)?.ok_or(RuleError::UnknownItem(*id))?))
+        .collect()
+}
+
+fn enqueue(tx: &mut WriteTx, kind: JobKind, now: crate::domain::Timestamp) -> Result<(), AppError> {
+    let id = tx.next_job_id()?;
+    tx.put_job(&Job::new(id, kind, now))?;
+    Ok(())
+}
+
+impl Service {
+    /// All orders, newest first.
+    pub fn list_orders(&self) -> Result<Vec<Order>, AppError> {
+        let mut orders = self.store.read(|tx| tx.orders())?;
+        orders.reverse();
+        Ok(orders)
+    }
+
+    /// One order.
+    pub fn order(&self, po: PoNumber) -> Result<Order, AppError> {
+        self.store.read(|tx| tx.order(po))?.ok_or_else(|| RuleError::UnknownOrder(po).into())
+    }
+
+    fn check_distributor(&self, key: &str) -> Result<(), AppError> {
+        if self.config.distributors.contains_key(key) {
+            Ok(())
+        } else {
+            Err(RuleError::UnknownDistributor(key.to_string(), self.config.distributor_keys()).into())
+        }
+    }
+
+    /// Creates a pending order for one distributor from pool items of any quotes.
+    pub fn create_order(&self, actor: &Actor, req: CreateOrder) -> Result<Order, AppError> {
+        Self::require(actor, Role::Buyer, "create purchase orders")?;
+        self.check_distributor(&req.distributor)?;
+        if req.items.is_empty() {
+            return Err(RuleError::EmptyOrder.into());
+        }
+        let now = self.now();
+        let policy = self.policy();
+        self.store.write(|tx| {
+            let items = load_items(tx, &req.items)?;
+            let quote_ship_to = match (&req.ship_to, req.order_type) {
+                (None, OrderType::Dropship) => tx.quote(&items[0].quote_id)?.and_then(|q| q.quote.ship_to),
+                _ => None,
+            };
+            let rules = tx.rules()?;
+            // Validate with a placeholder number first so a refusal takes no number.
+            let new = |number| NewOrder {
+                number,
+                distributor: req.distributor.clone(),
+                order_type: req.order_type,
+                ship_to: req.ship_to.clone(),
+                quote_ship_to: quote_ship_to.clone(),
+                special_bid: req.special_bid.clone(),
+                end_user: req.end_user.clone(),
+                notes: req.notes.clone(),
+                created_by: &actor.name,
+                now,
+                rules: rules.clone(),
+                policy,
+            };
+            Order::create(new(PoNumber(u64::MAX)), &items)?;
+            let number = tx.next_po_number()?;
+            let order = Order::create(new(number), &items)?;
+            for item in &items {
+                tx.put_item(&item.order_on(number)?)?;
+            }
+            tx.put_order(&order)?;
+            audit(tx, now, actor, "po.create", &number.to_string(), &serde_json::Value::Null, &order)?;
+            Ok(order)
+        })
+    }
+
+    /// Adds pool items to a pending order.
+    pub fn add_to_order(&self, actor: &Actor, po: PoNumber, ids: &[ItemId]) -> Result<Order, AppError> {
+        Self::require(actor, Role::Buyer, "change purchase orders")?;
+        let now = self.now();
+        let policy = self.policy();
+        self.store.write(|tx| {
+            let before = load_order(tx, po)?;
+            let items = load_items(tx, ids)?;
+            let mut after = before.clone();
+            after.add_items(&items, policy)?;
+            for item in &items {
+                tx.put_item(&item.order_on(po)?)?;
+            }
+            tx.put_order(&after)?;
+            audit(tx, now, actor, "po.add", &po.to_string(), &before.item_ids(), &after.item_ids())?;
+            Ok(after)
+        })
+    }
+
+    /// Removes items from a pending order; they return to the pool.
+    pub fn remove_from_order(&self, actor: &Actor, po: PoNumber, ids: &[ItemId]) -> Result<Order, AppError> {
+        Self::require(actor, Role::Buyer, "change purchase orders")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let before = load_order(tx, po)?;
+            let mut after = before.clone();
+            after.remove_items(ids)?;
+            for item in load_items(tx, ids)? {
+                tx.put_item(&item.return_to_pool(po)?)?;
+            }
+            tx.put_order(&after)?;
+            audit(tx, now, actor, "po.remove", &po.to_string(), &before.item_ids(), &after.item_ids())?;
+            Ok(after)
+        })
+    }
+
+    /// Edits a pending order's header.
+    pub fn edit_order(&self, actor: &Actor, po: PoNumber, edit: OrderEdit) -> Result<Order, AppError> {
+        Self::require(actor, Role::Buyer, "edit purchase orders")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let before = load_order(tx, po)?;
+            let quote_ship_to = match before.lines.first() {
+                Some(l) => tx.quote(&l.quote_id)?.and_then(|q| q.quote.ship_to),
+                None => None,
+            };
+            let mut after = before.clone();
+            after.edit(edit, quote_ship_to)?;
+            tx.put_order(&after)?;
+            audit(tx, now, actor, "po.edit", &po.to_string(), &header(&before), &header(&after))?;
+            Ok(after)
+        })
+    }
+
+    /// Places an order, or sends it for approval when its snapshot rules require one.
+    pub fn place(&self, actor: &Actor, req: PlaceRequest) -> Result<PlaceResult, AppError> {
+        let now = self.now();
+        let po = req.po;
+        self.store.write(|tx| {
+            let before = load_order(tx, po)?;
+            match &before.stage {
+                Stage::AwaitingApproval { approver, .. } if approver == &actor.name => {
+                    Self::require(actor, Role::Approver, "approve purchase orders")?
+                }
+                Stage::AwaitingApproval { .. } => {}
+                _ => Self::require(actor, Role::Buyer, "place purchase orders")?,
+            }
+            let mut after = before.clone();
+            let outcome = after.place(&actor.name, req.method, req.link.clone(), now)?;
+            match &outcome {
+                PlaceOutcome::SentForApproval { approver } => {
+                    enqueue(tx, JobKind::NotifyApprover { po, approver: approver.clone() }, now)?;
+                    tx.put_order(&after)?;
+                    audit(tx, now, actor, "po.request_approval", &po.to_string(), &before.stage, &after.stage)?;
+                    Ok(PlaceResult { outcome: "awaiting_approval", approver: Some(approver.clone()), order: after })
+                }
+                PlaceOutcome::Placed => {
+                    self.check_channel(&after, req.method)?;
+                    tx.put_order(&after)?;
+                    let action = if before.status() == crate::domain::OrderStatus::AwaitingApproval {
+                        "po.approve_and_place"
+                    } else {
+                        "po.place"
+                    };
+                    audit(tx, now, actor, action, &po.to_string(), &before.stage, &after.stage)?;
+                    Ok(PlaceResult { outcome: "placed", approver: after.approver().map(str::to_string), order: after })
+                }
+            }
+        })
+    }
+
+    /// Whether `method` can reach the distributor. Manual and skip always can. Email and
+    /// API submission are sent by the mail and distributor integrations; until this build
+    /// has them they are refused here, before anything changes.
+    fn check_channel(&self, order: &Order, method: PlacementMethod) -> Result<(), AppError> {
+        let name = self.config.distributor_name(&order.distributor);
+        match method {
+            PlacementMethod::Manual | PlacementMethod::Skip => Ok(()),
+            PlacementMethod::Email => Err(AppError::NotAvailable {
+                what: format!("email submission to {name}"),
+                why: "this build of Purser does not send purchase orders by email yet; place it by hand and use --via manual".into(),
+            }),
+            PlacementMethod::Api => Err(AppError::NotAvailable {
+                what: format!("API submission to {name}"),
+                why: "this build of Purser does not order through distributor APIs yet; place it by hand and use --via manual".into(),
+            }),
+        }
+    }
+
+    /// The approver rejects an order awaiting their approval: back to pending, with reason.
+    pub fn reject(&self, actor: &Actor, po: PoNumber, reason: &str) -> Result<Order, AppError> {
+        Self::require(actor, Role::Approver, "reject purchase orders")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let before = load_order(tx, po)?;
+            let mut after = before.clone();
+            after.reject(&actor.name, reason, now)?;
+            enqueue(
+                tx,
+                JobKind::NotifyRejection { po, creator: after.created_by.clone(), reason: reason.trim().to_string() },
+                now,
+            )?;
+            tx.put_order(&after)?;
+            audit(tx, now, actor, "po.reject", &po.to_string(), &before.stage, &serde_json::json!({"stage": after.stage, "reason": reason.trim()}))?;
+            Ok(after)
+        })
+    }
+
+    /// Cancels an order (until anything is received); every item returns to the pool.
+    pub fn cancel(&self, actor: &Actor, po: PoNumber) -> Result<CancelResult, AppError> {
+        Self::require(actor, Role::Buyer, "cancel purchase orders")?;
+        let now = self.now();
+        let result = self.store.write(|tx| {
+            let before = load_order(tx, po)?;
+            let mut after = before.clone();
+            after.cancel(&actor.name, now)?;
+            let ids = after.item_ids();
+            for item in load_items(tx, &ids)? {
+                tx.put_item(&item.return_to_pool(po)?)?;
+            }
+            tx.put_order(&after)?;
+            audit(tx, now, actor, "po.cancel", &po.to_string(), &before.stage, &after.stage)?;
+            let warning = before.is_at_distributor().then(|| {
+                let sub = before.submission().expect("placed orders have a submission");
+                format!(
+                    "{po} was already placed with {} ({}); cancel it with the distributor too",
+                    self.config.distributor_name(&before.distributor),
+                    sub.method.describe()
+                )
+            });
+            Ok::<_, AppError>(CancelResult { order: after, returned_items: ids, warning })
+        })?;
+        Ok(result)
+    }
+}
+
+fn header(o: &Order) -> serde_json::Value {
+    serde_json::json!({
+        "order_type": o.order_type,
+        "ship_to": o.ship_to,
+        "special_bid": o.special_bid,
+        "end_user": o.end_user,
+        "notes": o.notes,
+    })
+}

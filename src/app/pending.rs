@@ -1,0 +1,91 @@
+//! Pending items: list, dismiss, restore, split, cost updates.
+
+use super::{audit, AppError, Service};
+use crate::domain::item::ItemFilter;
+use crate::domain::{ItemId, PendingItem, Role, RuleError};
+use crate::identity::Actor;
+use rust_decimal::Decimal;
+
+impl Service {
+    /// Items matching `filter`, in id order.
+    pub fn list_items(&self, filter: &ItemFilter) -> Result<Vec<PendingItem>, AppError> {
+        let items = self.store.read(|tx| tx.items())?;
+        Ok(items.into_iter().filter(|i| filter.matches(i)).collect())
+    }
+
+    /// One item.
+    pub fn item(&self, id: ItemId) -> Result<PendingItem, AppError> {
+        self.store.read(|tx| tx.item(id))?.ok_or_else(|| RuleError::UnknownItem(id).into())
+    }
+
+    /// Takes an item out of the pool with a reason.
+    pub fn dismiss(&self, actor: &Actor, id: ItemId, reason: &str) -> Result<PendingItem, AppError> {
+        Self::require(actor, Role::Buyer, "dismiss pending items")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
+            let after = before.dismiss(reason, &actor.name, now)?;
+            tx.put_item(&after)?;
+            audit(tx, now, actor, "item.dismiss", &format!("item {id}"), &before, &after)?;
+            Ok(after)
+        })
+    }
+
+    /// Returns a dismissed item to the pool.
+    pub fn restore(&self, actor: &Actor, id: ItemId) -> Result<PendingItem, AppError> {
+        Self::require(actor, Role::Buyer, "restore dismissed items")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
+            let after = before.restore()?;
+            tx.put_item(&after)?;
+            audit(tx, now, actor, "item.restore", &format!("item {id}"), &before, &after)?;
+            Ok(after)
+        })
+    }
+
+    /// Splits `qty` units off an item into a new item; returns (rest, new part).
+    pub fn split(&self, actor: &Actor, id: ItemId, qty: u32) -> Result<(PendingItem, PendingItem), AppError> {
+        Self::require(actor, Role::Buyer, "split pending items")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
+            // Check before taking an id so a refused split leaves the sequence alone.
+            before.split(qty, 0, now)?;
+            let new_id = tx.next_item_id()?;
+            let (rest, part) = before.split(qty, new_id, now)?;
+            tx.put_items(&[rest.clone(), part.clone()])?;
+            audit(
+                tx,
+                now,
+                actor,
+                "item.split",
+                &format!("item {id}"),
+                &before,
+                &serde_json::json!({ "rest": rest, "split": part }),
+            )?;
+            Ok((rest, part))
+        })
+    }
+
+    /// Sets an item's unit cost (latest distributor cost), recording old and new.
+    pub fn set_item_cost(&self, actor: &Actor, id: ItemId, unit_cost: Decimal, source: &str) -> Result<(PendingItem, PendingItem), AppError> {
+        Self::require(actor, Role::Buyer, "update item costs")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
+            let after = before.with_cost(unit_cost)?;
+            tx.put_item(&after)?;
+            audit(
+                tx,
+                now,
+                actor,
+                "item.cost",
+                &format!("item {id}"),
+                &serde_json::json!({ "unit_cost": before.unit_cost }),
+                &serde_json::json!({ "unit_cost": after.unit_cost, "source": source }),
+            )?;
+            Ok((before, after))
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! Receiving: record and undo receipts, with serial numbers unique per product.
+
+use super::{audit, AppError, Service};
+use crate::domain::receiving::{serial_product_key, ReceiveRequest};
+use crate::domain::{Order, PoNumber, Receipt, Role, RuleError};
+use crate::identity::Actor;
+use serde::Serialize;
+
+/// A receipt and the order after it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReceiveResult {
+    pub receipt: Receipt,
+    pub order: Order,
+}
+
+impl Service {
+    /// Records a receipt on one line of a placed order.
+    pub fn receive(&self, actor: &Actor, po: PoNumber, req: ReceiveRequest) -> Result<ReceiveResult, AppError> {
+        Self::require(actor, Role::Receiver, "receive goods")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let before = tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?;
+            let mut after = before.clone();
+            // Look the serials up first (one table read), then let the rule decide.
+            let line_sku = before.lines.get((req.line as usize).wrapping_sub(1)).map(|l| serial_product_key(&l.sku));
+            let serials: Vec<String> = req.serials.iter().map(|s| s.trim().to_string()).collect();
+            let owners = match &line_sku {
+                Some(key) => tx.serial_owners(key, &serials)?,
+                None => Vec::new(),
+            };
+            let owner = |_: &str, serial: &str| {
+                serials.iter().position(|s| s == serial).and_then(|i| owners.get(i).copied().flatten())
+            };
+            let receipt = after.receive(&req, &actor.name, now, &owner)?;
+            if let Some(key) = &line_sku {
+                tx.put_serials(key, &receipt.serials, po)?;
+            }
+            tx.put_order(&after)?;
+            audit(
+                tx,
+                now,
+                actor,
+                "receipt.add",
+                &po.to_string(),
+                &serde_json::json!({"status": before.status(), "received": before.progress()}),
+                &serde_json::json!({"status": after.status(), "received": after.progress(), "receipt": receipt}),
+            )?;
+            Ok(ReceiveResult { receipt, order: after })
+        })
+    }
+
+    /// Undoes a receipt; its serial numbers become free again.
+    pub fn unreceive(&self, actor: &Actor, po: PoNumber, receipt_id: u32) -> Result<ReceiveResult, AppError> {
+        Self::require(actor, Role::Receiver, "undo receipts")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let before = tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?;
+            let mut after = before.clone();
+            let receipt = after.unreceive(receipt_id, &actor.name, now)?;
+            let key = serial_product_key(&after.lines[receipt.line as usize - 1].sku);
+            tx.remove_serials(&key, &receipt.serials)?;
+            tx.put_order(&after)?;
+            audit(
+                tx,
+                now,
+                actor,
+                "receipt.undo",
+                &po.to_string(),
+                &serde_json::json!({"status": before.status(), "received": before.progress(), "receipt": receipt}),
+                &serde_json::json!({"status": after.status(), "received": after.progress()}),
+            )?;
+            Ok(ReceiveResult { receipt, order: after })
+        })
+    }
+}

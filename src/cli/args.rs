@@ -1,0 +1,333 @@
+//! Argument definitions (clap).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Purser: procurement from approved quote to the last serial number scanned at the dock.
+#[derive(Debug, Parser)]
+#[command(name = "purser", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options accepted before or after the subcommand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Global {
+    /// Database file [default: $XDG_DATA_HOME/purser/purser.redb]
+    #[arg(long, global = true, env = "PURSER_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Configuration file [default: $XDG_CONFIG_HOME/purser/config.toml]
+    #[arg(long, global = true, env = "PURSER_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Act as this user (only when [identity] allow_user_override = true)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Machine-readable output on stdout; errors as JSON on stderr
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import approved quotes
+    #[command(subcommand)]
+    Quote(QuoteCmd),
+    /// Pending items awaiting an order
+    #[command(subcommand)]
+    Pending(PendingCmd),
+    /// Purchase orders
+    #[command(subcommand)]
+    Po(PoCmd),
+    /// Approval rules
+    #[command(subcommand)]
+    Rules(RulesCmd),
+    /// The audit trail (export, or `audit verify`)
+    Audit(AuditArgs),
+    /// The watched inbox folder
+    #[command(subcommand)]
+    Inbox(InboxCmd),
+    /// Background jobs (notifications, submissions, PSA sync)
+    #[command(subcommand)]
+    Sync(SyncCmd),
+    /// Who you are to Purser, and your roles
+    Whoami,
+    /// Build a demo database with sample quotes and users for every role
+    Demo(DemoArgs),
+    /// Measure this machine: import, receipt commits, filtering, memory
+    Bench(BenchArgs),
+    /// (testing) run a stream of commands, printing each acknowledged one
+    #[command(hide = true)]
+    Stress(StressArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuoteCmd {
+    /// Import quote files (JSON or CSV); each file is imported whole or not at all
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PendingCmd {
+    /// List items in the pool (all states with --all)
+    List(PendingListArgs),
+    /// Take an item out of the pool, with a reason
+    Dismiss {
+        id: u64,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Return a dismissed item to the pool
+    Restore { id: u64 },
+    /// Split QTY units off an item into a new item
+    Split {
+        id: u64,
+        #[arg(long)]
+        qty: u32,
+    },
+}
+
+#[derive(Debug, Args, Default, Clone)]
+pub struct PendingListArgs {
+    /// Include dismissed and ordered items
+    #[arg(long)]
+    pub all: bool,
+    /// Only dismissed items
+    #[arg(long, conflicts_with = "all")]
+    pub dismissed: bool,
+    /// Customer id or part of its name
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Quote id or number
+    #[arg(long)]
+    pub quote: Option<String>,
+    /// Preferred distributor key
+    #[arg(long)]
+    pub distributor: Option<String>,
+    /// SKU or MPN
+    #[arg(long)]
+    pub sku: Option<String>,
+    /// Free text over customer, quote, SKU, description, distributor
+    #[arg(long)]
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TypeArg {
+    Wholesale,
+    Dropship,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ViaArg {
+    Api,
+    Email,
+    Manual,
+    Skip,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoCmd {
+    /// Create an order for one distributor from pending items
+    Create {
+        #[arg(long)]
+        distributor: String,
+        #[arg(long = "type", value_enum, default_value = "wholesale")]
+        order_type: TypeArg,
+        /// JSON file with the ship-to address (dropship; defaults to the quote's)
+        #[arg(long, value_name = "FILE")]
+        ship_to: Option<PathBuf>,
+        #[arg(long, value_name = "NUMBER")]
+        special_bid: Option<String>,
+        /// JSON file with end-user information
+        #[arg(long, value_name = "FILE")]
+        end_user: Option<PathBuf>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[arg(required = true, value_name = "ITEM_ID")]
+        items: Vec<u64>,
+    },
+    /// Add pending items to a pending order
+    Add {
+        po: String,
+        #[arg(required = true, value_name = "ITEM_ID")]
+        items: Vec<u64>,
+    },
+    /// Remove items from a pending order (they return to the pool)
+    Remove {
+        po: String,
+        #[arg(required = true, value_name = "ITEM_ID")]
+        items: Vec<u64>,
+    },
+    /// Edit a pending order
+    Edit {
+        po: String,
+        #[arg(long = "type", value_enum)]
+        order_type: Option<TypeArg>,
+        #[arg(long, value_name = "FILE")]
+        ship_to: Option<PathBuf>,
+        /// Special bid number ("" clears it)
+        #[arg(long, value_name = "NUMBER")]
+        special_bid: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        end_user: Option<PathBuf>,
+        /// Notes ("" clears them)
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// List orders
+    List {
+        /// Only orders with this status (pending, awaiting_approval, email_sent, submitted, partial, completed, cancelled)
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Show one order with lines, receipts and approval
+    Show { po: String },
+    /// Place an order (or send it for approval when a rule requires one)
+    Place {
+        po: String,
+        #[arg(long, value_enum)]
+        via: ViaArg,
+        /// Link to the order in the distributor's portal (manual)
+        #[arg(long, value_name = "URL")]
+        link: Option<String>,
+    },
+    /// Approve and place an order awaiting your approval
+    Approve {
+        po: String,
+        #[arg(long, value_enum, default_value = "manual")]
+        via: ViaArg,
+        #[arg(long, value_name = "URL")]
+        link: Option<String>,
+    },
+    /// Reject an order awaiting your approval (back to pending)
+    Reject {
+        po: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Receive units (and serial numbers) on one line
+    Receive {
+        po: String,
+        /// Order line, from 1
+        #[arg(long)]
+        line: u32,
+        /// Quantity (default: the number of serials, or 1)
+        #[arg(long)]
+        qty: Option<u32>,
+        /// Serial number (repeat for several)
+        #[arg(long = "serial", value_name = "S")]
+        serials: Vec<String>,
+    },
+    /// Undo a receipt
+    Unreceive {
+        po: String,
+        #[arg(long)]
+        receipt: u32,
+    },
+    /// Cancel an order (until anything is received); items return to the pool
+    Cancel { po: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCmd {
+    /// List approval rules in evaluation order
+    List,
+    /// Append a rule: orders totalling FROM..=TO need APPROVER
+    Add {
+        #[arg(long, value_name = "AMOUNT")]
+        from: String,
+        #[arg(long, value_name = "AMOUNT")]
+        to: Option<String>,
+        #[arg(long, value_name = "USER")]
+        approver: String,
+    },
+    /// Remove rule N (from `rules list`)
+    Remove { n: usize },
+    /// Remove every rule
+    Clear,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum AuditFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub verify: Option<AuditVerify>,
+    /// Only entries about this order
+    #[arg(long)]
+    pub po: Option<String>,
+    /// Only entries by this user
+    #[arg(long = "by", value_name = "USER")]
+    pub actor: Option<String>,
+    /// Only actions starting with this (po., receipt.add, …)
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Export format
+    #[arg(long, value_enum)]
+    pub format: Option<AuditFormat>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditVerify {
+    /// Check the hash chain: every entry unaltered and none missing
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxCmd {
+    /// Import every file waiting in the inbox once (for cron)
+    Run,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCmd {
+    /// Background jobs and their state
+    Status,
+    /// Run due jobs once (for cron)
+    Run,
+    /// Run a failed or uncertain job again
+    Retry { job: u64 },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Build the demo here instead of a new temporary folder
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Only build it and print how to explore it; do not open the screens
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Pending items in the scratch database
+    #[arg(long, default_value_t = 100_000)]
+    pub items: u32,
+    /// Orders in the scratch database
+    #[arg(long, default_value_t = 10_000)]
+    pub orders: u32,
+    /// Build the scratch database in this folder (default: a temporary folder)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StressArgs {
+    /// How many commands to run
+    #[arg(long, default_value_t = 1000)]
+    pub ops: u32,
+    /// Seed for the command mix
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}

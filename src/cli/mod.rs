@@ -1,0 +1,9 @@
+//! The command line: every action is a subcommand with `--json` output, for scripts and
+//! cron. Parsing lives here; each command calls one service method.
+
+pub mod args;
+mod print;
+pub mod run;
+
+pub use args::{Cli, Command};
+pub use run::{main_with, CliError};

@@ -1,0 +1,216 @@
+//! Human-readable output: plain aligned text, no colour (scripts use `--json`).
+
+use crate::app::views::OrderView;
+use crate::app::{ImportOutcome, ImportReport, RunReport};
+use crate::config::Config;
+use crate::domain::job::Job;
+use crate::domain::money::{format_money, group_thousands};
+use crate::domain::{ApprovalRule, AuditEntry, PendingItem};
+use crate::inbox::InboxResult;
+use std::fmt::Write;
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub fn import_reports(reports: &[ImportReport]) -> String {
+    let mut s = String::new();
+    for r in reports {
+        for q in &r.quotes {
+            match q {
+                ImportOutcome::Imported { quote_id, lines, items, skipped } => {
+                    let _ = writeln!(
+                        s,
+                        "{}: quote {quote_id} imported: {} pending items from {lines} lines ({skipped} not procured)",
+                        r.file,
+                        items.len()
+                    );
+                }
+                ImportOutcome::Unchanged { quote_id } => {
+                    let _ = writeln!(s, "{}: quote {quote_id} was already imported; nothing changed", r.file);
+                }
+            }
+        }
+    }
+    s
+}
+
+pub fn inbox_results(results: &[InboxResult]) -> String {
+    if results.is_empty() {
+        return "the inbox is empty".into();
+    }
+    let mut s = String::new();
+    for r in results {
+        match r {
+            InboxResult::Done { file, report } => {
+                let _ = writeln!(s, "done    {file}: {} items", report.items_created());
+            }
+            InboxResult::Failed { file, reason } => {
+                let _ = writeln!(s, "failed  {file}: {reason}");
+            }
+        }
+    }
+    s
+}
+
+pub fn items(items: &[PendingItem]) -> String {
+    if items.is_empty() {
+        return "no items".into();
+    }
+    let mut s = format!(
+        "{:>6}  {:<10} {:<20} {:<14} {:>5} {:>12} {:<4} {:<10} {}\n",
+        "ID", "STATUS", "CUSTOMER", "SKU", "QTY", "UNIT COST", "CUR", "DISTRIB", "DESCRIPTION"
+    );
+    let mut totals: std::collections::BTreeMap<&str, rust_decimal::Decimal> = Default::default();
+    for i in items {
+        let _ = writeln!(
+            s,
+            "{:>6}  {:<10} {:<20} {:<14} {:>5} {:>12} {:<4} {:<10} {}",
+            i.id,
+            cut(&i.state.to_string(), 10),
+            cut(&i.customer_name, 20),
+            cut(&i.sku, 14),
+            i.quantity,
+            group_thousands(i.unit_cost),
+            i.currency,
+            cut(i.distributor.as_deref().unwrap_or("-"), 10),
+            cut(&i.description, 40)
+        );
+        *totals.entry(&i.currency).or_default() += i.total_cost();
+    }
+    let total: Vec<String> = totals.iter().map(|(c, t)| format_money(*t, c)).collect();
+    let _ = writeln!(s, "{} items, total cost {}", items.len(), total.join(" + "));
+    s
+}
+
+pub fn orders(orders: &[OrderView], config: &Config) -> String {
+    if orders.is_empty() {
+        return "no orders".into();
+    }
+    let mut s = format!(
+        "{:<10} {:<18} {:<16} {:<9} {:>16} {:>9} {:<10} {}\n",
+        "NUMBER", "STATUS", "DISTRIBUTOR", "TYPE", "TOTAL", "RECEIVED", "CREATOR", "CREATED"
+    );
+    for o in orders {
+        let _ = writeln!(
+            s,
+            "{:<10} {:<18} {:<16} {:<9} {:>16} {:>9} {:<10} {}",
+            o.number.to_string(),
+            o.status.to_string(),
+            cut(&config.distributor_name(&o.distributor), 16),
+            o.order_type.as_str(),
+            format_money(o.total, &o.currency),
+            format!("{}/{}", o.received, o.ordered),
+            cut(&o.created_by, 10),
+            o.created_at.format("%Y-%m-%d %H:%M")
+        );
+    }
+    s
+}
+
+pub fn order(o: &OrderView, config: &Config) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}  {}  {}  {}", o.number, o.status, config.distributor_name(&o.distributor), o.order_type.as_str());
+    let _ = writeln!(s, "created by {} at {}", o.created_by, o.created_at.format("%Y-%m-%d %H:%M UTC"));
+    if let Some(a) = &o.approver {
+        let _ = writeln!(s, "approver: {a}");
+    }
+    if let Some(addr) = &o.ship_to {
+        let _ = writeln!(s, "ship to: {}", addr.one_line());
+    }
+    if let Some(b) = &o.special_bid {
+        let _ = writeln!(s, "special bid: {b}");
+    }
+    if let Some(e) = &o.end_user {
+        let _ = writeln!(s, "end user: {}", e.one_line());
+    }
+    if let Some(n) = &o.notes {
+        let _ = writeln!(s, "notes: {n}");
+    }
+    if let Some(sub) = &o.submission {
+        let _ = writeln!(s, "placed: {} by {} at {}", sub.method.describe(), sub.by, sub.at.format("%Y-%m-%d %H:%M UTC"));
+        if let Some(l) = &sub.link {
+            let _ = writeln!(s, "link: {l}");
+        }
+    }
+    for r in &o.rejections {
+        let _ = writeln!(s, "rejected by {} at {}: {}", r.by, r.at.format("%Y-%m-%d %H:%M"), r.reason);
+    }
+    let _ = writeln!(s, "\n{:>4}  {:>6}  {:<14} {:<36} {:>5} {:>12} {:>14} {:>9}", "LINE", "ITEM", "SKU", "DESCRIPTION", "QTY", "UNIT COST", "LINE TOTAL", "RECEIVED");
+    for l in &o.lines {
+        let _ = writeln!(
+            s,
+            "{:>4}  {:>6}  {:<14} {:<36} {:>5} {:>12} {:>14} {:>9}",
+            l.line,
+            l.item_id,
+            cut(&l.sku, 14),
+            cut(&l.description, 36),
+            l.quantity,
+            group_thousands(l.unit_cost),
+            group_thousands(l.line_total),
+            format!("{}/{}", l.received, l.quantity)
+        );
+        if !l.serials.is_empty() {
+            let _ = writeln!(s, "{:>14}serials: {}", "", l.serials.join(", "));
+        }
+    }
+    let _ = writeln!(s, "\ntotal {}   received {}/{}", format_money(o.total, &o.currency), o.received, o.ordered);
+    let active: Vec<_> = o.receipts.iter().collect();
+    if !active.is_empty() {
+        let _ = writeln!(s, "\nreceipts:");
+        for r in active {
+            let undone = r.undone.as_ref().map(|u| format!(" (undone by {})", u.by)).unwrap_or_default();
+            let _ = writeln!(s, "  #{} line {} qty {} by {} at {}{undone}", r.id, r.line, r.quantity, r.by, r.at.format("%Y-%m-%d %H:%M"));
+        }
+    }
+    if !o.approval_rules.is_empty() {
+        let _ = writeln!(s, "\napproval rules (as when created):");
+        for (i, r) in o.approval_rules.iter().enumerate() {
+            let _ = writeln!(s, "  {}. {}", i + 1, r.describe());
+        }
+    }
+    s
+}
+
+pub fn rules(rules: &[ApprovalRule]) -> String {
+    if rules.is_empty() {
+        return "no approval rules: orders need no approval".into();
+    }
+    rules.iter().enumerate().map(|(i, r)| format!("{}. {}\n", i + 1, r.describe())).collect()
+}
+
+pub fn audit(entries: &[AuditEntry]) -> String {
+    if entries.is_empty() {
+        return "no audit entries".into();
+    }
+    entries
+        .iter()
+        .map(|e| format!("{:>6}  {}  {:<10} {:<22} {}\n", e.seq, e.at.format("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.entity))
+        .collect()
+}
+
+pub fn jobs(jobs: &[Job]) -> String {
+    if jobs.is_empty() {
+        return "no background jobs".into();
+    }
+    let mut s = String::new();
+    for j in jobs {
+        let err = j.last_error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default();
+        let _ = writeln!(s, "{:>5}  {:<10} {} (attempts {}){err}", j.id, j.state_label(), j.kind.describe(), j.attempts);
+    }
+    s
+}
+
+pub fn run_report(r: &RunReport) -> String {
+    let mut s = format!("{} done, {} retrying, {} failed", r.done.len(), r.retrying.len(), r.failed.len());
+    for (id, why) in &r.waiting {
+        let _ = write!(s, "\njob {id} waits: {why}");
+    }
+    s
+}

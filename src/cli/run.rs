@@ -1,0 +1,373 @@
+//! Dispatch: resolve configuration, store and actor, run one command, print the result.
+
+use super::args::*;
+use super::print;
+use crate::app::audit::{audit_csv, AuditFilter};
+use crate::app::{AppError, CreateOrder, PlaceRequest, Service};
+use crate::config::{self, Config};
+use crate::domain::item::ItemFilter;
+use crate::domain::money::parse_amount;
+use crate::domain::order::OrderEdit;
+use crate::domain::receiving::ReceiveRequest;
+use crate::domain::{Address, ApprovalRule, OrderStatus, OrderType, PlacementMethod, PoNumber};
+use crate::identity::{self, Actor};
+use crate::store::Store;
+use serde::Serialize;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A failure to report: the message for people and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: i32,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>, code: i32) -> Self {
+        CliError { message: message.into(), code }
+    }
+}
+
+impl From<AppError> for CliError {
+    fn from(e: AppError) -> Self {
+        CliError::new(e.to_string(), e.exit_code())
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CliError::new(e.to_string(), 3)
+    }
+}
+
+/// Everything a command needs.
+pub struct Ctx {
+    pub service: Service,
+    pub actor: Actor,
+    pub json: bool,
+}
+
+impl Ctx {
+    /// Loads configuration, opens the database, resolves who is acting.
+    pub fn open(global: &Global) -> Result<Ctx, CliError> {
+        let config_path = global.config.clone().unwrap_or_else(config::default_config_path);
+        let config = Config::load(&config_path).map_err(|e| CliError::new(e.to_string(), 2))?;
+        let db_path = global.db.clone().unwrap_or_else(config::default_db_path);
+        let os_user = identity::os_account().map_err(|e| CliError::new(e.to_string(), 2))?;
+        let actor = identity::resolve(&config, global.user.as_deref(), &os_user).map_err(|e| CliError::new(e.to_string(), 1))?;
+        crate::logging::init(db_path.parent().unwrap_or(Path::new(".")));
+        let store = Store::open(&db_path)?;
+        Ok(Ctx { service: Service::new(store, Arc::new(config), crate::app::system_clock()), actor, json: global.json })
+    }
+
+    fn out<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value).expect("output serializes"));
+        } else {
+            let text = human();
+            if !text.is_empty() {
+                println!("{}", text.trim_end());
+            }
+        }
+    }
+}
+
+fn po_arg(s: &str) -> Result<PoNumber, CliError> {
+    s.parse().map_err(|e: String| CliError::new(e, 2))
+}
+
+fn address_file(path: &Path, what: &str) -> Result<Address, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::new(format!("{what} file {}: {e}", path.display()), 2))?;
+    serde_json::from_str::<Address>(&text)
+        .map_err(|e| CliError::new(format!("{what} file {}: {e} (expected an object with name, street, city, postal_code, country, …)", path.display()), 2))
+}
+
+fn order_type(t: TypeArg) -> OrderType {
+    match t {
+        TypeArg::Wholesale => OrderType::Wholesale,
+        TypeArg::Dropship => OrderType::Dropship,
+    }
+}
+
+fn method(v: ViaArg) -> PlacementMethod {
+    match v {
+        ViaArg::Api => PlacementMethod::Api,
+        ViaArg::Email => PlacementMethod::Email,
+        ViaArg::Manual => PlacementMethod::Manual,
+        ViaArg::Skip => PlacementMethod::Skip,
+    }
+}
+
+fn amount(s: &str, what: &str) -> Result<rust_decimal::Decimal, CliError> {
+    parse_amount(s).map_err(|m| CliError::new(format!("{what}: {m}"), 2))
+}
+
+/// Runs the parsed command line; returns the exit code.
+pub fn main_with(cli: Cli) -> i32 {
+    let json = cli.global.json;
+    match dispatch(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            if json {
+                eprintln!("{}", serde_json::json!({ "error": e.message, "code": e.code }));
+            } else {
+                eprintln!("purser: {}", e.message);
+            }
+            e.code
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), CliError> {
+    let g = cli.global;
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        let _ = Cli::command().print_help();
+        return Err(CliError::new("no command given", 2));
+    };
+    match command {
+        Command::Demo(args) => crate::demo::run(&g, &args),
+        Command::Bench(args) => crate::bench::run(&g, &args),
+        Command::Stress(args) => crate::stress::run(&g, &args),
+        other => run_with_ctx(&Ctx::open(&g)?, other),
+    }
+}
+
+fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
+    let svc = &ctx.service;
+    let actor = &ctx.actor;
+    match command {
+        Command::Whoami => {
+            #[derive(Serialize)]
+            struct Me<'a> {
+                user: &'a str,
+                roles: Vec<&'static str>,
+            }
+            let me = Me { user: &actor.name, roles: actor.roles.iter().map(|r| r.as_str()).collect() };
+            ctx.out(&me, || format!("{} ({})", actor.name, actor.roles));
+        }
+        Command::Quote(QuoteCmd::Import { files }) => {
+            let mut reports = Vec::new();
+            let mut failures = Vec::new();
+            for f in &files {
+                match svc.import_file(actor, f) {
+                    Ok(r) => reports.push(r),
+                    Err(e) => failures.push(e.to_string()),
+                }
+            }
+            ctx.out(&reports, || print::import_reports(&reports));
+            if !failures.is_empty() {
+                return Err(CliError::new(failures.join("\n"), 1));
+            }
+        }
+        Command::Pending(cmd) => pending(ctx, cmd)?,
+        Command::Po(cmd) => po(ctx, cmd)?,
+        Command::Rules(cmd) => rules(ctx, cmd)?,
+        Command::Audit(args) => audit(ctx, args)?,
+        Command::Inbox(InboxCmd::Run) => {
+            let inbox = svc.config().inbox.clone().ok_or_else(|| {
+                CliError::new("no inbox is configured; add [inbox] path = \"…\" to the configuration", 2)
+            })?;
+            let results = crate::inbox::run_once(svc, actor, &inbox.path)?;
+            ctx.out(&results, || print::inbox_results(&results));
+            if results.iter().any(|r| matches!(r, crate::inbox::InboxResult::Failed { .. })) {
+                return Err(CliError::new("some inbox files failed; see the failed/ folder", 1));
+            }
+        }
+        Command::Sync(SyncCmd::Status) => {
+            let jobs = svc.jobs()?;
+            ctx.out(&jobs, || print::jobs(&jobs));
+        }
+        Command::Sync(SyncCmd::Run) => {
+            let owner = format!("{}:{}", actor.name, std::process::id());
+            let report = svc.run_due_jobs(&owner, &crate::app::NoMail)?;
+            ctx.out(&report, || print::run_report(&report));
+        }
+        Command::Sync(SyncCmd::Retry { job }) => {
+            let j = svc.retry_job(actor, job)?;
+            ctx.out(&j, || format!("job {} queued again", j.id));
+        }
+        Command::Demo(_) | Command::Bench(_) | Command::Stress(_) => unreachable!("handled without a context"),
+    }
+    Ok(())
+}
+
+fn pending(ctx: &Ctx, cmd: PendingCmd) -> Result<(), CliError> {
+    let (svc, actor) = (&ctx.service, &ctx.actor);
+    match cmd {
+        PendingCmd::List(a) => {
+            let filter = ItemFilter {
+                all: a.all,
+                dismissed_only: a.dismissed,
+                customer: a.customer,
+                quote: a.quote,
+                distributor: a.distributor,
+                sku: a.sku,
+                text: a.search,
+            };
+            let items = svc.list_items(&filter)?;
+            ctx.out(&items, || print::items(&items));
+        }
+        PendingCmd::Dismiss { id, reason } => {
+            let item = svc.dismiss(actor, id, &reason)?;
+            ctx.out(&item, || format!("item {id} dismissed: {}", reason.trim()));
+        }
+        PendingCmd::Restore { id } => {
+            let item = svc.restore(actor, id)?;
+            ctx.out(&item, || format!("item {id} is pending again"));
+        }
+        PendingCmd::Split { id, qty } => {
+            let (rest, part) = svc.split(actor, id, qty)?;
+            #[derive(Serialize)]
+            struct Split<'a> {
+                rest: &'a crate::domain::PendingItem,
+                split: &'a crate::domain::PendingItem,
+            }
+            ctx.out(&Split { rest: &rest, split: &part }, || {
+                format!("item {id} keeps {}; new item {} has {}", rest.quantity, part.id, part.quantity)
+            });
+        }
+    }
+    Ok(())
+}
+
+fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
+    let (svc, actor) = (&ctx.service, &ctx.actor);
+    let show = |o: &crate::domain::Order| {
+        let view = crate::app::views::OrderView::from(o);
+        ctx.out(&view, || print::order(&view, svc.config()));
+    };
+    match cmd {
+        PoCmd::Create { distributor, order_type: t, ship_to, special_bid, end_user, notes, items } => {
+            let req = CreateOrder {
+                distributor,
+                order_type: order_type(t),
+                ship_to: ship_to.as_deref().map(|p| address_file(p, "ship-to")).transpose()?,
+                special_bid,
+                end_user: end_user.as_deref().map(|p| address_file(p, "end-user")).transpose()?,
+                notes,
+                items,
+            };
+            show(&svc.create_order(actor, req)?);
+        }
+        PoCmd::Add { po, items } => show(&svc.add_to_order(actor, po_arg(&po)?, &items)?),
+        PoCmd::Remove { po, items } => show(&svc.remove_from_order(actor, po_arg(&po)?, &items)?),
+        PoCmd::Edit { po, order_type: t, ship_to, special_bid, end_user, notes } => {
+            let edit = OrderEdit {
+                order_type: t.map(order_type),
+                ship_to: ship_to.as_deref().map(|p| address_file(p, "ship-to")).transpose()?,
+                special_bid: special_bid.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
+                end_user: end_user.as_deref().map(|p| address_file(p, "end-user").map(Some)).transpose()?,
+                notes: notes.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
+            };
+            show(&svc.edit_order(actor, po_arg(&po)?, edit)?);
+        }
+        PoCmd::List { status } => {
+            let status: Option<OrderStatus> = status.map(|s| s.parse()).transpose().map_err(|e: String| CliError::new(e, 2))?;
+            let orders: Vec<_> = svc
+                .list_orders()?
+                .iter()
+                .filter(|o| status.is_none_or(|s| o.status() == s))
+                .map(crate::app::views::OrderView::from)
+                .collect();
+            ctx.out(&orders, || print::orders(&orders, svc.config()));
+        }
+        PoCmd::Show { po } => show(&svc.order(po_arg(&po)?)?),
+        PoCmd::Place { po, via, link } | PoCmd::Approve { po, via, link } => {
+            let r = svc.place(actor, PlaceRequest { po: po_arg(&po)?, method: method(via), link })?;
+            let view = crate::app::views::OrderView::from(&r.order);
+            #[derive(Serialize)]
+            struct Placed<'a> {
+                outcome: &'a str,
+                approver: &'a Option<String>,
+                #[serde(flatten)]
+                order: &'a crate::app::views::OrderView,
+            }
+            ctx.out(&Placed { outcome: r.outcome, approver: &r.approver, order: &view }, || match &r.approver {
+                Some(a) if r.outcome == "awaiting_approval" => {
+                    format!("{} needs approval: it now awaits {a}, who will be notified", view.number)
+                }
+                _ => format!("{} placed ({})", view.number, method(via).describe()),
+            });
+        }
+        PoCmd::Reject { po, reason } => {
+            let o = svc.reject(actor, po_arg(&po)?, &reason)?;
+            show(&o);
+        }
+        PoCmd::Receive { po, line, qty, serials } => {
+            let r = svc.receive(actor, po_arg(&po)?, ReceiveRequest { line, quantity: qty, serials })?;
+            let view = crate::app::views::OrderView::from(&r.order);
+            #[derive(Serialize)]
+            struct Received<'a> {
+                receipt: &'a crate::domain::Receipt,
+                order: &'a crate::app::views::OrderView,
+            }
+            ctx.out(&Received { receipt: &r.receipt, order: &view }, || {
+                format!(
+                    "receipt {} on {} line {}: {} received ({}/{} on the order, {})",
+                    r.receipt.id, view.number, line, r.receipt.quantity, view.received, view.ordered, view.status
+                )
+            });
+        }
+        PoCmd::Unreceive { po, receipt } => {
+            let r = svc.unreceive(actor, po_arg(&po)?, receipt)?;
+            let view = crate::app::views::OrderView::from(&r.order);
+            ctx.out(&view, || format!("receipt {} of {} undone ({})", receipt, view.number, view.status));
+        }
+        PoCmd::Cancel { po } => {
+            let r = svc.cancel(actor, po_arg(&po)?)?;
+            ctx.out(&r, || {
+                let mut s = format!("{} cancelled; items {:?} are pending again", r.order.number, r.returned_items);
+                if let Some(w) = &r.warning {
+                    s.push_str(&format!("\nnote: {w}"));
+                }
+                s
+            });
+        }
+    }
+    Ok(())
+}
+
+fn rules(ctx: &Ctx, cmd: RulesCmd) -> Result<(), CliError> {
+    let (svc, actor) = (&ctx.service, &ctx.actor);
+    let rules = match cmd {
+        RulesCmd::List => svc.rules()?,
+        RulesCmd::Add { from, to, approver } => {
+            let rule = ApprovalRule {
+                from: amount(&from, "--from")?,
+                to: to.as_deref().map(|t| amount(t, "--to")).transpose()?,
+                approver,
+            };
+            svc.add_rule(actor, rule)?
+        }
+        RulesCmd::Remove { n } => svc.remove_rule(actor, n)?,
+        RulesCmd::Clear => svc.clear_rules(actor)?,
+    };
+    ctx.out(&rules, || print::rules(&rules));
+    Ok(())
+}
+
+fn audit(ctx: &Ctx, args: AuditArgs) -> Result<(), CliError> {
+    let svc = &ctx.service;
+    if args.verify.is_some() {
+        return match svc.verify_audit()? {
+            Ok(n) => {
+                ctx.out(&serde_json::json!({"ok": true, "entries": n}), || format!("audit trail intact: {n} entries verified"));
+                Ok(())
+            }
+            Err(b) => Err(CliError::new(format!("audit trail broken: {b}"), 4)),
+        };
+    }
+    let filter = AuditFilter { po: args.po.as_deref().map(po_arg).transpose()?, actor: args.actor, action: args.action };
+    let entries = svc.audit(&filter)?;
+    match (args.format, ctx.json) {
+        (Some(AuditFormat::Csv), _) => print!("{}", audit_csv(&entries)),
+        (Some(AuditFormat::Json), _) | (None, true) => {
+            println!("{}", serde_json::to_string_pretty(&entries).expect("audit serializes"))
+        }
+        (None, false) => println!("{}", print::audit(&entries).trim_end()),
+    }
+    Ok(())
+}

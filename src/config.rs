@@ -1,0 +1,380 @@
+//! The configuration file (TOML): users and roles, identity, distributors, PSA, inbox, UI.
+//!
+//! Unknown keys are refused so that a typo is reported, with its line, instead of being
+//! silently ignored. Key names are stable: operators script against them.
+
+use crate::domain::{Role, Roles};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("no configuration file at {0}; create one (see README, \"Configuration\") or try `purser demo`")]
+    Missing(PathBuf),
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("configuration file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub identity: Identity,
+    #[serde(default)]
+    pub users: BTreeMap<String, User>,
+    #[serde(default)]
+    pub distributors: BTreeMap<String, Distributor>,
+    #[serde(default)]
+    pub psa: Psa,
+    #[serde(default)]
+    pub inbox: Option<Inbox>,
+    #[serde(default)]
+    pub ui: Ui,
+    #[serde(default)]
+    pub company: Option<Company>,
+    #[serde(default)]
+    pub smtp: Option<Smtp>,
+    /// Where the file was read from (not a key).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Allow `--user NAME` to act as another configured user (demo and training setups).
+    #[serde(default)]
+    pub allow_user_override: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub roles: Vec<Role>,
+}
+
+/// How orders reach a distributor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistributorKind {
+    Ingram,
+    TdsynnexUs,
+    TdsynnexEu,
+    Pax8,
+    Onetrail,
+    Email,
+    #[default]
+    Manual,
+}
+
+impl DistributorKind {
+    /// Whether Purser can place orders through this distributor's API.
+    pub fn has_api(self) -> bool {
+        !matches!(self, DistributorKind::Email | DistributorKind::Manual)
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Distributor {
+    #[serde(default)]
+    pub kind: DistributorKind,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Order email addresses.
+    #[serde(default)]
+    pub email: Vec<String>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+    // Per-kind settings, used by the distributor integrations.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    #[serde(default)]
+    pub customer_number: Option<String>,
+    #[serde(default)]
+    pub country_code: Option<String>,
+    #[serde(default)]
+    pub sender_id: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub ship_method: Option<String>,
+    #[serde(default)]
+    pub status_poll_secs: Option<u64>,
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub buyer_gln: Option<String>,
+    #[serde(default)]
+    pub seller_gln: Option<String>,
+}
+
+/// Which PSA is connected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PsaKind {
+    Autotask,
+    Connectwise,
+    Halopsa,
+    #[default]
+    None,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Psa {
+    #[serde(default)]
+    pub kind: PsaKind,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inbox {
+    /// Folder watched for approved-quote files; `done/` and `failed/` are made inside it.
+    pub path: PathBuf,
+    /// How often the TUI looks for new files, in seconds.
+    #[serde(default = "default_poll")]
+    pub poll_secs: u64,
+}
+
+fn default_poll() -> u64 {
+    5
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ui {
+    /// Theme name: dark, light, high-contrast, monochrome, or a file in the config folder.
+    #[serde(default)]
+    pub theme: Option<String>,
+    /// Key binding overrides: action name → key.
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Company {
+    pub name: String,
+    #[serde(default)]
+    pub address: Vec<String>,
+    #[serde(default)]
+    pub vat_number: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    pub host: String,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    pub from: String,
+    #[serde(default)]
+    pub reply_to: Option<String>,
+}
+
+impl Config {
+    /// Reads and checks the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::Missing(path.to_path_buf()))
+            }
+            Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
+        };
+        let mut config = Config::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        config.source = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// Parses and checks configuration text; the error names the line and the key.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        for (name, user) in &self.users {
+            if user.roles.is_empty() {
+                return Err(format!("[users.{name}] has no roles; give it one or more of buyer, approver, receiver, admin"));
+            }
+        }
+        for (key, d) in &self.distributors {
+            if let Some(c) = &d.currency {
+                if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
+                    return Err(format!("[distributors.{key}] currency `{c}` is not an ISO 4217 code like EUR"));
+                }
+            }
+            if d.kind == DistributorKind::Email && d.email.is_empty() {
+                return Err(format!("[distributors.{key}] is kind = \"email\" but has no email addresses"));
+            }
+        }
+        if let Some(inbox) = &self.inbox {
+            if inbox.poll_secs == 0 {
+                return Err("[inbox] poll_secs must be at least 1".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Roles of a configured user.
+    pub fn roles_of(&self, user: &str) -> Option<Roles> {
+        self.users.get(user).map(|u| Roles::new(u.roles.iter().copied()))
+    }
+
+    /// The configured distributor keys, for messages.
+    pub fn distributor_keys(&self) -> String {
+        if self.distributors.is_empty() {
+            "none (add a [distributors.KEY] section)".into()
+        } else {
+            self.distributors.keys().cloned().collect::<Vec<_>>().join(", ")
+        }
+    }
+
+    /// Display name of a distributor key.
+    pub fn distributor_name(&self, key: &str) -> String {
+        self.distributors
+            .get(key)
+            .and_then(|d| d.name.clone())
+            .unwrap_or_else(|| key.to_string())
+    }
+}
+
+/// `$XDG_DATA_HOME/purser` (or `~/.local/share/purser`).
+pub fn data_dir() -> PathBuf {
+    xdg("XDG_DATA_HOME", ".local/share").join("purser")
+}
+
+/// `$XDG_CONFIG_HOME/purser` (or `~/.config/purser`).
+pub fn config_dir() -> PathBuf {
+    xdg("XDG_CONFIG_HOME", ".config").join("purser")
+}
+
+fn xdg(var: &str, fallback: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(fallback),
+    }
+}
+
+pub fn default_db_path() -> PathBuf {
+    data_dir().join("purser.redb")
+}
+
+pub fn default_config_path() -> PathBuf {
+    config_dir().join("config.toml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[identity]
+allow_user_override = true
+
+[users.alice]
+roles = ["buyer"]
+email = "alice@example.org"
+
+[users.carol]
+roles = ["approver", "buyer"]
+
+[distributors.ingram]
+kind = "ingram"
+name = "Ingram Micro"
+currency = "EUR"
+email = ["orders@example.org"]
+
+[psa]
+kind = "halopsa"
+"#;
+
+    #[test]
+    fn reads_a_good_file() {
+        let c = Config::parse(GOOD).unwrap();
+        assert!(c.identity.allow_user_override);
+        assert!(c.roles_of("carol").unwrap().has(Role::Approver));
+        assert!(!c.roles_of("alice").unwrap().has(Role::Approver));
+        assert_eq!(c.distributors["ingram"].kind, DistributorKind::Ingram);
+        assert_eq!(c.psa.kind, PsaKind::Halopsa);
+        assert_eq!(c.distributor_name("ingram"), "Ingram Micro");
+    }
+
+    #[test]
+    fn a_typo_names_the_key_and_line() {
+        let bad = GOOD.replace("roles = [\"buyer\"]", "rols = [\"buyer\"]");
+        let e = Config::parse(&bad).unwrap_err();
+        assert!(e.contains("rols"), "{e}");
+        assert!(e.contains("line 6"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_role_is_named() {
+        let bad = GOOD.replace("roles = [\"buyer\"]", "roles = [\"buyr\"]");
+        let e = Config::parse(&bad).unwrap_err();
+        assert!(e.contains("buyr"), "{e}");
+    }
+
+    #[test]
+    fn a_user_without_roles_is_refused() {
+        let e = Config::parse("[users.x]\nroles = []\n").unwrap_err();
+        assert!(e.contains("[users.x] has no roles"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_currency_is_refused() {
+        let e = Config::parse("[distributors.d]\ncurrency = \"euro\"\n").unwrap_err();
+        assert!(e.contains("ISO 4217"), "{e}");
+    }
+}

@@ -1,0 +1,162 @@
+//! `purser demo`: a self-contained demo in its own folder — configuration with users for
+//! every role, sample quotes from several customers, approval rules, and orders in
+//! several statuses — built through the same service calls people use.
+
+use crate::app::{CreateOrder, PlaceRequest, Service};
+use crate::cli::args::{DemoArgs, Global};
+use crate::cli::run::CliError;
+use crate::config::Config;
+use crate::domain::receiving::ReceiveRequest;
+use crate::domain::{ApprovalRule, ItemId, OrderType, PendingItem, PlacementMethod, PoNumber};
+use crate::identity::{self, Actor};
+use crate::store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The sample quotes shipped in `assets/samples/`, embedded in the binary.
+pub const SAMPLES: &[(&str, &str)] = &[
+    ("q-2026-0142-dentalcare-west.json", include_str!("../assets/samples/q-2026-0142-dentalcare-west.json")),
+    ("q-2026-0150-bakker-logistics.json", include_str!("../assets/samples/q-2026-0150-bakker-logistics.json")),
+    ("q-2026-0155-van-dijk-accountants.json", include_str!("../assets/samples/q-2026-0155-van-dijk-accountants.json")),
+    ("q-2026-0161-northwind-clinics.csv", include_str!("../assets/samples/q-2026-0161-northwind-clinics.csv")),
+];
+
+/// The demo configuration; `{os_user}` and `{inbox}` are filled in.
+const DEMO_CONFIG: &str = include_str!("../assets/demo-config.toml");
+
+/// Paths of a built demo.
+pub struct Demo {
+    pub dir: PathBuf,
+    pub db: PathBuf,
+    pub config: PathBuf,
+    pub inbox: PathBuf,
+}
+
+fn io(what: &str, p: &Path, e: std::io::Error) -> CliError {
+    CliError::new(format!("demo: cannot {what} {}: {e}", p.display()), 3)
+}
+
+/// Builds the demo in `dir` (which must not hold a demo database yet).
+pub fn build(dir: &Path) -> Result<Demo, CliError> {
+    let os_user = identity::os_account().map_err(|e| CliError::new(e.to_string(), 2))?;
+    let demo = Demo {
+        dir: dir.to_path_buf(),
+        db: dir.join("purser.redb"),
+        config: dir.join("config.toml"),
+        inbox: dir.join("inbox"),
+    };
+    if demo.db.exists() {
+        return Err(CliError::new(format!("{} already holds a demo database; choose another --dir", dir.display()), 2));
+    }
+    std::fs::create_dir_all(&demo.inbox).map_err(|e| io("create", &demo.inbox, e))?;
+    let config_text = DEMO_CONFIG
+        .replace("{os_user}", &os_user)
+        .replace("{inbox}", &demo.inbox.display().to_string().replace('\\', "\\\\"));
+    std::fs::write(&demo.config, &config_text).map_err(|e| io("write", &demo.config, e))?;
+    let config = Config::parse(&config_text).map_err(|e| CliError::new(format!("demo configuration: {e}"), 3))?;
+    let store = Store::open(&demo.db)?;
+    let svc = Service::new(store, Arc::new(config.clone()), crate::app::system_clock());
+    populate(&svc, &config)?;
+    // One more sample waits in the inbox, to try `purser inbox run`.
+    let (name, text) = SAMPLES[3];
+    std::fs::write(demo.inbox.join(name), text).map_err(|e| io("write", &demo.inbox, e))?;
+    Ok(demo)
+}
+
+fn as_user(config: &Config, name: &str) -> Actor {
+    identity::resolve(config, Some(name), name).expect("demo users are configured")
+}
+
+fn item_ids(svc: &Service, quote: &str, skus: &[&str]) -> Result<Vec<ItemId>, CliError> {
+    let items: Vec<PendingItem> = svc.list_items(&Default::default())?;
+    Ok(skus
+        .iter()
+        .filter_map(|sku| items.iter().find(|i| i.quote_id == quote && i.sku == *sku).map(|i| i.id))
+        .collect())
+}
+
+fn populate(svc: &Service, config: &Config) -> Result<(), CliError> {
+    let alice = as_user(config, "alice");
+    let ada = as_user(config, "ada");
+    let carol = as_user(config, "carol");
+    let rick = as_user(config, "rick");
+    for (name, text) in &SAMPLES[..3] {
+        svc.import_text(&alice, name, text)?;
+    }
+    svc.add_rule(&ada, ApprovalRule { from: "5000".parse().unwrap(), to: Some("20000".parse().unwrap()), approver: "carol".into() })?;
+    svc.add_rule(&ada, ApprovalRule { from: "20000.01".parse().unwrap(), to: None, approver: "dave".into() })?;
+
+    let create = |distributor: &str, items: Vec<ItemId>, order_type: OrderType| -> Result<PoNumber, CliError> {
+        Ok(svc
+            .create_order(&alice, CreateOrder { distributor: distributor.into(), order_type, items, ..Default::default() })?
+            .number)
+    };
+    let place = |actor: &Actor, po: PoNumber, method: PlacementMethod| -> Result<(), CliError> {
+        svc.place(actor, PlaceRequest { po, method, link: None })?;
+        Ok(())
+    };
+    // Dentalcare: docks placed by hand and fully received; notebooks received in part.
+    let docks = create("ingram", item_ids(svc, "Q-2026-0142", &["40AY0090EU"])?, OrderType::Wholesale)?;
+    place(&alice, docks, PlacementMethod::Manual)?;
+    svc.receive(&rick, docks, ReceiveRequest { line: 1, quantity: Some(3), serials: vec![] })?;
+    let notebooks = create("ingram", item_ids(svc, "Q-2026-0142", &["20XW00A1NL"])?, OrderType::Dropship)?;
+    place(&alice, notebooks, PlacementMethod::Manual)?;
+    svc.receive(&rick, notebooks, ReceiveRequest { line: 1, quantity: None, serials: vec!["PF4XK2A1".into()] })?;
+    // Van Dijk: workstations need carol's approval (over 5,000).
+    let ws = create("ingram", item_ids(svc, "Q-2026-0155", &["WS-Z2-G9", "NAS-DS923"])?, OrderType::Wholesale)?;
+    place(&alice, ws, PlacementMethod::Manual)?;
+    // Bakker: access points and switches, submitted, waiting for goods at the dock.
+    let wifi = create("tdsynnex", item_ids(svc, "Q-2026-0150", &["AP-650", "SW-2930F-24"])?, OrderType::Dropship)?;
+    place(&carol, wifi, PlacementMethod::Manual)?;
+    // A pending order still being put together, and a cancelled one.
+    create("ingram", item_ids(svc, "Q-2026-0155", &["HDD-8TB-NAS"])?, OrderType::Wholesale)?;
+    let cancelled = create("dicker", item_ids(svc, "Q-2026-0155", &["UPS-1500"])?, OrderType::Wholesale)?;
+    svc.cancel(&alice, cancelled)?;
+    Ok(())
+}
+
+/// Prints what the demo made and how to explore it.
+pub fn describe(demo: &Demo) -> String {
+    let db = demo.db.display();
+    let cfg = demo.config.display();
+    format!(
+        "Purser demo built in {dir}
+  database       {db}
+  configuration  {cfg}
+  inbox          {inbox} (one quote waiting)
+
+Users (any of them with --user NAME): alice (buyer), carol (approver, buyer),
+dave (approver), rick (receiver at the dock), ada (admin).
+Approval rules: 5,000.00 – 20,000.00 → carol; above 20,000.00 → dave.
+Orders: PO-000001 completed, PO-000002 partial, PO-000003 awaiting carol,
+PO-000004 submitted (ready to receive), PO-000005 pending, PO-000006 cancelled.
+
+Try:
+  export PURSER_DB={db} PURSER_CONFIG={cfg}
+  purser pending list
+  purser po list
+  purser --user carol po approve PO-000003 --via manual
+  purser --user rick po receive PO-000004 --line 1 --serial SN-AP-0001
+  purser inbox run
+  purser audit --po PO-000002
+  purser audit verify
+",
+        dir = demo.dir.display(),
+        inbox = demo.inbox.display(),
+    )
+}
+
+/// `purser demo`.
+pub fn run(_g: &Global, args: &DemoArgs) -> Result<(), CliError> {
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => tempfile::Builder::new()
+            .prefix("purser-demo-")
+            .tempdir()
+            .map_err(|e| CliError::new(format!("demo: cannot make a temporary folder: {e}"), 3))?
+            .keep(),
+    };
+    let demo = build(&dir)?;
+    println!("{}", describe(&demo).trim_end());
+    Ok(())
+}

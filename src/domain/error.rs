@@ -1,0 +1,123 @@
+//! Why a rule refused a command. Every message names what is wrong.
+
+use super::{ItemId, PoNumber, Role};
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RuleError {
+    #[error("{actor} may not {action}: that needs the {role} role, and {actor} has {held}")]
+    MissingRole {
+        actor: String,
+        action: String,
+        role: Role,
+        held: String,
+    },
+    #[error("no pending item with id {0}")]
+    UnknownItem(ItemId),
+    #[error("no purchase order {0}")]
+    UnknownOrder(PoNumber),
+    #[error("item {id} is {state}; {action} needs a pending item")]
+    ItemNotPending {
+        id: ItemId,
+        state: String,
+        action: &'static str,
+    },
+    #[error("item {0} is not dismissed; only dismissed items can be restored")]
+    ItemNotDismissed(ItemId),
+    #[error("a reason is required to {0}")]
+    ReasonRequired(&'static str),
+    #[error("item {id} has quantity {have}; a split must leave at least 1 on each side (choose 1 to {max})", max = have.saturating_sub(1))]
+    BadSplit { id: ItemId, have: u32 },
+    #[error("an order needs at least one item")]
+    EmptyOrder,
+    #[error("item {id} is in {item_currency} but {po} is in {order_currency}; one order has one currency")]
+    MixedCurrency {
+        id: ItemId,
+        item_currency: String,
+        po: String,
+        order_currency: String,
+    },
+    #[error("item {id} belongs to customer {item_company} but the order is for {order_company}; with HaloPSA all items of one order must belong to one customer company")]
+    MixedCompany {
+        id: ItemId,
+        item_company: String,
+        order_company: String,
+    },
+    #[error("item {0} is listed twice")]
+    DuplicateItem(ItemId),
+    #[error("item {id} is not on {po}")]
+    ItemNotOnOrder { id: ItemId, po: PoNumber },
+    #[error("{po} is {status}; {action} is only possible while it is {allowed}")]
+    WrongStatus {
+        po: PoNumber,
+        status: String,
+        action: &'static str,
+        allowed: &'static str,
+    },
+    #[error("removing item {id} would leave {po} empty; cancel the order instead")]
+    WouldEmptyOrder { id: ItemId, po: PoNumber },
+    #[error("a dropship order needs a ship-to address with {missing}")]
+    ShipToIncomplete { missing: String },
+    #[error("a dropship order needs a ship-to address: none was given and the quote {quote} has none")]
+    ShipToMissing { quote: String },
+    #[error("{po} is awaiting approval by {approver}; only {approver} can place or reject it")]
+    NotTheApprover { po: PoNumber, approver: String },
+    #[error("{actor} created {po} and cannot approve their own order")]
+    OwnOrder { actor: String, po: PoNumber },
+    #[error("{po} has no line {line} (it has {count} lines)")]
+    UnknownLine { po: PoNumber, line: u32, count: usize },
+    #[error("quantity must be at least 1")]
+    ZeroQuantity,
+    #[error("line {line} of {po} ({sku}) has {open} of {ordered} units left to receive; {asked} is too many")]
+    TooMany {
+        po: PoNumber,
+        line: u32,
+        sku: String,
+        ordered: u32,
+        open: u32,
+        asked: u32,
+    },
+    #[error("line {line} ({sku}) is serialized: give one serial number per unit ({qty} units, {serials} serials)")]
+    SerialCount {
+        line: u32,
+        sku: String,
+        qty: u32,
+        serials: usize,
+    },
+    #[error("line {line} ({sku}) is not serialized; serial numbers are not recorded for it")]
+    NotSerialized { line: u32, sku: String },
+    #[error("serial number {serial} is given twice")]
+    SerialRepeated { serial: String },
+    #[error("serial number {serial} of {sku} was already received on {po}")]
+    DuplicateSerial {
+        serial: String,
+        sku: String,
+        po: PoNumber,
+    },
+    #[error("serial numbers cannot be empty")]
+    EmptySerial,
+    #[error("{po} has no receipt {receipt}")]
+    UnknownReceipt { po: PoNumber, receipt: u32 },
+    #[error("receipt {receipt} of {po} was already undone")]
+    ReceiptAlreadyUndone { po: PoNumber, receipt: u32 },
+    #[error("{po} has received items; an order can only be cancelled until anything is received (undo the receipts first)")]
+    AlreadyReceived { po: PoNumber },
+    #[error("no distributor `{0}` is configured; configured: {1}")]
+    UnknownDistributor(String, String),
+    #[error("no user `{0}` is configured")]
+    UnknownUser(String),
+    #[error("{user} cannot approve orders: an approver needs the approver role")]
+    NotAnApprover { user: String },
+    #[error("rule amounts: from {from} is above to {to}")]
+    RuleRange { from: String, to: String },
+    #[error("no approval rule {0}; there are {1}")]
+    UnknownRule(usize, usize),
+    #[error("{what} `{value}` is longer than {max} characters")]
+    TooLong {
+        what: &'static str,
+        value: String,
+        max: usize,
+    },
+    #[error("{0}")]
+    Unsupported(String),
+}

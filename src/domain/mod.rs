@@ -1,0 +1,32 @@
+//! Domain types and rules: pure, no I/O, no async.
+//!
+//! Functions take state and a command and return new state or a typed
+//! [`RuleError`]. Nothing here reads a clock, a file or the network; the caller
+//! passes in the time and the actor.
+
+pub mod address;
+pub mod approval;
+pub mod audit;
+pub mod error;
+pub mod ids;
+pub mod item;
+pub mod job;
+pub mod money;
+pub mod order;
+pub mod quote;
+pub mod receiving;
+pub mod role;
+
+pub use address::Address;
+pub use approval::{ApprovalDecision, ApprovalRule};
+pub use audit::AuditEntry;
+pub use error::RuleError;
+pub use ids::{ItemId, PoNumber};
+pub use item::{ItemState, PendingItem};
+pub use order::{Order, OrderLine, OrderStatus, OrderType, PlacementMethod, Stage};
+pub use quote::{LineKind, Quote, QuoteLine};
+pub use receiving::Receipt;
+pub use role::{Role, Roles};
+
+/// Instant of an event, always UTC.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -1,0 +1,665 @@
+//! Purchase orders: lines, the stage machine, and the status derived from history.
+
+use super::approval::{self, ApprovalDecision, ApprovalRule};
+use super::{Address, ItemId, PendingItem, PoNumber, Receipt, RuleError, Timestamp};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Wholesale (shipped to us) or dropship (shipped to the customer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderType {
+    #[default]
+    Wholesale,
+    Dropship,
+}
+
+impl OrderType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderType::Wholesale => "wholesale",
+            OrderType::Dropship => "dropship",
+        }
+    }
+}
+
+impl std::str::FromStr for OrderType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "wholesale" => Ok(OrderType::Wholesale),
+            "dropship" => Ok(OrderType::Dropship),
+            other => Err(format!("`{other}` is not an order type (wholesale or dropship)")),
+        }
+    }
+}
+
+/// How an order reaches the distributor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlacementMethod {
+    /// The distributor's ordering API.
+    Api,
+    /// The PO as PDF, emailed to the distributor.
+    Email,
+    /// Placed by phone or portal; marked as submitted.
+    Manual,
+    /// Not sent to a distributor; synced to the PSA only.
+    Skip,
+}
+
+impl PlacementMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlacementMethod::Api => "api",
+            PlacementMethod::Email => "email",
+            PlacementMethod::Manual => "manual",
+            PlacementMethod::Skip => "skip",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            PlacementMethod::Api => "distributor API",
+            PlacementMethod::Email => "email to the distributor",
+            PlacementMethod::Manual => "marked as submitted",
+            PlacementMethod::Skip => "distributor skipped (PSA only)",
+        }
+    }
+}
+
+impl std::str::FromStr for PlacementMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "api" => Ok(PlacementMethod::Api),
+            "email" => Ok(PlacementMethod::Email),
+            "manual" => Ok(PlacementMethod::Manual),
+            "skip" => Ok(PlacementMethod::Skip),
+            other => Err(format!("`{other}` is not a placement method (api, email, manual, skip)")),
+        }
+    }
+}
+
+/// The record of how and when an order was placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    pub method: PlacementMethod,
+    pub at: Timestamp,
+    pub by: String,
+    /// Who approved it (the placing approver), when approval was required.
+    pub approved_by: Option<String>,
+    /// Link to the order in the distributor's portal (manual placement).
+    pub link: Option<String>,
+    /// Email recipients (email placement).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
+    /// Message id of the email (email placement).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// The distributor's order numbers (API placement; an order can split).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distributor_orders: Vec<String>,
+}
+
+/// Where an order is in its life. The status people see is derived from this and the
+/// receipts (see [`Order::status`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    Pending,
+    AwaitingApproval {
+        approver: String,
+        requested_by: String,
+        requested_at: Timestamp,
+        /// The total the approval was asked for.
+        total: Decimal,
+    },
+    Placed(Submission),
+    Cancelled {
+        by: String,
+        at: Timestamp,
+    },
+}
+
+/// The status shown to people and in `--json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Pending,
+    AwaitingApproval,
+    EmailSent,
+    Submitted,
+    Partial,
+    Completed,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::Pending,
+        OrderStatus::AwaitingApproval,
+        OrderStatus::EmailSent,
+        OrderStatus::Submitted,
+        OrderStatus::Partial,
+        OrderStatus::Completed,
+        OrderStatus::Cancelled,
+    ];
+
+    /// Machine name, as in `--json`.
+    pub fn key(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::AwaitingApproval => "awaiting_approval",
+            OrderStatus::EmailSent => "email_sent",
+            OrderStatus::Submitted => "submitted",
+            OrderStatus::Partial => "partial",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether goods can still arrive against the order.
+    pub fn is_receivable(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::EmailSent | OrderStatus::Submitted | OrderStatus::Partial
+        )
+    }
+}
+
+impl std::str::FromStr for OrderStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let k = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        OrderStatus::ALL
+            .into_iter()
+            .find(|st| st.key() == k)
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not an order status ({})",
+                    OrderStatus::ALL.map(|s| s.key()).join(", ")
+                )
+            })
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OrderStatus::Pending => "Pending",
+            OrderStatus::AwaitingApproval => "Awaiting approval",
+            OrderStatus::EmailSent => "Email sent",
+            OrderStatus::Submitted => "Submitted",
+            OrderStatus::Partial => "Partial",
+            OrderStatus::Completed => "Completed",
+            OrderStatus::Cancelled => "Cancelled",
+        })
+    }
+}
+
+/// One line of an order: a pending item, copied at the time it was added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub item_id: ItemId,
+    pub quote_id: String,
+    pub line_id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    pub psa_company_id: Option<String>,
+    pub sku: String,
+    pub mpn: Option<String>,
+    pub ean: Option<String>,
+    pub description: String,
+    pub distributor_sku: Option<String>,
+    pub quantity: u32,
+    pub unit_cost: Decimal,
+    pub unit_price: Decimal,
+    pub serialized: bool,
+    pub pax8_product_id: Option<String>,
+    pub psa_product_id: Option<String>,
+}
+
+impl OrderLine {
+    pub fn from_item(item: &PendingItem) -> Self {
+        OrderLine {
+            item_id: item.id,
+            quote_id: item.quote_id.clone(),
+            line_id: item.line_id.clone(),
+            customer_id: item.customer_id.clone(),
+            customer_name: item.customer_name.clone(),
+            psa_company_id: item.psa_company_id.clone(),
+            sku: item.sku.clone(),
+            mpn: item.mpn.clone(),
+            ean: item.ean.clone(),
+            description: item.description.clone(),
+            distributor_sku: item.distributor_sku.clone(),
+            quantity: item.quantity,
+            unit_cost: item.unit_cost,
+            unit_price: item.unit_price,
+            serialized: item.serialized,
+            pax8_product_id: item.pax8_product_id.clone(),
+            psa_product_id: item.psa_product_id.clone(),
+        }
+    }
+
+    pub fn total_cost(&self) -> Decimal {
+        self.unit_cost * Decimal::from(self.quantity)
+    }
+
+    /// Whether a scanned code names this line: SKU, MPN, EAN or distributor SKU, exactly
+    /// (ignoring ASCII case and surrounding blanks).
+    pub fn matches_code(&self, code: &str) -> bool {
+        let code = code.trim();
+        !code.is_empty()
+            && [
+                Some(self.sku.as_str()),
+                self.mpn.as_deref(),
+                self.ean.as_deref(),
+                self.distributor_sku.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|c| c.eq_ignore_ascii_case(code))
+    }
+}
+
+/// A rejection by the approver, kept on the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub by: String,
+    pub at: Timestamp,
+    pub reason: String,
+}
+
+/// Rules on an order that depend on the connected PSA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderPolicy {
+    /// HaloPSA: all items of one order belong to one customer company.
+    pub one_company_per_order: bool,
+}
+
+/// A purchase order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub number: PoNumber,
+    pub distributor: String,
+    pub order_type: OrderType,
+    pub currency: String,
+    pub ship_to: Option<Address>,
+    pub special_bid: Option<String>,
+    pub end_user: Option<Address>,
+    pub notes: Option<String>,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    /// The approval rules as they were when the order was created.
+    pub rules: Vec<ApprovalRule>,
+    pub lines: Vec<OrderLine>,
+    #[serde(default)]
+    pub receipts: Vec<Receipt>,
+    #[serde(default)]
+    pub rejections: Vec<Rejection>,
+    pub stage: Stage,
+}
+
+/// What placing an order did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceOutcome {
+    /// Approval is needed; the order now awaits `approver`.
+    SentForApproval { approver: String },
+    /// The order is placed.
+    Placed,
+}
+
+/// The fields a buyer can edit while an order is pending.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderEdit {
+    pub order_type: Option<OrderType>,
+    pub ship_to: Option<Address>,
+    pub special_bid: Option<Option<String>>,
+    pub end_user: Option<Option<Address>>,
+    pub notes: Option<Option<String>>,
+}
+
+/// Everything needed to create an order.
+#[derive(Debug, Clone)]
+pub struct NewOrder<'a> {
+    pub number: PoNumber,
+    pub distributor: String,
+    pub order_type: OrderType,
+    pub ship_to: Option<Address>,
+    /// The quote's ship-to, used for a dropship order given none.
+    pub quote_ship_to: Option<Address>,
+    pub special_bid: Option<String>,
+    pub end_user: Option<Address>,
+    pub notes: Option<String>,
+    pub created_by: &'a str,
+    pub now: Timestamp,
+    pub rules: Vec<ApprovalRule>,
+    pub policy: OrderPolicy,
+}
+
+fn clean(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn resolve_ship_to(
+    order_type: OrderType,
+    given: Option<Address>,
+    fallback: Option<Address>,
+    quote_id: &str,
+) -> Result<Option<Address>, RuleError> {
+    match order_type {
+        OrderType::Wholesale => Ok(given),
+        OrderType::Dropship => {
+            let addr = given.or(fallback).ok_or_else(|| RuleError::ShipToMissing {
+                quote: quote_id.to_string(),
+            })?;
+            let missing = addr.missing_for_shipping();
+            if missing.is_empty() {
+                Ok(Some(addr))
+            } else {
+                Err(RuleError::ShipToIncomplete {
+                    missing: missing.join(", "),
+                })
+            }
+        }
+    }
+}
+
+impl Order {
+    /// Creates a pending order from pending items (all in the pool, one currency).
+    pub fn create(new: NewOrder<'_>, items: &[PendingItem]) -> Result<Order, RuleError> {
+        let first = items.first().ok_or(RuleError::EmptyOrder)?;
+        let ship_to = resolve_ship_to(new.order_type, new.ship_to, new.quote_ship_to, &first.quote_id)?;
+        let mut order = Order {
+            number: new.number,
+            distributor: new.distributor,
+            order_type: new.order_type,
+            currency: first.currency.clone(),
+            ship_to,
+            special_bid: clean(new.special_bid),
+            end_user: new.end_user,
+            notes: clean(new.notes),
+            created_by: new.created_by.to_string(),
+            created_at: new.now,
+            rules: new.rules,
+            lines: Vec::new(),
+            receipts: Vec::new(),
+            rejections: Vec::new(),
+            stage: Stage::Pending,
+        };
+        order.add_items(items, new.policy)?;
+        Ok(order)
+    }
+
+    /// The status people see, derived from the stage and the receipts.
+    pub fn status(&self) -> OrderStatus {
+        match &self.stage {
+            Stage::Pending => OrderStatus::Pending,
+            Stage::AwaitingApproval { .. } => OrderStatus::AwaitingApproval,
+            Stage::Cancelled { .. } => OrderStatus::Cancelled,
+            Stage::Placed(sub) => {
+                let received: u32 = self.lines.iter().enumerate().map(|(i, _)| self.received_on(i as u32 + 1)).sum();
+                let ordered: u32 = self.lines.iter().map(|l| l.quantity).sum();
+                if received > 0 && received >= ordered {
+                    OrderStatus::Completed
+                } else if received > 0 {
+                    OrderStatus::Partial
+                } else if sub.method == PlacementMethod::Email {
+                    OrderStatus::EmailSent
+                } else {
+                    OrderStatus::Submitted
+                }
+            }
+        }
+    }
+
+    /// Sum of line costs, in the order's currency.
+    pub fn total(&self) -> Decimal {
+        self.lines.iter().map(OrderLine::total_cost).sum()
+    }
+
+    /// Units ordered over all lines.
+    pub fn units_ordered(&self) -> u32 {
+        self.lines.iter().map(|l| l.quantity).sum()
+    }
+
+    /// Units received over all lines (undone receipts excluded).
+    pub fn units_received(&self) -> u32 {
+        self.receipts.iter().filter(|r| r.undone.is_none()).map(|r| r.quantity).sum()
+    }
+
+    /// Units received on one line (1-based).
+    pub fn received_on(&self, line: u32) -> u32 {
+        self.receipts
+            .iter()
+            .filter(|r| r.line == line && r.undone.is_none())
+            .map(|r| r.quantity)
+            .sum()
+    }
+
+    /// The approver named for this order: the one it awaits, or the one who approved it.
+    pub fn approver(&self) -> Option<&str> {
+        match &self.stage {
+            Stage::AwaitingApproval { approver, .. } => Some(approver),
+            Stage::Placed(sub) => sub.approved_by.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub fn submission(&self) -> Option<&Submission> {
+        match &self.stage {
+            Stage::Placed(sub) => Some(sub),
+            _ => None,
+        }
+    }
+
+    /// The item ids on the order.
+    pub fn item_ids(&self) -> Vec<ItemId> {
+        self.lines.iter().map(|l| l.item_id).collect()
+    }
+
+    fn require_pending(&self, action: &'static str) -> Result<(), RuleError> {
+        if self.stage == Stage::Pending {
+            Ok(())
+        } else {
+            Err(self.wrong_status(action, "Pending"))
+        }
+    }
+
+    pub(crate) fn wrong_status(&self, action: &'static str, allowed: &'static str) -> RuleError {
+        RuleError::WrongStatus {
+            po: self.number,
+            status: self.status().to_string(),
+            action,
+            allowed,
+        }
+    }
+
+    /// Adds pool items to a pending order.
+    pub fn add_items(&mut self, items: &[PendingItem], policy: OrderPolicy) -> Result<(), RuleError> {
+        self.require_pending("adding items")?;
+        if items.is_empty() {
+            return Err(RuleError::EmptyOrder);
+        }
+        for (i, item) in items.iter().enumerate() {
+            if !item.is_pending() {
+                return Err(RuleError::ItemNotPending {
+                    id: item.id,
+                    state: item.state.to_string(),
+                    action: "ordering",
+                });
+            }
+            if items[..i].iter().any(|o| o.id == item.id) || self.lines.iter().any(|l| l.item_id == item.id) {
+                return Err(RuleError::DuplicateItem(item.id));
+            }
+            if item.currency != self.currency {
+                return Err(RuleError::MixedCurrency {
+                    id: item.id,
+                    item_currency: item.currency.clone(),
+                    po: self.number.to_string(),
+                    order_currency: self.currency.clone(),
+                });
+            }
+            if policy.one_company_per_order {
+                let first_company = self
+                    .lines
+                    .first()
+                    .map(|l| (l.psa_company_id.clone(), l.customer_name.clone()))
+                    .unwrap_or_else(|| (items[0].psa_company_id.clone(), items[0].customer_name.clone()));
+                if item.psa_company_id != first_company.0 {
+                    return Err(RuleError::MixedCompany {
+                        id: item.id,
+                        item_company: item.customer_name.clone(),
+                        order_company: first_company.1,
+                    });
+                }
+            }
+        }
+        self.lines.extend(items.iter().map(OrderLine::from_item));
+        Ok(())
+    }
+
+    /// Removes items from a pending order; at least one line must stay.
+    pub fn remove_items(&mut self, ids: &[ItemId]) -> Result<(), RuleError> {
+        self.require_pending("removing items")?;
+        for (i, id) in ids.iter().enumerate() {
+            if ids[..i].contains(id) {
+                return Err(RuleError::DuplicateItem(*id));
+            }
+            if !self.lines.iter().any(|l| l.item_id == *id) {
+                return Err(RuleError::ItemNotOnOrder { id: *id, po: self.number });
+            }
+        }
+        if self.lines.len() <= ids.len() {
+            return Err(RuleError::WouldEmptyOrder { id: ids[0], po: self.number });
+        }
+        self.lines.retain(|l| !ids.contains(&l.item_id));
+        Ok(())
+    }
+
+    /// Edits the header of a pending order.
+    pub fn edit(&mut self, edit: OrderEdit, quote_ship_to: Option<Address>) -> Result<(), RuleError> {
+        self.require_pending("editing")?;
+        let order_type = edit.order_type.unwrap_or(self.order_type);
+        let given = edit.ship_to.or_else(|| self.ship_to.clone());
+        let quote_id = self.lines.first().map(|l| l.quote_id.clone()).unwrap_or_default();
+        self.ship_to = resolve_ship_to(order_type, given, quote_ship_to, &quote_id)?;
+        self.order_type = order_type;
+        if let Some(bid) = edit.special_bid {
+            self.special_bid = clean(bid);
+        }
+        if let Some(end_user) = edit.end_user {
+            self.end_user = end_user;
+        }
+        if let Some(notes) = edit.notes {
+            self.notes = clean(notes);
+        }
+        Ok(())
+    }
+
+    /// Places the order, or sends it for approval.
+    ///
+    /// From `Pending`: the snapshot rules are evaluated against the total. When approval is
+    /// needed and the actor is not the approver, the order goes to `Awaiting approval`.
+    /// When the actor is the named approver (never the creator), placing is the approval.
+    /// From `Awaiting approval`: only the named approver can place it.
+    pub fn place(
+        &mut self,
+        actor: &str,
+        method: PlacementMethod,
+        link: Option<String>,
+        now: Timestamp,
+    ) -> Result<PlaceOutcome, RuleError> {
+        let approved_by = match &self.stage {
+            Stage::Pending => match approval::evaluate(&self.rules, self.total(), &self.created_by) {
+                ApprovalDecision::NotRequired => None,
+                ApprovalDecision::Required { approver, .. } if approver == actor => Some(approver),
+                ApprovalDecision::Required { approver, .. } => {
+                    self.stage = Stage::AwaitingApproval {
+                        approver: approver.clone(),
+                        requested_by: actor.to_string(),
+                        requested_at: now,
+                        total: self.total(),
+                    };
+                    return Ok(PlaceOutcome::SentForApproval { approver });
+                }
+            },
+            Stage::AwaitingApproval { approver, .. } => {
+                if approver != actor {
+                    return Err(RuleError::NotTheApprover {
+                        po: self.number,
+                        approver: approver.clone(),
+                    });
+                }
+                Some(approver.clone())
+            }
+            _ => return Err(self.wrong_status("placing", "Pending or Awaiting approval")),
+        };
+        if approved_by.as_deref() == Some(self.created_by.as_str()) {
+            return Err(RuleError::OwnOrder { actor: actor.to_string(), po: self.number });
+        }
+        self.stage = Stage::Placed(Submission {
+            method,
+            at: now,
+            by: actor.to_string(),
+            approved_by,
+            link: clean(link),
+            recipients: Vec::new(),
+            message_id: None,
+            distributor_orders: Vec::new(),
+        });
+        Ok(PlaceOutcome::Placed)
+    }
+
+    /// Whether placing now would need approval (and by whom), without changing anything.
+    pub fn approval_needed(&self) -> ApprovalDecision {
+        approval::evaluate(&self.rules, self.total(), &self.created_by)
+    }
+
+    /// The approver rejects the order: back to `Pending`, with the reason kept.
+    pub fn reject(&mut self, actor: &str, reason: &str, now: Timestamp) -> Result<(), RuleError> {
+        let Stage::AwaitingApproval { approver, .. } = &self.stage else {
+            return Err(self.wrong_status("rejecting", "Awaiting approval"));
+        };
+        if approver != actor {
+            return Err(RuleError::NotTheApprover { po: self.number, approver: approver.clone() });
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(RuleError::ReasonRequired("reject an order"));
+        }
+        self.rejections.push(Rejection { by: actor.to_string(), at: now, reason: reason.to_string() });
+        self.stage = Stage::Pending;
+        Ok(())
+    }
+
+    /// Cancels the order; possible until anything is received. The caller returns every
+    /// item to the pool.
+    pub fn cancel(&mut self, actor: &str, now: Timestamp) -> Result<(), RuleError> {
+        match self.status() {
+            OrderStatus::Cancelled | OrderStatus::Completed => {
+                return Err(self.wrong_status("cancelling", "not yet received"))
+            }
+            _ if self.units_received() > 0 => return Err(RuleError::AlreadyReceived { po: self.number }),
+            _ => {}
+        }
+        self.stage = Stage::Cancelled { by: actor.to_string(), at: now };
+        Ok(())
+    }
+
+    /// Whether the order reached a distributor (so cancelling here does not cancel there).
+    pub fn is_at_distributor(&self) -> bool {
+        matches!(&self.stage, Stage::Placed(s) if s.method != PlacementMethod::Skip)
+    }
+
+    /// Progress for people: "3/5".
+    pub fn progress(&self) -> String {
+        format!("{}/{}", self.units_received(), self.units_ordered())
+    }
+}
+
+#[cfg(test)]
+mod tests;

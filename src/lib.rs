@@ -1,0 +1,16 @@
+//! Purser: procurement for IT resellers and managed-service providers, in the terminal.
+//!
+//! Layers, one direction of dependencies: [`domain`] (pure rules) ← [`store`] (redb) ←
+//! [`app`] (one call per user command) ← [`cli`] and the terminal UI.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod identity;
+pub mod inbox;
+pub mod logging;
+pub mod store;
+pub mod bench;
+pub mod demo;
+pub mod stress;

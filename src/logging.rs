@@ -1,0 +1,20 @@
+//! Logs go to a file in the data folder; the terminal is the screen.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Sends `tracing` output to `dir/purser.log` (level from `PURSER_LOG`, default `info`).
+/// Logging is best-effort: when the file cannot be opened, nothing is logged.
+pub fn init(dir: &Path) {
+    let _ = std::fs::create_dir_all(dir);
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("purser.log")) else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PURSER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
+}

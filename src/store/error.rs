@@ -1,0 +1,63 @@
+//! Storage errors, worded for people at the edge.
+
+use std::path::PathBuf;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("cannot create {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the database was written by a newer Purser (schema {found}; this build knows up to {known}); upgrade Purser")]
+    NewerSchema { found: u64, known: u64 },
+    #[error("stored record {what} cannot be read: {message}")]
+    Corrupt { what: String, message: String },
+    #[error("database error: {0}")]
+    Db(String),
+    #[error("the disk is full or not writable; nothing was changed ({0})")]
+    DiskFull(String),
+}
+
+impl StoreError {
+    pub(crate) fn open(path: &std::path::Path, e: redb::DatabaseError) -> Self {
+        let message = match &e {
+            redb::DatabaseError::DatabaseAlreadyOpen => {
+                "another program holds it open exclusively".to_string()
+            }
+            other => other.to_string(),
+        };
+        StoreError::Open { path: path.to_path_buf(), message }
+    }
+}
+
+fn classify(text: String) -> StoreError {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("no space") || lower.contains("disk quota") || lower.contains("read-only file system") {
+        StoreError::DiskFull(text)
+    } else {
+        StoreError::Db(text)
+    }
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                classify(e.to_string())
+            }
+        }
+    )*};
+}
+
+from_redb!(
+    redb::Error,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);

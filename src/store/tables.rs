@@ -1,0 +1,29 @@
+//! Table definitions. Keys are numbers or text; values are encoded records.
+
+use redb::TableDefinition;
+
+/// Counters and small numbers: schema version, sequences, the change counter.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Small documents: approval rules, the audit chain head.
+pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
+/// Imported quotes by quote id.
+pub const QUOTES: TableDefinition<&str, &[u8]> = TableDefinition::new("quotes");
+/// Pending items by id.
+pub const ITEMS: TableDefinition<u64, &[u8]> = TableDefinition::new("items");
+/// Purchase orders by number.
+pub const ORDERS: TableDefinition<u64, &[u8]> = TableDefinition::new("orders");
+/// Received serial numbers: `PRODUCT\u{1f}SERIAL` → order number.
+pub const SERIALS: TableDefinition<&str, u64> = TableDefinition::new("serials");
+/// The audit trail by sequence number (append-only).
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// Background jobs by id.
+pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+
+pub const K_SCHEMA: &str = "schema_version";
+pub const K_CHANGES: &str = "changes";
+pub const K_NEXT_ITEM: &str = "next_item";
+pub const K_NEXT_PO: &str = "next_po";
+pub const K_NEXT_AUDIT: &str = "next_audit";
+pub const K_NEXT_JOB: &str = "next_job";
+pub const S_RULES: &str = "approval_rules";
+pub const S_AUDIT_HEAD: &str = "audit_head";

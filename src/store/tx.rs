@@ -1,0 +1,353 @@
+//! Typed read and write transactions.
+
+use super::codec::{decode, encode};
+use super::tables::*;
+use super::{StoreError, SCHEMA_VERSION};
+use crate::domain::audit::GENESIS;
+use crate::domain::job::Job;
+use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber, Quote, Timestamp};
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// A stored quote: the parsed quote plus how it arrived.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredQuote {
+    pub quote: Quote,
+    pub digest: String,
+    pub imported_at: Timestamp,
+    pub imported_by: String,
+    pub source: String,
+}
+
+fn key_of_serial(product: &str, serial: &str) -> String {
+    format!("{product}\u{1f}{serial}")
+}
+
+// Shared read helpers over any readable table.
+
+fn get_json<K, T>(
+    table: &impl ReadableTable<K, &'static [u8]>,
+    key: K::SelfType<'_>,
+    what: impl FnOnce() -> String,
+) -> Result<Option<T>, StoreError>
+where
+    K: redb::Key + 'static,
+    T: DeserializeOwned,
+{
+    match table.get(key)? {
+        Some(v) => Ok(Some(decode(v.value(), what)?)),
+        None => Ok(None),
+    }
+}
+
+fn all_json<K, T>(table: &impl ReadableTable<K, &'static [u8]>, what: &str) -> Result<Vec<T>, StoreError>
+where
+    K: redb::Key + 'static,
+    T: DeserializeOwned,
+{
+    let mut out = Vec::with_capacity(table.len()? as usize);
+    for row in table.iter()? {
+        let (_, v) = row?;
+        out.push(decode(v.value(), || what.to_string())?);
+    }
+    Ok(out)
+}
+
+/// A read-only snapshot.
+pub struct ReadTx {
+    txn: ReadTransaction,
+}
+
+/// Reads a table in a read transaction; a table never written yet reads as empty.
+macro_rules! ro_table {
+    ($self:ident, $def:expr, $empty:expr) => {
+        match $self.txn.open_table($def) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok($empty),
+            Err(e) => return Err(e.into()),
+        }
+    };
+}
+
+impl ReadTx {
+    pub(super) fn new(txn: ReadTransaction) -> Self {
+        ReadTx { txn }
+    }
+
+    pub fn change_counter(&self) -> Result<u64, StoreError> {
+        let t = ro_table!(self, META, 0);
+        Ok(t.get(K_CHANGES)?.map_or(0, |v| v.value()))
+    }
+
+    pub fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError> {
+        let t = ro_table!(self, ITEMS, None);
+        get_json(&t, id, || format!("item {id}"))
+    }
+
+    pub fn items(&self) -> Result<Vec<PendingItem>, StoreError> {
+        let t = ro_table!(self, ITEMS, Vec::new());
+        all_json(&t, "item")
+    }
+
+    /// Up to `limit` items with ids from `start` on, in id order (for paging).
+    pub fn items_from(&self, start: ItemId, limit: usize) -> Result<Vec<PendingItem>, StoreError> {
+        let t = ro_table!(self, ITEMS, Vec::new());
+        let mut out = Vec::with_capacity(limit.min(4096));
+        for row in t.range(start..)?.take(limit) {
+            let (k, v) = row?;
+            out.push(decode(v.value(), || format!("item {}", k.value()))?);
+        }
+        Ok(out)
+    }
+
+    pub fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError> {
+        let t = ro_table!(self, ORDERS, None);
+        get_json(&t, po.0, || po.to_string())
+    }
+
+    pub fn orders(&self) -> Result<Vec<Order>, StoreError> {
+        let t = ro_table!(self, ORDERS, Vec::new());
+        all_json(&t, "order")
+    }
+
+    pub fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError> {
+        let t = ro_table!(self, QUOTES, None);
+        get_json(&t, id, || format!("quote {id}"))
+    }
+
+    pub fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
+        let t = ro_table!(self, SETTINGS, Vec::new());
+        Ok(get_json(&t, S_RULES, || "approval rules".into())?.unwrap_or_default())
+    }
+
+    pub fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        let t = ro_table!(self, AUDIT, Vec::new());
+        all_json(&t, "audit entry")
+    }
+
+    pub fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
+        let t = ro_table!(self, SERIALS, None);
+        Ok(t.get(key_of_serial(product, serial).as_str())?.map(|v| PoNumber(v.value())))
+    }
+
+    pub fn jobs(&self) -> Result<Vec<Job>, StoreError> {
+        let t = ro_table!(self, OUTBOX, Vec::new());
+        all_json(&t, "job")
+    }
+
+    pub fn counts(&self) -> Result<(u64, u64), StoreError> {
+        let items = match self.txn.open_table(ITEMS) {
+            Ok(t) => t.len()?,
+            Err(redb::TableError::TableDoesNotExist(_)) => 0,
+            Err(e) => return Err(e.into()),
+        };
+        let orders = match self.txn.open_table(ORDERS) {
+            Ok(t) => t.len()?,
+            Err(redb::TableError::TableDoesNotExist(_)) => 0,
+            Err(e) => return Err(e.into()),
+        };
+        Ok((items, orders))
+    }
+}
+
+/// A write transaction. Everything a command changes — state, audit entry, outbox jobs —
+/// goes through one of these and commits together.
+pub struct WriteTx {
+    txn: WriteTransaction,
+}
+
+impl WriteTx {
+    pub(super) fn new(txn: WriteTransaction) -> Self {
+        WriteTx { txn }
+    }
+
+    pub(super) fn commit(self) -> Result<(), StoreError> {
+        {
+            let mut meta = self.txn.open_table(META)?;
+            let n = meta.get(K_CHANGES)?.map_or(0, |v| v.value());
+            meta.insert(K_CHANGES, n + 1)?;
+        }
+        self.txn.commit()?;
+        Ok(())
+    }
+
+    pub(super) fn abort(self) {
+        let _ = self.txn.abort();
+    }
+
+    /// Creates the tables and checks the schema version on open.
+    pub(super) fn ensure_schema(&mut self) -> Result<(), StoreError> {
+        let mut meta = self.txn.open_table(META)?;
+        let found = meta.get(K_SCHEMA)?.map(|v| v.value());
+        match found {
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(StoreError::NewerSchema { found: v, known: SCHEMA_VERSION })
+            }
+            Some(_) => {}
+            None => {
+                meta.insert(K_SCHEMA, SCHEMA_VERSION)?;
+            }
+        }
+        drop(meta);
+        for def in [SETTINGS, QUOTES] {
+            self.txn.open_table(def)?;
+        }
+        for def in [ITEMS, ORDERS, AUDIT, OUTBOX] {
+            self.txn.open_table(def)?;
+        }
+        self.txn.open_table(SERIALS)?;
+        Ok(())
+    }
+
+    fn next(&mut self, key: &str) -> Result<u64, StoreError> {
+        let mut meta = self.txn.open_table(META)?;
+        let n = meta.get(key)?.map_or(1, |v| v.value());
+        meta.insert(key, n + 1)?;
+        Ok(n)
+    }
+
+    pub fn next_item_id(&mut self) -> Result<ItemId, StoreError> {
+        self.next(K_NEXT_ITEM)
+    }
+
+    pub fn next_po_number(&mut self) -> Result<PoNumber, StoreError> {
+        self.next(K_NEXT_PO).map(PoNumber)
+    }
+
+    pub fn next_job_id(&mut self) -> Result<u64, StoreError> {
+        self.next(K_NEXT_JOB)
+    }
+
+    fn get<K, T>(&self, def: TableDefinition<K, &'static [u8]>, key: K::SelfType<'_>, what: impl FnOnce() -> String) -> Result<Option<T>, StoreError>
+    where
+        K: redb::Key + 'static,
+        T: DeserializeOwned,
+    {
+        let t = self.txn.open_table(def)?;
+        get_json(&t, key, what)
+    }
+
+    fn put<K, T>(&mut self, def: TableDefinition<K, &'static [u8]>, key: K::SelfType<'_>, value: &T) -> Result<(), StoreError>
+    where
+        K: redb::Key + 'static,
+        T: Serialize,
+    {
+        let mut t = self.txn.open_table(def)?;
+        t.insert(key, encode(value).as_slice())?;
+        Ok(())
+    }
+
+    pub fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError> {
+        self.get(ITEMS, id, || format!("item {id}"))
+    }
+
+    pub fn items(&self) -> Result<Vec<PendingItem>, StoreError> {
+        let t = self.txn.open_table(ITEMS)?;
+        all_json(&t, "item")
+    }
+
+    pub fn put_item(&mut self, item: &PendingItem) -> Result<(), StoreError> {
+        self.put(ITEMS, item.id, item)
+    }
+
+    pub fn put_items(&mut self, items: &[PendingItem]) -> Result<(), StoreError> {
+        let mut t = self.txn.open_table(ITEMS)?;
+        for item in items {
+            t.insert(item.id, encode(item).as_slice())?;
+        }
+        Ok(())
+    }
+
+    pub fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError> {
+        self.get(ORDERS, po.0, || po.to_string())
+    }
+
+    pub fn orders(&self) -> Result<Vec<Order>, StoreError> {
+        let t = self.txn.open_table(ORDERS)?;
+        all_json(&t, "order")
+    }
+
+    pub fn put_order(&mut self, order: &Order) -> Result<(), StoreError> {
+        self.put(ORDERS, order.number.0, order)
+    }
+
+    pub fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError> {
+        self.get(QUOTES, id, || format!("quote {id}"))
+    }
+
+    pub fn put_quote(&mut self, q: &StoredQuote) -> Result<(), StoreError> {
+        self.put(QUOTES, q.quote.quote_id.as_str(), q)
+    }
+
+    pub fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
+        Ok(self.get(SETTINGS, S_RULES, || "approval rules".into())?.unwrap_or_default())
+    }
+
+    pub fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError> {
+        self.put(SETTINGS, S_RULES, &rules)
+    }
+
+    pub fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
+        let t = self.txn.open_table(SERIALS)?;
+        let owner = t.get(key_of_serial(product, serial).as_str())?.map(|v| PoNumber(v.value()));
+        Ok(owner)
+    }
+
+    /// Reads several serial owners at once (one table open).
+    pub fn serial_owners(&self, product: &str, serials: &[String]) -> Result<Vec<Option<PoNumber>>, StoreError> {
+        let t = self.txn.open_table(SERIALS)?;
+        serials
+            .iter()
+            .map(|s| Ok(t.get(key_of_serial(product, s).as_str())?.map(|v| PoNumber(v.value()))))
+            .collect()
+    }
+
+    pub fn put_serials(&mut self, product: &str, serials: &[String], po: PoNumber) -> Result<(), StoreError> {
+        let mut t = self.txn.open_table(SERIALS)?;
+        for s in serials {
+            t.insert(key_of_serial(product, s).as_str(), po.0)?;
+        }
+        Ok(())
+    }
+
+    pub fn remove_serials(&mut self, product: &str, serials: &[String]) -> Result<(), StoreError> {
+        let mut t = self.txn.open_table(SERIALS)?;
+        for s in serials {
+            t.remove(key_of_serial(product, s).as_str())?;
+        }
+        Ok(())
+    }
+
+    /// Appends an audit entry chained to the previous one; returns it.
+    pub fn append_audit(
+        &mut self,
+        at: Timestamp,
+        actor: &str,
+        action: &str,
+        entity: &str,
+        before: serde_json::Value,
+        after: serde_json::Value,
+    ) -> Result<AuditEntry, StoreError> {
+        let seq = self.next(K_NEXT_AUDIT)?;
+        let prev: String = self
+            .get(SETTINGS, S_AUDIT_HEAD, || "audit head".into())?
+            .unwrap_or_else(|| GENESIS.to_string());
+        let entry = AuditEntry::new(seq, at, actor, action, entity, before, after, &prev);
+        self.put(AUDIT, seq, &entry)?;
+        self.put(SETTINGS, S_AUDIT_HEAD, &entry.hash)?;
+        Ok(entry)
+    }
+
+    pub fn job(&self, id: u64) -> Result<Option<Job>, StoreError> {
+        self.get(OUTBOX, id, || format!("job {id}"))
+    }
+
+    pub fn jobs(&self) -> Result<Vec<Job>, StoreError> {
+        let t = self.txn.open_table(OUTBOX)?;
+        all_json(&t, "job")
+    }
+
+    pub fn put_job(&mut self, job: &Job) -> Result<(), StoreError> {
+        self.put(OUTBOX, job.id, job)
+    }
+}
