@@ -11,6 +11,7 @@ pub mod identity;
 pub mod inbox;
 pub mod logging;
 pub mod store;
+pub mod tui;
 pub mod bench;
 pub mod demo;
 pub mod stress;

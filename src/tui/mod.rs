@@ -1,0 +1,1 @@
+//! The terminal UI: panes for pending items, orders, approvals, receiving and audit.
