@@ -220,10 +220,13 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ConfigError::Missing(path.to_path_buf()))
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ConfigError::Missing(path.to_path_buf())),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })
             }
-            Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
         };
         let mut config = Config::parse(&text).map_err(|message| ConfigError::Invalid {
             path: path.to_path_buf(),
@@ -243,17 +246,23 @@ impl Config {
     fn check(&self) -> Result<(), String> {
         for (name, user) in &self.users {
             if user.roles.is_empty() {
-                return Err(format!("[users.{name}] has no roles; give it one or more of buyer, approver, receiver, admin"));
+                return Err(format!(
+                    "[users.{name}] has no roles; give it one or more of buyer, approver, receiver, admin"
+                ));
             }
         }
         for (key, d) in &self.distributors {
             if let Some(c) = &d.currency {
                 if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
-                    return Err(format!("[distributors.{key}] currency `{c}` is not an ISO 4217 code like EUR"));
+                    return Err(format!(
+                        "[distributors.{key}] currency `{c}` is not an ISO 4217 code like EUR"
+                    ));
                 }
             }
             if d.kind == DistributorKind::Email && d.email.is_empty() {
-                return Err(format!("[distributors.{key}] is kind = \"email\" but has no email addresses"));
+                return Err(format!(
+                    "[distributors.{key}] is kind = \"email\" but has no email addresses"
+                ));
             }
         }
         if let Some(inbox) = &self.inbox {

@@ -15,10 +15,22 @@ use std::sync::Arc;
 
 /// The sample quotes shipped in `assets/samples/`, embedded in the binary.
 pub const SAMPLES: &[(&str, &str)] = &[
-    ("q-2026-0142-dentalcare-west.json", include_str!("../assets/samples/q-2026-0142-dentalcare-west.json")),
-    ("q-2026-0150-bakker-logistics.json", include_str!("../assets/samples/q-2026-0150-bakker-logistics.json")),
-    ("q-2026-0155-van-dijk-accountants.json", include_str!("../assets/samples/q-2026-0155-van-dijk-accountants.json")),
-    ("q-2026-0161-northwind-clinics.csv", include_str!("../assets/samples/q-2026-0161-northwind-clinics.csv")),
+    (
+        "q-2026-0142-dentalcare-west.json",
+        include_str!("../assets/samples/q-2026-0142-dentalcare-west.json"),
+    ),
+    (
+        "q-2026-0150-bakker-logistics.json",
+        include_str!("../assets/samples/q-2026-0150-bakker-logistics.json"),
+    ),
+    (
+        "q-2026-0155-van-dijk-accountants.json",
+        include_str!("../assets/samples/q-2026-0155-van-dijk-accountants.json"),
+    ),
+    (
+        "q-2026-0161-northwind-clinics.csv",
+        include_str!("../assets/samples/q-2026-0161-northwind-clinics.csv"),
+    ),
 ];
 
 /// The demo configuration; `{os_user}` and `{inbox}` are filled in.
@@ -46,7 +58,10 @@ pub fn build(dir: &Path) -> Result<Demo, CliError> {
         inbox: dir.join("inbox"),
     };
     if demo.db.exists() {
-        return Err(CliError::new(format!("{} already holds a demo database; choose another --dir", dir.display()), 2));
+        return Err(CliError::new(
+            format!("{} already holds a demo database; choose another --dir", dir.display()),
+            2,
+        ));
     }
     std::fs::create_dir_all(&demo.inbox).map_err(|e| io("create", &demo.inbox, e))?;
     let config_text = DEMO_CONFIG
@@ -71,7 +86,12 @@ fn item_ids(svc: &Service, quote: &str, skus: &[&str]) -> Result<Vec<ItemId>, Cl
     let items: Vec<PendingItem> = svc.list_items(&Default::default())?;
     Ok(skus
         .iter()
-        .filter_map(|sku| items.iter().find(|i| i.quote_id == quote && i.sku == *sku).map(|i| i.id))
+        .filter_map(|sku| {
+            items
+                .iter()
+                .find(|i| i.quote_id == quote && i.sku == *sku)
+                .map(|i| i.id)
+        })
         .collect())
 }
 
@@ -83,12 +103,34 @@ fn populate(svc: &Service, config: &Config) -> Result<(), CliError> {
     for (name, text) in &SAMPLES[..3] {
         svc.import_text(&alice, name, text)?;
     }
-    svc.add_rule(&ada, ApprovalRule { from: "5000".parse().unwrap(), to: Some("20000".parse().unwrap()), approver: "carol".into() })?;
-    svc.add_rule(&ada, ApprovalRule { from: "20000.01".parse().unwrap(), to: None, approver: "dave".into() })?;
+    svc.add_rule(
+        &ada,
+        ApprovalRule {
+            from: "5000".parse().unwrap(),
+            to: Some("20000".parse().unwrap()),
+            approver: "carol".into(),
+        },
+    )?;
+    svc.add_rule(
+        &ada,
+        ApprovalRule {
+            from: "20000.01".parse().unwrap(),
+            to: None,
+            approver: "dave".into(),
+        },
+    )?;
 
     let create = |distributor: &str, items: Vec<ItemId>, order_type: OrderType| -> Result<PoNumber, CliError> {
         Ok(svc
-            .create_order(&alice, CreateOrder { distributor: distributor.into(), order_type, items, ..Default::default() })?
+            .create_order(
+                &alice,
+                CreateOrder {
+                    distributor: distributor.into(),
+                    order_type,
+                    items,
+                    ..Default::default()
+                },
+            )?
             .number)
     };
     let place = |actor: &Actor, po: PoNumber, method: PlacementMethod| -> Result<(), CliError> {
@@ -96,21 +138,61 @@ fn populate(svc: &Service, config: &Config) -> Result<(), CliError> {
         Ok(())
     };
     // Dentalcare: docks placed by hand and fully received; notebooks received in part.
-    let docks = create("ingram", item_ids(svc, "Q-2026-0142", &["40AY0090EU"])?, OrderType::Wholesale)?;
+    let docks = create(
+        "ingram",
+        item_ids(svc, "Q-2026-0142", &["40AY0090EU"])?,
+        OrderType::Wholesale,
+    )?;
     place(&alice, docks, PlacementMethod::Manual)?;
-    svc.receive(&rick, docks, ReceiveRequest { line: 1, quantity: Some(3), serials: vec![] })?;
-    let notebooks = create("ingram", item_ids(svc, "Q-2026-0142", &["20XW00A1NL"])?, OrderType::Dropship)?;
+    svc.receive(
+        &rick,
+        docks,
+        ReceiveRequest {
+            line: 1,
+            quantity: Some(3),
+            serials: vec![],
+        },
+    )?;
+    let notebooks = create(
+        "ingram",
+        item_ids(svc, "Q-2026-0142", &["20XW00A1NL"])?,
+        OrderType::Dropship,
+    )?;
     place(&alice, notebooks, PlacementMethod::Manual)?;
-    svc.receive(&rick, notebooks, ReceiveRequest { line: 1, quantity: None, serials: vec!["PF4XK2A1".into()] })?;
+    svc.receive(
+        &rick,
+        notebooks,
+        ReceiveRequest {
+            line: 1,
+            quantity: None,
+            serials: vec!["PF4XK2A1".into()],
+        },
+    )?;
     // Van Dijk: workstations need carol's approval (over 5,000).
-    let ws = create("ingram", item_ids(svc, "Q-2026-0155", &["WS-Z2-G9", "NAS-DS923"])?, OrderType::Wholesale)?;
+    let ws = create(
+        "ingram",
+        item_ids(svc, "Q-2026-0155", &["WS-Z2-G9", "NAS-DS923"])?,
+        OrderType::Wholesale,
+    )?;
     place(&alice, ws, PlacementMethod::Manual)?;
     // Bakker: access points and switches, submitted, waiting for goods at the dock.
-    let wifi = create("tdsynnex", item_ids(svc, "Q-2026-0150", &["AP-650", "SW-2930F-24"])?, OrderType::Dropship)?;
+    let wifi = create(
+        "tdsynnex",
+        item_ids(svc, "Q-2026-0150", &["AP-650", "SW-2930F-24"])?,
+        OrderType::Dropship,
+    )?;
     place(&carol, wifi, PlacementMethod::Manual)?;
     // A pending order still being put together, and a cancelled one.
-    create("ingram", item_ids(svc, "Q-2026-0155", &["HDD-8TB-NAS"])?, OrderType::Wholesale)?;
-    let cancelled = create("dicker", item_ids(svc, "Q-2026-0155", &["UPS-1500"])?, OrderType::Wholesale)?;
+    create(
+        "ingram",
+        item_ids(svc, "Q-2026-0155", &["HDD-8TB-NAS"])?,
+        OrderType::Wholesale,
+    )?;
+    let cancelled = create(
+        "dicker",
+        item_ids(svc, "Q-2026-0155", &["UPS-1500"])?,
+        OrderType::Wholesale,
+    )?;
     svc.cancel(&alice, cancelled)?;
     Ok(())
 }

@@ -42,12 +42,17 @@ pub fn os_account() -> Result<String, IdentityError> {
 pub fn resolve(config: &Config, requested: Option<&str>, os_user: &str) -> Result<Actor, IdentityError> {
     let name = match requested {
         Some(r) if r != os_user && !config.identity.allow_user_override => {
-            return Err(IdentityError::OverrideRefused { requested: r.to_string(), os_user: os_user.to_string() })
+            return Err(IdentityError::OverrideRefused {
+                requested: r.to_string(),
+                os_user: os_user.to_string(),
+            })
         }
         Some(r) => r.to_string(),
         None => os_user.to_string(),
     };
-    let roles = config.roles_of(&name).ok_or_else(|| IdentityError::NotAUser(name.clone()))?;
+    let roles = config
+        .roles_of(&name)
+        .ok_or_else(|| IdentityError::NotAUser(name.clone()))?;
     Ok(Actor { name, roles })
 }
 
@@ -72,7 +77,10 @@ mod tests {
     fn override_needs_permission() {
         assert_eq!(
             resolve(&config(false), Some("alice"), "root"),
-            Err(IdentityError::OverrideRefused { requested: "alice".into(), os_user: "root".into() })
+            Err(IdentityError::OverrideRefused {
+                requested: "alice".into(),
+                os_user: "root".into()
+            })
         );
         assert_eq!(resolve(&config(true), Some("alice"), "root").unwrap().name, "alice");
         // Naming yourself is always fine.
@@ -81,7 +89,10 @@ mod tests {
 
     #[test]
     fn unknown_users_are_refused() {
-        assert_eq!(resolve(&config(true), Some("mallory"), "root"), Err(IdentityError::NotAUser("mallory".into())));
+        assert_eq!(
+            resolve(&config(true), Some("mallory"), "root"),
+            Err(IdentityError::NotAUser("mallory".into()))
+        );
     }
 
     #[test]

@@ -36,13 +36,17 @@ pub fn waiting_files(inbox: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Imports every waiting file once.
 pub fn run_once(service: &Service, actor: &Actor, inbox: &Path) -> Result<Vec<InboxResult>, AppError> {
-    let io = |what: &str, p: &Path, e: std::io::Error| AppError::Io(format!("inbox: cannot {what} {}: {e}", p.display()));
+    let io =
+        |what: &str, p: &Path, e: std::io::Error| AppError::Io(format!("inbox: cannot {what} {}: {e}", p.display()));
     std::fs::create_dir_all(inbox.join("done")).map_err(|e| io("create", &inbox.join("done"), e))?;
     std::fs::create_dir_all(inbox.join("failed")).map_err(|e| io("create", &inbox.join("failed"), e))?;
     let files = waiting_files(inbox).map_err(|e| io("read", inbox, e))?;
     let mut results = Vec::with_capacity(files.len());
     for path in files {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         match service.import_file(actor, &path) {
             Ok(report) => {
                 let target = free_name(&inbox.join("done"), &name);
@@ -55,7 +59,10 @@ pub fn run_once(service: &Service, actor: &Actor, inbox: &Path) -> Result<Vec<In
                 let target = free_name(&inbox.join("failed"), &name);
                 let why = target.with_file_name(format!(
                     "{}.error.txt",
-                    target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                    target
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
                 ));
                 std::fs::write(&why, format!("{reason}\n")).map_err(|e| io("write", &why, e))?;
                 std::fs::rename(&path, &target).map_err(|e| io("move", &path, e))?;

@@ -7,7 +7,11 @@ use std::sync::Mutex;
 /// Logging is best-effort: when the file cannot be opened, nothing is logged.
 pub fn init(dir: &Path) {
     let _ = std::fs::create_dir_all(dir);
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("purser.log")) else {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("purser.log"))
+    else {
         return;
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PURSER_LOG")

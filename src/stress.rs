@@ -56,15 +56,43 @@ pub fn run(g: &Global, args: &StressArgs) -> Result<(), CliError> {
         };
         let order = svc.create_order(
             actor,
-            CreateOrder { distributor: distributor.clone(), order_type: OrderType::Wholesale, items, ..Default::default() },
+            CreateOrder {
+                distributor: distributor.clone(),
+                order_type: OrderType::Wholesale,
+                items,
+                ..Default::default()
+            },
         )?;
         say(format!("create {}", order.number));
-        svc.place(actor, PlaceRequest { po: order.number, method: PlacementMethod::Manual, link: None })?;
+        svc.place(
+            actor,
+            PlaceRequest {
+                po: order.number,
+                method: PlacementMethod::Manual,
+                link: None,
+            },
+        )?;
         say(format!("place {}", order.number));
         let serial = format!("SN-{}-{n}", args.seed);
-        svc.receive(actor, order.number, ReceiveRequest { line: 1, quantity: None, serials: vec![serial.clone()] })?;
+        svc.receive(
+            actor,
+            order.number,
+            ReceiveRequest {
+                line: 1,
+                quantity: None,
+                serials: vec![serial.clone()],
+            },
+        )?;
         say(format!("receive {} {serial}", order.number));
-        svc.receive(actor, order.number, ReceiveRequest { line: 2, quantity: Some(5), serials: vec![] })?;
+        svc.receive(
+            actor,
+            order.number,
+            ReceiveRequest {
+                line: 2,
+                quantity: Some(5),
+                serials: vec![],
+            },
+        )?;
         say(format!("receive {} line 2", order.number));
     }
     Ok(())

@@ -38,8 +38,18 @@ impl Service {
 /// Writes entries as CSV: seq, at, actor, action, entity, before, after, hash.
 pub fn audit_csv(entries: &[AuditEntry]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["seq", "at", "actor", "action", "entity", "before", "after", "prev_hash", "hash"])
-        .expect("writing to memory");
+    w.write_record([
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "entity",
+        "before",
+        "after",
+        "prev_hash",
+        "hash",
+    ])
+    .expect("writing to memory");
     for e in entries {
         w.write_record([
             e.seq.to_string(),

@@ -20,6 +20,7 @@ pub use outbox::{JobExecutor, JobOutcome, NoMail, RunReport};
 pub use quotes::{ImportOutcome, ImportReport};
 
 use crate::config::{Config, PsaKind};
+use crate::domain::audit::Change;
 use crate::domain::order::OrderPolicy;
 use crate::domain::{Role, RuleError, Timestamp};
 use crate::identity::Actor;
@@ -98,9 +99,14 @@ fn audit<B: Serialize, A: Serialize>(
     before: &B,
     after: &A,
 ) -> Result<(), AppError> {
-    let b = serde_json::to_value(before).expect("audit values serialize");
-    let a = serde_json::to_value(after).expect("audit values serialize");
-    tx.append_audit(at, &actor.name, action, entity, b, a)?;
+    tx.append_audit(Change {
+        at,
+        actor: actor.name.clone(),
+        action: action.to_string(),
+        entity: entity.to_string(),
+        before: serde_json::to_value(before).expect("audit values serialize"),
+        after: serde_json::to_value(after).expect("audit values serialize"),
+    })?;
     Ok(())
 }
 

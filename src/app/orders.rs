@@ -3,7 +3,9 @@
 use super::{audit, AppError, Service};
 use crate::domain::job::{Job, JobKind};
 use crate::domain::order::{NewOrder, OrderEdit, PlaceOutcome};
-use crate::domain::{Address, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage};
+use crate::domain::{
+    Address, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage,
+};
 use crate::identity::Actor;
 use crate::store::WriteTx;
 use serde::Serialize;
@@ -72,7 +74,9 @@ impl Service {
 
     /// One order.
     pub fn order(&self, po: PoNumber) -> Result<Order, AppError> {
-        self.store.read(|tx| tx.order(po))?.ok_or_else(|| RuleError::UnknownOrder(po).into())
+        self.store
+            .read(|tx| tx.order(po))?
+            .ok_or_else(|| RuleError::UnknownOrder(po).into())
     }
 
     fn check_distributor(&self, key: &str) -> Result<(), AppError> {
@@ -121,7 +125,15 @@ impl Service {
                 tx.put_item(&item.order_on(number)?)?;
             }
             tx.put_order(&order)?;
-            audit(tx, now, actor, "po.create", &number.to_string(), &serde_json::Value::Null, &order)?;
+            audit(
+                tx,
+                now,
+                actor,
+                "po.create",
+                &number.to_string(),
+                &serde_json::Value::Null,
+                &order,
+            )?;
             Ok(order)
         })
     }
@@ -140,7 +152,15 @@ impl Service {
                 tx.put_item(&item.order_on(po)?)?;
             }
             tx.put_order(&after)?;
-            audit(tx, now, actor, "po.add", &po.to_string(), &before.item_ids(), &after.item_ids())?;
+            audit(
+                tx,
+                now,
+                actor,
+                "po.add",
+                &po.to_string(),
+                &before.item_ids(),
+                &after.item_ids(),
+            )?;
             Ok(after)
         })
     }
@@ -157,7 +177,15 @@ impl Service {
                 tx.put_item(&item.return_to_pool(po)?)?;
             }
             tx.put_order(&after)?;
-            audit(tx, now, actor, "po.remove", &po.to_string(), &before.item_ids(), &after.item_ids())?;
+            audit(
+                tx,
+                now,
+                actor,
+                "po.remove",
+                &po.to_string(),
+                &before.item_ids(),
+                &after.item_ids(),
+            )?;
             Ok(after)
         })
     }
@@ -175,7 +203,15 @@ impl Service {
             let mut after = before.clone();
             after.edit(edit, quote_ship_to)?;
             tx.put_order(&after)?;
-            audit(tx, now, actor, "po.edit", &po.to_string(), &header(&before), &header(&after))?;
+            audit(
+                tx,
+                now,
+                actor,
+                "po.edit",
+                &po.to_string(),
+                &header(&before),
+                &header(&after),
+            )?;
             Ok(after)
         })
     }
@@ -197,10 +233,29 @@ impl Service {
             let outcome = after.place(&actor.name, req.method, req.link.clone(), now)?;
             match &outcome {
                 PlaceOutcome::SentForApproval { approver } => {
-                    enqueue(tx, JobKind::NotifyApprover { po, approver: approver.clone() }, now)?;
+                    enqueue(
+                        tx,
+                        JobKind::NotifyApprover {
+                            po,
+                            approver: approver.clone(),
+                        },
+                        now,
+                    )?;
                     tx.put_order(&after)?;
-                    audit(tx, now, actor, "po.request_approval", &po.to_string(), &before.stage, &after.stage)?;
-                    Ok(PlaceResult { outcome: "awaiting_approval", approver: Some(approver.clone()), order: after })
+                    audit(
+                        tx,
+                        now,
+                        actor,
+                        "po.request_approval",
+                        &po.to_string(),
+                        &before.stage,
+                        &after.stage,
+                    )?;
+                    Ok(PlaceResult {
+                        outcome: "awaiting_approval",
+                        approver: Some(approver.clone()),
+                        order: after,
+                    })
                 }
                 PlaceOutcome::Placed => {
                     self.check_channel(&after, req.method)?;
@@ -211,7 +266,11 @@ impl Service {
                         "po.place"
                     };
                     audit(tx, now, actor, action, &po.to_string(), &before.stage, &after.stage)?;
-                    Ok(PlaceResult { outcome: "placed", approver: after.approver().map(str::to_string), order: after })
+                    Ok(PlaceResult {
+                        outcome: "placed",
+                        approver: after.approver().map(str::to_string),
+                        order: after,
+                    })
                 }
             }
         })
@@ -245,11 +304,23 @@ impl Service {
             after.reject(&actor.name, reason, now)?;
             enqueue(
                 tx,
-                JobKind::NotifyRejection { po, creator: after.created_by.clone(), reason: reason.trim().to_string() },
+                JobKind::NotifyRejection {
+                    po,
+                    creator: after.created_by.clone(),
+                    reason: reason.trim().to_string(),
+                },
                 now,
             )?;
             tx.put_order(&after)?;
-            audit(tx, now, actor, "po.reject", &po.to_string(), &before.stage, &serde_json::json!({"stage": after.stage, "reason": reason.trim()}))?;
+            audit(
+                tx,
+                now,
+                actor,
+                "po.reject",
+                &po.to_string(),
+                &before.stage,
+                &serde_json::json!({"stage": after.stage, "reason": reason.trim()}),
+            )?;
             Ok(after)
         })
     }
@@ -267,7 +338,15 @@ impl Service {
                 tx.put_item(&item.return_to_pool(po)?)?;
             }
             tx.put_order(&after)?;
-            audit(tx, now, actor, "po.cancel", &po.to_string(), &before.stage, &after.stage)?;
+            audit(
+                tx,
+                now,
+                actor,
+                "po.cancel",
+                &po.to_string(),
+                &before.stage,
+                &after.stage,
+            )?;
             let warning = before.is_at_distributor().then(|| {
                 let sub = before.submission().expect("placed orders have a submission");
                 format!(
@@ -276,7 +355,11 @@ impl Service {
                     sub.method.describe()
                 )
             });
-            Ok::<_, AppError>(CancelResult { order: after, returned_items: ids, warning })
+            Ok::<_, AppError>(CancelResult {
+                order: after,
+                returned_items: ids,
+                warning,
+            })
         })?;
         Ok(result)
     }

@@ -81,7 +81,9 @@ impl Service {
                 JobOutcome::NotHandled(why) => {
                     job.attempts = job.attempts.saturating_sub(1);
                     job.last_error = Some(why.clone());
-                    job.state = JobState::Queued { not_before: now + Duration::seconds(60) };
+                    job.state = JobState::Queued {
+                        not_before: now + Duration::seconds(60),
+                    };
                 }
             }
             tx.put_job(&job)?;
@@ -117,7 +119,10 @@ impl Service {
             let mut job = tx.job(id)?.ok_or_else(|| AppError::Io(format!("no job {id}")))?;
             let before = job.clone();
             if !job.requeue(now) {
-                return Err(AppError::Io(format!("job {id} is {}; only failed or uncertain jobs can be retried", job.state_label())));
+                return Err(AppError::Io(format!(
+                    "job {id} is {}; only failed or uncertain jobs can be retried",
+                    job.state_label()
+                )));
             }
             tx.put_job(&job)?;
             super::audit(tx, now, actor, "job.retry", &format!("job {id}"), &before, &job)?;

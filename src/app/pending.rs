@@ -15,7 +15,9 @@ impl Service {
 
     /// One item.
     pub fn item(&self, id: ItemId) -> Result<PendingItem, AppError> {
-        self.store.read(|tx| tx.item(id))?.ok_or_else(|| RuleError::UnknownItem(id).into())
+        self.store
+            .read(|tx| tx.item(id))?
+            .ok_or_else(|| RuleError::UnknownItem(id).into())
     }
 
     /// Takes an item out of the pool with a reason.
@@ -69,7 +71,13 @@ impl Service {
     }
 
     /// Sets an item's unit cost (latest distributor cost), recording old and new.
-    pub fn set_item_cost(&self, actor: &Actor, id: ItemId, unit_cost: Decimal, source: &str) -> Result<(PendingItem, PendingItem), AppError> {
+    pub fn set_item_cost(
+        &self,
+        actor: &Actor,
+        id: ItemId,
+        unit_cost: Decimal,
+        source: &str,
+    ) -> Result<(PendingItem, PendingItem), AppError> {
         Self::require(actor, Role::Buyer, "update item costs")?;
         let now = self.now();
         self.store.write(|tx| {

@@ -14,7 +14,12 @@ use std::path::Path;
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum ImportOutcome {
     /// New quote: `items` pending items made from `lines` lines (`skipped` did not enter).
-    Imported { quote_id: String, lines: usize, items: Vec<u64>, skipped: usize },
+    Imported {
+        quote_id: String,
+        lines: usize,
+        items: Vec<u64>,
+        skipped: usize,
+    },
     /// The same quote with the same content was imported before; nothing changed.
     Unchanged { quote_id: String },
 }
@@ -52,7 +57,10 @@ impl Service {
     /// Imports one quote file (JSON or CSV): all of it or nothing.
     pub fn import_file(&self, actor: &Actor, path: &Path) -> Result<ImportReport, AppError> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| AppError::Unreadable { file: file.clone(), message: e.to_string() })?;
+        let bytes = std::fs::read(path).map_err(|e| AppError::Unreadable {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
         let text = String::from_utf8(bytes).map_err(|e| AppError::Unreadable {
             file: file.clone(),
             message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
@@ -63,7 +71,10 @@ impl Service {
     /// Imports quote text named `file` (for messages): all of it or nothing.
     pub fn import_text(&self, actor: &Actor, file: &str, text: &str) -> Result<ImportReport, AppError> {
         Self::require_any(actor, &[Role::Buyer, Role::Admin], "import quotes")?;
-        let quotes = parse_quote_file(file, text).map_err(|error| AppError::BadQuote { file: file.to_string(), error })?;
+        let quotes = parse_quote_file(file, text).map_err(|error| AppError::BadQuote {
+            file: file.to_string(),
+            error,
+        })?;
         let now = self.now();
         let outcomes = self.store.write(|tx| {
             let mut outcomes = Vec::with_capacity(quotes.len());
@@ -71,7 +82,9 @@ impl Service {
                 let digest = q.content_digest();
                 if let Some(existing) = tx.quote(&q.quote_id)? {
                     if existing.digest == digest {
-                        outcomes.push(ImportOutcome::Unchanged { quote_id: q.quote_id.clone() });
+                        outcomes.push(ImportOutcome::Unchanged {
+                            quote_id: q.quote_id.clone(),
+                        });
                         continue;
                     }
                     return Err(AppError::QuoteChanged {
@@ -122,6 +135,9 @@ impl Service {
             Ok::<_, AppError>(outcomes)
         })?;
         tracing::info!(file, actor = %actor.name, quotes = outcomes.len(), "quote file imported");
-        Ok(ImportReport { file: file.to_string(), quotes: outcomes })
+        Ok(ImportReport {
+            file: file.to_string(),
+            quotes: outcomes,
+        })
     }
 }

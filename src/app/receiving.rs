@@ -22,14 +22,20 @@ impl Service {
             let before = tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?;
             let mut after = before.clone();
             // Look the serials up first (one table read), then let the rule decide.
-            let line_sku = before.lines.get((req.line as usize).wrapping_sub(1)).map(|l| serial_product_key(&l.sku));
+            let line_sku = before
+                .lines
+                .get((req.line as usize).wrapping_sub(1))
+                .map(|l| serial_product_key(&l.sku));
             let serials: Vec<String> = req.serials.iter().map(|s| s.trim().to_string()).collect();
             let owners = match &line_sku {
                 Some(key) => tx.serial_owners(key, &serials)?,
                 None => Vec::new(),
             };
             let owner = |_: &str, serial: &str| {
-                serials.iter().position(|s| s == serial).and_then(|i| owners.get(i).copied().flatten())
+                serials
+                    .iter()
+                    .position(|s| s == serial)
+                    .and_then(|i| owners.get(i).copied().flatten())
             };
             let receipt = after.receive(&req, &actor.name, now, &owner)?;
             if let Some(key) = &line_sku {

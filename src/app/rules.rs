@@ -19,7 +19,11 @@ impl Service {
         }
         if let Some(to) = rule.to {
             if to < rule.from {
-                return Err(RuleError::RuleRange { from: rule.from.to_string(), to: to.to_string() }.into());
+                return Err(RuleError::RuleRange {
+                    from: rule.from.to_string(),
+                    to: to.to_string(),
+                }
+                .into());
             }
         }
         self.edit_rules(actor, "rules.add", |rules| {

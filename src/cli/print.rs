@@ -24,7 +24,12 @@ pub fn import_reports(reports: &[ImportReport]) -> String {
     for r in reports {
         for q in &r.quotes {
             match q {
-                ImportOutcome::Imported { quote_id, lines, items, skipped } => {
+                ImportOutcome::Imported {
+                    quote_id,
+                    lines,
+                    items,
+                    skipped,
+                } => {
                     let _ = writeln!(
                         s,
                         "{}: quote {quote_id} imported: {} pending items from {lines} lines ({skipped} not procured)",
@@ -116,8 +121,20 @@ pub fn orders(orders: &[OrderView], config: &Config) -> String {
 
 pub fn order(o: &OrderView, config: &Config) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{}  {}  {}  {}", o.number, o.status, config.distributor_name(&o.distributor), o.order_type.as_str());
-    let _ = writeln!(s, "created by {} at {}", o.created_by, o.created_at.format("%Y-%m-%d %H:%M UTC"));
+    let _ = writeln!(
+        s,
+        "{}  {}  {}  {}",
+        o.number,
+        o.status,
+        config.distributor_name(&o.distributor),
+        o.order_type.as_str()
+    );
+    let _ = writeln!(
+        s,
+        "created by {} at {}",
+        o.created_by,
+        o.created_at.format("%Y-%m-%d %H:%M UTC")
+    );
     if let Some(a) = &o.approver {
         let _ = writeln!(s, "approver: {a}");
     }
@@ -134,15 +151,31 @@ pub fn order(o: &OrderView, config: &Config) -> String {
         let _ = writeln!(s, "notes: {n}");
     }
     if let Some(sub) = &o.submission {
-        let _ = writeln!(s, "placed: {} by {} at {}", sub.method.describe(), sub.by, sub.at.format("%Y-%m-%d %H:%M UTC"));
+        let _ = writeln!(
+            s,
+            "placed: {} by {} at {}",
+            sub.method.describe(),
+            sub.by,
+            sub.at.format("%Y-%m-%d %H:%M UTC")
+        );
         if let Some(l) = &sub.link {
             let _ = writeln!(s, "link: {l}");
         }
     }
     for r in &o.rejections {
-        let _ = writeln!(s, "rejected by {} at {}: {}", r.by, r.at.format("%Y-%m-%d %H:%M"), r.reason);
+        let _ = writeln!(
+            s,
+            "rejected by {} at {}: {}",
+            r.by,
+            r.at.format("%Y-%m-%d %H:%M"),
+            r.reason
+        );
     }
-    let _ = writeln!(s, "\n{:>4}  {:>6}  {:<14} {:<36} {:>5} {:>12} {:>14} {:>9}", "LINE", "ITEM", "SKU", "DESCRIPTION", "QTY", "UNIT COST", "LINE TOTAL", "RECEIVED");
+    let _ = writeln!(
+        s,
+        "\n{:>4}  {:>6}  {:<14} {:<36} {:>5} {:>12} {:>14} {:>9}",
+        "LINE", "ITEM", "SKU", "DESCRIPTION", "QTY", "UNIT COST", "LINE TOTAL", "RECEIVED"
+    );
     for l in &o.lines {
         let _ = writeln!(
             s,
@@ -160,13 +193,31 @@ pub fn order(o: &OrderView, config: &Config) -> String {
             let _ = writeln!(s, "{:>14}serials: {}", "", l.serials.join(", "));
         }
     }
-    let _ = writeln!(s, "\ntotal {}   received {}/{}", format_money(o.total, &o.currency), o.received, o.ordered);
+    let _ = writeln!(
+        s,
+        "\ntotal {}   received {}/{}",
+        format_money(o.total, &o.currency),
+        o.received,
+        o.ordered
+    );
     let active: Vec<_> = o.receipts.iter().collect();
     if !active.is_empty() {
         let _ = writeln!(s, "\nreceipts:");
         for r in active {
-            let undone = r.undone.as_ref().map(|u| format!(" (undone by {})", u.by)).unwrap_or_default();
-            let _ = writeln!(s, "  #{} line {} qty {} by {} at {}{undone}", r.id, r.line, r.quantity, r.by, r.at.format("%Y-%m-%d %H:%M"));
+            let undone = r
+                .undone
+                .as_ref()
+                .map(|u| format!(" (undone by {})", u.by))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  #{} line {} qty {} by {} at {}{undone}",
+                r.id,
+                r.line,
+                r.quantity,
+                r.by,
+                r.at.format("%Y-%m-%d %H:%M")
+            );
         }
     }
     if !o.approval_rules.is_empty() {
@@ -182,7 +233,11 @@ pub fn rules(rules: &[ApprovalRule]) -> String {
     if rules.is_empty() {
         return "no approval rules: orders need no approval".into();
     }
-    rules.iter().enumerate().map(|(i, r)| format!("{}. {}\n", i + 1, r.describe())).collect()
+    rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| format!("{}. {}\n", i + 1, r.describe()))
+        .collect()
 }
 
 pub fn audit(entries: &[AuditEntry]) -> String {
@@ -191,7 +246,16 @@ pub fn audit(entries: &[AuditEntry]) -> String {
     }
     entries
         .iter()
-        .map(|e| format!("{:>6}  {}  {:<10} {:<22} {}\n", e.seq, e.at.format("%Y-%m-%d %H:%M:%S"), e.actor, e.action, e.entity))
+        .map(|e| {
+            format!(
+                "{:>6}  {}  {:<10} {:<22} {}\n",
+                e.seq,
+                e.at.format("%Y-%m-%d %H:%M:%S"),
+                e.actor,
+                e.action,
+                e.entity
+            )
+        })
         .collect()
 }
 
@@ -202,13 +266,25 @@ pub fn jobs(jobs: &[Job]) -> String {
     let mut s = String::new();
     for j in jobs {
         let err = j.last_error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default();
-        let _ = writeln!(s, "{:>5}  {:<10} {} (attempts {}){err}", j.id, j.state_label(), j.kind.describe(), j.attempts);
+        let _ = writeln!(
+            s,
+            "{:>5}  {:<10} {} (attempts {}){err}",
+            j.id,
+            j.state_label(),
+            j.kind.describe(),
+            j.attempts
+        );
     }
     s
 }
 
 pub fn run_report(r: &RunReport) -> String {
-    let mut s = format!("{} done, {} retrying, {} failed", r.done.len(), r.retrying.len(), r.failed.len());
+    let mut s = format!(
+        "{} done, {} retrying, {} failed",
+        r.done.len(),
+        r.retrying.len(),
+        r.failed.len()
+    );
     for (id, why) in &r.waiting {
         let _ = write!(s, "\njob {id} waits: {why}");
     }

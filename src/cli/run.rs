@@ -25,7 +25,10 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(message: impl Into<String>, code: i32) -> Self {
-        CliError { message: message.into(), code }
+        CliError {
+            message: message.into(),
+            code,
+        }
     }
 }
 
@@ -55,10 +58,15 @@ impl Ctx {
         let config = Config::load(&config_path).map_err(|e| CliError::new(e.to_string(), 2))?;
         let db_path = global.db.clone().unwrap_or_else(config::default_db_path);
         let os_user = identity::os_account().map_err(|e| CliError::new(e.to_string(), 2))?;
-        let actor = identity::resolve(&config, global.user.as_deref(), &os_user).map_err(|e| CliError::new(e.to_string(), 1))?;
+        let actor = identity::resolve(&config, global.user.as_deref(), &os_user)
+            .map_err(|e| CliError::new(e.to_string(), 1))?;
         crate::logging::init(db_path.parent().unwrap_or(Path::new(".")));
         let store = Store::open(&db_path)?;
-        Ok(Ctx { service: Service::new(store, Arc::new(config), crate::app::system_clock()), actor, json: global.json })
+        Ok(Ctx {
+            service: Service::new(store, Arc::new(config), crate::app::system_clock()),
+            actor,
+            json: global.json,
+        })
     }
 
     fn out<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
@@ -78,10 +86,17 @@ fn po_arg(s: &str) -> Result<PoNumber, CliError> {
 }
 
 fn address_file(path: &Path, what: &str) -> Result<Address, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::new(format!("{what} file {}: {e}", path.display()), 2))?;
-    serde_json::from_str::<Address>(&text)
-        .map_err(|e| CliError::new(format!("{what} file {}: {e} (expected an object with name, street, city, postal_code, country, …)", path.display()), 2))
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError::new(format!("{what} file {}: {e}", path.display()), 2))?;
+    serde_json::from_str::<Address>(&text).map_err(|e| {
+        CliError::new(
+            format!(
+                "{what} file {}: {e} (expected an object with name, street, city, postal_code, country, …)",
+                path.display()
+            ),
+            2,
+        )
+    })
 }
 
 fn order_type(t: TypeArg) -> OrderType {
@@ -145,7 +160,10 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
                 user: &'a str,
                 roles: Vec<&'static str>,
             }
-            let me = Me { user: &actor.name, roles: actor.roles.iter().map(|r| r.as_str()).collect() };
+            let me = Me {
+                user: &actor.name,
+                roles: actor.roles.iter().map(|r| r.as_str()).collect(),
+            };
             ctx.out(&me, || format!("{} ({})", actor.name, actor.roles));
         }
         Command::Quote(QuoteCmd::Import { files }) => {
@@ -168,11 +186,17 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Audit(args) => audit(ctx, args)?,
         Command::Inbox(InboxCmd::Run) => {
             let inbox = svc.config().inbox.clone().ok_or_else(|| {
-                CliError::new("no inbox is configured; add [inbox] path = \"…\" to the configuration", 2)
+                CliError::new(
+                    "no inbox is configured; add [inbox] path = \"…\" to the configuration",
+                    2,
+                )
             })?;
             let results = crate::inbox::run_once(svc, actor, &inbox.path)?;
             ctx.out(&results, || print::inbox_results(&results));
-            if results.iter().any(|r| matches!(r, crate::inbox::InboxResult::Failed { .. })) {
+            if results
+                .iter()
+                .any(|r| matches!(r, crate::inbox::InboxResult::Failed { .. }))
+            {
                 return Err(CliError::new("some inbox files failed; see the failed/ folder", 1));
             }
         }
@@ -225,9 +249,18 @@ fn pending(ctx: &Ctx, cmd: PendingCmd) -> Result<(), CliError> {
                 rest: &'a crate::domain::PendingItem,
                 split: &'a crate::domain::PendingItem,
             }
-            ctx.out(&Split { rest: &rest, split: &part }, || {
-                format!("item {id} keeps {}; new item {} has {}", rest.quantity, part.id, part.quantity)
-            });
+            ctx.out(
+                &Split {
+                    rest: &rest,
+                    split: &part,
+                },
+                || {
+                    format!(
+                        "item {id} keeps {}; new item {} has {}",
+                        rest.quantity, part.id, part.quantity
+                    )
+                },
+            );
         }
     }
     Ok(())
@@ -240,7 +273,15 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
         ctx.out(&view, || print::order(&view, svc.config()));
     };
     match cmd {
-        PoCmd::Create { distributor, order_type: t, ship_to, special_bid, end_user, notes, items } => {
+        PoCmd::Create {
+            distributor,
+            order_type: t,
+            ship_to,
+            special_bid,
+            end_user,
+            notes,
+            items,
+        } => {
             let req = CreateOrder {
                 distributor,
                 order_type: order_type(t),
@@ -254,18 +295,31 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
         }
         PoCmd::Add { po, items } => show(&svc.add_to_order(actor, po_arg(&po)?, &items)?),
         PoCmd::Remove { po, items } => show(&svc.remove_from_order(actor, po_arg(&po)?, &items)?),
-        PoCmd::Edit { po, order_type: t, ship_to, special_bid, end_user, notes } => {
+        PoCmd::Edit {
+            po,
+            order_type: t,
+            ship_to,
+            special_bid,
+            end_user,
+            notes,
+        } => {
             let edit = OrderEdit {
                 order_type: t.map(order_type),
                 ship_to: ship_to.as_deref().map(|p| address_file(p, "ship-to")).transpose()?,
                 special_bid: special_bid.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
-                end_user: end_user.as_deref().map(|p| address_file(p, "end-user").map(Some)).transpose()?,
+                end_user: end_user
+                    .as_deref()
+                    .map(|p| address_file(p, "end-user").map(Some))
+                    .transpose()?,
                 notes: notes.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
             };
             show(&svc.edit_order(actor, po_arg(&po)?, edit)?);
         }
         PoCmd::List { status } => {
-            let status: Option<OrderStatus> = status.map(|s| s.parse()).transpose().map_err(|e: String| CliError::new(e, 2))?;
+            let status: Option<OrderStatus> = status
+                .map(|s| s.parse())
+                .transpose()
+                .map_err(|e: String| CliError::new(e, 2))?;
             let orders: Vec<_> = svc
                 .list_orders()?
                 .iter()
@@ -276,7 +330,14 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
         }
         PoCmd::Show { po } => show(&svc.order(po_arg(&po)?)?),
         PoCmd::Place { po, via, link } | PoCmd::Approve { po, via, link } => {
-            let r = svc.place(actor, PlaceRequest { po: po_arg(&po)?, method: method(via), link })?;
+            let r = svc.place(
+                actor,
+                PlaceRequest {
+                    po: po_arg(&po)?,
+                    method: method(via),
+                    link,
+                },
+            )?;
             let view = crate::app::views::OrderView::from(&r.order);
             #[derive(Serialize)]
             struct Placed<'a> {
@@ -285,41 +346,70 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                 #[serde(flatten)]
                 order: &'a crate::app::views::OrderView,
             }
-            ctx.out(&Placed { outcome: r.outcome, approver: &r.approver, order: &view }, || match &r.approver {
-                Some(a) if r.outcome == "awaiting_approval" => {
-                    format!("{} needs approval: it now awaits {a}, who will be notified", view.number)
-                }
-                _ => format!("{} placed ({})", view.number, method(via).describe()),
-            });
+            ctx.out(
+                &Placed {
+                    outcome: r.outcome,
+                    approver: &r.approver,
+                    order: &view,
+                },
+                || match &r.approver {
+                    Some(a) if r.outcome == "awaiting_approval" => {
+                        format!(
+                            "{} needs approval: it now awaits {a}, who will be notified",
+                            view.number
+                        )
+                    }
+                    _ => format!("{} placed ({})", view.number, method(via).describe()),
+                },
+            );
         }
         PoCmd::Reject { po, reason } => {
             let o = svc.reject(actor, po_arg(&po)?, &reason)?;
             show(&o);
         }
         PoCmd::Receive { po, line, qty, serials } => {
-            let r = svc.receive(actor, po_arg(&po)?, ReceiveRequest { line, quantity: qty, serials })?;
+            let r = svc.receive(
+                actor,
+                po_arg(&po)?,
+                ReceiveRequest {
+                    line,
+                    quantity: qty,
+                    serials,
+                },
+            )?;
             let view = crate::app::views::OrderView::from(&r.order);
             #[derive(Serialize)]
             struct Received<'a> {
                 receipt: &'a crate::domain::Receipt,
                 order: &'a crate::app::views::OrderView,
             }
-            ctx.out(&Received { receipt: &r.receipt, order: &view }, || {
-                format!(
-                    "receipt {} on {} line {}: {} received ({}/{} on the order, {})",
-                    r.receipt.id, view.number, line, r.receipt.quantity, view.received, view.ordered, view.status
-                )
-            });
+            ctx.out(
+                &Received {
+                    receipt: &r.receipt,
+                    order: &view,
+                },
+                || {
+                    format!(
+                        "receipt {} on {} line {}: {} received ({}/{} on the order, {})",
+                        r.receipt.id, view.number, line, r.receipt.quantity, view.received, view.ordered, view.status
+                    )
+                },
+            );
         }
         PoCmd::Unreceive { po, receipt } => {
             let r = svc.unreceive(actor, po_arg(&po)?, receipt)?;
             let view = crate::app::views::OrderView::from(&r.order);
-            ctx.out(&view, || format!("receipt {} of {} undone ({})", receipt, view.number, view.status));
+            ctx.out(&view, || {
+                format!("receipt {} of {} undone ({})", receipt, view.number, view.status)
+            });
         }
         PoCmd::Cancel { po } => {
             let r = svc.cancel(actor, po_arg(&po)?)?;
             ctx.out(&r, || {
-                let mut s = format!("{} cancelled; items {:?} are pending again", r.order.number, r.returned_items);
+                let mut s = format!(
+                    "{} cancelled; items {:?} are pending again",
+                    r.order.number, r.returned_items
+                );
                 if let Some(w) = &r.warning {
                     s.push_str(&format!("\nnote: {w}"));
                 }
@@ -354,13 +444,19 @@ fn audit(ctx: &Ctx, args: AuditArgs) -> Result<(), CliError> {
     if args.verify.is_some() {
         return match svc.verify_audit()? {
             Ok(n) => {
-                ctx.out(&serde_json::json!({"ok": true, "entries": n}), || format!("audit trail intact: {n} entries verified"));
+                ctx.out(&serde_json::json!({"ok": true, "entries": n}), || {
+                    format!("audit trail intact: {n} entries verified")
+                });
                 Ok(())
             }
             Err(b) => Err(CliError::new(format!("audit trail broken: {b}"), 4)),
         };
     }
-    let filter = AuditFilter { po: args.po.as_deref().map(po_arg).transpose()?, actor: args.actor, action: args.action };
+    let filter = AuditFilter {
+        po: args.po.as_deref().map(po_arg).transpose()?,
+        actor: args.actor,
+        action: args.action,
+    };
     let entries = svc.audit(&filter)?;
     match (args.format, ctx.json) {
         (Some(AuditFormat::Csv), _) => print!("{}", audit_csv(&entries)),

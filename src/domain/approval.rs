@@ -37,7 +37,10 @@ impl ApprovalRule {
 pub enum ApprovalDecision {
     NotRequired,
     /// Needs this approver; `rule` is the 1-based position of the deciding rule.
-    Required { approver: String, rule: usize },
+    Required {
+        approver: String,
+        rule: usize,
+    },
 }
 
 /// Evaluates `rules` in order for an order of `total` created by `creator`.
@@ -46,11 +49,9 @@ pub fn evaluate(rules: &[ApprovalRule], total: Decimal, creator: &str) -> Approv
         .iter()
         .enumerate()
         .find(|(_, r)| r.holds(total) && r.approver != creator)
-        .map_or(ApprovalDecision::NotRequired, |(i, r)| {
-            ApprovalDecision::Required {
-                approver: r.approver.clone(),
-                rule: i + 1,
-            }
+        .map_or(ApprovalDecision::NotRequired, |(i, r)| ApprovalDecision::Required {
+            approver: r.approver.clone(),
+            rule: i + 1,
         })
 }
 
@@ -85,8 +86,14 @@ mod tests {
     #[test]
     fn first_matching_rule_decides_and_bounds_are_inclusive() {
         let rules = [rule("1000", Some("5000"), "carol"), rule("5000", None, "dave")];
-        let carol = ApprovalDecision::Required { approver: "carol".into(), rule: 1 };
-        let dave = ApprovalDecision::Required { approver: "dave".into(), rule: 2 };
+        let carol = ApprovalDecision::Required {
+            approver: "carol".into(),
+            rule: 1,
+        };
+        let dave = ApprovalDecision::Required {
+            approver: "dave".into(),
+            rule: 2,
+        };
         assert_eq!(evaluate(&rules, d("1000"), "bob"), carol);
         assert_eq!(evaluate(&rules, d("5000"), "bob"), carol);
         assert_eq!(evaluate(&rules, d("5000.01"), "bob"), dave);
@@ -98,7 +105,10 @@ mod tests {
         let rules = [rule("0", None, "carol"), rule("0", None, "dave")];
         assert_eq!(
             evaluate(&rules, d("10"), "carol"),
-            ApprovalDecision::Required { approver: "dave".into(), rule: 2 }
+            ApprovalDecision::Required {
+                approver: "dave".into(),
+                rule: 2
+            }
         );
     }
 
@@ -110,17 +120,18 @@ mod tests {
 
     #[test]
     fn describe_reads_well() {
-        assert_eq!(rule("1000", Some("5000"), "carol").describe(), "1,000.00 – 5,000.00 → carol");
+        assert_eq!(
+            rule("1000", Some("5000"), "carol").describe(),
+            "1,000.00 – 5,000.00 → carol"
+        );
         assert_eq!(rule("5000", None, "dave").describe(), "5,000.00 and above → dave");
     }
 
     fn arb_rule() -> impl Strategy<Value = ApprovalRule> {
-        (0u32..10_000, proptest::option::of(0u32..10_000), 0usize..4).prop_map(|(f, t, w)| {
-            ApprovalRule {
-                from: Decimal::from(f),
-                to: t.map(|t| Decimal::from(f.max(t))),
-                approver: ["ann", "bob", "cy", "di"][w].to_string(),
-            }
+        (0u32..10_000, proptest::option::of(0u32..10_000), 0usize..4).prop_map(|(f, t, w)| ApprovalRule {
+            from: Decimal::from(f),
+            to: t.map(|t| Decimal::from(f.max(t))),
+            approver: ["ann", "bob", "cy", "di"][w].to_string(),
         })
     }
 

@@ -26,24 +26,34 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// What a command changed, before it is numbered and chained.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub at: Timestamp,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub before: Value,
+    pub after: Value,
+}
+
 impl AuditEntry {
-    /// Builds an entry chained to `prev_hash`.
-    pub fn new(
-        seq: u64,
-        at: Timestamp,
-        actor: &str,
-        action: &str,
-        entity: &str,
-        before: Value,
-        after: Value,
-        prev_hash: &str,
-    ) -> Self {
+    /// Builds entry `seq` for `change`, chained to `prev_hash`.
+    pub fn new(seq: u64, change: Change, prev_hash: &str) -> Self {
+        let Change {
+            at,
+            actor,
+            action,
+            entity,
+            before,
+            after,
+        } = change;
         let mut entry = AuditEntry {
             seq,
             at,
-            actor: actor.to_string(),
-            action: action.to_string(),
-            entity: entity.to_string(),
+            actor,
+            action,
+            entity,
             before,
             after,
             prev_hash: prev_hash.to_string(),
@@ -125,16 +135,15 @@ mod tests {
         let mut prev = GENESIS.to_string();
         (1..=n)
             .map(|seq| {
-                let e = AuditEntry::new(
-                    seq,
-                    chrono::DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap(),
-                    "alice",
-                    "item.dismiss",
-                    &format!("item {seq}"),
-                    json!({"state": "pending"}),
-                    json!({"state": "dismissed"}),
-                    &prev,
-                );
+                let change = Change {
+                    at: chrono::DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap(),
+                    actor: "alice".into(),
+                    action: "item.dismiss".into(),
+                    entity: format!("item {seq}"),
+                    before: json!({"state": "pending"}),
+                    after: json!({"state": "dismissed"}),
+                };
+                let e = AuditEntry::new(seq, change, &prev);
                 prev = e.hash.clone();
                 e
             })

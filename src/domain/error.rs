@@ -89,18 +89,16 @@ pub enum RuleError {
     #[error("serial number {serial} is given twice")]
     SerialRepeated { serial: String },
     #[error("serial number {serial} of {sku} was already received on {po}")]
-    DuplicateSerial {
-        serial: String,
-        sku: String,
-        po: PoNumber,
-    },
+    DuplicateSerial { serial: String, sku: String, po: PoNumber },
     #[error("serial numbers cannot be empty")]
     EmptySerial,
     #[error("{po} has no receipt {receipt}")]
     UnknownReceipt { po: PoNumber, receipt: u32 },
     #[error("receipt {receipt} of {po} was already undone")]
     ReceiptAlreadyUndone { po: PoNumber, receipt: u32 },
-    #[error("{po} has received items; an order can only be cancelled until anything is received (undo the receipts first)")]
+    #[error(
+        "{po} has received items; an order can only be cancelled until anything is received (undo the receipts first)"
+    )]
     AlreadyReceived { po: PoNumber },
     #[error("no distributor `{0}` is configured; configured: {1}")]
     UnknownDistributor(String, String),

@@ -262,23 +262,20 @@ impl ItemFilter {
             self.all || item.is_pending()
         };
         let eq = |want: &Option<String>, have: Option<&str>| {
-            want.as_deref().is_none_or(|w| {
-                have.is_some_and(|h| h.eq_ignore_ascii_case(w))
-            })
+            want.as_deref()
+                .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
         };
         let customer_ok = self.customer.as_deref().is_none_or(|c| {
             item.customer_id.eq_ignore_ascii_case(c)
                 || contains_ignore_ascii_case(&item.customer_name, &c.to_ascii_lowercase())
         });
-        let quote_ok = eq(&self.quote, Some(&item.quote_id))
-            || eq(&self.quote, item.quote_number.as_deref());
+        let quote_ok = eq(&self.quote, Some(&item.quote_id)) || eq(&self.quote, item.quote_number.as_deref());
         state_ok
             && customer_ok
             && quote_ok
             && eq(&self.distributor, item.distributor.as_deref())
             && self.sku.as_deref().is_none_or(|s| {
-                item.sku.eq_ignore_ascii_case(s)
-                    || item.mpn.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(s))
+                item.sku.eq_ignore_ascii_case(s) || item.mpn.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(s))
             })
             && self
                 .text

@@ -12,7 +12,11 @@ pub enum JobKind {
     /// Email the approver that an order awaits their approval.
     NotifyApprover { po: PoNumber, approver: String },
     /// Email the creator that the approver rejected their order.
-    NotifyRejection { po: PoNumber, creator: String, reason: String },
+    NotifyRejection {
+        po: PoNumber,
+        creator: String,
+        reason: String,
+    },
 }
 
 impl JobKind {
@@ -107,7 +111,10 @@ impl Job {
             return false;
         }
         self.attempts += 1;
-        self.state = JobState::Running { owner: owner.to_string(), until: now + lease };
+        self.state = JobState::Running {
+            owner: owner.to_string(),
+            until: now + lease,
+        };
         true
     }
 
@@ -119,13 +126,18 @@ impl Job {
     /// A temporary failure: queued again after the backoff.
     pub fn retry_later(&mut self, error: &str, now: Timestamp) {
         self.last_error = Some(error.to_string());
-        self.state = JobState::Queued { not_before: now + backoff(self.attempts) };
+        self.state = JobState::Queued {
+            not_before: now + backoff(self.attempts),
+        };
     }
 
     /// A permanent failure.
     pub fn fail(&mut self, error: &str, now: Timestamp) {
         self.last_error = Some(error.to_string());
-        self.state = JobState::Failed { at: now, error: error.to_string() };
+        self.state = JobState::Failed {
+            at: now,
+            error: error.to_string(),
+        };
     }
 
     /// A person asks to run a failed or uncertain job again.
@@ -158,7 +170,14 @@ mod tests {
     }
 
     fn job() -> Job {
-        Job::new(1, JobKind::NotifyApprover { po: PoNumber(1), approver: "carol".into() }, t(0))
+        Job::new(
+            1,
+            JobKind::NotifyApprover {
+                po: PoNumber(1),
+                approver: "carol".into(),
+            },
+            t(0),
+        )
     }
 
     #[test]

@@ -77,7 +77,9 @@ impl std::str::FromStr for PlacementMethod {
             "email" => Ok(PlacementMethod::Email),
             "manual" => Ok(PlacementMethod::Manual),
             "skip" => Ok(PlacementMethod::Skip),
-            other => Err(format!("`{other}` is not a placement method (api, email, manual, skip)")),
+            other => Err(format!(
+                "`{other}` is not a placement method (api, email, manual, skip)"
+            )),
         }
     }
 }
@@ -173,15 +175,12 @@ impl std::str::FromStr for OrderStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let k = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
-        OrderStatus::ALL
-            .into_iter()
-            .find(|st| st.key() == k)
-            .ok_or_else(|| {
-                format!(
-                    "`{s}` is not an order status ({})",
-                    OrderStatus::ALL.map(|s| s.key()).join(", ")
-                )
-            })
+        OrderStatus::ALL.into_iter().find(|st| st.key() == k).ok_or_else(|| {
+            format!(
+                "`{s}` is not an order status ({})",
+                OrderStatus::ALL.map(|s| s.key()).join(", ")
+            )
+        })
     }
 }
 
@@ -401,7 +400,12 @@ impl Order {
             Stage::AwaitingApproval { .. } => OrderStatus::AwaitingApproval,
             Stage::Cancelled { .. } => OrderStatus::Cancelled,
             Stage::Placed(sub) => {
-                let received: u32 = self.lines.iter().enumerate().map(|(i, _)| self.received_on(i as u32 + 1)).sum();
+                let received: u32 = self
+                    .lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| self.received_on(i as u32 + 1))
+                    .sum();
                 let ordered: u32 = self.lines.iter().map(|l| l.quantity).sum();
                 if received > 0 && received >= ordered {
                     OrderStatus::Completed
@@ -428,7 +432,11 @@ impl Order {
 
     /// Units received over all lines (undone receipts excluded).
     pub fn units_received(&self) -> u32 {
-        self.receipts.iter().filter(|r| r.undone.is_none()).map(|r| r.quantity).sum()
+        self.receipts
+            .iter()
+            .filter(|r| r.undone.is_none())
+            .map(|r| r.quantity)
+            .sum()
     }
 
     /// Units received on one line (1-based).
@@ -530,11 +538,17 @@ impl Order {
                 return Err(RuleError::DuplicateItem(*id));
             }
             if !self.lines.iter().any(|l| l.item_id == *id) {
-                return Err(RuleError::ItemNotOnOrder { id: *id, po: self.number });
+                return Err(RuleError::ItemNotOnOrder {
+                    id: *id,
+                    po: self.number,
+                });
             }
         }
         if self.lines.len() <= ids.len() {
-            return Err(RuleError::WouldEmptyOrder { id: ids[0], po: self.number });
+            return Err(RuleError::WouldEmptyOrder {
+                id: ids[0],
+                po: self.number,
+            });
         }
         self.lines.retain(|l| !ids.contains(&l.item_id));
         Ok(())
@@ -599,7 +613,10 @@ impl Order {
             _ => return Err(self.wrong_status("placing", "Pending or Awaiting approval")),
         };
         if approved_by.as_deref() == Some(self.created_by.as_str()) {
-            return Err(RuleError::OwnOrder { actor: actor.to_string(), po: self.number });
+            return Err(RuleError::OwnOrder {
+                actor: actor.to_string(),
+                po: self.number,
+            });
         }
         self.stage = Stage::Placed(Submission {
             method,
@@ -625,13 +642,20 @@ impl Order {
             return Err(self.wrong_status("rejecting", "Awaiting approval"));
         };
         if approver != actor {
-            return Err(RuleError::NotTheApprover { po: self.number, approver: approver.clone() });
+            return Err(RuleError::NotTheApprover {
+                po: self.number,
+                approver: approver.clone(),
+            });
         }
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(RuleError::ReasonRequired("reject an order"));
         }
-        self.rejections.push(Rejection { by: actor.to_string(), at: now, reason: reason.to_string() });
+        self.rejections.push(Rejection {
+            by: actor.to_string(),
+            at: now,
+            reason: reason.to_string(),
+        });
         self.stage = Stage::Pending;
         Ok(())
     }
@@ -646,7 +670,10 @@ impl Order {
             _ if self.units_received() > 0 => return Err(RuleError::AlreadyReceived { po: self.number }),
             _ => {}
         }
-        self.stage = Stage::Cancelled { by: actor.to_string(), at: now };
+        self.stage = Stage::Cancelled {
+            by: actor.to_string(),
+            at: now,
+        };
         Ok(())
     }
 

@@ -75,9 +75,7 @@ impl QuoteLine {
         if self.pax8_product_id.is_some() {
             return true;
         }
-        matches!(self.kind, LineKind::Product | LineKind::BundleItem)
-            && self.requires_procurement
-            && !self.recurring
+        matches!(self.kind, LineKind::Product | LineKind::BundleItem) && self.requires_procurement && !self.recurring
     }
 }
 
@@ -146,9 +144,7 @@ pub fn parse_json(text: &str) -> Result<Quote, QuoteError> {
         position: Some((e.line(), e.column())),
         field: None,
         message: match e.classify() {
-            serde_json::error::Category::Eof => {
-                "the file ends too early (truncated JSON)".to_string()
-            }
+            serde_json::error::Category::Eof => "the file ends too early (truncated JSON)".to_string(),
             _ => format!("not valid JSON: {e}"),
         },
     })?;
@@ -189,9 +185,7 @@ fn quote_from_object(obj: &Map<String, Value>) -> Result<Quote, QuoteError> {
         Some(Value::Object(m)) => Some(address_from_object(m, "ship_to.")?),
         Some(_) => return Err(field_err("ship_to", "must be an object")),
     };
-    let lines_value = obj
-        .get("lines")
-        .ok_or_else(|| field_err("lines", "is missing"))?;
+    let lines_value = obj.get("lines").ok_or_else(|| field_err("lines", "is missing"))?;
     let lines_array = lines_value
         .as_array()
         .ok_or_else(|| field_err("lines", "must be an array of lines"))?;
@@ -256,9 +250,7 @@ fn line_from_object(o: &Map<String, Value>, n: usize) -> Result<QuoteLine, Quote
     let kind = LineKind::parse(&kind_text).ok_or_else(|| {
         r.err(
             "kind",
-            format!(
-                "`{kind_text}` is not a line kind (product, service, labour, bundle, bundle_item)"
-            ),
+            format!("`{kind_text}` is not a line kind (product, service, labour, bundle, bundle_item)"),
         )
     })?;
     Ok(QuoteLine {
@@ -456,7 +448,14 @@ pub fn parse_csv(text: &str) -> Result<Vec<Quote>, QuoteError> {
             });
         }
     }
-    let mut groups: Vec<(String, Map<String, Value>, Vec<Value>, usize)> = Vec::new();
+    // Rows grouped by quote: (quote id, quote fields, lines, first row number).
+    struct Group {
+        id: String,
+        head: Map<String, Value>,
+        lines: Vec<Value>,
+        first_row: usize,
+    }
+    let mut groups: Vec<Group> = Vec::new();
     for (row_index, record) in reader.records().enumerate() {
         let row = row_index + 2;
         let record = record.map_err(|e| csv_err(&e, "cannot read this row"))?;
@@ -513,21 +512,26 @@ pub fn parse_csv(text: &str) -> Result<Vec<Quote>, QuoteError> {
                 message: "is missing or empty".into(),
             });
         }
-        match groups.iter_mut().find(|g| g.0 == qid) {
+        match groups.iter_mut().find(|g| g.id == qid) {
             Some(group) => {
-                if group.1 != head {
+                if group.head != head {
                     return Err(QuoteError {
                         position: Some((row, 1)),
                         field: None,
                         message: format!(
                             "the quote fields of `{qid}` differ from those on row {}; every row of one quote must repeat the same quote fields",
-                            group.3
+                            group.first_row
                         ),
                     });
                 }
-                group.2.push(Value::Object(line));
+                group.lines.push(Value::Object(line));
             }
-            None => groups.push((qid, head, vec![Value::Object(line)], row)),
+            None => groups.push(Group {
+                id: qid,
+                head,
+                lines: vec![Value::Object(line)],
+                first_row: row,
+            }),
         }
     }
     if groups.is_empty() {
@@ -539,15 +543,22 @@ pub fn parse_csv(text: &str) -> Result<Vec<Quote>, QuoteError> {
     }
     groups
         .into_iter()
-        .map(|(_, mut head, lines, first_row)| {
-            head.insert("lines".into(), Value::Array(lines));
-            quote_from_object(&head).map_err(|mut e| {
-                if let Some(f) = e.field.take() {
-                    e.field = Some(format!("{f} (quote starting on row {first_row})"));
-                }
-                e
-            })
-        })
+        .map(
+            |Group {
+                 mut head,
+                 lines,
+                 first_row,
+                 ..
+             }| {
+                head.insert("lines".into(), Value::Array(lines));
+                quote_from_object(&head).map_err(|mut e| {
+                    if let Some(f) = e.field.take() {
+                        e.field = Some(format!("{f} (quote starting on row {first_row})"));
+                    }
+                    e
+                })
+            },
+        )
         .collect()
 }
 

@@ -58,12 +58,18 @@ impl Order {
         let line = self
             .lines
             .get((req.line as usize).wrapping_sub(1))
-            .ok_or(RuleError::UnknownLine { po: self.number, line: req.line, count })?;
+            .ok_or(RuleError::UnknownLine {
+                po: self.number,
+                line: req.line,
+                count,
+            })?;
         let serials: Vec<String> = req.serials.iter().map(|s| s.trim().to_string()).collect();
         if serials.iter().any(String::is_empty) {
             return Err(RuleError::EmptySerial);
         }
-        let qty = req.quantity.unwrap_or(if serials.is_empty() { 1 } else { serials.len() as u32 });
+        let qty = req
+            .quantity
+            .unwrap_or(if serials.is_empty() { 1 } else { serials.len() as u32 });
         if qty == 0 {
             return Err(RuleError::ZeroQuantity);
         }
@@ -88,7 +94,10 @@ impl Order {
                 });
             }
         } else if !serials.is_empty() {
-            return Err(RuleError::NotSerialized { line: req.line, sku: line.sku.clone() });
+            return Err(RuleError::NotSerialized {
+                line: req.line,
+                sku: line.sku.clone(),
+            });
         }
         let key = serial_product_key(&line.sku);
         for (i, serial) in serials.iter().enumerate() {
@@ -96,7 +105,11 @@ impl Order {
                 return Err(RuleError::SerialRepeated { serial: serial.clone() });
             }
             if let Some(po) = serial_owner(&key, serial) {
-                return Err(RuleError::DuplicateSerial { serial: serial.clone(), sku: line.sku.clone(), po });
+                return Err(RuleError::DuplicateSerial {
+                    serial: serial.clone(),
+                    sku: line.sku.clone(),
+                    po,
+                });
             }
         }
         let receipt = Receipt {
@@ -122,12 +135,21 @@ impl Order {
             .receipts
             .iter_mut()
             .find(|r| r.id == receipt_id)
-            .ok_or(RuleError::UnknownReceipt { po, receipt: receipt_id })?;
+            .ok_or(RuleError::UnknownReceipt {
+                po,
+                receipt: receipt_id,
+            })?;
         if receipt.undone.is_some() {
-            return Err(RuleError::ReceiptAlreadyUndone { po, receipt: receipt_id });
+            return Err(RuleError::ReceiptAlreadyUndone {
+                po,
+                receipt: receipt_id,
+            });
         }
         let before = receipt.clone();
-        receipt.undone = Some(Undo { by: actor.to_string(), at: now });
+        receipt.undone = Some(Undo {
+            by: actor.to_string(),
+            at: now,
+        });
         Ok(before)
     }
 

@@ -13,7 +13,9 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the database was written by a newer Purser (schema {found}; this build knows up to {known}); upgrade Purser")]
+    #[error(
+        "the database was written by a newer Purser (schema {found}; this build knows up to {known}); upgrade Purser"
+    )]
     NewerSchema { found: u64, known: u64 },
     #[error("stored record {what} cannot be read: {message}")]
     Corrupt { what: String, message: String },
@@ -26,12 +28,13 @@ pub enum StoreError {
 impl StoreError {
     pub(crate) fn open(path: &std::path::Path, e: redb::DatabaseError) -> Self {
         let message = match &e {
-            redb::DatabaseError::DatabaseAlreadyOpen => {
-                "another program holds it open exclusively".to_string()
-            }
+            redb::DatabaseError::DatabaseAlreadyOpen => "another program holds it open exclusively".to_string(),
             other => other.to_string(),
         };
-        StoreError::Open { path: path.to_path_buf(), message }
+        StoreError::Open {
+            path: path.to_path_buf(),
+            message,
+        }
     }
 }
 

@@ -42,7 +42,10 @@ impl Store {
             .set_concurrency_mode(ConcurrencyMode::MultiWriter)
             .create(path)
             .map_err(|e| StoreError::open(path, e))?;
-        let store = Store { db, path: path.to_path_buf() };
+        let store = Store {
+            db,
+            path: path.to_path_buf(),
+        };
         store.write(tx::WriteTx::ensure_schema)?;
         Ok(store)
     }

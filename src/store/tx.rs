@@ -3,7 +3,7 @@
 use super::codec::{decode, encode};
 use super::tables::*;
 use super::{StoreError, SCHEMA_VERSION};
-use crate::domain::audit::GENESIS;
+use crate::domain::audit::{Change, GENESIS};
 use crate::domain::job::Job;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber, Quote, Timestamp};
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
@@ -127,7 +127,8 @@ impl ReadTx {
 
     pub fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
         let t = ro_table!(self, SERIALS, None);
-        Ok(t.get(key_of_serial(product, serial).as_str())?.map(|v| PoNumber(v.value())))
+        Ok(t.get(key_of_serial(product, serial).as_str())?
+            .map(|v| PoNumber(v.value())))
     }
 
     pub fn jobs(&self) -> Result<Vec<Job>, StoreError> {
@@ -181,7 +182,10 @@ impl WriteTx {
         let found = meta.get(K_SCHEMA)?.map(|v| v.value());
         match found {
             Some(v) if v > SCHEMA_VERSION => {
-                return Err(StoreError::NewerSchema { found: v, known: SCHEMA_VERSION })
+                return Err(StoreError::NewerSchema {
+                    found: v,
+                    known: SCHEMA_VERSION,
+                })
             }
             Some(_) => {}
             None => {
@@ -218,7 +222,12 @@ impl WriteTx {
         self.next(K_NEXT_JOB)
     }
 
-    fn get<K, T>(&self, def: TableDefinition<K, &'static [u8]>, key: K::SelfType<'_>, what: impl FnOnce() -> String) -> Result<Option<T>, StoreError>
+    fn get<K, T>(
+        &self,
+        def: TableDefinition<K, &'static [u8]>,
+        key: K::SelfType<'_>,
+        what: impl FnOnce() -> String,
+    ) -> Result<Option<T>, StoreError>
     where
         K: redb::Key + 'static,
         T: DeserializeOwned,
@@ -227,7 +236,12 @@ impl WriteTx {
         get_json(&t, key, what)
     }
 
-    fn put<K, T>(&mut self, def: TableDefinition<K, &'static [u8]>, key: K::SelfType<'_>, value: &T) -> Result<(), StoreError>
+    fn put<K, T>(
+        &mut self,
+        def: TableDefinition<K, &'static [u8]>,
+        key: K::SelfType<'_>,
+        value: &T,
+    ) -> Result<(), StoreError>
     where
         K: redb::Key + 'static,
         T: Serialize,
@@ -280,7 +294,9 @@ impl WriteTx {
     }
 
     pub fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
-        Ok(self.get(SETTINGS, S_RULES, || "approval rules".into())?.unwrap_or_default())
+        Ok(self
+            .get(SETTINGS, S_RULES, || "approval rules".into())?
+            .unwrap_or_default())
     }
 
     pub fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError> {
@@ -289,7 +305,9 @@ impl WriteTx {
 
     pub fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
         let t = self.txn.open_table(SERIALS)?;
-        let owner = t.get(key_of_serial(product, serial).as_str())?.map(|v| PoNumber(v.value()));
+        let owner = t
+            .get(key_of_serial(product, serial).as_str())?
+            .map(|v| PoNumber(v.value()));
         Ok(owner)
     }
 
@@ -319,20 +337,12 @@ impl WriteTx {
     }
 
     /// Appends an audit entry chained to the previous one; returns it.
-    pub fn append_audit(
-        &mut self,
-        at: Timestamp,
-        actor: &str,
-        action: &str,
-        entity: &str,
-        before: serde_json::Value,
-        after: serde_json::Value,
-    ) -> Result<AuditEntry, StoreError> {
+    pub fn append_audit(&mut self, change: Change) -> Result<AuditEntry, StoreError> {
         let seq = self.next(K_NEXT_AUDIT)?;
         let prev: String = self
             .get(SETTINGS, S_AUDIT_HEAD, || "audit head".into())?
             .unwrap_or_else(|| GENESIS.to_string());
-        let entry = AuditEntry::new(seq, at, actor, action, entity, before, after, &prev);
+        let entry = AuditEntry::new(seq, change, &prev);
         self.put(AUDIT, seq, &entry)?;
         self.put(SETTINGS, S_AUDIT_HEAD, &entry.hash)?;
         Ok(entry)
