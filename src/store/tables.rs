@@ -4,7 +4,7 @@ use redb::TableDefinition;
 
 /// Counters and small numbers: schema version, sequences, the change counter.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-/// Small documents: approval rules, the audit chain head.
+/// Small documents: approval rules.
 pub const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings");
 /// Imported quotes by quote id.
 pub const QUOTES: TableDefinition<&str, &[u8]> = TableDefinition::new("quotes");
@@ -23,7 +23,5 @@ pub const K_SCHEMA: &str = "schema_version";
 pub const K_CHANGES: &str = "changes";
 pub const K_NEXT_ITEM: &str = "next_item";
 pub const K_NEXT_PO: &str = "next_po";
-pub const K_NEXT_AUDIT: &str = "next_audit";
 pub const K_NEXT_JOB: &str = "next_job";
 pub const S_RULES: &str = "approval_rules";
-pub const S_AUDIT_HEAD: &str = "audit_head";

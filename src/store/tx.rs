@@ -336,15 +336,23 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Appends an audit entry chained to the previous one; returns it.
+    /// Appends an audit entry chained to the last one; returns it. The sequence number and
+    /// the previous hash come from the last entry itself, so an append touches one table.
     pub fn append_audit(&mut self, change: Change) -> Result<AuditEntry, StoreError> {
-        let seq = self.next(K_NEXT_AUDIT)?;
-        let prev: String = self
-            .get(SETTINGS, S_AUDIT_HEAD, || "audit head".into())?
-            .unwrap_or_else(|| GENESIS.to_string());
-        let entry = AuditEntry::new(seq, change, &prev);
-        self.put(AUDIT, seq, &entry)?;
-        self.put(SETTINGS, S_AUDIT_HEAD, &entry.hash)?;
+        let mut t = self.txn.open_table(AUDIT)?;
+        let last = match t.last()? {
+            Some((k, v)) => {
+                let seq = k.value();
+                Some(decode::<AuditEntry>(v.value(), || format!("audit entry {seq}"))?)
+            }
+            None => None,
+        };
+        let (seq, prev) = match &last {
+            Some(e) => (e.seq + 1, e.hash.as_str()),
+            None => (1, GENESIS),
+        };
+        let entry = AuditEntry::new(seq, change, prev);
+        t.insert(seq, encode(&entry).as_slice())?;
         Ok(entry)
     }
 
