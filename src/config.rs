@@ -43,6 +43,8 @@ pub struct Config {
     pub company: Option<Company>,
     #[serde(default)]
     pub smtp: Option<Smtp>,
+    #[serde(default)]
+    pub mail: Option<MailFolder>,
     /// Where the file was read from (not a key).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -210,9 +212,23 @@ pub struct Smtp {
     pub username: Option<String>,
     #[serde(default)]
     pub password_env: Option<String>,
+    /// A file holding the password alone; refused when others can read it.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
     pub from: String,
     #[serde(default)]
     pub reply_to: Option<String>,
+    /// Seconds to wait for the server.
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+/// Without `[smtp]`: emails are written as `.eml` files (with their PDF) to this folder
+/// instead of being sent — for demos and trials.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailFolder {
+    pub folder: PathBuf,
 }
 
 impl Config {
@@ -263,6 +279,14 @@ impl Config {
                 return Err(format!(
                     "[distributors.{key}] is kind = \"email\" but has no email addresses"
                 ));
+            }
+        }
+        if let Some(smtp) = &self.smtp {
+            if smtp.password_env.is_some() && smtp.password_file.is_some() {
+                return Err("[smtp] sets both password_env and password_file; keep one".into());
+            }
+            if smtp.username.is_some() && smtp.password_env.is_none() && smtp.password_file.is_none() {
+                return Err("[smtp] has a username but no password_env or password_file".into());
             }
         }
         if let Some(inbox) = &self.inbox {

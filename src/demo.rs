@@ -33,7 +33,7 @@ pub const SAMPLES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The demo configuration; `{os_user}` and `{inbox}` are filled in.
+/// The demo configuration; `{os_user}`, `{inbox}` and `{mail}` are filled in.
 const DEMO_CONFIG: &str = include_str!("../assets/demo-config.toml");
 
 /// Paths of a built demo.
@@ -66,7 +66,8 @@ pub fn build(dir: &Path) -> Result<Demo, CliError> {
     std::fs::create_dir_all(&demo.inbox).map_err(|e| io("create", &demo.inbox, e))?;
     let config_text = DEMO_CONFIG
         .replace("{os_user}", &os_user)
-        .replace("{inbox}", &demo.inbox.display().to_string().replace('\\', "\\\\"));
+        .replace("{inbox}", &demo.inbox.display().to_string().replace('\\', "\\\\"))
+        .replace("{mail}", &dir.join("mail").display().to_string().replace('\\', "\\\\"));
     std::fs::write(&demo.config, &config_text).map_err(|e| io("write", &demo.config, e))?;
     let config = Config::parse(&config_text).map_err(|e| CliError::new(format!("demo configuration: {e}"), 3))?;
     let store = Store::open(&demo.db)?;
@@ -228,8 +229,9 @@ Try:
     )
 }
 
-/// `purser demo`.
-pub fn run(_g: &Global, args: &DemoArgs) -> Result<(), CliError> {
+/// `purser demo`: builds the demo, then opens the screens on it (as the account running
+/// it, which holds every role there, or as `--user NAME`) unless `--no-tui`.
+pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
     let dir = match &args.dir {
         Some(d) => d.clone(),
         None => tempfile::Builder::new()
@@ -239,6 +241,11 @@ pub fn run(_g: &Global, args: &DemoArgs) -> Result<(), CliError> {
             .keep(),
     };
     let demo = build(&dir)?;
+    if !args.no_tui {
+        let on_demo = Global { db: Some(demo.db.clone()), config: Some(demo.config.clone()), user: g.user.clone(), json: false };
+        let ctx = crate::cli::run::Ctx::open(&on_demo)?;
+        crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e, 1))?;
+    }
     println!("{}", describe(&demo).trim_end());
     Ok(())
 }

@@ -23,6 +23,10 @@ pub enum AppError {
     Unreadable { file: String, message: String },
     #[error("{what} is not available yet: {why}; nothing was changed")]
     NotAvailable { what: String, why: String },
+    #[error("no background job {0}")]
+    UnknownJob(u64),
+    #[error("{0}")]
+    JobState(String),
     #[error("{0}")]
     Io(String),
 }

@@ -34,9 +34,11 @@ pub struct PlaceRequest {
 /// What placing did.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlaceResult {
-    /// `placed` or `awaiting_approval`.
+    /// `placed`, `awaiting_approval`, or `sending` (a background job sends it).
     pub outcome: &'static str,
     pub approver: Option<String>,
+    /// The job sending the order, when `outcome` is `sending`.
+    pub job: Option<u64>,
     pub order: Order,
 }
 
@@ -217,6 +219,8 @@ impl Service {
     }
 
     /// Places an order, or sends it for approval when its snapshot rules require one.
+    /// Manual and skip placement complete at once; email placement is handed to a
+    /// background job recorded in the same transaction (see [`PlaceResult::job`]).
     pub fn place(&self, actor: &Actor, req: PlaceRequest) -> Result<PlaceResult, AppError> {
         let now = self.now();
         let po = req.po;
@@ -230,8 +234,29 @@ impl Service {
                 _ => Self::require(actor, Role::Buyer, "place purchase orders")?,
             }
             let mut after = before.clone();
-            let outcome = after.place(&actor.name, req.method, req.link.clone(), now)?;
-            match &outcome {
+            let outcome = match req.method {
+                PlacementMethod::Manual | PlacementMethod::Skip => {
+                    after.place(&actor.name, req.method, req.link.clone(), now)?
+                }
+                PlacementMethod::Email | PlacementMethod::Api => {
+                    self.check_channel(&before, req.method)?;
+                    // Take the job id only if the order really goes out now.
+                    let mut probe = before.clone();
+                    match probe.begin_submission(&actor.name, req.method, 0, now)? {
+                        PlaceOutcome::Sending { .. } => {
+                            let job = tx.next_job_id()?;
+                            tx.put_job(&Job::new(job, JobKind::SubmitEmail { po }, now))?;
+                            after.begin_submission(&actor.name, req.method, job, now)?
+                        }
+                        other => {
+                            after = probe;
+                            other
+                        }
+                    }
+                }
+            };
+            tx.put_order(&after)?;
+            let (label, action, approver, job) = match &outcome {
                 PlaceOutcome::SentForApproval { approver } => {
                     enqueue(
                         tx,
@@ -241,55 +266,64 @@ impl Service {
                         },
                         now,
                     )?;
-                    tx.put_order(&after)?;
-                    audit(
-                        tx,
-                        now,
-                        actor,
-                        "po.request_approval",
-                        &po.to_string(),
-                        &before.stage,
-                        &after.stage,
-                    )?;
-                    Ok(PlaceResult {
-                        outcome: "awaiting_approval",
-                        approver: Some(approver.clone()),
-                        order: after,
-                    })
+                    ("awaiting_approval", "po.request_approval", Some(approver.clone()), None)
                 }
-                PlaceOutcome::Placed => {
-                    self.check_channel(&after, req.method)?;
-                    tx.put_order(&after)?;
-                    let action = if before.status() == crate::domain::OrderStatus::AwaitingApproval {
-                        "po.approve_and_place"
-                    } else {
-                        "po.place"
-                    };
-                    audit(tx, now, actor, action, &po.to_string(), &before.stage, &after.stage)?;
-                    Ok(PlaceResult {
-                        outcome: "placed",
-                        approver: after.approver().map(str::to_string),
-                        order: after,
-                    })
-                }
-            }
+                PlaceOutcome::Sending { job } => (
+                    "sending",
+                    "po.submit",
+                    after.sending.as_ref().and_then(|s| s.approved_by.clone()),
+                    Some(*job),
+                ),
+                PlaceOutcome::Placed if before.status() == crate::domain::OrderStatus::AwaitingApproval => (
+                    "placed",
+                    "po.approve_and_place",
+                    after.approver().map(str::to_string),
+                    None,
+                ),
+                PlaceOutcome::Placed => ("placed", "po.place", after.approver().map(str::to_string), None),
+            };
+            audit(
+                tx,
+                now,
+                actor,
+                action,
+                &po.to_string(),
+                &before.stage,
+                &serde_json::json!({"stage": after.stage, "sending": after.sending}),
+            )?;
+            Ok(PlaceResult {
+                outcome: label,
+                approver,
+                job,
+                order: after,
+            })
         })
     }
 
-    /// Whether `method` can reach the distributor. Manual and skip always can. Email and
-    /// API submission are sent by the mail and distributor integrations; until this build
-    /// has them they are refused here, before anything changes.
+    /// Whether `method` can reach the distributor, checked before anything changes.
     fn check_channel(&self, order: &Order, method: PlacementMethod) -> Result<(), AppError> {
         let name = self.config.distributor_name(&order.distributor);
         match method {
             PlacementMethod::Manual | PlacementMethod::Skip => Ok(()),
-            PlacementMethod::Email => Err(AppError::NotAvailable {
-                what: format!("email submission to {name}"),
-                why: "this build of Purser does not send purchase orders by email yet; place it by hand and use --via manual".into(),
-            }),
+            PlacementMethod::Email => {
+                let has_address = self.config.distributors.get(&order.distributor).is_some_and(|d| !d.email.is_empty());
+                if !has_address {
+                    return Err(AppError::NotAvailable {
+                        what: format!("email submission to {name}"),
+                        why: format!("[distributors.{}] has no email addresses", order.distributor),
+                    });
+                }
+                if self.config.smtp.is_none() && self.config.mail.is_none() {
+                    return Err(AppError::NotAvailable {
+                        what: format!("email submission to {name}"),
+                        why: "no [smtp] server is configured".into(),
+                    });
+                }
+                Ok(())
+            }
             PlacementMethod::Api => Err(AppError::NotAvailable {
                 what: format!("API submission to {name}"),
-                why: "this build of Purser does not order through distributor APIs yet; place it by hand and use --via manual".into(),
+                why: "this build of Purser does not order through distributor APIs yet; use --via email or place it by hand and use --via manual".into(),
             }),
         }
     }
@@ -372,5 +406,6 @@ fn header(o: &Order) -> serde_json::Value {
         "special_bid": o.special_bid,
         "end_user": o.end_user,
         "notes": o.notes,
+        "shipping": o.shipping,
     })
 }

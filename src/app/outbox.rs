@@ -1,20 +1,33 @@
 //! The outbox: jobs recorded with the command that caused them, run in the background
-//! with a lease, retried with backoff, failed visibly.
+//! with a lease, retried with backoff, failed visibly. A job's result and its effect on
+//! the order (an order emailed, a submission abandoned) commit together.
 
-use super::{AppError, Service};
+use super::{audit, AppError, Service};
 use crate::domain::job::{Job, JobKind, JobState};
-use crate::domain::Role;
+use crate::domain::{Role, RuleError};
 use crate::identity::Actor;
+use crate::store::WriteTx;
 use chrono::Duration;
 use serde::Serialize;
 
-/// How long a claimed job is reserved for the process running it.
+/// How long a claimed job is reserved for the process running it, in seconds.
 pub const LEASE: i64 = 120;
+
+/// What a job achieved at the far side, recorded with its completion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "effect", rename_all = "snake_case")]
+pub enum Effect {
+    /// An email left: the message id and who it went to.
+    EmailSent {
+        message_id: String,
+        recipients: Vec<String>,
+    },
+}
 
 /// What running a job came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobOutcome {
-    Done,
+    Done(Option<Effect>),
     /// Temporary failure: try again after the backoff.
     RetryLater(String),
     /// Permanent failure: a person must look.
@@ -23,19 +36,35 @@ pub enum JobOutcome {
     NotHandled(String),
 }
 
-/// Runs jobs of the kinds it knows.
+/// Runs jobs of the kinds it knows. It may read through the service; it records nothing
+/// itself — its outcome is recorded by the caller.
 pub trait JobExecutor {
-    fn run(&self, kind: &JobKind) -> JobOutcome;
+    fn run(&self, svc: &Service, job: &Job) -> JobOutcome;
 }
 
 /// What one pass over the outbox did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunReport {
     pub done: Vec<u64>,
-    pub retrying: Vec<u64>,
-    pub failed: Vec<u64>,
+    pub retrying: Vec<(u64, String)>,
+    pub failed: Vec<(u64, String)>,
     /// Jobs left queued, with why.
     pub waiting: Vec<(u64, String)>,
+}
+
+impl RunReport {
+    fn add(&mut self, id: u64, outcome: JobOutcome) {
+        match outcome {
+            JobOutcome::Done(_) => self.done.push(id),
+            JobOutcome::RetryLater(e) => self.retrying.push((id, e)),
+            JobOutcome::Failed(e) => self.failed.push((id, e)),
+            JobOutcome::NotHandled(why) => self.waiting.push((id, why)),
+        }
+    }
+}
+
+fn owner_of(actor: &Actor) -> String {
+    format!("{}@{}", actor.name, std::process::id())
 }
 
 impl Service {
@@ -44,11 +73,16 @@ impl Service {
         Ok(self.store.read(|tx| tx.jobs())?)
     }
 
-    /// Claims one due job for `owner` (a lease, written in its own transaction).
-    pub fn claim_job(&self, owner: &str) -> Result<Option<Job>, AppError> {
+    /// Claims one due job (`only`: that job) for `owner`, writing the lease in its own
+    /// transaction before anything is attempted.
+    pub fn claim_job(&self, owner: &str, only: Option<u64>) -> Result<Option<Job>, AppError> {
         let now = self.now();
         self.store.write(|tx| {
-            for mut job in tx.jobs()? {
+            let candidates = match only {
+                Some(id) => tx.job(id)?.into_iter().collect(),
+                None => tx.jobs()?,
+            };
+            for mut job in candidates {
                 if !job.is_due(now) {
                     continue;
                 }
@@ -65,8 +99,8 @@ impl Service {
         })
     }
 
-    /// Records how a claimed job ended.
-    pub fn finish_job(&self, id: u64, owner: &str, outcome: &JobOutcome) -> Result<(), AppError> {
+    /// Records how a claimed job ended, with its effect on the order, in one transaction.
+    pub fn finish_job(&self, actor: &Actor, id: u64, owner: &str, outcome: &JobOutcome) -> Result<(), AppError> {
         let now = self.now();
         self.store.write(|tx| {
             let Some(mut job) = tx.job(id)? else { return Ok(()) };
@@ -75,9 +109,15 @@ impl Service {
                 return Ok(());
             }
             match outcome {
-                JobOutcome::Done => job.succeed(now),
+                JobOutcome::Done(effect) => {
+                    job.succeed(now);
+                    apply_done(tx, actor, &job, effect.as_ref(), now)?;
+                }
                 JobOutcome::RetryLater(e) => job.retry_later(e, now),
-                JobOutcome::Failed(e) => job.fail(e, now),
+                JobOutcome::Failed(e) => {
+                    job.fail(e, now);
+                    apply_failed(tx, actor, &job, e, now)?;
+                }
                 JobOutcome::NotHandled(why) => {
                     job.attempts = job.attempts.saturating_sub(1);
                     job.last_error = Some(why.clone());
@@ -91,56 +131,138 @@ impl Service {
         })
     }
 
+    /// Runs one specific job now if it is due (for `po place`, which waits for its job).
+    pub fn run_job(&self, actor: &Actor, id: u64, executor: &dyn JobExecutor) -> Result<Option<JobOutcome>, AppError> {
+        let owner = owner_of(actor);
+        let Some(job) = self.claim_job(&owner, Some(id))? else {
+            return Ok(None);
+        };
+        let outcome = executor.run(self, &job);
+        self.finish_job(actor, job.id, &owner, &outcome)?;
+        Ok(Some(outcome))
+    }
+
     /// Runs every due job once with `executor` (for `purser sync run` and the TUI loop).
-    pub fn run_due_jobs(&self, owner: &str, executor: &dyn JobExecutor) -> Result<RunReport, AppError> {
+    pub fn run_due_jobs(&self, actor: &Actor, executor: &dyn JobExecutor) -> Result<RunReport, AppError> {
+        let owner = owner_of(actor);
         let mut report = RunReport::default();
         let mut seen = std::collections::HashSet::new();
-        while let Some(job) = self.claim_job(owner)? {
+        while let Some(job) = self.claim_job(&owner, None)? {
             if !seen.insert(job.id) {
                 break;
             }
-            let outcome = executor.run(&job.kind);
-            self.finish_job(job.id, owner, &outcome)?;
-            match outcome {
-                JobOutcome::Done => report.done.push(job.id),
-                JobOutcome::RetryLater(_) => report.retrying.push(job.id),
-                JobOutcome::Failed(_) => report.failed.push(job.id),
-                JobOutcome::NotHandled(why) => report.waiting.push((job.id, why)),
-            }
+            let outcome = executor.run(self, &job);
+            self.finish_job(actor, job.id, &owner, &outcome)?;
+            report.add(job.id, outcome);
         }
         Ok(report)
     }
 
-    /// A person retries a failed or uncertain job.
+    /// A person retries a failed or uncertain job. For an uncertain order email this
+    /// means sending it again: the person has checked it did not arrive.
     pub fn retry_job(&self, actor: &Actor, id: u64) -> Result<Job, AppError> {
         Self::require_any(actor, &[Role::Buyer, Role::Admin], "retry background jobs")?;
         let now = self.now();
         self.store.write(|tx| {
-            let mut job = tx.job(id)?.ok_or_else(|| AppError::Io(format!("no job {id}")))?;
+            let mut job = tx.job(id)?.ok_or(AppError::UnknownJob(id))?;
             let before = job.clone();
+            if let (JobKind::SubmitEmail { po }, JobState::Failed { .. }) = (&job.kind, &job.state) {
+                // A failed submission left the order; placing it again makes a new job.
+                return Err(AppError::JobState(format!(
+                    "job {id} failed and {po} was left pending; place {po} again to send it"
+                )));
+            }
             if !job.requeue(now) {
-                return Err(AppError::Io(format!(
+                return Err(AppError::JobState(format!(
                     "job {id} is {}; only failed or uncertain jobs can be retried",
                     job.state_label()
                 )));
             }
             tx.put_job(&job)?;
-            super::audit(tx, now, actor, "job.retry", &format!("job {id}"), &before, &job)?;
+            audit(tx, now, actor, "job.retry", &format!("job {id}"), &before, &job)?;
+            Ok(job)
+        })
+    }
+
+    /// A person settles an uncertain job as done: it did reach the far side (for an order
+    /// email: the distributor confirmed receipt), so the order is recorded as sent.
+    pub fn settle_job_done(&self, actor: &Actor, id: u64) -> Result<Job, AppError> {
+        Self::require_any(actor, &[Role::Buyer, Role::Admin], "settle background jobs")?;
+        let now = self.now();
+        self.store.write(|tx| {
+            let mut job = tx.job(id)?.ok_or(AppError::UnknownJob(id))?;
+            let before = job.clone();
+            if !job.settle_done(now) {
+                return Err(AppError::JobState(format!(
+                    "job {id} is {}; only an uncertain job can be marked as done",
+                    job.state_label()
+                )));
+            }
+            apply_done(tx, actor, &job, None, now)?;
+            tx.put_job(&job)?;
+            audit(tx, now, actor, "job.settle_done", &format!("job {id}"), &before, &job)?;
             Ok(job)
         })
     }
 }
 
-/// The executor of a build without email: notifications wait, visibly, until email is
-/// configured.
-pub struct NoMail;
-
-impl JobExecutor for NoMail {
-    fn run(&self, kind: &JobKind) -> JobOutcome {
-        match kind {
-            JobKind::NotifyApprover { .. } | JobKind::NotifyRejection { .. } => {
-                JobOutcome::NotHandled("email notifications need [smtp] in the configuration".into())
-            }
-        }
+/// The order side of a finished job.
+fn apply_done(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    job: &Job,
+    effect: Option<&Effect>,
+    now: crate::domain::Timestamp,
+) -> Result<(), AppError> {
+    let JobKind::SubmitEmail { po } = &job.kind else {
+        return Ok(());
+    };
+    let before = tx.order(*po)?.ok_or(RuleError::UnknownOrder(*po))?;
+    if before.sending.as_ref().map(|s| s.job) != Some(job.id) {
+        return Ok(());
     }
+    let mut after = before.clone();
+    let (message_id, recipients) = match effect {
+        Some(Effect::EmailSent { message_id, recipients }) => (Some(message_id.clone()), recipients.clone()),
+        None => (None, Vec::new()),
+    };
+    after.complete_submission(recipients, message_id, Vec::new(), now)?;
+    tx.put_order(&after)?;
+    audit(
+        tx,
+        now,
+        actor,
+        "po.email_sent",
+        &po.to_string(),
+        &before.sending,
+        &after.stage,
+    )
+}
+
+fn apply_failed(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    job: &Job,
+    error: &str,
+    now: crate::domain::Timestamp,
+) -> Result<(), AppError> {
+    let JobKind::SubmitEmail { po } = &job.kind else {
+        return Ok(());
+    };
+    let before = tx.order(*po)?.ok_or(RuleError::UnknownOrder(*po))?;
+    if before.sending.as_ref().map(|s| s.job) != Some(job.id) {
+        return Ok(());
+    }
+    let mut after = before.clone();
+    after.abandon_submission(error, now);
+    tx.put_order(&after)?;
+    audit(
+        tx,
+        now,
+        actor,
+        "po.submit_failed",
+        &po.to_string(),
+        &before.sending,
+        &serde_json::json!({"error": error, "stage": after.stage}),
+    )
 }

@@ -1,6 +1,6 @@
 //! Read models for output: what `--json` prints and what screens show.
 
-use crate::domain::order::{Rejection, Submission};
+use crate::domain::order::{Rejection, Sending, Submission, SubmissionError};
 use crate::domain::{Address, ApprovalRule, Order, OrderStatus, OrderType, PoNumber, Receipt, Timestamp};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -33,6 +33,8 @@ pub struct OrderView {
     pub status: OrderStatus,
     pub distributor: String,
     pub order_type: OrderType,
+    pub subtotal: Decimal,
+    pub shipping: Decimal,
     pub total: Decimal,
     pub currency: String,
     pub created_by: String,
@@ -48,6 +50,10 @@ pub struct OrderView {
     pub receipts: Vec<Receipt>,
     pub rejections: Vec<Rejection>,
     pub submission: Option<Submission>,
+    /// A submission under way in the background.
+    pub sending: Option<Sending>,
+    /// Submissions that failed.
+    pub errors: Vec<SubmissionError>,
     pub approval_rules: Vec<ApprovalRule>,
 }
 
@@ -88,6 +94,8 @@ impl From<&Order> for OrderView {
             status: o.status(),
             distributor: o.distributor.clone(),
             order_type: o.order_type,
+            subtotal: o.subtotal(),
+            shipping: o.shipping,
             total: o.total(),
             currency: o.currency.clone(),
             created_by: o.created_by.clone(),
@@ -103,6 +111,8 @@ impl From<&Order> for OrderView {
             receipts: o.receipts.clone(),
             rejections: o.rejections.clone(),
             submission: o.submission().cloned(),
+            sending: o.sending.clone(),
+            errors: o.errors.clone(),
             approval_rules: o.rules.clone(),
         }
     }

@@ -179,6 +179,9 @@ pub enum PoCmd {
         /// Notes ("" clears them)
         #[arg(long)]
         notes: Option<String>,
+        /// Shipping charge in the order's currency
+        #[arg(long, value_name = "AMOUNT")]
+        shipping: Option<String>,
     },
     /// List orders
     List {
@@ -196,6 +199,9 @@ pub enum PoCmd {
         /// Link to the order in the distributor's portal (manual)
         #[arg(long, value_name = "URL")]
         link: Option<String>,
+        /// Do not wait for an email or API submission; leave it to the background
+        #[arg(long)]
+        no_wait: bool,
     },
     /// Approve and place an order awaiting your approval
     Approve {
@@ -204,6 +210,15 @@ pub enum PoCmd {
         via: ViaArg,
         #[arg(long, value_name = "URL")]
         link: Option<String>,
+        /// Do not wait for an email or API submission; leave it to the background
+        #[arg(long)]
+        no_wait: bool,
+    },
+    /// Write the purchase order as PDF
+    Pdf {
+        po: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Reject an order awaiting your approval (back to pending)
     Reject {
@@ -297,6 +312,8 @@ pub enum SyncCmd {
     Run,
     /// Run a failed or uncertain job again
     Retry { job: u64 },
+    /// Record an uncertain job as done (e.g. the distributor confirmed the emailed order)
+    MarkSent { job: u64 },
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 use super::args::*;
 use super::print;
 use crate::app::audit::{audit_csv, AuditFilter};
-use crate::app::{AppError, CreateOrder, PlaceRequest, Service};
+use crate::app::{AppError, CreateOrder, JobOutcome, PlaceRequest, Service};
 use crate::config::{self, Config};
 use crate::domain::item::ItemFilter;
 use crate::domain::money::parse_amount;
@@ -99,6 +99,21 @@ fn address_file(path: &Path, what: &str) -> Result<Address, CliError> {
     })
 }
 
+/// Writes `bytes` to `path` through a temporary file and a rename, so a reader never
+/// sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| CliError::new(format!("cannot write {}: {e}", path.display()), 3);
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
 fn order_type(t: TypeArg) -> OrderType {
     match t {
         TypeArg::Wholesale => OrderType::Wholesale,
@@ -138,9 +153,9 @@ pub fn main_with(cli: Cli) -> i32 {
 fn dispatch(cli: Cli) -> Result<(), CliError> {
     let g = cli.global;
     let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        let _ = Cli::command().print_help();
-        return Err(CliError::new("no command given", 2));
+        // No subcommand: the screens, as the current user.
+        let ctx = Ctx::open(&g)?;
+        return crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e, 1));
     };
     match command {
         Command::Demo(args) => crate::demo::run(&g, &args),
@@ -205,9 +220,13 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             ctx.out(&jobs, || print::jobs(&jobs));
         }
         Command::Sync(SyncCmd::Run) => {
-            let owner = format!("{}:{}", actor.name, std::process::id());
-            let report = svc.run_due_jobs(&owner, &crate::app::NoMail)?;
+            let executor = crate::jobs::Executor::from_config(svc.config());
+            let report = svc.run_due_jobs(actor, &executor)?;
             ctx.out(&report, || print::run_report(&report));
+        }
+        Command::Sync(SyncCmd::MarkSent { job }) => {
+            let j = svc.settle_job_done(actor, job)?;
+            ctx.out(&j, || format!("job {} recorded as done", j.id));
         }
         Command::Sync(SyncCmd::Retry { job }) => {
             let j = svc.retry_job(actor, job)?;
@@ -302,6 +321,7 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             special_bid,
             end_user,
             notes,
+            shipping,
         } => {
             let edit = OrderEdit {
                 order_type: t.map(order_type),
@@ -312,6 +332,7 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                     .map(|p| address_file(p, "end-user").map(Some))
                     .transpose()?,
                 notes: notes.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
+                shipping: shipping.as_deref().map(|s| amount(s, "--shipping")).transpose()?,
             };
             show(&svc.edit_order(actor, po_arg(&po)?, edit)?);
         }
@@ -329,38 +350,87 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             ctx.out(&orders, || print::orders(&orders, svc.config()));
         }
         PoCmd::Show { po } => show(&svc.order(po_arg(&po)?)?),
-        PoCmd::Place { po, via, link } | PoCmd::Approve { po, via, link } => {
+        PoCmd::Place { po, via, link, no_wait } | PoCmd::Approve { po, via, link, no_wait } => {
+            let po = po_arg(&po)?;
             let r = svc.place(
                 actor,
                 PlaceRequest {
-                    po: po_arg(&po)?,
+                    po,
                     method: method(via),
                     link,
                 },
             )?;
-            let view = crate::app::views::OrderView::from(&r.order);
+            // Email and API placement run as a job; wait for it unless told not to.
+            let (outcome, job_outcome) = match r.job {
+                Some(job) if !no_wait => {
+                    let executor = crate::jobs::Executor::from_config(svc.config());
+                    (r.outcome, svc.run_job(actor, job, &executor)?)
+                }
+                _ => (r.outcome, None),
+            };
+            let order = svc.order(po)?;
+            let view = crate::app::views::OrderView::from(&order);
             #[derive(Serialize)]
             struct Placed<'a> {
                 outcome: &'a str,
                 approver: &'a Option<String>,
+                job: Option<u64>,
                 #[serde(flatten)]
                 order: &'a crate::app::views::OrderView,
             }
+            let failure = match &job_outcome {
+                Some(JobOutcome::Failed(e)) => Some(format!("{po} was not sent: {e}; it is pending again")),
+                Some(JobOutcome::RetryLater(e)) => Some(format!(
+                    "{po} could not be sent yet: {e}; it will be retried in the background (`purser sync run`), or see `purser sync status`"
+                )),
+                Some(JobOutcome::NotHandled(e)) => Some(format!("{po} waits to be sent: {e}")),
+                _ => None,
+            };
+            let outcome = match (&job_outcome, outcome) {
+                (Some(JobOutcome::Done(_)), _) => "placed",
+                (_, o) => o,
+            };
             ctx.out(
                 &Placed {
-                    outcome: r.outcome,
+                    outcome,
                     approver: &r.approver,
+                    job: r.job,
                     order: &view,
                 },
-                || match &r.approver {
-                    Some(a) if r.outcome == "awaiting_approval" => {
+                || match (&r.approver, outcome) {
+                    (Some(a), "awaiting_approval") => {
                         format!(
                             "{} needs approval: it now awaits {a}, who will be notified",
                             view.number
                         )
                     }
-                    _ => format!("{} placed ({})", view.number, method(via).describe()),
+                    (_, "sending") => format!(
+                        "{} is being sent in the background (job {})",
+                        view.number,
+                        r.job.unwrap_or(0)
+                    ),
+                    _ => match view.submission.as_ref() {
+                        Some(sub) if !sub.recipients.is_empty() => format!(
+                            "{} emailed to {} (message {})",
+                            view.number,
+                            sub.recipients.join(", "),
+                            sub.message_id.as_deref().unwrap_or("-")
+                        ),
+                        _ => format!("{} placed ({})", view.number, method(via).describe()),
+                    },
                 },
+            );
+            if let Some(f) = failure {
+                return Err(CliError::new(f, 1));
+            }
+        }
+        PoCmd::Pdf { po, out } => {
+            let order = svc.order(po_arg(&po)?)?;
+            let bytes = crate::pdf::render_order(&order, svc.config());
+            write_atomically(&out, &bytes)?;
+            ctx.out(
+                &serde_json::json!({"file": out, "bytes": bytes.len(), "number": order.number}),
+                || format!("{} written to {} ({} bytes)", order.number, out.display(), bytes.len()),
             );
         }
         PoCmd::Reject { po, reason } => {

@@ -116,6 +116,10 @@ pub enum RuleError {
         value: String,
         max: usize,
     },
-    #[error("{0}")]
-    Unsupported(String),
+    #[error("{po} is being sent ({method}, job {job}); wait for it to finish, or see `purser sync status`")]
+    BeingSent {
+        po: PoNumber,
+        method: &'static str,
+        job: u64,
+    },
 }

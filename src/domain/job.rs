@@ -17,12 +17,16 @@ pub enum JobKind {
         creator: String,
         reason: String,
     },
+    /// Email the purchase order (PDF) to the distributor.
+    SubmitEmail { po: PoNumber },
 }
 
 impl JobKind {
     pub fn po(&self) -> Option<PoNumber> {
         match self {
-            JobKind::NotifyApprover { po, .. } | JobKind::NotifyRejection { po, .. } => Some(*po),
+            JobKind::NotifyApprover { po, .. } | JobKind::NotifyRejection { po, .. } | JobKind::SubmitEmail { po } => {
+                Some(*po)
+            }
         }
     }
 
@@ -31,6 +35,7 @@ impl JobKind {
     pub fn resend_is_safe(&self) -> bool {
         match self {
             JobKind::NotifyApprover { .. } | JobKind::NotifyRejection { .. } => true,
+            JobKind::SubmitEmail { .. } => false,
         }
     }
 
@@ -38,6 +43,7 @@ impl JobKind {
         match self {
             JobKind::NotifyApprover { po, approver } => format!("email {approver}: {po} awaits approval"),
             JobKind::NotifyRejection { po, creator, .. } => format!("email {creator}: {po} was rejected"),
+            JobKind::SubmitEmail { po } => format!("email {po} (PDF) to the distributor"),
         }
     }
 }
@@ -144,6 +150,16 @@ impl Job {
     pub fn requeue(&mut self, now: Timestamp) -> bool {
         if matches!(self.state, JobState::Failed { .. } | JobState::Uncertain { .. }) {
             self.state = JobState::Queued { not_before: now };
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A person settles an uncertain job as done (it did reach the far side).
+    pub fn settle_done(&mut self, now: Timestamp) -> bool {
+        if matches!(self.state, JobState::Uncertain { .. }) {
+            self.succeed(now);
             true
         } else {
             false

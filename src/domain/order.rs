@@ -290,6 +290,9 @@ pub struct Order {
     pub special_bid: Option<String>,
     pub end_user: Option<Address>,
     pub notes: Option<String>,
+    /// Shipping charged by the distributor, in the order's currency.
+    #[serde(default)]
+    pub shipping: Decimal,
     pub created_by: String,
     pub created_at: Timestamp,
     /// The approval rules as they were when the order was created.
@@ -300,6 +303,12 @@ pub struct Order {
     #[serde(default)]
     pub rejections: Vec<Rejection>,
     pub stage: Stage,
+    /// A submission under way in the background, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sending: Option<Sending>,
+    /// Submissions that failed, newest last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<SubmissionError>,
 }
 
 /// What placing an order did.
@@ -309,6 +318,32 @@ pub enum PlaceOutcome {
     SentForApproval { approver: String },
     /// The order is placed.
     Placed,
+    /// The order is being sent to the distributor by background job `job`.
+    Sending { job: u64 },
+}
+
+enum Authorization {
+    SentForApproval { approver: String },
+    Approved { approved_by: Option<String> },
+}
+
+/// A submission under way in the background (email or API).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sending {
+    pub method: PlacementMethod,
+    pub by: String,
+    pub at: Timestamp,
+    pub approved_by: Option<String>,
+    /// The outbox job doing it.
+    pub job: u64,
+}
+
+/// A submission that failed for good, kept on the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionError {
+    pub at: Timestamp,
+    pub method: PlacementMethod,
+    pub message: String,
 }
 
 /// The fields a buyer can edit while an order is pending.
@@ -319,6 +354,7 @@ pub struct OrderEdit {
     pub special_bid: Option<Option<String>>,
     pub end_user: Option<Option<Address>>,
     pub notes: Option<Option<String>>,
+    pub shipping: Option<Decimal>,
 }
 
 /// Everything needed to create an order.
@@ -381,6 +417,7 @@ impl Order {
             special_bid: clean(new.special_bid),
             end_user: new.end_user,
             notes: clean(new.notes),
+            shipping: Decimal::ZERO,
             created_by: new.created_by.to_string(),
             created_at: new.now,
             rules: new.rules,
@@ -388,6 +425,8 @@ impl Order {
             receipts: Vec::new(),
             rejections: Vec::new(),
             stage: Stage::Pending,
+            sending: None,
+            errors: Vec::new(),
         };
         order.add_items(items, new.policy)?;
         Ok(order)
@@ -421,8 +460,13 @@ impl Order {
     }
 
     /// Sum of line costs, in the order's currency.
-    pub fn total(&self) -> Decimal {
+    pub fn subtotal(&self) -> Decimal {
         self.lines.iter().map(OrderLine::total_cost).sum()
+    }
+
+    /// Lines plus shipping: the amount approval rules are evaluated against.
+    pub fn total(&self) -> Decimal {
+        self.subtotal() + self.shipping
     }
 
     /// Units ordered over all lines.
@@ -470,6 +514,13 @@ impl Order {
     }
 
     fn require_pending(&self, action: &'static str) -> Result<(), RuleError> {
+        if let Some(s) = &self.sending {
+            return Err(RuleError::BeingSent {
+                po: self.number,
+                method: s.method.describe(),
+                job: s.job,
+            });
+        }
         if self.stage == Stage::Pending {
             Ok(())
         } else {
@@ -571,6 +622,9 @@ impl Order {
         if let Some(notes) = edit.notes {
             self.notes = clean(notes);
         }
+        if let Some(shipping) = edit.shipping {
+            self.shipping = shipping;
+        }
         Ok(())
     }
 
@@ -587,6 +641,97 @@ impl Order {
         link: Option<String>,
         now: Timestamp,
     ) -> Result<PlaceOutcome, RuleError> {
+        match self.authorize(actor, now)? {
+            Authorization::SentForApproval { approver } => Ok(PlaceOutcome::SentForApproval { approver }),
+            Authorization::Approved { approved_by } => {
+                self.stage = Stage::Placed(Submission {
+                    method,
+                    at: now,
+                    by: actor.to_string(),
+                    approved_by,
+                    link: clean(link),
+                    recipients: Vec::new(),
+                    message_id: None,
+                    distributor_orders: Vec::new(),
+                });
+                Ok(PlaceOutcome::Placed)
+            }
+        }
+    }
+
+    /// Like [`Order::place`] for methods that reach the distributor in the background
+    /// (email, API): when the order may be placed, it is marked as being sent by `job`
+    /// and stays where it is until [`Order::complete_submission`] or
+    /// [`Order::abandon_submission`].
+    pub fn begin_submission(
+        &mut self,
+        actor: &str,
+        method: PlacementMethod,
+        job: u64,
+        now: Timestamp,
+    ) -> Result<PlaceOutcome, RuleError> {
+        match self.authorize(actor, now)? {
+            Authorization::SentForApproval { approver } => Ok(PlaceOutcome::SentForApproval { approver }),
+            Authorization::Approved { approved_by } => {
+                self.sending = Some(Sending {
+                    method,
+                    by: actor.to_string(),
+                    at: now,
+                    approved_by,
+                    job,
+                });
+                Ok(PlaceOutcome::Sending { job })
+            }
+        }
+    }
+
+    /// The background submission reached the distributor: the order is placed.
+    pub fn complete_submission(
+        &mut self,
+        recipients: Vec<String>,
+        message_id: Option<String>,
+        distributor_orders: Vec<String>,
+        now: Timestamp,
+    ) -> Result<(), RuleError> {
+        let sending = self
+            .sending
+            .take()
+            .ok_or_else(|| self.wrong_status("recording a submission", "being sent"))?;
+        self.stage = Stage::Placed(Submission {
+            method: sending.method,
+            at: now,
+            by: sending.by,
+            approved_by: sending.approved_by,
+            link: None,
+            recipients,
+            message_id,
+            distributor_orders,
+        });
+        Ok(())
+    }
+
+    /// The background submission failed for good: the order stays where it was, with the
+    /// error kept, and can be placed again.
+    pub fn abandon_submission(&mut self, error: &str, now: Timestamp) {
+        if let Some(sending) = self.sending.take() {
+            self.errors.push(SubmissionError {
+                at: now,
+                method: sending.method,
+                message: error.to_string(),
+            });
+        }
+    }
+
+    /// Decides whether `actor` may place the order now, moving it to `Awaiting approval`
+    /// when a rule requires an approver other than the actor.
+    fn authorize(&mut self, actor: &str, now: Timestamp) -> Result<Authorization, RuleError> {
+        if let Some(s) = &self.sending {
+            return Err(RuleError::BeingSent {
+                po: self.number,
+                method: s.method.describe(),
+                job: s.job,
+            });
+        }
         let approved_by = match &self.stage {
             Stage::Pending => match approval::evaluate(&self.rules, self.total(), &self.created_by) {
                 ApprovalDecision::NotRequired => None,
@@ -598,7 +743,7 @@ impl Order {
                         requested_at: now,
                         total: self.total(),
                     };
-                    return Ok(PlaceOutcome::SentForApproval { approver });
+                    return Ok(Authorization::SentForApproval { approver });
                 }
             },
             Stage::AwaitingApproval { approver, .. } => {
@@ -618,17 +763,7 @@ impl Order {
                 po: self.number,
             });
         }
-        self.stage = Stage::Placed(Submission {
-            method,
-            at: now,
-            by: actor.to_string(),
-            approved_by,
-            link: clean(link),
-            recipients: Vec::new(),
-            message_id: None,
-            distributor_orders: Vec::new(),
-        });
-        Ok(PlaceOutcome::Placed)
+        Ok(Authorization::Approved { approved_by })
     }
 
     /// Whether placing now would need approval (and by whom), without changing anything.
@@ -663,6 +798,13 @@ impl Order {
     /// Cancels the order; possible until anything is received. The caller returns every
     /// item to the pool.
     pub fn cancel(&mut self, actor: &str, now: Timestamp) -> Result<(), RuleError> {
+        if let Some(s) = &self.sending {
+            return Err(RuleError::BeingSent {
+                po: self.number,
+                method: s.method.describe(),
+                job: s.job,
+            });
+        }
         match self.status() {
             OrderStatus::Cancelled | OrderStatus::Completed => {
                 return Err(self.wrong_status("cancelling", "not yet received"))
