@@ -16,7 +16,7 @@ pub mod views;
 
 pub use error::AppError;
 pub use orders::{CreateOrder, PlaceRequest, PlaceResult};
-pub use outbox::{Effect, JobExecutor, JobOutcome, RunReport};
+pub use outbox::{Effect, JobExecutor, JobOutcome, RunReport, LEASE as JOB_LEASE_SECS};
 pub use quotes::{ImportOutcome, ImportReport};
 
 use crate::config::{Config, PsaKind};

@@ -78,7 +78,7 @@ pub struct Job {
     pub created_at: Timestamp,
 }
 
-/// Backoff before attempt `attempts + 1`: 10 s doubling, at most 15 minutes.
+/// Backoff after the `n + 1`-th failed attempt: 10 s doubling, at most 15 minutes.
 pub fn backoff(attempts: u32) -> Duration {
     let secs = 10u64.saturating_mul(1u64 << attempts.min(10)).min(900);
     Duration::seconds(secs as i64)
@@ -133,7 +133,7 @@ impl Job {
     pub fn retry_later(&mut self, error: &str, now: Timestamp) {
         self.last_error = Some(error.to_string());
         self.state = JobState::Queued {
-            not_before: now + backoff(self.attempts),
+            not_before: now + backoff(self.attempts.saturating_sub(1)),
         };
     }
 

@@ -121,11 +121,7 @@ pub fn document_for(order: &Order, config: &Config) -> PoDocument {
     };
     PoDocument {
         number: order.number.to_string(),
-        date: order
-            .submission()
-            .map_or(order.created_at, |s| s.at)
-            .format("%Y-%m-%d")
-            .to_string(),
+        date: order.created_at.format("%Y-%m-%d").to_string(),
         order_type: match order.order_type {
             OrderType::Wholesale => "Wholesale".into(),
             OrderType::Dropship => "Dropship".into(),
