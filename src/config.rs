@@ -83,6 +83,18 @@ pub enum DistributorKind {
 }
 
 impl DistributorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DistributorKind::Ingram => "ingram",
+            DistributorKind::TdsynnexUs => "tdsynnex_us",
+            DistributorKind::TdsynnexEu => "tdsynnex_eu",
+            DistributorKind::Pax8 => "pax8",
+            DistributorKind::Onetrail => "onetrail",
+            DistributorKind::Email => "email",
+            DistributorKind::Manual => "manual",
+        }
+    }
+
     /// Whether Purser can place orders through this distributor's API.
     pub fn has_api(self) -> bool {
         !matches!(self, DistributorKind::Email | DistributorKind::Manual)
@@ -143,6 +155,18 @@ pub enum PsaKind {
     Halopsa,
     #[default]
     None,
+}
+
+impl PsaKind {
+    /// Whether an external PSA is connected (not standalone).
+    pub fn is_connected(self) -> bool {
+        self != PsaKind::None
+    }
+
+    /// Whether receipts are sent to the PSA (Autotask and HaloPSA; not ConnectWise).
+    pub fn syncs_receipts(self) -> bool {
+        matches!(self, PsaKind::Autotask | PsaKind::Halopsa)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,6 +1,7 @@
 //! The job executor: what each outbox job does at the far side. Emails (order PDFs to
-//! distributors, approval notices) go through [`Mailer`]; results return to the outbox
-//! as outcomes, recorded there with their effect on the order.
+//! distributors, approval notices) go through [`Mailer`]; distributor and PSA jobs go to
+//! [`crate::integrations`]. Results return to the outbox as outcomes, recorded there with
+//! their effect on the order.
 
 use crate::app::{Effect, JobExecutor, JobOutcome, Service};
 use crate::config::Config;
@@ -114,6 +115,13 @@ pub fn order_email(order: &Order, config: &Config, pdf: Vec<u8>) -> OutgoingMail
 
 impl JobExecutor for Executor {
     fn run(&self, svc: &Service, job: &Job) -> JobOutcome {
+        match &job.kind {
+            JobKind::SubmitApi { .. } | JobKind::PollStatus { .. } => {
+                return crate::integrations::distributors::run_job(svc, job)
+            }
+            JobKind::PsaSync { .. } | JobKind::PsaReceipt { .. } => return crate::integrations::psa::run_job(svc, job),
+            JobKind::SubmitEmail { .. } | JobKind::NotifyApprover { .. } | JobKind::NotifyRejection { .. } => {}
+        }
         let mailer = match self.mailer() {
             Ok(m) => m,
             Err(outcome) => return outcome,
@@ -176,6 +184,12 @@ impl JobExecutor for Executor {
                     attachment: None,
                 };
                 outcome_of(mailer.send(&mail), false)
+            }
+            JobKind::SubmitApi { .. }
+            | JobKind::PollStatus { .. }
+            | JobKind::PsaSync { .. }
+            | JobKind::PsaReceipt { .. } => {
+                unreachable!("dispatched above")
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod identity;
 pub mod inbox;
+pub mod integrations;
 pub mod jobs;
 pub mod logging;
 pub mod mail;

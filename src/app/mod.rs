@@ -61,7 +61,9 @@ impl Service {
     }
 
     fn policy(&self) -> OrderPolicy {
-        OrderPolicy { one_company_per_order: self.config.psa.kind == PsaKind::Halopsa }
+        OrderPolicy {
+            one_company_per_order: self.config.psa.kind == PsaKind::Halopsa,
+        }
     }
 
     /// Refuses unless `actor` holds `role`, saying who, what, and which role is missing.
@@ -107,6 +109,43 @@ fn audit<B: Serialize, A: Serialize>(
         before: serde_json::to_value(before).expect("audit values serialize"),
         after: serde_json::to_value(after).expect("audit values serialize"),
     })?;
+    Ok(())
+}
+
+/// Queues the PSA sync of an order that was just placed (not for standalone use).
+fn enqueue_psa_sync(
+    tx: &mut WriteTx,
+    config: &Config,
+    po: crate::domain::PoNumber,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    if config.psa.kind.is_connected() {
+        let id = tx.next_job_id()?;
+        tx.put_job(&crate::domain::job::Job::new(
+            id,
+            crate::domain::job::JobKind::PsaSync { po },
+            now,
+        ))?;
+    }
+    Ok(())
+}
+
+/// Queues a receipt for the PSA where the PSA takes receipts (Autotask, HaloPSA).
+fn enqueue_psa_receipt(
+    tx: &mut WriteTx,
+    config: &Config,
+    po: crate::domain::PoNumber,
+    receipt: u32,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    if config.psa.kind.syncs_receipts() {
+        let id = tx.next_job_id()?;
+        tx.put_job(&crate::domain::job::Job::new(
+            id,
+            crate::domain::job::JobKind::PsaReceipt { po, receipt },
+            now,
+        ))?;
+    }
     Ok(())
 }
 

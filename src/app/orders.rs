@@ -245,7 +245,11 @@ impl Service {
                     match probe.begin_submission(&actor.name, req.method, 0, now)? {
                         PlaceOutcome::Sending { .. } => {
                             let job = tx.next_job_id()?;
-                            tx.put_job(&Job::new(job, JobKind::SubmitEmail { po }, now))?;
+                            let kind = match req.method {
+                                PlacementMethod::Api => JobKind::SubmitApi { po },
+                                _ => JobKind::SubmitEmail { po },
+                            };
+                            tx.put_job(&Job::new(job, kind, now))?;
                             after.begin_submission(&actor.name, req.method, job, now)?
                         }
                         other => {
@@ -274,13 +278,15 @@ impl Service {
                     after.sending.as_ref().and_then(|s| s.approved_by.clone()),
                     Some(*job),
                 ),
-                PlaceOutcome::Placed if before.status() == crate::domain::OrderStatus::AwaitingApproval => (
-                    "placed",
-                    "po.approve_and_place",
-                    after.approver().map(str::to_string),
-                    None,
-                ),
-                PlaceOutcome::Placed => ("placed", "po.place", after.approver().map(str::to_string), None),
+                PlaceOutcome::Placed => {
+                    super::enqueue_psa_sync(tx, &self.config, po, now)?;
+                    let action = if before.status() == crate::domain::OrderStatus::AwaitingApproval {
+                        "po.approve_and_place"
+                    } else {
+                        "po.place"
+                    };
+                    ("placed", action, after.approver().map(str::to_string), None)
+                }
             };
             audit(
                 tx,
@@ -306,7 +312,11 @@ impl Service {
         match method {
             PlacementMethod::Manual | PlacementMethod::Skip => Ok(()),
             PlacementMethod::Email => {
-                let has_address = self.config.distributors.get(&order.distributor).is_some_and(|d| !d.email.is_empty());
+                let has_address = self
+                    .config
+                    .distributors
+                    .get(&order.distributor)
+                    .is_some_and(|d| !d.email.is_empty());
                 if !has_address {
                     return Err(AppError::NotAvailable {
                         what: format!("email submission to {name}"),
@@ -321,10 +331,26 @@ impl Service {
                 }
                 Ok(())
             }
-            PlacementMethod::Api => Err(AppError::NotAvailable {
-                what: format!("API submission to {name}"),
-                why: "this build of Purser does not order through distributor APIs yet; use --via email or place it by hand and use --via manual".into(),
-            }),
+            PlacementMethod::Api => {
+                let kind = self
+                    .config
+                    .distributors
+                    .get(&order.distributor)
+                    .map(|d| d.kind)
+                    .unwrap_or_default();
+                if kind.has_api() {
+                    Ok(())
+                } else {
+                    Err(AppError::NotAvailable {
+                        what: format!("API submission to {name}"),
+                        why: format!(
+                            "[distributors.{}] is kind = \"{}\", which has no ordering API; use --via email or --via manual",
+                            order.distributor,
+                            kind.as_str()
+                        ),
+                    })
+                }
+            }
         }
     }
 

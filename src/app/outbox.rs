@@ -111,7 +111,7 @@ impl Service {
             match outcome {
                 JobOutcome::Done(effect) => {
                     job.succeed(now);
-                    apply_done(tx, actor, &job, effect.as_ref(), now)?;
+                    apply_done(self, tx, actor, &job, effect.as_ref(), now)?;
                 }
                 JobOutcome::RetryLater(e) => job.retry_later(e, now),
                 JobOutcome::Failed(e) => {
@@ -198,7 +198,7 @@ impl Service {
                     job.state_label()
                 )));
             }
-            apply_done(tx, actor, &job, None, now)?;
+            apply_done(self, tx, actor, &job, None, now)?;
             tx.put_job(&job)?;
             audit(tx, now, actor, "job.settle_done", &format!("job {id}"), &before, &job)?;
             Ok(job)
@@ -208,13 +208,14 @@ impl Service {
 
 /// The order side of a finished job.
 fn apply_done(
+    svc: &Service,
     tx: &mut WriteTx,
     actor: &Actor,
     job: &Job,
     effect: Option<&Effect>,
     now: crate::domain::Timestamp,
 ) -> Result<(), AppError> {
-    let JobKind::SubmitEmail { po } = &job.kind else {
+    let (JobKind::SubmitEmail { po } | JobKind::SubmitApi { po }) = &job.kind else {
         return Ok(());
     };
     let before = tx.order(*po)?.ok_or(RuleError::UnknownOrder(*po))?;
@@ -228,6 +229,7 @@ fn apply_done(
     };
     after.complete_submission(recipients, message_id, Vec::new(), now)?;
     tx.put_order(&after)?;
+    super::enqueue_psa_sync(tx, &svc.config, *po, now)?;
     audit(
         tx,
         now,
@@ -246,7 +248,7 @@ fn apply_failed(
     error: &str,
     now: crate::domain::Timestamp,
 ) -> Result<(), AppError> {
-    let JobKind::SubmitEmail { po } = &job.kind else {
+    let (JobKind::SubmitEmail { po } | JobKind::SubmitApi { po }) = &job.kind else {
         return Ok(());
     };
     let before = tx.order(*po)?.ok_or(RuleError::UnknownOrder(*po))?;

@@ -42,6 +42,7 @@ impl Service {
                 tx.put_serials(key, &receipt.serials, po)?;
             }
             tx.put_order(&after)?;
+            super::enqueue_psa_receipt(tx, &self.config, po, receipt.id, now)?;
             audit(
                 tx,
                 now,

@@ -19,14 +19,26 @@ pub enum JobKind {
     },
     /// Email the purchase order (PDF) to the distributor.
     SubmitEmail { po: PoNumber },
+    /// Send the order through the distributor's ordering API.
+    SubmitApi { po: PoNumber },
+    /// Ask the distributor for the order's status (TD SYNNEX polling).
+    PollStatus { po: PoNumber },
+    /// Create the order's entities in the PSA, step by step.
+    PsaSync { po: PoNumber },
+    /// Send one receipt to the PSA (Autotask receiving, HaloPSA stock).
+    PsaReceipt { po: PoNumber, receipt: u32 },
 }
 
 impl JobKind {
     pub fn po(&self) -> Option<PoNumber> {
         match self {
-            JobKind::NotifyApprover { po, .. } | JobKind::NotifyRejection { po, .. } | JobKind::SubmitEmail { po } => {
-                Some(*po)
-            }
+            JobKind::NotifyApprover { po, .. }
+            | JobKind::NotifyRejection { po, .. }
+            | JobKind::SubmitEmail { po }
+            | JobKind::SubmitApi { po }
+            | JobKind::PollStatus { po }
+            | JobKind::PsaSync { po }
+            | JobKind::PsaReceipt { po, .. } => Some(*po),
         }
     }
 
@@ -35,7 +47,10 @@ impl JobKind {
     pub fn resend_is_safe(&self) -> bool {
         match self {
             JobKind::NotifyApprover { .. } | JobKind::NotifyRejection { .. } => true,
-            JobKind::SubmitEmail { .. } => false,
+            // An order must never reach a distributor twice without a person deciding.
+            JobKind::SubmitEmail { .. } | JobKind::SubmitApi { .. } => false,
+            // Reads, and PSA steps that look up what they created before creating again.
+            JobKind::PollStatus { .. } | JobKind::PsaSync { .. } | JobKind::PsaReceipt { .. } => true,
         }
     }
 
@@ -44,6 +59,10 @@ impl JobKind {
             JobKind::NotifyApprover { po, approver } => format!("email {approver}: {po} awaits approval"),
             JobKind::NotifyRejection { po, creator, .. } => format!("email {creator}: {po} was rejected"),
             JobKind::SubmitEmail { po } => format!("email {po} (PDF) to the distributor"),
+            JobKind::SubmitApi { po } => format!("send {po} through the distributor's API"),
+            JobKind::PollStatus { po } => format!("ask the distributor for the status of {po}"),
+            JobKind::PsaSync { po } => format!("create {po} in the PSA"),
+            JobKind::PsaReceipt { po, receipt } => format!("send receipt {receipt} of {po} to the PSA"),
         }
     }
 }

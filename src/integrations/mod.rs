@@ -1,0 +1,5 @@
+//! The far side: distributor ordering APIs and PSAs, each behind one entry point that
+//! runs an outbox job and reports its outcome.
+
+pub mod distributors;
+pub mod psa;
