@@ -25,7 +25,7 @@ fn key_of_serial(product: &str, serial: &str) -> String {
 
 // Shared read helpers over any readable table.
 
-fn get_json<K, T>(
+pub(super) fn get_json<K, T>(
     table: &impl ReadableTable<K, &'static [u8]>,
     key: K::SelfType<'_>,
     what: impl FnOnce() -> String,
@@ -40,7 +40,7 @@ where
     }
 }
 
-fn all_json<K, T>(table: &impl ReadableTable<K, &'static [u8]>, what: &str) -> Result<Vec<T>, StoreError>
+pub(super) fn all_json<K, T>(table: &impl ReadableTable<K, &'static [u8]>, what: &str) -> Result<Vec<T>, StoreError>
 where
     K: redb::Key + 'static,
     T: DeserializeOwned,
@@ -55,10 +55,12 @@ where
 
 /// A read-only snapshot.
 pub struct ReadTx {
-    txn: ReadTransaction,
+    pub(super) txn: ReadTransaction,
 }
 
 /// Reads a table in a read transaction; a table never written yet reads as empty.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! ro_table {
     ($self:ident, $def:expr, $empty:expr) => {
         match $self.txn.open_table($def) {
@@ -154,7 +156,7 @@ impl ReadTx {
 /// A write transaction. Everything a command changes — state, audit entry, outbox jobs —
 /// goes through one of these and commits together.
 pub struct WriteTx {
-    txn: WriteTransaction,
+    pub(super) txn: WriteTransaction,
 }
 
 impl WriteTx {
@@ -222,7 +224,7 @@ impl WriteTx {
         self.next(K_NEXT_JOB)
     }
 
-    fn get<K, T>(
+    pub(super) fn get<K, T>(
         &self,
         def: TableDefinition<K, &'static [u8]>,
         key: K::SelfType<'_>,
@@ -236,7 +238,7 @@ impl WriteTx {
         get_json(&t, key, what)
     }
 
-    fn put<K, T>(
+    pub(super) fn put<K, T>(
         &mut self,
         def: TableDefinition<K, &'static [u8]>,
         key: K::SelfType<'_>,
