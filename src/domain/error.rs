@@ -116,6 +116,8 @@ pub enum RuleError {
         value: String,
         max: usize,
     },
+    #[error("{what} cannot be negative")]
+    Negative { what: &'static str },
     #[error("{po} is being sent ({method}, job {job}); wait for it to finish, or see `purser sync status`")]
     BeingSent {
         po: PoNumber,

@@ -200,6 +200,9 @@ impl PendingItem {
     /// Updates the unit cost (latest distributor cost); only in the pool.
     pub fn with_cost(&self, unit_cost: Decimal) -> Result<Self, RuleError> {
         self.require_pending("updating the cost")?;
+        if unit_cost.is_sign_negative() && !unit_cost.is_zero() {
+            return Err(RuleError::Negative { what: "a unit cost" });
+        }
         Ok(PendingItem {
             unit_cost,
             ..self.clone()
@@ -231,6 +234,9 @@ impl PendingItem {
 
 /// Case-insensitive substring test without allocating; `needle` must be lower-case.
 pub fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     if n.len() > h.len() {
         return false;

@@ -1,7 +1,6 @@
 //! Exact money: decimals parsed from text, never through a float.
 
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 /// Parses an exact, non-negative decimal amount such as `899.00` or `12`.
 ///
@@ -18,13 +17,11 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     if !valid {
         return Err(format!("`{t}` is not a decimal amount like 899.00"));
     }
-    let d = Decimal::from_str_exact(t)
-        .or_else(|_| Decimal::from_str(t))
-        .map_err(|_| format!("`{t}` is not a decimal amount like 899.00"))?;
+    let d = Decimal::from_str_exact(t).map_err(|_| format!("`{t}` is not a decimal amount like 899.00"))?;
     if d.is_sign_negative() && !d.is_zero() {
         return Err(format!("`{t}` is negative; amounts must be 0 or more"));
     }
-    Ok(d.normalize_keep_scale())
+    Ok(d.normalize().normalize_keep_scale())
 }
 
 /// Keeps at least two decimals for display without losing precision.

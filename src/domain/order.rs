@@ -563,12 +563,22 @@ impl Order {
                 });
             }
             if policy.one_company_per_order {
+                // The PSA company, or the customer itself when either has no PSA id.
+                let key = |psa: &Option<String>, customer: &str| match psa {
+                    Some(id) => format!("psa:{id}"),
+                    None => format!("customer:{customer}"),
+                };
                 let first_company = self
                     .lines
                     .first()
-                    .map(|l| (l.psa_company_id.clone(), l.customer_name.clone()))
-                    .unwrap_or_else(|| (items[0].psa_company_id.clone(), items[0].customer_name.clone()));
-                if item.psa_company_id != first_company.0 {
+                    .map(|l| (key(&l.psa_company_id, &l.customer_id), l.customer_name.clone()))
+                    .unwrap_or_else(|| {
+                        (
+                            key(&items[0].psa_company_id, &items[0].customer_id),
+                            items[0].customer_name.clone(),
+                        )
+                    });
+                if key(&item.psa_company_id, &item.customer_id) != first_company.0 {
                     return Err(RuleError::MixedCompany {
                         id: item.id,
                         item_company: item.customer_name.clone(),
@@ -608,6 +618,9 @@ impl Order {
     /// Edits the header of a pending order.
     pub fn edit(&mut self, edit: OrderEdit, quote_ship_to: Option<Address>) -> Result<(), RuleError> {
         self.require_pending("editing")?;
+        if edit.shipping.is_some_and(|s| s.is_sign_negative() && !s.is_zero()) {
+            return Err(RuleError::Negative { what: "shipping" });
+        }
         let order_type = edit.order_type.unwrap_or(self.order_type);
         let given = edit.ship_to.or_else(|| self.ship_to.clone());
         let quote_id = self.lines.first().map(|l| l.quote_id.clone()).unwrap_or_default();
@@ -773,6 +786,13 @@ impl Order {
 
     /// The approver rejects the order: back to `Pending`, with the reason kept.
     pub fn reject(&mut self, actor: &str, reason: &str, now: Timestamp) -> Result<(), RuleError> {
+        if let Some(s) = &self.sending {
+            return Err(RuleError::BeingSent {
+                po: self.number,
+                method: s.method.describe(),
+                job: s.job,
+            });
+        }
         let Stage::AwaitingApproval { approver, .. } = &self.stage else {
             return Err(self.wrong_status("rejecting", "Awaiting approval"));
         };

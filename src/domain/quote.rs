@@ -457,8 +457,8 @@ pub fn parse_csv(text: &str) -> Result<Vec<Quote>, QuoteError> {
     }
     let mut groups: Vec<Group> = Vec::new();
     for (row_index, record) in reader.records().enumerate() {
-        let row = row_index + 2;
         let record = record.map_err(|e| csv_err(&e, "cannot read this row"))?;
+        let row = record.position().map_or(row_index + 2, |p| p.line() as usize);
         let cell = |name: &str| -> Option<String> {
             headers
                 .iter()
