@@ -30,6 +30,10 @@ pub struct Figures {
     pub pending_load_ms: f64,
     pub pending_filter_ms: f64,
     pub rss_mb: f64,
+    /// Opening the store to the first complete frame of the screens (TestBackend).
+    pub first_frame_ms: f64,
+    /// 99th percentile of drawing any pane with everything loaded (TestBackend 120×40).
+    pub render_p99_us: u64,
 }
 
 const LINES_PER_QUOTE: u32 = 1000;
@@ -200,9 +204,16 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
     }
     filter_times.sort();
     let (_, order_count) = svc.store().read(|tx| tx.counts())?;
+    let items = pool.len() as u64;
+    let rss_mb = peak_rss_mb();
+    drop(pool);
+    drop(svc);
+
+    progress("measuring the screens");
+    let (first_frame_ms, render_p99_us) = measure_screens(&dir.join("bench.redb"), &actor)?;
 
     Ok(Figures {
-        items: pool.len() as u64,
+        items,
         orders: order_count,
         import_lines_per_s: (f64::from(total_lines) / import_secs) as u64,
         receipt_commit_p50_us: percentile(&commit_times, 0.50),
@@ -211,8 +222,58 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
         fsync_floor_p99_us: percentile(&floor, 0.99),
         pending_load_ms,
         pending_filter_ms: filter_times[filter_times.len() / 2].as_secs_f64() * 1000.0,
-        rss_mb: peak_rss_mb(),
+        rss_mb,
+        first_frame_ms,
+        render_p99_us,
     })
+}
+
+fn draw_error(e: impl std::fmt::Display) -> CliError {
+    CliError::new(format!("bench: drawing: {e}"), 3)
+}
+
+/// The screens on the bench database: time from opening the store to the first complete
+/// frame (first page of items, drawn to a TestBackend), then the p99 of drawing every pane
+/// with all items, orders and the audit trail loaded.
+fn measure_screens(db: &Path, actor: &identity::Actor) -> Result<(f64, u64), CliError> {
+    use crate::tui::action::Action;
+    use crate::tui::{app::Pane, worker};
+    use ratatui::{backend::TestBackend, Terminal};
+    let config = Config::parse(BENCH_CONFIG).expect("bench configuration parses");
+    let mut term = Terminal::new(TestBackend::new(120, 40)).map_err(draw_error)?;
+    let t = Instant::now();
+    let svc = Service::new(Store::open(db)?, Arc::new(config), crate::app::system_clock());
+    let mut app = crate::tui::new_app(&svc, actor.clone()).map_err(|e| CliError::new(e, 2))?;
+    let (first, _) = worker::items_chunk(&svc, 0, worker::FIRST_CHUNK).map_err(|e| CliError::new(e, 3))?;
+    app.on_msg(first);
+    term.draw(|f| crate::tui::ui::draw(&app, f)).map_err(draw_error)?;
+    let first_frame_ms = t.elapsed().as_secs_f64() * 1000.0;
+
+    app.outbox.clear();
+    app.load(worker::Load::Items);
+    app.load(worker::Load::Orders);
+    app.load(worker::Load::Audit);
+    worker::settle(&svc, &mut app);
+    let mut times = Vec::new();
+    for pane in [
+        Pane::Pending,
+        Pane::Orders,
+        Pane::Approvals,
+        Pane::Receiving,
+        Pane::Audit,
+    ] {
+        app.switch(pane);
+        worker::settle(&svc, &mut app);
+        for i in 0..100 {
+            // Move through the list so every frame draws a different window.
+            app.act(if i % 10 == 9 { Action::PageDown } else { Action::Down });
+            let t = Instant::now();
+            term.draw(|f| crate::tui::ui::draw(&app, f)).map_err(draw_error)?;
+            times.push(t.elapsed());
+        }
+    }
+    times.sort();
+    Ok((first_frame_ms, percentile(&times, 0.99)))
 }
 
 /// `purser bench`.
@@ -244,7 +305,9 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
              receipt commit p99    {:>10} µs        (fsync floor p99 {} µs)\n\
              pending load          {:>10.1} ms\n\
              pending filter        {:>10.2} ms        (target ≤ 30)\n\
-             peak RSS              {:>10.1} MB        (target ≤ 150)",
+             peak RSS              {:>10.1} MB        (target ≤ 150)\n\
+             first frame           {:>10.1} ms        (target ≤ 50)\n\
+             render p99            {:>10} µs        (target ≤ 2,000)",
             f.items,
             f.orders,
             f.import_lines_per_s,
@@ -254,7 +317,9 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
             f.fsync_floor_p99_us,
             f.pending_load_ms,
             f.pending_filter_ms,
-            f.rss_mb
+            f.rss_mb,
+            f.first_frame_ms,
+            f.render_p99_us
         );
     }
     Ok(())

@@ -1,1 +1,145 @@
-//! The terminal UI: panes for pending items, orders, approvals, receiving and audit.
+//! The terminal screens: panes for pending items, orders, approvals, receiving at the
+//! dock and the audit trail, on ratatui + crossterm + tokio.
+//!
+//! The event loop selects over terminal events, a tick that asks the worker to look at
+//! the database change counter, and the worker's answers. All database work happens on
+//! the worker thread ([`worker`]); the screen state ([`app::App`]) only changes on keys
+//! and messages, and is drawn by pure functions ([`ui::draw`]) when something changed,
+//! each frame wrapped in a synchronized update.
+
+pub mod action;
+pub mod app;
+pub mod form;
+pub mod keymap;
+pub mod panes;
+pub mod scan;
+pub mod theme;
+pub mod ui;
+pub mod widgets;
+pub mod worker;
+
+#[cfg(test)]
+mod tests;
+
+use crate::app::Service;
+use crate::identity::Actor;
+use app::App;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::{cursor, execute};
+use futures_util::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Builds the screen state for `actor` from the service's configuration: keymap from
+/// `[ui] keys`, theme from `[ui] theme` (monochrome under `NO_COLOR`).
+pub fn new_app(svc: &Service, actor: Actor) -> Result<App, String> {
+    let config = Arc::new(svc.config().clone());
+    let keymap = keymap::Keymap::load(&config.ui.keys)?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dir = config.source.as_ref().and_then(|p| p.parent()).map(|p| p.to_path_buf());
+    let theme = theme::Theme::select(config.ui.theme.as_deref(), dir.as_deref(), no_color)?;
+    Ok(App::new(actor, config, keymap, theme, svc.now()))
+}
+
+/// Leaves raw mode and the alternate screen, and shows the cursor.
+fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+}
+
+/// Restores the terminal before a panic message is printed.
+fn install_panic_hook() {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        tracing::error!("panic: {info}");
+        prev(info);
+    }));
+}
+
+/// Opens the screens on `svc` as `actor` until the user quits.
+pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
+    let app = new_app(&svc, actor.clone())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the event loop: {e}"))?;
+    install_panic_hook();
+    terminal::enable_raw_mode().map_err(|e| format!("cannot use this terminal: {e}"))?;
+    let mut out = std::io::stdout();
+    if let Err(e) = execute!(out, terminal::EnterAlternateScreen) {
+        restore_terminal();
+        return Err(format!("cannot use this terminal: {e}"));
+    }
+    let result = rt.block_on(event_loop(Arc::new(svc), actor, app));
+    restore_terminal();
+    result
+}
+
+async fn event_loop(svc: Arc<Service>, actor: Actor, mut app: App) -> Result<(), String> {
+    let backend = CrosstermBackend::new(std::io::stdout());
+    let mut term = Terminal::new(backend).map_err(|e| e.to_string())?;
+    term.clear().map_err(|e| e.to_string())?;
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = worker::spawn(svc.clone(), actor, msg_tx);
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // When the next frame is due: set when something changed, a few milliseconds ahead,
+    // so a burst of keys or messages costs one frame.
+    let mut frame_due = Some(tokio::time::Instant::now());
+    let soon = || Some(tokio::time::Instant::now() + Duration::from_millis(8));
+    loop {
+        for req in app.outbox.drain(..) {
+            if worker.send(req).is_err() {
+                return Err("the database worker stopped; see the log".into());
+            }
+        }
+        if app.quit {
+            return Ok(());
+        }
+        let due = frame_due.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            biased;
+            _ = tokio::time::sleep_until(due), if frame_due.is_some() => {
+                frame_due = None;
+                draw(&mut term, &app)?;
+                if std::mem::take(&mut app.bell) {
+                    let mut o = std::io::stdout();
+                    let _ = o.write_all(b"\x07");
+                    let _ = o.flush();
+                }
+            }
+            ev = events.next() => {
+                match ev {
+                    Some(Ok(Event::Key(k))) => app.on_key(k),
+                    Some(Ok(Event::Resize(_, _))) => term.autoresize().map_err(|e| e.to_string())?,
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Err(format!("reading the terminal: {e}")),
+                    None => return Ok(()),
+                }
+                frame_due = frame_due.or_else(soon);
+            }
+            msg = msg_rx.recv() => match msg {
+                Some(m) => { app.on_msg(m); frame_due = frame_due.or_else(soon); }
+                None => return Err("the database worker stopped; see the log".into()),
+            },
+            _ = tick.tick() => {
+                let _ = worker.send(worker::Req::Poll);
+                if app.tick(chrono::Utc::now()) { frame_due = frame_due.or_else(soon); }
+            }
+        }
+    }
+}
+
+fn draw(term: &mut Terminal<CrosstermBackend<std::io::Stdout>>, app: &App) -> Result<(), String> {
+    let e = |e: std::io::Error| e.to_string();
+    execute!(std::io::stdout(), BeginSynchronizedUpdate).map_err(e)?;
+    term.draw(|f| ui::draw(app, f)).map_err(e)?;
+    execute!(std::io::stdout(), EndSynchronizedUpdate).map_err(e)?;
+    Ok(())
+}

@@ -64,7 +64,7 @@ fn session(stream: TcpStream, received: &Mutex<Vec<Received>>, mode: &Mutex<Mode
     stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
     let mut out = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
-    let mut say = |out: &mut TcpStream, line: &str| -> std::io::Result<()> {
+    let say = |out: &mut TcpStream, line: &str| -> std::io::Result<()> {
         out.write_all(line.as_bytes())?;
         out.write_all(b"\r\n")?;
         out.flush()

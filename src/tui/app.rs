@@ -1,0 +1,551 @@
+//! The state of the screens and how keys and worker messages change it. Nothing here
+//! touches the database: requests go into `outbox` for the worker, answers come back
+//! through [`App::on_msg`].
+
+use super::action::{Action, Mode};
+use super::form::{Confirm, Dialog, Outcome};
+use super::keymap::{Key, Keymap};
+use super::panes::{approvals::ApprovalsPane, audit::AuditPane, orders::OrdersPane, pending::PendingPane};
+use super::panes::{receiving::ReceivingPane, settings::SettingsPane};
+use super::theme::Theme;
+use super::worker::{Command, Effect, Load, Msg, Req};
+use crate::config::Config;
+use crate::domain::{ApprovalRule, AuditEntry, Order, PendingItem, PoNumber, Role, Timestamp};
+use crate::identity::Actor;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::sync::Arc;
+
+/// The panes, in tab order, and the admin settings view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Pending,
+    Orders,
+    Approvals,
+    Receiving,
+    Audit,
+    Settings,
+}
+
+impl Pane {
+    pub const TABS: [Pane; 5] = [
+        Pane::Pending,
+        Pane::Orders,
+        Pane::Approvals,
+        Pane::Receiving,
+        Pane::Audit,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Pending => "Pending",
+            Pane::Orders => "Orders",
+            Pane::Approvals => "Approvals",
+            Pane::Receiving => "Receiving",
+            Pane::Audit => "Audit",
+            Pane::Settings => "Settings",
+        }
+    }
+}
+
+/// How a status message looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Ok,
+    Warn,
+    Error,
+}
+
+/// Everything loaded from the database, as the worker last reported it.
+#[derive(Debug, Default)]
+pub struct Data {
+    /// In id order.
+    pub items: Vec<PendingItem>,
+    pub items_loaded: bool,
+    pub items_done: bool,
+    /// Bumped whenever `items` changes, so views know to filter again.
+    pub items_gen: u64,
+    /// Newest first.
+    pub orders: Vec<Order>,
+    pub orders_loaded: bool,
+    pub audit: Vec<AuditEntry>,
+    pub audit_loaded: bool,
+    pub order_audit: Option<(PoNumber, Vec<AuditEntry>)>,
+    pub rules: Vec<ApprovalRule>,
+    pub rules_loaded: bool,
+}
+
+impl Data {
+    pub fn upsert_items(&mut self, items: Vec<PendingItem>) {
+        for item in items {
+            match self.items.binary_search_by_key(&item.id, |i| i.id) {
+                Ok(i) => self.items[i] = item,
+                Err(i) => self.items.insert(i, item),
+            }
+        }
+        self.items_gen += 1;
+    }
+
+    pub fn splice_items(&mut self, from: u64, to: Option<u64>, items: Vec<PendingItem>) {
+        let start = self.items.partition_point(|i| i.id < from);
+        let end = match to {
+            Some(t) => self.items.partition_point(|i| i.id <= t),
+            None => self.items.len(),
+        };
+        self.items.splice(start..end.max(start), items);
+        self.items_loaded = true;
+        self.items_done = to.is_none();
+        self.items_gen += 1;
+    }
+
+    pub fn upsert_order(&mut self, order: Order) {
+        match self.orders.binary_search_by(|o| order.number.cmp(&o.number)) {
+            Ok(i) => self.orders[i] = order,
+            Err(i) => self.orders.insert(i, order),
+        }
+    }
+
+    /// An order by number (the list is kept newest first).
+    pub fn order(&self, po: PoNumber) -> Option<&Order> {
+        self.orders
+            .binary_search_by(|o| po.cmp(&o.number))
+            .ok()
+            .map(|i| &self.orders[i])
+    }
+}
+
+/// The whole screen state.
+pub struct App {
+    pub actor: Actor,
+    pub config: Arc<Config>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub pane: Pane,
+    /// The pane to go back to from settings.
+    pub prev_pane: Pane,
+    pub now: Timestamp,
+    pub help: bool,
+    pub dialog: Option<Dialog>,
+    pub status: Option<(Tone, String)>,
+    pub busy: bool,
+    pub spinner: usize,
+    pub quit: bool,
+    /// Ring the terminal bell after the next frame.
+    pub bell: bool,
+    /// Requests for the worker, taken by the event loop.
+    pub outbox: Vec<Req>,
+    pub data: Data,
+    pub pending: PendingPane,
+    pub orders: OrdersPane,
+    pub approvals: ApprovalsPane,
+    pub receiving: ReceivingPane,
+    pub audit: AuditPane,
+    pub settings: SettingsPane,
+}
+
+impl App {
+    pub fn new(actor: Actor, config: Arc<Config>, keymap: Keymap, theme: Theme, now: Timestamp) -> App {
+        // Start where the person works: the dock for receivers, approvals for approvers.
+        let r = &actor.roles;
+        let pane = if r.has(Role::Buyer) || r.has(Role::Admin) {
+            Pane::Pending
+        } else if r.has(Role::Receiver) {
+            Pane::Receiving
+        } else if r.has(Role::Approver) {
+            Pane::Approvals
+        } else {
+            Pane::Orders
+        };
+        let mut app = App {
+            actor,
+            config,
+            keymap,
+            theme,
+            pane,
+            prev_pane: pane,
+            now,
+            help: false,
+            dialog: None,
+            status: None,
+            busy: false,
+            spinner: 0,
+            quit: false,
+            bell: false,
+            outbox: Vec::new(),
+            data: Data::default(),
+            pending: PendingPane::default(),
+            orders: OrdersPane::default(),
+            approvals: ApprovalsPane::default(),
+            receiving: ReceivingPane::default(),
+            audit: AuditPane::default(),
+            settings: SettingsPane::default(),
+        };
+        app.receiving.focused = true;
+        // The current pane's data first: the first frame needs only that.
+        if pane == Pane::Pending {
+            app.load(Load::Items);
+            app.load(Load::Orders);
+        } else {
+            app.load(Load::Orders);
+            app.load(Load::Items);
+        }
+        app
+    }
+
+    pub fn load(&mut self, l: Load) {
+        self.outbox.push(Req::Load(l));
+    }
+
+    pub fn send(&mut self, c: Command) {
+        self.outbox.push(Req::Do(c));
+    }
+
+    pub fn info(&mut self, tone: Tone, text: impl Into<String>) {
+        if tone == Tone::Error {
+            self.bell = true;
+        }
+        self.status = Some((tone, text.into()));
+    }
+
+    /// The key mode of what has the focus now.
+    pub fn mode(&self) -> Mode {
+        match self.pane {
+            Pane::Pending => Mode::Pending,
+            Pane::Orders if self.orders.detail.is_some() => Mode::OrderDetail,
+            Pane::Orders => Mode::Orders,
+            Pane::Approvals => Mode::Approvals,
+            Pane::Receiving if self.receiving.focused => Mode::Scan,
+            Pane::Receiving => Mode::Receiving,
+            Pane::Audit => Mode::Audit,
+            Pane::Settings => Mode::Settings,
+        }
+    }
+
+    /// Whether quitting now would lose something typed.
+    pub fn has_typed_input(&self) -> bool {
+        self.dialog
+            .as_ref()
+            .is_some_and(|d| d.has_typed() && !matches!(d, Dialog::Confirm { .. }))
+            || self.receiving.has_unsent()
+    }
+
+    fn request_quit(&mut self) {
+        if matches!(
+            self.dialog,
+            Some(Dialog::Confirm {
+                what: Confirm::Quit,
+                ..
+            })
+        ) || !self.has_typed_input()
+        {
+            self.quit = true;
+        } else {
+            self.dialog = Some(Dialog::Confirm {
+                text: "Typed input has not been saved. Quit anyway?".into(),
+                what: Confirm::Quit,
+            });
+        }
+    }
+
+    /// A key from the terminal.
+    pub fn on_key(&mut self, ev: KeyEvent) {
+        if ev.kind == KeyEventKind::Release {
+            return;
+        }
+        let key = Key::from_event(&ev);
+        if key.code == KeyCode::Char('c') && key.mods == KeyModifiers::CONTROL {
+            return self.request_quit();
+        }
+        if key.code == KeyCode::F(1) {
+            self.help = !self.help;
+            return;
+        }
+        if self.help {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char('q')
+            ) {
+                self.help = false;
+            }
+            return;
+        }
+        if self.dialog.is_some() {
+            return self.dialog_key(&ev);
+        }
+        if self.text_key(&ev, &key) {
+            return;
+        }
+        let mode = self.mode();
+        if let Some(a) = self.keymap.lookup(mode, &key) {
+            self.act(a);
+        } else if self.pane == Pane::Receiving && key.is_text() {
+            // A scan arriving while the box is not focused: take it anyway.
+            self.receiving.focused = true;
+            self.text_key(&ev, &key);
+        }
+    }
+
+    /// Keys for a focused text field of a pane; returns whether the key was used.
+    fn text_key(&mut self, ev: &KeyEvent, key: &Key) -> bool {
+        match self.pane {
+            Pane::Pending if self.pending.filter_focus => {
+                self.pending_filter_key(ev);
+                true
+            }
+            Pane::Audit if self.audit.focus.is_some() => {
+                self.audit_filter_key(ev);
+                true
+            }
+            Pane::Receiving if self.receiving.focused => {
+                if let Some(a) = self.keymap.lookup(Mode::Scan, key) {
+                    self.act(a);
+                } else if let (KeyCode::Char(c), true) = (key.code, key.mods == KeyModifiers::ALT) {
+                    // Esc followed quickly by a character arrives as Alt+character.
+                    self.scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+                    self.scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+                } else {
+                    self.scan_key(ev);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn dialog_key(&mut self, ev: &KeyEvent) {
+        let Some(dialog) = self.dialog.as_mut() else { return };
+        match dialog {
+            Dialog::Confirm { what, .. } => {
+                let what = what.clone();
+                match ev.code {
+                    KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                        self.dialog = None;
+                        self.confirmed(what);
+                    }
+                    KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => self.dialog = None,
+                    _ => {}
+                }
+            }
+            Dialog::Form(form) => match form.key(ev) {
+                Outcome::Stay => {}
+                Outcome::Cancel => self.dialog = None,
+                Outcome::Submit => {
+                    let form = form.clone();
+                    match self.submit_form(&form) {
+                        Ok(cmd) => {
+                            self.dialog = None;
+                            self.send(cmd);
+                        }
+                        Err(e) => {
+                            self.bell = true;
+                            if let Some(Dialog::Form(f)) = self.dialog.as_mut() {
+                                f.error = Some(e);
+                            }
+                        }
+                    }
+                }
+            },
+            Dialog::Pick(p) => match p.key(ev) {
+                Outcome::Stay => {}
+                Outcome::Cancel => self.dialog = None,
+                Outcome::Submit => {
+                    let (purpose, chosen) = (p.purpose.clone(), p.chosen());
+                    self.dialog = None;
+                    self.picked(purpose, chosen);
+                }
+            },
+        }
+    }
+
+    fn confirmed(&mut self, what: Confirm) {
+        match what {
+            Confirm::Quit => self.quit = true,
+            Confirm::Cancel(po) => self.send(Command::Cancel { po }),
+            Confirm::RemoveRule(n) => self.send(Command::RemoveRule(n)),
+        }
+    }
+
+    /// Switches to a pane, loading what it shows if needed.
+    pub fn switch(&mut self, pane: Pane) {
+        if pane == Pane::Settings && !self.actor.roles.has(Role::Admin) {
+            return self.info(
+                Tone::Error,
+                format!(
+                    "settings need the admin role; {} has {}",
+                    self.actor.name, self.actor.roles
+                ),
+            );
+        }
+        if pane != Pane::Settings {
+            self.prev_pane = pane;
+        }
+        self.pane = pane;
+        match pane {
+            Pane::Pending if !self.data.items_loaded => self.load(Load::Items),
+            Pane::Orders | Pane::Approvals | Pane::Receiving if !self.data.orders_loaded => self.load(Load::Orders),
+            Pane::Audit => self.load(Load::Audit),
+            Pane::Settings => self.load(Load::Rules),
+            _ => {}
+        }
+        if pane == Pane::Receiving {
+            self.receiving.focused = true;
+        }
+    }
+
+    /// Reloads what the screens show (after another process wrote, or on request).
+    pub fn reload(&mut self) {
+        if self.data.items_loaded {
+            self.load(Load::Items);
+        }
+        self.load(Load::Orders);
+        if self.pane == Pane::Audit {
+            self.load(Load::Audit);
+        } else {
+            self.data.audit_loaded = false;
+        }
+        if let Some(d) = &self.orders.detail {
+            self.outbox.push(Req::Load(Load::OrderAudit(d.po)));
+        }
+        if self.pane == Pane::Settings {
+            self.load(Load::Rules);
+        }
+    }
+
+    /// One action from the keymap.
+    pub fn act(&mut self, a: Action) {
+        match a {
+            Action::Quit => self.request_quit(),
+            Action::Help => self.help = true,
+            Action::PanePending => self.switch(Pane::Pending),
+            Action::PaneOrders => self.switch(Pane::Orders),
+            Action::PaneApprovals => self.switch(Pane::Approvals),
+            Action::PaneReceiving => self.switch(Pane::Receiving),
+            Action::PaneAudit => self.switch(Pane::Audit),
+            Action::Settings => self.switch(Pane::Settings),
+            Action::Refresh => {
+                self.reload();
+                self.info(Tone::Info, "reloading…");
+            }
+            _ => match self.pane {
+                Pane::Pending => self.pending_act(a),
+                Pane::Orders => self.orders_act(a),
+                Pane::Approvals => self.approvals_act(a),
+                Pane::Receiving => self.receiving_act(a),
+                Pane::Audit => self.audit_act(a),
+                Pane::Settings => self.settings_act(a),
+            },
+        }
+    }
+
+    /// An answer from the worker.
+    pub fn on_msg(&mut self, msg: Msg) {
+        match msg {
+            Msg::Items { from, to, items } => {
+                self.data.splice_items(from, to, items);
+                self.pending_refresh();
+            }
+            Msg::Orders(orders) => {
+                self.data.orders = orders;
+                self.data.orders_loaded = true;
+                self.orders_changed();
+            }
+            Msg::Audit(entries) => {
+                self.data.audit = entries;
+                self.data.audit_loaded = true;
+                self.audit_refresh();
+            }
+            Msg::OrderAudit(po, entries) => self.data.order_audit = Some((po, entries)),
+            Msg::Rules(rules) => {
+                self.data.rules = rules;
+                self.data.rules_loaded = true;
+                self.settings.cursor.clamp(self.data.rules.len());
+            }
+            Msg::ShipTo(quote, addr) => self.ship_to_arrived(&quote, addr),
+            Msg::Changed => self.reload(),
+            Msg::Busy(b) => self.busy = b,
+            Msg::Failed(e) => self.info(Tone::Error, e),
+            Msg::Done { command, result } => {
+                let scan = matches!(command, "receive" | "undo receipt");
+                match &result {
+                    Ok(fx) => self.apply(fx.clone()),
+                    Err(e) if !scan => self.info(Tone::Error, format!("{command}: {e}")),
+                    Err(_) => {}
+                }
+                if scan {
+                    self.scan_done(command, result);
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, fx: Effect) {
+        if !fx.items.is_empty() {
+            self.data.upsert_items(fx.items);
+            self.pending_refresh();
+        }
+        if !fx.orders.is_empty() {
+            for o in fx.orders {
+                self.data.upsert_order(o);
+            }
+            self.orders_changed();
+        }
+        if let Some(rules) = fx.rules {
+            self.data.rules = rules;
+            self.settings.cursor.clamp(self.data.rules.len());
+        }
+        if let Some(d) = &self.orders.detail {
+            let po = d.po;
+            self.load(Load::OrderAudit(po));
+        }
+        if self.pane == Pane::Audit {
+            self.load(Load::Audit);
+        } else {
+            self.data.audit_loaded = false;
+        }
+        match fx.warning {
+            Some(w) => self.info(Tone::Warn, format!("{} — {w}", fx.message)),
+            None => self.info(Tone::Ok, fx.message),
+        }
+    }
+
+    /// Orders changed: every view derived from them follows.
+    fn orders_changed(&mut self) {
+        self.orders_refresh();
+        self.approvals_refresh();
+        self.receiving_refresh();
+    }
+
+    /// Moves a cursor by a navigation action; returns whether it was one.
+    pub fn navigate(cursor: &mut super::widgets::Cursor, a: Action, len: usize) -> bool {
+        match a {
+            Action::Up => cursor.up(1),
+            Action::Down => cursor.down(1, len),
+            Action::PageUp => cursor.up(10),
+            Action::PageDown => cursor.down(10, len),
+            Action::Top => cursor.top(),
+            Action::Bottom => cursor.bottom(len),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The distributors of the configuration, as (key, display name).
+    pub fn distributors(&self) -> Vec<(String, String)> {
+        self.config
+            .distributors
+            .keys()
+            .map(|k| (k.clone(), self.config.distributor_name(k)))
+            .collect()
+    }
+
+    /// Called on every tick of the event loop.
+    pub fn tick(&mut self, now: Timestamp) -> bool {
+        self.now = now;
+        if self.busy || self.receiving.inflight {
+            self.spinner = self.spinner.wrapping_add(1);
+            true
+        } else {
+            false
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Dialogs: forms of text and choice fields, pick lists, and yes/no confirmations.
+
+use super::widgets::Cursor;
+use crate::domain::{ItemId, PoNumber};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeSet;
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::Input;
+
+/// A field of a form.
+#[derive(Debug, Clone)]
+pub enum FieldKind {
+    Text(Input),
+    Choice { options: Vec<String>, idx: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: String,
+    pub kind: FieldKind,
+}
+
+impl Field {
+    pub fn text(label: &str, value: &str) -> Field {
+        Field {
+            label: label.into(),
+            kind: FieldKind::Text(Input::new(value.to_string())),
+        }
+    }
+
+    pub fn choice(label: &str, options: Vec<String>, idx: usize) -> Field {
+        Field {
+            label: label.into(),
+            kind: FieldKind::Choice { options, idx },
+        }
+    }
+
+    /// The text typed, or the label of the chosen option.
+    pub fn value(&self) -> &str {
+        match &self.kind {
+            FieldKind::Text(i) => i.value(),
+            FieldKind::Choice { options, idx } => options.get(*idx).map_or("", String::as_str),
+        }
+    }
+
+    pub fn idx(&self) -> usize {
+        match &self.kind {
+            FieldKind::Choice { idx, .. } => *idx,
+            FieldKind::Text(_) => 0,
+        }
+    }
+}
+
+/// What a form is for: decides what submitting does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    Dismiss(Vec<ItemId>),
+    Split(ItemId),
+    CreateOrder { items: Vec<ItemId>, quote: String },
+    Place { po: PoNumber, approve: bool },
+    Reject(PoNumber),
+    AddRule,
+}
+
+/// What a key did to a dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Stay,
+    Cancel,
+    Submit,
+}
+
+/// A form: fields one per row, Tab/↑↓ between them, ←→ or space to change a choice,
+/// Enter submits, Esc cancels.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    pub note: Option<String>,
+    pub error: Option<String>,
+    pub purpose: Purpose,
+}
+
+impl Form {
+    pub fn new(title: &str, purpose: Purpose, fields: Vec<Field>) -> Form {
+        Form {
+            title: title.into(),
+            fields,
+            focus: 0,
+            note: None,
+            error: None,
+            purpose,
+        }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Form {
+        self.note = Some(note.into());
+        self
+    }
+
+    pub fn get(&self, label: &str) -> &Field {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .expect("form field exists")
+    }
+
+    pub fn set_text(&mut self, label: &str, value: &str) {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.label == label) {
+            f.kind = FieldKind::Text(Input::new(value.to_string()));
+        }
+    }
+
+    /// Whether anything typed would be lost by closing it.
+    pub fn has_typed(&self) -> bool {
+        self.fields
+            .iter()
+            .any(|f| matches!(&f.kind, FieldKind::Text(i) if !i.value().trim().is_empty()))
+    }
+
+    pub fn key(&mut self, ev: &KeyEvent) -> Outcome {
+        let n = self.fields.len();
+        match ev.code {
+            KeyCode::Esc => return Outcome::Cancel,
+            KeyCode::Enter => return Outcome::Submit,
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % n,
+            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + n - 1) % n,
+            _ => {
+                let field = &mut self.fields[self.focus];
+                match &mut field.kind {
+                    FieldKind::Text(input) => {
+                        input.handle_event(&Event::Key(*ev));
+                    }
+                    FieldKind::Choice { options, idx } => match ev.code {
+                        KeyCode::Left => *idx = (*idx + options.len() - 1) % options.len(),
+                        KeyCode::Right | KeyCode::Char(' ') => *idx = (*idx + 1) % options.len(),
+                        KeyCode::Char(c) if ev.modifiers - KeyModifiers::SHIFT == KeyModifiers::NONE => {
+                            // Jump to the next option starting with the letter typed.
+                            let c = c.to_ascii_lowercase();
+                            let len = options.len();
+                            if let Some(j) = (1..=len)
+                                .map(|d| (*idx + d) % len)
+                                .find(|j| options[*j].to_ascii_lowercase().starts_with(c))
+                            {
+                                *idx = j;
+                            }
+                        }
+                        _ => {}
+                    },
+                }
+            }
+        }
+        Outcome::Stay
+    }
+}
+
+/// What a pick list is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickPurpose {
+    /// Choose a pending order to add these items to.
+    OrderFor(Vec<ItemId>),
+    /// Choose pool items to add to this order.
+    ItemsFor(PoNumber),
+}
+
+/// A filterable list to choose one row from (or several, with space, when `multi`).
+#[derive(Debug, Clone)]
+pub struct Picker {
+    pub title: String,
+    pub rows: Vec<(u64, String)>,
+    pub filter: Input,
+    pub view: Vec<usize>,
+    pub cursor: Cursor,
+    pub multi: bool,
+    pub marked: BTreeSet<u64>,
+    pub purpose: PickPurpose,
+}
+
+impl Picker {
+    pub fn new(title: &str, rows: Vec<(u64, String)>, multi: bool, purpose: PickPurpose) -> Picker {
+        let view = (0..rows.len()).collect();
+        Picker {
+            title: title.into(),
+            rows,
+            filter: Input::default(),
+            view,
+            cursor: Cursor::default(),
+            multi,
+            marked: BTreeSet::new(),
+            purpose,
+        }
+    }
+
+    fn refilter(&mut self) {
+        let needle = self.filter.value().to_ascii_lowercase();
+        self.view = (0..self.rows.len())
+            .filter(|i| crate::domain::item::contains_ignore_ascii_case(&self.rows[*i].1, &needle))
+            .collect();
+        self.cursor.clamp(self.view.len());
+    }
+
+    /// The chosen values: the marked ones, or the highlighted row.
+    pub fn chosen(&self) -> Vec<u64> {
+        if !self.marked.is_empty() {
+            return self.marked.iter().copied().collect();
+        }
+        self.view
+            .get(self.cursor.sel)
+            .map(|i| vec![self.rows[*i].0])
+            .unwrap_or_default()
+    }
+
+    pub fn key(&mut self, ev: &KeyEvent) -> Outcome {
+        match ev.code {
+            KeyCode::Esc => return Outcome::Cancel,
+            KeyCode::Enter => return Outcome::Submit,
+            KeyCode::Up => self.cursor.up(1),
+            KeyCode::Down => self.cursor.down(1, self.view.len()),
+            KeyCode::PageUp => self.cursor.up(10),
+            KeyCode::PageDown => self.cursor.down(10, self.view.len()),
+            KeyCode::Char(' ') if self.multi => {
+                if let Some(i) = self.view.get(self.cursor.sel) {
+                    let v = self.rows[*i].0;
+                    if !self.marked.remove(&v) {
+                        self.marked.insert(v);
+                    }
+                    self.cursor.down(1, self.view.len());
+                }
+            }
+            _ => {
+                if self.filter.handle_event(&Event::Key(*ev)).is_some() {
+                    self.refilter();
+                }
+            }
+        }
+        Outcome::Stay
+    }
+}
+
+/// What a yes/no question is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirm {
+    Cancel(PoNumber),
+    RemoveRule(usize),
+    Quit,
+}
+
+/// An open dialog.
+#[derive(Debug, Clone)]
+pub enum Dialog {
+    Form(Form),
+    Pick(Picker),
+    Confirm { text: String, what: Confirm },
+}
+
+impl Dialog {
+    pub fn has_typed(&self) -> bool {
+        match self {
+            Dialog::Form(f) => f.has_typed(),
+            Dialog::Pick(_) | Dialog::Confirm { .. } => false,
+        }
+    }
+}

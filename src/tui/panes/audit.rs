@@ -1,0 +1,188 @@
+//! Pane 5, Audit: the trail of every change, filterable by order, user and action.
+
+use crate::app::audit::AuditFilter;
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::widgets::Cursor;
+use crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::Frame;
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::Input;
+
+/// The filter fields, in order.
+pub const FIELDS: [&str; 3] = ["Order", "User", "Action"];
+
+#[derive(Debug, Default)]
+pub struct AuditPane {
+    pub filters: [Input; 3],
+    /// Which filter field has the focus.
+    pub focus: Option<usize>,
+    /// Indices into `Data::audit`, newest first.
+    pub view: Vec<usize>,
+    pub cursor: Cursor,
+}
+
+impl AuditPane {
+    /// The filter as typed: order number (`PO-000004` or `4`), user, action prefix.
+    fn filter(&self) -> AuditFilter {
+        let v = |i: usize| Some(self.filters[i].value().trim().to_string()).filter(|s| !s.is_empty());
+        AuditFilter {
+            po: v(0).and_then(|p| p.parse().ok()),
+            actor: v(1),
+            action: v(2),
+        }
+    }
+}
+
+impl App {
+    pub(crate) fn audit_refresh(&mut self) {
+        let a = &mut self.audit;
+        let f = a.filter();
+        let order_text = a.filters[0].value().trim().to_string();
+        let entries = &self.data.audit;
+        a.view = (0..entries.len())
+            .rev()
+            .filter(|i| {
+                let e = &entries[*i];
+                // An order filter that does not parse as a PO number matches the entity text.
+                (f.po.is_some()
+                    || order_text.is_empty()
+                    || e.entity.to_ascii_lowercase().contains(&order_text.to_ascii_lowercase()))
+                    && f.matches(e)
+            })
+            .collect();
+        a.cursor.clamp(a.view.len());
+    }
+
+    pub(crate) fn audit_filter_key(&mut self, ev: &KeyEvent) {
+        let Some(i) = self.audit.focus else { return };
+        match ev.code {
+            KeyCode::Esc | KeyCode::Enter => self.audit.focus = None,
+            KeyCode::Tab => self.audit.focus = Some((i + 1) % FIELDS.len()),
+            KeyCode::BackTab => self.audit.focus = Some((i + FIELDS.len() - 1) % FIELDS.len()),
+            _ => {
+                if self.audit.filters[i].handle_event(&Event::Key(*ev)).is_some() {
+                    self.audit_refresh();
+                }
+            }
+        }
+    }
+
+    pub(crate) fn audit_act(&mut self, a: Action) {
+        if App::navigate(&mut self.audit.cursor, a, self.audit.view.len()) {
+            return;
+        }
+        match a {
+            Action::Filter => self.audit.focus = Some(0),
+            Action::ClearFilter => {
+                for f in &mut self.audit.filters {
+                    f.reset();
+                }
+                self.audit_refresh();
+            }
+            _ => {}
+        }
+    }
+}
+
+fn summary(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Object(m) => {
+            let mut parts = Vec::new();
+            for key in [
+                "status",
+                "stage",
+                "received",
+                "reason",
+                "dismissed_reason",
+                "quantity",
+                "unit_cost",
+            ] {
+                if let Some(x) = m.get(key) {
+                    let s = match x {
+                        serde_json::Value::String(s) => s.clone(),
+                        serde_json::Value::Object(o) => {
+                            o.get("stage").and_then(|s| s.as_str()).unwrap_or("…").to_string()
+                        }
+                        other => other.to_string(),
+                    };
+                    parts.push(format!("{key}={s}"));
+                }
+            }
+            parts.join(" ")
+        }
+        other => {
+            let s = other.to_string();
+            s.chars().take(60).collect()
+        }
+    }
+}
+
+/// Draws the pane.
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let a = &app.audit;
+    let title = format!(" Audit trail · {} of {} entries ", a.view.len(), app.data.audit.len());
+    let block = Block::bordered()
+        .title(Span::styled(title, th.title))
+        .border_style(th.border);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let [filters, table] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let cols = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(filters);
+    for (i, name) in FIELDS.iter().enumerate() {
+        let label = format!("{name}: ");
+        let focused = a.focus == Some(i);
+        let w = cols[i].width.saturating_sub(label.len() as u16 + 1) as usize;
+        let scroll = a.filters[i].visual_scroll(w);
+        let value: String = a.filters[i].value().chars().skip(scroll).collect();
+        let style = if focused { th.input } else { th.muted };
+        f.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::styled(label.clone(), th.accent),
+                Span::styled(format!("{value:<w$}"), style),
+            ])),
+            cols[i],
+        );
+        if focused {
+            let x = (a.filters[i].visual_cursor().max(scroll) - scroll) as u16;
+            f.set_cursor_position((cols[i].x + label.len() as u16 + x, cols[i].y));
+        }
+    }
+    if !app.data.audit_loaded && app.data.audit.is_empty() {
+        f.render_widget(Paragraph::new("loading the audit trail…").style(th.muted), table);
+        return;
+    }
+    let (start, end) = a.cursor.window(a.view.len(), table.height.saturating_sub(1) as usize);
+    let rows = a.view[start..end].iter().enumerate().map(|(n, i)| {
+        let e = &app.data.audit[*i];
+        let style = if start + n == a.cursor.sel {
+            th.selected
+        } else {
+            th.base
+        };
+        Row::new(vec![
+            Cell::from(Line::from(e.seq.to_string()).right_aligned()),
+            Cell::from(e.at.format("%m-%d %H:%M").to_string()),
+            Cell::from(e.actor.clone()),
+            Cell::from(e.action.clone()),
+            Cell::from(e.entity.clone()),
+            Cell::from(summary(&e.after)),
+        ])
+        .style(style)
+    });
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Length(11),
+        Constraint::Length(8),
+        Constraint::Length(19),
+        Constraint::Length(18),
+        Constraint::Fill(1),
+    ];
+    let header = Row::new(["  Seq", "When (UTC)", "User", "Action", "Entity", "After"]).style(th.header);
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), table);
+}

@@ -1,0 +1,41 @@
+//! One module per pane: its state, what its actions do, and how it is drawn.
+
+pub mod approvals;
+pub mod audit;
+pub mod orders;
+pub mod pending;
+pub mod receiving;
+pub mod settings;
+
+use super::app::App;
+use super::form::{Form, PickPurpose, Purpose};
+use super::worker::Command;
+use crate::domain::PoNumber;
+
+impl App {
+    /// Turns a submitted form into a command, or says what is wrong with it.
+    pub(super) fn submit_form(&mut self, form: &Form) -> Result<Command, String> {
+        match &form.purpose {
+            Purpose::Dismiss(ids) => pending::dismiss_command(form, ids),
+            Purpose::Split(id) => pending::split_command(form, *id),
+            Purpose::CreateOrder { items, .. } => self.create_order_command(form, items),
+            Purpose::Place { po, .. } => orders::place_command(form, *po),
+            Purpose::Reject(po) => approvals::reject_command(form, *po),
+            Purpose::AddRule => settings::add_rule_command(form),
+        }
+    }
+
+    /// A pick list was answered.
+    pub(super) fn picked(&mut self, purpose: PickPurpose, chosen: Vec<u64>) {
+        if chosen.is_empty() {
+            return;
+        }
+        match purpose {
+            PickPurpose::OrderFor(ids) => self.send(Command::AddToOrder {
+                po: PoNumber(chosen[0]),
+                ids,
+            }),
+            PickPurpose::ItemsFor(po) => self.send(Command::AddToOrder { po, ids: chosen }),
+        }
+    }
+}

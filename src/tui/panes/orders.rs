@@ -1,0 +1,512 @@
+//! Pane 2, Orders: every purchase order, and one order in detail.
+
+use crate::app::PlaceRequest;
+use crate::domain::money::group_thousands;
+use crate::domain::{ApprovalDecision, Order, OrderStatus, PlacementMethod, PoNumber, Stage};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Pane, Tone};
+use crate::tui::form::{Confirm, Dialog, Field, Form, PickPurpose, Picker, Purpose};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{age, clip, Cursor};
+use crate::tui::worker::{Command, Load};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+/// One order opened in detail.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub po: PoNumber,
+    pub lines: Cursor,
+    pub scroll: u16,
+}
+
+#[derive(Debug, Default)]
+pub struct OrdersPane {
+    /// Show only this status.
+    pub status: Option<OrderStatus>,
+    /// Indices into `Data::orders`.
+    pub view: Vec<usize>,
+    pub cursor: Cursor,
+    pub detail: Option<Detail>,
+}
+
+/// The methods of the place picker, in order.
+pub const METHODS: [(PlacementMethod, &str); 4] = [
+    (PlacementMethod::Api, "distributor API"),
+    (PlacementMethod::Email, "email the PO"),
+    (PlacementMethod::Manual, "mark as submitted"),
+    (PlacementMethod::Skip, "skip distributor (PSA only)"),
+];
+
+impl App {
+    pub(crate) fn orders_refresh(&mut self) {
+        let o = &mut self.orders;
+        let sel = o
+            .view
+            .get(o.cursor.sel)
+            .and_then(|i| self.data.orders.get(*i))
+            .map(|o| o.number);
+        o.view = (0..self.data.orders.len())
+            .filter(|i| o.status.is_none_or(|s| self.data.orders[*i].status() == s))
+            .collect();
+        if let Some(po) = sel {
+            if let Some(p) = o.view.iter().position(|i| self.data.orders[*i].number == po) {
+                o.cursor.sel = p;
+            }
+        }
+        o.cursor.clamp(o.view.len());
+        if let Some(d) = &mut o.detail {
+            let n = self.data.order(d.po).map_or(0, |o| o.lines.len());
+            d.lines.clamp(n);
+        }
+    }
+
+    fn selected_order(&self) -> Option<&Order> {
+        match &self.orders.detail {
+            Some(d) => self.data.order(d.po),
+            None => self
+                .orders
+                .view
+                .get(self.orders.cursor.sel)
+                .map(|i| &self.data.orders[*i]),
+        }
+    }
+
+    /// Opens an order in detail (from any pane).
+    pub fn open_order(&mut self, po: PoNumber) {
+        self.switch(Pane::Orders);
+        self.orders.detail = Some(Detail {
+            po,
+            lines: Cursor::default(),
+            scroll: 0,
+        });
+        self.data.order_audit = None;
+        self.load(Load::OrderAudit(po));
+    }
+
+    /// Opens the method picker to place (or approve and place) an order.
+    pub(crate) fn open_place(&mut self, po: PoNumber, approve: bool) {
+        let Some(order) = self.data.order(po) else { return };
+        let need = match order.approval_needed() {
+            _ if order.status() == OrderStatus::AwaitingApproval => {
+                format!("awaiting approval by {}", order.approver().unwrap_or("?"))
+            }
+            ApprovalDecision::NotRequired => "no approval needed".to_string(),
+            ApprovalDecision::Required { approver, rule } if approver == self.actor.name => {
+                format!("needs approval by you (rule {rule}): placing it approves it")
+            }
+            ApprovalDecision::Required { approver, rule } => {
+                format!("needs approval by {approver} (rule {rule}): it will wait for them")
+            }
+        };
+        let title = format!(
+            "{} {}: {} {} {}",
+            if approve { "Approve and place" } else { "Place" },
+            po,
+            self.config.distributor_name(&order.distributor),
+            group_thousands(order.total()),
+            order.currency
+        );
+        let form = Form::new(
+            &title,
+            Purpose::Place { po, approve },
+            vec![
+                Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), 2),
+                Field::text("Link (optional)", ""),
+            ],
+        )
+        .with_note(format!(
+            "{need}. ←→ choose the method; the link is for \"mark as submitted\"."
+        ));
+        self.dialog = Some(Dialog::Form(form));
+    }
+
+    pub(crate) fn ask_cancel(&mut self, po: PoNumber) {
+        let Some(o) = self.data.order(po) else { return };
+        let mut text = format!(
+            "Cancel {po} ({}, {})? Every item returns to the pending pool.",
+            o.status(),
+            self.config.distributor_name(&o.distributor)
+        );
+        if o.is_at_distributor() {
+            text.push_str(" It was already placed with the distributor: cancel it there too.");
+        }
+        self.dialog = Some(Dialog::Confirm {
+            text,
+            what: Confirm::Cancel(po),
+        });
+    }
+
+    pub(crate) fn orders_act(&mut self, a: Action) {
+        if let Some(d) = &mut self.orders.detail {
+            let n = self.data.order(d.po).map_or(0, |o| o.lines.len());
+            if App::navigate(&mut d.lines, a, n) {
+                return;
+            }
+            let po = d.po;
+            match a {
+                Action::Back => {
+                    self.orders.detail = None;
+                    self.data.order_audit = None;
+                }
+                Action::ScrollUp => d.scroll = d.scroll.saturating_sub(5),
+                Action::ScrollDown => d.scroll = d.scroll.saturating_add(5),
+                Action::Place => self.open_place(po, false),
+                Action::CancelOrder => self.ask_cancel(po),
+                Action::RemoveItem => {
+                    let sel = d.lines.sel;
+                    let Some(line) = self.data.order(po).and_then(|o| o.lines.get(sel)) else {
+                        return;
+                    };
+                    let ids = vec![line.item_id];
+                    self.send(Command::RemoveFromOrder { po, ids });
+                }
+                Action::AddItems => self.open_add_items(po),
+                _ => {}
+            }
+            return;
+        }
+        if App::navigate(&mut self.orders.cursor, a, self.orders.view.len()) {
+            return;
+        }
+        let po = self.selected_order().map(|o| o.number);
+        match (a, po) {
+            (Action::Open, Some(po)) => self.open_order(po),
+            (Action::Place, Some(po)) => self.open_place(po, false),
+            (Action::CancelOrder, Some(po)) => self.ask_cancel(po),
+            (Action::StatusFilter, _) => {
+                let all = OrderStatus::ALL;
+                self.orders.status = match self.orders.status {
+                    None => Some(all[0]),
+                    Some(s) => all.iter().position(|x| *x == s).and_then(|i| all.get(i + 1).copied()),
+                };
+                self.orders_refresh();
+                let what = self
+                    .orders
+                    .status
+                    .map_or("all orders".to_string(), |s| format!("{s} orders"));
+                self.info(Tone::Info, format!("showing {what}"));
+            }
+            _ => {}
+        }
+    }
+
+    fn open_add_items(&mut self, po: PoNumber) {
+        let Some(order) = self.data.order(po) else { return };
+        if order.status() != OrderStatus::Pending {
+            return self.info(
+                Tone::Error,
+                format!(
+                    "{po} is {}; items can be added only while it is Pending",
+                    order.status()
+                ),
+            );
+        }
+        let dist = order.distributor.clone();
+        let currency = order.currency.clone();
+        let mut pool: Vec<&crate::domain::PendingItem> = self
+            .data
+            .items
+            .iter()
+            .filter(|i| i.is_pending() && i.currency == currency)
+            .collect();
+        // The order's distributor first; a long pool is cut to keep the list quick.
+        pool.sort_by_key(|i| i.distributor.as_deref() != Some(dist.as_str()));
+        pool.truncate(5000);
+        let rows = pool
+            .iter()
+            .map(|i| {
+                (
+                    i.id,
+                    format!(
+                        "{:>6} {:<16} {:<14} {:>4} × {:>9}  {}",
+                        i.id,
+                        clip(&i.customer_name, 16),
+                        clip(&i.sku, 14),
+                        i.quantity,
+                        group_thousands(i.unit_cost),
+                        i.distributor.as_deref().unwrap_or("—")
+                    ),
+                )
+            })
+            .collect::<Vec<_>>();
+        if rows.is_empty() {
+            return self.info(Tone::Error, "no pool items in this order's currency");
+        }
+        let title = format!("Add pool items to {po} (space marks, Enter adds, type to filter)");
+        self.dialog = Some(Dialog::Pick(Picker::new(&title, rows, true, PickPurpose::ItemsFor(po))));
+    }
+}
+
+pub(super) fn place_command(form: &Form, po: PoNumber) -> Result<Command, String> {
+    let (method, _) = METHODS[form.get("Method").idx().min(METHODS.len() - 1)];
+    let link = Some(form.get("Link (optional)").value().trim().to_string()).filter(|s| !s.is_empty());
+    if link.is_some() && method != PlacementMethod::Manual {
+        return Err("a link goes with \"mark as submitted\" only".into());
+    }
+    Ok(Command::Place(PlaceRequest { po, method, link }))
+}
+
+/// Draws the pane: the list, or one order in detail.
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    match &app.orders.detail {
+        Some(d) => render_detail(app, d, f, area),
+        None => render_list(app, f, area),
+    }
+}
+
+fn render_list(app: &App, f: &mut Frame, area: Rect) {
+    let o = &app.orders;
+    let th = &app.theme;
+    let filter = o.status.map(|s| format!(" · {s} only")).unwrap_or_default();
+    let title = format!(" Orders · {} shown{filter} ", o.view.len());
+    let block = Block::bordered()
+        .title(Span::styled(title, th.title))
+        .border_style(th.border);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if !app.data.orders_loaded {
+        f.render_widget(Paragraph::new("loading orders…").style(th.muted), inner);
+        return;
+    }
+    if o.view.is_empty() {
+        f.render_widget(Paragraph::new("no orders").style(th.muted), inner);
+        return;
+    }
+    let (start, end) = o.cursor.window(o.view.len(), inner.height.saturating_sub(1) as usize);
+    let rows = o.view[start..end].iter().enumerate().map(|(n, i)| {
+        let ord = &app.data.orders[*i];
+        let st = ord.status();
+        let style = if start + n == o.cursor.sel {
+            th.selected
+        } else {
+            th.base
+        };
+        Row::new(vec![
+            Cell::from(ord.number.to_string()),
+            Cell::from(Span::styled(
+                st.to_string(),
+                if start + n == o.cursor.sel {
+                    th.selected
+                } else {
+                    th.status(st)
+                },
+            )),
+            Cell::from(app.config.distributor_name(&ord.distributor)),
+            Cell::from(Line::from(format!("{} {}", group_thousands(ord.total()), ord.currency)).right_aligned()),
+            Cell::from(Line::from(age(app.now, ord.created_at)).right_aligned()),
+            Cell::from(Line::from(ord.progress()).right_aligned()),
+            Cell::from(ord.created_by.clone()),
+        ])
+        .style(style)
+    });
+    let widths = [
+        Constraint::Length(9),
+        Constraint::Length(17),
+        Constraint::Fill(1),
+        Constraint::Length(15),
+        Constraint::Length(4),
+        Constraint::Length(7),
+        Constraint::Length(8),
+    ];
+    let header = Row::new([
+        "Order",
+        "Status",
+        "Distributor",
+        "          Total",
+        " Age",
+        "Recvd",
+        "By",
+    ])
+    .style(th.header);
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+}
+
+fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<13}"), th.muted),
+        Span::styled(v, th.base),
+    ])
+}
+
+fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let Some(o) = app.data.order(d.po) else {
+        let block = Block::bordered().title(Span::styled(format!(" Orders · {} ", d.po), th.title));
+        f.render_widget(Paragraph::new("this order is not loaded (yet)").block(block), area);
+        return;
+    };
+    let st = o.status();
+    let title = Line::from(vec![
+        Span::styled(format!(" Orders · {} ", o.number), th.title),
+        Span::styled(format!(" {st} "), th.status(st)),
+        Span::styled(format!(" {} received ", o.progress()), th.accent),
+    ]);
+    let block = Block::bordered().title(title).border_style(th.border_focused);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let lines_h = (o.lines.len() as u16 + 1).min(inner.height / 2).max(2);
+    let [head, table_area, rest] =
+        Layout::vertical([Constraint::Length(3), Constraint::Length(lines_h), Constraint::Min(0)]).areas(inner);
+
+    let sub = o.submission().map(|s| {
+        let link = s.link.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
+        format!(
+            "{} by {} {}{link}",
+            s.method.describe(),
+            s.by,
+            s.at.format("%Y-%m-%d %H:%M")
+        )
+    });
+    let head_lines = vec![
+        Line::from(vec![
+            Span::styled(app.config.distributor_name(&o.distributor), th.accent),
+            Span::raw(format!(
+                " · {} · {} {} · by {} {}",
+                o.order_type.as_str(),
+                group_thousands(o.total()),
+                o.currency,
+                o.created_by,
+                o.created_at.format("%Y-%m-%d %H:%M")
+            )),
+        ]),
+        Line::from(match (&o.stage, sub) {
+            (_, _) if o.sending.is_some() => {
+                let sn = o.sending.as_ref().expect("checked");
+                format!("being sent: {} by {} (job {})", sn.method.describe(), sn.by, sn.job)
+            }
+            (
+                Stage::AwaitingApproval {
+                    approver, requested_by, ..
+                },
+                _,
+            ) => {
+                format!("awaiting approval by {approver} (asked by {requested_by})")
+            }
+            (_, Some(s)) => format!("placed: {s}"),
+            (Stage::Cancelled { by, at }, _) => format!("cancelled by {by} {}", at.format("%Y-%m-%d %H:%M")),
+            _ => "not placed yet".to_string(),
+        }),
+        Line::from(
+            o.ship_to
+                .as_ref()
+                .map(|a| format!("ship to: {}", a.one_line()))
+                .unwrap_or_else(|| "ship to: our warehouse".into()),
+        ),
+    ];
+    f.render_widget(Paragraph::new(head_lines).style(th.base), head);
+
+    let (start, end) = d
+        .lines
+        .window(o.lines.len(), table_area.height.saturating_sub(1) as usize);
+    let rows = o.lines[start..end].iter().enumerate().map(|(n, l)| {
+        let ln = (start + n) as u32 + 1;
+        let style = if start + n == d.lines.sel { th.selected } else { th.base };
+        Row::new(vec![
+            Cell::from(ln.to_string()),
+            Cell::from(l.sku.clone()),
+            Cell::from(l.description.clone()),
+            Cell::from(Line::from(l.quantity.to_string()).right_aligned()),
+            Cell::from(Line::from(group_thousands(l.unit_cost)).right_aligned()),
+            Cell::from(Line::from(format!("{}/{}", o.received_on(ln), l.quantity)).right_aligned()),
+            Cell::from(if l.serialized { "serial" } else { "" }),
+        ])
+        .style(style)
+    });
+    let widths = [
+        Constraint::Length(3),
+        Constraint::Length(14),
+        Constraint::Fill(1),
+        Constraint::Length(4),
+        Constraint::Length(10),
+        Constraint::Length(7),
+        Constraint::Length(6),
+    ];
+    let header = Row::new(["#", "SKU", "Description", " Qty", " Unit cost", "  Recvd", ""]).style(th.header);
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), table_area);
+
+    let mut info: Vec<Line> = Vec::new();
+    let section = |t: &'static str| Line::from(Span::styled(t, th.header));
+    if o.special_bid.is_some() || o.notes.is_some() {
+        if let Some(b) = &o.special_bid {
+            info.push(kv(th, "special bid", b.clone()));
+        }
+        if let Some(n) = &o.notes {
+            info.push(kv(th, "notes", n.clone()));
+        }
+    }
+    for e in &o.errors {
+        info.push(Line::from(Span::styled(
+            format!(
+                "  {} failed {}: {}",
+                e.method.describe(),
+                e.at.format("%m-%d %H:%M"),
+                e.message
+            ),
+            th.error,
+        )));
+    }
+    info.push(section("Receipts"));
+    if o.receipts.is_empty() {
+        info.push(Line::from(Span::styled("  none yet", th.muted)));
+    }
+    for r in &o.receipts {
+        let serials = if r.serials.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", r.serials.join(", "))
+        };
+        let undone = r
+            .undone
+            .as_ref()
+            .map(|u| format!(" — undone by {}", u.by))
+            .unwrap_or_default();
+        let style = if r.undone.is_some() { th.muted } else { th.base };
+        info.push(Line::from(Span::styled(
+            format!(
+                "  #{} line {}: {} by {} {}{serials}{undone}",
+                r.id,
+                r.line,
+                r.quantity,
+                r.by,
+                r.at.format("%m-%d %H:%M")
+            ),
+            style,
+        )));
+    }
+    info.push(section("Approval rules (snapshot at creation)"));
+    if o.rules.is_empty() {
+        info.push(Line::from(Span::styled("  none: no approval needed", th.muted)));
+    }
+    for (i, r) in o.rules.iter().enumerate() {
+        info.push(Line::from(format!("  {}. {}", i + 1, r.describe())));
+    }
+    for r in &o.rejections {
+        info.push(Line::from(Span::styled(
+            format!("  rejected by {} {}: {}", r.by, r.at.format("%m-%d %H:%M"), r.reason),
+            th.warn,
+        )));
+    }
+    info.push(section("Audit trail"));
+    match &app.data.order_audit {
+        Some((po, entries)) if *po == o.number => {
+            for e in entries {
+                info.push(Line::from(vec![
+                    Span::styled(format!("  {} ", e.at.format("%m-%d %H:%M")), th.muted),
+                    Span::styled(format!("{:<8} ", e.actor), th.accent),
+                    Span::raw(e.action.clone()),
+                ]));
+            }
+        }
+        _ => info.push(Line::from(Span::styled("  loading…", th.muted))),
+    }
+    f.render_widget(
+        Paragraph::new(info)
+            .wrap(Wrap { trim: false })
+            .scroll((d.scroll, 0))
+            .style(th.base),
+        rest,
+    );
+}

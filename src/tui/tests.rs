@@ -1,0 +1,478 @@
+//! Headless tests of the screens: a real service on a scratch database with a fixed
+//! clock, requests run synchronously, frames rendered to a `TestBackend` and compared
+//! with committed insta snapshots.
+
+use super::app::{App, Pane};
+use super::keymap::{Key, Keymap};
+use super::theme::Theme;
+use super::worker::Msg;
+use crate::app::{CreateOrder, PlaceRequest, Service};
+use crate::config::Config;
+use crate::domain::receiving::ReceiveRequest;
+use crate::domain::{ApprovalRule, ItemId, OrderType, PlacementMethod, PoNumber, Timestamp};
+use crate::identity::{self, Actor};
+use crate::store::Store;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn t0() -> Timestamp {
+    "2026-11-26T10:00:00Z".parse().unwrap()
+}
+
+fn config() -> Config {
+    let text = include_str!("../../assets/demo-config.toml")
+        .replace("{os_user}", "boss")
+        .replace("{inbox}", "/nonexistent/inbox");
+    Config::parse(&text).unwrap()
+}
+
+fn as_user(c: &Config, name: &str) -> Actor {
+    identity::resolve(c, Some(name), name).unwrap()
+}
+
+/// The demo's story, on a fixed clock: orders in every status.
+fn populate(svc: &Service, c: &Config) {
+    let (alice, ada, carol, rick) = (
+        as_user(c, "alice"),
+        as_user(c, "ada"),
+        as_user(c, "carol"),
+        as_user(c, "rick"),
+    );
+    for (name, text) in &crate::demo::SAMPLES[..3] {
+        svc.import_text(&alice, name, text).unwrap();
+    }
+    svc.add_rule(
+        &ada,
+        ApprovalRule {
+            from: "5000".parse().unwrap(),
+            to: Some("20000".parse().unwrap()),
+            approver: "carol".into(),
+        },
+    )
+    .unwrap();
+    svc.add_rule(
+        &ada,
+        ApprovalRule {
+            from: "20000.01".parse().unwrap(),
+            to: None,
+            approver: "dave".into(),
+        },
+    )
+    .unwrap();
+    let items = svc.list_items(&Default::default()).unwrap();
+    let ids = |quote: &str, skus: &[&str]| -> Vec<ItemId> {
+        skus.iter()
+            .filter_map(|s| items.iter().find(|i| i.quote_id == quote && i.sku == *s).map(|i| i.id))
+            .collect()
+    };
+    let create = |d: &str, items: Vec<ItemId>, t: OrderType| {
+        svc.create_order(
+            &alice,
+            CreateOrder {
+                distributor: d.into(),
+                order_type: t,
+                items,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .number
+    };
+    let place = |a: &Actor, po| {
+        svc.place(
+            a,
+            PlaceRequest {
+                po,
+                method: PlacementMethod::Manual,
+                link: None,
+            },
+        )
+        .unwrap();
+    };
+    let docks = create("ingram", ids("Q-2026-0142", &["40AY0090EU"]), OrderType::Wholesale);
+    place(&alice, docks);
+    svc.receive(
+        &rick,
+        docks,
+        ReceiveRequest {
+            line: 1,
+            quantity: Some(3),
+            serials: vec![],
+        },
+    )
+    .unwrap();
+    let nb = create("ingram", ids("Q-2026-0142", &["20XW00A1NL"]), OrderType::Dropship);
+    place(&alice, nb);
+    svc.receive(
+        &rick,
+        nb,
+        ReceiveRequest {
+            line: 1,
+            quantity: None,
+            serials: vec!["PF4XK2A1".into()],
+        },
+    )
+    .unwrap();
+    let ws = create(
+        "ingram",
+        ids("Q-2026-0155", &["WS-Z2-G9", "NAS-DS923"]),
+        OrderType::Wholesale,
+    );
+    place(&alice, ws);
+    let wifi = create(
+        "tdsynnex",
+        ids("Q-2026-0150", &["AP-650", "SW-2930F-24"]),
+        OrderType::Dropship,
+    );
+    place(&carol, wifi);
+    create("ingram", ids("Q-2026-0155", &["HDD-8TB-NAS"]), OrderType::Wholesale);
+    let cancelled = create("dicker", ids("Q-2026-0155", &["UPS-1500"]), OrderType::Wholesale);
+    svc.cancel(&alice, cancelled).unwrap();
+}
+
+/// A service and the screens of one user, run synchronously.
+struct Harness {
+    _dir: tempfile::TempDir,
+    svc: Service,
+    app: App,
+}
+
+impl Harness {
+    fn new(user: &str) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config();
+        let svc = Service::new(
+            Store::open(&dir.path().join("t.redb")).unwrap(),
+            Arc::new(c.clone()),
+            Arc::new(t0),
+        );
+        populate(&svc, &c);
+        let keymap = Keymap::load(&BTreeMap::new()).unwrap();
+        let app = App::new(
+            as_user(&c, user),
+            Arc::new(c),
+            keymap,
+            Theme::built_in("dark").unwrap(),
+            t0() + chrono::Duration::hours(2),
+        );
+        let mut h = Harness { _dir: dir, svc, app };
+        h.settle();
+        h
+    }
+
+    /// Runs every request the screens made, feeding the answers back, until quiet.
+    fn settle(&mut self) {
+        super::worker::settle(&self.svc, &mut self.app);
+    }
+
+    /// Presses keys named as in key files, separated by spaces: "x", "enter", "ctrl-c".
+    fn keys(&mut self, keys: &str) {
+        for k in keys.split_whitespace() {
+            let key = Key::parse(k).unwrap();
+            let mut mods = key.mods;
+            if let KeyCode::Char(c) = key.code {
+                if c.is_ascii_uppercase() {
+                    mods |= KeyModifiers::SHIFT;
+                }
+            }
+            self.app.on_key(KeyEvent::new(key.code, mods));
+            self.settle();
+        }
+    }
+
+    /// Types text character by character (as a scanner does), without settling between.
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            let ev = match c {
+                '\n' => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+                c => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+            };
+            self.app.on_key(ev);
+        }
+    }
+
+    fn render(&self, w: u16, h: u16) -> String {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| super::ui::draw(&self.app, f)).unwrap();
+        term.backend().to_string()
+    }
+
+    fn order(&self, po: u64) -> crate::domain::Order {
+        self.svc.order(PoNumber(po)).unwrap()
+    }
+}
+
+#[test]
+fn pending_pane() {
+    let h = Harness::new("alice");
+    assert_eq!(h.app.pane, Pane::Pending);
+    insta::assert_snapshot!("pending_80x24", h.render(80, 24));
+    insta::assert_snapshot!("pending_120x30", h.render(120, 30));
+}
+
+#[test]
+fn pending_filter_mark_and_dismiss() {
+    let mut h = Harness::new("alice");
+    h.keys("/");
+    h.type_text("dental");
+    h.keys("enter");
+    assert_eq!(h.app.pending.view.len(), 2);
+    h.keys("space x");
+    insta::assert_snapshot!("pending_dismiss_dialog", h.render(80, 24));
+    h.keys("enter");
+    assert!(h.app.dialog.is_some(), "a reason is required");
+    h.type_text("customer cancelled");
+    h.keys("enter");
+    assert!(h.app.dialog.is_none());
+    let dismissed: Vec<_> = h
+        .svc
+        .list_items(&crate::domain::item::ItemFilter {
+            dismissed_only: true,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(dismissed.len(), 1);
+    assert_eq!(h.app.pending.view.len(), 1, "gone from the pool");
+    // Restore it from the dismissed view.
+    h.keys("d");
+    assert_eq!(h.app.pending.view.len(), 1);
+    h.keys("r");
+    assert!(h
+        .svc
+        .list_items(&crate::domain::item::ItemFilter {
+            dismissed_only: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn pending_split_and_create_order() {
+    let mut h = Harness::new("alice");
+    // CAT6 cables: 40 units; split 15 off.
+    h.keys("/");
+    h.type_text("CAT6");
+    h.keys("enter S");
+    h.type_text("15");
+    h.keys("enter");
+    assert_eq!(h.app.pending.view.len(), 2);
+    h.keys("G space");
+    h.keys("n");
+    insta::assert_snapshot!("create_order_form", h.render(80, 24));
+    // Dropship: the ship-to is prefilled from the quote.
+    h.keys("tab right");
+    h.keys("enter");
+    assert!(h.app.dialog.is_none(), "{:?}", h.app.status);
+    let o = h.order(7);
+    assert_eq!(o.lines.len(), 1);
+    assert_eq!(o.order_type, OrderType::Dropship);
+    assert_eq!(o.ship_to.as_ref().unwrap().city.as_deref(), Some("Rotterdam"));
+    assert_eq!(o.lines[0].quantity, 15);
+}
+
+#[test]
+fn orders_pane_and_detail() {
+    let mut h = Harness::new("alice");
+    h.keys("2");
+    insta::assert_snapshot!("orders_80x24", h.render(80, 24));
+    h.keys("j j enter");
+    assert_eq!(h.app.orders.detail.as_ref().unwrap().po, PoNumber(4));
+    insta::assert_snapshot!("order_detail_100x30", h.render(100, 30));
+}
+
+#[test]
+fn placing_shows_the_services_refusal_and_cancel_its_warning() {
+    let mut h = Harness::new("alice");
+    // An order for Dicker Data, a distributor without an ordering API.
+    h.keys("/");
+    h.type_text("UPS");
+    h.keys("enter n enter");
+    assert_eq!(h.order(7).distributor, "dicker");
+    h.keys("2 p");
+    insta::assert_snapshot!("place_picker", h.render(80, 24));
+    // API: the service refuses, and the screen shows its reason.
+    h.keys("left left enter");
+    let (_, msg) = h.app.status.clone().unwrap();
+    assert!(
+        msg.contains("not available yet") && msg.contains("no ordering API"),
+        "{msg}"
+    );
+    assert_eq!(h.order(7).status(), crate::domain::OrderStatus::Pending);
+    // Mark PO-000005 as submitted, with a link.
+    h.keys("j j p tab");
+    h.type_text("https://portal.example/po/5");
+    h.keys("enter");
+    assert_eq!(h.order(5).status(), crate::domain::OrderStatus::Submitted);
+    assert_eq!(
+        h.order(5).submission().unwrap().link.as_deref(),
+        Some("https://portal.example/po/5")
+    );
+    // Cancel it: asks first, then shows the service's warning.
+    h.keys("c");
+    insta::assert_snapshot!("cancel_confirm", h.render(80, 24));
+    h.keys("y");
+    let (_, msg) = h.app.status.clone().unwrap();
+    assert!(msg.contains("cancel it with the distributor too"), "{msg}");
+}
+
+#[test]
+fn order_detail_add_and_remove_items() {
+    let mut h = Harness::new("alice");
+    h.keys("2 j enter");
+    assert_eq!(h.app.orders.detail.as_ref().unwrap().po, PoNumber(5));
+    h.keys("a");
+    h.type_text("P24H");
+    h.keys("space enter");
+    assert_eq!(h.order(5).lines.len(), 2);
+    h.keys("j x");
+    assert_eq!(h.order(5).lines.len(), 1);
+}
+
+#[test]
+fn approvals_pane_approve_and_reject() {
+    let mut h = Harness::new("carol");
+    h.keys("3");
+    insta::assert_snapshot!("approvals_80x24", h.render(80, 24));
+    h.keys("r enter");
+    assert!(h.app.dialog.is_some(), "a reason is required");
+    h.type_text("too expensive");
+    h.keys("enter");
+    assert_eq!(h.order(3).status(), crate::domain::OrderStatus::Pending);
+    assert!(h.app.approvals.view.is_empty());
+}
+
+#[test]
+fn approve_and_place() {
+    let mut h = Harness::new("carol");
+    h.keys("3 a enter");
+    assert_eq!(h.order(3).status(), crate::domain::OrderStatus::Submitted);
+    assert_eq!(h.order(3).approver(), Some("carol"));
+}
+
+#[test]
+fn receiving_pane_takes_a_burst_of_scans() {
+    let mut h = Harness::new("rick");
+    assert_eq!(h.app.pane, Pane::Receiving);
+    assert!(h.app.receiving.focused);
+    insta::assert_snapshot!("receiving_80x24", h.render(80, 24));
+    // A burst: all typed before any commit comes back.
+    h.type_text("AP-650\nSN-1\nSN-2\nSN-2\n");
+    assert!(h.app.receiving.inflight, "SN-1 is being committed");
+    assert_eq!(h.app.receiving.queue.len(), 2, "both SN-2 wait their turn");
+    h.settle();
+    // Esc ends the serials of line 1; then two serials for the switches.
+    h.keys("esc");
+    h.type_text("*2\nCAT6-NOPE\nJL259A\nS1\nS2\n");
+    h.settle();
+    let o = h.order(4);
+    assert_eq!(o.received_on(1), 2);
+    assert_eq!(o.received_on(2), 2);
+    insta::assert_snapshot!("receiving_after_scans", h.render(80, 24));
+    // Undo the last receipt.
+    h.keys("ctrl-z");
+    assert_eq!(h.order(4).received_on(2), 1);
+}
+
+#[test]
+fn quitting_asks_only_when_typed_input_would_be_lost() {
+    let mut h = Harness::new("rick");
+    h.type_text("half-typed");
+    h.keys("ctrl-c");
+    assert!(!h.app.quit);
+    assert!(h.app.dialog.is_some());
+    h.keys("n");
+    assert!(h.app.dialog.is_none() && !h.app.quit);
+    let mut h = Harness::new("alice");
+    h.keys("q");
+    assert!(h.app.quit);
+}
+
+#[test]
+fn audit_pane_filters() {
+    let mut h = Harness::new("alice");
+    h.keys("5");
+    insta::assert_snapshot!("audit_100x24", h.render(100, 24));
+    h.keys("/");
+    h.type_text("PO-000004");
+    h.keys("enter");
+    assert!(h
+        .app
+        .audit
+        .view
+        .iter()
+        .all(|i| h.app.data.audit[*i].entity == "PO-000004"));
+    h.keys("/ tab");
+    h.type_text("carol");
+    assert!(!h.app.audit.view.is_empty());
+    assert!(h.app.audit.view.iter().all(|i| h.app.data.audit[*i].actor == "carol"));
+}
+
+#[test]
+fn settings_for_admins() {
+    let mut h = Harness::new("ada");
+    h.keys("s");
+    assert_eq!(h.app.pane, Pane::Settings);
+    insta::assert_snapshot!("settings_80x24", h.render(80, 24));
+    h.keys("a");
+    h.type_text("100");
+    h.keys("tab");
+    h.type_text("200");
+    h.keys("enter");
+    assert_eq!(h.svc.rules().unwrap().len(), 3);
+    h.keys("G x y");
+    assert_eq!(h.svc.rules().unwrap().len(), 2);
+    let mut h = Harness::new("rick");
+    h.keys("esc s");
+    assert_ne!(h.app.pane, Pane::Settings);
+}
+
+#[test]
+fn help_lists_the_panes_keys() {
+    let mut h = Harness::new("alice");
+    h.keys("?");
+    assert!(h.app.help);
+    insta::assert_snapshot!("help_pending_80x24", h.render(80, 24));
+    let lines = super::ui::help_lines(&h.app);
+    for needle in ["dismiss", "split", "create an order", "filter"] {
+        assert!(lines.iter().any(|(_, d)| d.contains(needle)), "{needle}");
+    }
+    h.keys("esc");
+    assert!(!h.app.help);
+}
+
+#[test]
+fn other_peoples_changes_appear() {
+    let mut h = Harness::new("rick");
+    let alice = as_user(&config(), "alice");
+    h.svc
+        .place(
+            &alice,
+            PlaceRequest {
+                po: PoNumber(5),
+                method: PlacementMethod::Manual,
+                link: None,
+            },
+        )
+        .unwrap();
+    h.app.on_msg(Msg::Changed);
+    h.settle();
+    assert!(h.app.receiving.orders.contains(&PoNumber(5)));
+}
+
+#[test]
+fn monochrome_renders() {
+    let mut h = Harness::new("alice");
+    h.app.theme = Theme::built_in("monochrome").unwrap();
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| super::ui::draw(&h.app, f)).unwrap();
+    let buf = term.backend().buffer();
+    assert!(buf
+        .content
+        .iter()
+        .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset));
+    h.keys("2");
+}

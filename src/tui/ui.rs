@@ -1,0 +1,296 @@
+//! Drawing the whole screen from the state: tabs, the pane, the status line, dialogs and
+//! the help overlay. Nothing here changes the state.
+
+use super::action::Mode;
+use super::app::{App, Pane, Tone};
+use super::form::{Dialog, FieldKind, Form, Picker};
+use super::panes;
+use super::widgets::centered;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+/// Draws one frame.
+pub fn draw(app: &App, f: &mut Frame) {
+    let area = f.area();
+    f.render_widget(Block::default().style(app.theme.base), area);
+    let [tabs, body, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    draw_tabs(app, f, tabs);
+    match app.pane {
+        Pane::Pending => panes::pending::render(app, f, body),
+        Pane::Orders => panes::orders::render(app, f, body),
+        Pane::Approvals => panes::approvals::render(app, f, body),
+        Pane::Receiving => panes::receiving::render(app, f, body),
+        Pane::Audit => panes::audit::render(app, f, body),
+        Pane::Settings => panes::settings::render(app, f, body),
+    }
+    draw_status(app, f, status);
+    match &app.dialog {
+        Some(Dialog::Form(form)) => draw_form(app, form, f, body),
+        Some(Dialog::Pick(p)) => draw_picker(app, p, f, body),
+        Some(Dialog::Confirm { text, .. }) => draw_confirm(app, text, f, body),
+        None => {}
+    }
+    if app.help {
+        draw_help(app, f, body);
+    }
+}
+
+fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let mut spans = Vec::new();
+    for (i, p) in Pane::TABS.iter().enumerate() {
+        let mut label = format!(" {} {} ", i + 1, p.title());
+        if *p == Pane::Approvals && !app.approvals.view.is_empty() {
+            label = format!(" {} {} ({}) ", i + 1, p.title(), app.approvals.view.len());
+        }
+        let style = if app.pane == *p { th.tab_active } else { th.tab };
+        spans.push(Span::styled(label, style));
+    }
+    if app.pane == Pane::Settings {
+        spans.push(Span::styled(" Settings ", th.tab_active));
+    }
+    let busy = if app.busy || app.receiving.inflight {
+        SPINNER[app.spinner % SPINNER.len()]
+    } else {
+        " "
+    };
+    let who = format!(" {busy} {} ", app.actor.name);
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let pad = (area.width as usize).saturating_sub(used + who.chars().count());
+    spans.push(Span::styled(" ".repeat(pad), th.tab));
+    spans.push(Span::styled(who, th.accent));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_status(app: &App, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let help = format!(
+        " {} help ",
+        app.keymap
+            .hint(Mode::Global, super::action::Action::Help)
+            .replace("?", "F1/?")
+    );
+    let (style, text) = match &app.status {
+        Some((Tone::Error, t)) => (th.error, t.clone()),
+        Some((Tone::Warn, t)) => (th.warn, t.clone()),
+        Some((Tone::Ok, t)) => (th.ok, t.clone()),
+        Some((Tone::Info, t)) => (th.base, t.clone()),
+        None => (th.muted, String::new()),
+    };
+    let w = (area.width as usize).saturating_sub(help.chars().count());
+    let text = super::widgets::clip(&text, w);
+    let pad = w.saturating_sub(text.chars().count());
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(text, style),
+            Span::styled(" ".repeat(pad), th.base),
+            Span::styled(help, th.key),
+        ])),
+        area,
+    );
+}
+
+fn draw_form(app: &App, form: &Form, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let note_h = form.note.as_ref().map_or(0, |_| 2);
+    let h = form.fields.len() as u16 + 2 + note_h + 2;
+    let rect = centered(area, 76, h);
+    f.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {} ", form.title), th.title))
+        .border_style(th.border_focused);
+    let inner = block.inner(rect);
+    f.render_widget(block.style(th.base), rect);
+    let label_w = form.fields.iter().map(|x| x.label.chars().count()).max().unwrap_or(0) + 2;
+    let rows = Layout::vertical(
+        std::iter::repeat_n(Constraint::Length(1), form.fields.len())
+            .chain([Constraint::Length(note_h), Constraint::Length(2)]),
+    )
+    .split(inner);
+    for (i, field) in form.fields.iter().enumerate() {
+        let r = rows[i];
+        let focused = i == form.focus;
+        let label = format!("{:>w$}", format!("{}: ", field.label), w = label_w);
+        let vw = (r.width as usize).saturating_sub(label_w + 1);
+        let value = match &field.kind {
+            FieldKind::Text(input) => {
+                let scroll = input.visual_scroll(vw);
+                if focused {
+                    let x = (input.visual_cursor().max(scroll) - scroll) as u16;
+                    f.set_cursor_position((r.x + label_w as u16 + x, r.y));
+                }
+                Span::styled(
+                    format!("{:<vw$}", input.value().chars().skip(scroll).collect::<String>()),
+                    if focused { th.input } else { th.base },
+                )
+            }
+            FieldKind::Choice { options, idx } => Span::styled(
+                format!(
+                    "‹ {} ›  ({}/{})",
+                    options.get(*idx).map_or("", String::as_str),
+                    idx + 1,
+                    options.len()
+                ),
+                if focused { th.selected } else { th.base },
+            ),
+        };
+        let lstyle = if focused { th.accent } else { th.muted };
+        f.render_widget(Paragraph::new(Line::from(vec![Span::styled(label, lstyle), value])), r);
+    }
+    let n = form.fields.len();
+    if let Some(note) = &form.note {
+        f.render_widget(
+            Paragraph::new(note.as_str()).style(th.muted).wrap(Wrap { trim: true }),
+            rows[n],
+        );
+    }
+    let foot = match &form.error {
+        Some(e) => Line::from(Span::styled(e.clone(), th.error)),
+        None => Line::from(Span::styled(
+            "Enter saves · Esc cancels · Tab/↑↓ moves · ←→ changes a choice",
+            th.muted,
+        )),
+    };
+    f.render_widget(Paragraph::new(foot).wrap(Wrap { trim: true }), rows[n + 1]);
+}
+
+fn draw_picker(app: &App, p: &Picker, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).min(100),
+        area.height.saturating_sub(2).min(20),
+    );
+    f.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .title(Span::styled(format!(" {} ", p.title), th.title))
+        .border_style(th.border_focused);
+    let inner = block.inner(rect);
+    f.render_widget(block.style(th.base), rect);
+    let [filter, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let label = "Filter: ";
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(label, th.accent),
+            Span::styled(p.filter.value().to_string(), th.input),
+        ])),
+        filter,
+    );
+    f.set_cursor_position((
+        filter.x + label.len() as u16 + p.filter.visual_cursor() as u16,
+        filter.y,
+    ));
+    let (start, end) = p.cursor.window(p.view.len(), list.height as usize);
+    let lines: Vec<Line> = p.view[start..end]
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let (v, text) = &p.rows[*i];
+            let mark = if p.marked.contains(v) {
+                "● "
+            } else if p.multi {
+                "  "
+            } else {
+                ""
+            };
+            let style = if start + n == p.cursor.sel {
+                th.selected
+            } else if p.marked.contains(v) {
+                th.marked
+            } else {
+                th.base
+            };
+            Line::from(Span::styled(format!("{mark}{text}"), style))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), list);
+}
+
+fn draw_confirm(app: &App, text: &str, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let rect = centered(area, 64, 6);
+    f.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .title(Span::styled(" Are you sure? ", th.title))
+        .border_style(th.warn);
+    let lines = vec![
+        Line::from(text.to_string()),
+        Line::from(Span::styled("y / Enter: yes · n / Esc: no", th.key)),
+    ];
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(block)
+            .style(th.base),
+        rect,
+    );
+}
+
+/// The lines of the help overlay for the current mode: its keys, then the global ones.
+pub fn help_lines(app: &App) -> Vec<(String, String)> {
+    let mode = app.mode();
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let text_keys: &[(&str, &str)] = match mode {
+        Mode::Scan => &[
+            ("enter", "commit the scan (or pick the highlighted line)"),
+            ("esc", "stop serials / pick list; again: leave the scan box"),
+            ("*N", "typed before a scan: receive N (or N serials follow)"),
+        ],
+        _ => &[],
+    };
+    for (k, d) in text_keys {
+        out.push((k.to_string(), d.to_string()));
+    }
+    let modes: &[Mode] = if mode.is_text() { &[mode] } else { &[mode, Mode::Global] };
+    for m in modes {
+        for (a, keys) in app.keymap.bindings(*m) {
+            let keys: Vec<String> = keys.iter().filter(|k| seen.insert(**k)).map(|k| k.label()).collect();
+            if !keys.is_empty() {
+                out.push((keys.join(" "), a.describe().to_string()));
+            }
+        }
+    }
+    out.push(("f1".into(), "help, everywhere".into()));
+    out.push(("ctrl-c".into(), "quit, everywhere".into()));
+    out
+}
+
+fn draw_help(app: &App, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let lines = help_lines(app);
+    let rows_fit = area.height.saturating_sub(2) as usize;
+    let columns = if lines.len() <= rows_fit { 1 } else { 2 };
+    let per_col = lines.len().div_ceil(columns);
+    let width = if columns == 1 { 78 } else { area.width };
+    let rect = centered(area, width, per_col as u16 + 2);
+    f.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .title(Span::styled(
+            format!(" Help · {} keys (Esc closes) ", app.pane.title()),
+            th.title,
+        ))
+        .border_style(th.border_focused);
+    let inner = block.inner(rect);
+    f.render_widget(block.style(th.base), rect);
+    let cols = Layout::horizontal(std::iter::repeat_n(Constraint::Ratio(1, columns as u32), columns)).split(inner);
+    let key_w = if columns == 1 { 20 } else { 12 };
+    for (c, chunk) in lines.chunks(per_col.max(1)).enumerate() {
+        let desc_w = (cols[c].width as usize).saturating_sub(key_w + 2);
+        let text: Vec<Line> = chunk
+            .iter()
+            .map(|(k, d)| {
+                Line::from(vec![
+                    Span::styled(format!("{:>key_w$}  ", super::widgets::clip(k, key_w)), th.key),
+                    Span::styled(super::widgets::clip(d, desc_w), th.base),
+                ])
+            })
+            .collect();
+        f.render_widget(Paragraph::new(text), cols[c]);
+    }
+}

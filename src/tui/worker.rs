@@ -1,0 +1,436 @@
+//! The worker: owns the service, runs every database call off the render path, and
+//! answers with messages. Commands run in the order sent; repeated loads coalesce (the
+//! latest wins) and run when no command waits, the pending items in chunks so commands
+//! never wait behind a long load.
+
+use crate::app::audit::AuditFilter;
+use crate::app::{CreateOrder, PlaceRequest, Service};
+use crate::domain::receiving::ReceiveRequest;
+use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber, Receipt};
+use crate::identity::Actor;
+use std::sync::mpsc;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Items in the first chunk: enough for the first screen.
+pub const FIRST_CHUNK: usize = 200;
+/// Items per later chunk.
+pub const CHUNK: usize = 20_000;
+
+/// What can be loaded; a newer request for the same thing replaces an older one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Load {
+    Items,
+    Orders,
+    Audit,
+    OrderAudit(PoNumber),
+    Rules,
+    ShipTo(String),
+}
+
+/// A change a person asked for.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Dismiss { ids: Vec<ItemId>, reason: String },
+    Restore { ids: Vec<ItemId> },
+    Split { id: ItemId, qty: u32 },
+    CreateOrder(Box<CreateOrder>),
+    AddToOrder { po: PoNumber, ids: Vec<ItemId> },
+    RemoveFromOrder { po: PoNumber, ids: Vec<ItemId> },
+    Place(PlaceRequest),
+    Reject { po: PoNumber, reason: String },
+    Cancel { po: PoNumber },
+    Receive { po: PoNumber, req: ReceiveRequest },
+    Unreceive { po: PoNumber, receipt: u32 },
+    AddRule(ApprovalRule),
+    RemoveRule(usize),
+}
+
+/// A request to the worker.
+#[derive(Debug, Clone)]
+pub enum Req {
+    Load(Load),
+    /// Look at the change counter; answers [`Msg::Changed`] when another process wrote.
+    Poll,
+    Do(Command),
+}
+
+/// What a command changed, for the screens to patch in without reloading.
+#[derive(Debug, Clone, Default)]
+pub struct Effect {
+    pub message: String,
+    pub warning: Option<String>,
+    pub items: Vec<PendingItem>,
+    pub orders: Vec<Order>,
+    pub rules: Option<Vec<ApprovalRule>>,
+    pub receipt: Option<(PoNumber, Receipt)>,
+}
+
+/// Answers from the worker.
+#[derive(Debug)]
+pub enum Msg {
+    /// Items with ids in `from..=to` (to `None`: to the end) as they are now.
+    Items {
+        from: ItemId,
+        to: Option<ItemId>,
+        items: Vec<PendingItem>,
+    },
+    Orders(Vec<Order>),
+    Audit(Vec<AuditEntry>),
+    OrderAudit(PoNumber, Vec<AuditEntry>),
+    Rules(Vec<ApprovalRule>),
+    ShipTo(String, Option<crate::domain::Address>),
+    /// Another process changed the database.
+    Changed,
+    /// The outcome of one command.
+    Done {
+        command: &'static str,
+        result: Result<Effect, String>,
+    },
+    /// Whether the worker has work in hand (for the spinner).
+    Busy(bool),
+    /// A load failed.
+    Failed(String),
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Dismiss { .. } => "dismiss",
+            Command::Restore { .. } => "restore",
+            Command::Split { .. } => "split",
+            Command::CreateOrder(_) => "create order",
+            Command::AddToOrder { .. } => "add to order",
+            Command::RemoveFromOrder { .. } => "remove from order",
+            Command::Place(_) => "place",
+            Command::Reject { .. } => "reject",
+            Command::Cancel { .. } => "cancel",
+            Command::Receive { .. } => "receive",
+            Command::Unreceive { .. } => "undo receipt",
+            Command::AddRule(_) => "add rule",
+            Command::RemoveRule(_) => "remove rule",
+        }
+    }
+}
+
+fn items_after(svc: &Service, ids: &[ItemId]) -> Vec<PendingItem> {
+    ids.iter().filter_map(|id| svc.item(*id).ok()).collect()
+}
+
+/// Runs one command through the service (also used synchronously by tests).
+pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, String> {
+    let e = |e: crate::app::AppError| e.to_string();
+    let mut fx = Effect::default();
+    match cmd {
+        Command::Dismiss { ids, reason } => {
+            for id in &ids {
+                fx.items.push(svc.dismiss(actor, *id, &reason).map_err(e)?);
+            }
+            fx.message = format!("{} dismissed: {}", plural(ids.len(), "item"), reason.trim());
+        }
+        Command::Restore { ids } => {
+            for id in &ids {
+                fx.items.push(svc.restore(actor, *id).map_err(e)?);
+            }
+            fx.message = format!("{} back in the pool", plural(ids.len(), "item"));
+        }
+        Command::Split { id, qty } => {
+            let (rest, part) = svc.split(actor, id, qty).map_err(e)?;
+            fx.message = format!(
+                "item {id} keeps {}; new item {} has {}",
+                rest.quantity, part.id, part.quantity
+            );
+            fx.items = vec![rest, part];
+        }
+        Command::CreateOrder(req) => {
+            let ids = req.items.clone();
+            let o = svc.create_order(actor, *req).map_err(e)?;
+            fx.message = format!("{} created with {}", o.number, plural(o.lines.len(), "line"));
+            fx.items = items_after(svc, &ids);
+            fx.orders.push(o);
+        }
+        Command::AddToOrder { po, ids } => {
+            let o = svc.add_to_order(actor, po, &ids).map_err(e)?;
+            fx.message = format!("{} added to {po}", plural(ids.len(), "item"));
+            fx.items = items_after(svc, &ids);
+            fx.orders.push(o);
+        }
+        Command::RemoveFromOrder { po, ids } => {
+            let o = svc.remove_from_order(actor, po, &ids).map_err(e)?;
+            fx.message = format!("{} removed from {po}; back in the pool", plural(ids.len(), "item"));
+            fx.items = items_after(svc, &ids);
+            fx.orders.push(o);
+        }
+        Command::Place(req) => {
+            let method = req.method;
+            let r = svc.place(actor, req).map_err(e)?;
+            fx.message = match (&r.approver, r.outcome) {
+                (Some(a), "awaiting_approval") => {
+                    format!(
+                        "{} needs approval: it now awaits {a}, who will be notified",
+                        r.order.number
+                    )
+                }
+                (_, "sending") => format!(
+                    "{} is being sent ({}) in the background; its status follows",
+                    r.order.number,
+                    method.describe()
+                ),
+                _ => format!("{} placed ({})", r.order.number, method.describe()),
+            };
+            fx.orders.push(r.order);
+        }
+        Command::Reject { po, reason } => {
+            let o = svc.reject(actor, po, &reason).map_err(e)?;
+            fx.message = format!("{po} rejected; back to pending for {}", o.created_by);
+            fx.orders.push(o);
+        }
+        Command::Cancel { po } => {
+            let r = svc.cancel(actor, po).map_err(e)?;
+            fx.message = format!(
+                "{po} cancelled; {} back in the pool",
+                plural(r.returned_items.len(), "item")
+            );
+            fx.warning = r.warning.clone();
+            fx.items = items_after(svc, &r.returned_items);
+            fx.orders.push(r.order);
+        }
+        Command::Receive { po, req } => {
+            let r = svc.receive(actor, po, req).map_err(e)?;
+            let line = &r.order.lines[r.receipt.line as usize - 1];
+            let serials = if r.receipt.serials.is_empty() {
+                String::new()
+            } else {
+                format!(" serial {}", r.receipt.serials.join(", "))
+            };
+            fx.message = format!(
+                "✓ {} × {}{serials} → {po} line {} ({}/{}), order {} {}",
+                r.receipt.quantity,
+                line.sku,
+                r.receipt.line,
+                r.order.received_on(r.receipt.line),
+                line.quantity,
+                r.order.progress(),
+                r.order.status()
+            );
+            fx.receipt = Some((po, r.receipt));
+            fx.orders.push(r.order);
+        }
+        Command::Unreceive { po, receipt } => {
+            let r = svc.unreceive(actor, po, receipt).map_err(e)?;
+            fx.message = format!(
+                "receipt {receipt} of {po} undone ({} × {}); order {} {}",
+                r.receipt.quantity,
+                r.order.lines[r.receipt.line as usize - 1].sku,
+                r.order.progress(),
+                r.order.status()
+            );
+            fx.orders.push(r.order);
+        }
+        Command::AddRule(rule) => {
+            let d = rule.describe();
+            fx.rules = Some(svc.add_rule(actor, rule).map_err(e)?);
+            fx.message = format!("rule added: {d}");
+        }
+        Command::RemoveRule(n) => {
+            fx.rules = Some(svc.remove_rule(actor, n).map_err(e)?);
+            fx.message = format!("rule {n} removed");
+        }
+    }
+    Ok(fx)
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+/// Loads one chunk of items from `from`; returns the message and where to go on.
+pub fn items_chunk(svc: &Service, from: ItemId, limit: usize) -> Result<(Msg, Option<ItemId>), String> {
+    let items = svc
+        .store()
+        .read(|tx| tx.items_from(from, limit))
+        .map_err(|e| e.to_string())?;
+    let full = items.len() == limit;
+    let last = items.last().map(|i| i.id);
+    let next = if full { last.map(|l| l + 1) } else { None };
+    let to = if full { last } else { None };
+    Ok((Msg::Items { from, to, items }, next))
+}
+
+/// Runs one load (not items) and answers (also used synchronously by tests).
+pub fn load(svc: &Service, l: &Load) -> Msg {
+    let r: Result<Msg, crate::app::AppError> = (|| {
+        Ok(match l {
+            Load::Items => {
+                let items = svc.store().read(|tx| tx.items())?;
+                Msg::Items {
+                    from: 0,
+                    to: None,
+                    items,
+                }
+            }
+            Load::Orders => Msg::Orders(svc.list_orders()?),
+            Load::Audit => Msg::Audit(svc.audit(&AuditFilter::default())?),
+            Load::OrderAudit(po) => Msg::OrderAudit(
+                *po,
+                svc.audit(&AuditFilter {
+                    po: Some(*po),
+                    ..Default::default()
+                })?,
+            ),
+            Load::Rules => Msg::Rules(svc.rules()?),
+            Load::ShipTo(q) => Msg::ShipTo(
+                q.clone(),
+                svc.store().read(|tx| tx.quote(q))?.and_then(|q| q.quote.ship_to),
+            ),
+        })
+    })();
+    r.unwrap_or_else(|e| Msg::Failed(e.to_string()))
+}
+
+/// Starts the worker thread. It stops when the request channel closes.
+pub fn spawn(svc: Arc<Service>, actor: Actor, out: UnboundedSender<Msg>) -> mpsc::Sender<Req> {
+    let (tx, rx) = mpsc::channel::<Req>();
+    std::thread::Builder::new()
+        .name("purser-worker".into())
+        .spawn(move || run(&svc, &actor, &rx, &out))
+        .expect("spawn the worker thread");
+    tx
+}
+
+fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSender<Msg>) {
+    let mut loads: Vec<Load> = Vec::new();
+    let mut items_at: Option<(ItemId, usize)> = None;
+    let mut seen = svc.store().change_counter().unwrap_or(0);
+    let mut busy = false;
+    let send = |m: Msg| out.send(m).is_ok();
+    loop {
+        let idle = loads.is_empty() && items_at.is_none();
+        if idle && busy {
+            busy = false;
+            if !send(Msg::Busy(false)) {
+                return;
+            }
+        }
+        let mut batch = Vec::new();
+        if idle {
+            match rx.recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => return,
+            }
+        }
+        loop {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(mpsc::TryRecvError::Empty) => break,
+                Err(mpsc::TryRecvError::Disconnected) => return,
+            }
+        }
+        for req in batch {
+            if !matches!(req, Req::Poll) && !busy {
+                busy = true;
+                if !send(Msg::Busy(true)) {
+                    return;
+                }
+            }
+            match req {
+                Req::Poll => {
+                    if let Ok(now) = svc.store().change_counter() {
+                        if now != seen {
+                            seen = now;
+                            if !send(Msg::Changed) {
+                                return;
+                            }
+                        }
+                    }
+                }
+                Req::Load(Load::Items) => items_at = Some((0, FIRST_CHUNK)),
+                Req::Load(l) => {
+                    loads.retain(|x| x != &l);
+                    loads.push(l);
+                }
+                Req::Do(cmd) => {
+                    let name = cmd.name();
+                    let before = svc.store().change_counter().unwrap_or(0);
+                    let result = execute(svc, actor, cmd);
+                    let after = svc.store().change_counter().unwrap_or(0);
+                    // Our own commit: the screens patch the result in; no reload needed.
+                    if seen == before && after <= before + 1 {
+                        seen = after;
+                    }
+                    if !send(Msg::Done { command: name, result }) {
+                        return;
+                    }
+                }
+            }
+        }
+        // One unit of loading, then look for commands again. After the first page of
+        // items (the first frame), other loads go before the rest of the items.
+        let first_page = items_at.is_some_and(|(from, _)| from == 0);
+        if !first_page && !loads.is_empty() {
+            let l = loads.remove(0);
+            if !send(load(svc, &l)) {
+                return;
+            }
+        } else if let Some((from, limit)) = items_at {
+            match items_chunk(svc, from, limit) {
+                Ok((msg, next)) => {
+                    items_at = next.map(|n| (n, CHUNK));
+                    if !send(msg) {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    items_at = None;
+                    if !send(Msg::Failed(e)) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs every request the screens made, in this thread, feeding the answers back until
+/// no request is left (tests and the benchmark use it instead of the worker thread).
+pub fn settle(svc: &Service, app: &mut super::app::App) {
+    loop {
+        let reqs = std::mem::take(&mut app.outbox);
+        if reqs.is_empty() {
+            return;
+        }
+        for r in reqs {
+            match r {
+                Req::Load(Load::Items) => {
+                    let mut from = 0;
+                    loop {
+                        match items_chunk(svc, from, CHUNK) {
+                            Ok((msg, next)) => {
+                                app.on_msg(msg);
+                                match next {
+                                    Some(n) => from = n,
+                                    None => break,
+                                }
+                            }
+                            Err(e) => {
+                                app.on_msg(Msg::Failed(e));
+                                break;
+                            }
+                        }
+                    }
+                }
+                Req::Load(l) => app.on_msg(load(svc, &l)),
+                Req::Poll => {}
+                Req::Do(c) => {
+                    let command = c.name();
+                    let result = execute(svc, &app.actor.clone(), c);
+                    app.on_msg(Msg::Done { command, result });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! End to end: the real binary in tmux on a demo database, driven with `send-keys` and read
+//! with `capture-pane`, including a burst of scanner input sent in one go.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_purser");
+
+/// A tmux server of our own (unique socket), killed when dropped, even on failure.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str) -> Tmux {
+        let t = Tmux {
+            socket: format!("purser-test-{}", std::process::id()),
+        };
+        let out = t.run(&["new-session", "-d", "-x", "120", "-y", "40", "-s", "main", cmd]);
+        assert!(
+            out.status.success(),
+            "tmux new-session: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        t
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .expect("tmux is installed (apt-get install -y tmux)")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "main"];
+        args.extend_from_slice(keys);
+        let out = self.run(&args);
+        assert!(
+            out.status.success(),
+            "send-keys: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "main"]).stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text` (10 s at most).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the screen never showed {text:?}; it shows:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        self.run(&["has-session", "-t", "main"]).status.success()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn purser(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(dir.join("purser.redb"))
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(args)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn demo() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let out = Command::new(BIN)
+        .args(["demo", "--no-tui", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "demo: {}", String::from_utf8_lossy(&out.stderr));
+    (tmp, dir)
+}
+
+fn order_json(dir: &Path, po: &str) -> serde_json::Value {
+    let out = purser(dir, &["po", "show", po, "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn serials(v: &serde_json::Value, line: usize) -> Vec<String> {
+    v["lines"][line]["serials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_dock_in_tmux() {
+    let (_tmp, dir) = demo();
+    let cmd = format!(
+        "{BIN} --db {} --config {} --user rick",
+        dir.join("purser.redb").display(),
+        dir.join("config.toml").display()
+    );
+    let tmux = Tmux::start(&cmd);
+
+    // A receiver starts at the dock, with the scan box focused.
+    tmux.wait_for("Receiving ·");
+    tmux.wait_for("Scan a SKU");
+
+    // The panes, by Alt+digit from inside the scan box and by digit outside it.
+    tmux.keys(&["M-1"]);
+    tmux.wait_for("Pending items");
+    tmux.keys(&["2"]);
+    tmux.wait_for("Orders ·");
+    tmux.keys(&["3"]);
+    tmux.wait_for("Approvals ·");
+    tmux.keys(&["5"]);
+    tmux.wait_for("Audit trail");
+    tmux.keys(&["F1"]);
+    tmux.wait_for("Help · Audit keys");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["4"]);
+    tmux.wait_for("Receiving ·");
+
+    // A scanner burst, all in one tmux command: both switches, then three access points.
+    tmux.keys(&[
+        "SW-2930F-24",
+        "Enter",
+        "SW-SN-1",
+        "Enter",
+        "SW-SN-2",
+        "Enter",
+        "AP-650",
+        "Enter",
+        "AP-SN-1",
+        "Enter",
+        "AP-SN-2",
+        "Enter",
+        "AP-SN-3",
+        "Enter",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let order = loop {
+        let o = order_json(&dir, "PO-000004");
+        if o["received"] == 5 {
+            break o;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not every scan was committed: {o}\nscreen:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(serials(&order, 1), ["SW-SN-1", "SW-SN-2"]);
+    assert_eq!(serials(&order, 0), ["AP-SN-1", "AP-SN-2", "AP-SN-3"]);
+    tmux.wait_for("5/10");
+
+    // A duplicate serial is refused on screen.
+    tmux.keys(&["AP-SN-3", "Enter"]);
+    tmux.wait_for("AP-SN-3");
+    tmux.wait_for("✗");
+    assert_eq!(order_json(&dir, "PO-000004")["received"], 5);
+
+    // Someone else places PO-000005 from another session: it appears without a key.
+    let out = purser(
+        &dir,
+        &["--user", "alice", "po", "place", "PO-000005", "--via", "manual"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    tmux.wait_for("PO-000005");
+
+    // Ctrl-C quits (nothing typed is pending).
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["C-c"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.alive() {
+        assert!(Instant::now() < deadline, "purser did not quit:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
