@@ -11,6 +11,7 @@
 
 mod codec;
 mod error;
+pub mod psa;
 mod tables;
 mod tx;
 
@@ -22,6 +23,10 @@ use std::path::{Path, PathBuf};
 
 /// The schema this build writes. Opening a newer file is refused; older ones migrate.
 pub const SCHEMA_VERSION: u64 = 1;
+
+/// Page cache per process. redb's default (1 GiB) would let a long-running screen grow
+/// far past what a dock terminal needs; hot pages of even a large database fit in this.
+pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// The database.
 pub struct Store {
@@ -40,6 +45,7 @@ impl Store {
         }
         let db = Database::builder()
             .set_concurrency_mode(ConcurrencyMode::MultiWriter)
+            .set_cache_size(CACHE_BYTES)
             .create(path)
             .map_err(|e| StoreError::open(path, e))?;
         let store = Store {
