@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod logging;
 pub mod mail;
 pub mod pdf;
+pub mod sandbox;
 pub mod secrets;
 pub mod store;
 pub mod tui;

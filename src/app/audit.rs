@@ -24,14 +24,24 @@ impl AuditFilter {
 impl Service {
     /// Entries matching `filter`, oldest first.
     pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
-        let entries = self.store.read(|tx| tx.audit())?;
-        Ok(entries.into_iter().filter(|e| filter.matches(e)).collect())
+        Ok(self.store.read(|tx| tx.audit_matching(&|e| filter.matches(e), None))?)
+    }
+
+    /// The latest `limit` entries matching `filter`, oldest first (for screens).
+    pub fn audit_latest(&self, filter: &AuditFilter, limit: usize) -> Result<Vec<AuditEntry>, AppError> {
+        Ok(self.store.read(|tx| tx.audit_matching(&|e| filter.matches(e), Some(limit)))?)
     }
 
     /// Checks the whole hash chain; returns the number of entries, or where it breaks.
     pub fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, AppError> {
-        let entries = self.store.read(|tx| tx.audit())?;
-        Ok(verify_chain(&entries))
+        let (entries, last) = self.store.read(|tx| Ok::<_, AppError>((tx.audit()?, tx.audit_last_recorded()?)))?;
+        Ok(verify_chain(&entries).and_then(|n| {
+            if n < last {
+                Err(ChainBreak::Truncated { expected: last, found: n })
+            } else {
+                Ok(n)
+            }
+        }))
     }
 }
 

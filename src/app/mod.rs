@@ -5,15 +5,18 @@
 //! jobs before committing — all or nothing. Screens and the command line both call these.
 
 pub mod audit;
+mod distributors;
 mod error;
 mod orders;
 mod outbox;
 mod pending;
+pub mod psa;
 mod quotes;
 mod receiving;
 mod rules;
 pub mod views;
 
+pub use distributors::{polling_finished, ApiStart};
 pub use error::AppError;
 pub use orders::{CreateOrder, PlaceRequest, PlaceResult};
 pub use outbox::{Effect, JobExecutor, JobOutcome, RunReport, LEASE as JOB_LEASE_SECS};

@@ -105,8 +105,9 @@ impl Service {
                 _ => None,
             };
             let rules = tx.rules()?;
-            // Validate with a placeholder number first so a refusal takes no number.
-            let new = |number| NewOrder {
+            // A refusal aborts the transaction, so the number taken here is given back.
+            let number = tx.next_po_number()?;
+            let new = NewOrder {
                 number,
                 distributor: req.distributor.clone(),
                 order_type: req.order_type,
@@ -117,12 +118,10 @@ impl Service {
                 notes: req.notes.clone(),
                 created_by: &actor.name,
                 now,
-                rules: rules.clone(),
+                rules,
                 policy,
             };
-            Order::create(new(PoNumber(u64::MAX)), &items)?;
-            let number = tx.next_po_number()?;
-            let order = Order::create(new(number), &items)?;
+            let order = Order::create(new, &items)?;
             for item in &items {
                 tx.put_item(&item.order_on(number)?)?;
             }
@@ -239,11 +238,12 @@ impl Service {
                     after.place(&actor.name, req.method, req.link.clone(), now)?
                 }
                 PlacementMethod::Email | PlacementMethod::Api => {
-                    self.check_channel(&before, req.method)?;
-                    // Take the job id only if the order really goes out now.
+                    // Take the job id only if the order really goes out now (not when it
+                    // only goes for approval), and only then must the channel work.
                     let mut probe = before.clone();
                     match probe.begin_submission(&actor.name, req.method, 0, now)? {
                         PlaceOutcome::Sending { .. } => {
+                            self.check_channel(&before, req.method)?;
                             let job = tx.next_job_id()?;
                             let kind = match req.method {
                                 PlacementMethod::Api => JobKind::SubmitApi { po },

@@ -52,8 +52,7 @@ impl Service {
         let now = self.now();
         self.store.write(|tx| {
             let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
-            // Check before taking an id so a refused split leaves the sequence alone.
-            before.split(qty, 0, now)?;
+            // A refusal aborts the transaction, so the id taken here is given back.
             let new_id = tx.next_item_id()?;
             let (rest, part) = before.split(qty, new_id, now)?;
             tx.put_items(&[rest.clone(), part.clone()])?;

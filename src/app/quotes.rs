@@ -76,6 +76,16 @@ impl Service {
             error,
         })?;
         let now = self.now();
+        // Importing again what is already there changes nothing, so it writes nothing.
+        let all_unchanged = self.store.read(|tx| {
+            quotes.iter().try_fold(true, |all, q| {
+                Ok::<_, AppError>(all && tx.quote(&q.quote_id)?.is_some_and(|e| e.digest == q.content_digest()))
+            })
+        })?;
+        if all_unchanged {
+            let quotes = quotes.iter().map(|q| ImportOutcome::Unchanged { quote_id: q.quote_id.clone() }).collect();
+            return Ok(ImportReport { file: file.to_string(), quotes });
+        }
         let outcomes = self.store.write(|tx| {
             let mut outcomes = Vec::with_capacity(quotes.len());
             for q in &quotes {

@@ -1,6 +1,6 @@
 //! Read models for output: what `--json` prints and what screens show.
 
-use crate::domain::order::{Rejection, Sending, Submission, SubmissionError};
+use crate::domain::order::{DistributorOrder, Rejection, Sending, Submission, SubmissionError};
 use crate::domain::{Address, ApprovalRule, Order, OrderStatus, OrderType, PoNumber, Receipt, Timestamp};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -50,6 +50,8 @@ pub struct OrderView {
     pub receipts: Vec<Receipt>,
     pub rejections: Vec<Rejection>,
     pub submission: Option<Submission>,
+    /// The distributor's orders (API placement): number, status, tracking.
+    pub distributor_orders: Vec<DistributorOrder>,
     /// A submission under way in the background.
     pub sending: Option<Sending>,
     /// Submissions that failed.
@@ -111,6 +113,7 @@ impl From<&Order> for OrderView {
             receipts: o.receipts.clone(),
             rejections: o.rejections.clone(),
             submission: o.submission().cloned(),
+            distributor_orders: o.submission().map(|s| s.distributor_orders.clone()).unwrap_or_default(),
             sending: o.sending.clone(),
             errors: o.errors.clone(),
             approval_rules: o.rules.clone(),

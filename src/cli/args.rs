@@ -61,6 +61,12 @@ pub enum Command {
     /// (testing) run a stream of commands, printing each acknowledged one
     #[command(hide = true)]
     Stress(StressArgs),
+    /// (bench) draw the screens on a bench database in a process of their own
+    #[command(hide = true)]
+    BenchScreens {
+        #[arg(long)]
+        db: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +95,17 @@ pub enum PendingCmd {
         id: u64,
         #[arg(long)]
         qty: u32,
+    },
+    /// Use the latest distributor cost: fetch price and stock, show old → new, record it
+    RefreshCost {
+        #[arg(required = true)]
+        ids: Vec<u64>,
+        /// Compare every configured distributor with an API instead (changes nothing)
+        #[arg(long)]
+        compare: bool,
+        /// Take the cost from this distributor instead of the item's own
+        #[arg(long, value_name = "KEY")]
+        from: Option<String>,
     },
 }
 
@@ -202,6 +219,8 @@ pub enum PoCmd {
         /// Do not wait for an email or API submission; leave it to the background
         #[arg(long)]
         no_wait: bool,
+        #[command(flatten)]
+        api: ApiPlaceArgs,
     },
     /// Approve and place an order awaiting your approval
     Approve {
@@ -213,6 +232,8 @@ pub enum PoCmd {
         /// Do not wait for an email or API submission; leave it to the background
         #[arg(long)]
         no_wait: bool,
+        #[command(flatten)]
+        api: ApiPlaceArgs,
     },
     /// Write the purchase order as PDF
     Pdf {
@@ -306,8 +327,18 @@ pub enum InboxCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum SyncCmd {
-    /// Background jobs and their state
-    Status,
+    /// Background jobs and, per placed order, the PSA sync (an order number: its detail)
+    Status {
+        /// Show this order's PSA sync in detail: every entity with its PSA id
+        po: Option<String>,
+        /// With --json: the PSA sync per order instead of the jobs
+        #[arg(long)]
+        orders: bool,
+    },
+    /// Run an order's PSA sync again (its failed or waiting PSA jobs), from where it stopped
+    RetryPsa { po: String },
+    /// Check the PSA settings: each missing value, then each mapping against the PSA
+    Check,
     /// Run due jobs once (for cron)
     Run,
     /// Run a failed or uncertain job again
@@ -347,4 +378,18 @@ pub struct StressArgs {
     /// Seed for the command mix
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// What an API placement carries (Pax8).
+#[derive(Debug, Args, Default, Clone)]
+pub struct ApiPlaceArgs {
+    /// Pax8 billing term: Monthly, Annual, 2-Year, 3-Year, One-Time, Trial, Activation
+    #[arg(long, value_name = "TERM")]
+    pub billing_term: Option<String>,
+    /// Pax8 commitment term id, or `auto` to take it from the product's dependencies
+    #[arg(long, value_name = "ID|auto")]
+    pub commitment: Option<String>,
+    /// Pax8 provisioning detail (repeatable), e.g. --provision msDomain=acme
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub provision: Vec<String>,
 }

@@ -161,6 +161,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         Command::Demo(args) => crate::demo::run(&g, &args),
         Command::Bench(args) => crate::bench::run(&g, &args),
         Command::Stress(args) => crate::stress::run(&g, &args),
+        Command::BenchScreens { db } => crate::bench::screens_child(&db),
         other => run_with_ctx(&Ctx::open(&g)?, other),
     }
 }
@@ -215,11 +216,48 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
                 return Err(CliError::new("some inbox files failed; see the failed/ folder", 1));
             }
         }
-        Command::Sync(SyncCmd::Status) => {
+        Command::Sync(SyncCmd::Status { po: Some(po), .. }) => {
+            let po = po_arg(&po)?;
+            let view = svc
+                .psa_sync_status()?
+                .into_iter()
+                .find(|v| v.po == po)
+                .ok_or_else(|| CliError::new(format!("{po} is not a placed order; nothing is synced for it"), 1))?;
+            ctx.out(&view, || view.detail());
+        }
+        Command::Sync(SyncCmd::Status { po: None, orders }) => {
             let jobs = svc.jobs()?;
-            ctx.out(&jobs, || print::jobs(&jobs));
+            let per_order = svc.psa_sync_status()?;
+            if orders {
+                ctx.out(&per_order, || crate::app::psa::PsaSyncView::table(&per_order));
+            } else {
+                ctx.out(&jobs, || {
+                    format!("{}\n{}", crate::app::psa::PsaSyncView::table(&per_order), print::jobs(&jobs))
+                });
+            }
+        }
+        Command::Sync(SyncCmd::RetryPsa { po }) => {
+            let po = po_arg(&po)?;
+            let jobs = svc.psa_retry(actor, po)?;
+            ctx.out(&jobs, || format!("{po}: {} PSA job(s) queued again", jobs.len()));
+        }
+        Command::Sync(SyncCmd::Check) => {
+            let problems = crate::integrations::psa::check(svc);
+            ctx.out(&problems, || {
+                if problems.is_empty() {
+                    "the PSA settings are complete and known to the PSA".into()
+                } else {
+                    problems.join("\n")
+                }
+            });
+            if !problems.is_empty() {
+                return Err(CliError::new(format!("{} PSA setting(s) to fix", problems.len()), 2));
+            }
         }
         Command::Sync(SyncCmd::Run) => {
+            for p in svc.psa_config_problems() {
+                eprintln!("warning: {p}");
+            }
             let executor = crate::jobs::Executor::from_config(svc.config());
             let report = svc.run_due_jobs(actor, &executor)?;
             ctx.out(&report, || print::run_report(&report));
@@ -232,7 +270,9 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             let j = svc.retry_job(actor, job)?;
             ctx.out(&j, || format!("job {} queued again", j.id));
         }
-        Command::Demo(_) | Command::Bench(_) | Command::Stress(_) => unreachable!("handled without a context"),
+        Command::Demo(_) | Command::Bench(_) | Command::Stress(_) | Command::BenchScreens { .. } => {
+            unreachable!("handled without a context")
+        }
     }
     Ok(())
 }
@@ -261,6 +301,7 @@ fn pending(ctx: &Ctx, cmd: PendingCmd) -> Result<(), CliError> {
             let item = svc.restore(actor, id)?;
             ctx.out(&item, || format!("item {id} is pending again"));
         }
+        PendingCmd::RefreshCost { ids, compare, from } => refresh_cost(ctx, &ids, compare, from.as_deref())?,
         PendingCmd::Split { id, qty } => {
             let (rest, part) = svc.split(actor, id, qty)?;
             #[derive(Serialize)]
@@ -283,6 +324,103 @@ fn pending(ctx: &Ctx, cmd: PendingCmd) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// Before an API placement: records the Pax8 options given, and checks the order against
+/// the distributor (a value longer than it takes is refused here, naming the field).
+fn prepare_api_placement(ctx: &Ctx, po: PoNumber, api: crate::cli::args::ApiPlaceArgs) -> Result<(), CliError> {
+    let (svc, actor) = (&ctx.service, &ctx.actor);
+    if api.billing_term.is_some() || api.commitment.is_some() || !api.provision.is_empty() {
+        let mut options = svc.order(po)?.api_options();
+        if api.billing_term.is_some() {
+            options.billing_term = api.billing_term;
+        }
+        if api.commitment.is_some() {
+            options.commitment = api.commitment;
+        }
+        if !api.provision.is_empty() {
+            options.provision.clear();
+            for p in &api.provision {
+                options
+                    .add_provision(p)
+                    .map_err(|e| CliError::new(format!("--provision {e}"), 2))?;
+            }
+        }
+        svc.set_api_options(actor, po, options)?;
+    }
+    crate::integrations::distributors::check_order(svc, po)
+        .map_err(|e| CliError::new(format!("{po} was not placed: {e}"), 1))
+}
+
+fn refresh_cost(ctx: &Ctx, ids: &[u64], compare: bool, from: Option<&str>) -> Result<(), CliError> {
+    use crate::integrations::distributors::price;
+    let (svc, actor) = (&ctx.service, &ctx.actor);
+    if compare {
+        #[derive(Serialize)]
+        struct Comparison {
+            item: u64,
+            offers: Vec<price::Offer>,
+        }
+        let mut all = Vec::new();
+        for &id in ids {
+            let offers = price::compare(svc, id).map_err(|e| CliError::new(e, 1))?;
+            all.push(Comparison { item: id, offers });
+        }
+        ctx.out(&all, || {
+            let mut s = String::new();
+            for c in &all {
+                s.push_str(&format!("item {}:\n", c.item));
+                for o in &c.offers {
+                    let line = match (&o.unit_cost, &o.error) {
+                        (Some(cost), _) => format!(
+                            "  {}{} {} {}{}\n",
+                            if o.best { "* " } else { "  " },
+                            o.name,
+                            cost,
+                            o.currency.as_deref().unwrap_or(""),
+                            o.available.map(|a| format!(", {a} in stock")).unwrap_or_default()
+                        ),
+                        (None, Some(e)) => format!("    {}: {e}\n", o.name),
+                        (None, None) => format!("    {}: no price\n", o.name),
+                    };
+                    s.push_str(&line);
+                }
+            }
+            s.push_str("(* cheapest in stock; take it with `purser pending refresh-cost ID --from KEY`)");
+            s
+        });
+        return Ok(());
+    }
+    let mut changes = Vec::new();
+    let mut failures = Vec::new();
+    for &id in ids {
+        match price::refresh_cost(svc, actor, id, from) {
+            Ok(c) => changes.push(c),
+            Err(e) => failures.push(format!("item {id}: {e}")),
+        }
+    }
+    ctx.out(&changes, || {
+        changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "item {}: {} → {} {} ({}{})",
+                    c.item,
+                    c.old,
+                    c.new,
+                    c.currency,
+                    c.distributor,
+                    c.available.map(|a| format!(", {a} in stock")).unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::new(failures.join("\n"), 1))
+    }
 }
 
 fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
@@ -350,8 +488,24 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             ctx.out(&orders, || print::orders(&orders, svc.config()));
         }
         PoCmd::Show { po } => show(&svc.order(po_arg(&po)?)?),
-        PoCmd::Place { po, via, link, no_wait } | PoCmd::Approve { po, via, link, no_wait } => {
+        PoCmd::Place {
+            po,
+            via,
+            link,
+            no_wait,
+            api,
+        }
+        | PoCmd::Approve {
+            po,
+            via,
+            link,
+            no_wait,
+            api,
+        } => {
             let po = po_arg(&po)?;
+            if matches!(method(via), PlacementMethod::Api) {
+                prepare_api_placement(ctx, po, api)?;
+            }
             let r = svc.place(
                 actor,
                 PlaceRequest {
@@ -373,7 +527,6 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             #[derive(Serialize)]
             struct Placed<'a> {
                 outcome: &'a str,
-                approver: &'a Option<String>,
                 job: Option<u64>,
                 #[serde(flatten)]
                 order: &'a crate::app::views::OrderView,
@@ -393,7 +546,6 @@ fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             ctx.out(
                 &Placed {
                     outcome,
-                    approver: &r.approver,
                     job: r.job,
                     order: &view,
                 },

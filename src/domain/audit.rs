@@ -92,6 +92,9 @@ pub enum ChainBreak {
     Unlinked { seq: u64 },
     /// Sequence numbers skip (an entry was removed).
     Gap { expected: u64, found: u64 },
+    /// The newest entries are missing: the trail ends at `found`, the newest written was
+    /// `expected`.
+    Truncated { expected: u64, found: u64 },
 }
 
 impl std::fmt::Display for ChainBreak {
@@ -101,6 +104,9 @@ impl std::fmt::Display for ChainBreak {
             ChainBreak::Unlinked { seq } => write!(f, "entry {seq} does not follow the entry before it"),
             ChainBreak::Gap { expected, found } => {
                 write!(f, "entry {expected} is missing (the next entry is {found})")
+            }
+            ChainBreak::Truncated { expected, found } => {
+                write!(f, "entries after {found} are missing (the newest written was {expected})")
             }
         }
     }

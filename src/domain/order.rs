@@ -100,9 +100,9 @@ pub struct Submission {
     /// Message id of the email (email placement).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
-    /// The distributor's order numbers (API placement; an order can split).
+    /// The distributor's orders (API placement; an order can split), with their status.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub distributor_orders: Vec<String>,
+    pub distributor_orders: Vec<DistributorOrder>,
 }
 
 /// Where an order is in its life. The status people see is derived from this and the
@@ -309,6 +309,9 @@ pub struct Order {
     /// Submissions that failed, newest last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<SubmissionError>,
+    /// Distributor-API state: placement options (Pax8) and an attempt under way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<ApiState>,
 }
 
 /// What placing an order did.
@@ -427,6 +430,7 @@ impl Order {
             stage: Stage::Pending,
             sending: None,
             errors: Vec::new(),
+            api: None,
         };
         order.add_items(items, new.policy)?;
         Ok(order)
@@ -558,7 +562,8 @@ impl Order {
                 return Err(RuleError::MixedCurrency {
                     id: item.id,
                     item_currency: item.currency.clone(),
-                    po: self.number.to_string(),
+                    // While being created the order has no number yet that people know.
+                    po: if self.lines.is_empty() { "the order".to_string() } else { self.number.to_string() },
                     order_currency: self.currency.clone(),
                 });
             }
@@ -703,13 +708,14 @@ impl Order {
         &mut self,
         recipients: Vec<String>,
         message_id: Option<String>,
-        distributor_orders: Vec<String>,
+        distributor_orders: Vec<DistributorOrder>,
         now: Timestamp,
     ) -> Result<(), RuleError> {
         let sending = self
             .sending
             .take()
             .ok_or_else(|| self.wrong_status("recording a submission", "being sent"))?;
+        self.clear_api_attempt();
         self.stage = Stage::Placed(Submission {
             method: sending.method,
             at: now,
@@ -727,6 +733,7 @@ impl Order {
     /// error kept, and can be placed again.
     pub fn abandon_submission(&mut self, error: &str, now: Timestamp) {
         if let Some(sending) = self.sending.take() {
+            self.clear_api_attempt();
             self.errors.push(SubmissionError {
                 at: now,
                 method: sending.method,
@@ -849,6 +856,12 @@ impl Order {
         format!("{}/{}", self.units_received(), self.units_ordered())
     }
 }
+
+mod api;
+pub use api::{
+    check_length, ApiAttempt, ApiOptions, ApiState, AttemptState, DistributorOrder, FieldTooLong, RejectedLine,
+    SubscriptionRef,
+};
 
 #[cfg(test)]
 mod tests;

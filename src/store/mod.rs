@@ -52,7 +52,15 @@ impl Store {
             db,
             path: path.to_path_buf(),
         };
-        store.write(tx::WriteTx::ensure_schema)?;
+        // Opening an existing database of this schema writes nothing (no sync, and open
+        // screens elsewhere see no change); a new or older one is set up in a write.
+        match store.read(|tx| tx.schema_version())? {
+            Some(v) if v == SCHEMA_VERSION => {}
+            Some(v) if v > SCHEMA_VERSION => {
+                return Err(StoreError::NewerSchema { found: v, known: SCHEMA_VERSION })
+            }
+            _ => store.write(tx::WriteTx::ensure_schema)?,
+        }
         Ok(store)
     }
 

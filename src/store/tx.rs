@@ -81,6 +81,18 @@ impl ReadTx {
         Ok(t.get(K_CHANGES)?.map_or(0, |v| v.value()))
     }
 
+    /// The sequence number of the newest audit entry as recorded with it (0: none).
+    pub fn audit_last_recorded(&self) -> Result<u64, StoreError> {
+        let t = ro_table!(self, META, 0);
+        Ok(t.get(K_AUDIT_LAST)?.map_or(0, |v| v.value()))
+    }
+
+    /// The schema version written in the file, if any.
+    pub fn schema_version(&self) -> Result<Option<u64>, StoreError> {
+        let t = ro_table!(self, META, None);
+        Ok(t.get(K_SCHEMA)?.map(|v| v.value()))
+    }
+
     pub fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError> {
         let t = ro_table!(self, ITEMS, None);
         get_json(&t, id, || format!("item {id}"))
@@ -125,6 +137,29 @@ impl ReadTx {
     pub fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         let t = ro_table!(self, AUDIT, Vec::new());
         all_json(&t, "audit entry")
+    }
+
+    /// Entries that `keep` accepts, oldest first; with `newest`, only that many of the
+    /// latest. Entries are decoded one at a time, so memory holds only the matches.
+    pub fn audit_matching(
+        &self,
+        keep: &dyn Fn(&AuditEntry) -> bool,
+        newest: Option<usize>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let t = ro_table!(self, AUDIT, Vec::new());
+        let mut out = Vec::new();
+        for row in t.iter()?.rev() {
+            let (k, v) = row?;
+            let e: AuditEntry = decode(v.value(), || format!("audit entry {}", k.value()))?;
+            if keep(&e) {
+                out.push(e);
+                if newest.is_some_and(|n| out.len() >= n) {
+                    break;
+                }
+            }
+        }
+        out.reverse();
+        Ok(out)
     }
 
     pub fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
@@ -355,6 +390,8 @@ impl WriteTx {
         };
         let entry = AuditEntry::new(seq, change, prev);
         t.insert(seq, encode(&entry).as_slice())?;
+        drop(t);
+        self.txn.open_table(META)?.insert(K_AUDIT_LAST, seq)?;
         Ok(entry)
     }
 

@@ -78,6 +78,12 @@ pub struct Data {
 impl Data {
     pub fn upsert_items(&mut self, items: Vec<PendingItem>) {
         for item in items {
+            if !super::worker::shown_in_pending(&item) {
+                if let Ok(i) = self.items.binary_search_by_key(&item.id, |i| i.id) {
+                    self.items.remove(i);
+                }
+                continue;
+            }
             match self.items.binary_search_by_key(&item.id, |i| i.id) {
                 Ok(i) => self.items[i] = item,
                 Err(i) => self.items.insert(i, item),

@@ -16,6 +16,9 @@ use tokio::sync::mpsc::UnboundedSender;
 pub const FIRST_CHUNK: usize = 200;
 /// Items per later chunk.
 pub const CHUNK: usize = 20_000;
+/// Audit entries the Audit pane holds: the latest ones (an order's own trail is loaded
+/// whole with its detail view).
+pub const AUDIT_LATEST: usize = 5_000;
 
 /// What can be loaded; a newer request for the same thing replaces an older one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,7 +261,14 @@ pub fn items_chunk(svc: &Service, from: ItemId, limit: usize) -> Result<(Msg, Op
     let last = items.last().map(|i| i.id);
     let next = if full { last.map(|l| l + 1) } else { None };
     let to = if full { last } else { None };
+    // Items on orders never show in the Pending pane; leaving them out keeps memory down.
+    let items = items.into_iter().filter(shown_in_pending).collect();
     Ok((Msg::Items { from, to, items }, next))
+}
+
+/// Whether the Pending pane can show an item (pool or dismissed, not on an order).
+pub fn shown_in_pending(item: &PendingItem) -> bool {
+    !matches!(item.state, crate::domain::ItemState::Ordered { .. })
 }
 
 /// Runs one load (not items) and answers (also used synchronously by tests).
@@ -266,7 +276,8 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
     let r: Result<Msg, crate::app::AppError> = (|| {
         Ok(match l {
             Load::Items => {
-                let items = svc.store().read(|tx| tx.items())?;
+                let mut items = svc.store().read(|tx| tx.items())?;
+                items.retain(shown_in_pending);
                 Msg::Items {
                     from: 0,
                     to: None,
@@ -274,7 +285,7 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                 }
             }
             Load::Orders => Msg::Orders(svc.list_orders()?),
-            Load::Audit => Msg::Audit(svc.audit(&AuditFilter::default())?),
+            Load::Audit => Msg::Audit(svc.audit_latest(&AuditFilter::default(), AUDIT_LATEST)?),
             Load::OrderAudit(po) => Msg::OrderAudit(
                 *po,
                 svc.audit(&AuditFilter {

@@ -212,13 +212,13 @@ fn create_refuses_mixed_currencies() {
         RuleError::MixedCurrency {
             id: 2,
             item_currency: "USD".into(),
-            po: "PO-000001".into(),
+            po: "the order".into(),
             order_currency: "EUR".into(),
         }
     );
     assert_eq!(
         e.to_string(),
-        "item 2 is in USD but PO-000001 is in EUR; one order has one currency"
+        "item 2 is in USD but the order is in EUR; one order has one currency"
     );
 }
 

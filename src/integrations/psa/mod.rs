@@ -1,13 +1,401 @@
-//! PSA sync (Autotask, ConnectWise Manage, HaloPSA).
+//! PSA sync (Autotask, ConnectWise Manage, HaloPSA): one module per PSA behind
+//! [`PsaClient`], run from the outbox by [`run_job`].
+//!
+//! Every entity created is recorded at once with its remote id ([`Run::ensure`]); a step
+//! whose answer was lost is looked up by our reference before it is created again, so
+//! retries, injected faults and restarts never create anything twice.
 
+pub mod autotask;
+pub mod connectwise;
+pub mod halopsa;
+mod http;
+
+pub use http::{error_text, PsaError};
+
+use crate::app::psa::{psa_title, step};
 use crate::app::{JobOutcome, Service};
-use crate::domain::job::Job;
+use crate::config::{Config, PsaKind};
+use crate::domain::job::{Job, JobKind};
+use crate::domain::{LineKind, Order, OrderLine, PoNumber, Receipt};
+use crate::store::psa::{PsaSyncState, PsaSyncStatus};
+
+/// One order line as the PSA sees it.
+#[derive(Debug, Clone)]
+pub struct LineData {
+    /// 1-based line number.
+    pub n: u32,
+    pub line: OrderLine,
+    /// A service or labour line (a Pax8 subscription can be one): never a charge or a PO item.
+    pub is_service: bool,
+    /// The quote's line kind, when the quote is known.
+    pub kind: Option<LineKind>,
+}
+
+/// An order with what the PSA needs from its quotes.
+#[derive(Debug, Clone)]
+pub struct OrderData {
+    pub order: Order,
+    pub lines: Vec<LineData>,
+    /// Distinct opportunity ids of the order's quotes, in line order.
+    pub opportunities: Vec<String>,
+    /// Distinct quote numbers (or ids), for titles and notes.
+    pub quotes: Vec<String>,
+}
+
+impl OrderData {
+    pub fn load(svc: &Service, po: PoNumber) -> Result<OrderData, PsaError> {
+        let order = svc.order(po).map_err(|e| PsaError::Permanent(e.to_string()))?;
+        let mut lines = Vec::new();
+        let mut opportunities: Vec<String> = Vec::new();
+        let mut quotes: Vec<String> = Vec::new();
+        for (i, l) in order.lines.iter().enumerate() {
+            let stored = svc
+                .store()
+                .read(|tx| tx.quote(&l.quote_id))
+                .map_err(|e| PsaError::temporary(e.to_string()))?;
+            let kind = stored
+                .as_ref()
+                .and_then(|q| q.quote.lines.iter().find(|ql| ql.line_id == l.line_id))
+                .map(|ql| ql.kind);
+            if let Some(q) = &stored {
+                if let Some(o) = &q.quote.opportunity_id {
+                    if !opportunities.contains(o) {
+                        opportunities.push(o.clone());
+                    }
+                }
+                let name = q.quote.quote_number.clone().unwrap_or_else(|| q.quote.quote_id.clone());
+                if !quotes.contains(&name) {
+                    quotes.push(name);
+                }
+            }
+            lines.push(LineData {
+                n: i as u32 + 1,
+                line: l.clone(),
+                is_service: matches!(kind, Some(LineKind::Service | LineKind::Labour)),
+                kind,
+            });
+        }
+        Ok(OrderData {
+            order,
+            lines,
+            opportunities,
+            quotes,
+        })
+    }
+
+    /// Lines that become charges, PO lines and stock: everything but services.
+    pub fn goods(&self) -> impl Iterator<Item = &LineData> {
+        self.lines.iter().filter(|l| !l.is_service)
+    }
+
+    /// Distinct customer companies (PSA company ids; `None` for a customer without one).
+    pub fn companies(&self) -> Vec<Option<String>> {
+        let mut out: Vec<Option<String>> = Vec::new();
+        for l in &self.lines {
+            if !out.contains(&l.line.psa_company_id) {
+                out.push(l.line.psa_company_id.clone());
+            }
+        }
+        out
+    }
+
+    /// The internal note text: what was ordered, from whom, for which quotes.
+    pub fn note_text(&self, config: &Config) -> String {
+        let o = &self.order;
+        let mut s = format!(
+            "Purchase order {} placed with {} ({}), {} order, {} line(s), total cost {} {}.",
+            o.number,
+            config.distributor_name(&o.distributor),
+            o.submission().map_or("placed", |s| s.method.describe()),
+            o.order_type.as_str(),
+            o.lines.len(),
+            o.total(),
+            o.currency
+        );
+        if !self.quotes.is_empty() {
+            s.push_str(&format!(" Quotes: {}.", self.quotes.join(", ")));
+        }
+        if let Some(a) = &o.ship_to {
+            if o.order_type == crate::domain::OrderType::Dropship {
+                s.push_str(&format!(" Dropship to {}.", a.one_line()));
+            }
+        }
+        if let Some(n) = &o.notes {
+            s.push_str(&format!(" Notes: {n}"));
+        }
+        s
+    }
+}
+
+/// The link to an order (`[psa] order_url`, `{po}` replaced).
+pub fn order_link(config: &Config, po: PoNumber) -> String {
+    config
+        .psa
+        .order_url
+        .as_deref()
+        .unwrap_or("purser://orders/{po}")
+        .replace("{po}", &po.to_string())
+}
+
+/// The steps of one job against the PSA, recording each entity as it is created.
+pub struct Run<'a> {
+    pub svc: &'a Service,
+    pub po: PoNumber,
+    pub state: PsaSyncState,
+}
+
+impl<'a> Run<'a> {
+    pub fn load(svc: &'a Service, po: PoNumber) -> Result<Self, PsaError> {
+        let state = svc
+            .psa_sync_state(po)
+            .map_err(|e| PsaError::temporary(e.to_string()))?
+            .unwrap_or_else(|| PsaSyncState::new(po, crate::app::psa::psa_name(svc.config().psa.kind), svc.now()));
+        Ok(Run { svc, po, state })
+    }
+
+    pub fn id(&self, key: &str) -> Option<i64> {
+        self.state.remote_id(key)
+    }
+
+    fn save(&mut self, f: impl FnOnce(&mut PsaSyncState)) -> Result<(), PsaError> {
+        self.state = self
+            .svc
+            .psa_update(self.po, f)
+            .map_err(|e| PsaError::temporary(format!("cannot record the PSA sync: {e}")))?;
+        Ok(())
+    }
+
+    /// The remote id for `key`: recorded already; or, when an earlier create of it may
+    /// have reached the PSA, found by `lookup`; or made by `create` and recorded at once.
+    pub fn ensure(
+        &mut self,
+        key: &str,
+        entity: &str,
+        lookup: impl FnOnce() -> Result<Option<i64>, PsaError>,
+        create: impl FnOnce() -> Result<i64, PsaError>,
+    ) -> Result<i64, PsaError> {
+        if let Some(id) = self.id(key) {
+            return Ok(id);
+        }
+        if self.state.attempting.as_deref() == Some(key) {
+            if let Some(id) = lookup()? {
+                self.record(key, entity, id, true)?;
+                return Ok(id);
+            }
+        } else {
+            let k = key.to_string();
+            self.save(|s| {
+                s.attempting = Some(k.clone());
+                s.step = Some(k);
+                if s.status == PsaSyncStatus::Waiting {
+                    s.status = PsaSyncStatus::InProgress;
+                }
+            })?;
+        }
+        let id = create()?;
+        self.record(key, entity, id, false)?;
+        Ok(id)
+    }
+
+    /// An update that creates nothing (a stage change): done once, recorded.
+    pub fn update(&mut self, key: &str, entity: &str, apply: impl FnOnce() -> Result<(), PsaError>) -> Result<(), PsaError> {
+        if self.id(key).is_some() {
+            return Ok(());
+        }
+        apply()?;
+        self.record(key, entity, 0, false)
+    }
+
+    fn record(&mut self, key: &str, entity: &str, id: i64, adopted: bool) -> Result<(), PsaError> {
+        let now = self.svc.now();
+        let mut st = self
+            .svc
+            .psa_record_step(self.po, step(key, entity, id, now, adopted))
+            .map_err(|e| PsaError::temporary(format!("cannot record the PSA sync: {e}")))?;
+        if st.attempting.as_deref() == Some(key) {
+            st = self
+                .svc
+                .psa_update(self.po, |s| s.attempting = None)
+                .map_err(|e| PsaError::temporary(format!("cannot record the PSA sync: {e}")))?;
+        }
+        self.state = st;
+        Ok(())
+    }
+}
+
+/// What each PSA does with an order and its receipts.
+pub trait PsaClient {
+    /// Creates the order's entities (resend-safe: continues from what is recorded).
+    fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError>;
+    /// Sends one receipt (Autotask receiving, Halo stock); nothing for ConnectWise.
+    fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError>;
+    /// Resolves every configured mapping against the PSA; returns each unknown value.
+    fn check(&self, svc: &Service) -> Result<Vec<String>, PsaError>;
+}
+
+/// The configured PSA's client.
+pub fn client(config: &Config) -> Result<Option<Box<dyn PsaClient>>, PsaError> {
+    Ok(match config.psa.kind {
+        PsaKind::None => None,
+        PsaKind::Autotask => Some(Box::new(autotask::Autotask::from_config(config)?)),
+        PsaKind::Connectwise => Some(Box::new(connectwise::Connectwise::from_config(config)?)),
+        PsaKind::Halopsa => Some(Box::new(halopsa::Halopsa::from_config(config)?)),
+    })
+}
+
+/// Reads a secret from `env` or `file` (one of them, checked by the configuration).
+pub fn secret(env: &Option<String>, file: &Option<std::path::PathBuf>, what: &str) -> Result<String, PsaError> {
+    let r = match (env, file) {
+        (Some(e), _) => crate::secrets::from_env(e),
+        (None, Some(f)) => crate::secrets::from_file(f),
+        (None, None) => return Err(PsaError::Config(format!("no {what} is configured"))),
+    };
+    r.map_err(|e| PsaError::Config(format!("the {what}: {e}")))
+}
+
+/// Runs the configured PSA's checks: the configuration first, then each mapping against
+/// the PSA itself. Returns every problem found (empty: all good).
+pub fn check(svc: &Service) -> Vec<String> {
+    let problems = svc.psa_config_problems();
+    if !problems.is_empty() {
+        return problems;
+    }
+    match client(svc.config()) {
+        Ok(None) => Vec::new(),
+        Ok(Some(c)) => match c.check(svc) {
+            Ok(p) => p,
+            Err(e) => vec![e.to_string()],
+        },
+        Err(e) => vec![e.to_string()],
+    }
+}
 
 /// Runs a PSA job (create the order's entities, send a receipt).
 pub fn run_job(svc: &Service, job: &Job) -> JobOutcome {
-    let _ = svc;
-    JobOutcome::NotHandled(format!(
-        "{}: PSA sync is not built into this version",
-        job.kind.describe()
-    ))
+    let config = svc.config();
+    let kind = config.psa.kind;
+    if !kind.is_connected() {
+        // Standalone: the stage is the order's own status, kept locally.
+        return JobOutcome::Done(None);
+    }
+    let problems = svc.psa_config_problems();
+    if !problems.is_empty() {
+        return JobOutcome::NotHandled(format!(
+            "{} sync waits for the configuration: {}",
+            psa_title(kind),
+            problems.join("; ")
+        ));
+    }
+    let Some(po) = job.kind.po() else {
+        return JobOutcome::Failed("job names no order".into());
+    };
+    let psa = match client(config) {
+        Ok(Some(c)) => c,
+        Ok(None) => return JobOutcome::Done(None),
+        Err(e) => return JobOutcome::NotHandled(format!("{} sync waits: {e}", psa_title(kind))),
+    };
+    let mut run = match Run::load(svc, po) {
+        Ok(r) => r,
+        Err(e) => return JobOutcome::RetryLater(e.to_string()),
+    };
+    let now = svc.now();
+    if let Some(at) = run.state.retry_at {
+        if at > now {
+            return JobOutcome::RetryLater(format!(
+                "{} asked Purser to wait until {}",
+                psa_title(kind),
+                at.format("%H:%M:%S UTC")
+            ));
+        }
+    }
+    let result = OrderData::load(svc, po).and_then(|data| match &job.kind {
+        JobKind::PsaSync { .. } => {
+            psa.sync_order(&mut run, &data)?;
+            run.save(|s| {
+                s.status = PsaSyncStatus::Synced;
+                s.created = true;
+                s.last_error = None;
+                s.retry_at = None;
+                s.step = Some("done".into());
+            })
+        }
+        JobKind::PsaReceipt { receipt, .. } => {
+            let Some(r) = data.order.receipts.iter().find(|r| r.id == *receipt).cloned() else {
+                return Err(PsaError::Permanent(format!("{po} has no receipt {receipt}")));
+            };
+            if run.state.receipts_sent.contains(&r.id) || run.state.receipts_skipped.contains(&r.id) {
+                return Ok(());
+            }
+            if r.undone.is_some() && !receipt_started(&run.state, r.id) {
+                // Undone before anything reached the PSA: the PSA gets nothing.
+                return run.save(|s| s.receipts_skipped.push(r.id));
+            }
+            match run.state.status {
+                _ if run.state.created => {}
+                PsaSyncStatus::Failed => {
+                    return Err(PsaError::temporary(format!(
+                        "receipt {} waits: creating {po} in {} failed ({}); retry that first",
+                        r.id,
+                        psa_title(kind),
+                        run.state.last_error.as_deref().unwrap_or("see `purser sync status`")
+                    )))
+                }
+                _ => {
+                    return Err(PsaError::temporary(format!(
+                        "receipt {} waits until {po} exists in {}",
+                        r.id,
+                        psa_title(kind)
+                    )))
+                }
+            }
+            psa.sync_receipt(&mut run, &data, &r)?;
+            run.save(|s| {
+                s.receipts_sent.push(r.id);
+                s.status = PsaSyncStatus::Synced;
+                s.last_error = None;
+                s.retry_at = None;
+            })
+        }
+        _ => Err(PsaError::Permanent(format!("not a PSA job: {}", job.kind.describe()))),
+    });
+    match result {
+        Ok(()) => JobOutcome::Done(None),
+        Err(e) => {
+            let waiting = matches!(job.kind, JobKind::PsaReceipt { .. }) && e.message().contains(" waits");
+            let msg = e.message().to_string();
+            let outcome = match &e {
+                PsaError::Temporary { retry_after, .. } => {
+                    if !waiting {
+                        let until = retry_after.map(|s| now + chrono::Duration::seconds(s as i64));
+                        let m = msg.clone();
+                        let _ = run.save(|s| {
+                            s.last_error = Some(m);
+                            s.retry_at = until;
+                            if s.status == PsaSyncStatus::Waiting {
+                                s.status = PsaSyncStatus::InProgress;
+                            }
+                        });
+                    }
+                    JobOutcome::RetryLater(msg)
+                }
+                PsaError::Permanent(_) => {
+                    let m = msg.clone();
+                    let _ = run.save(|s| {
+                        s.last_error = Some(m);
+                        s.status = PsaSyncStatus::Failed;
+                    });
+                    JobOutcome::Failed(msg)
+                }
+                PsaError::Config(_) => JobOutcome::NotHandled(msg),
+            };
+            outcome
+        }
+    }
+}
+
+/// Whether any entity of receipt `id` was recorded (or in flight).
+fn receipt_started(state: &PsaSyncState, id: u32) -> bool {
+    let prefix = format!("receipt/{id}/");
+    state.steps.iter().any(|s| s.key.starts_with(&prefix))
+        || state.attempting.as_deref().is_some_and(|a| a.starts_with(&prefix))
 }

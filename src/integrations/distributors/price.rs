@@ -1,0 +1,127 @@
+//! "Use latest distributor cost": fetch an item's current price and stock from its
+//! distributor's price-and-availability API and record old → new in the audit trail; and
+//! a comparison across every configured distributor with an API, cheapest in stock first,
+//! for the buyer to choose.
+
+use super::{connect, PriceQuery};
+use crate::app::Service;
+use crate::domain::{ItemId, PendingItem};
+use crate::identity::Actor;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One item's cost before and after.
+#[derive(Debug, Clone, Serialize)]
+pub struct CostChange {
+    pub item: ItemId,
+    pub distributor: String,
+    pub part: String,
+    pub old: Decimal,
+    pub new: Decimal,
+    pub currency: String,
+    pub available: Option<i64>,
+}
+
+/// What one distributor offers for an item.
+#[derive(Debug, Clone, Serialize)]
+pub struct Offer {
+    pub distributor: String,
+    pub name: String,
+    pub unit_cost: Option<Decimal>,
+    pub currency: Option<String>,
+    pub available: Option<i64>,
+    /// Why there is no price, when there is none.
+    pub error: Option<String>,
+    /// The cheapest offer in stock (or the cheapest when none says it is in stock).
+    pub best: bool,
+}
+
+fn query(item: &PendingItem, own: bool) -> PriceQuery {
+    PriceQuery {
+        sku: item.sku.clone(),
+        // Another distributor's part number is unknown; ask by manufacturer part number.
+        distributor_sku: if own { item.distributor_sku.clone() } else { None },
+        mpn: item.mpn.clone().or_else(|| Some(item.sku.clone())),
+        pax8_product_id: item.pax8_product_id.clone(),
+        quantity: item.quantity,
+    }
+}
+
+/// Fetches the latest cost from `distributor` (the item's own when `None`) and sets it,
+/// recording old → new in the audit trail.
+pub fn refresh_cost(svc: &Service, actor: &Actor, id: ItemId, distributor: Option<&str>) -> Result<CostChange, String> {
+    let item = svc.item(id).map_err(|e| e.to_string())?;
+    let key = distributor
+        .map(str::to_string)
+        .or_else(|| item.distributor.clone())
+        .ok_or_else(|| format!("item {id} names no distributor; choose one with --from KEY"))?;
+    let name = svc.config().distributor_name(&key);
+    let api = connect(svc.config(), &key).map_err(|e| e.for_buyer(&name))?;
+    let own = item.distributor.as_deref() == Some(key.as_str());
+    let price = api.price(&query(&item, own)).map_err(|e| e.for_buyer(&name))?;
+    if !price.currency.is_empty() && !price.currency.eq_ignore_ascii_case(&item.currency) {
+        return Err(format!(
+            "{name} quotes {} {} but item {id} is in {}; the cost was not changed",
+            price.unit_cost, price.currency, item.currency
+        ));
+    }
+    let stock = price.available.map(|a| format!(", {a} in stock")).unwrap_or_default();
+    let source = format!("{name} price and availability ({}{stock})", price.part);
+    let (before, after) = svc
+        .set_item_cost(actor, id, price.unit_cost, &source)
+        .map_err(|e| e.to_string())?;
+    Ok(CostChange {
+        item: id,
+        distributor: key,
+        part: price.part,
+        old: before.unit_cost,
+        new: after.unit_cost,
+        currency: after.currency,
+        available: price.available,
+    })
+}
+
+/// What every configured distributor with an API offers for the item, best first.
+pub fn compare(svc: &Service, id: ItemId) -> Result<Vec<Offer>, String> {
+    let item = svc.item(id).map_err(|e| e.to_string())?;
+    let mut offers: Vec<Offer> = svc
+        .config()
+        .distributors
+        .iter()
+        .filter(|(_, d)| d.kind.has_api())
+        .map(|(key, _)| {
+            let name = svc.config().distributor_name(key);
+            let own = item.distributor.as_deref() == Some(key.as_str());
+            let result = connect(svc.config(), key).and_then(|api| api.price(&query(&item, own)));
+            match result {
+                Ok(p) => Offer {
+                    distributor: key.clone(),
+                    name,
+                    unit_cost: Some(p.unit_cost),
+                    currency: Some(p.currency).filter(|c| !c.is_empty()),
+                    available: p.available,
+                    error: None,
+                    best: false,
+                },
+                Err(e) => Offer {
+                    distributor: key.clone(),
+                    error: Some(e.for_buyer(&name)),
+                    name,
+                    unit_cost: None,
+                    currency: None,
+                    available: None,
+                    best: false,
+                },
+            }
+        })
+        .collect();
+    let in_stock = |o: &Offer| o.available.is_none_or(|a| a >= i64::from(item.quantity));
+    // Priced first; in stock before short; then cheapest.
+    offers.sort_by(|a, b| {
+        (a.unit_cost.is_none(), !in_stock(a), a.unit_cost).cmp(&(b.unit_cost.is_none(), !in_stock(b), b.unit_cost))
+    });
+    if let Some(first) = offers.first_mut().filter(|o| o.unit_cost.is_some()) {
+        first.best = true;
+    }
+    Ok(offers)
+}

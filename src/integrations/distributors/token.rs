@@ -1,0 +1,103 @@
+//! OAuth2 client-credentials tokens (Ingram Micro, Pax8): fetched when needed, kept in
+//! memory until shortly before they expire, fetched again after a 401. Never logged,
+//! never stored.
+
+use super::http::{common_error, Http};
+use super::ApiError;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How a token is asked for.
+pub struct TokenSource {
+    pub url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Pax8: a JSON body with this audience. Ingram: a form body without one.
+    pub audience: Option<String>,
+}
+
+static CACHE: Mutex<Option<HashMap<String, (String, Instant)>>> = Mutex::new(None);
+
+impl TokenSource {
+    fn key(&self) -> String {
+        format!("{}\u{1f}{}", self.url, self.client_id)
+    }
+
+    /// Forgets the cached token (after a 401).
+    pub fn forget(&self) {
+        if let Some(map) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            map.remove(&self.key());
+        }
+    }
+
+    /// A valid token: the cached one, or a new one.
+    pub fn token(&self, http: &Http) -> Result<String, ApiError> {
+        let key = self.key();
+        if let Some((tok, until)) = CACHE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .and_then(|m| m.get(&key))
+        {
+            if Instant::now() < *until {
+                return Ok(tok.clone());
+            }
+        }
+        let rb = http.client().post(&self.url);
+        let rb = match &self.audience {
+            Some(aud) => rb.json(&serde_json::json!({
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "audience": aud,
+                "grant_type": "client_credentials",
+            })),
+            None => rb.form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", self.client_id.as_str()),
+                ("client_secret", self.client_secret.as_str()),
+            ]),
+        };
+        let reply = http.send(rb).map_err(|e| match e {
+            // A token request creates nothing: whatever broke, nothing was ordered.
+            ApiError::Timeout | ApiError::Interrupted(_) => {
+                ApiError::Unreachable("the token service did not answer".into())
+            }
+            other => other,
+        })?;
+        if reply.status == 400 || reply.status == 401 || reply.status == 403 {
+            return Err(ApiError::Unauthorized(format!(
+                "token request answered {}",
+                reply.status
+            )));
+        }
+        if let Some(e) = common_error(&reply, |_| "token service".into()) {
+            return Err(match e {
+                ApiError::Server { .. } => {
+                    ApiError::Unreachable(format!("the token service answered {}", reply.status))
+                }
+                other => other,
+            });
+        }
+        let v: serde_json::Value = serde_json::from_str(&reply.body)
+            .map_err(|_| ApiError::Unauthorized("the token service gave no token".into()))?;
+        let tok = v["access_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::Unauthorized("the token service gave no token".into()))?
+            .to_string();
+        // `expires_in` is a string in Ingram's spec and a number in Pax8's.
+        let secs = match &v["expires_in"] {
+            serde_json::Value::String(s) => s.trim().parse().unwrap_or(3600),
+            serde_json::Value::Number(n) => n.as_u64().unwrap_or(3600),
+            _ => 3600,
+        };
+        let until = Instant::now() + Duration::from_secs(secs.saturating_sub(60).max(1));
+        CACHE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(HashMap::new)
+            .insert(key, (tok.clone(), until));
+        Ok(tok)
+    }
+}

@@ -1,0 +1,433 @@
+//! HaloPSA (API v2, OAuth2 client credentials): a sales order with lines (cost, sell price,
+//! supplier) linked to the quotation and the opportunity; a purchase order linked to the
+//! sales order and the supplier; a CRM note (action) on the sales order; the opportunity
+//! status. Per receipt: stock records (quantity, cost, supplier, PO line), and serialized
+//! asset records when the item has an asset type.
+//!
+//! Refused before anything is sent: items of more than one customer company, or a
+//! distributor that is not a supplier company in Halo.
+//!
+//! Our references, looked up before creating again: sales order `po_number`, purchase
+//! order `po_ref`, line and stock `note` (`PO-…/L{n}`, `PO-…/R{id}`), asset `key_field`.
+
+use super::http::{as_id, money, Http, PsaError};
+use super::{order_link, secret, OrderData, PsaClient, Run};
+use crate::app::Service;
+use crate::config::{Config, HalopsaSettings};
+use crate::domain::{OrderStatus, OrderType, Receipt};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+
+pub struct Halopsa {
+    http: Http,
+    root: String,
+    client_secret: String,
+    s: HalopsaSettings,
+    config: Config,
+    token: RefCell<Option<String>>,
+}
+
+/// The records of a list answer: an array, or the first array inside an object.
+fn records(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Object(o) => o.values().find_map(|x| x.as_array().cloned()).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The created object of a write answer (an object, or the first of an array).
+fn created(v: &Value) -> Option<i64> {
+    match v {
+        Value::Array(a) => a.first().and_then(|o| o.get("id")).and_then(as_id),
+        o => o.get("id").and_then(as_id),
+    }
+}
+
+fn num(s: &str) -> Option<i64> {
+    s.trim().parse().ok()
+}
+
+impl Halopsa {
+    pub fn from_config(config: &Config) -> Result<Self, PsaError> {
+        let s = config
+            .psa
+            .halopsa
+            .clone()
+            .ok_or_else(|| PsaError::Config("[psa.halopsa] is missing".into()))?;
+        Ok(Halopsa {
+            http: Http::new("HaloPSA", config.psa.timeout())?,
+            root: config.psa.base_url.clone().unwrap_or_default().trim_end_matches('/').to_string(),
+            client_secret: secret(&s.client_secret_env, &s.client_secret_file, "HaloPSA client secret")?,
+            s,
+            config: config.clone(),
+            token: RefCell::new(None),
+        })
+    }
+
+    fn token(&self) -> Result<String, PsaError> {
+        if let Some(t) = self.token.borrow().as_ref() {
+            return Ok(t.clone());
+        }
+        let mut form = vec![
+            ("grant_type", "client_credentials".to_string()),
+            ("client_id", self.s.client_id.clone()),
+            ("client_secret", self.client_secret.clone()),
+            ("scope", "all".to_string()),
+        ];
+        if let Some(t) = &self.s.tenant {
+            form.push(("tenant", t.clone()));
+        }
+        let url = format!("{}/auth/token", self.root);
+        let v = self
+            .http
+            .send("signing in (client credentials)", self.http.client().post(&url).form(&form))?;
+        let t = v
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or_else(|| PsaError::Permanent("HaloPSA answered the sign-in without an access token".into()))?
+            .to_string();
+        *self.token.borrow_mut() = Some(t.clone());
+        Ok(t)
+    }
+
+    fn call(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<Value>, what: &str) -> Result<Value, PsaError> {
+        let url = format!("{}/api/{path}", self.root);
+        let mut retried = false;
+        loop {
+            let mut r = self.http.client().request(method.clone(), &url).bearer_auth(self.token()?).query(query);
+            if let Some(b) = &body {
+                r = r.json(b);
+            }
+            match self.http.send(what, r) {
+                // An expired token: sign in again once.
+                Err(PsaError::Permanent(m)) if !retried && m.contains("(401)") => {
+                    retried = true;
+                    *self.token.borrow_mut() = None;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn create(&self, path: &str, body: Value, what: &str) -> Result<i64, PsaError> {
+        let v = self.call(Method::POST, path, &[], Some(json!([body])), what)?;
+        created(&v).ok_or_else(|| PsaError::temporary(format!("HaloPSA answered without an id while {what}")))
+    }
+
+    fn list(&self, path: &str, query: &[(&str, String)], what: &str) -> Result<Vec<Value>, PsaError> {
+        Ok(records(&self.call(Method::GET, path, query, None, what)?))
+    }
+
+    fn find(&self, path: &str, query: &[(&str, String)], field: &str, value: &str, what: &str) -> Result<Option<i64>, PsaError> {
+        Ok(self
+            .list(path, query, what)?
+            .iter()
+            .find(|r| r.get(field).and_then(Value::as_str) == Some(value))
+            .and_then(|r| r.get("id"))
+            .and_then(as_id))
+    }
+
+    fn supplier(&self, data: &OrderData) -> Option<i64> {
+        self.config.psa.vendors.get(&data.order.distributor).copied()
+    }
+
+    /// One customer company, and a distributor that is a Halo supplier; else nothing is sent.
+    fn preflight(&self, data: &OrderData) -> Result<(i64, i64), PsaError> {
+        let po = data.order.number;
+        let companies = data.companies();
+        if companies.len() > 1 {
+            let mut names: Vec<String> = Vec::new();
+            for l in &data.lines {
+                let n = format!(
+                    "{} ({})",
+                    l.line.customer_name,
+                    l.line.psa_company_id.as_deref().unwrap_or("no Halo client id")
+                );
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+            return Err(PsaError::Permanent(format!(
+                "{po} was not sent to HaloPSA: its items belong to more than one customer company ({}); a Halo purchase order takes one — split the order",
+                names.join(", ")
+            )));
+        }
+        let client = companies
+            .first()
+            .cloned()
+            .flatten()
+            .and_then(|c| num(&c))
+            .ok_or_else(|| PsaError::Permanent(format!("{po} was not sent to HaloPSA: the customer has no Halo client id")))?;
+        let dist = self.config.distributor_name(&data.order.distributor);
+        let Some(supplier) = self.supplier(data) else {
+            return Err(PsaError::Permanent(format!(
+                "{po} was not sent to HaloPSA: distributor {dist} has no Halo supplier id; add it under [psa.vendors]"
+            )));
+        };
+        match self.call(Method::GET, &format!("Supplier/{supplier}"), &[], None, &format!("checking supplier {supplier}")) {
+            Ok(_) => {}
+            Err(PsaError::Permanent(m)) if m.contains("(404)") => {
+                return Err(PsaError::Permanent(format!(
+                    "{po} was not sent to HaloPSA: distributor {dist} (Halo id {supplier}) is not a supplier company in Halo; make it a supplier there or fix [psa.vendors]"
+                )))
+            }
+            Err(e) => return Err(e),
+        }
+        let mut problems = Vec::new();
+        for l in data.goods() {
+            if l.line.psa_product_id.as_deref().and_then(num).is_none() {
+                problems.push(format!("line {} ({}) has no Halo item id", l.n, l.line.sku));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(PsaError::Permanent(format!("{po} was not sent to HaloPSA: {}", problems.join("; "))));
+        }
+        Ok((client, supplier))
+    }
+
+    fn status_id(&self, name: &str, key: &str) -> Result<i64, PsaError> {
+        let all = self.list("Status", &[("domain", "opps".into())], "reading the opportunity statuses")?;
+        all.iter()
+            .find(|s| s.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .and_then(|s| s.get("id"))
+            .and_then(as_id)
+            .ok_or_else(|| {
+                let offered: Vec<&str> = all.iter().filter_map(|s| s.get("name").and_then(Value::as_str)).collect();
+                PsaError::Permanent(format!("{key} = \"{name}\" is not an opportunity status in HaloPSA; it offers: {}", offered.join(", ")))
+            })
+    }
+
+    fn stage(&self, run: &mut Run<'_>, data: &OrderData, which: &str, name: Option<String>) -> Result<(), PsaError> {
+        let Some(name) = name else { return Ok(()) };
+        let opps: Vec<i64> = data.opportunities.iter().filter_map(|o| num(o)).collect();
+        if opps.is_empty() {
+            return Ok(());
+        }
+        let status = self.status_id(&name, &format!("[psa.stages] {which}"))?;
+        for id in opps {
+            run.update(&format!("stage/{which}/{id}"), "Opportunity", || {
+                self.call(Method::POST, "Opportunities", &[], Some(json!([{"id": id, "status_id": status}])), &format!("setting opportunity {id} to {name}"))
+                    .map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Line ids of a sales or purchase order, by our reference in each line's note.
+    fn line_ids(&self, path: &str, id: i64, what: &str) -> Result<Vec<(String, i64)>, PsaError> {
+        let v = self.call(Method::GET, &format!("{path}/{id}"), &[("includedetails", "true".into())], None, what)?;
+        Ok(v.get("lines")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|l| Some((l.get("note")?.as_str()?.to_string(), l.get("id").and_then(as_id)?)))
+            .collect())
+    }
+}
+
+impl PsaClient for Halopsa {
+    fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
+        let (client, supplier) = self.preflight(data)?;
+        if let Some(stage) = &self.config.psa.stages.placed {
+            if data.opportunities.iter().any(|o| num(o).is_some()) {
+                self.status_id(stage, "[psa.stages] placed")?;
+            }
+        }
+        let o = &data.order;
+        let po = o.number.to_string();
+        let qty = self.s.line_quantity_field.clone();
+        let opportunity = data.opportunities.iter().find_map(|x| num(x));
+        let quotation = data.lines.iter().find_map(|l| num(&l.line.quote_id));
+        let link = order_link(&self.config, o.number);
+        // The sales order with its lines.
+        let lines: Vec<Value> = data
+            .lines
+            .iter()
+            .map(|l| {
+                let mut v = json!({
+                    "item_id": l.line.psa_product_id.as_deref().and_then(num).unwrap_or_default(),
+                    "supplier_id": supplier,
+                    "costprice": money(l.line.unit_cost),
+                    "baseprice": money(l.line.unit_price),
+                    "item_description": l.line.description,
+                    "note": format!("{po}/L{}", l.n),
+                });
+                v[&qty] = json!(l.line.quantity);
+                if let Some(q) = num(&l.line.line_id) {
+                    if quotation.is_some() {
+                        v["quotation_line_id"] = json!(q);
+                    }
+                }
+                v
+            })
+            .collect();
+        let mut so = json!({
+            "client_id": client,
+            "po_number": po,
+            "note": format!("{}\n{link}", data.note_text(&self.config)),
+            "lines": lines,
+        });
+        if let Some(t) = opportunity {
+            so["ticket_id"] = json!(t);
+        }
+        if let Some(q) = quotation {
+            so["quotation_id"] = json!(q);
+        }
+        let so_id = run.ensure(
+            "sales_order",
+            "SalesOrder",
+            || self.find("SalesOrder", &[("search", po.clone())], "po_number", &po, "looking for the sales order"),
+            || self.create("SalesOrder", so, "creating the sales order"),
+        )?;
+        // The CRM note on the sales order, hidden from the customer.
+        let mut note = json!({
+            "salesorder_id": so_id,
+            "outcome": "Procurement",
+            "note": format!("Purser {po}: {}\n{link}", data.note_text(&self.config)),
+            "hiddenfromuser": true,
+            "sendemail": false,
+        });
+        if let Some(t) = opportunity {
+            note["ticket_id"] = json!(t);
+        }
+        let marker = format!("Purser {po}:");
+        run.ensure(
+            "note",
+            "Action",
+            || match opportunity {
+                Some(t) => Ok(self
+                    .list("Actions", &[("ticket_id", t.to_string())], "looking for the note")?
+                    .iter()
+                    .find(|a| a.get("note").and_then(Value::as_str).is_some_and(|n| n.starts_with(&marker)))
+                    .and_then(|a| a.get("id"))
+                    .and_then(as_id)),
+                None => Ok(None),
+            },
+            || self.create("Actions", note, "adding the note to the sales order"),
+        )?;
+        // The purchase order, linked to the sales order and the supplier.
+        let so_lines = self.line_ids("SalesOrder", so_id, "reading the sales order lines")?;
+        let po_lines: Vec<Value> = data
+            .goods()
+            .map(|l| {
+                let reference = format!("{po}/L{}", l.n);
+                let mut v = json!({
+                    "item_id": l.line.psa_product_id.as_deref().and_then(num).unwrap_or_default(),
+                    "baseprice": money(l.line.unit_cost),
+                    "productcode": l.line.distributor_sku.clone().unwrap_or_else(|| l.line.sku.clone()),
+                    "note": reference,
+                });
+                if let Some((_, id)) = so_lines.iter().find(|(r, _)| *r == reference) {
+                    v["salesorder_line_id"] = json!(id);
+                }
+                v[&qty] = json!(l.line.quantity);
+                v
+            })
+            .collect();
+        let body = json!({
+            "supplier_id": supplier,
+            "salesorder_id": so_id,
+            "client_id": client,
+            "po_ref": po,
+            "deliver_to_so_address": o.order_type == OrderType::Dropship,
+            "lines": po_lines,
+        });
+        run.ensure(
+            "purchase_order",
+            "PurchaseOrder",
+            || self.find("PurchaseOrder", &[("salesorder_id", so_id.to_string())], "po_ref", &po, "looking for the purchase order"),
+            || self.create("PurchaseOrder", body, "creating the purchase order"),
+        )?;
+        self.stage(run, data, "placed", self.config.psa.stages.placed.clone())
+    }
+
+    fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError> {
+        let Some(line) = data.lines.iter().find(|l| l.n == receipt.line) else {
+            return Err(PsaError::Permanent(format!("receipt {} names a line the order does not have", receipt.id)));
+        };
+        if !line.is_service {
+            let po = data.order.number.to_string();
+            let po_id = run.id("purchase_order").unwrap_or_default();
+            let reference = format!("{po}/L{}", line.n);
+            let po_line = self
+                .line_ids("PurchaseOrder", po_id, "reading the purchase order lines")?
+                .into_iter()
+                .find(|(r, _)| *r == reference)
+                .map(|(_, id)| id);
+            let item = line.line.psa_product_id.as_deref().and_then(num).unwrap_or_default();
+            let supplier = self.supplier(data).unwrap_or_default();
+            let stock_ref = format!("{po}/R{}", receipt.id);
+            let mut body = json!({
+                "item_id": item,
+                "stocklocation_id": self.s.stock_location_id.unwrap_or_default(),
+                "stockbin_id": self.s.stock_bin_id.unwrap_or_default(),
+                "quantity_in": receipt.quantity,
+                "cost": money(line.line.unit_cost),
+                "supplier_id": supplier,
+                "purchaseorder_id": po_id,
+                "date": receipt.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "note": stock_ref,
+            });
+            if let Some(id) = po_line {
+                body["purchaseorder_line_id"] = json!(id);
+            }
+            run.ensure(
+                &format!("receipt/{}/stock", receipt.id),
+                "ItemStock",
+                || self.find("ItemStock", &[("item_id", item.to_string())], "note", &stock_ref, "looking for the stock record"),
+                || self.create("ItemStock", body, &format!("booking {} unit(s) of line {} into stock", receipt.quantity, line.n)),
+            )?;
+            if !receipt.serials.is_empty() {
+                let it = self.call(Method::GET, &format!("Item/{item}"), &[], None, &format!("reading item {item}"))?;
+                let asset_type = it.get("assettype_id").and_then(as_id).filter(|t| *t > 0);
+                if let Some(asset_type) = asset_type {
+                    let client = line.line.psa_company_id.as_deref().and_then(num).unwrap_or_default();
+                    for (i, serial) in receipt.serials.iter().enumerate() {
+                        let mut body = json!({
+                            "assettype_id": asset_type,
+                            "client_id": client,
+                            "item_id": item,
+                            "key_field": serial,
+                            "supplier_id": supplier,
+                        });
+                        if let Some(id) = po_line {
+                            body["purchaseorder_line_id"] = json!(id);
+                        }
+                        run.ensure(
+                            &format!("receipt/{}/asset/{}", receipt.id, i + 1),
+                            "Asset",
+                            || self.find("Asset", &[("item_id", item.to_string()), ("search", serial.clone())], "key_field", serial, "looking for the asset"),
+                            || self.create("Asset", body, &format!("recording asset {serial}")),
+                        )?;
+                    }
+                }
+            }
+        }
+        let (which, name) = match data.order.status() {
+            OrderStatus::Completed => ("completed", self.config.psa.stages.completed.clone()),
+            _ => ("partial", self.config.psa.stages.partial.clone()),
+        };
+        self.stage(run, data, which, name)
+    }
+
+    fn check(&self, _svc: &Service) -> Result<Vec<String>, PsaError> {
+        let mut out = Vec::new();
+        self.token()?;
+        let st = &self.config.psa.stages;
+        for (which, name) in [("placed", &st.placed), ("partial", &st.partial), ("completed", &st.completed)] {
+            if let Some(n) = name {
+                if let Err(e) = self.status_id(n, &format!("[psa.stages] {which}")) {
+                    out.push(e.to_string());
+                }
+            }
+        }
+        for (key, id) in &self.config.psa.vendors {
+            if let Err(e) = self.call(Method::GET, &format!("Supplier/{id}"), &[], None, "checking a supplier") {
+                out.push(format!("[psa.vendors] {key} = {id}: not a supplier company in HaloPSA ({e})"));
+            }
+        }
+        Ok(out)
+    }
+}

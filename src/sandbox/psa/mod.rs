@@ -1,0 +1,395 @@
+//! Fake PSA servers on 127.0.0.1 (Autotask, ConnectWise Manage, HaloPSA), in process.
+//!
+//! Each checks every request against the saved specification (`tests/fixtures/psa/`,
+//! embedded): paths, methods, headers, query parameters, body fields and their types,
+//! plus the fields each PSA requires and its references (companies, products, picklist
+//! codes). It keeps what was created so a test can assert the exact entities and that
+//! nothing exists twice, and it can be told to fail the next matching request: an error
+//! status, a timeout, a 429 with Retry-After, or create and then drop the connection.
+//! Requests that break the specification are answered 400 and kept in
+//! [`FakePsa::violations`].
+
+pub mod autotask;
+pub mod connectwise;
+pub mod halopsa;
+pub mod spec;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What a matching request meets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status and body, doing nothing.
+    Status(u16, String),
+    /// 429 with `Retry-After` seconds, doing nothing.
+    RateLimit(u64),
+    /// Answer nothing for this many seconds (the client times out), doing nothing.
+    Hang(u64),
+    /// Do what was asked, then drop the connection without answering.
+    DropAfterCreate,
+}
+
+/// A request as the routes see it.
+pub struct Req {
+    pub method: Method,
+    /// The path after the API root.
+    pub path: String,
+    pub template: String,
+    pub params: HashMap<String, String>,
+    pub query: HashMap<String, String>,
+    pub headers: HeaderMap,
+    pub body: Option<Value>,
+}
+
+impl Req {
+    pub fn param_id(&self, name: &str) -> i64 {
+        self.params.get(name).and_then(|v| v.parse().ok()).unwrap_or_default()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    }
+}
+
+/// What a route answers.
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn ok(body: Value) -> Self {
+        Answer { status: 200, body }
+    }
+    pub fn status(status: u16, body: Value) -> Self {
+        Answer { status, body }
+    }
+}
+
+/// Everything a fake keeps.
+#[derive(Default)]
+pub struct Shared {
+    /// Created (and preset) entities by entity name.
+    pub entities: BTreeMap<String, Vec<Value>>,
+    pub next_id: i64,
+    /// `METHOD template` of every request, in order.
+    pub log: Vec<String>,
+    /// Requests that broke the specification.
+    pub violations: Vec<String>,
+    faults: Vec<(String, String, Fault)>,
+}
+
+impl Shared {
+    pub fn new_id(&mut self) -> i64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn insert(&mut self, entity: &str, mut v: Value) -> i64 {
+        let id = self.new_id();
+        v["id"] = Value::from(id);
+        self.entities.entry(entity.to_string()).or_default().push(v);
+        id
+    }
+
+    pub fn all(&self, entity: &str) -> &[Value] {
+        self.entities.get(entity).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn get(&self, entity: &str, id: i64) -> Option<&Value> {
+        self.all(entity).iter().find(|v| v["id"].as_i64() == Some(id))
+    }
+
+    pub fn get_mut(&mut self, entity: &str, id: i64) -> Option<&mut Value> {
+        self.entities
+            .get_mut(entity)
+            .and_then(|v| v.iter_mut().find(|v| v["id"].as_i64() == Some(id)))
+    }
+}
+
+/// One PSA's behaviour behind the common server.
+pub trait Routes: Send + 'static {
+    /// The API root the client is configured with is `http://ADDR{prefix}`.
+    fn prefix(&self) -> &'static str;
+    fn spec(&self) -> &spec::Spec;
+    /// Requests outside the specification (token endpoint); `None`: check against it.
+    fn outside(&mut self, _shared: &mut Shared, _req: &Req) -> Option<Answer> {
+        None
+    }
+    /// Refuses a request without valid credentials.
+    fn authorize(&mut self, shared: &mut Shared, req: &Req) -> Result<(), Answer>;
+    fn route(&mut self, shared: &mut Shared, req: &Req) -> Answer;
+    /// Body of a validation error in this PSA's format.
+    fn error_body(&self, messages: &[String]) -> Value;
+    /// Learns the server's own root once bound (for answers that carry URLs).
+    fn set_base(&mut self, _root: &str) {}
+}
+
+struct Inner {
+    shared: Mutex<Shared>,
+    routes: Mutex<Box<dyn Routes>>,
+}
+
+/// A running fake PSA.
+pub struct FakePsa {
+    addr: std::net::SocketAddr,
+    inner: Arc<Inner>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl FakePsa {
+    fn start(routes: Box<dyn Routes>, shared: Shared) -> std::io::Result<FakePsa> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let inner = Arc::new(Inner {
+            shared: Mutex::new(shared),
+            routes: Mutex::new(routes),
+        });
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let state = inner.clone();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name(format!("fake-psa-{}", addr.port()))
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let l = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    let app = axum::Router::new().fallback(handle).with_state(state);
+                    let _ = axum::serve(l, app)
+                        .with_graceful_shutdown(async {
+                            let _ = rx.await;
+                        })
+                        .await;
+                });
+            })?;
+        ready_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("the fake PSA thread ended"))??;
+        Ok(FakePsa {
+            addr,
+            inner,
+            stop: Some(tx),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (no path).
+    pub fn root(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The API root the client is configured with.
+    pub fn url(&self) -> String {
+        let prefix = self.inner.routes.lock().expect("routes").prefix();
+        format!("http://{}{prefix}", self.addr)
+    }
+
+    /// The next request matching `method` and path `template` (as in the specification,
+    /// e.g. `/V1.0/Tickets/{parentId}/Charges`) meets `fault`. Faults queue in order.
+    pub fn inject(&self, method: &str, template: &str, fault: Fault) {
+        self.inner
+            .shared
+            .lock()
+            .expect("state")
+            .faults
+            .push((method.to_ascii_uppercase(), template.to_string(), fault));
+    }
+
+    /// A copy of every entity of `entity` kept (created or preset).
+    pub fn entities(&self, entity: &str) -> Vec<Value> {
+        self.inner.shared.lock().expect("state").all(entity).to_vec()
+    }
+
+    /// Specification violations seen.
+    pub fn violations(&self) -> Vec<String> {
+        self.inner.shared.lock().expect("state").violations.clone()
+    }
+
+    /// `METHOD template` of every request seen.
+    pub fn requests(&self) -> Vec<String> {
+        self.inner.shared.lock().expect("state").log.clone()
+    }
+
+    /// Runs `f` over the kept state (tests: preset data, inspect anything).
+    pub fn with_state<T>(&self, f: impl FnOnce(&mut Shared) -> T) -> T {
+        f(&mut self.inner.shared.lock().expect("state"))
+    }
+}
+
+impl FakePsa {
+    fn set_base(&self, root: &str) {
+        self.inner.routes.lock().expect("routes").set_base(root);
+    }
+}
+
+impl Drop for FakePsa {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn respond(a: Answer, retry_after: Option<u64>) -> Response {
+    let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut r = (status, axum::Json(a.body)).into_response();
+    if let Some(s) = retry_after {
+        if let Ok(v) = s.to_string().parse() {
+            r.headers_mut().insert("Retry-After", v);
+        }
+    }
+    r
+}
+
+fn parse_query(q: Option<&str>) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.insert(decode(k), decode(v));
+    }
+    out
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn handle(
+    axum::extract::State(inner): axum::extract::State<Arc<Inner>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (answer, after) = {
+        let mut routes = inner.routes.lock().expect("routes");
+        let mut shared = inner.shared.lock().expect("state");
+        let prefix = routes.prefix();
+        let full = uri.path().to_string();
+        let query = parse_query(uri.query());
+        let body_json: Option<Value> = if body.is_empty() {
+            None
+        } else {
+            match serde_json::from_slice(&body) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    // Form bodies (the Halo token request) are handled outside the spec.
+                    Some(Value::String(String::from_utf8_lossy(&body).into_owned()))
+                }
+            }
+        };
+        let mut req = Req {
+            method: method.clone(),
+            path: full.clone(),
+            template: String::new(),
+            params: HashMap::new(),
+            query,
+            headers,
+            body: body_json,
+        };
+        if let Some(a) = routes.outside(&mut shared, &req) {
+            shared.log.push(format!("{method} {full}"));
+            return respond(a, None);
+        }
+        let Some(path) = full
+            .strip_prefix(prefix)
+            .or_else(|| full.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()).then(|| &full[prefix.len()..]))
+        else {
+            shared.violations.push(format!("{method} {full}: outside the API root {prefix}"));
+            return respond(Answer::status(404, Value::Null), None);
+        };
+        req.path = path.to_string();
+        let hdrs = req.headers.clone();
+        let header = move |n: &str| hdrs.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let checked = routes
+            .spec()
+            .check(method.as_str(), path, &header, &req.query, req.body.as_ref());
+        match checked {
+            Err(errs) => {
+                shared.log.push(format!("{method} {path}"));
+                shared.violations.extend(errs.iter().cloned());
+                let body = routes.error_body(&errs);
+                return respond(Answer::status(400, body), None);
+            }
+            Ok(m) => {
+                req.template = m.template;
+                req.params = m.params;
+            }
+        }
+        shared.log.push(format!("{method} {}", req.template));
+        if let Err(a) = routes.authorize(&mut shared, &req) {
+            return respond(a, None);
+        }
+        let pos = shared
+            .faults
+            .iter()
+            .position(|(m, t, _)| *m == method.as_str() && t.eq_ignore_ascii_case(&req.template));
+        let fault = pos.map(|i| shared.faults.remove(i).2);
+        match fault {
+            Some(Fault::Status(code, text)) => {
+                let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                (Answer::status(code, body), None)
+            }
+            Some(Fault::RateLimit(secs)) => {
+                return respond(
+                    Answer::status(429, routes.error_body(&["rate limit exceeded".to_string()])),
+                    Some(secs),
+                )
+            }
+            Some(Fault::Hang(secs)) => (Answer::status(503, Value::Null), Some(secs)),
+            Some(Fault::DropAfterCreate) => {
+                let _ = routes.route(&mut shared, &req);
+                drop(shared);
+                drop(routes);
+                std::panic::resume_unwind(Box::new("fake PSA: dropping the connection"));
+            }
+            None => (routes.route(&mut shared, &req), None),
+        }
+    };
+    if let Some(secs) = after {
+        tokio::time::sleep(Duration::from_secs(secs)).await;
+    }
+    respond(answer, None)
+}

@@ -1,0 +1,1049 @@
+//! The real `purser` binary, driven the way scripts and cron drive it: `--db`, `--config`,
+//! `--user`, `--json`; clear refusals on stderr with a non-zero exit and no change.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_purser");
+
+const USERS: &str = r#"
+[users.alice]
+roles = ["buyer"]
+
+[users.carol]
+roles = ["approver", "buyer"]
+
+[users.dave]
+roles = ["approver"]
+
+[users.rick]
+roles = ["receiver"]
+
+[users.ada]
+roles = ["admin"]
+
+[distributors.ingram]
+kind = "ingram"
+name = "Ingram Micro"
+currency = "EUR"
+
+# No ordering API and no email address: orders go out by hand.
+[distributors.tdsynnex]
+kind = "manual"
+name = "TD SYNNEX"
+currency = "EUR"
+"#;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/quotes")
+        .join(name)
+}
+
+fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(fixture(name)).expect("the fixture exists")
+}
+
+/// A database, a configuration (override allowed) and an inbox in a temporary folder.
+struct Env {
+    dir: TempDir,
+    db: PathBuf,
+    config: PathBuf,
+    inbox: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env::with_identity("[identity]\nallow_user_override = true\n")
+    }
+
+    fn with_identity(identity: &str) -> Env {
+        let dir = tempfile::Builder::new().prefix("purser-cli-").tempdir().unwrap();
+        let db = dir.path().join("data/purser.redb");
+        let config = dir.path().join("config.toml");
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        let text = format!("{identity}{USERS}\n[inbox]\npath = \"{}\"\n", inbox.display());
+        std::fs::write(&config, text).unwrap();
+        Env { dir, db, config, inbox }
+    }
+
+    /// `purser --db … --config … [--user U] ARGS…`, with no `PURSER_*` from outside.
+    fn cmd(&self, user: Option<&str>, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.env_remove("PURSER_DB")
+            .env_remove("PURSER_CONFIG")
+            .env("NO_COLOR", "1");
+        c.arg("--db").arg(&self.db).arg("--config").arg(&self.config);
+        if let Some(u) = user {
+            c.args(["--user", u]);
+        }
+        c.args(args);
+        c
+    }
+
+    fn run(&self, user: &str, args: &[&str]) -> Output {
+        self.cmd(Some(user), args).output().expect("purser runs")
+    }
+
+    /// Runs a command that must succeed; returns stdout.
+    #[track_caller]
+    fn ok(&self, user: &str, args: &[&str]) -> String {
+        let out = self.run(user, args);
+        assert!(
+            out.status.success(),
+            "purser {args:?} as {user} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a command with `--json` that must succeed; returns the parsed stdout.
+    #[track_caller]
+    fn json(&self, user: &str, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let text = self.ok(user, &a);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("purser {args:?}: not JSON ({e}): {text}"))
+    }
+
+    /// Runs a command that must fail, leaving the store as it was; returns (exit code, stderr).
+    #[track_caller]
+    fn refused(&self, user: &str, args: &[&str]) -> (i32, String) {
+        let before = self.state();
+        let out = self.run(user, args);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            !out.status.success(),
+            "purser {args:?} as {user} should fail; stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_eq!(
+            self.state(),
+            before,
+            "purser {args:?} failed ({stderr}) but changed something"
+        );
+        (out.status.code().expect("exited, not killed"), stderr)
+    }
+
+    /// Everything stored: audit trail, items, orders, jobs, rules — read through the
+    /// library (one open instead of five processes).
+    fn state(&self) -> String {
+        let store = purser::store::Store::open(&self.db).expect("the database opens");
+        store
+            .read(|tx| {
+                Ok::<_, purser::store::StoreError>(json!({
+                    "audit": tx.audit()?,
+                    "items": tx.items()?,
+                    "orders": tx.orders()?,
+                    "jobs": tx.jobs()?,
+                    "rules": tx.rules()?,
+                }))
+            })
+            .expect("the database reads")
+            .to_string()
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+#[track_caller]
+fn contains_all(text: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(text.contains(p), "{text:?} should mention {p:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_full_story_from_quote_to_audit() {
+    let env = Env::new();
+    let quote = fixture("q-2026-0142-dentalcare-west.json");
+    let out = env.ok("alice", &["quote", "import", s(&quote)]);
+    contains_all(
+        &out,
+        &["quote Q-2026-0142 imported: 4 pending items from 6 lines (2 not procured)"],
+    );
+
+    let items = env.json("alice", &["pending", "list"]);
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    let first = &items[0];
+    for (key, want) in [
+        ("id", json!(1)),
+        ("quote_id", json!("Q-2026-0142")),
+        ("line_id", json!("1")),
+        ("sku", json!("20XW00A1NL")),
+        ("description", json!("Notebook 14in i5 16GB")),
+        ("quantity", json!(3)),
+        ("unit_cost", json!("899.00")),
+        ("currency", json!("EUR")),
+        ("distributor", json!("ingram")),
+        ("status", json!("pending")),
+    ] {
+        assert_eq!(first[key], want, "pending list field {key}");
+    }
+    assert_eq!(items[2]["unit_cost"], json!("171.25"));
+    let skus: Vec<&str> = items.iter().map(|i| i["sku"].as_str().unwrap()).collect();
+    assert_eq!(skus, vec!["20XW00A1NL", "40AY0090EU", "P24H-2L", "CFQ-00004"]);
+
+    let rules = env.json("ada", &["rules", "add", "--from", "1000", "--approver", "carol"]);
+    assert_eq!(rules, json!([{"from": "1000.00", "to": null, "approver": "carol"}]));
+
+    let po = env.json("alice", &["po", "create", "--distributor", "ingram", "1", "2"]);
+    for (key, want) in [
+        ("number", json!("PO-000001")),
+        ("status", json!("pending")),
+        ("distributor", json!("ingram")),
+        ("order_type", json!("wholesale")),
+        ("total", json!("3265.50")),
+        ("currency", json!("EUR")),
+        ("created_by", json!("alice")),
+        ("approver", json!(null)),
+    ] {
+        assert_eq!(po[key], want, "po create field {key}");
+    }
+    let lines = po["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    for (l, (item, sku, qty)) in lines.iter().zip([(1, "20XW00A1NL", 3), (2, "40AY0090EU", 3)]) {
+        assert_eq!(l["item_id"], json!(item));
+        assert_eq!(l["sku"], json!(sku));
+        assert_eq!(l["quantity"], json!(qty));
+        assert_eq!(l["received"], json!(0));
+        assert_eq!(l["serials"], json!([]));
+    }
+    assert_eq!(
+        (lines[0]["line"].clone(), lines[1]["line"].clone()),
+        (json!(1), json!(2))
+    );
+
+    let shown = env.ok("alice", &["po", "show", "PO-000001", "--json"]);
+    let keys = top_level_keys(&shown);
+    assert!(
+        keys.len() > 10 && keys.iter().all(|k| keys.iter().filter(|x| *x == k).count() == 1),
+        "{keys:?}"
+    );
+
+    let placed = env.json("alice", &["po", "place", "PO-000001", "--via", "manual"]);
+    assert_eq!(placed["outcome"], json!("awaiting_approval"));
+    assert_eq!(placed["status"], json!("awaiting_approval"));
+    assert_eq!(placed["approver"], json!("carol"));
+    let jobs = env.json("alice", &["sync", "status"]);
+    assert_eq!(jobs[0]["kind"], json!("notify_approver"));
+    assert_eq!(jobs[0]["approver"], json!("carol"));
+    assert_eq!(jobs[0]["po"], json!("PO-000001"));
+
+    let (code, err) = env.refused("dave", &["po", "approve", "PO-000001"]);
+    assert_eq!(code, 1);
+    contains_all(
+        &err,
+        &["PO-000001 is awaiting approval by carol; only carol can place or reject it"],
+    );
+    let approved = env.json("carol", &["po", "approve", "PO-000001"]);
+    assert_eq!(approved["outcome"], json!("placed"));
+    assert_eq!(approved["status"], json!("submitted"));
+    assert_eq!(approved["approver"], json!("carol"));
+    assert_eq!(approved["submission"]["approved_by"], json!("carol"));
+
+    let r = env.json(
+        "rick",
+        &[
+            "po",
+            "receive",
+            "PO-000001",
+            "--line",
+            "1",
+            "--serial",
+            "SN-A",
+            "--serial",
+            "SN-B",
+        ],
+    );
+    assert_eq!(r["receipt"]["id"], json!(1));
+    assert_eq!(r["receipt"]["quantity"], json!(2));
+    assert_eq!(r["receipt"]["serials"], json!(["SN-A", "SN-B"]));
+    assert_eq!(r["order"]["status"], json!("partial"));
+    assert_eq!(r["order"]["lines"][0]["received"], json!(2));
+    assert_eq!(r["order"]["lines"][0]["serials"], json!(["SN-A", "SN-B"]));
+
+    let text = env.ok("rick", &["po", "receive", "PO-000001", "--line", "2", "--qty", "3"]);
+    contains_all(
+        &text,
+        &["receipt 2 on PO-000001 line 2: 3 received (5/6 on the order, Partial)"],
+    );
+    let u = env.json("rick", &["po", "unreceive", "PO-000001", "--receipt", "1"]);
+    assert_eq!(u["status"], json!("partial"));
+    assert_eq!(u["lines"][0]["received"], json!(0));
+    assert_eq!(u["lines"][0]["serials"], json!([]));
+    assert_eq!(u["lines"][1]["received"], json!(3));
+
+    let (code, err) = env.refused("alice", &["po", "cancel", "PO-000001"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err.trim_end(),
+        "purser: PO-000001 has received items; an order can only be cancelled until anything is received (undo the receipts first)"
+    );
+
+    let csv = env.ok("alice", &["audit", "--format", "csv"]);
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let headers: Vec<String> = rows.headers().unwrap().iter().map(str::to_string).collect();
+    for h in ["at", "actor", "action", "entity", "before", "after"] {
+        assert!(headers.iter().any(|x| x == h), "CSV header {headers:?} lacks {h}");
+    }
+    let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let got: Vec<(&str, &str, &str)> = records
+        .iter()
+        .map(|r| (&r[col("actor")], &r[col("action")], &r[col("entity")]))
+        .collect();
+    let expected = vec![
+        ("alice", "quote.import", "quote Q-2026-0142"),
+        ("ada", "rules.add", "approval rules"),
+        ("alice", "po.create", "PO-000001"),
+        ("alice", "po.request_approval", "PO-000001"),
+        ("carol", "po.approve_and_place", "PO-000001"),
+        ("rick", "receipt.add", "PO-000001"),
+        ("rick", "receipt.add", "PO-000001"),
+        ("rick", "receipt.undo", "PO-000001"),
+    ];
+    assert_eq!(got, expected);
+    let before: Value = serde_json::from_str(&records[1][col("before")]).unwrap();
+    let after: Value = serde_json::from_str(&records[1][col("after")]).unwrap();
+    assert_eq!(before, json!([]));
+    assert_eq!(after, json!([{"from": "1000.00", "to": null, "approver": "carol"}]));
+    assert!(records
+        .iter()
+        .all(|r| chrono::DateTime::parse_from_rfc3339(&r[col("at")]).is_ok()));
+
+    let entries = env.json("alice", &["audit", "--format", "json"]);
+    let entries = entries.as_array().unwrap();
+    assert_eq!(entries.len(), 8);
+    for e in entries {
+        for key in ["at", "actor", "action", "entity", "before", "after"] {
+            assert!(e.get(key).is_some(), "audit entry lacks {key}: {e}");
+        }
+    }
+    assert_eq!(entries[5]["after"]["receipt"]["serials"], json!(["SN-A", "SN-B"]));
+    assert_eq!(entries[7]["before"]["status"], json!("partial"));
+    let per_po = env.json("alice", &["audit", "--po", "PO-000001", "--by", "rick"]);
+    assert_eq!(per_po.as_array().unwrap().len(), 3);
+
+    let verify = env.ok("alice", &["audit", "verify"]);
+    assert_eq!(verify.trim_end(), "audit trail intact: 8 entries verified");
+    assert_eq!(
+        env.json("alice", &["audit", "verify"]),
+        json!({"ok": true, "entries": 8})
+    );
+}
+
+#[test]
+fn place_json_has_each_key_once() {
+    let env = Env::new();
+    env.ok(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0142-dentalcare-west.json"))],
+    );
+    env.ok("ada", &["rules", "add", "--from", "0", "--approver", "carol"]);
+    env.ok("alice", &["po", "create", "--distributor", "ingram", "1"]);
+    let out = env.ok("alice", &["po", "place", "PO-000001", "--via", "manual", "--json"]);
+    let keys = top_level_keys(&out);
+    let mut unique = keys.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(keys.len(), unique.len(), "duplicate keys in {keys:?}");
+}
+
+/// The keys of a JSON object in the order written, duplicates kept.
+fn top_level_keys(text: &str) -> Vec<String> {
+    struct Keys(Vec<String>);
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some((k, _)) = map.next_entry::<String, serde::de::IgnoredAny>()? {
+                        keys.push(k);
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+    serde_json::from_str::<Keys>(text).expect("a JSON object").0
+}
+
+#[test]
+fn global_options_are_accepted_after_the_subcommand() {
+    let env = Env::new();
+    let quote = fixture("q-2026-0155-van-dijk-accountants.json");
+    let out = Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .args([
+            "quote",
+            "import",
+            s(&quote),
+            "--db",
+            s(&env.db),
+            "--config",
+            s(&env.config),
+            "--user",
+            "alice",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report[0]["quotes"][0]["outcome"], json!("imported"));
+    assert_eq!(report[0]["quotes"][0]["items"], json!([1, 2, 3, 4]));
+
+    let out = Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .args(["pending", "list", "--sku", "UPS-1500", "--json", "--user", "rick"])
+        .arg("--config")
+        .arg(&env.config)
+        .arg("--db")
+        .arg(&env.db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let items: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(items[0]["id"], json!(2));
+
+    // The environment works too, and the flag wins over it.
+    let out = Command::new(BIN)
+        .env("PURSER_DB", &env.db)
+        .env("PURSER_CONFIG", &env.config)
+        .args(["whoami", "--user", "carol", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        json!({"user": "carol", "roles": ["buyer", "approver"]})
+    );
+}
+
+#[test]
+fn bad_quote_files_are_refused_naming_line_and_field() {
+    let env = Env::new();
+    let good = fixture_text("q-2026-0142-dentalcare-west.json");
+    // Something to leave unchanged.
+    env.ok(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0150-bakker-logistics.json"))],
+    );
+
+    let doc: Value = serde_json::from_str(&good).unwrap();
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut d = doc.clone();
+        f(&mut d);
+        serde_json::to_string_pretty(&d).unwrap()
+    };
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        ("malformed.json", good.replacen("\"quote_id\":", "\"quote_id\" ", 1), vec!["line 2, column", "not valid JSON"]),
+        ("truncated.json", good[..good.len() / 2].to_string(), vec!["the file ends too early (truncated JSON)"]),
+        (
+            "missing.json",
+            with(&|d| {
+                d["lines"][1].as_object_mut().unwrap().remove("sku");
+            }),
+            vec!["field lines[2] (line_id \"2\").sku: is missing or empty"],
+        ),
+        (
+            "zero.json",
+            with(&|d| d["lines"][0]["quantity"] = json!(0)),
+            vec!["field lines[1] (line_id \"1\").quantity: is 0; must be a whole number greater than 0"],
+        ),
+        (
+            "amount.json",
+            with(&|d| d["lines"][2]["unit_cost"] = json!("171,25")),
+            vec!["field lines[3] (line_id \"3\").unit_cost: `171,25` is not a decimal amount like 899.00"],
+        ),
+        (
+            "kind.json",
+            with(&|d| d["lines"][3]["kind"] = json!("gizmo")),
+            vec!["field lines[4] (line_id \"4\").kind: `gizmo` is not a line kind (product, service, labour, bundle, bundle_item)"],
+        ),
+        (
+            "duplicate.json",
+            with(&|d| d["lines"][4]["line_id"] = json!("2")),
+            vec!["field lines[5].line_id: `2` is used by an earlier line; line ids must be unique"],
+        ),
+        ("currency.json", with(&|d| d["currency"] = json!("euro")), vec!["field currency: `euro` is not an ISO 4217 code"]),
+        ("empty.json", String::new(), vec!["the file ends too early"]),
+    ];
+    for (name, text, parts) in &cases {
+        let path = env.write(name, text);
+        let (code, err) = env.refused("alice", &["quote", "import", s(&path)]);
+        assert_eq!(code, 1, "{name}: {err}");
+        assert!(err.starts_with("purser: "), "{err}");
+        contains_all(&err, parts);
+        contains_all(&err, &[name, "nothing was imported"]);
+    }
+    // The good one still imports afterwards.
+    let path = env.write("good.json", &good);
+    contains_all(&env.ok("alice", &["quote", "import", s(&path)]), &["4 pending items"]);
+    let out = env.ok("alice", &["quote", "import", s(&path)]);
+    contains_all(&out, &["quote Q-2026-0142 was already imported; nothing changed"]);
+    // Same id, other content.
+    let changed = env.write("changed.json", &with(&|d| d["lines"][0]["quantity"] = json!(4)));
+    let (code, err) = env.refused("alice", &["quote", "import", s(&changed)]);
+    assert_eq!(code, 1);
+    contains_all(
+        &err,
+        &[
+            "quote Q-2026-0142 was already imported from",
+            "good.json with different content",
+            "nothing was imported",
+        ],
+    );
+    // CSV works from the command line too.
+    let out = env.json(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0161-northwind-clinics.csv"))],
+    );
+    assert_eq!(out[0]["quotes"][0]["items"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn refused_commands_say_why_and_change_nothing() {
+    let env = Env::new();
+    env.ok(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0142-dentalcare-west.json"))],
+    );
+    env.ok(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0155-van-dijk-accountants.json"))],
+    );
+    // Item 1: 3 notebooks (serialized); item 2: 3 docks.
+    env.ok("alice", &["po", "create", "--distributor", "ingram", "1", "2"]);
+    env.ok("alice", &["po", "place", "PO-000001", "--via", "manual"]);
+    env.ok(
+        "rick",
+        &["po", "receive", "PO-000001", "--line", "1", "--serial", "SN-A"],
+    );
+    env.ok("alice", &["pending", "split", "3", "--qty", "2"]);
+    env.ok("alice", &["po", "create", "--distributor", "tdsynnex", "3"]);
+
+    let cases: Vec<(&str, Vec<&str>, i32, Vec<&str>)> = vec![
+        (
+            "alice",
+            vec!["po", "create", "--distributor", "ingram", "999"],
+            1,
+            vec!["no pending item with id 999"],
+        ),
+        (
+            "alice",
+            vec!["po", "create", "--distributor", "ingrm", "4"],
+            1,
+            vec!["no distributor `ingrm` is configured; configured: ingram, tdsynnex"],
+        ),
+        (
+            "alice",
+            vec!["po", "create", "--distributor", "ingram", "1"],
+            1,
+            vec!["item 1 is on PO-000001; ordering needs a pending item"],
+        ),
+        (
+            "alice",
+            vec!["po", "show", "PO-000099"],
+            1,
+            vec!["no purchase order PO-000099"],
+        ),
+        (
+            "rick",
+            vec!["po", "receive", "99", "--line", "1"],
+            1,
+            vec!["no purchase order PO-000099"],
+        ),
+        (
+            "alice",
+            vec!["po", "show", "PO-12x"],
+            2,
+            vec!["`PO-12x` is not a purchase-order number (expected PO-000123 or 123)"],
+        ),
+        (
+            "rick",
+            vec!["po", "receive", "PO-000002", "--line", "1", "--serial", "X"],
+            1,
+            vec!["PO-000002 is Pending; receiving is only possible while it is Submitted, Email sent or Partial"],
+        ),
+        (
+            "carol",
+            vec!["po", "reject", "PO-000002", "--reason", "no"],
+            1,
+            vec!["PO-000002 is Pending; rejecting is only possible while it is Awaiting approval"],
+        ),
+        (
+            "rick",
+            vec!["po", "create", "--distributor", "ingram", "4"],
+            1,
+            vec!["rick may not create purchase orders: that needs the buyer role, and rick has receiver"],
+        ),
+        (
+            "alice",
+            vec!["po", "receive", "PO-000001", "--line", "2", "--qty", "1"],
+            1,
+            vec!["alice may not receive goods: that needs the receiver role, and alice has buyer"],
+        ),
+        (
+            "alice",
+            vec!["rules", "add", "--from", "0", "--approver", "carol"],
+            1,
+            vec!["alice may not edit approval rules: that needs the admin role"],
+        ),
+        (
+            "dave",
+            vec!["pending", "dismiss", "4", "--reason", "x"],
+            1,
+            vec!["dave may not dismiss pending items: that needs the buyer role, and dave has approver"],
+        ),
+        (
+            "rick",
+            vec!["po", "receive", "PO-000001", "--line", "1", "--serial", "SN-A"],
+            1,
+            vec!["serial number SN-A of 20XW00A1NL was already received on PO-000001"],
+        ),
+        (
+            "rick",
+            vec![
+                "po",
+                "receive",
+                "PO-000001",
+                "--line",
+                "1",
+                "--serial",
+                "SN-B",
+                "--serial",
+                "SN-B",
+            ],
+            1,
+            vec!["serial number SN-B is given twice"],
+        ),
+        (
+            "rick",
+            vec!["po", "receive", "PO-000001", "--line", "2", "--qty", "9"],
+            1,
+            vec!["line 2 of PO-000001 (40AY0090EU) has 3 of 3 units left to receive; 9 is too many"],
+        ),
+        (
+            "rick",
+            vec![
+                "po",
+                "receive",
+                "PO-000001",
+                "--line",
+                "1",
+                "--serial",
+                "S1",
+                "--serial",
+                "S2",
+                "--serial",
+                "S3",
+            ],
+            1,
+            vec!["has 2 of 3 units left to receive; 3 is too many"],
+        ),
+        (
+            "rick",
+            vec!["po", "receive", "PO-000001", "--line", "2", "--qty", "0"],
+            1,
+            vec!["quantity must be at least 1"],
+        ),
+        (
+            "rick",
+            vec![
+                "po",
+                "receive",
+                "PO-000001",
+                "--line",
+                "1",
+                "--qty",
+                "2",
+                "--serial",
+                "S1",
+            ],
+            1,
+            vec!["line 1 (20XW00A1NL) is serialized: give one serial number per unit (2 units, 1 serials)"],
+        ),
+        (
+            "rick",
+            vec!["po", "receive", "PO-000001", "--line", "3", "--qty", "1"],
+            1,
+            vec!["PO-000001 has no line 3 (it has 2 lines)"],
+        ),
+        (
+            "rick",
+            vec!["po", "unreceive", "PO-000001", "--receipt", "5"],
+            1,
+            vec!["PO-000001 has no receipt 5"],
+        ),
+        (
+            "alice",
+            vec!["po", "cancel", "PO-000001"],
+            1,
+            vec!["PO-000001 has received items"],
+        ),
+        (
+            "alice",
+            vec!["pending", "split", "4", "--qty", "0"],
+            1,
+            vec!["item 4 has quantity 12; a split must leave at least 1 on each side (choose 1 to 11)"],
+        ),
+        (
+            "alice",
+            vec!["pending", "dismiss", "4", "--reason", "  "],
+            1,
+            vec!["a reason is required to dismiss an item"],
+        ),
+        (
+            "alice",
+            vec!["pending", "restore", "4"],
+            1,
+            vec!["item 4 is not dismissed; only dismissed items can be restored"],
+        ),
+        (
+            "alice",
+            vec!["po", "remove", "PO-000002", "3"],
+            1,
+            vec!["removing item 3 would leave PO-000002 empty; cancel the order instead"],
+        ),
+        (
+            "alice",
+            vec!["po", "place", "PO-000002", "--via", "email"],
+            1,
+            vec!["email submission to TD SYNNEX is not available yet: [distributors.tdsynnex] has no email addresses; nothing was changed"],
+        ),
+        (
+            "alice",
+            vec!["po", "place", "PO-000002", "--via", "api"],
+            1,
+            vec!["[distributors.tdsynnex] is kind = \"manual\", which has no ordering API"],
+        ),
+        ("alice", vec!["sync", "retry", "7"], 1, vec!["no background job 7"]),
+        (
+            "ada",
+            vec!["rules", "add", "--from", "1,000", "--approver", "carol"],
+            2,
+            vec!["--from: `1,000` is not a decimal amount like 899.00"],
+        ),
+        (
+            "ada",
+            vec!["rules", "add", "--from", "0", "--approver", "rick"],
+            1,
+            vec!["rick cannot approve orders"],
+        ),
+        (
+            "ada",
+            vec!["rules", "remove", "3"],
+            1,
+            vec!["no approval rule 3; there are 0"],
+        ),
+        (
+            "mallory",
+            vec!["pending", "list"],
+            1,
+            vec!["mallory is not a Purser user; an admin adds [users.mallory]"],
+        ),
+        (
+            "alice",
+            vec!["po", "list", "--status", "lost"],
+            2,
+            vec!["`lost` is not an order status"],
+        ),
+    ];
+    for (user, args, code, parts) in &cases {
+        let (got, err) = env.refused(user, args);
+        assert_eq!(got, *code, "purser {args:?}: {err}");
+        assert!(err.starts_with("purser: ") && err.ends_with('\n'), "{err:?}");
+        contains_all(&err, parts);
+    }
+    // A usage error is clap's, with exit code 2.
+    let (code, err) = env.refused("alice", &["pending", "dismiss", "4"]);
+    assert_eq!(code, 2);
+    contains_all(&err, &["--reason"]);
+}
+
+#[test]
+fn json_errors_are_json_on_stderr() {
+    let env = Env::new();
+    let out = env.run("alice", &["po", "show", "PO-000009", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err, json!({"error": "no purchase order PO-000009", "code": 1}));
+
+    let bad = env.write("t.json", "{\"quote_id\": \"Q-1\"");
+    let out = env.run("alice", &["quote", "import", s(&bad), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], json!(1));
+    contains_all(
+        err["error"].as_str().unwrap(),
+        &["t.json", "the file ends too early (truncated JSON)"],
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        json!([]),
+        "no report for a refused file"
+    );
+
+    let out = env.run("rick", &["pending", "split", "1", "--qty", "1", "--json"]);
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(
+        err["error"],
+        json!("rick may not split pending items: that needs the buyer role, and rick has receiver")
+    );
+}
+
+#[test]
+fn configuration_problems_are_named() {
+    let env = Env::new();
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    let line = text.lines().position(|l| l == "roles = [\"receiver\"]").unwrap() + 1;
+    std::fs::write(
+        &env.config,
+        text.replace("roles = [\"receiver\"]", "rols = [\"receiver\"]"),
+    )
+    .unwrap();
+    let out = env.run("alice", &["pending", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    contains_all(
+        &err,
+        &["configuration file", s(&env.config), "rols", &format!("line {line}")],
+    );
+    assert!(!env.db.exists(), "nothing was created");
+
+    let out = env.run("alice", &["pending", "list", "--json"]);
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], json!(2));
+    contains_all(err["error"].as_str().unwrap(), &["rols"]);
+
+    std::fs::write(&env.config, text.replace("currency = \"EUR\"", "currency = \"eur\"")).unwrap();
+    let out = env.run("alice", &["pending", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    contains_all(
+        &String::from_utf8_lossy(&out.stderr),
+        &["[distributors.ingram] currency `eur` is not an ISO 4217 code"],
+    );
+
+    let out = Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .args([
+            "--db",
+            s(&env.db),
+            "--config",
+            s(&env.dir.path().join("none.toml")),
+            "pending",
+            "list",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    contains_all(
+        &String::from_utf8_lossy(&out.stderr),
+        &["no configuration file at", "none.toml"],
+    );
+}
+
+#[test]
+fn user_override_needs_the_configuration_to_allow_it() {
+    let env = Env::with_identity("");
+    let out = env.run("alice", &["pending", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    contains_all(
+        &err,
+        &["--user alice is not allowed: the configuration does not set [identity] allow_user_override = true (you are "],
+    );
+    assert!(!env.db.exists(), "nothing was created");
+    // Without --user the account running it is asked for, and is not configured here.
+    let me = purser::identity::os_account().unwrap();
+    if !["alice", "carol", "dave", "rick", "ada"].contains(&me.as_str()) {
+        let out = env.cmd(None, &["whoami"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        contains_all(
+            &String::from_utf8_lossy(&out.stderr),
+            &[&format!("{me} is not a Purser user; an admin adds [users.{me}]")],
+        );
+    }
+}
+
+#[test]
+fn inbox_run_moves_good_files_to_done_and_bad_ones_to_failed() {
+    let env = Env::new();
+    let good = fixture_text("q-2026-0150-bakker-logistics.json");
+    std::fs::write(env.inbox.join("a-good.json"), &good).unwrap();
+    std::fs::write(env.inbox.join("b-bad.json"), &good[..good.len() - 20]).unwrap();
+    std::fs::write(
+        env.inbox.join("c-good.csv"),
+        fixture_text("q-2026-0161-northwind-clinics.csv"),
+    )
+    .unwrap();
+    std::fs::write(env.inbox.join("notes.txt"), "not a quote").unwrap();
+
+    let out = env.run("alice", &["inbox", "run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    contains_all(
+        &stdout,
+        &[
+            "done    a-good.json: 3 items",
+            "failed  b-bad.json: ",
+            "done    c-good.csv: 2 items",
+        ],
+    );
+    contains_all(
+        &String::from_utf8_lossy(&out.stderr),
+        &["some inbox files failed; see the failed/ folder"],
+    );
+
+    let names = |d: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(env.inbox.join(d))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("done"), vec!["a-good.json", "c-good.csv"]);
+    assert_eq!(names("failed"), vec!["b-bad.json", "b-bad.json.error.txt"]);
+    let why = std::fs::read_to_string(env.inbox.join("failed/b-bad.json.error.txt")).unwrap();
+    contains_all(
+        &why,
+        &[
+            "b-bad.json",
+            "the file ends too early (truncated JSON)",
+            "nothing was imported",
+        ],
+    );
+    assert!(env.inbox.join("notes.txt").exists(), "other files stay");
+    let items = env.json("alice", &["pending", "list"]);
+    assert_eq!(items.as_array().unwrap().len(), 5);
+
+    // The same file again is moved to done (under a free name) without a change.
+    std::fs::write(env.inbox.join("a-good.json"), &good).unwrap();
+    let before = env.state();
+    let out = env.json("alice", &["inbox", "run"]);
+    assert_eq!(out[0]["result"], json!("done"));
+    assert_eq!(out[0]["report"]["quotes"][0]["outcome"], json!("unchanged"));
+    assert_eq!(names("done"), vec!["a-good.json", "a-good.json.2", "c-good.csv"]);
+    assert_eq!(env.state(), before);
+    let out = env.ok("alice", &["inbox", "run"]);
+    assert_eq!(out.trim_end(), "the inbox is empty");
+}
+
+fn demo_env() -> (TempDir, PathBuf) {
+    let dir = tempfile::Builder::new().prefix("purser-demo-test-").tempdir().unwrap();
+    let d = dir.path().join("demo");
+    let out = Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .args(["demo", "--no-tui", "--dir", s(&d)])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    contains_all(
+        &String::from_utf8_lossy(&out.stdout),
+        &["Purser demo built in", "PO-000003 awaiting carol"],
+    );
+    (dir, d)
+}
+
+fn on_demo(d: &Path, user: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .arg("--db")
+        .arg(d.join("purser.redb"))
+        .arg("--config")
+        .arg(d.join("config.toml"))
+        .args(["--user", user])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_demo_builds_with_an_order_awaiting_approval() {
+    let (_keep, d) = demo_env();
+    let out = on_demo(&d, "alice", &["po", "show", "PO-000003", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let po: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(po["status"], json!("awaiting_approval"));
+    assert_eq!(po["approver"], json!("carol"));
+    let out = on_demo(&d, "alice", &["po", "list", "--json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses: Vec<(&str, &str)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["number"].as_str().unwrap(), o["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("PO-000006", "cancelled"),
+            ("PO-000005", "pending"),
+            ("PO-000004", "submitted"),
+            ("PO-000003", "awaiting_approval"),
+            ("PO-000002", "partial"),
+            ("PO-000001", "completed"),
+        ]
+    );
+    let out = on_demo(&d, "alice", &["audit", "verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Building again in the same folder is refused.
+    let out = Command::new(BIN)
+        .args(["demo", "--no-tui", "--dir", s(&d)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    contains_all(
+        &String::from_utf8_lossy(&out.stderr),
+        &["already holds a demo database"],
+    );
+    // The approver places it.
+    let out = on_demo(&d, "carol", &["po", "approve", "PO-000003", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_demo_inbox_quote_imports() {
+    let (_keep, d) = demo_env();
+    let out = on_demo(&d, "alice", &["inbox", "run"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    contains_all(
+        &String::from_utf8_lossy(&out.stdout),
+        &["done    q-2026-0161-northwind-clinics.csv: 2 items"],
+    );
+}

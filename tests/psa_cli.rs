@@ -1,0 +1,147 @@
+//! The command line over a PSA: `po place --via skip` queues the sync, `sync run` runs it
+//! against the fake Autotask, `sync status` shows the sync column per order (and, with an
+//! order number, every entity with its Autotask id), `sync check` names unknown values.
+//! Standalone: no PSA job, the stage kept locally.
+
+mod psa_common;
+
+use psa_common::{quote, secret_file, USERS};
+use purser::sandbox::psa::autotask::{self, AutotaskSandbox};
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_purser");
+
+fn run(dir: &Path, user: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .env("XDG_DATA_HOME", dir)
+        .args(args)
+        .arg("--db")
+        .arg(dir.join("p.redb"))
+        .arg("--config")
+        .arg(dir.join("config.toml"))
+        .args(["--user", user])
+        .output()
+        .unwrap()
+}
+
+fn ok(dir: &Path, user: &str, args: &[&str]) -> String {
+    let out = run(dir, user, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(dir: &Path, user: &str, args: &[&str]) -> Value {
+    let mut a = args.to_vec();
+    a.push("--json");
+    serde_json::from_str(&ok(dir, user, &a)).unwrap()
+}
+
+fn autotask_config(fake: &purser::sandbox::psa::FakePsa, dir: &Path, queue: &str) -> String {
+    let sb = AutotaskSandbox::default();
+    let code = secret_file(dir, "code", &sb.integration_code);
+    let secret = secret_file(dir, "secret", &sb.secret);
+    format!(
+        r#"{USERS}
+[psa]
+kind = "autotask"
+base_url = "{}"
+[psa.stages]
+placed = "Ordered"
+[psa.vendors]
+ingram = 29683
+[psa.autotask]
+username = "{}"
+integration_code_file = "{}"
+secret_file = "{}"
+ticket_status = "New"
+ticket_priority = "Medium"
+ticket_queue = "{queue}"
+shipping_billing_code_id = 29682801
+note_type = "Task Notes"
+note_publish = "Internal Only"
+purchase_orders = true
+purchase_order_status = "New"
+inventory_location_id = 3
+"#,
+        fake.url(),
+        sb.username,
+        code.display(),
+        secret.display()
+    )
+}
+
+#[test]
+fn sync_run_and_status_show_each_order_and_its_entities() {
+    let fake = autotask::start(AutotaskSandbox::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("config.toml"), autotask_config(&fake, d, "Post Sale")).unwrap();
+    std::fs::write(d.join("q.json"), quote("Q-1", "174", "1201", ["29684", "29685", "29686"])).unwrap();
+    let q = d.join("q.json");
+    ok(d, "alice", &["quote", "import", q.to_str().unwrap()]);
+    ok(d, "alice", &["po", "create", "--distributor", "ingram", "1", "2", "3"]);
+    ok(d, "alice", &["po", "place", "PO-000001", "--via", "skip"]);
+    let before = json(d, "alice", &["sync", "status", "--orders"]);
+    assert_eq!(before[0]["sync"], "waiting");
+
+    ok(d, "alice", &["sync", "run"]);
+    let orders = json(d, "alice", &["sync", "status", "--orders"]);
+    assert_eq!(orders[0]["po"], "PO-000001");
+    assert_eq!(orders[0]["psa"], "autotask");
+    assert_eq!(orders[0]["sync"], "synced");
+    assert_eq!(orders[0]["stage"], "Ordered");
+    let human = ok(d, "alice", &["sync", "status"]);
+    assert!(human.contains("PO-000001") && human.contains("synced"), "{human}");
+    let detail = ok(d, "alice", &["sync", "status", "PO-000001"]);
+    let ticket = fake.entities("Tickets")[0]["id"].as_i64().unwrap();
+    assert!(detail.contains(&format!("ticket/174")) && detail.contains(&format!("id {ticket}")), "{detail}");
+    assert!(detail.contains("PurchaseOrderItem"), "{detail}");
+    // The jobs list keeps its shape for scripts.
+    let jobs = json(d, "alice", &["sync", "status"]);
+    assert_eq!(jobs[0]["kind"], "psa_sync");
+    assert_eq!(fake.entities("Tickets").len(), 1);
+    // Nothing left to retry.
+    let out = run(d, "alice", &["sync", "retry-psa", "PO-000001"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no failed or waiting PSA job"));
+    assert!(ok(d, "alice", &["sync", "check"]).contains("complete"));
+}
+
+#[test]
+fn sync_check_names_each_unknown_value() {
+    let fake = autotask::start(AutotaskSandbox::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("config.toml"), autotask_config(&fake, d, "Postsale")).unwrap();
+    let out = run(d, "alice", &["sync", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("ticket_queue = \"Postsale\"") && text.contains("Post Sale"), "{text}");
+    // A file missing settings names each one.
+    std::fs::write(d.join("config.toml"), format!("{USERS}\n[psa]\nkind = \"halopsa\"\n")).unwrap();
+    let out = run(d, "alice", &["sync", "check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("base_url") && text.contains("stages.placed") && text.contains("[psa.halopsa]"), "{text}");
+}
+
+#[test]
+fn standalone_creates_nothing_and_keeps_the_stage_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("config.toml"), USERS).unwrap();
+    std::fs::write(d.join("q.json"), quote("Q-1", "174", "1201", ["1", "2", "3"])).unwrap();
+    let q = d.join("q.json");
+    ok(d, "alice", &["quote", "import", q.to_str().unwrap()]);
+    ok(d, "alice", &["po", "create", "--distributor", "ingram", "1", "2"]);
+    ok(d, "alice", &["po", "place", "PO-000001", "--via", "skip"]);
+    let jobs = json(d, "alice", &["sync", "status"]);
+    assert_eq!(jobs.as_array().unwrap().len(), 0, "no PSA job when standalone");
+    let orders = json(d, "alice", &["sync", "status", "--orders"]);
+    assert_eq!(orders[0]["psa"], "none");
+    assert_eq!(orders[0]["sync"], "local");
+    assert_eq!(orders[0]["stage"], "Submitted");
+}
