@@ -335,33 +335,83 @@ impl Psa {
         match self.kind {
             PsaKind::None => return out,
             PsaKind::Autotask => {
-                need(self.stages.placed.is_some(), "stages.placed", "the opportunity stage for a placed order");
+                need(
+                    self.stages.placed.is_some(),
+                    "stages.placed",
+                    "the opportunity stage for a placed order",
+                );
                 let Some(a) = &self.autotask else {
                     out.push("[psa] kind = \"autotask\" but there is no [psa.autotask] section (username, credentials, ticket and charge settings)".into());
                     return out;
                 };
                 let s = "psa.autotask";
-                secret(&mut out, s, "integration_code", &a.integration_code_env, &a.integration_code_file);
+                secret(
+                    &mut out,
+                    s,
+                    "integration_code",
+                    &a.integration_code_env,
+                    &a.integration_code_file,
+                );
                 secret(&mut out, s, "secret", &a.secret_env, &a.secret_file);
                 let mut need = |ok: bool, key: &str, what: &str| {
                     if !ok {
                         out.push(format!("[{s}] needs {key}: {what}"));
                     }
                 };
-                need(a.ticket_status.is_some(), "ticket_status", "the status label of the post-sale ticket");
-                need(a.ticket_priority.is_some(), "ticket_priority", "the priority label of the post-sale ticket");
-                need(a.ticket_queue.is_some(), "ticket_queue", "the queue label of the post-sale ticket");
-                need(a.shipping_billing_code_id.is_some(), "shipping_billing_code_id", "the billing code id of the shipping charge");
-                need(a.note_type.is_some(), "note_type", "the note type label of the internal note");
-                need(a.note_publish.is_some(), "note_publish", "the publish label that keeps the note internal");
+                need(
+                    a.ticket_status.is_some(),
+                    "ticket_status",
+                    "the status label of the post-sale ticket",
+                );
+                need(
+                    a.ticket_priority.is_some(),
+                    "ticket_priority",
+                    "the priority label of the post-sale ticket",
+                );
+                need(
+                    a.ticket_queue.is_some(),
+                    "ticket_queue",
+                    "the queue label of the post-sale ticket",
+                );
+                need(
+                    a.shipping_billing_code_id.is_some(),
+                    "shipping_billing_code_id",
+                    "the billing code id of the shipping charge",
+                );
+                need(
+                    a.note_type.is_some(),
+                    "note_type",
+                    "the note type label of the internal note",
+                );
+                need(
+                    a.note_publish.is_some(),
+                    "note_publish",
+                    "the publish label that keeps the note internal",
+                );
                 if a.purchase_orders {
-                    need(a.inventory_location_id.is_some(), "inventory_location_id", "where purchase-order items are received (purchase_orders = true)");
-                    need(a.purchase_order_status.is_some(), "purchase_order_status", "the status label of a new purchase order");
+                    need(
+                        a.inventory_location_id.is_some(),
+                        "inventory_location_id",
+                        "where purchase-order items are received (purchase_orders = true)",
+                    );
+                    need(
+                        a.purchase_order_status.is_some(),
+                        "purchase_order_status",
+                        "the status label of a new purchase order",
+                    );
                 }
             }
             PsaKind::Connectwise => {
-                need(self.base_url.is_some(), "base_url", "the API root, like https://SITE/v4_6_release/apis/3.0");
-                need(self.stages.placed.is_some(), "stages.placed", "the opportunity stage for a placed order");
+                need(
+                    self.base_url.is_some(),
+                    "base_url",
+                    "the API root, like https://SITE/v4_6_release/apis/3.0",
+                );
+                need(
+                    self.stages.placed.is_some(),
+                    "stages.placed",
+                    "the opportunity stage for a placed order",
+                );
                 let Some(c) = &self.connectwise else {
                     out.push("[psa] kind = \"connectwise\" but there is no [psa.connectwise] section (company_id, client_id, keys, ticket settings)".into());
                     return out;
@@ -389,14 +439,28 @@ impl Psa {
                 }
             }
             PsaKind::Halopsa => {
-                need(self.base_url.is_some(), "base_url", "the tenant root, like https://TENANT.halopsa.com");
-                need(self.stages.placed.is_some(), "stages.placed", "the opportunity status for a placed order");
+                need(
+                    self.base_url.is_some(),
+                    "base_url",
+                    "the tenant root, like https://TENANT.halopsa.com",
+                );
+                need(
+                    self.stages.placed.is_some(),
+                    "stages.placed",
+                    "the opportunity status for a placed order",
+                );
                 let Some(h) = &self.halopsa else {
                     out.push("[psa] kind = \"halopsa\" but there is no [psa.halopsa] section (client_id, client secret, stock location and bin)".into());
                     return out;
                 };
                 let s = "psa.halopsa";
-                secret(&mut out, s, "client_secret", &h.client_secret_env, &h.client_secret_file);
+                secret(
+                    &mut out,
+                    s,
+                    "client_secret",
+                    &h.client_secret_env,
+                    &h.client_secret_file,
+                );
                 if h.stock_location_id.is_none() {
                     out.push(format!("[{s}] needs stock_location_id: where received stock is booked"));
                 }

@@ -60,7 +60,10 @@ fn one(fake: &FakePsa, entity: &str) -> Value {
 }
 
 fn opportunity_stage(fake: &FakePsa, id: i64) -> i64 {
-    fake.entities("Opportunities").iter().find(|o| o["id"].as_i64() == Some(id)).unwrap()["stage"]
+    fake.entities("Opportunities")
+        .iter()
+        .find(|o| o["id"].as_i64() == Some(id))
+        .unwrap()["stage"]
         .as_i64()
         .unwrap()
 }
@@ -78,7 +81,11 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     // a server error, the attachment a timeout, the purchase order a rate limit, and the
     // first PO item is created and the connection dropped.
     fake.inject("POST", "/V1.0/Tickets/{parentId}/Charges", Fault::DropAfterCreate);
-    fake.inject("POST", "/V1.0/Tickets/{parentId}/Notes", Fault::Status(503, "{\"errors\":[\"busy\"]}".into()));
+    fake.inject(
+        "POST",
+        "/V1.0/Tickets/{parentId}/Notes",
+        Fault::Status(503, "{\"errors\":[\"busy\"]}".into()),
+    );
     fake.inject("POST", "/V1.0/Tickets/{parentId}/Attachments", Fault::Hang(4));
     fake.inject("POST", "/V1.0/PurchaseOrders", Fault::RateLimit(30));
     fake.inject("POST", "/V1.0/PurchaseOrders/{parentId}/Items", Fault::DropAfterCreate);
@@ -92,7 +99,10 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     w.drain();
     let state = w.svc.psa_sync_state(po).unwrap().unwrap();
     assert_eq!(state.status, PsaSyncStatus::Synced, "{state:#?}");
-    assert!(state.steps.iter().any(|s| s.adopted), "a lost answer was found by our reference");
+    assert!(
+        state.steps.iter().any(|s| s.adopted),
+        "a lost answer was found by our reference"
+    );
 
     // Exactly one ticket for the customer company, with resolved picklist codes.
     let ticket = one(&fake, "Tickets");
@@ -108,7 +118,10 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     // One operational charge per goods line, and the shipping charge; none for the service.
     let charges = fake.entities("TicketCharges");
     assert_eq!(charges.len(), 3, "{charges:#?}");
-    let nb = charges.iter().find(|c| c["productID"] == 29684).expect("notebook charge");
+    let nb = charges
+        .iter()
+        .find(|c| c["productID"] == 29684)
+        .expect("notebook charge");
     assert_eq!(nb["ticketID"], tid);
     assert_eq!(nb["chargeType"], 1);
     assert_eq!(nb["status"], 7);
@@ -118,8 +131,14 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     let dock = charges.iter().find(|c| c["productID"] == 29685).expect("dock charge");
     assert_eq!(dock["unitQuantity"], 2);
     assert_eq!(dock["unitCost"].to_string(), "189.5");
-    assert!(charges.iter().all(|c| c["productID"] != 29686), "the service is no charge");
-    let ship = charges.iter().find(|c| c["billingCodeID"] == 29682801).expect("shipping charge");
+    assert!(
+        charges.iter().all(|c| c["productID"] != 29686),
+        "the service is no charge"
+    );
+    let ship = charges
+        .iter()
+        .find(|c| c["billingCodeID"] == 29682801)
+        .expect("shipping charge");
     assert_eq!(ship["unitCost"].to_string(), "25");
     assert!(ship["productID"].is_null());
 
@@ -162,7 +181,11 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     assert_eq!(opportunity_stage(&fake, 1201), 11);
 
     // Partial receipt: two serials of the notebook; the first record's answer is lost.
-    fake.inject("POST", "/V1.0/PurchaseOrderItems/{parentId}/Receiving", Fault::DropAfterCreate);
+    fake.inject(
+        "POST",
+        "/V1.0/PurchaseOrderItems/{parentId}/Receiving",
+        Fault::DropAfterCreate,
+    );
     w.advance(60);
     w.receive(po, 1, 2, &["SN-A1", "SN-A2"]);
     w.run_once();
@@ -170,23 +193,34 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     w.drain();
     let rec = fake.entities("PurchaseOrderItemReceiving");
     assert_eq!(rec.len(), 2, "{rec:#?}");
-    assert!(rec.iter().all(|r| r["purchaseOrderItemID"] == nb_item["id"] && r["quantityNowReceiving"] == 1));
+    assert!(rec
+        .iter()
+        .all(|r| r["purchaseOrderItemID"] == nb_item["id"] && r["quantityNowReceiving"] == 1));
     let mut serials: Vec<&str> = rec.iter().map(|r| r["serialNumber"].as_str().unwrap()).collect();
     serials.sort();
     assert_eq!(serials, ["SN-A1", "SN-A2"]);
-    assert!(rec.iter().all(|r| r["receiveDate"].as_str().unwrap().starts_with("2027-")));
+    assert!(rec
+        .iter()
+        .all(|r| r["receiveDate"].as_str().unwrap().starts_with("2027-")));
     assert_eq!(opportunity_stage(&fake, 1201), 12);
 
     // Full receipt: the last notebook, both docks, and the service (nothing in Autotask).
     w.advance(60);
     w.receive(po, 1, 1, &["SN-A3"]);
-    fake.inject("POST", "/V1.0/PurchaseOrderItems/{parentId}/Receiving", Fault::Status(502, String::new()));
+    fake.inject(
+        "POST",
+        "/V1.0/PurchaseOrderItems/{parentId}/Receiving",
+        Fault::Status(502, String::new()),
+    );
     w.receive(po, 2, 2, &[]);
     w.receive(po, 3, 5, &[]);
     w.drain();
     let rec = fake.entities("PurchaseOrderItemReceiving");
     assert_eq!(rec.len(), 4, "{rec:#?}");
-    let docks: Vec<&Value> = rec.iter().filter(|r| r["purchaseOrderItemID"] == dock_item["id"]).collect();
+    let docks: Vec<&Value> = rec
+        .iter()
+        .filter(|r| r["purchaseOrderItemID"] == dock_item["id"])
+        .collect();
     assert_eq!(docks.len(), 1);
     assert_eq!(docks[0]["quantityNowReceiving"], 2);
     assert!(docks[0]["serialNumber"].is_null());
@@ -197,7 +231,11 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     assert_eq!(fake.entities("TicketCharges").len(), 3);
     assert_eq!(fake.entities("PurchaseOrderItems").len(), 2);
     assert_eq!(fake.violations(), Vec::<String>::new());
-    assert!(w.jobs().iter().all(|j| matches!(j.state, JobState::Done { .. })), "{:#?}", w.jobs());
+    assert!(
+        w.jobs().iter().all(|j| matches!(j.state, JobState::Done { .. })),
+        "{:#?}",
+        w.jobs()
+    );
 
     // `sync status` shows it per order.
     let status = w.svc.psa_sync_status().unwrap();
@@ -220,7 +258,10 @@ fn a_validation_error_stops_the_order_with_the_psa_message() {
     let r = w.run_once();
     assert_eq!(r.failed.len(), 1, "{r:?}");
     let msg = &r.failed[0].1;
-    assert!(msg.contains("Autotask refused") && msg.contains("productID 77777 does not exist"), "{msg}");
+    assert!(
+        msg.contains("Autotask refused") && msg.contains("productID 77777 does not exist"),
+        "{msg}"
+    );
     let state = w.svc.psa_sync_state(po).unwrap().unwrap();
     assert_eq!(state.status, PsaSyncStatus::Failed);
     assert_eq!(state.last_error.as_deref(), Some(msg.as_str()));
@@ -240,13 +281,17 @@ fn a_validation_error_stops_the_order_with_the_psa_message() {
 fn an_unknown_picklist_label_stops_before_anything_is_created() {
     let fake = autotask::start(AutotaskSandbox::default()).unwrap();
     let secrets = tempfile::tempdir().unwrap();
-    let text = config(&fake, secrets.path(), "").replace("ticket_queue = \"Post Sale\"", "ticket_queue = \"Post-sale\"");
+    let text =
+        config(&fake, secrets.path(), "").replace("ticket_queue = \"Post Sale\"", "ticket_queue = \"Post-sale\"");
     let w = World::new(&text);
     w.place(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "0");
     let r = w.run_once();
     let msg = &r.failed[0].1;
     assert!(msg.contains("ticket_queue = \"Post-sale\""), "{msg}");
-    assert!(msg.contains("Post Sale, Client Portal"), "the offered labels are listed: {msg}");
+    assert!(
+        msg.contains("Post Sale, Client Portal"),
+        "the offered labels are listed: {msg}"
+    );
     assert!(fake.entities("Tickets").is_empty());
     // `psa check` finds the same before any order.
     let problems = purser::integrations::psa::check(&w.svc);
@@ -260,7 +305,10 @@ fn missing_settings_keep_the_job_waiting_with_each_one_named() {
     let r = w.run_once();
     assert_eq!(r.waiting.len(), 1);
     let why = &r.waiting[0].1;
-    assert!(why.contains("stages.placed") && why.contains("[psa.autotask] section"), "{why}");
+    assert!(
+        why.contains("stages.placed") && why.contains("[psa.autotask] section"),
+        "{why}"
+    );
     assert!(matches!(w.jobs()[0].state, JobState::Queued { .. }));
 }
 
@@ -296,7 +344,65 @@ fn a_receipt_undone_before_it_was_sent_sends_nothing() {
     w.drain();
     w.svc.unreceive(&w.actor("rick"), po, receipt).unwrap();
     let status = w.svc.psa_sync_status().unwrap();
-    assert!(status[0].attention[0].contains("reverse it there by hand"), "{:?}", status[0].attention);
+    assert!(
+        status[0].attention[0].contains("reverse it there by hand"),
+        "{:?}",
+        status[0].attention
+    );
     assert_eq!(fake.entities("PurchaseOrderItemReceiving").len(), 1);
     let _ = JobOutcome::Done(None);
+}
+
+#[test]
+fn a_lease_that_ran_out_runs_again_without_creating_anything_twice() {
+    let fake = autotask::start(AutotaskSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let mut w = World::new(&config(&fake, secrets.path(), ""));
+    w.place(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "25.00");
+    // A process claims the job, does all the work, and dies before recording the outcome.
+    let job = w.svc.claim_job("rick@crashed", None).unwrap().expect("claimed");
+    let outcome = purser::integrations::psa::run_job(&w.svc, &job);
+    assert_eq!(outcome, JobOutcome::Done(None));
+    let created = fake
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("POST /V1.0/") && !r.ends_with("/query"))
+        .count();
+    w.restart();
+    w.advance(purser::app::JOB_LEASE_SECS + 1);
+    let r = w.run_once();
+    assert_eq!(r.done.len(), 1, "resend-safe: run again, not left uncertain: {r:?}");
+    let again = fake
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("POST /V1.0/") && !r.ends_with("/query"))
+        .count();
+    assert_eq!(again, created, "nothing created the second time");
+    assert_eq!(fake.entities("Tickets").len(), 1);
+    assert_eq!(fake.entities("TicketCharges").len(), 3);
+}
+
+#[test]
+fn a_retry_after_is_waited_out() {
+    let fake = autotask::start(AutotaskSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let w = World::new(&config(&fake, secrets.path(), ""));
+    w.place(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "0");
+    fake.inject("POST", "/V1.0/Tickets", Fault::RateLimit(300));
+    let r = w.run_once();
+    assert!(
+        r.retrying[0].1.contains("429") && r.retrying[0].1.contains("300 s"),
+        "{r:?}"
+    );
+    let tries = || fake.requests().iter().filter(|r| *r == "POST /V1.0/Tickets").count();
+    assert_eq!(tries(), 1);
+    // The backoff is over, the Retry-After is not: no request.
+    w.advance(100);
+    let r = w.run_once();
+    assert!(r.retrying[0].1.contains("asked Purser to wait until"), "{r:?}");
+    assert_eq!(tries(), 1);
+    w.advance(300);
+    w.drain();
+    assert_eq!(tries(), 2);
+    assert_eq!(fake.entities("Tickets").len(), 1);
 }

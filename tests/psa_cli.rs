@@ -30,7 +30,11 @@ fn run(dir: &Path, user: &str, args: &[&str]) -> Output {
 
 fn ok(dir: &Path, user: &str, args: &[&str]) -> String {
     let out = run(dir, user, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -80,7 +84,11 @@ fn sync_run_and_status_show_each_order_and_its_entities() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("config.toml"), autotask_config(&fake, d, "Post Sale")).unwrap();
-    std::fs::write(d.join("q.json"), quote("Q-1", "174", "1201", ["29684", "29685", "29686"])).unwrap();
+    std::fs::write(
+        d.join("q.json"),
+        quote("Q-1", "174", "1201", ["29684", "29685", "29686"]),
+    )
+    .unwrap();
     let q = d.join("q.json");
     ok(d, "alice", &["quote", "import", q.to_str().unwrap()]);
     ok(d, "alice", &["po", "create", "--distributor", "ingram", "1", "2", "3"]);
@@ -98,7 +106,10 @@ fn sync_run_and_status_show_each_order_and_its_entities() {
     assert!(human.contains("PO-000001") && human.contains("synced"), "{human}");
     let detail = ok(d, "alice", &["sync", "status", "PO-000001"]);
     let ticket = fake.entities("Tickets")[0]["id"].as_i64().unwrap();
-    assert!(detail.contains(&format!("ticket/174")) && detail.contains(&format!("id {ticket}")), "{detail}");
+    assert!(
+        detail.contains("ticket/174") && detail.contains(&format!("id {ticket}")),
+        "{detail}"
+    );
     assert!(detail.contains("PurchaseOrderItem"), "{detail}");
     // The jobs list keeps its shape for scripts.
     let jobs = json(d, "alice", &["sync", "status"]);
@@ -120,12 +131,18 @@ fn sync_check_names_each_unknown_value() {
     let out = run(d, "alice", &["sync", "check"]);
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("ticket_queue = \"Postsale\"") && text.contains("Post Sale"), "{text}");
+    assert!(
+        text.contains("ticket_queue = \"Postsale\"") && text.contains("Post Sale"),
+        "{text}"
+    );
     // A file missing settings names each one.
     std::fs::write(d.join("config.toml"), format!("{USERS}\n[psa]\nkind = \"halopsa\"\n")).unwrap();
     let out = run(d, "alice", &["sync", "check"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("base_url") && text.contains("stages.placed") && text.contains("[psa.halopsa]"), "{text}");
+    assert!(
+        text.contains("base_url") && text.contains("stages.placed") && text.contains("[psa.halopsa]"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -144,4 +161,34 @@ fn standalone_creates_nothing_and_keeps_the_stage_locally() {
     assert_eq!(orders[0]["psa"], "none");
     assert_eq!(orders[0]["sync"], "local");
     assert_eq!(orders[0]["stage"], "Submitted");
+}
+
+#[test]
+fn the_demo_sandboxes_give_a_configuration_that_syncs() {
+    use purser::config::PsaKind;
+    use purser::sandbox::psa::{start_for_demo, DemoIds};
+    for kind in [PsaKind::Autotask, PsaKind::Halopsa, PsaKind::Connectwise] {
+        let dir = tempfile::tempdir().unwrap();
+        let ids = DemoIds {
+            companies: vec![29683512],
+            products: vec![30012, 30013, 30014],
+            opportunities: vec![9913],
+        };
+        let (fake, psa) = start_for_demo(kind, &dir.path().join("secrets"), &["ingram"], &ids)
+            .unwrap()
+            .unwrap();
+        let w = psa_common::World::new(&format!("{USERS}\n{psa}"));
+        assert!(
+            purser::integrations::psa::check(&w.svc).is_empty(),
+            "{kind:?}: {:?}",
+            purser::integrations::psa::check(&w.svc)
+        );
+        let po = w.place(&quote("4401", "29683512", "9913", ["30012", "30013", "30014"]), "10");
+        w.drain();
+        w.receive(po, 2, 2, &[]);
+        w.drain();
+        let status = w.svc.psa_sync_status().unwrap();
+        assert_eq!(status[0].sync, "synced", "{kind:?}: {status:#?}");
+        assert_eq!(fake.violations(), Vec::<String>::new());
+    }
 }

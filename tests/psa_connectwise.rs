@@ -50,8 +50,16 @@ fn the_full_story_creates_one_ticket_with_converted_products_and_nothing_else() 
     let po = w.place(&quote("Q-1", "250", "3100", ["901", "902", "903"]), "25.00");
 
     fake.inject("POST", "/service/tickets", Fault::DropAfterCreate);
-    fake.inject("POST", "/sales/opportunities/{id}/convertToServiceTicket", Fault::DropAfterCreate);
-    fake.inject("PATCH", "/sales/opportunities/{id}", Fault::Status(503, "{\"message\":\"maintenance\"}".into()));
+    fake.inject(
+        "POST",
+        "/sales/opportunities/{id}/convertToServiceTicket",
+        Fault::DropAfterCreate,
+    );
+    fake.inject(
+        "PATCH",
+        "/sales/opportunities/{id}",
+        Fault::Status(503, "{\"message\":\"maintenance\"}".into()),
+    );
     w.run_once();
     w.restart();
     w.drain();
@@ -69,7 +77,10 @@ fn the_full_story_creates_one_ticket_with_converted_products_and_nothing_else() 
     assert_eq!(t["severity"], "Low");
     assert_eq!(t["opportunity"]["id"], 3100);
     assert_eq!(t["poNumber"], "PO-000001");
-    assert!(t["initialDescription"].as_str().unwrap().contains("PO-000001"), "the note is the initial description");
+    assert!(
+        t["initialDescription"].as_str().unwrap().contains("PO-000001"),
+        "the note is the initial description"
+    );
     // Converted once, even though the first conversion's answer was lost.
     let products = fake.entities("Products");
     assert_eq!(products.len(), 3, "{products:#?}");

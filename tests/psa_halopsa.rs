@@ -81,7 +81,10 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     assert_eq!(lines[0]["baseprice"].to_string(), "1149");
     assert_eq!(lines[0]["quantity"], 3);
     assert_eq!(lines[0]["quotation_line_id"], 1);
-    assert!(lines.iter().all(|l| l["item_description"].is_string()), "no separate shipping line");
+    assert!(
+        lines.iter().all(|l| l["item_description"].is_string()),
+        "no separate shipping line"
+    );
 
     // The note on the sales order, hidden from the customer.
     let note = one(&fake, "Actions");
@@ -121,7 +124,9 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     assert_eq!(stock["purchaseorder_line_id"], pol[0]["id"]);
     let assets = fake.entities("Asset");
     assert_eq!(assets.len(), 2, "{assets:#?}");
-    assert!(assets.iter().all(|a| a["assettype_id"] == 7 && a["client_id"] == 12 && a["item_id"] == 501));
+    assert!(assets
+        .iter()
+        .all(|a| a["assettype_id"] == 7 && a["client_id"] == 12 && a["item_id"] == 501));
     assert_eq!(status(&fake), 22);
 
     // Full: the last notebook, the docks (no asset type: no asset), the service (nothing).
@@ -138,7 +143,11 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     assert_eq!(fake.entities("PurchaseOrder").len(), 1);
     assert_eq!(fake.entities("Actions").len(), 1);
     assert_eq!(fake.violations(), Vec::<String>::new());
-    assert!(w.jobs().iter().all(|j| matches!(j.state, JobState::Done { .. })), "{:#?}", w.jobs());
+    assert!(
+        w.jobs().iter().all(|j| matches!(j.state, JobState::Done { .. })),
+        "{:#?}",
+        w.jobs()
+    );
 }
 
 #[test]
@@ -150,20 +159,49 @@ fn items_of_two_companies_are_refused_before_anything_is_sent() {
     let text = config(&fake, secrets.path(), 41);
     let standalone = World::new(USERS);
     let alice = standalone.actor("alice");
-    standalone.svc.import_text(&alice, "a.json", &quote("3301", "12", "880", ITEMS)).unwrap();
     standalone
         .svc
-        .import_text(&alice, "b.json", &quote("3302", "13", "880", ITEMS).replace("Dentalcare West", "Bakker Logistics").replace("C-77", "C-78"))
+        .import_text(&alice, "a.json", &quote("3301", "12", "880", ITEMS))
         .unwrap();
-    let items: Vec<u64> = standalone.svc.list_items(&Default::default()).unwrap().iter().map(|i| i.id).collect();
+    standalone
+        .svc
+        .import_text(
+            &alice,
+            "b.json",
+            &quote("3302", "13", "880", ITEMS)
+                .replace("Dentalcare West", "Bakker Logistics")
+                .replace("C-77", "C-78"),
+        )
+        .unwrap();
+    let items: Vec<u64> = standalone
+        .svc
+        .list_items(&Default::default())
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
     let po = standalone
         .svc
-        .create_order(&alice, purser::app::CreateOrder { distributor: "ingram".into(), items, ..Default::default() })
+        .create_order(
+            &alice,
+            purser::app::CreateOrder {
+                distributor: "ingram".into(),
+                items,
+                ..Default::default()
+            },
+        )
         .unwrap()
         .number;
     standalone
         .svc
-        .place(&alice, purser::app::PlaceRequest { po, method: purser::domain::PlacementMethod::Skip, link: None })
+        .place(
+            &alice,
+            purser::app::PlaceRequest {
+                po,
+                method: purser::domain::PlacementMethod::Skip,
+                link: None,
+            },
+        )
         .unwrap();
     let path = standalone.path.clone();
     let clock = standalone.clock.clone();
@@ -171,7 +209,9 @@ fn items_of_two_companies_are_refused_before_anything_is_sent() {
     let svc = purser::app::Service::new(
         purser::store::Store::open(&path).unwrap(),
         std::sync::Arc::new(purser::config::Config::parse(&text).unwrap()),
-        std::sync::Arc::new(move || chrono::DateTime::from_timestamp(clock.load(std::sync::atomic::Ordering::SeqCst), 0).unwrap()),
+        std::sync::Arc::new(move || {
+            chrono::DateTime::from_timestamp(clock.load(std::sync::atomic::Ordering::SeqCst), 0).unwrap()
+        }),
     );
     let job = svc.jobs().unwrap();
     assert!(job.is_empty(), "standalone queued no PSA job");
@@ -180,9 +220,14 @@ fn items_of_two_companies_are_refused_before_anything_is_sent() {
         &svc,
         &purser::domain::job::Job::new(99, purser::domain::job::JobKind::PsaSync { po }, svc.now()),
     );
-    let purser::app::JobOutcome::Failed(msg) = outcome else { panic!("{outcome:?}") };
+    let purser::app::JobOutcome::Failed(msg) = outcome else {
+        panic!("{outcome:?}")
+    };
     assert!(msg.contains("more than one customer company"), "{msg}");
-    assert!(msg.contains("Dentalcare West (12)") && msg.contains("Bakker Logistics (13)"), "{msg}");
+    assert!(
+        msg.contains("Dentalcare West (12)") && msg.contains("Bakker Logistics (13)"),
+        "{msg}"
+    );
     assert!(fake.entities("SalesOrder").is_empty());
     assert!(fake.requests().iter().all(|r| !r.starts_with("POST /SalesOrder")));
 }
@@ -196,7 +241,10 @@ fn a_distributor_that_is_not_a_halo_supplier_is_refused_saying_which() {
     w.place(&quote("3301", "12", "880", ITEMS), "0");
     let r = w.run_once();
     let msg = &r.failed[0].1;
-    assert!(msg.contains("Ingram Micro (Halo id 12) is not a supplier company in Halo"), "{msg}");
+    assert!(
+        msg.contains("Ingram Micro (Halo id 12) is not a supplier company in Halo"),
+        "{msg}"
+    );
     assert!(fake.entities("SalesOrder").is_empty());
     assert_eq!(w.svc.psa_sync_status().unwrap()[0].sync, "failed");
 }

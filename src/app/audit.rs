@@ -24,12 +24,18 @@ impl AuditFilter {
 impl Service {
     /// Entries matching `filter`, oldest first.
     pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
-        Ok(self.store.read(|tx| tx.audit_matching(&|e| filter.matches(e), None))?)
+        Ok(self.store.read(|tx| tx.audit_matching(&|e| filter.matches(e), None, &|_| {}))?)
     }
 
-    /// The latest `limit` entries matching `filter`, oldest first (for screens).
-    pub fn audit_latest(&self, filter: &AuditFilter, limit: usize) -> Result<Vec<AuditEntry>, AppError> {
-        Ok(self.store.read(|tx| tx.audit_matching(&|e| filter.matches(e), Some(limit)))?)
+    /// The latest `limit` entries matching `filter`, oldest first, each passed through
+    /// `shape` as it is read (screens keep only what they show).
+    pub fn audit_latest(
+        &self,
+        filter: &AuditFilter,
+        limit: usize,
+        shape: &dyn Fn(&mut AuditEntry),
+    ) -> Result<Vec<AuditEntry>, AppError> {
+        Ok(self.store.read(|tx| tx.audit_matching(&|e| filter.matches(e), Some(limit), shape))?)
     }
 
     /// Checks the whole hash chain; returns the number of entries, or where it breaks.

@@ -68,9 +68,7 @@ impl Service {
     pub fn psa_record_step(&self, po: PoNumber, step: PsaStep) -> Result<PsaSyncState, AppError> {
         let psa = psa_name(self.config.psa.kind);
         self.store.write(|tx| {
-            let mut state = tx
-                .psa_sync(po)?
-                .unwrap_or_else(|| PsaSyncState::new(po, psa, step.at));
+            let mut state = tx.psa_sync(po)?.unwrap_or_else(|| PsaSyncState::new(po, psa, step.at));
             if state.remote_id(&step.key).is_some() {
                 return Ok(state);
             }
@@ -152,75 +150,106 @@ impl Service {
         match status {
             OrderStatus::Submitted | OrderStatus::EmailSent => s.placed.clone(),
             OrderStatus::Partial => s.partial.clone().or_else(|| s.placed.clone()),
-            OrderStatus::Completed => s.completed.clone().or_else(|| s.partial.clone()).or_else(|| s.placed.clone()),
+            OrderStatus::Completed => s
+                .completed
+                .clone()
+                .or_else(|| s.partial.clone())
+                .or_else(|| s.placed.clone()),
             _ => None,
         }
     }
 
     /// Per placed order: what the PSA has, where the sync stands, and its jobs.
     pub fn psa_sync_status(&self) -> Result<Vec<PsaSyncView>, AppError> {
-        let kind = self.config.psa.kind;
         let (orders, states, jobs) = self
             .store
             .read(|tx| Ok::<_, AppError>((tx.orders()?, tx.psa_syncs()?, tx.jobs()?)))?;
-        let mut out = Vec::new();
-        for order in orders {
-            if order.submission().is_none() {
-                continue;
-            }
-            let po = order.number;
-            let state = states.iter().find(|s| s.po == po);
-            let order_jobs: Vec<PsaJobView> = jobs
-                .iter()
-                .filter(|j| matches!(&j.kind, JobKind::PsaSync { po: p } | JobKind::PsaReceipt { po: p, .. } if *p == po))
-                .map(job_view)
-                .collect();
-            let mut attention = Vec::new();
-            if let Some(st) = state {
-                for r in order.receipts.iter().filter(|r| r.undone.is_some()) {
-                    if st.receipts_sent.contains(&r.id) {
-                        attention.push(format!(
-                            "receipt {} (line {}, {} unit(s)) was undone in Purser after it reached {}; reverse it there by hand",
-                            r.id,
-                            r.line,
-                            r.quantity,
-                            psa_title(kind)
-                        ));
-                    }
+        Ok(orders
+            .iter()
+            .filter(|o| o.submission().is_some())
+            .map(|o| self.sync_view(o, states.iter().find(|s| s.po == o.number), &jobs))
+            .collect())
+    }
+
+    /// One order's PSA sync (`None` until the order is placed).
+    pub fn psa_sync_of(&self, po: PoNumber) -> Result<Option<PsaSyncView>, AppError> {
+        let (order, state, jobs) = self
+            .store
+            .read(|tx| Ok::<_, AppError>((tx.order(po)?, tx.psa_sync(po)?, tx.jobs()?)))?;
+        Ok(order
+            .filter(|o| o.submission().is_some())
+            .map(|o| self.sync_view(&o, state.as_ref(), &jobs)))
+    }
+
+    fn sync_view(&self, order: &crate::domain::Order, state: Option<&PsaSyncState>, jobs: &[Job]) -> PsaSyncView {
+        let kind = self.config.psa.kind;
+        let po = order.number;
+        let order_jobs: Vec<PsaJobView> = jobs
+            .iter()
+            .filter(|j| matches!(&j.kind, JobKind::PsaSync { po: p } | JobKind::PsaReceipt { po: p, .. } if *p == po))
+            .map(job_view)
+            .collect();
+        let mut attention = Vec::new();
+        if let Some(st) = state {
+            for r in order.receipts.iter().filter(|r| r.undone.is_some()) {
+                if st.receipts_sent.contains(&r.id) {
+                    attention.push(format!(
+                        "receipt {} (line {}, {} unit(s)) was undone in Purser after it reached {}; reverse it there by hand",
+                        r.id,
+                        r.line,
+                        r.quantity,
+                        psa_title(kind)
+                    ));
                 }
             }
-            let sync = if !kind.is_connected() {
-                "local".to_string()
-            } else if order_jobs.iter().any(|j| j.state == "failed") {
-                "failed".to_string()
-            } else {
-                let base = state.map_or(PsaSyncStatus::Waiting, |s| s.status);
-                let open = order_jobs.iter().any(|j| matches!(j.state, "queued" | "running"));
-                match (base, open) {
-                    (PsaSyncStatus::Synced, true) => "in progress".into(),
-                    (b, _) => b.label().to_string(),
-                }
-            };
-            let last_error = state
-                .and_then(|s| s.last_error.clone())
-                .or_else(|| order_jobs.iter().rev().find_map(|j| j.last_error.clone()));
-            out.push(PsaSyncView {
-                po,
-                order_status: order.status(),
-                psa: psa_name(kind),
-                sync,
-                stage: self.psa_stage_for(order.status()).or_else(|| {
-                    (!kind.is_connected()).then(|| order.status().to_string())
-                }),
-                step: state.and_then(|s| s.step.clone()),
-                last_error,
-                entities: state.map(|s| s.steps.clone()).unwrap_or_default(),
-                receipts_sent: state.map(|s| s.receipts_sent.clone()).unwrap_or_default(),
-                attention,
-                jobs: order_jobs,
-            });
         }
-        Ok(out)
+        let sync = if !kind.is_connected() {
+            "local".to_string()
+        } else if order_jobs.iter().any(|j| j.state == "failed") {
+            "failed".to_string()
+        } else {
+            let base = state.map_or(PsaSyncStatus::Waiting, |s| s.status);
+            let open = order_jobs.iter().any(|j| matches!(j.state, "queued" | "running"));
+            match (base, open) {
+                (PsaSyncStatus::Synced, true) => "in progress".into(),
+                (b, _) => b.label().to_string(),
+            }
+        };
+        let last_error = state
+            .and_then(|s| s.last_error.clone())
+            .or_else(|| order_jobs.iter().rev().find_map(|j| j.last_error.clone()));
+        PsaSyncView {
+            po,
+            order_status: order.status(),
+            psa: psa_name(kind),
+            sync,
+            stage: self
+                .psa_stage_for(order.status())
+                .or_else(|| (!kind.is_connected()).then(|| order.status().to_string())),
+            step: state.and_then(|s| s.step.clone()),
+            last_error,
+            entities: state.map(|s| s.steps.clone()).unwrap_or_default(),
+            receipts_sent: state.map(|s| s.receipts_sent.clone()).unwrap_or_default(),
+            attention,
+            jobs: order_jobs,
+        }
+    }
+
+    /// The order's entities exist now: receipts that were waiting for them run at once
+    /// instead of after their backoff.
+    pub fn psa_wake_receipts(&self, po: PoNumber) -> Result<(), AppError> {
+        let now = self.now();
+        self.store.write(|tx| {
+            for mut job in tx.jobs()? {
+                let waiting = matches!(&job.kind, JobKind::PsaReceipt { po: p, .. } if *p == po)
+                    && matches!(job.state, JobState::Queued { not_before } if not_before > now);
+                if waiting {
+                    job.state = JobState::Queued { not_before: now };
+                    tx.put_job(&job)?;
+                }
+            }
+            Ok(())
+        })
     }
 
     /// A person retries an order's PSA sync: its failed or uncertain PSA jobs run again,
@@ -232,7 +261,8 @@ impl Service {
             tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?;
             let mut requeued = Vec::new();
             for mut job in tx.jobs()? {
-                let ours = matches!(&job.kind, JobKind::PsaSync { po: p } | JobKind::PsaReceipt { po: p, .. } if *p == po);
+                let ours =
+                    matches!(&job.kind, JobKind::PsaSync { po: p } | JobKind::PsaReceipt { po: p, .. } if *p == po);
                 if !ours {
                     continue;
                 }
@@ -306,7 +336,10 @@ impl PsaSyncView {
         if views.is_empty() {
             return "no placed orders".into();
         }
-        let mut s = format!("{:<10} {:<18} {:<12} {:<12} {:>8}  detail\n", "order", "status", "psa", "sync", "entities");
+        let mut s = format!(
+            "{:<10} {:<18} {:<12} {:<12} {:>8}  detail\n",
+            "order", "status", "psa", "sync", "entities"
+        );
         for v in views {
             let detail = v
                 .attention
@@ -350,14 +383,22 @@ impl PsaSyncView {
         if !self.entities.is_empty() {
             let _ = writeln!(s, "entities in the PSA:");
             for e in &self.entities {
-                let id = if e.remote_id == 0 { "updated".to_string() } else { format!("id {}", e.remote_id) };
+                let id = if e.remote_id == 0 {
+                    "updated".to_string()
+                } else {
+                    format!("id {}", e.remote_id)
+                };
                 let found = if e.adopted { " (found by reference)" } else { "" };
                 let _ = writeln!(s, "  {:<24} {:<28} {id}{found}", e.key, e.entity);
             }
         }
         for j in &self.jobs {
             let err = j.last_error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default();
-            let _ = writeln!(s, "job {:>4}  {:<9} {} (attempts {}){err}", j.id, j.state, j.what, j.attempts);
+            let _ = writeln!(
+                s,
+                "job {:>4}  {:<9} {} (attempts {}){err}",
+                j.id, j.state, j.what, j.attempts
+            );
         }
         s
     }

@@ -251,7 +251,7 @@ impl Kit {
                 Ok::<_, crate::store::StoreError>((tx.audit()?, tx.items()?, tx.orders()?, tx.jobs()?, tx.rules()?))
             })
             .expect("the store reads");
-        let mut quotes: Vec<String> = items.iter().map(|i| i.quote_id.clone()).collect();
+        let mut quotes: Vec<String> = items.iter().map(|i| i.quote_id.to_string()).collect();
         quotes.sort();
         quotes.dedup();
         Snapshot {

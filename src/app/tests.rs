@@ -2176,7 +2176,7 @@ fn check_invariants(k: &Kit, entered: &Entered) -> Result<(), String> {
     let orders: HashMap<PoNumber, &crate::domain::Order> = snap.orders.iter().map(|o| (o.number, o)).collect();
     let mut seen: Entered = BTreeMap::new();
     for item in &snap.items {
-        let key = (item.quote_id.clone(), item.line_id.clone());
+        let key = (item.quote_id.to_string(), item.line_id.to_string());
         let qty = match &item.state {
             ItemState::Pending | ItemState::Dismissed { .. } => item.quantity,
             ItemState::Ordered { po } => {

@@ -57,6 +57,9 @@ pub struct OrderView {
     /// Submissions that failed.
     pub errors: Vec<SubmissionError>,
     pub approval_rules: Vec<ApprovalRule>,
+    /// The PSA sync of a placed order (filled by callers that read it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub psa: Option<crate::app::psa::PsaSyncView>,
 }
 
 impl From<&Order> for OrderView {
@@ -117,6 +120,7 @@ impl From<&Order> for OrderView {
             sending: o.sending.clone(),
             errors: o.errors.clone(),
             approval_rules: o.rules.clone(),
+            psa: None,
         }
     }
 }

@@ -232,7 +232,11 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
                 ctx.out(&per_order, || crate::app::psa::PsaSyncView::table(&per_order));
             } else {
                 ctx.out(&jobs, || {
-                    format!("{}\n{}", crate::app::psa::PsaSyncView::table(&per_order), print::jobs(&jobs))
+                    format!(
+                        "{}\n{}",
+                        crate::app::psa::PsaSyncView::table(&per_order),
+                        print::jobs(&jobs)
+                    )
                 });
             }
         }
@@ -426,8 +430,16 @@ fn refresh_cost(ctx: &Ctx, ids: &[u64], compare: bool, from: Option<&str>) -> Re
 fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
     let (svc, actor) = (&ctx.service, &ctx.actor);
     let show = |o: &crate::domain::Order| {
-        let view = crate::app::views::OrderView::from(o);
-        ctx.out(&view, || print::order(&view, svc.config()));
+        let mut view = crate::app::views::OrderView::from(o);
+        view.psa = svc.psa_sync_of(o.number).ok().flatten();
+        ctx.out(&view, || {
+            let psa = view
+                .psa
+                .as_ref()
+                .map(|p| format!("\nPSA sync\n{}", p.detail()))
+                .unwrap_or_default();
+            format!("{}{psa}", print::order(&view, svc.config()))
+        });
     };
     match cmd {
         PoCmd::Create {

@@ -224,22 +224,22 @@ impl OrderLine {
     pub fn from_item(item: &PendingItem) -> Self {
         OrderLine {
             item_id: item.id,
-            quote_id: item.quote_id.clone(),
-            line_id: item.line_id.clone(),
-            customer_id: item.customer_id.clone(),
-            customer_name: item.customer_name.clone(),
-            psa_company_id: item.psa_company_id.clone(),
-            sku: item.sku.clone(),
-            mpn: item.mpn.clone(),
-            ean: item.ean.clone(),
-            description: item.description.clone(),
-            distributor_sku: item.distributor_sku.clone(),
+            quote_id: item.quote_id.to_string(),
+            line_id: item.line_id.to_string(),
+            customer_id: item.customer_id.to_string(),
+            customer_name: item.customer_name.to_string(),
+            psa_company_id: item.psa_company_id.as_deref().map(str::to_string),
+            sku: item.sku.to_string(),
+            mpn: item.mpn.as_deref().map(str::to_string),
+            ean: item.ean.as_deref().map(str::to_string),
+            description: item.description.to_string(),
+            distributor_sku: item.distributor_sku.as_deref().map(str::to_string),
             quantity: item.quantity,
             unit_cost: item.unit_cost,
             unit_price: item.unit_price,
             serialized: item.serialized,
-            pax8_product_id: item.pax8_product_id.clone(),
-            psa_product_id: item.psa_product_id.clone(),
+            pax8_product_id: item.pax8_product_id.as_deref().map(str::to_string),
+            psa_product_id: item.psa_product_id.as_deref().map(str::to_string),
         }
     }
 
@@ -415,7 +415,7 @@ impl Order {
             number: new.number,
             distributor: new.distributor,
             order_type: new.order_type,
-            currency: first.currency.clone(),
+            currency: first.currency.to_string(),
             ship_to,
             special_bid: clean(new.special_bid),
             end_user: new.end_user,
@@ -561,7 +561,7 @@ impl Order {
             if item.currency != self.currency {
                 return Err(RuleError::MixedCurrency {
                     id: item.id,
-                    item_currency: item.currency.clone(),
+                    item_currency: item.currency.to_string(),
                     // While being created the order has no number yet that people know.
                     po: if self.lines.is_empty() { "the order".to_string() } else { self.number.to_string() },
                     order_currency: self.currency.clone(),
@@ -569,24 +569,24 @@ impl Order {
             }
             if policy.one_company_per_order {
                 // The PSA company, or the customer itself when either has no PSA id.
-                let key = |psa: &Option<String>, customer: &str| match psa {
+                let key = |psa: Option<&str>, customer: &str| match psa {
                     Some(id) => format!("psa:{id}"),
                     None => format!("customer:{customer}"),
                 };
                 let first_company = self
                     .lines
                     .first()
-                    .map(|l| (key(&l.psa_company_id, &l.customer_id), l.customer_name.clone()))
+                    .map(|l| (key(l.psa_company_id.as_deref(), &l.customer_id), l.customer_name.clone()))
                     .unwrap_or_else(|| {
                         (
-                            key(&items[0].psa_company_id, &items[0].customer_id),
-                            items[0].customer_name.clone(),
+                            key(items[0].psa_company_id.as_deref(), &items[0].customer_id),
+                            items[0].customer_name.to_string(),
                         )
                     });
-                if key(&item.psa_company_id, &item.customer_id) != first_company.0 {
+                if key(item.psa_company_id.as_deref(), &item.customer_id) != first_company.0 {
                     return Err(RuleError::MixedCompany {
                         id: item.id,
-                        item_company: item.customer_name.clone(),
+                        item_company: item.customer_name.to_string(),
                         order_company: first_company.1,
                     });
                 }

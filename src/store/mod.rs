@@ -26,7 +26,7 @@ pub const SCHEMA_VERSION: u64 = 1;
 
 /// Page cache per process. redb's default (1 GiB) would let a long-running screen grow
 /// far past what a dock terminal needs; hot pages of even a large database fit in this.
-pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The database.
 pub struct Store {

@@ -139,19 +139,22 @@ impl ReadTx {
         all_json(&t, "audit entry")
     }
 
-    /// Entries that `keep` accepts, oldest first; with `newest`, only that many of the
-    /// latest. Entries are decoded one at a time, so memory holds only the matches.
+    /// Entries that `keep` accepts, oldest first, each passed through `shape` as it is
+    /// read; with `newest`, only that many of the latest. Entries are decoded one at a
+    /// time, so memory holds only the (shaped) matches.
     pub fn audit_matching(
         &self,
         keep: &dyn Fn(&AuditEntry) -> bool,
         newest: Option<usize>,
+        shape: &dyn Fn(&mut AuditEntry),
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let t = ro_table!(self, AUDIT, Vec::new());
         let mut out = Vec::new();
         for row in t.iter()?.rev() {
             let (k, v) = row?;
-            let e: AuditEntry = decode(v.value(), || format!("audit entry {}", k.value()))?;
+            let mut e: AuditEntry = decode(v.value(), || format!("audit entry {}", k.value()))?;
             if keep(&e) {
+                shape(&mut e);
                 out.push(e);
                 if newest.is_some_and(|n| out.len() >= n) {
                     break;

@@ -101,6 +101,10 @@ impl Data {
         self.items.splice(start..end.max(start), items);
         self.items_loaded = true;
         self.items_done = to.is_none();
+        if self.items_done {
+            // Chunks grew the list by doubling; give back what it will not use.
+            self.items.shrink_to_fit();
+        }
         self.items_gen += 1;
     }
 

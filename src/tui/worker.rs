@@ -266,6 +266,19 @@ pub fn items_chunk(svc: &Service, from: ItemId, limit: usize) -> Result<(Msg, Op
     Ok((Msg::Items { from, to, items }, next))
 }
 
+/// The Audit pane lists a summary of each change; keeping only the values it shows
+/// (not whole orders before and after) keeps thousands of entries small.
+fn slim_for_list(e: &mut AuditEntry) {
+    use serde_json::Value;
+    e.before = Value::Null;
+    if let Value::Object(m) = &mut e.after {
+        m.retain(|k, _| super::panes::audit::SUMMARY_KEYS.contains(&k.as_str()));
+        if let Some(Value::Object(stage)) = m.get_mut("stage") {
+            stage.retain(|k, _| k == "stage");
+        }
+    }
+}
+
 /// Whether the Pending pane can show an item (pool or dismissed, not on an order).
 pub fn shown_in_pending(item: &PendingItem) -> bool {
     !matches!(item.state, crate::domain::ItemState::Ordered { .. })
@@ -285,7 +298,9 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                 }
             }
             Load::Orders => Msg::Orders(svc.list_orders()?),
-            Load::Audit => Msg::Audit(svc.audit_latest(&AuditFilter::default(), AUDIT_LATEST)?),
+            Load::Audit => {
+                Msg::Audit(svc.audit_latest(&AuditFilter::default(), AUDIT_LATEST, &slim_for_list)?)
+            }
             Load::OrderAudit(po) => Msg::OrderAudit(
                 *po,
                 svc.audit(&AuditFilter {

@@ -78,13 +78,22 @@ impl World {
         let clock = Arc::new(AtomicI64::new(1_800_000_000));
         let path = dir.path().join("purser.redb");
         let svc = service(&path, config.clone(), clock.clone());
-        World { svc, clock, path, config, dir }
+        World {
+            svc,
+            clock,
+            path,
+            config,
+            dir,
+        }
     }
 
     /// A restart: the store is closed and opened again by a new service.
     pub fn restart(&mut self) {
         let placeholder = self.dir.path().join("placeholder.redb");
-        let old = std::mem::replace(&mut self.svc, service(&placeholder, self.config.clone(), self.clock.clone()));
+        let old = std::mem::replace(
+            &mut self.svc,
+            service(&placeholder, self.config.clone(), self.clock.clone()),
+        );
         drop(old);
         self.svc = service(&self.path, self.config.clone(), self.clock.clone());
     }
@@ -103,7 +112,13 @@ impl World {
         let alice = self.actor("alice");
         let report = self.svc.import_text(&alice, "q.json", quote).unwrap();
         let _ = report;
-        let items: Vec<u64> = self.svc.list_items(&Default::default()).unwrap().iter().map(|i| i.id).collect();
+        let items: Vec<u64> = self
+            .svc
+            .list_items(&Default::default())
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
         let po = self
             .svc
             .create_order(
@@ -129,10 +144,24 @@ impl World {
             .unwrap()
             .number;
         self.svc
-            .edit_order(&alice, po, OrderEdit { shipping: Some(shipping.parse().unwrap()), ..Default::default() })
+            .edit_order(
+                &alice,
+                po,
+                OrderEdit {
+                    shipping: Some(shipping.parse().unwrap()),
+                    ..Default::default()
+                },
+            )
             .unwrap();
         self.svc
-            .place(&alice, PlaceRequest { po, method: PlacementMethod::Skip, link: None })
+            .place(
+                &alice,
+                PlaceRequest {
+                    po,
+                    method: PlacementMethod::Skip,
+                    link: None,
+                },
+            )
             .unwrap();
         po
     }
@@ -164,7 +193,11 @@ impl World {
         let mut reports = Vec::new();
         for _ in 0..40 {
             reports.push(self.run_once());
-            if self.jobs().iter().all(|j| !matches!(j.state, JobState::Queued { .. } | JobState::Running { .. })) {
+            if self
+                .jobs()
+                .iter()
+                .all(|j| !matches!(j.state, JobState::Queued { .. } | JobState::Running { .. }))
+            {
                 return reports;
             }
             self.advance(1000);

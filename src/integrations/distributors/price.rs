@@ -38,11 +38,11 @@ pub struct Offer {
 
 fn query(item: &PendingItem, own: bool) -> PriceQuery {
     PriceQuery {
-        sku: item.sku.clone(),
+        sku: item.sku.to_string(),
         // Another distributor's part number is unknown; ask by manufacturer part number.
-        distributor_sku: if own { item.distributor_sku.clone() } else { None },
-        mpn: item.mpn.clone().or_else(|| Some(item.sku.clone())),
-        pax8_product_id: item.pax8_product_id.clone(),
+        distributor_sku: if own { item.distributor_sku.as_deref().map(str::to_string) } else { None },
+        mpn: item.mpn.as_deref().map(str::to_string).or_else(|| Some(item.sku.to_string())),
+        pax8_product_id: item.pax8_product_id.as_deref().map(str::to_string),
         quantity: item.quantity,
     }
 }
@@ -53,7 +53,7 @@ pub fn refresh_cost(svc: &Service, actor: &Actor, id: ItemId, distributor: Optio
     let item = svc.item(id).map_err(|e| e.to_string())?;
     let key = distributor
         .map(str::to_string)
-        .or_else(|| item.distributor.clone())
+        .or_else(|| item.distributor.as_deref().map(str::to_string))
         .ok_or_else(|| format!("item {id} names no distributor; choose one with --from KEY"))?;
     let name = svc.config().distributor_name(&key);
     let api = connect(svc.config(), &key).map_err(|e| e.for_buyer(&name))?;
@@ -76,7 +76,7 @@ pub fn refresh_cost(svc: &Service, actor: &Actor, id: ItemId, distributor: Optio
         part: price.part,
         old: before.unit_cost,
         new: after.unit_cost,
-        currency: after.currency,
+        currency: after.currency.to_string(),
         available: price.available,
     })
 }

@@ -58,14 +58,30 @@ impl Connectwise {
         let private = secret(&s.private_key_env, &s.private_key_file, "ConnectWise private key")?;
         Ok(Connectwise {
             http: Http::new("ConnectWise", config.psa.timeout())?,
-            root: config.psa.base_url.clone().unwrap_or_default().trim_end_matches('/').to_string(),
-            auth: format!("Basic {}", b64(format!("{}+{public}:{private}", s.company_id).as_bytes())),
+            root: config
+                .psa
+                .base_url
+                .clone()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string(),
+            auth: format!(
+                "Basic {}",
+                b64(format!("{}+{public}:{private}", s.company_id).as_bytes())
+            ),
             s,
             config: config.clone(),
         })
     }
 
-    fn call(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<Value>, what: &str) -> Result<Value, PsaError> {
+    fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Value>,
+        what: &str,
+    ) -> Result<Value, PsaError> {
         let mut r = self
             .http
             .client()
@@ -82,37 +98,70 @@ impl Connectwise {
 
     /// The id of the record named `name` at `path`, or a message naming what exists.
     fn named(&self, path: &str, name: &str, key: &str, what: &str) -> Result<i64, PsaError> {
-        let v = self.call(Method::GET, path, &[("pageSize", "1000".into())], None, &format!("looking up the {what}"))?;
+        let v = self.call(
+            Method::GET,
+            path,
+            &[("pageSize", "1000".into())],
+            None,
+            &format!("looking up the {what}"),
+        )?;
         let all = v.as_array().cloned().unwrap_or_default();
         all.iter()
-            .find(|r| r.get("name").and_then(Value::as_str).is_some_and(|n| n.trim().eq_ignore_ascii_case(name.trim())))
+            .find(|r| {
+                r.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.trim().eq_ignore_ascii_case(name.trim()))
+            })
             .and_then(|r| r.get("id"))
             .and_then(as_id)
             .ok_or_else(|| {
-                let names: Vec<&str> = all.iter().filter_map(|r| r.get("name").and_then(Value::as_str)).collect();
+                let names: Vec<&str> = all
+                    .iter()
+                    .filter_map(|r| r.get("name").and_then(Value::as_str))
+                    .collect();
                 PsaError::Permanent(format!(
                     "{key} = \"{name}\" is not a {what} in ConnectWise; it has: {}",
-                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
                 ))
             })
     }
 
     fn setting<'a>(&self, v: &'a Option<String>, key: &str) -> Result<&'a str, PsaError> {
-        v.as_deref().ok_or_else(|| PsaError::Config(format!("[psa.connectwise] needs {key}")))
+        v.as_deref()
+            .ok_or_else(|| PsaError::Config(format!("[psa.connectwise] needs {key}")))
     }
 
     /// Board, status, priority and SLA ids, by name.
     fn ticket_settings(&self) -> Result<(i64, i64, i64, i64), PsaError> {
         let s = &self.s;
-        let board = self.named("/service/boards", self.setting(&s.board, "board")?, "[psa.connectwise] board", "service board")?;
+        let board = self.named(
+            "/service/boards",
+            self.setting(&s.board, "board")?,
+            "[psa.connectwise] board",
+            "service board",
+        )?;
         let status = self.named(
             &format!("/service/boards/{board}/statuses"),
             self.setting(&s.status, "status")?,
             "[psa.connectwise] status",
             "status on that board",
         )?;
-        let priority = self.named("/service/priorities", self.setting(&s.priority, "priority")?, "[psa.connectwise] priority", "priority")?;
-        let sla = self.named("/service/SLAs", self.setting(&s.sla, "sla")?, "[psa.connectwise] sla", "SLA")?;
+        let priority = self.named(
+            "/service/priorities",
+            self.setting(&s.priority, "priority")?,
+            "[psa.connectwise] priority",
+            "priority",
+        )?;
+        let sla = self.named(
+            "/service/SLAs",
+            self.setting(&s.sla, "sla")?,
+            "[psa.connectwise] sla",
+            "SLA",
+        )?;
         Ok((board, status, priority, sla))
     }
 }
@@ -130,19 +179,33 @@ impl PsaClient for Connectwise {
                 None => problems.push(format!("customer company id {c:?} is not a ConnectWise id")),
             }
         }
-        let opportunities: Vec<i64> = data.opportunities.iter().filter_map(|x| x.trim().parse().ok()).collect();
+        let opportunities: Vec<i64> = data
+            .opportunities
+            .iter()
+            .filter_map(|x| x.trim().parse().ok())
+            .collect();
         if opportunities.len() != data.opportunities.len() {
-            problems.push(format!("opportunity ids {:?} are not all ConnectWise ids", data.opportunities));
+            problems.push(format!(
+                "opportunity ids {:?} are not all ConnectWise ids",
+                data.opportunities
+            ));
         }
         if !problems.is_empty() {
-            return Err(PsaError::Permanent(format!("{po} was not sent to ConnectWise: {}", problems.join("; "))));
+            return Err(PsaError::Permanent(format!(
+                "{po} was not sent to ConnectWise: {}",
+                problems.join("; ")
+            )));
         }
         let (board, status, priority, sla) = self.ticket_settings()?;
         let stage = match (&self.config.psa.stages.placed, opportunities.is_empty()) {
             (Some(name), false) => Some(self.named("/sales/stages", name, "[psa.stages] placed", "sales stage")?),
             _ => None,
         };
-        let note = format!("{}\n{}", data.note_text(&self.config), order_link(&self.config, o.number));
+        let note = format!(
+            "{}\n{}",
+            data.note_text(&self.config),
+            order_link(&self.config, o.number)
+        );
         for (i, company) in company_ids.iter().enumerate() {
             let opportunity = opportunities.get(i).or(opportunities.first()).copied();
             let mut body = json!({
@@ -167,12 +230,29 @@ impl PsaClient for Connectwise {
                 &format!("ticket/{company}"),
                 "Ticket",
                 || {
-                    let v = self.call(Method::GET, "/service/tickets", &[("conditions", conditions.clone())], None, "looking for the ticket")?;
-                    Ok(v.as_array().and_then(|a| a.first()).and_then(|t| t.get("id")).and_then(as_id))
+                    let v = self.call(
+                        Method::GET,
+                        "/service/tickets",
+                        &[("conditions", conditions.clone())],
+                        None,
+                        "looking for the ticket",
+                    )?;
+                    Ok(v.as_array()
+                        .and_then(|a| a.first())
+                        .and_then(|t| t.get("id"))
+                        .and_then(as_id))
                 },
                 || {
-                    let v = self.call(Method::POST, "/service/tickets", &[], Some(body), "creating the service ticket")?;
-                    v.get("id").and_then(as_id).ok_or_else(|| PsaError::temporary("ConnectWise answered the ticket without an id"))
+                    let v = self.call(
+                        Method::POST,
+                        "/service/tickets",
+                        &[],
+                        Some(body),
+                        "creating the service ticket",
+                    )?;
+                    v.get("id")
+                        .and_then(as_id)
+                        .ok_or_else(|| PsaError::temporary("ConnectWise answered the ticket without an id"))
                 },
             )?;
             // The won opportunity's products, converted onto this ticket.

@@ -58,7 +58,13 @@ impl Halopsa {
             .ok_or_else(|| PsaError::Config("[psa.halopsa] is missing".into()))?;
         Ok(Halopsa {
             http: Http::new("HaloPSA", config.psa.timeout())?,
-            root: config.psa.base_url.clone().unwrap_or_default().trim_end_matches('/').to_string(),
+            root: config
+                .psa
+                .base_url
+                .clone()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_string(),
             client_secret: secret(&s.client_secret_env, &s.client_secret_file, "HaloPSA client secret")?,
             s,
             config: config.clone(),
@@ -66,9 +72,22 @@ impl Halopsa {
         })
     }
 
+    fn cache_key(&self) -> String {
+        format!(
+            "halo-token {} {} {}",
+            self.root,
+            self.s.client_id,
+            self.s.tenant.as_deref().unwrap_or("")
+        )
+    }
+
     fn token(&self) -> Result<String, PsaError> {
         if let Some(t) = self.token.borrow().as_ref() {
             return Ok(t.clone());
+        }
+        if let Some(t) = super::cache::get(&self.cache_key()) {
+            *self.token.borrow_mut() = Some(t.clone());
+            return Ok(t);
         }
         let mut form = vec![
             ("grant_type", "client_credentials".to_string()),
@@ -80,23 +99,44 @@ impl Halopsa {
             form.push(("tenant", t.clone()));
         }
         let url = format!("{}/auth/token", self.root);
-        let v = self
-            .http
-            .send("signing in (client credentials)", self.http.client().post(&url).form(&form))?;
+        let v = self.http.send(
+            "signing in (client credentials)",
+            self.http.client().post(&url).form(&form),
+        )?;
         let t = v
             .get("access_token")
             .and_then(Value::as_str)
             .ok_or_else(|| PsaError::Permanent("HaloPSA answered the sign-in without an access token".into()))?
             .to_string();
+        // Kept a minute less than Halo says it lives.
+        let ttl = v
+            .get("expires_in")
+            .and_then(as_id)
+            .unwrap_or(600)
+            .saturating_sub(60)
+            .max(0) as u64;
+        super::cache::put(&self.cache_key(), &t, std::time::Duration::from_secs(ttl));
         *self.token.borrow_mut() = Some(t.clone());
         Ok(t)
     }
 
-    fn call(&self, method: Method, path: &str, query: &[(&str, String)], body: Option<Value>, what: &str) -> Result<Value, PsaError> {
+    fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Value>,
+        what: &str,
+    ) -> Result<Value, PsaError> {
         let url = format!("{}/api/{path}", self.root);
         let mut retried = false;
         loop {
-            let mut r = self.http.client().request(method.clone(), &url).bearer_auth(self.token()?).query(query);
+            let mut r = self
+                .http
+                .client()
+                .request(method.clone(), &url)
+                .bearer_auth(self.token()?)
+                .query(query);
             if let Some(b) = &body {
                 r = r.json(b);
             }
@@ -105,6 +145,7 @@ impl Halopsa {
                 Err(PsaError::Permanent(m)) if !retried && m.contains("(401)") => {
                     retried = true;
                     *self.token.borrow_mut() = None;
+                    super::cache::forget(&self.cache_key());
                 }
                 other => return other,
             }
@@ -120,7 +161,14 @@ impl Halopsa {
         Ok(records(&self.call(Method::GET, path, query, None, what)?))
     }
 
-    fn find(&self, path: &str, query: &[(&str, String)], field: &str, value: &str, what: &str) -> Result<Option<i64>, PsaError> {
+    fn find(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        field: &str,
+        value: &str,
+        what: &str,
+    ) -> Result<Option<i64>, PsaError> {
         Ok(self
             .list(path, query, what)?
             .iter()
@@ -159,7 +207,11 @@ impl Halopsa {
             .cloned()
             .flatten()
             .and_then(|c| num(&c))
-            .ok_or_else(|| PsaError::Permanent(format!("{po} was not sent to HaloPSA: the customer has no Halo client id")))?;
+            .ok_or_else(|| {
+                PsaError::Permanent(format!(
+                    "{po} was not sent to HaloPSA: the customer has no Halo client id"
+                ))
+            })?;
         let dist = self.config.distributor_name(&data.order.distributor);
         let Some(supplier) = self.supplier(data) else {
             return Err(PsaError::Permanent(format!(
@@ -182,20 +234,37 @@ impl Halopsa {
             }
         }
         if !problems.is_empty() {
-            return Err(PsaError::Permanent(format!("{po} was not sent to HaloPSA: {}", problems.join("; "))));
+            return Err(PsaError::Permanent(format!(
+                "{po} was not sent to HaloPSA: {}",
+                problems.join("; ")
+            )));
         }
         Ok((client, supplier))
     }
 
     fn status_id(&self, name: &str, key: &str) -> Result<i64, PsaError> {
-        let all = self.list("Status", &[("domain", "opps".into())], "reading the opportunity statuses")?;
+        let all = self.list(
+            "Status",
+            &[("domain", "opps".into())],
+            "reading the opportunity statuses",
+        )?;
         all.iter()
-            .find(|s| s.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .find(|s| {
+                s.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
             .and_then(|s| s.get("id"))
             .and_then(as_id)
             .ok_or_else(|| {
-                let offered: Vec<&str> = all.iter().filter_map(|s| s.get("name").and_then(Value::as_str)).collect();
-                PsaError::Permanent(format!("{key} = \"{name}\" is not an opportunity status in HaloPSA; it offers: {}", offered.join(", ")))
+                let offered: Vec<&str> = all
+                    .iter()
+                    .filter_map(|s| s.get("name").and_then(Value::as_str))
+                    .collect();
+                PsaError::Permanent(format!(
+                    "{key} = \"{name}\" is not an opportunity status in HaloPSA; it offers: {}",
+                    offered.join(", ")
+                ))
             })
     }
 
@@ -208,8 +277,14 @@ impl Halopsa {
         let status = self.status_id(&name, &format!("[psa.stages] {which}"))?;
         for id in opps {
             run.update(&format!("stage/{which}/{id}"), "Opportunity", || {
-                self.call(Method::POST, "Opportunities", &[], Some(json!([{"id": id, "status_id": status}])), &format!("setting opportunity {id} to {name}"))
-                    .map(|_| ())
+                self.call(
+                    Method::POST,
+                    "Opportunities",
+                    &[],
+                    Some(json!([{"id": id, "status_id": status}])),
+                    &format!("setting opportunity {id} to {name}"),
+                )
+                .map(|_| ())
             })?;
         }
         Ok(())
@@ -217,7 +292,13 @@ impl Halopsa {
 
     /// Line ids of a sales or purchase order, by our reference in each line's note.
     fn line_ids(&self, path: &str, id: i64, what: &str) -> Result<Vec<(String, i64)>, PsaError> {
-        let v = self.call(Method::GET, &format!("{path}/{id}"), &[("includedetails", "true".into())], None, what)?;
+        let v = self.call(
+            Method::GET,
+            &format!("{path}/{id}"),
+            &[("includedetails", "true".into())],
+            None,
+            what,
+        )?;
         Ok(v.get("lines")
             .and_then(Value::as_array)
             .into_iter()
@@ -278,7 +359,15 @@ impl PsaClient for Halopsa {
         let so_id = run.ensure(
             "sales_order",
             "SalesOrder",
-            || self.find("SalesOrder", &[("search", po.clone())], "po_number", &po, "looking for the sales order"),
+            || {
+                self.find(
+                    "SalesOrder",
+                    &[("search", po.clone())],
+                    "po_number",
+                    &po,
+                    "looking for the sales order",
+                )
+            },
             || self.create("SalesOrder", so, "creating the sales order"),
         )?;
         // The CRM note on the sales order, hidden from the customer.
@@ -300,7 +389,11 @@ impl PsaClient for Halopsa {
                 Some(t) => Ok(self
                     .list("Actions", &[("ticket_id", t.to_string())], "looking for the note")?
                     .iter()
-                    .find(|a| a.get("note").and_then(Value::as_str).is_some_and(|n| n.starts_with(&marker)))
+                    .find(|a| {
+                        a.get("note")
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| n.starts_with(&marker))
+                    })
                     .and_then(|a| a.get("id"))
                     .and_then(as_id)),
                 None => Ok(None),
@@ -337,7 +430,15 @@ impl PsaClient for Halopsa {
         run.ensure(
             "purchase_order",
             "PurchaseOrder",
-            || self.find("PurchaseOrder", &[("salesorder_id", so_id.to_string())], "po_ref", &po, "looking for the purchase order"),
+            || {
+                self.find(
+                    "PurchaseOrder",
+                    &[("salesorder_id", so_id.to_string())],
+                    "po_ref",
+                    &po,
+                    "looking for the purchase order",
+                )
+            },
             || self.create("PurchaseOrder", body, "creating the purchase order"),
         )?;
         self.stage(run, data, "placed", self.config.psa.stages.placed.clone())
@@ -345,7 +446,10 @@ impl PsaClient for Halopsa {
 
     fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError> {
         let Some(line) = data.lines.iter().find(|l| l.n == receipt.line) else {
-            return Err(PsaError::Permanent(format!("receipt {} names a line the order does not have", receipt.id)));
+            return Err(PsaError::Permanent(format!(
+                "receipt {} names a line the order does not have",
+                receipt.id
+            )));
         };
         if !line.is_service {
             let po = data.order.number.to_string();
@@ -376,11 +480,31 @@ impl PsaClient for Halopsa {
             run.ensure(
                 &format!("receipt/{}/stock", receipt.id),
                 "ItemStock",
-                || self.find("ItemStock", &[("item_id", item.to_string())], "note", &stock_ref, "looking for the stock record"),
-                || self.create("ItemStock", body, &format!("booking {} unit(s) of line {} into stock", receipt.quantity, line.n)),
+                || {
+                    self.find(
+                        "ItemStock",
+                        &[("item_id", item.to_string())],
+                        "note",
+                        &stock_ref,
+                        "looking for the stock record",
+                    )
+                },
+                || {
+                    self.create(
+                        "ItemStock",
+                        body,
+                        &format!("booking {} unit(s) of line {} into stock", receipt.quantity, line.n),
+                    )
+                },
             )?;
             if !receipt.serials.is_empty() {
-                let it = self.call(Method::GET, &format!("Item/{item}"), &[], None, &format!("reading item {item}"))?;
+                let it = self.call(
+                    Method::GET,
+                    &format!("Item/{item}"),
+                    &[],
+                    None,
+                    &format!("reading item {item}"),
+                )?;
                 let asset_type = it.get("assettype_id").and_then(as_id).filter(|t| *t > 0);
                 if let Some(asset_type) = asset_type {
                     let client = line.line.psa_company_id.as_deref().and_then(num).unwrap_or_default();
@@ -398,7 +522,15 @@ impl PsaClient for Halopsa {
                         run.ensure(
                             &format!("receipt/{}/asset/{}", receipt.id, i + 1),
                             "Asset",
-                            || self.find("Asset", &[("item_id", item.to_string()), ("search", serial.clone())], "key_field", serial, "looking for the asset"),
+                            || {
+                                self.find(
+                                    "Asset",
+                                    &[("item_id", item.to_string()), ("search", serial.clone())],
+                                    "key_field",
+                                    serial,
+                                    "looking for the asset",
+                                )
+                            },
                             || self.create("Asset", body, &format!("recording asset {serial}")),
                         )?;
                     }
@@ -416,7 +548,11 @@ impl PsaClient for Halopsa {
         let mut out = Vec::new();
         self.token()?;
         let st = &self.config.psa.stages;
-        for (which, name) in [("placed", &st.placed), ("partial", &st.partial), ("completed", &st.completed)] {
+        for (which, name) in [
+            ("placed", &st.placed),
+            ("partial", &st.partial),
+            ("completed", &st.completed),
+        ] {
             if let Some(n) = name {
                 if let Err(e) = self.status_id(n, &format!("[psa.stages] {which}")) {
                     out.push(e.to_string());
@@ -425,7 +561,9 @@ impl PsaClient for Halopsa {
         }
         for (key, id) in &self.config.psa.vendors {
             if let Err(e) = self.call(Method::GET, &format!("Supplier/{id}"), &[], None, "checking a supplier") {
-                out.push(format!("[psa.vendors] {key} = {id}: not a supplier company in HaloPSA ({e})"));
+                out.push(format!(
+                    "[psa.vendors] {key} = {id}: not a supplier company in HaloPSA ({e})"
+                ));
             }
         }
         Ok(out)

@@ -79,7 +79,10 @@ impl Http {
                     self.timeout.as_secs()
                 ))
             } else if e.is_connect() {
-                PsaError::temporary(format!("cannot reach {psa} while {what} ({}); it will be retried", root(&e)))
+                PsaError::temporary(format!(
+                    "cannot reach {psa} while {what} ({}); it will be retried",
+                    root(&e)
+                ))
             } else {
                 PsaError::temporary(format!(
                     "the connection to {psa} broke while {what} ({}); it will be retried",
@@ -103,9 +106,8 @@ impl Http {
             if text.trim().is_empty() {
                 return Ok(Value::Null);
             }
-            return serde_json::from_str(&text).map_err(|_| {
-                PsaError::temporary(format!("{psa} sent an answer that is not JSON while {what}"))
-            });
+            return serde_json::from_str(&text)
+                .map_err(|_| PsaError::temporary(format!("{psa} sent an answer that is not JSON while {what}")));
         }
         let detail = error_text(&text);
         Err(match status {
@@ -120,20 +122,32 @@ impl Http {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => PsaError::Permanent(format!(
                 "{psa} refused Purser's credentials ({}) while {what}{}; check the API user and its secrets",
                 status.as_u16(),
-                if detail.is_empty() { String::new() } else { format!(": {detail}") }
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {detail}")
+                }
             )),
-            StatusCode::INTERNAL_SERVER_ERROR if self.validation_500 && has_errors(&text) => PsaError::Permanent(format!(
-                "{psa} refused {what}: {detail}"
-            )),
+            StatusCode::INTERNAL_SERVER_ERROR if self.validation_500 && has_errors(&text) => {
+                PsaError::Permanent(format!("{psa} refused {what}: {detail}"))
+            }
             s if s.is_server_error() => PsaError::temporary(format!(
                 "{psa} had a server error ({}) while {what}{}; it will be retried",
                 s.as_u16(),
-                if detail.is_empty() { String::new() } else { format!(": {detail}") }
+                if detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {detail}")
+                }
             )),
             s => PsaError::Permanent(format!(
                 "{psa} refused {what} ({}): {}",
                 s.as_u16(),
-                if detail.is_empty() { "no reason given".to_string() } else { detail }
+                if detail.is_empty() {
+                    "no reason given".to_string()
+                } else {
+                    detail
+                }
             )),
         })
     }
@@ -196,7 +210,9 @@ pub fn error_text(body: &str) -> String {
 /// A JSON value as an id (numbers, or digits in text).
 pub fn as_id(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.to_string().parse::<f64>().ok().map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.to_string().parse::<f64>().ok().map(|f| f as i64)),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -206,4 +222,35 @@ pub fn as_id(v: &Value) -> Option<i64> {
 pub fn money(d: rust_decimal::Decimal) -> Value {
     let text = d.normalize().to_string();
     serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_psa_error_shape_reads_as_a_sentence() {
+        assert_eq!(
+            error_text(r#"{"errors":["productID 7 does not exist","name is required"]}"#),
+            "productID 7 does not exist; name is required"
+        );
+        assert_eq!(
+            error_text(
+                r#"{"code":"InvalidObject","message":"ticket object is invalid","errors":[{"code":"InvalidField","message":"board does not exist","resource":"ticket","field":"board"}]}"#
+            ),
+            "ticket object is invalid; board: board does not exist"
+        );
+        assert_eq!(
+            error_text(r#""supplier 12 is not a supplier""#),
+            "supplier 12 is not a supplier"
+        );
+        assert_eq!(error_text("<html>Bad Gateway</html>"), "<html>Bad Gateway</html>");
+    }
+
+    #[test]
+    fn money_goes_out_exactly() {
+        assert_eq!(money("189.50".parse().unwrap()).to_string(), "189.5");
+        assert_eq!(money("0.10".parse().unwrap()).to_string(), "0.1");
+        assert_eq!(as_id(&serde_json::json!("42")), Some(42));
+    }
 }

@@ -198,7 +198,12 @@ impl<'a> Run<'a> {
     }
 
     /// An update that creates nothing (a stage change): done once, recorded.
-    pub fn update(&mut self, key: &str, entity: &str, apply: impl FnOnce() -> Result<(), PsaError>) -> Result<(), PsaError> {
+    pub fn update(
+        &mut self,
+        key: &str,
+        entity: &str,
+        apply: impl FnOnce() -> Result<(), PsaError>,
+    ) -> Result<(), PsaError> {
         if self.id(key).is_some() {
             return Ok(());
         }
@@ -241,6 +246,38 @@ pub fn client(config: &Config) -> Result<Option<Box<dyn PsaClient>>, PsaError> {
         PsaKind::Connectwise => Some(Box::new(connectwise::Connectwise::from_config(config)?)),
         PsaKind::Halopsa => Some(Box::new(halopsa::Halopsa::from_config(config)?)),
     })
+}
+
+/// A small process-wide cache (Halo tokens, Autotask zones) so each job does not sign in
+/// or discover again; entries expire.
+pub(crate) mod cache {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+
+    fn map() -> &'static Mutex<HashMap<String, (String, Instant)>> {
+        static M: OnceLock<Mutex<HashMap<String, (String, Instant)>>> = OnceLock::new();
+        M.get_or_init(|| Mutex::new(HashMap::new()))
+    }
+
+    pub fn get(key: &str) -> Option<String> {
+        let m = map().lock().ok()?;
+        m.get(key)
+            .filter(|(_, until)| *until > Instant::now())
+            .map(|(v, _)| v.clone())
+    }
+
+    pub fn put(key: &str, value: &str, ttl: Duration) {
+        if let Ok(mut m) = map().lock() {
+            m.insert(key.to_string(), (value.to_string(), Instant::now() + ttl));
+        }
+    }
+
+    pub fn forget(key: &str) {
+        if let Ok(mut m) = map().lock() {
+            m.remove(key);
+        }
+    }
 }
 
 /// Reads a secret from `env` or `file` (one of them, checked by the configuration).
@@ -317,7 +354,10 @@ pub fn run_job(svc: &Service, job: &Job) -> JobOutcome {
                 s.last_error = None;
                 s.retry_at = None;
                 s.step = Some("done".into());
-            })
+            })?;
+            // Receipts recorded meanwhile need not wait out their backoff.
+            svc.psa_wake_receipts(po)
+                .map_err(|e| PsaError::temporary(e.to_string()))
         }
         JobKind::PsaReceipt { receipt, .. } => {
             let Some(r) = data.order.receipts.iter().find(|r| r.id == *receipt).cloned() else {
@@ -363,7 +403,7 @@ pub fn run_job(svc: &Service, job: &Job) -> JobOutcome {
         Err(e) => {
             let waiting = matches!(job.kind, JobKind::PsaReceipt { .. }) && e.message().contains(" waits");
             let msg = e.message().to_string();
-            let outcome = match &e {
+            match &e {
                 PsaError::Temporary { retry_after, .. } => {
                     if !waiting {
                         let until = retry_after.map(|s| now + chrono::Duration::seconds(s as i64));
@@ -387,8 +427,7 @@ pub fn run_job(svc: &Service, job: &Job) -> JobOutcome {
                     JobOutcome::Failed(msg)
                 }
                 PsaError::Config(_) => JobOutcome::NotHandled(msg),
-            };
-            outcome
+            }
         }
     }
 }
@@ -398,4 +437,81 @@ fn receipt_started(state: &PsaSyncState, id: u32) -> bool {
     let prefix = format!("receipt/{id}/");
     state.steps.iter().any(|s| s.key.starts_with(&prefix))
         || state.attempting.as_deref().is_some_and(|a| a.starts_with(&prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_missing_setting_is_named_once() {
+        let c =
+            Config::parse("[psa]\nkind = \"autotask\"\n[psa.autotask]\nusername = \"api@x\"\npurchase_orders = true\n")
+                .unwrap();
+        let p = c.psa.problems().join("\n");
+        for key in [
+            "stages.placed",
+            "integration_code_env",
+            "secret_env",
+            "ticket_status",
+            "ticket_priority",
+            "ticket_queue",
+            "shipping_billing_code_id",
+            "note_type",
+            "note_publish",
+            "inventory_location_id",
+            "purchase_order_status",
+        ] {
+            assert_eq!(p.matches(key).count(), 1, "{key} in:\n{p}");
+        }
+        let c = Config::parse("[psa]\nkind = \"connectwise\"\n[psa.connectwise]\ncompany_id = \"a\"\nclient_id = \"b\"\nimpact = \"Huge\"\n").unwrap();
+        let p = c.psa.problems().join("\n");
+        assert!(
+            p.contains("impact = \"Huge\" is unknown; use Low, Medium or High"),
+            "{p}"
+        );
+        assert!(
+            p.contains("base_url") && p.contains("board") && p.contains("sla"),
+            "{p}"
+        );
+        assert!(Config::parse("[psa]\nkind = \"none\"\n")
+            .unwrap()
+            .psa
+            .problems()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_vendor_for_an_unknown_distributor_is_refused() {
+        let e = Config::parse("[psa.vendors]\ningrum = 4\n").unwrap_err();
+        assert!(e.contains("`ingrum`, which is not configured"), "{e}");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_or_a_private_file() {
+        std::env::set_var("PURSER_TEST_PSA_SECRET_X", "s3cret");
+        assert_eq!(
+            secret(&Some("PURSER_TEST_PSA_SECRET_X".into()), &None, "x").unwrap(),
+            "s3cret"
+        );
+        let e = secret(
+            &Some("PURSER_TEST_PSA_SURELY_UNSET".into()),
+            &None,
+            "Autotask API secret",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            PsaError::Config(
+                "the Autotask API secret: the environment variable PURSER_TEST_PSA_SURELY_UNSET is not set".into()
+            )
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("s");
+        std::fs::write(&f, "open\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = secret(&None, &Some(f), "HaloPSA client secret").unwrap_err();
+        assert!(e.message().contains("chmod 600"), "{e}");
+    }
 }

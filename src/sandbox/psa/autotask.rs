@@ -41,20 +41,102 @@ impl Default for AutotaskSandbox {
     }
 }
 
-/// Picklist (value, label, active) lists; codes are deliberately odd.
-fn picklists() -> Vec<(&'static str, &'static str, Vec<(i64, &'static str, bool)>)> {
+/// One picklist: entity, field, and its (value, label, active) entries.
+type Picklist = (&'static str, &'static str, Vec<(i64, &'static str, bool)>);
+
+/// The picklists; codes are deliberately odd.
+fn picklists() -> Vec<Picklist> {
     vec![
-        ("Tickets", "status", vec![(1, "New", true), (8, "In Progress", true), (5, "Complete", true), (17, "Waiting Procurement", true)]),
-        ("Tickets", "priority", vec![(4, "Critical", true), (1, "High", true), (2, "Medium", true), (3, "Low", true)]),
-        ("Tickets", "queueID", vec![(29683482, "Post Sale", true), (8, "Client Portal", true), (29682833, "Level I Support", true)]),
-        ("Tickets", "ticketType", vec![(1, "Service Request", true), (2, "Incident", true)]),
-        ("TicketCharges", "chargeType", vec![(1, "Operational", true), (2, "Capitalized", true)]),
-        ("TicketCharges", "status", vec![(1, "Pending", true), (7, "Ordered", true), (3, "Delivered", true)]),
-        ("TicketNotes", "noteType", vec![(1, "Task Summary", true), (13, "Task Detail", true), (3, "Task Notes", true)]),
-        ("TicketNotes", "publish", vec![(1, "All Autotask Users", true), (2, "Internal Project Team", true), (4, "Internal Only", true)]),
-        ("TicketAttachments", "publish", vec![(1, "All Autotask Users", true), (6, "Internal Only", true)]),
-        ("PurchaseOrders", "status", vec![(1, "New", true), (2, "Submitted", true), (3, "Received Partial", true), (4, "Received Full", true), (9, "Old New", false)]),
-        ("Opportunities", "stage", vec![(1, "Proposal", true), (4, "Closed Won", true), (11, "Ordered", true), (12, "Partially Delivered", true), (13, "Delivered", true), (14, "Retired", false)]),
+        (
+            "Tickets",
+            "status",
+            vec![
+                (1, "New", true),
+                (8, "In Progress", true),
+                (5, "Complete", true),
+                (17, "Waiting Procurement", true),
+            ],
+        ),
+        (
+            "Tickets",
+            "priority",
+            vec![
+                (4, "Critical", true),
+                (1, "High", true),
+                (2, "Medium", true),
+                (3, "Low", true),
+            ],
+        ),
+        (
+            "Tickets",
+            "queueID",
+            vec![
+                (29683482, "Post Sale", true),
+                (8, "Client Portal", true),
+                (29682833, "Level I Support", true),
+            ],
+        ),
+        (
+            "Tickets",
+            "ticketType",
+            vec![(1, "Service Request", true), (2, "Incident", true)],
+        ),
+        (
+            "TicketCharges",
+            "chargeType",
+            vec![(1, "Operational", true), (2, "Capitalized", true)],
+        ),
+        (
+            "TicketCharges",
+            "status",
+            vec![(1, "Pending", true), (7, "Ordered", true), (3, "Delivered", true)],
+        ),
+        (
+            "TicketNotes",
+            "noteType",
+            vec![
+                (1, "Task Summary", true),
+                (13, "Task Detail", true),
+                (3, "Task Notes", true),
+            ],
+        ),
+        (
+            "TicketNotes",
+            "publish",
+            vec![
+                (1, "All Autotask Users", true),
+                (2, "Internal Project Team", true),
+                (4, "Internal Only", true),
+            ],
+        ),
+        (
+            "TicketAttachments",
+            "publish",
+            vec![(1, "All Autotask Users", true), (6, "Internal Only", true)],
+        ),
+        (
+            "PurchaseOrders",
+            "status",
+            vec![
+                (1, "New", true),
+                (2, "Submitted", true),
+                (3, "Received Partial", true),
+                (4, "Received Full", true),
+                (9, "Old New", false),
+            ],
+        ),
+        (
+            "Opportunities",
+            "stage",
+            vec![
+                (1, "Proposal", true),
+                (4, "Closed Won", true),
+                (11, "Ordered", true),
+                (12, "Partially Delivered", true),
+                (13, "Delivered", true),
+                (14, "Retired", false),
+            ],
+        ),
     ]
 }
 
@@ -62,7 +144,14 @@ fn picklists() -> Vec<(&'static str, &'static str, Vec<(i64, &'static str, bool)
 fn required(entity: &str) -> &'static [&'static str] {
     match entity {
         "Tickets" => &["companyID", "title", "status", "priority"],
-        "TicketCharges" => &["ticketID", "name", "chargeType", "unitQuantity", "datePurchased", "isBillableToCompany"],
+        "TicketCharges" => &[
+            "ticketID",
+            "name",
+            "chargeType",
+            "unitQuantity",
+            "datePurchased",
+            "isBillableToCompany",
+        ],
         "TicketNotes" => &["ticketID", "title", "description", "noteType", "publish"],
         "TicketAttachments" => &["title", "attachmentType", "fullPath", "publish"],
         "PurchaseOrders" => &["vendorID", "status"],
@@ -85,8 +174,12 @@ fn err(status: u16, msg: impl Into<String>) -> Answer {
 fn matches(item: &Value, f: &Value) -> bool {
     let op = f["op"].as_str().unwrap_or("eq").to_ascii_lowercase();
     match op.as_str() {
-        "and" => f["items"].as_array().is_some_and(|i| i.iter().all(|x| matches(item, x))),
-        "or" => f["items"].as_array().is_some_and(|i| i.iter().any(|x| matches(item, x))),
+        "and" => f["items"]
+            .as_array()
+            .is_some_and(|i| i.iter().all(|x| matches(item, x))),
+        "or" => f["items"]
+            .as_array()
+            .is_some_and(|i| i.iter().any(|x| matches(item, x))),
         "eq" => {
             let field = f["field"].as_str().unwrap_or("");
             let got = item
@@ -122,7 +215,10 @@ impl Autotask {
             _ => "",
         };
         let spec: Value = serde_json::from_str(SPEC).unwrap_or(Value::Null);
-        let props = spec["definitions"][model]["properties"].as_object().cloned().unwrap_or_default();
+        let props = spec["definitions"][model]["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         let lists = picklists();
         let fields: Vec<Value> = props
             .iter()
@@ -187,7 +283,10 @@ impl Autotask {
         if let Some((field, id)) = parent {
             match body.get(field).and_then(Value::as_i64) {
                 Some(given) if given != id => {
-                    return err(400, format!("{field} {given} does not match the parent {id} in the path"))
+                    return err(
+                        400,
+                        format!("{field} {given} does not match the parent {id} in the path"),
+                    )
                 }
                 _ => body[field] = json!(id),
             }
@@ -196,10 +295,20 @@ impl Autotask {
         let c = &self.cfg;
         let b = body.clone();
         problems.extend(match entity {
-            "Tickets" => self.refs(shared, &[("companyID", &b["companyID"], &c.companies, None), ("opportunityID", &b["opportunityID"], &c.opportunities, None)]),
+            "Tickets" => self.refs(
+                shared,
+                &[
+                    ("companyID", &b["companyID"], &c.companies, None),
+                    ("opportunityID", &b["opportunityID"], &c.opportunities, None),
+                ],
+            ),
             "TicketCharges" => self.refs(
                 shared,
-                &[("ticketID", &b["ticketID"], &[], Some("Tickets")), ("productID", &b["productID"], &c.products, None), ("billingCodeID", &b["billingCodeID"], &c.billing_codes, None)],
+                &[
+                    ("ticketID", &b["ticketID"], &[], Some("Tickets")),
+                    ("productID", &b["productID"], &c.products, None),
+                    ("billingCodeID", &b["billingCodeID"], &c.billing_codes, None),
+                ],
             ),
             "TicketNotes" => self.refs(shared, &[("ticketID", &b["ticketID"], &[], Some("Tickets"))]),
             "TicketAttachments" => {
@@ -209,13 +318,24 @@ impl Autotask {
                 }
                 p
             }
-            "PurchaseOrders" => self.refs(shared, &[("vendorID", &b["vendorID"], &c.vendors, None), ("purchaseForCompanyID", &b["purchaseForCompanyID"], &c.companies, None)]),
+            "PurchaseOrders" => self.refs(
+                shared,
+                &[
+                    ("vendorID", &b["vendorID"], &c.vendors, None),
+                    ("purchaseForCompanyID", &b["purchaseForCompanyID"], &c.companies, None),
+                ],
+            ),
             "PurchaseOrderItems" => self.refs(
                 shared,
                 &[
                     ("orderID", &b["orderID"], &[], Some("PurchaseOrders")),
                     ("productID", &b["productID"], &c.products, None),
-                    ("inventoryLocationID", &b["inventoryLocationID"], &c.inventory_locations, None),
+                    (
+                        "inventoryLocationID",
+                        &b["inventoryLocationID"],
+                        &c.inventory_locations,
+                        None,
+                    ),
                     ("ticketID", &b["ticketID"], &[], Some("Tickets")),
                     ("chargeID", &b["chargeID"], &[], Some("TicketCharges")),
                 ],
@@ -238,7 +358,11 @@ impl Autotask {
                             p.push(format!("cannot receive {now}: {before} of {ordered} already received"));
                         }
                         if let Some(s) = b["serialNumber"].as_str() {
-                            if shared.all("PurchaseOrderItemReceiving").iter().any(|r| r["serialNumber"].as_str() == Some(s)) {
+                            if shared
+                                .all("PurchaseOrderItemReceiving")
+                                .iter()
+                                .any(|r| r["serialNumber"].as_str() == Some(s))
+                            {
                                 p.push(format!("serial number {s} was already received"));
                             }
                         }
@@ -273,7 +397,10 @@ impl Routes for Autotask {
         if ok {
             Ok(())
         } else {
-            Err(err(401, "Unauthorized: the API user, secret or integration code is wrong"))
+            Err(err(
+                401,
+                "Unauthorized: the API user, secret or integration code is wrong",
+            ))
         }
     }
 
@@ -290,12 +417,17 @@ impl Routes for Autotask {
         let body = req.body.clone().unwrap_or(Value::Null);
         if t == "/V1.0/ZoneInformation" {
             return if req.query.get("user").map(String::as_str) == Some(self.cfg.username.as_str()) {
-                Answer::ok(json!({"zoneName": "Sandbox", "url": format!("{}/ATServicesRest/", self.base), "webUrl": format!("{}/", self.base), "ci": 1}))
+                Answer::ok(
+                    json!({"zoneName": "Sandbox", "url": format!("{}/ATServicesRest/", self.base), "webUrl": format!("{}/", self.base), "ci": 1}),
+                )
             } else {
                 err(404, "no zone for this user")
             };
         }
-        if let Some(entity) = t.strip_prefix("/V1.0/").and_then(|r| r.strip_suffix("/entityInformation/fields")) {
+        if let Some(entity) = t
+            .strip_prefix("/V1.0/")
+            .and_then(|r| r.strip_suffix("/entityInformation/fields"))
+        {
             return Answer::ok(self.fields(entity));
         }
         if let Some(entity) = t.strip_prefix("/V1.0/").and_then(|r| r.strip_suffix("/query")) {
@@ -307,18 +439,43 @@ impl Routes for Autotask {
                 .cloned()
                 .collect();
             let count = items.len();
-            return Answer::ok(json!({"items": items, "pageDetails": {"count": count, "requestCount": 500, "prevPageUrl": null, "nextPageUrl": null}}));
+            return Answer::ok(
+                json!({"items": items, "pageDetails": {"count": count, "requestCount": 500, "prevPageUrl": null, "nextPageUrl": null}}),
+            );
         }
         match (req.method.as_str(), t) {
             ("POST", "/V1.0/Tickets") => self.create(shared, "Tickets", body, None),
-            ("POST", "/V1.0/Tickets/{parentId}/Charges") => self.create(shared, "TicketCharges", body, Some(("ticketID", req.param_id("parentId")))),
-            ("POST", "/V1.0/Tickets/{parentId}/Notes") => self.create(shared, "TicketNotes", body, Some(("ticketID", req.param_id("parentId")))),
-            ("POST", "/V1.0/Tickets/{parentId}/Attachments") => self.create(shared, "TicketAttachments", body, Some(("parentID", req.param_id("parentId")))),
+            ("POST", "/V1.0/Tickets/{parentId}/Charges") => self.create(
+                shared,
+                "TicketCharges",
+                body,
+                Some(("ticketID", req.param_id("parentId"))),
+            ),
+            ("POST", "/V1.0/Tickets/{parentId}/Notes") => self.create(
+                shared,
+                "TicketNotes",
+                body,
+                Some(("ticketID", req.param_id("parentId"))),
+            ),
+            ("POST", "/V1.0/Tickets/{parentId}/Attachments") => self.create(
+                shared,
+                "TicketAttachments",
+                body,
+                Some(("parentID", req.param_id("parentId"))),
+            ),
             ("POST", "/V1.0/PurchaseOrders") => self.create(shared, "PurchaseOrders", body, None),
-            ("POST", "/V1.0/PurchaseOrders/{parentId}/Items") => self.create(shared, "PurchaseOrderItems", body, Some(("orderID", req.param_id("parentId")))),
-            ("POST", "/V1.0/PurchaseOrderItems/{parentId}/Receiving") => {
-                self.create(shared, "PurchaseOrderItemReceiving", body, Some(("purchaseOrderItemID", req.param_id("parentId"))))
-            }
+            ("POST", "/V1.0/PurchaseOrders/{parentId}/Items") => self.create(
+                shared,
+                "PurchaseOrderItems",
+                body,
+                Some(("orderID", req.param_id("parentId"))),
+            ),
+            ("POST", "/V1.0/PurchaseOrderItems/{parentId}/Receiving") => self.create(
+                shared,
+                "PurchaseOrderItemReceiving",
+                body,
+                Some(("purchaseOrderItemID", req.param_id("parentId"))),
+            ),
             ("PATCH", "/V1.0/Opportunities") => {
                 let id = body["id"].as_i64().unwrap_or(-1);
                 let problems = self.validate("Opportunities", &body);

@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 
 pub const SPEC: &str = include_str!("../../../tests/fixtures/psa/connectwise-trimmed.json");
 
+/// A product on a won opportunity: (product id, description, quantity).
+pub type OpportunityProduct = (i64, String, i64);
+
 /// The sandbox's credentials and preset records.
 #[derive(Debug, Clone)]
 pub struct ConnectwiseSandbox {
@@ -25,8 +28,8 @@ pub struct ConnectwiseSandbox {
     pub priorities: Vec<(i64, String)>,
     pub slas: Vec<(i64, String)>,
     pub stages: Vec<(i64, String)>,
-    /// Opportunities: (id, company, products as (product id, description, quantity)).
-    pub opportunities: Vec<(i64, i64, Vec<(i64, String, i64)>)>,
+    /// Opportunities: (id, company, products).
+    pub opportunities: Vec<(i64, i64, Vec<OpportunityProduct>)>,
 }
 
 impl Default for ConnectwiseSandbox {
@@ -39,13 +42,20 @@ impl Default for ConnectwiseSandbox {
             companies: vec![250, 251],
             boards: vec![(1, "Professional Services".into()), (8, "Procurement".into())],
             statuses: vec![(1, 11, "New".into()), (8, 71, "New".into()), (8, 72, "Ordered".into())],
-            priorities: vec![(2, "Priority 1 - Emergency Response".into()), (4, "Priority 3 - Normal Response".into())],
+            priorities: vec![
+                (2, "Priority 1 - Emergency Response".into()),
+                (4, "Priority 3 - Normal Response".into()),
+            ],
             slas: vec![(3, "Standard SLA".into())],
             stages: vec![(1, "Prospect".into()), (5, "Won".into()), (9, "Ordered".into())],
             opportunities: vec![(
                 3100,
                 250,
-                vec![(901, "Notebook 14in i5 16GB".into(), 3), (902, "USB-C dock 90W".into(), 2), (903, "Microsoft 365 onboarding".into(), 5)],
+                vec![
+                    (901, "Notebook 14in i5 16GB".into(), 3),
+                    (902, "USB-C dock 90W".into(), 2),
+                    (903, "Microsoft 365 onboarding".into(), 5),
+                ],
             )],
         }
     }
@@ -92,16 +102,25 @@ impl Routes for Connectwise {
     fn authorize(&mut self, _shared: &mut Shared, req: &Req) -> Result<(), Answer> {
         let want = {
             use std::fmt::Write;
-            let raw = format!("{}+{}:{}", self.cfg.company_id, self.cfg.public_key, self.cfg.private_key);
+            let raw = format!(
+                "{}+{}:{}",
+                self.cfg.company_id, self.cfg.public_key, self.cfg.private_key
+            );
             let mut s = String::from("Basic ");
             let _ = write!(s, "{}", b64(raw.as_bytes()));
             s
         };
         if req.header("Authorization").as_deref() != Some(want.as_str()) {
-            return Err(Answer::status(401, json!({"code": "Unauthorized", "message": "Authentication failed"})));
+            return Err(Answer::status(
+                401,
+                json!({"code": "Unauthorized", "message": "Authentication failed"}),
+            ));
         }
         if req.header("clientId").as_deref() != Some(self.cfg.client_id.as_str()) {
-            return Err(Answer::status(401, json!({"code": "Unauthorized", "message": "a valid clientId header is required"})));
+            return Err(Answer::status(
+                401,
+                json!({"code": "Unauthorized", "message": "a valid clientId header is required"}),
+            ));
         }
         Ok(())
     }
@@ -117,7 +136,13 @@ impl Routes for Connectwise {
             ("GET", "/service/boards") => Answer::ok(named(&c.boards)),
             ("GET", "/service/boards/{parentId}/statuses") => {
                 let b = req.param_id("parentId");
-                Answer::ok(Value::Array(c.statuses.iter().filter(|(bb, _, _)| *bb == b).map(|(_, i, n)| json!({"id": i, "name": n, "board": {"id": b}})).collect()))
+                Answer::ok(Value::Array(
+                    c.statuses
+                        .iter()
+                        .filter(|(bb, _, _)| *bb == b)
+                        .map(|(_, i, n)| json!({"id": i, "name": n, "board": {"id": b}}))
+                        .collect(),
+                ))
             }
             ("GET", "/service/priorities") => Answer::ok(named(&c.priorities)),
             ("GET", "/service/SLAs") => Answer::ok(named(&c.slas)),
@@ -138,10 +163,20 @@ impl Routes for Connectwise {
                     .collect();
                 Answer::ok(Value::Array(found))
             }
-            ("GET", "/service/tickets/{id}") => shared.get("Tickets", req.param_id("id")).cloned().map_or_else(|| Answer::status(404, Value::Null), Answer::ok),
+            ("GET", "/service/tickets/{id}") => shared
+                .get("Tickets", req.param_id("id"))
+                .cloned()
+                .map_or_else(|| Answer::status(404, Value::Null), Answer::ok),
             ("GET", "/service/tickets/{parentId}/products") => {
                 let t = req.param_id("parentId");
-                Answer::ok(Value::Array(shared.all("Products").iter().filter(|p| ref_id(p, "ticket") == Some(t)).cloned().collect()))
+                Answer::ok(Value::Array(
+                    shared
+                        .all("Products")
+                        .iter()
+                        .filter(|p| ref_id(p, "ticket") == Some(t))
+                        .cloned()
+                        .collect(),
+                ))
             }
             ("POST", "/service/tickets") => {
                 if !ref_id(&body, "company").is_some_and(|i| c.companies.contains(&i)) {
@@ -177,7 +212,10 @@ impl Routes for Connectwise {
             ("POST", "/sales/opportunities/{id}/convertToServiceTicket") => {
                 let op = req.param_id("id");
                 let Some((_, _, products)) = c.opportunities.iter().find(|(i, _, _)| *i == op).cloned() else {
-                    return Answer::status(404, json!({"code": "NotFound", "message": format!("opportunity {op} not found")}));
+                    return Answer::status(
+                        404,
+                        json!({"code": "NotFound", "message": format!("opportunity {op} not found")}),
+                    );
                 };
                 let ticket = body["ticketId"].as_i64().unwrap_or(-1);
                 if shared.get("Tickets", ticket).is_none() {
@@ -193,7 +231,10 @@ impl Routes for Connectwise {
                 }
                 Answer::status(201, shared.get("Tickets", ticket).cloned().unwrap_or(Value::Null))
             }
-            ("GET", "/sales/opportunities/{id}") => shared.get("Opportunities", req.param_id("id")).cloned().map_or_else(|| Answer::status(404, Value::Null), Answer::ok),
+            ("GET", "/sales/opportunities/{id}") => shared
+                .get("Opportunities", req.param_id("id"))
+                .cloned()
+                .map_or_else(|| Answer::status(404, Value::Null), Answer::ok),
             ("PATCH", "/sales/opportunities/{id}") => {
                 let id = req.param_id("id");
                 let ops = body.as_array().cloned().unwrap_or_default();
@@ -226,7 +267,11 @@ fn b64(input: &[u8]) -> String {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
-            out.push(if i <= chunk.len() { T[((n >> (18 - 6 * i)) & 63) as usize] as char } else { '=' });
+            out.push(if i <= chunk.len() {
+                T[((n >> (18 - 6 * i)) & 63) as usize] as char
+            } else {
+                '='
+            });
         }
     }
     out
@@ -245,5 +290,11 @@ pub fn start(cfg: ConnectwiseSandbox) -> std::io::Result<FakePsa> {
             .or_default()
             .push(json!({"id": id, "company": {"id": company}, "stage": {"id": 5, "name": "Won"}}));
     }
-    FakePsa::start(Box::new(Connectwise { spec: Spec::parse(SPEC), cfg }), shared)
+    FakePsa::start(
+        Box::new(Connectwise {
+            spec: Spec::parse(SPEC),
+            cfg,
+        }),
+        shared,
+    )
 }

@@ -149,8 +149,16 @@ impl Halo {
                     }
                     for l in v["lines"].as_array().into_iter().flatten() {
                         if let (Some(sol), Some(so)) = (id_of(l, "salesorder_line_id"), &so) {
-                            if !so["lines"].as_array().into_iter().flatten().any(|x| id_of(x, "id") == Some(sol)) {
-                                return Err(bad(format!("sales order line {sol} is not on sales order {}", so["id"])));
+                            if !so["lines"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .any(|x| id_of(x, "id") == Some(sol))
+                            {
+                                return Err(bad(format!(
+                                    "sales order line {sol} is not on sales order {}",
+                                    so["id"]
+                                )));
                             }
                         }
                     }
@@ -173,7 +181,9 @@ impl Halo {
                     if !id_of(&v, "stocklocation_id").is_some_and(|s| self.cfg.stock_locations.contains(&s)) {
                         return Err(bad(format!("stock location {} does not exist", v["stocklocation_id"])));
                     }
-                    if v.get("stockbin_id").is_some() && !id_of(&v, "stockbin_id").is_some_and(|s| self.cfg.stock_bins.contains(&s)) {
+                    if v.get("stockbin_id").is_some()
+                        && !id_of(&v, "stockbin_id").is_some_and(|s| self.cfg.stock_bins.contains(&s))
+                    {
                         return Err(bad(format!("stock bin {} does not exist", v["stockbin_id"])));
                     }
                     if v.get("supplier_id").is_some() && !self.is_supplier(&v) {
@@ -181,9 +191,16 @@ impl Halo {
                     }
                     if let Some(pol) = id_of(&v, "purchaseorder_line_id") {
                         let po = id_of(&v, "purchaseorder_id").and_then(|p| shared.get("PurchaseOrder", p));
-                        let line = po.and_then(|p| p["lines"].as_array().and_then(|ls| ls.iter().find(|l| id_of(l, "id") == Some(pol)).cloned()));
+                        let line = po.and_then(|p| {
+                            p["lines"]
+                                .as_array()
+                                .and_then(|ls| ls.iter().find(|l| id_of(l, "id") == Some(pol)).cloned())
+                        });
                         let Some(line) = line else {
-                            return Err(bad(format!("purchase order line {pol} is not on purchase order {}", v["purchaseorder_id"])));
+                            return Err(bad(format!(
+                                "purchase order line {pol} is not on purchase order {}",
+                                v["purchaseorder_id"]
+                            )));
                         };
                         let before: f64 = shared
                             .all("ItemStock")
@@ -193,7 +210,10 @@ impl Halo {
                             .sum();
                         let now = v["quantity_in"].as_f64().unwrap_or(0.0);
                         if now <= 0.0 || before + now > line["quantity"].as_f64().unwrap_or(0.0) {
-                            return Err(bad(format!("cannot book {now} more: {before} of {} already in stock", line["quantity"])));
+                            return Err(bad(format!(
+                                "cannot book {now} more: {before} of {} already in stock",
+                                line["quantity"]
+                            )));
                         }
                     }
                     v["id"] = json!(shared.new_id());
@@ -201,7 +221,11 @@ impl Halo {
                 "Asset" => {
                     self.need(&v, &["assettype_id", "client_id", "key_field"], "asset")?;
                     let key = v["key_field"].as_str().unwrap_or("").to_string();
-                    if shared.all("Asset").iter().any(|a| a["key_field"].as_str() == Some(&key)) {
+                    if shared
+                        .all("Asset")
+                        .iter()
+                        .any(|a| a["key_field"].as_str() == Some(&key))
+                    {
                         return Err(bad(format!("an asset with serial {key} exists already")));
                     }
                     v["id"] = json!(shared.new_id());
@@ -224,7 +248,11 @@ impl Halo {
             shared.entities.entry(what.to_string()).or_default().push(v.clone());
             out.push(v);
         }
-        Ok(if out.len() == 1 { out.remove(0) } else { Value::Array(out) })
+        Ok(if out.len() == 1 {
+            out.remove(0)
+        } else {
+            Value::Array(out)
+        })
     }
 }
 
@@ -254,13 +282,15 @@ impl Routes for Halo {
             && fields.get("grant_type").map(String::as_str) == Some("client_credentials")
             && fields.get("client_id") == Some(&self.cfg.client_id)
             && fields.get("client_secret") == Some(&self.cfg.client_secret)
-            && fields.get("scope").is_some();
+            && fields.contains_key("scope");
         if !ok {
             return Some(Answer::status(401, json!({"error": "invalid_client"})));
         }
         let token = format!("sandbox-token-{}", self.tokens.len() + 1);
         self.tokens.push(token.clone());
-        Some(Answer::ok(json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600})))
+        Some(Answer::ok(
+            json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600}),
+        ))
     }
 
     fn authorize(&mut self, _shared: &mut Shared, req: &Req) -> Result<(), Answer> {
@@ -282,7 +312,11 @@ impl Routes for Halo {
             shared
                 .all(entity)
                 .iter()
-                .filter(|v| value.as_ref().is_none_or(|x| v[field].to_string().trim_matches('"') == x.as_str()))
+                .filter(|v| {
+                    value
+                        .as_ref()
+                        .is_none_or(|x| v[field].to_string().trim_matches('"') == x.as_str())
+                })
                 .cloned()
                 .collect()
         };
@@ -295,22 +329,47 @@ impl Routes for Halo {
             ("POST", "/Opportunities") => self.post(shared, req, "Opportunities"),
             ("GET", "/SalesOrder") => {
                 let s = q("search").unwrap_or_default();
-                let found: Vec<Value> = shared.all("SalesOrder").iter().filter(|o| o["po_number"].as_str().unwrap_or("").contains(&s)).cloned().collect();
+                let found: Vec<Value> = shared
+                    .all("SalesOrder")
+                    .iter()
+                    .filter(|o| o["po_number"].as_str().unwrap_or("").contains(&s))
+                    .cloned()
+                    .collect();
                 return list("orders", found);
             }
-            ("GET", "/PurchaseOrder") => return list("purchaseorders", by("PurchaseOrder", "salesorder_id", q("salesorder_id"))),
+            ("GET", "/PurchaseOrder") => {
+                return list(
+                    "purchaseorders",
+                    by("PurchaseOrder", "salesorder_id", q("salesorder_id")),
+                )
+            }
             ("GET", "/ItemStock") => return list("itemstock", by("ItemStock", "item_id", q("item_id"))),
             ("GET", "/Actions") => return list("actions", by("Actions", "ticket_id", q("ticket_id"))),
             ("GET", "/Asset") => {
                 let s = q("search").unwrap_or_default();
-                let found: Vec<Value> = by("Asset", "item_id", q("item_id")).into_iter().filter(|a| a["key_field"].as_str().unwrap_or("").contains(&s)).collect();
+                let found: Vec<Value> = by("Asset", "item_id", q("item_id"))
+                    .into_iter()
+                    .filter(|a| a["key_field"].as_str().unwrap_or("").contains(&s))
+                    .collect();
                 return list("assets", found);
             }
-            ("GET", "/SalesOrder/{id}") => return shared.get("SalesOrder", req.param_id("id")).cloned().map_or_else(|| Answer::status(404, Value::Null), Answer::ok),
-            ("GET", "/PurchaseOrder/{id}") => return shared.get("PurchaseOrder", req.param_id("id")).cloned().map_or_else(|| Answer::status(404, Value::Null), Answer::ok),
+            ("GET", "/SalesOrder/{id}") => {
+                return shared
+                    .get("SalesOrder", req.param_id("id"))
+                    .cloned()
+                    .map_or_else(|| Answer::status(404, Value::Null), Answer::ok)
+            }
+            ("GET", "/PurchaseOrder/{id}") => {
+                return shared
+                    .get("PurchaseOrder", req.param_id("id"))
+                    .cloned()
+                    .map_or_else(|| Answer::status(404, Value::Null), Answer::ok)
+            }
             ("GET", "/Item/{id}") => {
                 return match self.item(Some(req.param_id("id"))) {
-                    Some((id, at)) => Answer::ok(json!({"id": id, "name": format!("Item {id}"), "assettype_id": at.unwrap_or(0)})),
+                    Some((id, at)) => {
+                        Answer::ok(json!({"id": id, "name": format!("Item {id}"), "assettype_id": at.unwrap_or(0)}))
+                    }
                     None => Answer::status(404, Value::Null),
                 }
             }
@@ -322,7 +381,15 @@ impl Routes for Halo {
                     Answer::status(404, Value::String(format!("supplier {id} not found")))
                 };
             }
-            ("GET", "/Status") => return Answer::ok(Value::Array(self.cfg.statuses.iter().map(|(i, n)| json!({"id": i, "name": n})).collect())),
+            ("GET", "/Status") => {
+                return Answer::ok(Value::Array(
+                    self.cfg
+                        .statuses
+                        .iter()
+                        .map(|(i, n)| json!({"id": i, "name": n}))
+                        .collect(),
+                ))
+            }
             _ => Err(Answer::status(405, Value::Null)),
         };
         match result {

@@ -210,12 +210,11 @@ impl FakePsa {
     /// The next request matching `method` and path `template` (as in the specification,
     /// e.g. `/V1.0/Tickets/{parentId}/Charges`) meets `fault`. Faults queue in order.
     pub fn inject(&self, method: &str, template: &str, fault: Fault) {
-        self.inner
-            .shared
-            .lock()
-            .expect("state")
-            .faults
-            .push((method.to_ascii_uppercase(), template.to_string(), fault));
+        self.inner.shared.lock().expect("state").faults.push((
+            method.to_ascii_uppercase(),
+            template.to_string(),
+            fault,
+        ));
     }
 
     /// A copy of every entity of `entity` kept (created or preset).
@@ -333,11 +332,14 @@ async fn handle(
             shared.log.push(format!("{method} {full}"));
             return respond(a, None);
         }
-        let Some(path) = full
-            .strip_prefix(prefix)
-            .or_else(|| full.to_ascii_lowercase().starts_with(&prefix.to_ascii_lowercase()).then(|| &full[prefix.len()..]))
-        else {
-            shared.violations.push(format!("{method} {full}: outside the API root {prefix}"));
+        let Some(path) = full.strip_prefix(prefix).or_else(|| {
+            full.to_ascii_lowercase()
+                .starts_with(&prefix.to_ascii_lowercase())
+                .then(|| &full[prefix.len()..])
+        }) else {
+            shared
+                .violations
+                .push(format!("{method} {full}: outside the API root {prefix}"));
             return respond(Answer::status(404, Value::Null), None);
         };
         req.path = path.to_string();
@@ -392,4 +394,102 @@ async fn handle(
         tokio::time::sleep(Duration::from_secs(secs)).await;
     }
     respond(answer, None)
+}
+
+/// Ids the demo's quotes use, added to the sandbox's own.
+#[derive(Debug, Clone, Default)]
+pub struct DemoIds {
+    /// Customer companies (the quotes' `psa_company_id`).
+    pub companies: Vec<i64>,
+    /// Products or items (the lines' `psa_product_id`).
+    pub products: Vec<i64>,
+    /// Opportunities (the quotes' `opportunity_id`).
+    pub opportunities: Vec<i64>,
+}
+
+fn owner_only(dir: &std::path::Path, name: &str, value: &str) -> std::io::Result<std::path::PathBuf> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir)?;
+    let p = dir.join(name);
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&p)?;
+    writeln!(f, "{value}")?;
+    Ok(p)
+}
+
+/// Starts a sandbox PSA of `kind` for the demo and returns it with the `[psa]` sections
+/// that point Purser at it. Its secrets are written to owner-only files in `secrets_dir`.
+/// `distributors` are the configured distributor keys; each becomes the sandbox's vendor
+/// (Autotask) or supplier (HaloPSA). Keep the returned server alive while Purser runs.
+pub fn start_for_demo(
+    kind: crate::config::PsaKind,
+    secrets_dir: &std::path::Path,
+    distributors: &[&str],
+    ids: &DemoIds,
+) -> std::io::Result<Option<(FakePsa, String)>> {
+    use crate::config::PsaKind;
+    Ok(match kind {
+        PsaKind::None => None,
+        PsaKind::Autotask => {
+            let mut cfg = autotask::AutotaskSandbox::default();
+            cfg.companies.extend(&ids.companies);
+            cfg.products.extend(&ids.products);
+            cfg.opportunities.extend(&ids.opportunities);
+            let code = owner_only(secrets_dir, "autotask-integration-code", &cfg.integration_code)?;
+            let secret = owner_only(secrets_dir, "autotask-secret", &cfg.secret)?;
+            let vendor = cfg.vendors[0];
+            let user = cfg.username.clone();
+            let fake = autotask::start(cfg)?;
+            let vendors: String = distributors.iter().map(|d| format!("{d} = {vendor}\n")).collect();
+            let text = format!(
+                "[psa]\nkind = \"autotask\"\nbase_url = \"{}\"\norder_url = \"purser://orders/{{po}}\"\n\n[psa.stages]\nplaced = \"Ordered\"\npartial = \"Partially Delivered\"\ncompleted = \"Delivered\"\n\n[psa.vendors]\n{vendors}\n[psa.autotask]\nusername = \"{user}\"\nintegration_code_file = \"{}\"\nsecret_file = \"{}\"\nticket_status = \"New\"\nticket_priority = \"Medium\"\nticket_queue = \"Post Sale\"\ncharge_status = \"Ordered\"\nshipping_billing_code_id = 29682801\nnote_type = \"Task Notes\"\nnote_publish = \"Internal Only\"\npurchase_orders = true\npurchase_order_status = \"New\"\ninventory_location_id = 3\n",
+                fake.url(),
+                code.display(),
+                secret.display()
+            );
+            Some((fake, text))
+        }
+        PsaKind::Halopsa => {
+            let mut cfg = halopsa::HalopsaSandbox::default();
+            cfg.clients.extend(&ids.companies);
+            cfg.items.extend(ids.products.iter().map(|p| (*p, None)));
+            cfg.opportunities.extend(&ids.opportunities);
+            let secret = owner_only(secrets_dir, "halopsa-client-secret", &cfg.client_secret)?;
+            let supplier = cfg.suppliers[0];
+            let client = cfg.client_id.clone();
+            let fake = halopsa::start(cfg)?;
+            let vendors: String = distributors.iter().map(|d| format!("{d} = {supplier}\n")).collect();
+            let text = format!(
+                "[psa]\nkind = \"halopsa\"\nbase_url = \"{}\"\n\n[psa.stages]\nplaced = \"Won - Ordering\"\npartial = \"Partially Delivered\"\ncompleted = \"Delivered\"\n\n[psa.vendors]\n{vendors}\n[psa.halopsa]\nclient_id = \"{client}\"\nclient_secret_file = \"{}\"\nstock_location_id = 2\nstock_bin_id = 5\n",
+                fake.root(),
+                secret.display()
+            );
+            Some((fake, text))
+        }
+        PsaKind::Connectwise => {
+            let mut cfg = connectwise::ConnectwiseSandbox::default();
+            cfg.companies.extend(&ids.companies);
+            for o in &ids.opportunities {
+                let company = ids.companies.first().copied().unwrap_or(250);
+                cfg.opportunities
+                    .push((*o, company, vec![(901, "Converted product".into(), 1)]));
+            }
+            let public = owner_only(secrets_dir, "connectwise-public-key", &cfg.public_key)?;
+            let private = owner_only(secrets_dir, "connectwise-private-key", &cfg.private_key)?;
+            let (company, client) = (cfg.company_id.clone(), cfg.client_id.clone());
+            let fake = connectwise::start(cfg)?;
+            let text = format!(
+                "[psa]\nkind = \"connectwise\"\nbase_url = \"{}\"\n\n[psa.stages]\nplaced = \"Ordered\"\n\n[psa.connectwise]\ncompany_id = \"{company}\"\nclient_id = \"{client}\"\npublic_key_file = \"{}\"\nprivate_key_file = \"{}\"\nboard = \"Procurement\"\nstatus = \"Ordered\"\npriority = \"Priority 3 - Normal Response\"\nsla = \"Standard SLA\"\nimpact = \"Medium\"\n",
+                fake.url(),
+                public.display(),
+                private.display()
+            );
+            Some((fake, text))
+        }
+    })
 }

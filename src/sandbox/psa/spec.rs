@@ -13,6 +13,7 @@ pub struct Spec {
 }
 
 /// The operation a request matched.
+#[derive(Debug)]
 pub struct Matched {
     /// The path template, e.g. `/V1.0/Tickets/{parentId}/Charges`.
     pub template: String,
@@ -90,7 +91,9 @@ impl Spec {
             return Err(vec![format!("{method} {path}: no such path in the specification")]);
         };
         let Some(op) = item.get(&m) else {
-            return Err(vec![format!("{method} {template}: the specification has no {method} here")]);
+            return Err(vec![format!(
+                "{method} {template}: the specification has no {method} here"
+            )]);
         };
         let mut errs = Vec::new();
         let mut known_query = Vec::new();
@@ -99,12 +102,13 @@ impl Spec {
             let p = self.resolve(p);
             let name = p["name"].as_str().unwrap_or("");
             let required = p["required"].as_bool().unwrap_or(false);
-            let ty = p.get("type").or_else(|| p.get("schema").and_then(|s| s.get("type"))).and_then(Value::as_str);
+            let ty = p
+                .get("type")
+                .or_else(|| p.get("schema").and_then(|s| s.get("type")))
+                .and_then(Value::as_str);
             match p["in"].as_str().unwrap_or("") {
-                "header" => {
-                    if required && headers(name).is_none_or(|v| v.is_empty()) {
-                        errs.push(format!("{method} {template}: header {name} is required"));
-                    }
+                "header" if required && headers(name).is_none_or(|v| v.is_empty()) => {
+                    errs.push(format!("{method} {template}: header {name} is required"));
                 }
                 "query" => {
                     known_query.push(name.to_ascii_lowercase());
@@ -164,7 +168,10 @@ impl Spec {
         let props = s.get("properties").and_then(Value::as_object);
         match ty {
             Some("integer") => {
-                if !v.as_number().is_some_and(|n| n.as_i64().is_some() || n.as_u64().is_some()) {
+                if !v
+                    .as_number()
+                    .is_some_and(|n| n.as_i64().is_some() || n.as_u64().is_some())
+                {
                     errs.push(format!("{at}: expected an integer, got {v}"));
                 }
             }
@@ -217,7 +224,14 @@ impl Spec {
         }
     }
 
-    fn check_object(&self, s: &Value, props: &Map<String, Value>, obj: &Map<String, Value>, at: &str, errs: &mut Vec<String>) {
+    fn check_object(
+        &self,
+        s: &Value,
+        props: &Map<String, Value>,
+        obj: &Map<String, Value>,
+        at: &str,
+        errs: &mut Vec<String>,
+    ) {
         for (k, val) in obj {
             match props.get(k) {
                 Some(ps) => self.check_value(ps, val, &format!("{at}.{k}"), errs),
@@ -246,5 +260,84 @@ impl Spec {
         if let Some(p) = props.as_object_mut() {
             p.insert(field.to_string(), serde_json::json!({"type": ty}));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec() -> Spec {
+        Spec::parse(
+            &json!({
+                "swagger": "2.0",
+                "paths": {
+                    "/V1.0/Tickets/{parentId}/Charges": {"post": {"parameters": [
+                        {"name": "parentId", "in": "path", "required": true, "type": "integer"},
+                        {"name": "body", "in": "body", "required": true, "schema": {"$ref": "#/definitions/Charge"}},
+                        {"name": "Secret", "in": "header", "required": true, "type": "string"}
+                    ]}},
+                    "/V1.0/Tickets/entityInformation/fields": {"get": {"parameters": []}}
+                },
+                "definitions": {"Charge": {"type": "object", "required": ["name"], "properties": {
+                    "name": {"type": "string"}, "unitQuantity": {"type": "number"},
+                    "ticketID": {"type": "integer"}, "datePurchased": {"type": "string", "format": "date-time"}
+                }}}
+            })
+            .to_string(),
+        )
+    }
+
+    fn check(path: &str, secret: Option<&str>, body: serde_json::Value) -> Result<Matched, Vec<String>> {
+        let s = secret.map(str::to_string);
+        spec().check("POST", path, &move |_| s.clone(), &HashMap::new(), Some(&body))
+    }
+
+    #[test]
+    fn a_good_request_matches_its_template() {
+        let m = check(
+            "/V1.0/Tickets/7/Charges",
+            Some("x"),
+            json!({"name": "NB", "unitQuantity": 1.5, "ticketID": 7}),
+        )
+        .unwrap();
+        assert_eq!(m.template, "/V1.0/Tickets/{parentId}/Charges");
+        assert_eq!(m.params["parentId"], "7");
+    }
+
+    #[test]
+    fn every_problem_is_named() {
+        let e = check(
+            "/V1.0/Tickets/x/Charges",
+            None,
+            json!({"unitQuantity": "3", "ticketId": 7, "datePurchased": "yesterday"}),
+        )
+        .unwrap_err();
+        let all = e.join("\n");
+        for want in [
+            "header Secret is required",
+            "parentId = `x` is not an integer",
+            "body.unitQuantity: expected a number",
+            "body.ticketId: not a field",
+            "body.datePurchased: `yesterday` is not a date-time",
+            "body.name: required",
+        ] {
+            assert!(all.contains(want), "{want} missing from:\n{all}");
+        }
+    }
+
+    #[test]
+    fn unknown_paths_and_methods_are_refused() {
+        assert!(check("/V1.0/Tickets/7/Notes", Some("x"), json!({})).is_err());
+        let s = spec();
+        let e = s.check(
+            "DELETE",
+            "/V1.0/Tickets/entityInformation/fields",
+            &|_| None,
+            &HashMap::new(),
+            None,
+        );
+        assert!(e.unwrap_err()[0].contains("no DELETE"));
     }
 }

@@ -88,20 +88,15 @@ impl App {
     }
 }
 
+/// The values of an entry's `after` that the list shows.
+pub const SUMMARY_KEYS: [&str; 7] = ["status", "stage", "received", "reason", "dismissed_reason", "quantity", "unit_cost"];
+
 fn summary(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::Object(m) => {
             let mut parts = Vec::new();
-            for key in [
-                "status",
-                "stage",
-                "received",
-                "reason",
-                "dismissed_reason",
-                "quantity",
-                "unit_cost",
-            ] {
+            for key in SUMMARY_KEYS {
                 if let Some(x) = m.get(key) {
                     let s = match x {
                         serde_json::Value::String(s) => s.clone(),

@@ -112,7 +112,7 @@ impl App {
         p.totals.clear();
         for i in &p.view {
             let it = &items[*i as usize];
-            *p.totals.entry(it.currency.clone()).or_default() += it.total_cost();
+            *p.totals.entry(it.currency.to_string()).or_default() += it.total_cost();
         }
         if let Some(id) = selected {
             if let Some(pos) = p.view.iter().position(|i| items[*i as usize].id == id) {
@@ -324,7 +324,7 @@ impl App {
             return self.info(Tone::Error, "nothing to order: mark pool items with space first");
         }
         let ids: Vec<ItemId> = items.iter().map(|i| i.id).collect();
-        let quote = items[0].quote_id.clone();
+        let quote = items[0].quote_id.to_string();
         let dists = self.distributors();
         let common = items[0]
             .distributor
@@ -556,17 +556,17 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         let marked = p.marks.contains(&it.id);
         let mut cells = vec![
             Cell::from(if marked { "●" } else { " " }),
-            Cell::from(it.customer_name.clone()),
+            Cell::from(it.customer_name.to_string()),
             Cell::from(quote_label(it).to_string()),
-            Cell::from(it.sku.clone()),
+            Cell::from(it.sku.to_string()),
             Cell::from(Line::from(it.quantity.to_string()).right_aligned()),
             Cell::from(Line::from(group_thousands(it.unit_cost)).right_aligned()),
-            Cell::from(it.distributor.clone().unwrap_or_else(|| "—".into())),
+            Cell::from(it.distributor.as_deref().unwrap_or("—").to_string()),
         ];
         if wide {
             cells.push(Cell::from(match &it.state {
                 ItemState::Dismissed { reason, by, .. } => format!("{reason} ({by})"),
-                _ => it.description.clone(),
+                _ => it.description.to_string(),
             }));
         }
         let style = if start + n == p.cursor.sel {

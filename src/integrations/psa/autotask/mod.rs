@@ -1,0 +1,296 @@
+//! Autotask (REST v1.0): zone discovery, `ApiIntegrationCode`/`UserName`/`Secret` headers,
+//! picklist labels resolved through `entityInformation/fields`.
+//!
+//! Per order: one post-sale ticket per customer company, one operational charge per goods
+//! line (cost, price, quantity, product), a separate shipping charge with the configured
+//! billing code, an internal-only note and a URL attachment linking to the order; when
+//! "Enable for procurement" is on, a purchase order (vendor = the distributor's company,
+//! ship-to for dropship) with one item per goods line at the configured inventory
+//! location; the opportunity stage. Per receipt: receiving records on the PO items
+//! (quantity, serial number, date). Services never become charges or PO items.
+//!
+//! Our references, looked up before creating again: ticket `purchaseOrderNumber` = the PO
+//! number; charge `internalPurchaseOrderNumber` = `PO-…/L{n}` (`/SHIP`); note and
+//! attachment title; PO `externalPONumber`; PO item `memo`; receiving by item, date and serial.
+
+mod sync;
+
+use super::http::{as_id, Http, PsaError};
+use super::{secret, LineData, OrderData, Run};
+use crate::config::{AutotaskSettings, Config};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// The public zone-discovery root.
+pub const DEFAULT_ZONE_URL: &str = "https://webservices.autotask.net/ATServicesRest";
+
+pub struct Autotask {
+    http: Http,
+    zone_url: String,
+    code: String,
+    secret: String,
+    s: AutotaskSettings,
+    config: Config,
+    base: RefCell<Option<String>>,
+    fields: RefCell<HashMap<String, Vec<Value>>>,
+}
+
+pub(super) fn eq_filter(field: &str, value: impl Into<Value>) -> Value {
+    json!({"op": "eq", "field": field, "value": value.into()})
+}
+
+impl Autotask {
+    pub fn from_config(config: &Config) -> Result<Self, PsaError> {
+        let s = config
+            .psa
+            .autotask
+            .clone()
+            .ok_or_else(|| PsaError::Config("[psa.autotask] is missing".into()))?;
+        let mut http = Http::new("Autotask", config.psa.timeout())?;
+        http.validation_500 = true;
+        Ok(Autotask {
+            http,
+            zone_url: config
+                .psa
+                .base_url
+                .clone()
+                .unwrap_or_else(|| DEFAULT_ZONE_URL.to_string())
+                .trim_end_matches('/')
+                .to_string(),
+            code: secret(
+                &s.integration_code_env,
+                &s.integration_code_file,
+                "Autotask API integration code",
+            )?,
+            secret: secret(&s.secret_env, &s.secret_file, "Autotask API secret")?,
+            s,
+            config: config.clone(),
+            base: RefCell::new(None),
+            fields: RefCell::new(HashMap::new()),
+        })
+    }
+
+    fn request(&self, method: Method, url: &str) -> reqwest::blocking::RequestBuilder {
+        let mut r = self
+            .http
+            .client()
+            .request(method, url)
+            .header("ApiIntegrationCode", &self.code)
+            .header("UserName", &self.s.username)
+            .header("Secret", &self.secret)
+            .header("Accept", "application/json");
+        if let Some(id) = self.s.impersonation_resource_id {
+            r = r.header("ImpersonationResourceId", id.to_string());
+        }
+        r
+    }
+
+    /// The zone's API root (`…/ATServicesRest/`), discovered once per run.
+    fn base(&self) -> Result<String, PsaError> {
+        if let Some(b) = self.base.borrow().as_ref() {
+            return Ok(b.clone());
+        }
+        let key = format!("autotask-zone {} {}", self.zone_url, self.s.username);
+        if let Some(b) = super::cache::get(&key) {
+            *self.base.borrow_mut() = Some(b.clone());
+            return Ok(b);
+        }
+        let url = format!("{}/V1.0/ZoneInformation", self.zone_url);
+        let v = self.http.send(
+            "finding the Autotask zone of the API user",
+            self.request(Method::GET, &url).query(&[("user", &self.s.username)]),
+        )?;
+        let zone = v
+            .get("url")
+            .and_then(Value::as_str)
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| {
+                PsaError::Permanent(format!(
+                    "Autotask knows no zone for the API user {}; check [psa.autotask] username",
+                    self.s.username
+                ))
+            })?;
+        let b = format!("{}/", zone.trim_end_matches('/'));
+        super::cache::put(&key, &b, std::time::Duration::from_secs(3600));
+        *self.base.borrow_mut() = Some(b.clone());
+        Ok(b)
+    }
+
+    fn url(&self, path: &str) -> Result<String, PsaError> {
+        Ok(format!("{}V1.0/{path}", self.base()?))
+    }
+
+    fn query(&self, entity: &str, filter: Vec<Value>, what: &str) -> Result<Vec<Value>, PsaError> {
+        let url = self.url(&format!("{entity}/query"))?;
+        let v = self.http.send(
+            what,
+            self.request(Method::POST, &url)
+                .json(&json!({"maxRecords": 500, "filter": filter})),
+        )?;
+        Ok(v.get("items").and_then(Value::as_array).cloned().unwrap_or_default())
+    }
+
+    fn find_one(&self, entity: &str, filter: Vec<Value>, what: &str) -> Result<Option<i64>, PsaError> {
+        Ok(self
+            .query(entity, filter, what)?
+            .first()
+            .and_then(|i| i.get("id"))
+            .and_then(as_id))
+    }
+
+    fn create(&self, path: &str, body: Value, what: &str) -> Result<i64, PsaError> {
+        let url = self.url(path)?;
+        let v = self.http.send(what, self.request(Method::POST, &url).json(&body))?;
+        v.get("itemId")
+            .and_then(as_id)
+            .ok_or_else(|| PsaError::temporary(format!("Autotask answered without an itemId while {what}")))
+    }
+
+    fn entity_fields(&self, entity: &str) -> Result<Vec<Value>, PsaError> {
+        if let Some(f) = self.fields.borrow().get(entity) {
+            return Ok(f.clone());
+        }
+        let url = self.url(&format!("{entity}/entityInformation/fields"))?;
+        let v = self
+            .http
+            .send(&format!("reading the {entity} fields"), self.request(Method::GET, &url))?;
+        let fields = v.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
+        self.fields.borrow_mut().insert(entity.to_string(), fields.clone());
+        Ok(fields)
+    }
+
+    /// The code of picklist `field` of `entity` whose label is `label` (active values only).
+    fn pick(&self, entity: &str, field: &str, label: &str, key: &str) -> Result<i64, PsaError> {
+        let fields = self.entity_fields(entity)?;
+        let f = fields
+            .iter()
+            .find(|f| {
+                f.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.eq_ignore_ascii_case(field))
+            })
+            .ok_or_else(|| PsaError::Permanent(format!("Autotask {entity} has no field {field}")))?;
+        let values: Vec<&Value> = f
+            .get("picklistValues")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter(|v| v.get("isActive").and_then(Value::as_bool) != Some(false))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let found = values.iter().find(|v| {
+            v.get("label")
+                .and_then(Value::as_str)
+                .is_some_and(|l| l.trim().eq_ignore_ascii_case(label.trim()))
+        });
+        match found.and_then(|v| v.get("value")).and_then(as_id) {
+            Some(code) => Ok(code),
+            None => {
+                let offered: Vec<&str> = values
+                    .iter()
+                    .filter_map(|v| v.get("label").and_then(Value::as_str))
+                    .collect();
+                Err(PsaError::Permanent(format!(
+                    "{key} = \"{label}\" is not a {field} of Autotask {entity}; this Autotask offers: {}",
+                    if offered.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        offered.join(", ")
+                    }
+                )))
+            }
+        }
+    }
+
+    fn setting<'a>(&self, v: &'a Option<String>, key: &str) -> Result<&'a str, PsaError> {
+        v.as_deref()
+            .ok_or_else(|| PsaError::Config(format!("[psa.autotask] needs {key}")))
+    }
+
+    /// Everything that can be refused before anything is sent.
+    fn preflight(&self, data: &OrderData) -> Result<(), PsaError> {
+        let po = data.order.number;
+        let mut problems = Vec::new();
+        for l in &data.lines {
+            match &l.line.psa_company_id {
+                None => problems.push(format!(
+                    "line {} ({}) has no Autotask company id for {}",
+                    l.n, l.line.sku, l.line.customer_name
+                )),
+                Some(c) if c.trim().parse::<i64>().is_err() => {
+                    problems.push(format!("line {}: company id `{c}` is not an Autotask id", l.n))
+                }
+                _ => {}
+            }
+            if let Some(p) = &l.line.psa_product_id {
+                if p.trim().parse::<i64>().is_err() {
+                    problems.push(format!(
+                        "line {} ({}): product id `{p}` is not an Autotask id",
+                        l.n, l.line.sku
+                    ));
+                }
+            } else if self.s.purchase_orders && !l.is_service {
+                problems.push(format!(
+                    "line {} ({}) has no Autotask product; purchase-order items need products synced to Autotask",
+                    l.n, l.line.sku
+                ));
+            }
+        }
+        for o in &data.opportunities {
+            if o.trim().parse::<i64>().is_err() {
+                problems.push(format!("opportunity `{o}` is not an Autotask id"));
+            }
+        }
+        if self.s.purchase_orders && !self.config.psa.vendors.contains_key(&data.order.distributor) {
+            problems.push(format!(
+                "distributor `{}` has no Autotask vendor company; add it under [psa.vendors]",
+                data.order.distributor
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(PsaError::Permanent(format!(
+                "{po} was not sent to Autotask: {}",
+                problems.join("; ")
+            )))
+        }
+    }
+
+    fn ticket_key(company: i64) -> String {
+        format!("ticket/{company}")
+    }
+
+    fn line_company(l: &LineData) -> i64 {
+        l.line
+            .psa_company_id
+            .as_deref()
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or_default()
+    }
+
+    fn stage(&self, run: &mut Run<'_>, data: &OrderData, which: &str, name: Option<String>) -> Result<(), PsaError> {
+        let Some(name) = name else { return Ok(()) };
+        if data.opportunities.is_empty() {
+            return Ok(());
+        }
+        let code = self.pick("Opportunities", "stage", &name, &format!("[psa.stages] {which}"))?;
+        for o in &data.opportunities {
+            let id: i64 = o.trim().parse().unwrap_or_default();
+            let url = self.url("Opportunities")?;
+            run.update(&format!("stage/{which}/{id}"), "Opportunity", || {
+                self.http
+                    .send(
+                        &format!("setting opportunity {id} to stage {name}"),
+                        self.request(Method::PATCH, &url)
+                            .json(&json!({"id": id, "stage": code})),
+                    )
+                    .map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+}
