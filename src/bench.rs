@@ -263,7 +263,11 @@ fn measure_screens(db: &Path) -> Result<(f64, ScreenFigures), CliError> {
     if first.as_deref() != Some("first-frame") {
         return Err(fail(format!("unexpected answer {first:?}")));
     }
-    let figures = lines.next().transpose().map_err(|e| fail(e.to_string()))?.unwrap_or_default();
+    let figures = lines
+        .next()
+        .transpose()
+        .map_err(|e| fail(e.to_string()))?
+        .unwrap_or_default();
     let status = child.wait().map_err(|e| fail(e.to_string()))?;
     if !status.success() {
         return Err(fail(format!("the child process failed ({status})")));
@@ -296,7 +300,13 @@ pub fn screens_child(db: &Path) -> Result<(), CliError> {
     app.load(worker::Load::Audit);
     worker::settle(&svc, &mut app);
     let mut times = Vec::new();
-    for pane in [Pane::Pending, Pane::Orders, Pane::Approvals, Pane::Receiving, Pane::Audit] {
+    for pane in [
+        Pane::Pending,
+        Pane::Orders,
+        Pane::Approvals,
+        Pane::Receiving,
+        Pane::Audit,
+    ] {
         app.switch(pane);
         worker::settle(&svc, &mut app);
         for i in 0..100 {
@@ -308,7 +318,10 @@ pub fn screens_child(db: &Path) -> Result<(), CliError> {
         }
     }
     times.sort();
-    let figures = ScreenFigures { render_p99_us: percentile(&times, 0.99), rss_mb: peak_rss_mb() };
+    let figures = ScreenFigures {
+        render_p99_us: percentile(&times, 0.99),
+        rss_mb: peak_rss_mb(),
+    };
     println!("{}", serde_json::to_string(&figures).expect("figures serialize"));
     Ok(())
 }

@@ -242,7 +242,12 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
     };
     let demo = build(&dir)?;
     if !args.no_tui {
-        let on_demo = Global { db: Some(demo.db.clone()), config: Some(demo.config.clone()), user: g.user.clone(), json: false };
+        let on_demo = Global {
+            db: Some(demo.db.clone()),
+            config: Some(demo.config.clone()),
+            user: g.user.clone(),
+            json: false,
+        };
         let ctx = crate::cli::run::Ctx::open(&on_demo)?;
         crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e, 1))?;
     }

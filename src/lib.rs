@@ -4,8 +4,10 @@
 //! [`app`] (one call per user command) ← [`cli`] and the terminal UI.
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod identity;
 pub mod inbox;
@@ -17,7 +19,5 @@ pub mod pdf;
 pub mod sandbox;
 pub mod secrets;
 pub mod store;
-pub mod tui;
-pub mod bench;
-pub mod demo;
 pub mod stress;
+pub mod tui;

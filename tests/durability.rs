@@ -173,7 +173,7 @@ fn check(db: &Path, seed: u64, acks: &[Ack], all_imports: &[String], audit_befor
         match ack {
             Ack::Import(q) => {
                 assert!(st.quotes.contains(q), "seed {seed}: acked import {q} is missing");
-                let items: Vec<&PendingItem> = st.items.iter().filter(|i| &i.quote_id == q).collect();
+                let items: Vec<&PendingItem> = st.items.iter().filter(|i| i.quote_id == q).collect();
                 let lines: Vec<(&str, u32)> = items.iter().map(|i| (i.line_id.as_str(), i.quantity)).collect();
                 assert_eq!(lines, vec![("1", 2), ("2", 5)], "seed {seed}: items of {q}");
             }

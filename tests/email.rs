@@ -88,7 +88,11 @@ impl World {
         self.svc
             .create_order(
                 &alice,
-                CreateOrder { distributor: "ingram".into(), items: vec![1, 2], ..Default::default() },
+                CreateOrder {
+                    distributor: "ingram".into(),
+                    items: vec![1, 2],
+                    ..Default::default()
+                },
             )
             .unwrap()
             .number
@@ -97,7 +101,14 @@ impl World {
     fn place_email(&self, po: PoNumber) -> u64 {
         let r = self
             .svc
-            .place(&self.actor("alice"), PlaceRequest { po, method: PlacementMethod::Email, link: None })
+            .place(
+                &self.actor("alice"),
+                PlaceRequest {
+                    po,
+                    method: PlacementMethod::Email,
+                    link: None,
+                },
+            )
             .unwrap();
         assert_eq!(r.outcome, "sending");
         r.job.expect("a job sends it")
@@ -126,7 +137,10 @@ fn the_order_arrives_with_its_pdf_and_is_recorded() {
     let order = w.svc.order(po).unwrap();
     assert_eq!(order.status(), OrderStatus::EmailSent);
     let sub = order.submission().unwrap();
-    assert_eq!(sub.recipients, vec!["orders@ingram.example.org", "backup@ingram.example.org"]);
+    assert_eq!(
+        sub.recipients,
+        vec!["orders@ingram.example.org", "backup@ingram.example.org"]
+    );
     let message_id = sub.message_id.clone().unwrap();
 
     let msgs = server.messages();
@@ -134,11 +148,20 @@ fn the_order_arrives_with_its_pdf_and_is_recorded() {
     let m = &msgs[0];
     assert_eq!(m.from, "purchasing@example.org");
     assert_eq!(m.to, vec!["orders@ingram.example.org", "backup@ingram.example.org"]);
-    assert!(m.data.contains("Subject: Purchase order PO-000001 from Northsea IT Services B.V."), "{}", m.data);
+    assert!(
+        m.data
+            .contains("Subject: Purchase order PO-000001 from Northsea IT Services B.V."),
+        "{}",
+        m.data
+    );
     assert!(m.data.contains(&format!("Message-ID: {message_id}")));
     assert!(m.data.contains("7X1234"), "the body lists the lines");
     let pdf = attachment(&m.data, "PO-000001.pdf").expect("a PDF attachment");
-    assert_eq!(pdf, purser::pdf::render_order(&order, w.svc.config()), "the attachment is the rendered PDF");
+    assert_eq!(
+        pdf,
+        purser::pdf::render_order(&order, w.svc.config()),
+        "the attachment is the rendered PDF"
+    );
 
     // The audit trail records the email with its message id and recipients.
     let trail = w.svc.audit(&Default::default()).unwrap();
@@ -153,7 +176,9 @@ fn a_refusal_fails_the_job_and_leaves_the_order_pending_with_the_answer() {
     let po = w.order();
     let job = w.place_email(po);
     let outcome = w.svc.run_job(&w.actor("alice"), job, &w.executor()).unwrap();
-    let Some(JobOutcome::Failed(e)) = outcome else { panic!("{outcome:?}") };
+    let Some(JobOutcome::Failed(e)) = outcome else {
+        panic!("{outcome:?}")
+    };
     assert!(e.contains("550"), "the server's answer is kept: {e}");
     let order = w.svc.order(po).unwrap();
     assert_eq!(order.status(), OrderStatus::Pending);
@@ -164,7 +189,10 @@ fn a_refusal_fails_the_job_and_leaves_the_order_pending_with_the_answer() {
     // The buyer can place it again once the address is fixed.
     server.set_mode(Mode::Accept);
     let again = w.place_email(po);
-    assert!(matches!(w.svc.run_job(&w.actor("alice"), again, &w.executor()).unwrap(), Some(JobOutcome::Done(_))));
+    assert!(matches!(
+        w.svc.run_job(&w.actor("alice"), again, &w.executor()).unwrap(),
+        Some(JobOutcome::Done(_))
+    ));
     assert_eq!(w.svc.order(po).unwrap().status(), OrderStatus::EmailSent);
     assert_eq!(server.messages().len(), 1);
 }
@@ -177,7 +205,10 @@ fn temporary_failures_retry_with_backoff_until_the_server_takes_it() {
     let job = w.place_email(po);
     let alice = w.actor("alice");
     let outcome = w.svc.run_job(&alice, job, &w.executor()).unwrap();
-    assert!(matches!(&outcome, Some(JobOutcome::RetryLater(e)) if e.contains("451")), "{outcome:?}");
+    assert!(
+        matches!(&outcome, Some(JobOutcome::RetryLater(e)) if e.contains("451")),
+        "{outcome:?}"
+    );
     assert!(w.svc.order(po).unwrap().sending.is_some(), "still being sent");
     // Not due again before the backoff.
     assert!(w.svc.run_due_jobs(&alice, &w.executor()).unwrap().done.is_empty());
@@ -192,7 +223,11 @@ fn temporary_failures_retry_with_backoff_until_the_server_takes_it() {
 #[test]
 fn a_server_that_is_down_or_drops_the_connection_is_retried() {
     // Nothing listens on this port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let w = world(port);
     let po = w.order();
     let job = w.place_email(po);
@@ -250,13 +285,33 @@ fn approvers_and_creators_are_notified() {
     let server = SmtpServer::start(Mode::Accept);
     let w = world(server.port);
     // A rule needing carol above 1,000, set by an admin.
-    let ada = identity::Actor { name: "ada".into(), roles: purser::domain::Roles::new([purser::domain::Role::Admin]) };
+    let ada = identity::Actor {
+        name: "ada".into(),
+        roles: purser::domain::Roles::new([purser::domain::Role::Admin]),
+    };
     w.svc
-        .add_rule(&ada, ApprovalRule { from: "1000".parse().unwrap(), to: None, approver: "carol".into() })
+        .add_rule(
+            &ada,
+            ApprovalRule {
+                from: "1000".parse().unwrap(),
+                to: None,
+                approver: "carol".into(),
+            },
+        )
         .unwrap();
     let po = w.order();
     let alice = w.actor("alice");
-    let r = w.svc.place(&alice, PlaceRequest { po, method: PlacementMethod::Email, link: None }).unwrap();
+    let r = w
+        .svc
+        .place(
+            &alice,
+            PlaceRequest {
+                po,
+                method: PlacementMethod::Email,
+                link: None,
+            },
+        )
+        .unwrap();
     assert_eq!(r.outcome, "awaiting_approval");
     w.svc.run_due_jobs(&alice, &w.executor()).unwrap();
     let msgs = server.messages();
@@ -265,7 +320,9 @@ fn approvers_and_creators_are_notified() {
     assert!(msgs[0].data.contains("Approval needed: PO-000001"), "{}", msgs[0].data);
     assert!(msgs[0].data.contains("3,265.50 EUR"), "total in the notice");
 
-    w.svc.reject(&w.actor("carol"), po, "Use the framework agreement").unwrap();
+    w.svc
+        .reject(&w.actor("carol"), po, "Use the framework agreement")
+        .unwrap();
     w.svc.run_due_jobs(&alice, &w.executor()).unwrap();
     let msgs = server.messages();
     assert_eq!(msgs.len(), 2);

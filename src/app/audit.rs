@@ -24,7 +24,9 @@ impl AuditFilter {
 impl Service {
     /// Entries matching `filter`, oldest first.
     pub fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
-        Ok(self.store.read(|tx| tx.audit_matching(&|e| filter.matches(e), None, &|_| {}))?)
+        Ok(self
+            .store
+            .read(|tx| tx.audit_matching(&|e| filter.matches(e), None, &|_| {}))?)
     }
 
     /// The latest `limit` entries matching `filter`, oldest first, each passed through
@@ -35,15 +37,22 @@ impl Service {
         limit: usize,
         shape: &dyn Fn(&mut AuditEntry),
     ) -> Result<Vec<AuditEntry>, AppError> {
-        Ok(self.store.read(|tx| tx.audit_matching(&|e| filter.matches(e), Some(limit), shape))?)
+        Ok(self
+            .store
+            .read(|tx| tx.audit_matching(&|e| filter.matches(e), Some(limit), shape))?)
     }
 
     /// Checks the whole hash chain; returns the number of entries, or where it breaks.
     pub fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, AppError> {
-        let (entries, last) = self.store.read(|tx| Ok::<_, AppError>((tx.audit()?, tx.audit_last_recorded()?)))?;
+        let (entries, last) = self
+            .store
+            .read(|tx| Ok::<_, AppError>((tx.audit()?, tx.audit_last_recorded()?)))?;
         Ok(verify_chain(&entries).and_then(|n| {
             if n < last {
-                Err(ChainBreak::Truncated { expected: last, found: n })
+                Err(ChainBreak::Truncated {
+                    expected: last,
+                    found: n,
+                })
             } else {
                 Ok(n)
             }

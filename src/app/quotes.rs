@@ -83,8 +83,16 @@ impl Service {
             })
         })?;
         if all_unchanged {
-            let quotes = quotes.iter().map(|q| ImportOutcome::Unchanged { quote_id: q.quote_id.clone() }).collect();
-            return Ok(ImportReport { file: file.to_string(), quotes });
+            let quotes = quotes
+                .iter()
+                .map(|q| ImportOutcome::Unchanged {
+                    quote_id: q.quote_id.clone(),
+                })
+                .collect();
+            return Ok(ImportReport {
+                file: file.to_string(),
+                quotes,
+            });
         }
         let outcomes = self.store.write(|tx| {
             let mut outcomes = Vec::with_capacity(quotes.len());

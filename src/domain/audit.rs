@@ -106,7 +106,10 @@ impl std::fmt::Display for ChainBreak {
                 write!(f, "entry {expected} is missing (the next entry is {found})")
             }
             ChainBreak::Truncated { expected, found } => {
-                write!(f, "entries after {found} are missing (the newest written was {expected})")
+                write!(
+                    f,
+                    "entries after {found} are missing (the newest written was {expected})"
+                )
             }
         }
     }

@@ -563,7 +563,11 @@ impl Order {
                     id: item.id,
                     item_currency: item.currency.to_string(),
                     // While being created the order has no number yet that people know.
-                    po: if self.lines.is_empty() { "the order".to_string() } else { self.number.to_string() },
+                    po: if self.lines.is_empty() {
+                        "the order".to_string()
+                    } else {
+                        self.number.to_string()
+                    },
                     order_currency: self.currency.clone(),
                 });
             }
@@ -576,7 +580,12 @@ impl Order {
                 let first_company = self
                     .lines
                     .first()
-                    .map(|l| (key(l.psa_company_id.as_deref(), &l.customer_id), l.customer_name.clone()))
+                    .map(|l| {
+                        (
+                            key(l.psa_company_id.as_deref(), &l.customer_id),
+                            l.customer_name.clone(),
+                        )
+                    })
                     .unwrap_or_else(|| {
                         (
                             key(items[0].psa_company_id.as_deref(), &items[0].customer_id),

@@ -18,7 +18,11 @@ fn doc(lines: usize) -> PoDocument {
         currency: "EUR".into(),
         supplier: vec!["Ingram Micro".into(), "orders@example.org".into()],
         bill_to: vec!["Northsea IT Services B.V.".into()],
-        ship_to: vec!["Dentalcare West".into(), "Attn. J. de Vries".into(), "Kanaalweg 12".into()],
+        ship_to: vec![
+            "Dentalcare West".into(),
+            "Attn. J. de Vries".into(),
+            "Kanaalweg 12".into(),
+        ],
         special_bid: Some("SB-2026-77-A".into()),
         end_user: vec!["Dentalcare West".into()],
         lines: (1..=lines)
@@ -84,13 +88,19 @@ fn long_orders_break_pages_with_repeated_headings_and_numbers() {
     let pages = text.matches("PO-000123 · page").count();
     assert!(pages >= 3, "expected several pages, got {pages}:\n{text}");
     assert!(text.contains(&format!("page {pages} of {pages}")));
-    assert_eq!(text.matches("Line total").count(), pages, "the table heading repeats on every page");
+    assert_eq!(
+        text.matches("Line total").count(),
+        pages,
+        "the table heading repeats on every page"
+    );
     assert!(text.contains("Purchase order PO-000123 (continued)"));
     // Every line made it, in order.
     let mut at = 0;
     for i in 1..=90 {
         let sku = format!("7X-{i:04}");
-        let found = text[at..].find(&sku).unwrap_or_else(|| panic!("{sku} missing or out of order"));
+        let found = text[at..]
+            .find(&sku)
+            .unwrap_or_else(|| panic!("{sku} missing or out of order"));
         at += found;
     }
     assert_eq!(page_count(&pdf), pages);
@@ -125,8 +135,16 @@ fn qpdf_finds_no_errors_and_pages_render() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("po.pdf");
     std::fs::write(&path, render(&doc(40))).unwrap();
-    let out = std::process::Command::new("qpdf").arg("--check").arg(&path).output().unwrap();
-    assert!(out.status.success(), "qpdf --check: {}", String::from_utf8_lossy(&out.stdout));
+    let out = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "qpdf --check: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let png = dir.path().join("page");
     let out = std::process::Command::new("pdftoppm")
         .args(["-r", "50", "-png", "-f", "1", "-l", "1"])
@@ -134,7 +152,11 @@ fn qpdf_finds_no_errors_and_pages_render() {
         .arg(&png)
         .output()
         .unwrap();
-    assert!(out.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pdftoppm: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rendered = std::fs::read(dir.path().join("page-1.png")).unwrap();
     assert_eq!(&rendered[..8], b"\x89PNG\r\n\x1a\n");
     assert!(rendered.len() > 2000, "the page has content");

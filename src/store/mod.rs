@@ -57,7 +57,10 @@ impl Store {
         match store.read(|tx| tx.schema_version())? {
             Some(v) if v == SCHEMA_VERSION => {}
             Some(v) if v > SCHEMA_VERSION => {
-                return Err(StoreError::NewerSchema { found: v, known: SCHEMA_VERSION })
+                return Err(StoreError::NewerSchema {
+                    found: v,
+                    known: SCHEMA_VERSION,
+                })
             }
             _ => store.write(tx::WriteTx::ensure_schema)?,
         }

@@ -298,9 +298,7 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                 }
             }
             Load::Orders => Msg::Orders(svc.list_orders()?),
-            Load::Audit => {
-                Msg::Audit(svc.audit_latest(&AuditFilter::default(), AUDIT_LATEST, &slim_for_list)?)
-            }
+            Load::Audit => Msg::Audit(svc.audit_latest(&AuditFilter::default(), AUDIT_LATEST, &slim_for_list)?),
             Load::OrderAudit(po) => Msg::OrderAudit(
                 *po,
                 svc.audit(&AuditFilter {

@@ -115,7 +115,11 @@ fn session(stream: TcpStream, received: &Mutex<Vec<Received>>, mode: &Mutex<Mode
                 let l = l.strip_prefix('.').map(str::to_string).unwrap_or(l);
                 data.push_str(&l);
             }
-            received.lock().unwrap().push(Received { from: from.clone(), to: to.clone(), data });
+            received.lock().unwrap().push(Received {
+                from: from.clone(),
+                to: to.clone(),
+                data,
+            });
             say(&mut out, "250 2.0.0 queued")?;
         } else if upper == "RSET" || upper == "NOOP" {
             say(&mut out, "250 OK")?;
@@ -132,7 +136,10 @@ fn session(stream: TcpStream, received: &Mutex<Vec<Received>>, mode: &Mutex<Mode
 pub fn attachment(data: &str, filename: &str) -> Option<Vec<u8>> {
     let start = data.find(&format!("filename=\"{filename}\""))?;
     let rest = &data[start..];
-    let body_start = rest.find("\r\n\r\n").map(|i| i + 4).or_else(|| rest.find("\n\n").map(|i| i + 2))?;
+    let body_start = rest
+        .find("\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| rest.find("\n\n").map(|i| i + 2))?;
     let body = &rest[body_start..];
     let end = body.find("\n--").unwrap_or(body.len());
     let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();

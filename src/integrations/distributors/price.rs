@@ -40,8 +40,16 @@ fn query(item: &PendingItem, own: bool) -> PriceQuery {
     PriceQuery {
         sku: item.sku.to_string(),
         // Another distributor's part number is unknown; ask by manufacturer part number.
-        distributor_sku: if own { item.distributor_sku.as_deref().map(str::to_string) } else { None },
-        mpn: item.mpn.as_deref().map(str::to_string).or_else(|| Some(item.sku.to_string())),
+        distributor_sku: if own {
+            item.distributor_sku.as_deref().map(str::to_string)
+        } else {
+            None
+        },
+        mpn: item
+            .mpn
+            .as_deref()
+            .map(str::to_string)
+            .or_else(|| Some(item.sku.to_string())),
         pax8_product_id: item.pax8_product_id.as_deref().map(str::to_string),
         quantity: item.quantity,
     }

@@ -89,7 +89,15 @@ impl App {
 }
 
 /// The values of an entry's `after` that the list shows.
-pub const SUMMARY_KEYS: [&str; 7] = ["status", "stage", "received", "reason", "dismissed_reason", "quantity", "unit_cost"];
+pub const SUMMARY_KEYS: [&str; 7] = [
+    "status",
+    "stage",
+    "received",
+    "reason",
+    "dismissed_reason",
+    "quantity",
+    "unit_cost",
+];
 
 fn summary(v: &serde_json::Value) -> String {
     match v {
