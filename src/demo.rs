@@ -5,7 +5,7 @@
 use crate::app::{CreateOrder, PlaceRequest, Service};
 use crate::cli::args::{DemoArgs, Global};
 use crate::cli::run::CliError;
-use crate::config::Config;
+use crate::config::{Config, PsaKind};
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{ApprovalRule, ItemId, OrderType, PendingItem, PlacementMethod, PoNumber};
 use crate::identity::{self, Actor};
@@ -48,8 +48,65 @@ fn io(what: &str, p: &Path, e: std::io::Error) -> CliError {
     CliError::new(format!("demo: cannot {what} {}: {e}", p.display()), 3)
 }
 
-/// Builds the demo in `dir` (which must not hold a demo database yet).
-pub fn build(dir: &Path) -> Result<Demo, CliError> {
+/// The loopback sandboxes a demo talks to: distributors always, a PSA when asked. They
+/// serve while this value lives.
+pub struct Sandboxes {
+    _distributors: crate::sandbox::distributors::Sandbox,
+    _psa: Option<crate::sandbox::psa::FakePsa>,
+    /// Configuration sections pointing at them.
+    config: String,
+    pub psa: PsaKind,
+}
+
+/// The PSA ids the sample quotes carry.
+fn demo_psa_ids() -> crate::sandbox::psa::DemoIds {
+    crate::sandbox::psa::DemoIds {
+        companies: vec![29683512, 29680044, 29681200, 29689001],
+        products: vec![
+            30012, 30013, 30014, 30015, 30016, 30020, 30021, 30022, 30023, 30030, 30031, 30032, 30033, 30040, 30041,
+        ],
+        opportunities: vec![9913, 9920, 9931],
+    }
+}
+
+/// Starts the sandbox distributors (Ingram Micro, TD SYNNEX, Pax8 under the keys the
+/// sample quotes use) and, for `psa`, a sandbox PSA, on loopback.
+pub fn start_sandboxes(dir: &Path, psa: PsaKind) -> Result<Sandboxes, CliError> {
+    let fail = |what: &str, e: std::io::Error| CliError::new(format!("demo: cannot start the {what} sandbox: {e}"), 3);
+    // The sandbox's secret is read from the environment; set it before threads start.
+    crate::sandbox::distributors::Sandbox::set_secret_env();
+    let distributors = crate::sandbox::distributors::start().map_err(|e| fail("distributor", e))?;
+    let mut config = distributors
+        .config_toml()
+        .replace("[distributors.ingram_sandbox]", "[distributors.ingram]")
+        .replace("[distributors.tdsynnex_eu_sandbox]", "[distributors.tdsynnex]")
+        .replace("[distributors.pax8_sandbox]", "[distributors.pax8]")
+        .replace("currency = \"USD\"", "currency = \"EUR\"");
+    let keys = ["ingram", "tdsynnex", "pax8", "also", "dicker"];
+    let psa_fake = match crate::sandbox::psa::start_for_demo(psa, &dir.join("secrets"), &keys, &demo_psa_ids())
+        .map_err(|e| fail("PSA", e))?
+    {
+        Some((fake, text)) => {
+            config.push('\n');
+            config.push_str(&text);
+            Some(fake)
+        }
+        None => {
+            config.push_str("\n[psa]\nkind = \"none\"\n");
+            None
+        }
+    };
+    Ok(Sandboxes {
+        _distributors: distributors,
+        _psa: psa_fake,
+        config,
+        psa,
+    })
+}
+
+/// Builds the demo in `dir` (which must not hold a demo database yet), talking to
+/// `sandboxes`.
+pub fn build(dir: &Path, sandboxes: &Sandboxes) -> Result<Demo, CliError> {
     let os_user = identity::os_account().map_err(|e| CliError::new(e.to_string(), 2))?;
     let demo = Demo {
         dir: dir.to_path_buf(),
@@ -67,7 +124,9 @@ pub fn build(dir: &Path) -> Result<Demo, CliError> {
     let config_text = DEMO_CONFIG
         .replace("{os_user}", &os_user)
         .replace("{inbox}", &demo.inbox.display().to_string().replace('\\', "\\\\"))
-        .replace("{mail}", &dir.join("mail").display().to_string().replace('\\', "\\\\"));
+        .replace("{mail}", &dir.join("mail").display().to_string().replace('\\', "\\\\"))
+        .replace("[psa]\nkind = \"none\"\n", "")
+        + &sandboxes.config;
     std::fs::write(&demo.config, &config_text).map_err(|e| io("write", &demo.config, e))?;
     let config = Config::parse(&config_text).map_err(|e| CliError::new(format!("demo configuration: {e}"), 3))?;
     let store = Store::open(&demo.db)?;
@@ -195,6 +254,29 @@ fn populate(svc: &Service, config: &Config) -> Result<(), CliError> {
         OrderType::Wholesale,
     )?;
     svc.cancel(&alice, cancelled)?;
+    // Through the sandbox API and by email, run to the end as the screens would.
+    let executor = crate::jobs::Executor::from_config(config);
+    let sent = |po: PoNumber, method: PlacementMethod| -> Result<(), CliError> {
+        let r = svc.place(&alice, PlaceRequest { po, method, link: None })?;
+        if let Some(job) = r.job {
+            svc.run_job(&alice, job, &executor)?;
+        }
+        Ok(())
+    };
+    let monitors = create(
+        "tdsynnex",
+        item_ids(svc, "Q-2026-0142", &["P24H-2L"])?,
+        OrderType::Dropship,
+    )?;
+    sent(monitors, PlacementMethod::Api)?;
+    let cables = create(
+        "also",
+        item_ids(svc, "Q-2026-0150", &["CAT6-2M-BL"])?,
+        OrderType::Wholesale,
+    )?;
+    sent(cables, PlacementMethod::Email)?;
+    // Notices and PSA sync, as the running screens would do them.
+    svc.run_due_jobs(&alice, &executor)?;
     Ok(())
 }
 
@@ -212,10 +294,15 @@ Users (any of them with --user NAME): alice (buyer), carol (approver, buyer),
 dave (approver), rick (receiver at the dock), ada (admin).
 Approval rules: 5,000.00 – 20,000.00 → carol; above 20,000.00 → dave.
 Orders: PO-000001 completed, PO-000002 partial, PO-000003 awaiting carol,
-PO-000004 submitted (ready to receive), PO-000005 pending, PO-000006 cancelled.
+PO-000004 submitted (ready to receive), PO-000005 pending, PO-000006 cancelled,
+PO-000007 placed through the TD SYNNEX sandbox API, PO-000008 emailed to ALSO.
+Emails are written to {mail} (open the .eml files).
+Ingram Micro, TD SYNNEX and Pax8 are SANDBOX servers on 127.0.0.1 that live while
+`purser demo` runs; their secret is in PURSER_SANDBOX_SECRET.
 
-Try:
+Try (in another terminal while the demo's screens are open):
   export PURSER_DB={db} PURSER_CONFIG={cfg}
+  export PURSER_SANDBOX_SECRET={secret}
   purser pending list
   purser po list
   purser --user carol po approve PO-000003 --via manual
@@ -226,12 +313,26 @@ Try:
 ",
         dir = demo.dir.display(),
         inbox = demo.inbox.display(),
+        mail = demo.dir.join("mail").display(),
+        secret = crate::sandbox::distributors::SECRET,
     )
 }
 
 /// `purser demo`: builds the demo, then opens the screens on it (as the account running
 /// it, which holds every role there, or as `--user NAME`) unless `--no-tui`.
 pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
+    let psa = match args.psa.as_deref() {
+        None | Some("none") => PsaKind::None,
+        Some("autotask") => PsaKind::Autotask,
+        Some("connectwise") => PsaKind::Connectwise,
+        Some("halopsa") => PsaKind::Halopsa,
+        Some(other) => {
+            return Err(CliError::new(
+                format!("demo: `{other}` is not a PSA (autotask, connectwise, halopsa, none)"),
+                2,
+            ))
+        }
+    };
     let dir = match &args.dir {
         Some(d) => d.clone(),
         None => tempfile::Builder::new()
@@ -240,7 +341,8 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::new(format!("demo: cannot make a temporary folder: {e}"), 3))?
             .keep(),
     };
-    let demo = build(&dir)?;
+    let sandboxes = start_sandboxes(&dir, psa)?;
+    let demo = build(&dir, &sandboxes)?;
     if !args.no_tui {
         let on_demo = Global {
             db: Some(demo.db.clone()),

@@ -355,6 +355,9 @@ pub struct DemoArgs {
     /// Only build it and print how to explore it; do not open the screens
     #[arg(long)]
     pub no_tui: bool,
+    /// Connect a sandbox PSA on loopback (autotask, connectwise, halopsa)
+    #[arg(long, value_name = "KIND")]
+    pub psa: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -474,6 +474,7 @@ impl App {
             Msg::Changed => self.reload(),
             Msg::Busy(b) => self.busy = b,
             Msg::Failed(e) => self.info(Tone::Error, e),
+            Msg::Notice(tone, text) => self.info(tone, text),
             Msg::Done { command, result } => {
                 let scan = matches!(command, "receive" | "undo receipt");
                 match &result {

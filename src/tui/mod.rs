@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod background;
 pub mod form;
 pub mod keymap;
 pub mod panes;
@@ -80,11 +81,23 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
     result
 }
 
+/// Tells the background thread to stop when the screens close.
+struct StopOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 async fn event_loop(svc: Arc<Service>, actor: Actor, mut app: App) -> Result<(), String> {
     let backend = CrosstermBackend::new(std::io::stdout());
     let mut term = Terminal::new(backend).map_err(|e| e.to_string())?;
     term.clear().map_err(|e| e.to_string())?;
     let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    let stop_background = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    background::spawn(svc.clone(), actor.clone(), msg_tx.clone(), stop_background.clone());
+    let _stop_on_exit = StopOnDrop(stop_background);
     let worker = worker::spawn(svc.clone(), actor, msg_tx);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));

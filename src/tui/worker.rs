@@ -94,6 +94,8 @@ pub enum Msg {
     Busy(bool),
     /// A load failed.
     Failed(String),
+    /// Something the background work wants a person to notice.
+    Notice(super::app::Tone, String),
 }
 
 impl Command {
