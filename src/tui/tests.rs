@@ -22,12 +22,34 @@ fn t0() -> Timestamp {
     "2026-11-26T10:00:00Z".parse().unwrap()
 }
 
+/// The demo's configuration with fixed distributors in place of the loopback sandboxes
+/// that `purser demo` adds.
 fn config() -> Config {
     let text = include_str!("../../assets/demo-config.toml")
         .replace("{os_user}", "boss")
-        .replace("{inbox}", "/nonexistent/inbox");
+        .replace("{inbox}", "/nonexistent/inbox")
+        + STATIC_DISTRIBUTORS;
     Config::parse(&text).unwrap()
 }
+
+const STATIC_DISTRIBUTORS: &str = r#"
+[distributors.ingram]
+kind = "ingram"
+name = "Ingram Micro"
+currency = "EUR"
+email = ["orders@ingram.demo.invalid"]
+
+[distributors.tdsynnex]
+kind = "tdsynnex_eu"
+name = "TD SYNNEX"
+currency = "EUR"
+email = ["orders@tdsynnex.demo.invalid"]
+
+[distributors.pax8]
+kind = "pax8"
+name = "Pax8"
+currency = "EUR"
+"#;
 
 fn as_user(c: &Config, name: &str) -> Actor {
     identity::resolve(c, Some(name), name).unwrap()
