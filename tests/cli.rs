@@ -1007,6 +1007,8 @@ fn the_demo_builds_with_an_order_awaiting_approval() {
     assert_eq!(
         statuses,
         vec![
+            ("PO-000008", "email_sent"),
+            ("PO-000007", "submitted"),
             ("PO-000006", "cancelled"),
             ("PO-000005", "pending"),
             ("PO-000004", "submitted"),
