@@ -46,6 +46,9 @@ pub enum Action {
     Undo,
     AddRule,
     RemoveRule,
+    LatestCost,
+    ExportPdf,
+    RetrySync,
 }
 
 /// (action, name in key files, description in the help overlay).
@@ -109,6 +112,13 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Undo, "undo", "undo the last receipt"),
     (Action::AddRule, "add_rule", "add an approval rule"),
     (Action::RemoveRule, "remove_rule", "remove the selected rule"),
+    (
+        Action::LatestCost,
+        "latest_cost",
+        "use the latest distributor cost (and compare distributors)",
+    ),
+    (Action::ExportPdf, "export_pdf", "write the purchase order as PDF"),
+    (Action::RetrySync, "retry_sync", "retry the order's failed PSA sync"),
 ];
 
 impl Action {

@@ -61,6 +61,8 @@ pub enum Tone {
 pub struct Data {
     /// In id order.
     pub items: Vec<PendingItem>,
+    /// PSA sync state by order (empty when standalone).
+    pub sync: std::collections::HashMap<crate::domain::PoNumber, String>,
     pub items_loaded: bool,
     pub items_done: bool,
     /// Bumped whenever `items` changes, so views know to filter again.
@@ -151,6 +153,8 @@ pub struct App {
     pub receiving: ReceivingPane,
     pub audit: AuditPane,
     pub settings: SettingsPane,
+    /// Where purchase-order PDFs are written (`pdf/` beside the database).
+    pub pdf_dir: std::path::PathBuf,
 }
 
 impl App {
@@ -182,6 +186,7 @@ impl App {
             quit: false,
             bell: false,
             outbox: Vec::new(),
+            pdf_dir: std::path::PathBuf::from("pdf"),
             data: Data::default(),
             pending: PendingPane::default(),
             orders: OrdersPane::default(),
@@ -454,8 +459,9 @@ impl App {
                 self.data.splice_items(from, to, items);
                 self.pending_refresh();
             }
-            Msg::Orders(orders) => {
+            Msg::Orders(orders, sync) => {
                 self.data.orders = orders;
+                self.data.sync = sync;
                 self.data.orders_loaded = true;
                 self.orders_changed();
             }

@@ -43,7 +43,11 @@ pub fn new_app(svc: &Service, actor: Actor) -> Result<App, String> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let dir = config.source.as_ref().and_then(|p| p.parent()).map(|p| p.to_path_buf());
     let theme = theme::Theme::select(config.ui.theme.as_deref(), dir.as_deref(), no_color)?;
-    Ok(App::new(actor, config, keymap, theme, svc.now()))
+    let mut app = App::new(actor, config, keymap, theme, svc.now());
+    if let Some(dir) = svc.store().path().parent() {
+        app.pdf_dir = dir.join("pdf");
+    }
+    Ok(app)
 }
 
 /// Leaves raw mode and the alternate screen, and shows the cursor.

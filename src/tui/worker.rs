@@ -34,19 +34,57 @@ pub enum Load {
 /// A change a person asked for.
 #[derive(Debug, Clone)]
 pub enum Command {
-    Dismiss { ids: Vec<ItemId>, reason: String },
-    Restore { ids: Vec<ItemId> },
-    Split { id: ItemId, qty: u32 },
+    Dismiss {
+        ids: Vec<ItemId>,
+        reason: String,
+    },
+    Restore {
+        ids: Vec<ItemId>,
+    },
+    Split {
+        id: ItemId,
+        qty: u32,
+    },
     CreateOrder(Box<CreateOrder>),
-    AddToOrder { po: PoNumber, ids: Vec<ItemId> },
-    RemoveFromOrder { po: PoNumber, ids: Vec<ItemId> },
+    AddToOrder {
+        po: PoNumber,
+        ids: Vec<ItemId>,
+    },
+    RemoveFromOrder {
+        po: PoNumber,
+        ids: Vec<ItemId>,
+    },
     Place(PlaceRequest),
-    Reject { po: PoNumber, reason: String },
-    Cancel { po: PoNumber },
-    Receive { po: PoNumber, req: ReceiveRequest },
-    Unreceive { po: PoNumber, receipt: u32 },
+    Reject {
+        po: PoNumber,
+        reason: String,
+    },
+    Cancel {
+        po: PoNumber,
+    },
+    Receive {
+        po: PoNumber,
+        req: ReceiveRequest,
+    },
+    Unreceive {
+        po: PoNumber,
+        receipt: u32,
+    },
     AddRule(ApprovalRule),
     RemoveRule(usize),
+    /// Fetch the latest distributor cost of items, with a comparison across distributors.
+    LatestCost {
+        ids: Vec<ItemId>,
+    },
+    /// Write an order's PDF into `dir`.
+    ExportPdf {
+        po: PoNumber,
+        dir: std::path::PathBuf,
+    },
+    /// Queue an order's failed PSA sync again.
+    RetrySync {
+        po: PoNumber,
+    },
 }
 
 /// A request to the worker.
@@ -78,7 +116,8 @@ pub enum Msg {
         to: Option<ItemId>,
         items: Vec<PendingItem>,
     },
-    Orders(Vec<Order>),
+    /// Orders, and the PSA sync state of each by number.
+    Orders(Vec<Order>, std::collections::HashMap<PoNumber, String>),
     Audit(Vec<AuditEntry>),
     OrderAudit(PoNumber, Vec<AuditEntry>),
     Rules(Vec<ApprovalRule>),
@@ -114,6 +153,9 @@ impl Command {
             Command::Unreceive { .. } => "undo receipt",
             Command::AddRule(_) => "add rule",
             Command::RemoveRule(_) => "remove rule",
+            Command::LatestCost { .. } => "latest cost",
+            Command::ExportPdf { .. } => "export PDF",
+            Command::RetrySync { .. } => "retry sync",
         }
     }
 }
@@ -184,6 +226,50 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
                 _ => format!("{} placed ({})", r.order.number, method.describe()),
             };
             fx.orders.push(r.order);
+        }
+        Command::LatestCost { ids } => {
+            use crate::integrations::distributors::price;
+            let mut lines = Vec::new();
+            for id in &ids {
+                let change = price::refresh_cost(svc, actor, *id, None)?;
+                let best = price::compare(svc, *id)
+                    .ok()
+                    .and_then(|offers| offers.into_iter().find(|o| o.best))
+                    .map(|o| {
+                        format!(
+                            "; cheapest in stock: {} {}",
+                            o.name,
+                            o.unit_cost.map(|c| c.to_string()).unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_default();
+                let stock = change.available.map(|a| format!(", {a} in stock")).unwrap_or_default();
+                lines.push(format!(
+                    "item {id}: {} → {} {} at {}{stock}{best}",
+                    change.old, change.new, change.currency, change.distributor
+                ));
+            }
+            fx.items = items_after(svc, &ids);
+            fx.message = lines.join(" · ");
+        }
+        Command::ExportPdf { po, dir } => {
+            let order = svc.order(po).map_err(e)?;
+            let bytes = crate::pdf::render_order(&order, svc.config());
+            std::fs::create_dir_all(&dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+            let path = dir.join(format!("{po}.pdf"));
+            let tmp = dir.join(format!(".{po}.pdf.tmp"));
+            std::fs::write(&tmp, &bytes)
+                .and_then(|_| std::fs::rename(&tmp, &path))
+                .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+            fx.message = format!("{po} written to {} ({} KB)", path.display(), bytes.len().div_ceil(1024));
+        }
+        Command::RetrySync { po } => {
+            let jobs = svc.psa_retry(actor, po).map_err(e)?;
+            fx.message = if jobs.is_empty() {
+                format!("{po}: nothing to retry in the PSA sync")
+            } else {
+                format!("{po}: PSA sync queued again ({} job(s))", jobs.len())
+            };
         }
         Command::Reject { po, reason } => {
             let o = svc.reject(actor, po, &reason).map_err(e)?;
@@ -299,7 +385,16 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                     items,
                 }
             }
-            Load::Orders => Msg::Orders(svc.list_orders()?),
+            Load::Orders => {
+                let orders = svc.list_orders()?;
+                // The PSA sync state per order, for the Sync column (none when standalone).
+                let sync = if svc.config().psa.kind.is_connected() {
+                    svc.psa_sync_status()?.into_iter().map(|v| (v.po, v.sync)).collect()
+                } else {
+                    Default::default()
+                };
+                Msg::Orders(orders, sync)
+            }
             Load::Audit => Msg::Audit(svc.audit_latest(&AuditFilter::default(), AUDIT_LATEST, &slim_for_list)?),
             Load::OrderAudit(po) => Msg::OrderAudit(
                 *po,

@@ -123,6 +123,12 @@ impl App {
         self.dialog = Some(Dialog::Form(form));
     }
 
+    /// Writes the order's PDF beside the database, in `pdf/`.
+    fn export_pdf(&mut self, po: PoNumber) {
+        let dir = self.pdf_dir.clone();
+        self.send(Command::ExportPdf { po, dir });
+    }
+
     pub(crate) fn ask_cancel(&mut self, po: PoNumber) {
         let Some(o) = self.data.order(po) else { return };
         let mut text = format!(
@@ -164,6 +170,8 @@ impl App {
                     self.send(Command::RemoveFromOrder { po, ids });
                 }
                 Action::AddItems => self.open_add_items(po),
+                Action::ExportPdf => self.export_pdf(po),
+                Action::RetrySync => self.send(Command::RetrySync { po }),
                 _ => {}
             }
             return;
@@ -176,6 +184,8 @@ impl App {
             (Action::Open, Some(po)) => self.open_order(po),
             (Action::Place, Some(po)) => self.open_place(po, false),
             (Action::CancelOrder, Some(po)) => self.ask_cancel(po),
+            (Action::ExportPdf, Some(po)) => self.export_pdf(po),
+            (Action::RetrySync, Some(po)) => self.send(Command::RetrySync { po }),
             (Action::StatusFilter, _) => {
                 let all = OrderStatus::ALL;
                 self.orders.status = match self.orders.status {
@@ -276,6 +286,8 @@ fn render_list(app: &App, f: &mut Frame, area: Rect) {
         return;
     }
     let (start, end) = o.cursor.window(o.view.len(), inner.height.saturating_sub(1) as usize);
+    // The PSA sync column, when a PSA is connected.
+    let with_sync = app.config.psa.kind.is_connected();
     let rows = o.view[start..end].iter().enumerate().map(|(n, i)| {
         let ord = &app.data.orders[*i];
         let st = ord.status();
@@ -284,10 +296,10 @@ fn render_list(app: &App, f: &mut Frame, area: Rect) {
         } else {
             th.base
         };
-        Row::new(vec![
+        let mut cells = vec![
             Cell::from(ord.number.to_string()),
             Cell::from(Span::styled(
-                st.to_string(),
+                status_label(ord),
                 if start + n == o.cursor.sel {
                     th.selected
                 } else {
@@ -299,10 +311,16 @@ fn render_list(app: &App, f: &mut Frame, area: Rect) {
             Cell::from(Line::from(age(app.now, ord.created_at)).right_aligned()),
             Cell::from(Line::from(ord.progress()).right_aligned()),
             Cell::from(ord.created_by.clone()),
-        ])
-        .style(style)
+        ];
+        if with_sync {
+            cells.insert(
+                6,
+                Cell::from(app.data.sync.get(&ord.number).cloned().unwrap_or_default()),
+            );
+        }
+        Row::new(cells).style(style)
     });
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(9),
         Constraint::Length(17),
         Constraint::Fill(1),
@@ -311,7 +329,7 @@ fn render_list(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Length(7),
         Constraint::Length(8),
     ];
-    let header = Row::new([
+    let mut titles = vec![
         "Order",
         "Status",
         "Distributor",
@@ -319,8 +337,12 @@ fn render_list(app: &App, f: &mut Frame, area: Rect) {
         " Age",
         "Recvd",
         "By",
-    ])
-    .style(th.header);
+    ];
+    if with_sync {
+        widths.insert(6, Constraint::Length(11));
+        titles.insert(6, "PSA sync");
+    }
+    let header = Row::new(titles).style(th.header);
     f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
 }
 
@@ -509,4 +531,16 @@ fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             .style(th.base),
         rest,
     );
+}
+
+/// The status, with a submission under way or failed at the distributor beside it.
+fn status_label(ord: &Order) -> String {
+    let st = ord.status();
+    if ord.sending.is_some() {
+        format!("{st} (sending)")
+    } else if st == OrderStatus::Pending && !ord.errors.is_empty() {
+        format!("{st} (not sent)")
+    } else {
+        st.to_string()
+    }
 }

@@ -225,6 +225,17 @@ impl App {
                 }
             }
             Action::ClearMarks => self.pending.marks.clear(),
+            Action::LatestCost => {
+                let ids: Vec<ItemId> = self.targets().iter().filter(|i| i.is_pending()).map(|i| i.id).collect();
+                if ids.is_empty() {
+                    return self.info(Tone::Error, "nothing to price: choose pool items first");
+                }
+                self.info(
+                    Tone::Info,
+                    format!("asking the distributors about {} item(s)…", ids.len()),
+                );
+                self.send(Command::LatestCost { ids });
+            }
             Action::ShowDismissed => {
                 self.pending.dismissed = !self.pending.dismissed;
                 self.pending.marks.clear();
