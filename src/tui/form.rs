@@ -106,6 +106,11 @@ impl Form {
             .expect("form field exists")
     }
 
+    /// The field with this label, when the form has one.
+    pub fn find(&self, label: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.label == label)
+    }
+
     pub fn set_text(&mut self, label: &str, value: &str) {
         if let Some(f) = self.fields.iter_mut().find(|f| f.label == label) {
             f.kind = FieldKind::Text(Input::new(value.to_string()));

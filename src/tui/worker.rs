@@ -55,6 +55,8 @@ pub enum Command {
         ids: Vec<ItemId>,
     },
     Place(PlaceRequest),
+    /// Place through the API with distributor options (Pax8 terms and provisioning).
+    PlaceWithOptions(PlaceRequest, Box<crate::domain::order::ApiOptions>),
     Reject {
         po: PoNumber,
         reason: String,
@@ -146,7 +148,7 @@ impl Command {
             Command::CreateOrder(_) => "create order",
             Command::AddToOrder { .. } => "add to order",
             Command::RemoveFromOrder { .. } => "remove from order",
-            Command::Place(_) => "place",
+            Command::Place(_) | Command::PlaceWithOptions(..) => "place",
             Command::Reject { .. } => "reject",
             Command::Cancel { .. } => "cancel",
             Command::Receive { .. } => "receive",
@@ -207,6 +209,10 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             fx.message = format!("{} removed from {po}; back in the pool", plural(ids.len(), "item"));
             fx.items = items_after(svc, &ids);
             fx.orders.push(o);
+        }
+        Command::PlaceWithOptions(req, options) => {
+            svc.set_api_options(actor, req.po, *options).map_err(e)?;
+            return execute(svc, actor, Command::Place(req));
         }
         Command::Place(req) => {
             let method = req.method;

@@ -109,17 +109,26 @@ impl App {
             group_thousands(order.total()),
             order.currency
         );
-        let form = Form::new(
-            &title,
-            Purpose::Place { po, approve },
-            vec![
-                Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), 2),
-                Field::text("Link (optional)", ""),
-            ],
-        )
-        .with_note(format!(
-            "{need}. ←→ choose the method; the link is for \"mark as submitted\"."
-        ));
+        let mut fields = vec![
+            Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), 2),
+            Field::text("Link (optional)", ""),
+        ];
+        let pax8 = self.config.distributors.get(&order.distributor).map(|d| d.kind)
+            == Some(crate::config::DistributorKind::Pax8);
+        let mut note = format!("{need}. ←→ choose the method; the link is for \"mark as submitted\".");
+        if pax8 {
+            // Pax8 subscriptions need terms and provisioning details; a missing key is named
+            // with its label by Pax8's provision-details when placing.
+            fields.push(Field::choice(
+                "Billing term",
+                PAX8_TERMS.iter().map(|t| t.to_string()).collect(),
+                0,
+            ));
+            fields.push(Field::text("Commitment (id or auto)", "auto"));
+            fields.push(Field::text(PROVISION_FIELD, ""));
+            note.push_str(" Pax8: provisioning as key=value; key=value (missing keys are named).");
+        }
+        let form = Form::new(&title, Purpose::Place { po, approve }, fields).with_note(note);
         self.dialog = Some(Dialog::Form(form));
     }
 
@@ -250,13 +259,40 @@ impl App {
     }
 }
 
+/// Pax8 billing terms offered in the place form.
+const PAX8_TERMS: [&str; 6] = ["Monthly", "Annual", "2-Year", "3-Year", "One-Time", "Trial"];
+const PROVISION_FIELD: &str = "Provisioning";
+
 pub(super) fn place_command(form: &Form, po: PoNumber) -> Result<Command, String> {
     let (method, _) = METHODS[form.get("Method").idx().min(METHODS.len() - 1)];
     let link = Some(form.get("Link (optional)").value().trim().to_string()).filter(|s| !s.is_empty());
     if link.is_some() && method != PlacementMethod::Manual {
         return Err("a link goes with \"mark as submitted\" only".into());
     }
-    Ok(Command::Place(PlaceRequest { po, method, link }))
+    let req = PlaceRequest { po, method, link };
+    let Some(term) = form.find("Billing term").filter(|_| method == PlacementMethod::Api) else {
+        return Ok(Command::Place(req));
+    };
+    let mut options = crate::domain::order::ApiOptions {
+        billing_term: Some(PAX8_TERMS[term.idx().min(PAX8_TERMS.len() - 1)].to_string()),
+        commitment: form
+            .find("Commitment (id or auto)")
+            .map(|f| f.value().trim().to_string())
+            .filter(|s| !s.is_empty()),
+        ..Default::default()
+    };
+    let provision = form.find(PROVISION_FIELD).map_or("", |f| f.value());
+    for pair in provision.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("provisioning `{pair}` is not key=value"))?;
+        options
+            .provision
+            .entry(k.trim().to_string())
+            .or_default()
+            .push(v.trim().to_string());
+    }
+    Ok(Command::PlaceWithOptions(req, Box::new(options)))
 }
 
 /// Draws the pane: the list, or one order in detail.
@@ -542,5 +578,68 @@ fn status_label(ord: &Order) -> String {
         format!("{st} (not sent)")
     } else {
         st.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::form::{Field, Form, Purpose};
+
+    fn pax8_form(method: usize, provision: &str) -> Form {
+        Form::new(
+            "Place",
+            Purpose::Place {
+                po: PoNumber(3),
+                approve: false,
+            },
+            vec![
+                Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), method),
+                Field::text("Link (optional)", ""),
+                Field::choice("Billing term", PAX8_TERMS.iter().map(|t| t.to_string()).collect(), 1),
+                Field::text("Commitment (id or auto)", "auto"),
+                Field::text(PROVISION_FIELD, provision),
+            ],
+        )
+    }
+
+    fn api_index() -> usize {
+        METHODS.iter().position(|(m, _)| *m == PlacementMethod::Api).unwrap()
+    }
+
+    #[test]
+    fn pax8_options_go_with_an_api_placement() {
+        let cmd = place_command(
+            &pax8_form(api_index(), "tenantDomain=dcw.example; seats=5; seats=6"),
+            PoNumber(3),
+        )
+        .unwrap();
+        let Command::PlaceWithOptions(req, options) = cmd else {
+            panic!("{cmd:?}")
+        };
+        assert_eq!(req.method, PlacementMethod::Api);
+        assert_eq!(options.billing_term.as_deref(), Some("Annual"));
+        assert_eq!(options.commitment.as_deref(), Some("auto"));
+        assert_eq!(options.provision["tenantDomain"], vec!["dcw.example"]);
+        assert_eq!(options.provision["seats"], vec!["5", "6"]);
+    }
+
+    #[test]
+    fn a_provisioning_pair_without_equals_is_refused() {
+        let e = place_command(&pax8_form(api_index(), "tenantDomain"), PoNumber(3)).unwrap_err();
+        assert!(e.contains("`tenantDomain` is not key=value"), "{e}");
+    }
+
+    #[test]
+    fn other_methods_ignore_the_pax8_fields() {
+        let manual = METHODS.iter().position(|(m, _)| *m == PlacementMethod::Manual).unwrap();
+        let cmd = place_command(&pax8_form(manual, "x"), PoNumber(3)).unwrap();
+        assert!(matches!(
+            cmd,
+            Command::Place(PlaceRequest {
+                method: PlacementMethod::Manual,
+                ..
+            })
+        ));
     }
 }
