@@ -47,6 +47,7 @@ pub enum Action {
     AddRule,
     RemoveRule,
     LatestCost,
+    ImportQuotes,
     ExportPdf,
     RetrySync,
 }
@@ -116,6 +117,11 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
         Action::LatestCost,
         "latest_cost",
         "use the latest distributor cost (and compare distributors)",
+    ),
+    (
+        Action::ImportQuotes,
+        "import_quotes",
+        "import approved-quote files (JSON or CSV)",
     ),
     (Action::ExportPdf, "export_pdf", "write the purchase order as PDF"),
     (Action::RetrySync, "retry_sync", "retry the order's failed PSA sync"),

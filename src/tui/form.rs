@@ -60,6 +60,7 @@ pub enum Purpose {
     Place { po: PoNumber, approve: bool },
     Reject(PoNumber),
     AddRule,
+    ImportQuotes,
 }
 
 /// What a key did to a dialog.

@@ -498,3 +498,26 @@ fn monochrome_renders() {
         .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset));
     h.keys("2");
 }
+
+#[test]
+fn quotes_are_imported_from_the_pending_pane() {
+    let mut h = Harness::new("alice");
+    h.settle();
+    let file = h._dir.path().join("northwind.csv");
+    std::fs::write(&file, crate::demo::SAMPLES[3].1).unwrap();
+    h.keys("I");
+    h.type_text(&format!("{}\n", file.display()));
+    h.settle();
+    let imported = h.svc.list_items(&Default::default()).unwrap();
+    assert!(imported
+        .iter()
+        .any(|i| i.quote_id == "Q-2026-0161" && i.sku == "PHN-T54W"));
+    let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
+    assert!(status.contains("Q-2026-0161: 2 items"), "{status}");
+    // The same file again changes nothing and says so.
+    h.keys("I");
+    h.type_text(&format!("{}\n", file.display()));
+    h.settle();
+    let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
+    assert!(status.contains("already imported"), "{status}");
+}

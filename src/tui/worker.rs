@@ -74,6 +74,10 @@ pub enum Command {
     },
     AddRule(ApprovalRule),
     RemoveRule(usize),
+    /// Import quote files.
+    Import {
+        files: Vec<std::path::PathBuf>,
+    },
     /// Fetch the latest distributor cost of items, with a comparison across distributors.
     LatestCost {
         ids: Vec<ItemId>,
@@ -156,6 +160,7 @@ impl Command {
             Command::AddRule(_) => "add rule",
             Command::RemoveRule(_) => "remove rule",
             Command::LatestCost { .. } => "latest cost",
+            Command::Import { .. } => "import",
             Command::ExportPdf { .. } => "export PDF",
             Command::RetrySync { .. } => "retry sync",
         }
@@ -232,6 +237,32 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
                 _ => format!("{} placed ({})", r.order.number, method.describe()),
             };
             fx.orders.push(r.order);
+        }
+        Command::Import { files } => {
+            let mut done = Vec::new();
+            for f in &files {
+                let report = svc.import_file(actor, f).map_err(e)?;
+                for q in &report.quotes {
+                    done.push(match q {
+                        crate::app::ImportOutcome::Imported { quote_id, items, .. } => {
+                            format!("{quote_id}: {} items", items.len())
+                        }
+                        crate::app::ImportOutcome::Unchanged { quote_id } => format!("{quote_id}: already imported"),
+                    });
+                }
+                fx.items.extend(items_after(
+                    svc,
+                    &report
+                        .quotes
+                        .iter()
+                        .flat_map(|q| match q {
+                            crate::app::ImportOutcome::Imported { items, .. } => items.clone(),
+                            crate::app::ImportOutcome::Unchanged { .. } => Vec::new(),
+                        })
+                        .collect::<Vec<_>>(),
+                ));
+            }
+            fx.message = format!("imported {}", done.join(", "));
         }
         Command::LatestCost { ids } => {
             use crate::integrations::distributors::price;

@@ -22,6 +22,7 @@ impl App {
             Purpose::Place { po, .. } => orders::place_command(form, *po),
             Purpose::Reject(po) => approvals::reject_command(form, *po),
             Purpose::AddRule => settings::add_rule_command(form),
+            Purpose::ImportQuotes => pending::import_command(form),
         }
     }
 

@@ -225,6 +225,17 @@ impl App {
                 }
             }
             Action::ClearMarks => self.pending.marks.clear(),
+            Action::ImportQuotes => {
+                let form = Form::new(
+                    "Import approved quotes",
+                    Purpose::ImportQuotes,
+                    vec![Field::text("Files", "")],
+                )
+                .with_note(
+                    "Paths of JSON or CSV quote files, separated by spaces; each file imports whole or not at all.",
+                );
+                self.dialog = Some(Dialog::Form(form));
+            }
             Action::LatestCost => {
                 let ids: Vec<ItemId> = self.targets().iter().filter(|i| i.is_pending()).map(|i| i.id).collect();
                 if ids.is_empty() {
@@ -459,6 +470,19 @@ impl App {
             items: items.to_vec(),
         })))
     }
+}
+
+pub(super) fn import_command(form: &Form) -> Result<Command, String> {
+    let files: Vec<std::path::PathBuf> = form
+        .get("Files")
+        .value()
+        .split_whitespace()
+        .map(std::path::PathBuf::from)
+        .collect();
+    if files.is_empty() {
+        return Err("name one or more quote files (JSON or CSV), separated by spaces".into());
+    }
+    Ok(Command::Import { files })
 }
 
 pub(super) fn dismiss_command(form: &Form, ids: &[ItemId]) -> Result<Command, String> {
