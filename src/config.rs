@@ -138,6 +138,10 @@ pub struct Distributor {
     pub status_poll_secs: Option<u64>,
     #[serde(default)]
     pub api_key_env: Option<String>,
+    /// A file holding the distributor's secret (client secret, password or API key) when
+    /// the `*_env` variable is not set; refused when others can read it.
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
     #[serde(default)]
     pub token_url: Option<String>,
     #[serde(default)]

@@ -47,8 +47,12 @@ impl JobKind {
     pub fn resend_is_safe(&self) -> bool {
         match self {
             JobKind::NotifyApprover { .. } | JobKind::NotifyRejection { .. } => true,
-            // An order must never reach a distributor twice without a person deciding.
-            JobKind::SubmitEmail { .. } | JobKind::SubmitApi { .. } => false,
+            // An email cannot be recalled or looked up: a person decides.
+            JobKind::SubmitEmail { .. } => false,
+            // An API submission records its attempt before sending; run again, it looks the
+            // order up by our PO number where the distributor allows it and records it, and
+            // asks a person where it does not — so running it again is safe.
+            JobKind::SubmitApi { .. } => true,
             // Reads, and PSA steps that look up what they created before creating again.
             JobKind::PollStatus { .. } | JobKind::PsaSync { .. } | JobKind::PsaReceipt { .. } => true,
         }

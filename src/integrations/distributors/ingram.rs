@@ -54,7 +54,7 @@ impl Ingram {
                 .clone()
                 .unwrap_or_else(|| format!("{}/oauth/oauth20/token", base.trim_end_matches('/'))),
             client_id: required(key, "client_id", &d.client_id)?.to_string(),
-            client_secret: secret(key, "client_secret_env", &d.client_secret_env)?,
+            client_secret: secret(key, d, "client_secret_env", &d.client_secret_env)?,
             audience: None,
         };
         Ok(Ingram {

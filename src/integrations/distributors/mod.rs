@@ -112,10 +112,22 @@ pub(crate) fn required<'a>(key: &str, field: &str, value: &'a Option<String>) ->
         .ok_or_else(|| ApiError::Config(format!("[distributors.{key}] needs {field}")))
 }
 
-/// A secret named by a `*_env` setting: read when needed, never stored or logged.
-pub(crate) fn secret(key: &str, field: &str, env: &Option<String>) -> Result<String, ApiError> {
-    let var = required(key, field, env)?;
-    crate::secrets::from_env(var).map_err(|e| ApiError::Config(format!("{field}: {e}")))
+/// A secret: from the environment variable a `*_env` setting names, or else from the
+/// distributor's `secret_file` (refused when others can read it). Read when needed, never
+/// stored or logged.
+pub(crate) fn secret(key: &str, d: &Distributor, field: &str, env: &Option<String>) -> Result<String, ApiError> {
+    match (env.as_deref().map(str::trim).filter(|v| !v.is_empty()), &d.secret_file) {
+        (Some(var), None) => crate::secrets::from_env(var).map_err(|e| ApiError::Config(format!("{field}: {e}"))),
+        (Some(var), Some(file)) => crate::secrets::from_env(var).or_else(|_| {
+            crate::secrets::from_file(file)
+                .map_err(|e| ApiError::Config(format!("[distributors.{key}] secret_file: {e}")))
+        }),
+        (None, Some(file)) => crate::secrets::from_file(file)
+            .map_err(|e| ApiError::Config(format!("[distributors.{key}] secret_file: {e}"))),
+        (None, None) => Err(ApiError::Config(format!(
+            "[distributors.{key}] needs {field} or secret_file"
+        ))),
+    }
 }
 
 pub(crate) fn base_url<'a>(d: &'a Distributor, default: &'a str) -> &'a str {
@@ -286,5 +298,36 @@ fn poll(svc: &Service, job: &Job, po: PoNumber) -> JobOutcome {
             JobOutcome::Failed(e.for_buyer(&name))
         }
         Err(e) => JobOutcome::RetryLater(e.for_buyer(&name)),
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_secret_comes_from_an_owner_only_file_when_no_variable_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ingram.secret");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let d = Distributor {
+            secret_file: Some(file.clone()),
+            ..Default::default()
+        };
+        assert_eq!(secret("ingram", &d, "client_secret_env", &None).unwrap(), "s3cret");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let e = secret("ingram", &d, "client_secret_env", &None).unwrap_err();
+        assert!(format!("{e:?}").contains("can be read by others"), "{e:?}");
+    }
+
+    #[test]
+    fn without_variable_or_file_the_setting_is_named() {
+        let e = secret("pax8", &Distributor::default(), "client_secret_env", &None).unwrap_err();
+        assert!(
+            format!("{e:?}").contains("[distributors.pax8] needs client_secret_env or secret_file"),
+            "{e:?}"
+        );
     }
 }

@@ -43,7 +43,7 @@ impl Onetrail {
             name,
             http: Http::new(base_url(d, PRODUCTION), d.timeout_secs)?,
             username: required(key, "username", &d.username)?.to_string(),
-            password: secret(key, "password_env", &d.password_env)?,
+            password: secret(key, d, "password_env", &d.password_env)?,
             buyer_gln: gln(key, "buyer_gln", &d.buyer_gln)?,
             seller_gln: gln(key, "seller_gln", &d.seller_gln)?,
         })

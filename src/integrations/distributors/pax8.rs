@@ -81,7 +81,7 @@ impl Pax8 {
             tokens: TokenSource {
                 url: d.token_url.clone().unwrap_or_else(|| TOKEN_URL.into()),
                 client_id: required(key, "client_id", &d.client_id)?.to_string(),
-                client_secret: secret(key, "client_secret_env", &d.client_secret_env)?,
+                client_secret: secret(key, d, "client_secret_env", &d.client_secret_env)?,
                 audience: Some(AUDIENCE.into()),
             },
             poll: d.status_poll_secs.unwrap_or(3600),

@@ -51,11 +51,11 @@ impl TdSynnex {
         let auth = match region {
             Region::Us => Auth::Body {
                 user: required(key, "username", &d.username)?.to_string(),
-                password: secret(key, "password_env", &d.password_env)?,
+                password: secret(key, d, "password_env", &d.password_env)?,
             },
             Region::Eu => Auth::Header {
                 name: d.api_key_header.clone().unwrap_or_else(|| "X-API-Key".into()),
-                key: secret(key, "api_key_env", &d.api_key_env)?,
+                key: secret(key, d, "api_key_env", &d.api_key_env)?,
             },
         };
         Ok(TdSynnex {
