@@ -161,6 +161,40 @@ pub fn order(o: &OrderView, config: &Config) -> String {
         if let Some(l) = &sub.link {
             let _ = writeln!(s, "link: {l}");
         }
+        if !sub.recipients.is_empty() {
+            let id = sub.message_id.as_deref().unwrap_or("-");
+            let _ = writeln!(s, "emailed to {} (message {id})", sub.recipients.join(", "));
+        }
+        for d in &sub.distributor_orders {
+            let tracking = if d.tracking.is_empty() {
+                String::new()
+            } else {
+                format!(", tracking {}", d.tracking.join(", "))
+            };
+            let _ = writeln!(s, "distributor order {}: {}{tracking}", d.number, d.status);
+            for r in &d.rejected {
+                let what = r.sku.as_deref().or(r.line.as_deref()).unwrap_or("a line");
+                let _ = writeln!(s, "  rejected {what}: {}", r.reason);
+            }
+        }
+    }
+    if let Some(sending) = &o.sending {
+        let _ = writeln!(
+            s,
+            "being sent: {} (job {}), since {}",
+            sending.method.describe(),
+            sending.job,
+            sending.at.format("%Y-%m-%d %H:%M UTC")
+        );
+    }
+    for e in &o.errors {
+        let _ = writeln!(
+            s,
+            "not sent ({}) at {}: {}",
+            e.method.describe(),
+            e.at.format("%Y-%m-%d %H:%M"),
+            e.message
+        );
     }
     for r in &o.rejections {
         let _ = writeln!(
