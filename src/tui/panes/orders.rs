@@ -495,6 +495,33 @@ fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             info.push(kv(th, "notes", n.clone()));
         }
     }
+    if let Some(sub) = o.submission() {
+        for d in &sub.distributor_orders {
+            let tracking = if d.tracking.is_empty() {
+                String::new()
+            } else {
+                format!(" · tracking {}", d.tracking.join(", "))
+            };
+            info.push(kv(
+                th,
+                "distributor order",
+                format!("{} · {}{tracking}", d.number, d.status),
+            ));
+        }
+        if !sub.recipients.is_empty() {
+            info.push(kv(th, "emailed to", sub.recipients.join(", ")));
+        }
+    }
+    if let Some(sync) = app.data.sync.get(&o.number) {
+        info.push(kv(
+            th,
+            "PSA sync",
+            format!(
+                "{sync} (y retries a failed sync; purser sync status {} shows the entities)",
+                o.number
+            ),
+        ));
+    }
     for e in &o.errors {
         info.push(Line::from(Span::styled(
             format!(
