@@ -50,6 +50,8 @@ pub enum Action {
     ImportQuotes,
     ExportPdf,
     RetrySync,
+    MarkSent,
+    SendAgain,
 }
 
 /// (action, name in key files, description in the help overlay).
@@ -125,6 +127,16 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     ),
     (Action::ExportPdf, "export_pdf", "write the purchase order as PDF"),
     (Action::RetrySync, "retry_sync", "retry the order's failed PSA sync"),
+    (
+        Action::MarkSent,
+        "mark_sent",
+        "uncertain send: the distributor has it — record it as sent",
+    ),
+    (
+        Action::SendAgain,
+        "send_again",
+        "uncertain or failed send: send it again",
+    ),
 ];
 
 impl Action {

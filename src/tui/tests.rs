@@ -521,3 +521,42 @@ fn quotes_are_imported_from_the_pending_pane() {
     let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
     assert!(status.contains("already imported"), "{status}");
 }
+
+#[test]
+fn an_order_being_sent_can_be_settled_from_its_detail() {
+    let mut h = Harness::new("alice");
+    let alice = as_user(h.svc.config(), "alice");
+    let r = h
+        .svc
+        .place(
+            &alice,
+            crate::app::PlaceRequest {
+                po: PoNumber(5),
+                method: crate::domain::PlacementMethod::Email,
+                link: None,
+            },
+        )
+        .unwrap();
+    let job = r.job.expect("an email job");
+    h.keys("2");
+    h.keys("ctrl-r");
+    h.keys("j enter");
+    assert_eq!(h.app.orders.detail.as_ref().unwrap().po, PoNumber(5));
+    assert!(h.render(120, 40).contains("M recorded as sent, R send again"));
+    // The job is only queued, not uncertain: both answers are refused, saying why.
+    h.keys("M");
+    let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
+    assert!(
+        status.contains(&format!(
+            "job {job} is queued; only an uncertain job can be marked as done"
+        )),
+        "{status}"
+    );
+    h.keys("R");
+    let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
+    assert!(
+        status.contains("only failed or uncertain jobs can be retried"),
+        "{status}"
+    );
+    assert!(h.order(5).sending.is_some(), "nothing changed");
+}

@@ -91,6 +91,14 @@ pub enum Command {
     RetrySync {
         po: PoNumber,
     },
+    /// A person settles an uncertain send as done.
+    MarkSent {
+        job: u64,
+    },
+    /// A person sends an uncertain or failed job again.
+    SendAgain {
+        job: u64,
+    },
 }
 
 /// A request to the worker.
@@ -163,6 +171,8 @@ impl Command {
             Command::Import { .. } => "import",
             Command::ExportPdf { .. } => "export PDF",
             Command::RetrySync { .. } => "retry sync",
+            Command::MarkSent { .. } => "mark sent",
+            Command::SendAgain { .. } => "send again",
         }
     }
 }
@@ -299,6 +309,14 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
                 .and_then(|_| std::fs::rename(&tmp, &path))
                 .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
             fx.message = format!("{po} written to {} ({} KB)", path.display(), bytes.len().div_ceil(1024));
+        }
+        Command::MarkSent { job } => {
+            svc.settle_job_done(actor, job).map_err(e)?;
+            fx.message = format!("job {job} recorded as sent");
+        }
+        Command::SendAgain { job } => {
+            svc.retry_job(actor, job).map_err(e)?;
+            fx.message = format!("job {job} queued to be sent again");
         }
         Command::RetrySync { po } => {
             let jobs = svc.psa_retry(actor, po).map_err(e)?;

@@ -181,6 +181,16 @@ impl App {
                 Action::AddItems => self.open_add_items(po),
                 Action::ExportPdf => self.export_pdf(po),
                 Action::RetrySync => self.send(Command::RetrySync { po }),
+                Action::MarkSent | Action::SendAgain => {
+                    let Some(job) = self.data.order(po).and_then(|o| o.sending.as_ref()).map(|s| s.job) else {
+                        return self.info(Tone::Error, format!("{po} is not being sent"));
+                    };
+                    self.send(if a == Action::MarkSent {
+                        Command::MarkSent { job }
+                    } else {
+                        Command::SendAgain { job }
+                    });
+                }
                 _ => {}
             }
             return;
@@ -433,7 +443,12 @@ fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
         Line::from(match (&o.stage, sub) {
             (_, _) if o.sending.is_some() => {
                 let sn = o.sending.as_ref().expect("checked");
-                format!("being sent: {} by {} (job {})", sn.method.describe(), sn.by, sn.job)
+                format!(
+                    "being sent: {} by {} (job {}); if it stays uncertain: M recorded as sent, R send again",
+                    sn.method.describe(),
+                    sn.by,
+                    sn.job
+                )
             }
             (
                 Stage::AwaitingApproval {
