@@ -99,6 +99,26 @@ impl Service {
         })
     }
 
+    /// Extends the lease of a job `owner` is running; false when another process holds it
+    /// now (the lease ran out and was taken over), so the caller stops.
+    pub fn renew_lease(&self, id: u64, owner: &str) -> Result<bool, AppError> {
+        let now = self.now();
+        self.store.write(|tx| {
+            let Some(mut job) = tx.job(id)? else { return Ok(false) };
+            match &job.state {
+                JobState::Running { owner: o, .. } if o == owner => {
+                    job.state = JobState::Running {
+                        owner: owner.to_string(),
+                        until: now + Duration::seconds(LEASE),
+                    };
+                    tx.put_job(&job)?;
+                    Ok::<_, AppError>(true)
+                }
+                _ => Ok(false),
+            }
+        })
+    }
+
     /// Records how a claimed job ended, with its effect on the order, in one transaction.
     pub fn finish_job(&self, actor: &Actor, id: u64, owner: &str, outcome: &JobOutcome) -> Result<(), AppError> {
         let now = self.now();

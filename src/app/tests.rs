@@ -2451,3 +2451,21 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_renewed_lease_keeps_a_slow_job_its_own_and_a_lost_one_says_so() {
+    let k = Kit::new();
+    awaiting_carol(&k);
+    let job = k.claim_job("A", None).unwrap().expect("a due job");
+    // A slow run renews before each step: the lease never runs out under it.
+    k.clock.advance(LEASE - 1);
+    assert!(k.renew_lease(job.id, "A").unwrap());
+    k.clock.advance(LEASE - 1);
+    assert_eq!(k.claim_job("B", None).unwrap(), None, "renewed, so still A's");
+    // A process that stalled past its lease finds it taken over and stops.
+    k.clock.advance(LEASE);
+    let taken = k.claim_job("B", None).unwrap().expect("taken over");
+    assert!(!k.renew_lease(job.id, "A").unwrap(), "A lost it");
+    assert!(k.renew_lease(taken.id, "B").unwrap());
+    assert!(!k.renew_lease(9999, "B").unwrap(), "no such job");
+}

@@ -142,6 +142,9 @@ pub struct Run<'a> {
     pub svc: &'a Service,
     pub po: PoNumber,
     pub state: PsaSyncState,
+    /// The outbox job and lease owner this run works under: renewed before each step, so
+    /// a slow PSA never lets another process take the job over mid-run.
+    pub lease: Option<(u64, String)>,
 }
 
 impl<'a> Run<'a> {
@@ -150,7 +153,12 @@ impl<'a> Run<'a> {
             .psa_sync_state(po)
             .map_err(|e| PsaError::temporary(e.to_string()))?
             .unwrap_or_else(|| PsaSyncState::new(po, crate::app::psa::psa_name(svc.config().psa.kind), svc.now()));
-        Ok(Run { svc, po, state })
+        Ok(Run {
+            svc,
+            po,
+            state,
+            lease: None,
+        })
     }
 
     pub fn id(&self, key: &str) -> Option<i64> {
@@ -177,6 +185,7 @@ impl<'a> Run<'a> {
         if let Some(id) = self.id(key) {
             return Ok(id);
         }
+        self.keep_lease()?;
         if self.state.attempting.as_deref() == Some(key) {
             if let Some(id) = lookup()? {
                 self.record(key, entity, id, true)?;
@@ -207,8 +216,21 @@ impl<'a> Run<'a> {
         if self.id(key).is_some() {
             return Ok(());
         }
+        self.keep_lease()?;
         apply()?;
         self.record(key, entity, 0, false)
+    }
+
+    /// Renews the job's lease before a step; stops when another process holds it now.
+    fn keep_lease(&self) -> Result<(), PsaError> {
+        let Some((job, owner)) = &self.lease else { return Ok(()) };
+        match self.svc.renew_lease(*job, owner) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(PsaError::temporary(format!(
+                "another process took job {job} over; the sync goes on there"
+            ))),
+            Err(e) => Err(PsaError::temporary(format!("cannot renew the lease of job {job}: {e}"))),
+        }
     }
 
     fn record(&mut self, key: &str, entity: &str, id: i64, adopted: bool) -> Result<(), PsaError> {
@@ -335,6 +357,9 @@ pub fn run_job(svc: &Service, job: &Job) -> JobOutcome {
         Ok(r) => r,
         Err(e) => return JobOutcome::RetryLater(e.to_string()),
     };
+    if let crate::domain::job::JobState::Running { owner, .. } = &job.state {
+        run.lease = Some((job.id, owner.clone()));
+    }
     let now = svc.now();
     if let Some(at) = run.state.retry_at {
         if at > now {
