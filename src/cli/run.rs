@@ -3,13 +3,11 @@
 use super::args::*;
 use super::print;
 use crate::app::audit::{audit_csv, AuditFilter};
-use crate::app::{AppError, CreateOrder, JobOutcome, PlaceRequest, Service};
+use crate::app::{AppError, Service};
 use crate::config::{self, Config};
 use crate::domain::item::ItemFilter;
 use crate::domain::money::parse_amount;
-use crate::domain::order::OrderEdit;
-use crate::domain::receiving::ReceiveRequest;
-use crate::domain::{Address, ApprovalRule, OrderStatus, OrderType, PlacementMethod, PoNumber};
+use crate::domain::{Address, ApprovalRule, OrderType, PlacementMethod, PoNumber};
 use crate::identity::{self, Actor};
 use crate::store::Store;
 use serde::Serialize;
@@ -69,7 +67,7 @@ impl Ctx {
         })
     }
 
-    fn out<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
+    pub(super) fn out<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
         if self.json {
             println!("{}", serde_json::to_string_pretty(value).expect("output serializes"));
         } else {
@@ -81,11 +79,11 @@ impl Ctx {
     }
 }
 
-fn po_arg(s: &str) -> Result<PoNumber, CliError> {
+pub(super) fn po_arg(s: &str) -> Result<PoNumber, CliError> {
     s.parse().map_err(|e: String| CliError::new(e, 2))
 }
 
-fn address_file(path: &Path, what: &str) -> Result<Address, CliError> {
+pub(super) fn address_file(path: &Path, what: &str) -> Result<Address, CliError> {
     let text =
         std::fs::read_to_string(path).map_err(|e| CliError::new(format!("{what} file {}: {e}", path.display()), 2))?;
     serde_json::from_str::<Address>(&text).map_err(|e| {
@@ -101,7 +99,7 @@ fn address_file(path: &Path, what: &str) -> Result<Address, CliError> {
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a reader never
 /// sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -114,14 +112,14 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
-fn order_type(t: TypeArg) -> OrderType {
+pub(super) fn order_type(t: TypeArg) -> OrderType {
     match t {
         TypeArg::Wholesale => OrderType::Wholesale,
         TypeArg::Dropship => OrderType::Dropship,
     }
 }
 
-fn method(v: ViaArg) -> PlacementMethod {
+pub(super) fn method(v: ViaArg) -> PlacementMethod {
     match v {
         ViaArg::Api => PlacementMethod::Api,
         ViaArg::Email => PlacementMethod::Email,
@@ -130,7 +128,7 @@ fn method(v: ViaArg) -> PlacementMethod {
     }
 }
 
-fn amount(s: &str, what: &str) -> Result<rust_decimal::Decimal, CliError> {
+pub(super) fn amount(s: &str, what: &str) -> Result<rust_decimal::Decimal, CliError> {
     parse_amount(s).map_err(|m| CliError::new(format!("{what}: {m}"), 2))
 }
 
@@ -197,7 +195,7 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             }
         }
         Command::Pending(cmd) => pending(ctx, cmd)?,
-        Command::Po(cmd) => po(ctx, cmd)?,
+        Command::Po(cmd) => super::po::po(ctx, cmd)?,
         Command::Rules(cmd) => rules(ctx, cmd)?,
         Command::Audit(args) => audit(ctx, args)?,
         Command::Inbox(InboxCmd::Run) => {
@@ -330,32 +328,6 @@ fn pending(ctx: &Ctx, cmd: PendingCmd) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Before an API placement: records the Pax8 options given, and checks the order against
-/// the distributor (a value longer than it takes is refused here, naming the field).
-fn prepare_api_placement(ctx: &Ctx, po: PoNumber, api: crate::cli::args::ApiPlaceArgs) -> Result<(), CliError> {
-    let (svc, actor) = (&ctx.service, &ctx.actor);
-    if api.billing_term.is_some() || api.commitment.is_some() || !api.provision.is_empty() {
-        let mut options = svc.order(po)?.api_options();
-        if api.billing_term.is_some() {
-            options.billing_term = api.billing_term;
-        }
-        if api.commitment.is_some() {
-            options.commitment = api.commitment;
-        }
-        if !api.provision.is_empty() {
-            options.provision.clear();
-            for p in &api.provision {
-                options
-                    .add_provision(p)
-                    .map_err(|e| CliError::new(format!("--provision {e}"), 2))?;
-            }
-        }
-        svc.set_api_options(actor, po, options)?;
-    }
-    crate::integrations::distributors::check_order(svc, po)
-        .map_err(|e| CliError::new(format!("{po} was not placed: {e}"), 1))
-}
-
 fn refresh_cost(ctx: &Ctx, ids: &[u64], compare: bool, from: Option<&str>) -> Result<(), CliError> {
     use crate::integrations::distributors::price;
     let (svc, actor) = (&ctx.service, &ctx.actor);
@@ -425,233 +397,6 @@ fn refresh_cost(ctx: &Ctx, ids: &[u64], compare: bool, from: Option<&str>) -> Re
     } else {
         Err(CliError::new(failures.join("\n"), 1))
     }
-}
-
-fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
-    let (svc, actor) = (&ctx.service, &ctx.actor);
-    let show = |o: &crate::domain::Order| {
-        let mut view = crate::app::views::OrderView::from(o);
-        view.psa = svc.psa_sync_of(o.number).ok().flatten();
-        ctx.out(&view, || {
-            let psa = view
-                .psa
-                .as_ref()
-                .map(|p| format!("\nPSA sync\n{}", p.detail()))
-                .unwrap_or_default();
-            format!("{}{psa}", print::order(&view, svc.config()))
-        });
-    };
-    match cmd {
-        PoCmd::Create {
-            distributor,
-            order_type: t,
-            ship_to,
-            special_bid,
-            end_user,
-            notes,
-            items,
-        } => {
-            let req = CreateOrder {
-                distributor,
-                order_type: order_type(t),
-                ship_to: ship_to.as_deref().map(|p| address_file(p, "ship-to")).transpose()?,
-                special_bid,
-                end_user: end_user.as_deref().map(|p| address_file(p, "end-user")).transpose()?,
-                notes,
-                items,
-            };
-            show(&svc.create_order(actor, req)?);
-        }
-        PoCmd::Add { po, items } => show(&svc.add_to_order(actor, po_arg(&po)?, &items)?),
-        PoCmd::Remove { po, items } => show(&svc.remove_from_order(actor, po_arg(&po)?, &items)?),
-        PoCmd::Edit {
-            po,
-            order_type: t,
-            ship_to,
-            special_bid,
-            end_user,
-            notes,
-            shipping,
-        } => {
-            let edit = OrderEdit {
-                order_type: t.map(order_type),
-                ship_to: ship_to.as_deref().map(|p| address_file(p, "ship-to")).transpose()?,
-                special_bid: special_bid.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
-                end_user: end_user
-                    .as_deref()
-                    .map(|p| address_file(p, "end-user").map(Some))
-                    .transpose()?,
-                notes: notes.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
-                shipping: shipping.as_deref().map(|s| amount(s, "--shipping")).transpose()?,
-            };
-            show(&svc.edit_order(actor, po_arg(&po)?, edit)?);
-        }
-        PoCmd::List { status } => {
-            let status: Option<OrderStatus> = status
-                .map(|s| s.parse())
-                .transpose()
-                .map_err(|e: String| CliError::new(e, 2))?;
-            let orders: Vec<_> = svc
-                .list_orders()?
-                .iter()
-                .filter(|o| status.is_none_or(|s| o.status() == s))
-                .map(crate::app::views::OrderView::from)
-                .collect();
-            ctx.out(&orders, || print::orders(&orders, svc.config()));
-        }
-        PoCmd::Show { po } => show(&svc.order(po_arg(&po)?)?),
-        PoCmd::Place {
-            po,
-            via,
-            link,
-            no_wait,
-            api,
-        }
-        | PoCmd::Approve {
-            po,
-            via,
-            link,
-            no_wait,
-            api,
-        } => {
-            let po = po_arg(&po)?;
-            if matches!(method(via), PlacementMethod::Api) {
-                prepare_api_placement(ctx, po, api)?;
-            }
-            let r = svc.place(
-                actor,
-                PlaceRequest {
-                    po,
-                    method: method(via),
-                    link,
-                },
-            )?;
-            // Email and API placement run as a job; wait for it unless told not to.
-            let (outcome, job_outcome) = match r.job {
-                Some(job) if !no_wait => {
-                    let executor = crate::jobs::Executor::from_config(svc.config());
-                    (r.outcome, svc.run_job(actor, job, &executor)?)
-                }
-                _ => (r.outcome, None),
-            };
-            let order = svc.order(po)?;
-            let view = crate::app::views::OrderView::from(&order);
-            #[derive(Serialize)]
-            struct Placed<'a> {
-                outcome: &'a str,
-                job: Option<u64>,
-                #[serde(flatten)]
-                order: &'a crate::app::views::OrderView,
-            }
-            let failure = match &job_outcome {
-                Some(JobOutcome::Failed(e)) => Some(format!("{po} was not sent: {e}; it is pending again")),
-                Some(JobOutcome::RetryLater(e)) => Some(format!(
-                    "{po} could not be sent yet: {e}; it will be retried in the background (`purser sync run`), or see `purser sync status`"
-                )),
-                Some(JobOutcome::NotHandled(e)) => Some(format!("{po} waits to be sent: {e}")),
-                _ => None,
-            };
-            let outcome = match (&job_outcome, outcome) {
-                (Some(JobOutcome::Done(_)), _) => "placed",
-                (_, o) => o,
-            };
-            ctx.out(
-                &Placed {
-                    outcome,
-                    job: r.job,
-                    order: &view,
-                },
-                || match (&r.approver, outcome) {
-                    (Some(a), "awaiting_approval") => {
-                        format!(
-                            "{} needs approval: it now awaits {a}, who will be notified",
-                            view.number
-                        )
-                    }
-                    (_, "sending") => format!(
-                        "{} is being sent in the background (job {})",
-                        view.number,
-                        r.job.unwrap_or(0)
-                    ),
-                    _ => match view.submission.as_ref() {
-                        Some(sub) if !sub.recipients.is_empty() => format!(
-                            "{} emailed to {} (message {})",
-                            view.number,
-                            sub.recipients.join(", "),
-                            sub.message_id.as_deref().unwrap_or("-")
-                        ),
-                        _ => format!("{} placed ({})", view.number, method(via).describe()),
-                    },
-                },
-            );
-            if let Some(f) = failure {
-                return Err(CliError::new(f, 1));
-            }
-        }
-        PoCmd::Pdf { po, out } => {
-            let order = svc.order(po_arg(&po)?)?;
-            let bytes = crate::pdf::render_order(&order, svc.config());
-            write_atomically(&out, &bytes)?;
-            ctx.out(
-                &serde_json::json!({"file": out, "bytes": bytes.len(), "number": order.number}),
-                || format!("{} written to {} ({} bytes)", order.number, out.display(), bytes.len()),
-            );
-        }
-        PoCmd::Reject { po, reason } => {
-            let o = svc.reject(actor, po_arg(&po)?, &reason)?;
-            show(&o);
-        }
-        PoCmd::Receive { po, line, qty, serials } => {
-            let r = svc.receive(
-                actor,
-                po_arg(&po)?,
-                ReceiveRequest {
-                    line,
-                    quantity: qty,
-                    serials,
-                },
-            )?;
-            let view = crate::app::views::OrderView::from(&r.order);
-            #[derive(Serialize)]
-            struct Received<'a> {
-                receipt: &'a crate::domain::Receipt,
-                order: &'a crate::app::views::OrderView,
-            }
-            ctx.out(
-                &Received {
-                    receipt: &r.receipt,
-                    order: &view,
-                },
-                || {
-                    format!(
-                        "receipt {} on {} line {}: {} received ({}/{} on the order, {})",
-                        r.receipt.id, view.number, line, r.receipt.quantity, view.received, view.ordered, view.status
-                    )
-                },
-            );
-        }
-        PoCmd::Unreceive { po, receipt } => {
-            let r = svc.unreceive(actor, po_arg(&po)?, receipt)?;
-            let view = crate::app::views::OrderView::from(&r.order);
-            ctx.out(&view, || {
-                format!("receipt {} of {} undone ({})", receipt, view.number, view.status)
-            });
-        }
-        PoCmd::Cancel { po } => {
-            let r = svc.cancel(actor, po_arg(&po)?)?;
-            ctx.out(&r, || {
-                let mut s = format!(
-                    "{} cancelled; items {:?} are pending again",
-                    r.order.number, r.returned_items
-                );
-                if let Some(w) = &r.warning {
-                    s.push_str(&format!("\nnote: {w}"));
-                }
-                s
-            });
-        }
-    }
-    Ok(())
 }
 
 fn rules(ctx: &Ctx, cmd: RulesCmd) -> Result<(), CliError> {

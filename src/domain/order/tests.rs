@@ -2,6 +2,7 @@
 //! status derivation and receiving (see `receiving.rs`).
 
 use super::*;
+use crate::domain::approval::ApprovalDecision;
 use crate::domain::item::ItemState;
 use crate::domain::receiving::{serial_product_key, ReceiveRequest};
 use proptest::prelude::*;
