@@ -9,7 +9,7 @@ use crate::tui::widgets::{age, Cursor};
 use crate::tui::worker::Command;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 #[derive(Debug, Default)]
@@ -75,19 +75,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let th = &app.theme;
     let p = &app.approvals;
     let title = format!(" Approvals · {} awaiting {} ", p.view.len(), app.actor.name);
-    let block = Block::bordered()
-        .title(Span::styled(title, th.title))
-        .border_style(th.border);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    if !app.data.orders_loaded {
-        f.render_widget(Paragraph::new("loading orders…").style(th.muted), inner);
+    let Some(inner) = super::orders_frame(app, f, area, title, p.view.is_empty(), "nothing awaits your approval")
+    else {
         return;
-    }
-    if p.view.is_empty() {
-        f.render_widget(Paragraph::new("nothing awaits your approval").style(th.muted), inner);
-        return;
-    }
+    };
     let list_h = (p.view.len() as u16 + 1).min(inner.height / 2).max(2);
     let [list, detail] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
     let (start, end) = p.cursor.window(p.view.len(), list.height.saturating_sub(1) as usize);

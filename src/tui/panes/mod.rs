@@ -11,6 +11,10 @@ use super::app::App;
 use super::form::{Form, PickPurpose, Purpose};
 use super::worker::Command;
 use crate::domain::PoNumber;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
 
 impl App {
     /// Turns a submitted form into a command, or says what is wrong with it.
@@ -39,4 +43,24 @@ impl App {
             PickPurpose::ItemsFor(po) => self.send(Command::AddToOrder { po, ids: chosen }),
         }
     }
+}
+
+/// Draws the bordered frame of a list of orders; returns the area for the rows, or `None`
+/// after saying the orders are still loading or that the list is `empty`.
+fn orders_frame(app: &App, f: &mut Frame, area: Rect, title: String, is_empty: bool, empty: &str) -> Option<Rect> {
+    let th = &app.theme;
+    let block = Block::bordered()
+        .title(Span::styled(title, th.title))
+        .border_style(th.border);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let note = if !app.data.orders_loaded {
+        "loading orders…"
+    } else if is_empty {
+        empty
+    } else {
+        return Some(inner);
+    };
+    f.render_widget(Paragraph::new(note).style(th.muted), inner);
+    None
 }

@@ -318,19 +318,9 @@ fn render_list(app: &App, f: &mut Frame, area: Rect) {
     let th = &app.theme;
     let filter = o.status.map(|s| format!(" · {s} only")).unwrap_or_default();
     let title = format!(" Orders · {} shown{filter} ", o.view.len());
-    let block = Block::bordered()
-        .title(Span::styled(title, th.title))
-        .border_style(th.border);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    if !app.data.orders_loaded {
-        f.render_widget(Paragraph::new("loading orders…").style(th.muted), inner);
+    let Some(inner) = super::orders_frame(app, f, area, title, o.view.is_empty(), "no orders") else {
         return;
-    }
-    if o.view.is_empty() {
-        f.render_widget(Paragraph::new("no orders").style(th.muted), inner);
-        return;
-    }
+    };
     let (start, end) = o.cursor.window(o.view.len(), inner.height.saturating_sub(1) as usize);
     // The PSA sync column, when a PSA is connected.
     let with_sync = app.config.psa.kind.is_connected();
