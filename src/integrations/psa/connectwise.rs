@@ -106,28 +106,7 @@ impl Connectwise {
             &format!("looking up the {what}"),
         )?;
         let all = v.as_array().cloned().unwrap_or_default();
-        all.iter()
-            .find(|r| {
-                r.get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| n.trim().eq_ignore_ascii_case(name.trim()))
-            })
-            .and_then(|r| r.get("id"))
-            .and_then(as_id)
-            .ok_or_else(|| {
-                let names: Vec<&str> = all
-                    .iter()
-                    .filter_map(|r| r.get("name").and_then(Value::as_str))
-                    .collect();
-                PsaError::Permanent(format!(
-                    "{key} = \"{name}\" is not a {what} in ConnectWise; it has: {}",
-                    if names.is_empty() {
-                        "none".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                ))
-            })
+        super::http::id_by_name(&all, name, key, &format!("a {what}"), "ConnectWise")
     }
 
     fn setting<'a>(&self, v: &'a Option<String>, key: &str) -> Result<&'a str, PsaError> {

@@ -248,24 +248,7 @@ impl Halopsa {
             &[("domain", "opps".into())],
             "reading the opportunity statuses",
         )?;
-        all.iter()
-            .find(|s| {
-                s.get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            })
-            .and_then(|s| s.get("id"))
-            .and_then(as_id)
-            .ok_or_else(|| {
-                let offered: Vec<&str> = all
-                    .iter()
-                    .filter_map(|s| s.get("name").and_then(Value::as_str))
-                    .collect();
-                PsaError::Permanent(format!(
-                    "{key} = \"{name}\" is not an opportunity status in HaloPSA; it offers: {}",
-                    offered.join(", ")
-                ))
-            })
+        super::http::id_by_name(&all, name, key, "an opportunity status", "HaloPSA")
     }
 
     fn stage(&self, run: &mut Run<'_>, data: &OrderData, which: &str, name: Option<String>) -> Result<(), PsaError> {

@@ -224,6 +224,27 @@ pub fn money(d: rust_decimal::Decimal) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// The id of the record in `all` whose `name` is `name` (ignoring case and blanks); else
+/// a permanent error saying `key = "name"` is not a `what` in `psa`, listing what is.
+pub fn id_by_name(all: &[Value], name: &str, key: &str, what: &str, psa: &str) -> Result<i64, PsaError> {
+    fn name_of(r: &Value) -> Option<&str> {
+        r.get("name").and_then(Value::as_str).map(str::trim)
+    }
+    all.iter()
+        .find(|r| name_of(r).is_some_and(|n| n.eq_ignore_ascii_case(name.trim())))
+        .and_then(|r| r.get("id"))
+        .and_then(as_id)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().filter_map(|r| name_of(r)).collect();
+            let names = if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            };
+            PsaError::Permanent(format!("{key} = \"{name}\" is not {what} in {psa}; it has: {names}"))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
