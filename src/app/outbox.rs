@@ -250,15 +250,11 @@ fn apply_done(
     after.complete_submission(recipients, message_id, Vec::new(), now)?;
     tx.put_order(&after)?;
     super::enqueue_psa_sync(tx, &svc.config, *po, now)?;
-    audit(
-        tx,
-        now,
-        actor,
-        "po.email_sent",
-        &po.to_string(),
-        &before.sending,
-        &after.stage,
-    )
+    let action = match job.kind {
+        JobKind::SubmitApi { .. } => "po.submitted_api",
+        _ => "po.email_sent",
+    };
+    audit(tx, now, actor, action, &po.to_string(), &before.sending, &after.stage)
 }
 
 fn apply_failed(

@@ -76,10 +76,11 @@ impl Service {
             error,
         })?;
         let now = self.now();
+        let digests: Vec<String> = quotes.iter().map(Quote::content_digest).collect();
         // Importing again what is already there changes nothing, so it writes nothing.
         let all_unchanged = self.store.read(|tx| {
-            quotes.iter().try_fold(true, |all, q| {
-                Ok::<_, AppError>(all && tx.quote(&q.quote_id)?.is_some_and(|e| e.digest == q.content_digest()))
+            quotes.iter().zip(&digests).try_fold(true, |all, (q, digest)| {
+                Ok::<_, AppError>(all && tx.quote(&q.quote_id)?.is_some_and(|e| &e.digest == digest))
             })
         })?;
         if all_unchanged {
@@ -96,10 +97,9 @@ impl Service {
         }
         let outcomes = self.store.write(|tx| {
             let mut outcomes = Vec::with_capacity(quotes.len());
-            for q in &quotes {
-                let digest = q.content_digest();
+            for (q, digest) in quotes.iter().zip(&digests) {
                 if let Some(existing) = tx.quote(&q.quote_id)? {
-                    if existing.digest == digest {
+                    if &existing.digest == digest {
                         outcomes.push(ImportOutcome::Unchanged {
                             quote_id: q.quote_id.clone(),
                         });

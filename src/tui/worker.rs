@@ -427,19 +427,15 @@ pub fn shown_in_pending(item: &PendingItem) -> bool {
     !matches!(item.state, crate::domain::ItemState::Ordered { .. })
 }
 
-/// Runs one load (not items) and answers (also used synchronously by tests).
+/// Runs one load and answers (also used synchronously by tests). Items normally load in
+/// chunks (see [`items_chunk`]); asked here, they come in one chunk through the same path.
 pub fn load(svc: &Service, l: &Load) -> Msg {
+    if *l == Load::Items {
+        return items_chunk(svc, 0, usize::MAX).map_or_else(Msg::Failed, |(msg, _)| msg);
+    }
     let r: Result<Msg, crate::app::AppError> = (|| {
         Ok(match l {
-            Load::Items => {
-                let mut items = svc.store().read(|tx| tx.items())?;
-                items.retain(shown_in_pending);
-                Msg::Items {
-                    from: 0,
-                    to: None,
-                    items,
-                }
-            }
+            Load::Items => unreachable!("answered above"),
             Load::Orders => {
                 let orders = svc.list_orders()?;
                 // The PSA sync state per order, for the Sync column (none when standalone).
