@@ -238,10 +238,9 @@ impl Service {
                     after.place(&actor.name, req.method, req.link.clone(), now)?
                 }
                 PlacementMethod::Email | PlacementMethod::Api => {
-                    // Take the job id only if the order really goes out now (not when it
-                    // only goes for approval), and only then must the channel work.
-                    let mut probe = before.clone();
-                    match probe.begin_submission(&actor.name, req.method, 0, now)? {
+                    // Only an order that really goes out now (not one that goes for
+                    // approval) needs a working channel and a job to send it.
+                    match after.begin_submission(&actor.name, req.method, 0, now)? {
                         PlaceOutcome::Sending { .. } => {
                             self.check_channel(&before, req.method)?;
                             let job = tx.next_job_id()?;
@@ -250,12 +249,12 @@ impl Service {
                                 _ => JobKind::SubmitEmail { po },
                             };
                             tx.put_job(&Job::new(job, kind, now))?;
-                            after.begin_submission(&actor.name, req.method, job, now)?
+                            if let Some(sending) = after.sending.as_mut() {
+                                sending.job = job;
+                            }
+                            PlaceOutcome::Sending { job }
                         }
-                        other => {
-                            after = probe;
-                            other
-                        }
+                        other => other,
                     }
                 }
             };
