@@ -6,7 +6,7 @@
 use super::{audit, AppError, Service};
 use crate::domain::audit::Change;
 use crate::domain::job::{Job, JobKind, JobState};
-use crate::domain::order::{ApiAttempt, ApiOptions, DistributorOrder, SubmissionError};
+use crate::domain::order::{ApiAttempt, ApiOptions, DistributorOrder};
 use crate::domain::{Order, PlacementMethod, PoNumber, Role, RuleError, Timestamp};
 use crate::identity::Actor;
 use crate::store::WriteTx;
@@ -237,11 +237,7 @@ impl Service {
                 if !keep_attempt {
                     after.clear_api_attempt();
                 }
-                after.errors.push(SubmissionError {
-                    at: now,
-                    method: PlacementMethod::Api,
-                    message: message.to_string(),
-                });
+                after.note_error(PlacementMethod::Api, message, now);
                 tx.put_order(&after)?;
                 audit_job(
                     tx,
@@ -275,11 +271,7 @@ impl Service {
             let before = load(tx, po)?;
             let mut after = before.clone();
             after.note_person_asked();
-            after.errors.push(SubmissionError {
-                at: now,
-                method: PlacementMethod::Api,
-                message: message.to_string(),
-            });
+            after.note_error(PlacementMethod::Api, message, now);
             tx.put_order(&after)?;
             audit_job(
                 tx,

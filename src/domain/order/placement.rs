@@ -102,12 +102,17 @@ impl Order {
     pub fn abandon_submission(&mut self, error: &str, now: Timestamp) {
         if let Some(sending) = self.sending.take() {
             self.clear_api_attempt();
-            self.errors.push(SubmissionError {
-                at: now,
-                method: sending.method,
-                message: error.to_string(),
-            });
+            self.note_error(sending.method, error, now);
         }
+    }
+
+    /// Keeps what went wrong sending the order, for people to see on it.
+    pub fn note_error(&mut self, method: PlacementMethod, message: &str, now: Timestamp) {
+        self.errors.push(SubmissionError {
+            at: now,
+            method,
+            message: message.to_string(),
+        });
     }
 
     /// Decides whether `actor` may place the order now, moving it to `Awaiting approval`
