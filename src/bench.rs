@@ -1,6 +1,7 @@
 //! `purser bench`: measures this machine on a scratch database in a temporary folder
 //! (never the user's): quote import rate, receipt commit latency beside the raw fdatasync
-//! floor of the same disk, pending-list filtering over the whole pool, and peak memory.
+//! floor of the same disk and the store's own smallest commit, pending-list filtering over
+//! the whole pool, and peak memory.
 
 use crate::app::{CreateOrder, PlaceRequest, Service};
 use crate::cli::args::{BenchArgs, Global};
@@ -10,7 +11,7 @@ use crate::domain::item::ItemFilter;
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{ItemId, OrderType, PlacementMethod};
 use crate::identity;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use serde::Serialize;
 use std::io::Write;
 use std::path::Path;
@@ -27,6 +28,10 @@ pub struct Figures {
     pub receipt_commit_p99_us: u64,
     pub fsync_floor_p50_us: u64,
     pub fsync_floor_p99_us: u64,
+    /// The smallest durable commit the same database can make (one counter), measured
+    /// between the receipts: what the store itself costs before Purser adds anything.
+    pub store_commit_p50_us: u64,
+    pub store_commit_p99_us: u64,
     pub pending_load_ms: f64,
     pub pending_filter_ms: f64,
     pub rss_mb: f64,
@@ -70,25 +75,35 @@ fn percentile(sorted: &[Duration], p: f64) -> u64 {
     sorted[i].as_micros() as u64
 }
 
-/// fdatasync of a 4 KiB write on the same disk: the floor any durable commit pays.
-fn fsync_floor(dir: &Path, n: usize) -> std::io::Result<Vec<Duration>> {
-    let path = dir.join("fsync-probe");
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(true)
-        .open(&path)?;
-    let block = [7u8; 4096];
-    let mut times = Vec::with_capacity(n);
-    for _ in 0..n {
-        f.write_all(&block)?;
-        let t = Instant::now();
-        f.sync_data()?;
-        times.push(t.elapsed());
+/// fdatasync of a 4 KiB append on the same disk: the floor any durable commit pays.
+struct FsyncProbe {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl FsyncProbe {
+    fn create(dir: &Path) -> std::io::Result<FsyncProbe> {
+        let path = dir.join("fsync-probe");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&path)?;
+        Ok(FsyncProbe { path, file })
     }
-    std::fs::remove_file(&path)?;
-    times.sort();
-    Ok(times)
+
+    /// One 4 KiB append, then the timed fdatasync.
+    fn measure(&mut self) -> std::io::Result<Duration> {
+        self.file.write_all(&[7u8; 4096])?;
+        let t = Instant::now();
+        self.file.sync_data()?;
+        Ok(t.elapsed())
+    }
+
+    fn remove(self) -> std::io::Result<()> {
+        drop(self.file);
+        std::fs::remove_file(&self.path)
+    }
 }
 
 /// Peak resident memory of this process (VmHWM), in MiB.
@@ -164,8 +179,14 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
         }
     }
 
+    // Receipts, the store's smallest commit and the raw fdatasync take turns, so that all
+    // three meet the disk in the same state.
     progress("measuring receipt commits");
+    let probe_error = |e: std::io::Error| CliError::new(format!("bench: fsync probe: {e}"), 3);
+    let mut probe = FsyncProbe::create(dir).map_err(probe_error)?;
     let mut commit_times = Vec::with_capacity(RECEIPTS);
+    let mut store_times = Vec::with_capacity(RECEIPTS);
+    let mut floor = Vec::with_capacity(RECEIPTS);
     for (i, o) in placed.iter().enumerate() {
         let line = &o.lines[0];
         let serials = if line.serialized {
@@ -184,9 +205,15 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
             },
         )?;
         commit_times.push(t.elapsed());
+        let t = Instant::now();
+        svc.store().write(|_| Ok::<(), StoreError>(()))?;
+        store_times.push(t.elapsed());
+        floor.push(probe.measure().map_err(probe_error)?);
     }
+    probe.remove().map_err(probe_error)?;
     commit_times.sort();
-    let floor = fsync_floor(dir, RECEIPTS).map_err(|e| CliError::new(format!("bench: fsync probe: {e}"), 3))?;
+    store_times.sort();
+    floor.sort();
 
     progress("measuring the pending filter");
     let t = Instant::now();
@@ -222,6 +249,8 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
         receipt_commit_p99_us: percentile(&commit_times, 0.99),
         fsync_floor_p50_us: percentile(&floor, 0.50),
         fsync_floor_p99_us: percentile(&floor, 0.99),
+        store_commit_p50_us: percentile(&store_times, 0.50),
+        store_commit_p99_us: percentile(&store_times, 0.99),
         pending_load_ms,
         pending_filter_ms: filter_times[filter_times.len() / 2].as_secs_f64() * 1000.0,
         rss_mb,
@@ -345,14 +374,17 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
         }
     };
     let f = measure(tmp.path(), args.items, args.orders, &mut progress)?;
+    let times_floor = |us: u64| us as f64 / f.fsync_floor_p50_us.max(1) as f64;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&f).expect("figures serialize"));
     } else {
         println!(
             "scratch database: {} pending items, {} orders\n\
              import                {:>10} lines/s   (target ≥ 50,000)\n\
-             receipt commit p50    {:>10} µs        (fsync floor p50 {} µs; target ≤ 3×)\n\
+             receipt commit p50    {:>10} µs        ({:.1}× the fsync floor p50 of {} µs; target ≤ 3×)\n\
              receipt commit p99    {:>10} µs        (fsync floor p99 {} µs)\n\
+             store's own commit p50{:>10} µs        ({:.1}× the floor: one counter, same database)\n\
+             store's own commit p99{:>10} µs\n\
              pending load          {:>10.1} ms\n\
              pending filter        {:>10.2} ms        (target ≤ 30)\n\
              peak RSS              {:>10.1} MB        (target ≤ 150)\n\
@@ -363,9 +395,13 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
             f.orders,
             f.import_lines_per_s,
             f.receipt_commit_p50_us,
+            times_floor(f.receipt_commit_p50_us),
             f.fsync_floor_p50_us,
             f.receipt_commit_p99_us,
             f.fsync_floor_p99_us,
+            f.store_commit_p50_us,
+            times_floor(f.store_commit_p50_us),
+            f.store_commit_p99_us,
             f.pending_load_ms,
             f.pending_filter_ms,
             f.rss_mb,

@@ -1049,3 +1049,51 @@ fn the_demo_inbox_quote_imports() {
         &["done    q-2026-0161-northwind-clinics.csv: 2 items"],
     );
 }
+
+#[test]
+fn bench_measures_a_scratch_database_and_leaves_nothing_behind() {
+    let env = Env::new();
+    let scratch = env.dir.path().join("scratch");
+    let out = env
+        .cmd(
+            None,
+            &[
+                "bench",
+                "--items",
+                "300",
+                "--orders",
+                "30",
+                "--dir",
+                s(&scratch),
+                "--json",
+            ],
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let f: Value = serde_json::from_slice(&out.stdout).expect("bench prints JSON");
+    assert_eq!(f["items"], 300);
+    assert_eq!(f["orders"], 30);
+    assert!(f["import_lines_per_s"].as_u64().unwrap() > 0);
+    for key in [
+        "receipt_commit_p50_us",
+        "receipt_commit_p99_us",
+        "fsync_floor_p50_us",
+        "fsync_floor_p99_us",
+        "store_commit_p50_us",
+        "store_commit_p99_us",
+        "render_p99_us",
+    ] {
+        assert!(f[key].is_u64(), "{key} missing: {f}");
+    }
+    for key in ["pending_filter_ms", "rss_mb", "first_frame_ms", "screens_rss_mb"] {
+        assert!(f[key].as_f64().is_some_and(|v| v > 0.0), "{key} missing: {f}");
+    }
+    assert!(
+        f["receipt_commit_p50_us"].as_u64() <= f["receipt_commit_p99_us"].as_u64(),
+        "{f}"
+    );
+    // Never the user's database, and the scratch folder is removed.
+    assert!(!env.db.exists(), "bench touched the user's database");
+    assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
+}
