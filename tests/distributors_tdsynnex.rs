@@ -125,7 +125,7 @@ fn a_company_name_longer_than_30_is_caught_before_sending() {
             &w.alice(),
             po,
             purser::domain::order::OrderEdit {
-                ship_to: Some(short),
+                ship_to: Some(Some(short)),
                 ..Default::default()
             },
         )

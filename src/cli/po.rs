@@ -57,7 +57,10 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
         } => {
             let edit = OrderEdit {
                 order_type: t.map(order_type),
-                ship_to: ship_to.as_deref().map(|p| address_file(p, "ship-to")).transpose()?,
+                ship_to: ship_to
+                    .as_deref()
+                    .map(|p| address_file(p, "ship-to").map(Some))
+                    .transpose()?,
                 special_bid: special_bid.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
                 end_user: end_user
                     .as_deref()

@@ -348,7 +348,9 @@ pub struct SubmissionError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderEdit {
     pub order_type: Option<OrderType>,
-    pub ship_to: Option<Address>,
+    /// `Some(None)` clears it: a wholesale order then ships to the reseller, a dropship
+    /// order to the quote's ship-to.
+    pub ship_to: Option<Option<Address>>,
     pub special_bid: Option<Option<String>>,
     pub end_user: Option<Option<Address>>,
     pub notes: Option<Option<String>>,
@@ -631,7 +633,7 @@ impl Order {
             return Err(RuleError::Negative { what: "shipping" });
         }
         let order_type = edit.order_type.unwrap_or(self.order_type);
-        let given = edit.ship_to.or_else(|| self.ship_to.clone());
+        let given = edit.ship_to.unwrap_or_else(|| self.ship_to.clone());
         let quote_id = self.lines.first().map(|l| l.quote_id.clone()).unwrap_or_default();
         self.ship_to = resolve_ship_to(order_type, given, quote_ship_to, &quote_id)?;
         self.order_type = order_type;

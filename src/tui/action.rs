@@ -34,6 +34,7 @@ pub enum Action {
     Open,
     Back,
     Place,
+    EditOrder,
     CancelOrder,
     AddItems,
     RemoveItem,
@@ -99,6 +100,11 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Open, "open", "open the order"),
     (Action::Back, "back", "back to the list"),
     (Action::Place, "place", "place the order (method picker)"),
+    (
+        Action::EditOrder,
+        "edit_order",
+        "edit a pending order: type, ship-to, special bid, end user, notes, shipping",
+    ),
     (Action::CancelOrder, "cancel_order", "cancel the order (asks first)"),
     (Action::AddItems, "add_items", "add pending items to the order"),
     (

@@ -56,8 +56,19 @@ impl Field {
 pub enum Purpose {
     Dismiss(Vec<ItemId>),
     Split(ItemId),
-    CreateOrder { items: Vec<ItemId>, quote: String },
-    Place { po: PoNumber, approve: bool },
+    CreateOrder {
+        items: Vec<ItemId>,
+        quote: String,
+    },
+    Place {
+        po: PoNumber,
+        approve: bool,
+    },
+    /// The header of a pending order; `was` is what it held when the form opened.
+    EditOrder {
+        po: PoNumber,
+        was: Box<crate::domain::order::OrderEdit>,
+    },
     Reject(PoNumber),
     AddRule,
     ImportQuotes,

@@ -560,3 +560,86 @@ fn an_order_being_sent_can_be_settled_from_its_detail() {
     );
     assert!(h.order(5).sending.is_some(), "nothing changed");
 }
+
+#[test]
+fn a_pending_orders_header_is_edited_in_its_detail() {
+    let mut h = Harness::new("alice");
+    h.keys("2 j enter");
+    assert_eq!(h.app.orders.detail.as_ref().unwrap().po, PoNumber(5));
+    assert_eq!(h.order(5).order_type, OrderType::Wholesale);
+    h.keys("e");
+    // 22 fields do not fit in 24 rows: the form shows the page with the focus.
+    insta::assert_snapshot!("edit_order_form", h.render(80, 24));
+
+    // Dropship with half an address: refused in the form, nothing saved.
+    h.keys("right tab tab tab");
+    h.type_text("Kanaalweg 12");
+    h.keys("enter");
+    let Some(super::form::Dialog::Form(form)) = &h.app.dialog else {
+        panic!("the form stays open")
+    };
+    let error = form.error.clone().unwrap_or_default();
+    assert!(error.contains("missing: name, city, postal_code, country"), "{error}");
+    assert_eq!(h.order(5).order_type, OrderType::Wholesale);
+    assert!(h.order(5).ship_to.is_none());
+
+    // Clear the street again, then set the special bid, the end user and the notes.
+    for _ in 0.."Kanaalweg 12".len() {
+        h.keys("backspace");
+    }
+    for _ in 0..7 {
+        h.keys("tab");
+    }
+    h.type_text("SB-2026-114");
+    h.keys("tab");
+    h.type_text("Northwind Clinics");
+    for _ in 0..9 {
+        h.keys("tab");
+    }
+    h.type_text("Deliver to dock 2");
+    h.keys("tab ctrl-u");
+    h.type_text("35.50");
+    h.keys("enter");
+    assert!(h.app.dialog.is_none(), "{:?}", h.app.status);
+    let o = h.order(5);
+    assert_eq!(o.order_type, OrderType::Dropship);
+    assert_eq!(
+        o.ship_to.as_ref().and_then(|a| a.city.as_deref()),
+        Some("Amersfoort"),
+        "a blank ship-to on a dropship order is the quote's"
+    );
+    assert_eq!(o.special_bid.as_deref(), Some("SB-2026-114"));
+    assert_eq!(
+        o.end_user.as_ref().and_then(|a| a.name.as_deref()),
+        Some("Northwind Clinics")
+    );
+    assert_eq!(o.notes.as_deref(), Some("Deliver to dock 2"));
+    assert_eq!(o.shipping, "35.50".parse().unwrap());
+    let screen = h.render(120, 40);
+    for part in [
+        "SB-2026-114",
+        "Northwind Clinics",
+        "Deliver to dock 2",
+        "35.50 EUR",
+        "dropship",
+    ] {
+        assert!(screen.contains(part), "{part} missing:\n{screen}");
+    }
+    let trail = h.svc.audit(&Default::default()).unwrap();
+    assert_eq!(trail.last().unwrap().action, "po.edit");
+
+    // Opening it again and saving without a change says so and writes nothing.
+    h.keys("e enter");
+    let Some(super::form::Dialog::Form(form)) = &h.app.dialog else {
+        panic!("the form stays open")
+    };
+    assert!(form.error.as_deref().unwrap_or("").contains("nothing changed"));
+    h.keys("esc");
+    assert_eq!(h.svc.audit(&Default::default()).unwrap().len(), trail.len());
+
+    // A placed order's header is not editable.
+    h.keys("esc G e");
+    assert!(h.app.dialog.is_none());
+    let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
+    assert!(status.contains("can be edited only while it is Pending"), "{status}");
+}

@@ -101,19 +101,27 @@ fn draw_form(app: &App, form: &Form, f: &mut Frame, area: Rect) {
     let h = form.fields.len() as u16 + 2 + note_h + 2;
     let rect = centered(area, 76, h);
     f.render_widget(Clear, rect);
+    // A form taller than the screen shows its fields a page at a time: the page with the focus.
+    let shown = (rect.height.saturating_sub(2 + note_h + 2) as usize).clamp(1, form.fields.len().max(1));
+    let first = ((form.focus / shown) * shown).min(form.fields.len().saturating_sub(shown));
+    let scrolled = if shown < form.fields.len() {
+        format!(" {}–{} of {} ", first + 1, first + shown, form.fields.len())
+    } else {
+        String::new()
+    };
     let block = Block::bordered()
         .title(Span::styled(format!(" {} ", form.title), th.title))
+        .title_bottom(Line::from(Span::styled(scrolled, th.muted)).right_aligned())
         .border_style(th.border_focused);
     let inner = block.inner(rect);
     f.render_widget(block.style(th.base), rect);
     let label_w = form.fields.iter().map(|x| x.label.chars().count()).max().unwrap_or(0) + 2;
     let rows = Layout::vertical(
-        std::iter::repeat_n(Constraint::Length(1), form.fields.len())
-            .chain([Constraint::Length(note_h), Constraint::Length(2)]),
+        std::iter::repeat_n(Constraint::Length(1), shown).chain([Constraint::Length(note_h), Constraint::Length(2)]),
     )
     .split(inner);
-    for (i, field) in form.fields.iter().enumerate() {
-        let r = rows[i];
+    for (i, field) in form.fields.iter().enumerate().skip(first).take(shown) {
+        let r = rows[i - first];
         let focused = i == form.focus;
         let label = format!("{:>w$}", format!("{}: ", field.label), w = label_w);
         let vw = (r.width as usize).saturating_sub(label_w + 1);
@@ -142,7 +150,7 @@ fn draw_form(app: &App, form: &Form, f: &mut Frame, area: Rect) {
         let lstyle = if focused { th.accent } else { th.muted };
         f.render_widget(Paragraph::new(Line::from(vec![Span::styled(label, lstyle), value])), r);
     }
-    let n = form.fields.len();
+    let n = shown;
     if let Some(note) = &form.note {
         f.render_widget(
             Paragraph::new(note.as_str()).style(th.muted).wrap(Wrap { trim: true }),

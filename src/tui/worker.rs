@@ -57,6 +57,11 @@ pub enum Command {
     Place(PlaceRequest),
     /// Place through the API with distributor options (Pax8 terms and provisioning).
     PlaceWithOptions(PlaceRequest, Box<crate::domain::order::ApiOptions>),
+    /// Change a pending order's header.
+    EditOrder {
+        po: PoNumber,
+        edit: Box<crate::domain::order::OrderEdit>,
+    },
     Reject {
         po: PoNumber,
         reason: String,
@@ -161,6 +166,7 @@ impl Command {
             Command::AddToOrder { .. } => "add to order",
             Command::RemoveFromOrder { .. } => "remove from order",
             Command::Place(_) | Command::PlaceWithOptions(..) => "place",
+            Command::EditOrder { .. } => "edit order",
             Command::Reject { .. } => "reject",
             Command::Cancel { .. } => "cancel",
             Command::Receive { .. } => "receive",
@@ -223,6 +229,11 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             let o = svc.remove_from_order(actor, po, &ids).map_err(e)?;
             fx.message = format!("{} removed from {po}; back in the pool", plural(ids.len(), "item"));
             fx.items = items_after(svc, &ids);
+            fx.orders.push(o);
+        }
+        Command::EditOrder { po, edit } => {
+            let o = svc.edit_order(actor, po, *edit).map_err(e)?;
+            fx.message = format!("{po} saved");
             fx.orders.push(o);
         }
         Command::PlaceWithOptions(req, options) => {

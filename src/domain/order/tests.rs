@@ -591,13 +591,30 @@ fn edit_to_dropship_uses_the_given_or_the_quote_ship_to() {
     };
     o.edit(
         OrderEdit {
-            ship_to: Some(elsewhere.clone()),
+            ship_to: Some(Some(elsewhere.clone())),
             ..OrderEdit::default()
         },
         Some(address()),
     )
     .unwrap();
     assert_eq!(o.ship_to, Some(elsewhere));
+    // Clearing it: a dropship order falls back to the quote's ship-to…
+    let clear = OrderEdit {
+        ship_to: Some(None),
+        ..OrderEdit::default()
+    };
+    o.edit(clear.clone(), Some(address())).unwrap();
+    assert_eq!(o.ship_to, Some(address()));
+    // …and a wholesale order ships to the reseller.
+    o.edit(
+        OrderEdit {
+            order_type: Some(OrderType::Wholesale),
+            ..clear
+        },
+        Some(address()),
+    )
+    .unwrap();
+    assert_eq!((o.order_type, o.ship_to.clone()), (OrderType::Wholesale, None));
 }
 
 #[test]

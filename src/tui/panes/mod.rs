@@ -2,6 +2,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod order_edit;
 pub mod orders;
 pub mod pending;
 pub mod receiving;
@@ -24,6 +25,7 @@ impl App {
             Purpose::Split(id) => pending::split_command(form, *id),
             Purpose::CreateOrder { items, .. } => self.create_order_command(form, items),
             Purpose::Place { po, .. } => orders::place_command(form, *po),
+            Purpose::EditOrder { po, was } => order_edit::edit_command(form, *po, was),
             Purpose::Reject(po) => approvals::reject_command(form, *po),
             Purpose::AddRule => settings::add_rule_command(form),
             Purpose::ImportQuotes => pending::import_command(form),

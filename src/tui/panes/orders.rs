@@ -169,6 +169,7 @@ impl App {
                 Action::ScrollUp => d.scroll = d.scroll.saturating_sub(5),
                 Action::ScrollDown => d.scroll = d.scroll.saturating_add(5),
                 Action::Place => self.open_place(po, false),
+                Action::EditOrder => self.open_edit_order(po),
                 Action::CancelOrder => self.ask_cancel(po),
                 Action::RemoveItem => {
                     let sel = d.lines.sel;
@@ -202,6 +203,7 @@ impl App {
         match (a, po) {
             (Action::Open, Some(po)) => self.open_order(po),
             (Action::Place, Some(po)) => self.open_place(po, false),
+            (Action::EditOrder, Some(po)) => self.open_edit_order(po),
             (Action::CancelOrder, Some(po)) => self.ask_cancel(po),
             (Action::ExportPdf, Some(po)) => self.export_pdf(po),
             (Action::RetrySync, Some(po)) => self.send(Command::RetrySync { po }),
@@ -492,13 +494,21 @@ fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
 
     let mut info: Vec<Line> = Vec::new();
     let section = |t: &'static str| Line::from(Span::styled(t, th.header));
-    if o.special_bid.is_some() || o.notes.is_some() {
-        if let Some(b) = &o.special_bid {
-            info.push(kv(th, "special bid", b.clone()));
-        }
-        if let Some(n) = &o.notes {
-            info.push(kv(th, "notes", n.clone()));
-        }
+    if let Some(b) = &o.special_bid {
+        info.push(kv(th, "special bid", b.clone()));
+    }
+    if let Some(e) = &o.end_user {
+        info.push(kv(th, "end user", e.one_line()));
+    }
+    if !o.shipping.is_zero() {
+        info.push(kv(
+            th,
+            "shipping",
+            format!("{} {}", group_thousands(o.shipping), o.currency),
+        ));
+    }
+    if let Some(n) = &o.notes {
+        info.push(kv(th, "notes", n.clone()));
     }
     if let Some(sub) = o.submission() {
         for d in &sub.distributor_orders {

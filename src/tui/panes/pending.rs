@@ -7,6 +7,7 @@ use crate::domain::{Address, ItemId, ItemState, OrderStatus, OrderType, PendingI
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
 use crate::tui::form::{Dialog, Field, Form, PickPurpose, Picker, Purpose};
+use crate::tui::panes::order_edit::{address_fields, address_from, check_dropship, fill_address, SHIP_TO, TYPES};
 use crate::tui::widgets::{clip, Cursor};
 use crate::tui::worker::{Command, Load};
 use crossterm::event::{Event, KeyCode, KeyEvent};
@@ -380,17 +381,12 @@ impl App {
                     dists.iter().map(|(k, n)| format!("{n} ({k})")).collect(),
                     idx,
                 ),
-                Field::choice("Type", vec!["wholesale".into(), "dropship".into()], 0),
-                Field::text("Ship-to name", ""),
-                Field::text("Attention", ""),
-                Field::text("Street", ""),
-                Field::text("City", ""),
-                Field::text("Postal code", ""),
-                Field::text("Country", ""),
-                Field::text("Phone", ""),
-                Field::text("Special bid", ""),
-                Field::text("Notes", ""),
-            ],
+                Field::choice("Type", TYPES.iter().map(|(_, l)| l.to_string()).collect(), 0),
+            ]
+            .into_iter()
+            .chain(address_fields(SHIP_TO, None))
+            .chain([Field::text("Special bid", ""), Field::text("Notes", "")])
+            .collect(),
         )
         .with_note(format!(
             "Ship-to (for dropship) comes from quote {quote}. ←→ change a choice, Tab next field, Enter creates."
@@ -408,19 +404,8 @@ impl App {
             return;
         }
         let Some(a) = addr else { return };
-        if !form.get("Ship-to name").value().is_empty() || !form.get("Street").value().is_empty() {
-            return;
-        }
-        for (label, v) in [
-            ("Ship-to name", &a.name),
-            ("Attention", &a.attention),
-            ("Street", &a.street),
-            ("City", &a.city),
-            ("Postal code", &a.postal_code),
-            ("Country", &a.country),
-            ("Phone", &a.phone),
-        ] {
-            form.set_text(label, v.as_deref().unwrap_or(""));
+        if address_from(form, SHIP_TO).is_none() {
+            fill_address(form, SHIP_TO, &a);
         }
     }
 
@@ -430,32 +415,13 @@ impl App {
             .get(form.get("Distributor").idx())
             .map(|(k, _)| k.clone())
             .ok_or("choose a distributor")?;
-        let order_type = if form.get("Type").idx() == 1 {
-            OrderType::Dropship
-        } else {
-            OrderType::Wholesale
-        };
+        let (order_type, _) = TYPES[form.get("Type").idx().min(TYPES.len() - 1)];
         let opt = |label: &str| Some(form.get(label).value().trim().to_string()).filter(|s| !s.is_empty());
         let ship_to = match order_type {
             OrderType::Wholesale => None,
             OrderType::Dropship => {
-                let a = Address {
-                    name: opt("Ship-to name"),
-                    attention: opt("Attention"),
-                    street: opt("Street"),
-                    city: opt("City"),
-                    postal_code: opt("Postal code"),
-                    country: opt("Country"),
-                    phone: opt("Phone"),
-                    ..Default::default()
-                };
-                let missing = a.missing_for_shipping();
-                if !missing.is_empty() {
-                    return Err(format!(
-                        "a dropship order needs a ship-to; missing: {}",
-                        missing.join(", ")
-                    ));
-                }
+                let a = address_from(form, SHIP_TO).unwrap_or_default();
+                check_dropship(Some(&a))?;
                 Some(a)
             }
         };
