@@ -14,8 +14,11 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str) -> Tmux {
+        // One server per test: tests of this file run at the same time.
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let t = Tmux {
-            socket: format!("purser-test-{}", std::process::id()),
+            socket: format!("purser-test-{}-{n}", std::process::id()),
         };
         let out = t.run(&["new-session", "-d", "-x", "120", "-y", "40", "-s", "main", cmd]);
         assert!(
@@ -69,6 +72,16 @@ impl Tmux {
 
     fn alive(&self) -> bool {
         self.run(&["has-session", "-t", "main"]).status.success()
+    }
+
+    /// Ctrl-C, then waits for purser to exit.
+    fn quit(&self) {
+        self.keys(&["C-c"]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.alive() {
+            assert!(Instant::now() < deadline, "purser did not quit:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -197,10 +210,35 @@ fn the_dock_in_tmux() {
 
     // Ctrl-C quits (nothing typed is pending).
     tmux.keys(&["Escape"]);
-    tmux.keys(&["C-c"]);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tmux.alive() {
-        assert!(Instant::now() < deadline, "purser did not quit:\n{}", tmux.screen());
-        std::thread::sleep(Duration::from_millis(50));
+    tmux.quit();
+}
+
+#[test]
+fn a_buyer_edits_an_order_header_in_tmux() {
+    let (_tmp, dir) = demo();
+    let cmd = format!(
+        "{BIN} --db {} --config {} --user alice",
+        dir.join("purser.redb").display(),
+        dir.join("config.toml").display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_for("Pending items");
+    // Orders, pending only, open the one there is.
+    tmux.keys(&["2"]);
+    tmux.wait_for("Orders ·");
+    tmux.keys(&["f"]);
+    tmux.wait_for("showing Pending orders");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("not placed yet");
+    tmux.keys(&["e"]);
+    tmux.wait_for("Edit PO-000005");
+    // Ten fields down to the special bid (type, then nine of the ship-to).
+    for _ in 0..10 {
+        tmux.keys(&["Tab"]);
     }
+    tmux.keys(&["SB-2026-77", "Enter"]);
+    tmux.wait_for("PO-000005 saved");
+    tmux.wait_for("SB-2026-77");
+    assert_eq!(order_json(&dir, "PO-000005")["special_bid"], "SB-2026-77");
+    tmux.quit();
 }
