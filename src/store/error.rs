@@ -21,7 +21,9 @@ pub enum StoreError {
     Corrupt { what: String, message: String },
     #[error("database error: {0}")]
     Db(String),
-    #[error("the disk is full or not writable; nothing was changed ({0})")]
+    #[error(
+        "cannot write the database: the disk is full, a quota or file-size limit was reached, or it is read-only; nothing was changed ({0})"
+    )]
     DiskFull(String),
 }
 
@@ -40,7 +42,8 @@ impl StoreError {
 
 fn classify(text: String) -> StoreError {
     let lower = text.to_ascii_lowercase();
-    if lower.contains("no space") || lower.contains("disk quota") || lower.contains("read-only file system") {
+    let full = ["no space", "disk quota", "file too large", "read-only file system"];
+    if full.iter().any(|f| lower.contains(f)) {
         StoreError::DiskFull(text)
     } else {
         StoreError::Db(text)

@@ -20,6 +20,7 @@ pub use tx::{ReadTx, StoredQuote, WriteTx};
 
 use redb::{ConcurrencyMode, Database, ReadableDatabase};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// The schema this build writes. Opening a newer file is refused; older ones migrate.
 pub const SCHEMA_VERSION: u64 = 1;
@@ -30,8 +31,27 @@ pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The database.
 pub struct Store {
-    db: Database,
+    /// The open handle. After an I/O failure (a full disk, say) redb refuses every later
+    /// call on a handle, so a failed commit replaces it with a fresh one: the file itself
+    /// is consistent, since the failed commit never became visible.
+    db: RwLock<Arc<Database>>,
     path: PathBuf,
+}
+
+fn open_db(path: &Path) -> Result<Database, StoreError> {
+    Database::builder()
+        .set_concurrency_mode(ConcurrencyMode::MultiWriter)
+        .set_cache_size(CACHE_BYTES)
+        .create(path)
+        .map_err(|e| StoreError::open(path, e))
+}
+
+/// Whether redb refused because this handle met an I/O failure earlier.
+fn handle_is_dead(e: &redb::TransactionError) -> bool {
+    matches!(
+        e,
+        redb::TransactionError::Storage(redb::StorageError::PreviousIo | redb::StorageError::DatabaseClosed)
+    )
 }
 
 impl Store {
@@ -43,13 +63,8 @@ impl Store {
                 source: e,
             })?;
         }
-        let db = Database::builder()
-            .set_concurrency_mode(ConcurrencyMode::MultiWriter)
-            .set_cache_size(CACHE_BYTES)
-            .create(path)
-            .map_err(|e| StoreError::open(path, e))?;
         let store = Store {
-            db,
+            db: RwLock::new(Arc::new(open_db(path)?)),
             path: path.to_path_buf(),
         };
         // Opening an existing database of this schema writes nothing (no sync, and open
@@ -76,8 +91,28 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let txn = self.db.begin_read().map_err(StoreError::from)?;
+        let db = self.handle();
+        let txn = match db.begin_read() {
+            Err(e) if handle_is_dead(&e) => self.replace(&db)?.begin_read(),
+            other => other,
+        }
+        .map_err(StoreError::from)?;
         f(&ReadTx::new(txn))
+    }
+
+    fn handle(&self) -> Arc<Database> {
+        self.db.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Replaces `failed` with a fresh handle on the same file (unless another thread did
+    /// already) and returns the handle now in use.
+    fn replace(&self, failed: &Arc<Database>) -> Result<Arc<Database>, StoreError> {
+        let mut slot = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        if Arc::ptr_eq(&slot, failed) {
+            tracing::warn!(path = %self.path.display(), "reopening the database after an I/O failure");
+            *slot = Arc::new(open_db(&self.path)?);
+        }
+        Ok(slot.clone())
     }
 
     /// Runs `f` in a write transaction and commits it durably when `f` returns `Ok`;
@@ -86,11 +121,21 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let txn = self.db.begin_write().map_err(StoreError::from)?;
+        let db = self.handle();
+        let txn = match db.begin_write() {
+            Err(e) if handle_is_dead(&e) => self.replace(&db)?.begin_write(),
+            other => other,
+        }
+        .map_err(StoreError::from)?;
         let mut wtx = WriteTx::new(txn);
         match f(&mut wtx) {
             Ok(v) => {
-                wtx.commit()?;
+                if let Err(e) = wtx.commit() {
+                    // The commit may have left this handle unusable; the next call gets a
+                    // fresh one. (If that fails too, the next call says why.)
+                    let _ = self.replace(&db);
+                    return Err(e.into());
+                }
                 Ok(v)
             }
             Err(e) => {
