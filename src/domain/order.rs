@@ -385,21 +385,23 @@ fn resolve_ship_to(
     fallback: Option<Address>,
     quote_id: &str,
 ) -> Result<Option<Address>, RuleError> {
-    match order_type {
-        OrderType::Wholesale => Ok(given),
-        OrderType::Dropship => {
-            let addr = given.or(fallback).ok_or_else(|| RuleError::ShipToMissing {
-                quote: quote_id.to_string(),
-            })?;
-            let missing = addr.missing_for_shipping();
-            if missing.is_empty() {
-                Ok(Some(addr))
-            } else {
-                Err(RuleError::ShipToIncomplete {
-                    missing: missing.join(", "),
-                })
-            }
-        }
+    // Wholesale goes to us unless another address is given; dropship to the customer.
+    let addr = match order_type {
+        OrderType::Wholesale => match given {
+            Some(a) => a,
+            None => return Ok(None),
+        },
+        OrderType::Dropship => given.or(fallback).ok_or_else(|| RuleError::ShipToMissing {
+            quote: quote_id.to_string(),
+        })?,
+    };
+    let missing = addr.missing_for_shipping();
+    if missing.is_empty() {
+        Ok(Some(addr))
+    } else {
+        Err(RuleError::ShipToIncomplete {
+            missing: missing.join(", "),
+        })
     }
 }
 
@@ -633,7 +635,14 @@ impl Order {
             return Err(RuleError::Negative { what: "shipping" });
         }
         let order_type = edit.order_type.unwrap_or(self.order_type);
-        let given = edit.ship_to.unwrap_or_else(|| self.ship_to.clone());
+        // Turning a dropship order into a wholesale one without naming an address sends it
+        // to us, not to the customer it was going to.
+        let to_wholesale = self.order_type == OrderType::Dropship && order_type == OrderType::Wholesale;
+        let given = match edit.ship_to {
+            Some(given) => given,
+            None if to_wholesale => None,
+            None => self.ship_to.clone(),
+        };
         let quote_id = self.lines.first().map(|l| l.quote_id.clone()).unwrap_or_default();
         self.ship_to = resolve_ship_to(order_type, given, quote_ship_to, &quote_id)?;
         self.order_type = order_type;

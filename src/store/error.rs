@@ -45,6 +45,11 @@ fn classify(text: String) -> StoreError {
     let full = ["no space", "disk quota", "file too large", "read-only file system"];
     if full.iter().any(|f| lower.contains(f)) {
         StoreError::DiskFull(text)
+    } else if lower.contains("previous i/o error") {
+        // redb's own wording asks the user to reopen the database; the store does that itself.
+        StoreError::Db(
+            "an earlier read or write of the database file failed; the next command reopens it, try again".into(),
+        )
     } else {
         StoreError::Db(text)
     }

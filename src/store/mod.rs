@@ -46,6 +46,16 @@ fn open_db(path: &Path) -> Result<Database, StoreError> {
         .map_err(|e| StoreError::open(path, e))
 }
 
+/// A number no other commit of any process uses: which commit wrote the file's state.
+fn commit_token() -> u64 {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    nanos ^ (u64::from(std::process::id()) << 40) ^ seq.rotate_left(20)
+}
+
 /// Whether redb refused because this handle met an I/O failure earlier.
 fn handle_is_dead(e: &redb::TransactionError) -> bool {
     matches!(
@@ -130,13 +140,21 @@ impl Store {
         let mut wtx = WriteTx::new(txn);
         match f(&mut wtx) {
             Ok(v) => {
-                if let Err(e) = wtx.commit() {
-                    // The commit may have left this handle unusable; the next call gets a
-                    // fresh one. (If that fails too, the next call says why.)
-                    let _ = self.replace(&db);
-                    return Err(e.into());
+                let token = commit_token();
+                match wtx.commit(token) {
+                    Ok(()) => Ok(v),
+                    // A commit that fails late (its header written, the last sync not) can
+                    // still become the database's state when the file is next opened. So the
+                    // handle is replaced — redb refuses every later call on it — and the
+                    // commit's token is looked for: found, the change is saved after all.
+                    Err(e) => match self.replace(&db).map(|db| Self::landed(&db, token)) {
+                        Ok(Ok(true)) => {
+                            tracing::warn!("a commit reported an I/O error but is on disk: {e}");
+                            Ok(v)
+                        }
+                        _ => Err(e.into()),
+                    },
                 }
-                Ok(v)
             }
             Err(e) => {
                 wtx.abort();
@@ -145,9 +163,52 @@ impl Store {
         }
     }
 
+    /// Whether the commit that wrote `token` is the state of the file.
+    fn landed(db: &Database, token: u64) -> Result<bool, StoreError> {
+        let txn = db.begin_read()?;
+        Ok(ReadTx::new(txn).commit_token()? == Some(token))
+    }
+
     /// The change counter: bumped by every commit of any process. Screens poll it to learn
     /// about other people's changes.
     pub fn change_counter(&self) -> Result<u64, StoreError> {
         self.read(|tx| tx.change_counter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_commit_leaves_its_own_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.redb")).unwrap();
+        let token = || store.read(|tx| tx.commit_token()).unwrap().expect("a token");
+        store.write(|_| Ok::<(), StoreError>(())).unwrap();
+        let first = token();
+        assert!(Store::landed(&store.handle(), first).unwrap());
+        store.write(|_| Ok::<(), StoreError>(())).unwrap();
+        let second = token();
+        assert_ne!(first, second);
+        assert!(!Store::landed(&store.handle(), first).unwrap());
+        // A refused write leaves the last commit's token.
+        let _ = store.write(|_| Err::<(), StoreError>(StoreError::Db("refused".into())));
+        assert_eq!(token(), second);
+    }
+
+    #[test]
+    fn a_dead_handle_is_replaced_by_a_working_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.redb")).unwrap();
+        let before = store.handle();
+        let now = store.replace(&before).unwrap();
+        assert!(!Arc::ptr_eq(&before, &now));
+        // Replacing an already replaced handle keeps the current one.
+        assert!(Arc::ptr_eq(&store.replace(&before).unwrap(), &now));
+        drop(before);
+        let n = store.change_counter().unwrap();
+        store.write(|_| Ok::<(), StoreError>(())).unwrap();
+        assert_eq!(store.change_counter().unwrap(), n + 1);
     }
 }

@@ -81,6 +81,12 @@ impl ReadTx {
         Ok(t.get(K_CHANGES)?.map_or(0, |v| v.value()))
     }
 
+    /// The token of the last commit (see `Store::write`).
+    pub fn commit_token(&self) -> Result<Option<u64>, StoreError> {
+        let t = ro_table!(self, META, None);
+        Ok(t.get(K_COMMIT_TOKEN)?.map(|v| v.value()))
+    }
+
     /// The sequence number of the newest audit entry as recorded with it (0: none).
     pub fn audit_last_recorded(&self) -> Result<u64, StoreError> {
         let t = ro_table!(self, META, 0);
@@ -202,11 +208,13 @@ impl WriteTx {
         WriteTx { txn }
     }
 
-    pub(super) fn commit(self) -> Result<(), StoreError> {
+    /// Commits durably, recording `token` as the last commit's (see `Store::write`).
+    pub(super) fn commit(self, token: u64) -> Result<(), StoreError> {
         {
             let mut meta = self.txn.open_table(META)?;
             let n = meta.get(K_CHANGES)?.map_or(0, |v| v.value());
             meta.insert(K_CHANGES, n + 1)?;
+            meta.insert(K_COMMIT_TOKEN, token)?;
         }
         self.txn.commit()?;
         Ok(())

@@ -3,7 +3,7 @@
 //! through [`App::on_msg`].
 
 use super::action::{Action, Mode};
-use super::form::{Confirm, Dialog, Outcome};
+use super::form::{Confirm, Dialog, Form, Outcome};
 use super::keymap::{Key, Keymap};
 use super::panes::{approvals::ApprovalsPane, audit::AuditPane, orders::OrdersPane, pending::PendingPane};
 use super::panes::{receiving::ReceivingPane, settings::SettingsPane};
@@ -138,6 +138,9 @@ pub struct App {
     pub now: Timestamp,
     pub help: bool,
     pub dialog: Option<Dialog>,
+    /// A submitted form and the name of its command, until the worker answers: a refusal
+    /// reopens it with what was typed and the reason.
+    pub submitted: Option<(&'static str, Form)>,
     pub status: Option<(Tone, String)>,
     pub busy: bool,
     pub spinner: usize,
@@ -180,6 +183,7 @@ impl App {
             now,
             help: false,
             dialog: None,
+            submitted: None,
             status: None,
             busy: false,
             spinner: 0,
@@ -349,6 +353,7 @@ impl App {
                     match self.submit_form(&form) {
                         Ok(cmd) => {
                             self.dialog = None;
+                            self.submitted = Some((cmd.name(), form));
                             self.send(cmd);
                         }
                         Err(e) => {
@@ -482,6 +487,17 @@ impl App {
             Msg::Failed(e) => self.info(Tone::Error, e),
             Msg::Notice(tone, text) => self.info(tone, text),
             Msg::Done { command, result } => {
+                if let Some((name, mut form)) = self.submitted.take() {
+                    match &result {
+                        Err(e) if name == command && self.dialog.is_none() => {
+                            form.error = Some(e.clone());
+                            self.dialog = Some(Dialog::Form(form));
+                            self.bell = true;
+                        }
+                        _ if name != command => self.submitted = Some((name, form)),
+                        _ => {}
+                    }
+                }
                 let scan = matches!(command, "receive" | "undo receipt");
                 match &result {
                     Ok(fx) => self.apply(fx.clone()),

@@ -88,6 +88,9 @@ pub enum Outcome {
 pub struct Form {
     pub title: String,
     pub fields: Vec<Field>,
+    /// Each field's value as the form was filled (by Purser, not typed): what closing it
+    /// would not lose.
+    pub filled: Vec<String>,
     pub focus: usize,
     pub note: Option<String>,
     pub error: Option<String>,
@@ -98,6 +101,7 @@ impl Form {
     pub fn new(title: &str, purpose: Purpose, fields: Vec<Field>) -> Form {
         Form {
             title: title.into(),
+            filled: fields.iter().map(|f| f.value().to_string()).collect(),
             fields,
             focus: 0,
             note: None,
@@ -123,17 +127,20 @@ impl Form {
         self.fields.iter().find(|f| f.label == label)
     }
 
+    /// Fills a text field (as Purser, not the user: see [`Form::has_typed`]).
     pub fn set_text(&mut self, label: &str, value: &str) {
-        if let Some(f) = self.fields.iter_mut().find(|f| f.label == label) {
-            f.kind = FieldKind::Text(Input::new(value.to_string()));
+        if let Some(i) = self.fields.iter().position(|f| f.label == label) {
+            self.fields[i].kind = FieldKind::Text(Input::new(value.to_string()));
+            self.filled[i] = value.to_string();
         }
     }
 
-    /// Whether anything typed would be lost by closing it.
+    /// Whether anything typed or chosen would be lost by closing it.
     pub fn has_typed(&self) -> bool {
         self.fields
             .iter()
-            .any(|f| matches!(&f.kind, FieldKind::Text(i) if !i.value().trim().is_empty()))
+            .zip(&self.filled)
+            .any(|(f, filled)| f.value().trim() != filled.trim())
     }
 
     pub fn key(&mut self, ev: &KeyEvent) -> Outcome {

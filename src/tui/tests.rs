@@ -324,6 +324,13 @@ fn placing_shows_the_services_refusal_and_cancel_its_warning() {
         "{msg}"
     );
     assert_eq!(h.order(7).status(), crate::domain::OrderStatus::Pending);
+    // The form comes back as it was, with the reason, to change the method.
+    let Some(super::form::Dialog::Form(form)) = &h.app.dialog else {
+        panic!("the place form is open again")
+    };
+    assert!(form.error.as_deref().unwrap_or("").contains("no ordering API"));
+    assert_eq!(form.get("Method").value(), "distributor API");
+    h.keys("esc");
     // Mark PO-000005 as submitted, with a link.
     h.keys("j j p tab");
     h.type_text("https://portal.example/po/5");
@@ -570,10 +577,12 @@ fn a_pending_orders_header_is_edited_in_its_detail() {
     h.keys("e");
     // 22 fields do not fit in 24 rows: the form shows the page with the focus.
     insta::assert_snapshot!("edit_order_form", h.render(80, 24));
+    assert!(!h.app.has_typed_input(), "a form as filled has nothing to lose");
 
     // Dropship with half an address: refused in the form, nothing saved.
     h.keys("right tab tab tab");
     h.type_text("Kanaalweg 12");
+    assert!(h.app.has_typed_input());
     h.keys("enter");
     let Some(super::form::Dialog::Form(form)) = &h.app.dialog else {
         panic!("the form stays open")

@@ -618,6 +618,61 @@ fn edit_to_dropship_uses_the_given_or_the_quote_ship_to() {
 }
 
 #[test]
+fn back_to_wholesale_ships_to_us_unless_an_address_is_given() {
+    let mut o = order(&[item(1, 1)]);
+    o.edit(
+        OrderEdit {
+            order_type: Some(OrderType::Dropship),
+            ..OrderEdit::default()
+        },
+        Some(address()),
+    )
+    .unwrap();
+    assert_eq!(o.ship_to, Some(address()));
+    let wholesale = OrderEdit {
+        order_type: Some(OrderType::Wholesale),
+        ..OrderEdit::default()
+    };
+    o.edit(wholesale.clone(), Some(address())).unwrap();
+    assert_eq!((o.order_type, o.ship_to.clone()), (OrderType::Wholesale, None));
+    // A wholesale order may go to another address of ours, given whole.
+    let depot = Address {
+        name: Some("Our depot".into()),
+        ..address()
+    };
+    o.edit(
+        OrderEdit {
+            ship_to: Some(Some(depot.clone())),
+            ..OrderEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(o.ship_to, Some(depot));
+    let before = o.clone();
+    let half = Address {
+        street: None,
+        ..address()
+    };
+    let e = o
+        .edit(
+            OrderEdit {
+                ship_to: Some(Some(half)),
+                ..OrderEdit::default()
+            },
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e,
+        RuleError::ShipToIncomplete {
+            missing: "street".into()
+        }
+    );
+    assert_eq!(o, before);
+}
+
+#[test]
 fn edit_only_while_pending() {
     let mut p = placed(&[item(1, 1)]);
     let e = p

@@ -3,7 +3,7 @@
 
 use crate::domain::money::{group_thousands, parse_amount};
 use crate::domain::order::OrderEdit;
-use crate::domain::{Address, Order, OrderStatus, OrderType, PoNumber};
+use crate::domain::{Address, OrderStatus, OrderType, PoNumber};
 use crate::tui::app::{App, Tone};
 use crate::tui::form::{Dialog, Field, Form, Purpose};
 use crate::tui::worker::Command;
@@ -66,29 +66,32 @@ pub(crate) fn address_from(form: &Form, prefix: &str) -> Option<Address> {
     any.then_some(a)
 }
 
-/// A dropship order's ship-to must name where to deliver.
-pub(crate) fn check_dropship(ship_to: Option<&Address>) -> Result<(), String> {
-    let missing = ship_to.map(Address::missing_for_shipping).unwrap_or_default();
+/// A ship-to must name where to deliver.
+pub(crate) fn check_ship_to(ship_to: &Address) -> Result<(), String> {
+    let missing = ship_to.missing_for_shipping();
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "a dropship order needs a complete ship-to; missing: {}",
-            missing.join(", ")
-        ))
+        Err(format!("the ship-to is incomplete; missing: {}", missing.join(", ")))
     }
 }
 
-/// Every header field of `o`, as an edit that would set them all.
-pub(crate) fn header_of(o: &Order) -> OrderEdit {
-    OrderEdit {
-        order_type: Some(o.order_type),
-        ship_to: Some(o.ship_to.clone()),
-        special_bid: Some(o.special_bid.clone()),
-        end_user: Some(o.end_user.clone()),
-        notes: Some(o.notes.clone()),
-        shipping: Some(o.shipping),
-    }
+/// Every header field as the form holds it (trimmed; blank is none), not yet checked.
+fn read_header(form: &Form) -> Result<OrderEdit, String> {
+    let (order_type, _) = TYPES[form.get("Type").idx().min(TYPES.len() - 1)];
+    let text = |label: &str| Some(form.get(label).value().trim().to_string()).filter(|s| !s.is_empty());
+    let shipping = match form.get("Shipping").value().trim() {
+        "" => rust_decimal::Decimal::ZERO,
+        s => parse_amount(s).map_err(|m| format!("shipping: {m}"))?,
+    };
+    Ok(OrderEdit {
+        order_type: Some(order_type),
+        ship_to: Some(address_from(form, SHIP_TO)),
+        special_bid: Some(text("Special bid")),
+        end_user: Some(address_from(form, END_USER)),
+        notes: Some(text("Notes")),
+        shipping: Some(shipping),
+    })
 }
 
 impl App {
@@ -121,14 +124,22 @@ impl App {
             group_thousands(o.total()),
             o.currency
         );
+        let note = "Only what you change is saved. A blank ship-to: wholesale ships to us, dropship \
+             to the quote's ship-to. A blank end user removes it.";
         let purpose = Purpose::EditOrder {
             po,
-            was: Box::new(header_of(o)),
+            was: Box::default(),
         };
-        let form = Form::new(&title, purpose, fields).with_note(
-            "Only what you change is saved. A blank ship-to: wholesale ships to us, dropship \
-             to the quote's ship-to. A blank end user removes it.",
-        );
+        let mut form = Form::new(&title, purpose, fields).with_note(note);
+        // What the form shows, read back the way a submission is read, so that a stored
+        // value the form shows differently (untrimmed, say) does not count as a change.
+        let was = match read_header(&form) {
+            Ok(was) => was,
+            Err(e) => return self.info(Tone::Error, format!("{po} cannot be edited here: {e}")),
+        };
+        if let Purpose::EditOrder { was: slot, .. } = &mut form.purpose {
+            **slot = was;
+        }
         self.dialog = Some(Dialog::Form(form));
     }
 }
@@ -136,26 +147,10 @@ impl App {
 /// The changes typed into the header form, compared with the header it was opened on, so
 /// that saving never undoes what someone else changed meanwhile in another field.
 pub(super) fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result<Command, String> {
-    let (order_type, _) = TYPES[form.get("Type").idx().min(TYPES.len() - 1)];
-    let ship_to = address_from(form, SHIP_TO);
-    if order_type == OrderType::Dropship && ship_to.is_some() {
-        check_dropship(ship_to.as_ref())?;
+    let now = read_header(form)?;
+    if let Some(Some(a)) = &now.ship_to {
+        check_ship_to(a)?;
     }
-    let text = |label: &str| Some(form.get(label).value().trim().to_string()).filter(|s| !s.is_empty());
-    let shipping_text = form.get("Shipping").value().trim();
-    let shipping = if shipping_text.is_empty() {
-        rust_decimal::Decimal::ZERO
-    } else {
-        parse_amount(shipping_text).map_err(|m| format!("shipping: {m}"))?
-    };
-    let now = OrderEdit {
-        order_type: Some(order_type),
-        ship_to: Some(ship_to),
-        special_bid: Some(text("Special bid")),
-        end_user: Some(address_from(form, END_USER)),
-        notes: Some(text("Notes")),
-        shipping: Some(shipping),
-    };
     fn changed<T: PartialEq>(now: Option<T>, was: &Option<T>) -> Option<T> {
         now.filter(|v| Some(v) != was.as_ref())
     }
@@ -192,25 +187,17 @@ mod tests {
         }
     }
 
-    fn form(ship_to: Option<&Address>) -> Form {
+    /// The form as `open_edit_order` lays it out, and what it held when opened.
+    fn form(ship_to: Option<&Address>) -> (Form, OrderEdit) {
         let mut fields = vec![Field::choice("Type", vec!["wholesale".into(), "dropship".into()], 1)];
         fields.extend(address_fields(SHIP_TO, ship_to));
         fields.push(Field::text("Special bid", ""));
         fields.extend(address_fields(END_USER, None));
         fields.push(Field::text("Notes", ""));
-        fields.push(Field::text("Shipping", "0"));
-        Form::new("t", Purpose::AddRule, fields)
-    }
-
-    fn was(ship_to: Option<Address>) -> OrderEdit {
-        OrderEdit {
-            order_type: Some(OrderType::Dropship),
-            ship_to: Some(ship_to),
-            special_bid: Some(None),
-            end_user: Some(None),
-            notes: Some(None),
-            shipping: Some(rust_decimal::Decimal::ZERO),
-        }
+        fields.push(Field::text("Shipping", "0.00"));
+        let f = Form::new("t", Purpose::AddRule, fields);
+        let was = read_header(&f).unwrap();
+        (f, was)
     }
 
     fn edit_of(c: Command) -> OrderEdit {
@@ -223,10 +210,10 @@ mod tests {
     #[test]
     fn an_address_goes_through_its_fields_unchanged() {
         let a = addr("Utrecht");
-        let f = form(Some(&a));
+        let (f, _) = form(Some(&a));
         assert_eq!(address_from(&f, SHIP_TO), Some(a.clone()));
         assert_eq!(address_from(&f, END_USER), None, "blank fields are no address");
-        let mut f = form(None);
+        let (mut f, _) = form(None);
         fill_address(&mut f, END_USER, &a);
         assert_eq!(address_from(&f, END_USER), Some(a));
     }
@@ -234,12 +221,12 @@ mod tests {
     #[test]
     fn only_changed_fields_are_sent() {
         let a = addr("Utrecht");
-        let mut f = form(Some(&a));
-        let e = edit_command(&f, PoNumber(1), &was(Some(a.clone()))).unwrap_err();
+        let (mut f, was) = form(Some(&a));
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
         assert!(e.contains("nothing changed"), "{e}");
         f.set_text("Notes", "  call before delivery ");
         f.set_text("Ship-to city", "Amersfoort");
-        let edit = edit_of(edit_command(&f, PoNumber(1), &was(Some(a.clone()))).unwrap());
+        let edit = edit_of(edit_command(&f, PoNumber(1), &was).unwrap());
         assert_eq!(
             edit,
             OrderEdit {
@@ -251,28 +238,41 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_value_shown_differently_is_no_change() {
+        // Stored as a file gave it: padded, with an empty part.
+        let padded = Address {
+            country: Some(" NL ".into()),
+            state: Some(String::new()),
+            ..addr("Utrecht")
+        };
+        let (f, was) = form(Some(&padded));
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        assert!(e.contains("nothing changed"), "{e}");
+    }
+
+    #[test]
     fn blank_fields_clear_and_bad_values_are_named() {
         let a = addr("Utrecht");
-        let mut f = form(Some(&a));
+        let (mut f, was) = form(Some(&a));
         fill_address(&mut f, SHIP_TO, &Address::default());
-        let edit = edit_of(edit_command(&f, PoNumber(1), &was(Some(a.clone()))).unwrap());
+        let edit = edit_of(edit_command(&f, PoNumber(1), &was).unwrap());
         assert_eq!(edit.ship_to, Some(None), "a blank ship-to clears it");
-        let mut f = form(Some(&a));
+        let (mut f, was) = form(Some(&a));
         f.set_text("Ship-to street", " ");
-        let e = edit_command(&f, PoNumber(1), &was(Some(a.clone()))).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
         assert!(e.contains("missing: street"), "{e}");
-        let mut f = form(Some(&a));
+        let (mut f, was) = form(Some(&a));
         f.set_text("Shipping", "twelve");
-        let e = edit_command(&f, PoNumber(1), &was(Some(a.clone()))).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
         assert!(e.starts_with("shipping:"), "{e}");
         f.set_text("Shipping", "-5");
-        let e = edit_command(&f, PoNumber(1), &was(Some(a.clone()))).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
         assert!(e.contains("negative"), "{e}");
         f.set_text("Shipping", "1250.5");
-        let edit = edit_of(edit_command(&f, PoNumber(1), &was(Some(a))).unwrap());
+        let edit = edit_of(edit_command(&f, PoNumber(1), &was).unwrap());
         assert_eq!(edit.shipping, Some("1250.50".parse().unwrap()));
         f.set_text("Shipping", "");
-        let e = edit_command(&f, PoNumber(1), &was(Some(addr("Utrecht")))).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
         assert!(e.contains("nothing changed"), "blank shipping is none: {e}");
     }
 }

@@ -7,7 +7,7 @@ use crate::domain::{Address, ItemId, ItemState, OrderStatus, OrderType, PendingI
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
 use crate::tui::form::{Dialog, Field, Form, PickPurpose, Picker, Purpose};
-use crate::tui::panes::order_edit::{address_fields, address_from, check_dropship, fill_address, SHIP_TO, TYPES};
+use crate::tui::panes::order_edit::{address_fields, address_from, check_ship_to, fill_address, SHIP_TO, TYPES};
 use crate::tui::widgets::{clip, Cursor};
 use crate::tui::worker::{Command, Load};
 use crossterm::event::{Event, KeyCode, KeyEvent};
@@ -421,7 +421,7 @@ impl App {
             OrderType::Wholesale => None,
             OrderType::Dropship => {
                 let a = address_from(form, SHIP_TO).unwrap_or_default();
-                check_dropship(Some(&a))?;
+                check_ship_to(&a)?;
                 Some(a)
             }
         };
