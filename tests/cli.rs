@@ -244,13 +244,17 @@ fn a_full_story_from_quote_to_audit() {
     assert_eq!(jobs[0]["approver"], json!("carol"));
     assert_eq!(jobs[0]["po"], json!("PO-000001"));
 
-    let (code, err) = env.refused("dave", &["po", "approve", "PO-000001"]);
+    // Approving places it: the method is never assumed.
+    let (code, err) = env.refused("carol", &["po", "approve", "PO-000001"]);
+    assert_eq!(code, 2);
+    contains_all(&err, &["--via"]);
+    let (code, err) = env.refused("dave", &["po", "approve", "PO-000001", "--via", "manual"]);
     assert_eq!(code, 1);
     contains_all(
         &err,
         &["PO-000001 is awaiting approval by carol; only carol can place or reject it"],
     );
-    let approved = env.json("carol", &["po", "approve", "PO-000001"]);
+    let approved = env.json("carol", &["po", "approve", "PO-000001", "--via", "manual"]);
     assert_eq!(approved["outcome"], json!("placed"));
     assert_eq!(approved["status"], json!("submitted"));
     assert_eq!(approved["approver"], json!("carol"));
@@ -1030,7 +1034,11 @@ fn the_demo_builds_with_an_order_awaiting_approval() {
         &["already holds a demo database"],
     );
     // The approver places it.
-    let out = on_demo(&d, "carol", &["po", "approve", "PO-000003", "--json"]);
+    let out = on_demo(
+        &d,
+        "carol",
+        &["po", "approve", "PO-000003", "--via", "manual", "--json"],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 

@@ -139,7 +139,45 @@ fn an_order_without_ship_to_is_explained() {
     let w = world();
     let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None);
     let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
-    assert!(e.contains("needs a ship-to address"), "{e}");
+    assert!(
+        e.contains("needs a ship-to address") && e.contains("[company.warehouse]"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_wholesale_order_goes_to_our_warehouse() {
+    let w = world_with(
+        10,
+        r#"
+[company]
+name = "Northsea IT Services"
+[company.warehouse]
+name = "Northsea IT Depot"
+attention = "Receiving"
+street = "1200 Commerce Dr"
+city = "Tampa"
+state = "FL"
+postal_code = "33602"
+country = "US"
+"#,
+    );
+    let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None);
+    assert!(w.get(po).ship_to.is_none(), "the order itself names no address");
+    let job = w.place(po);
+    assert!(matches!(w.run(job), Some(JobOutcome::Done(_))));
+    let td = &w.sandbox.tdsynnex_us;
+    assert!(td.violations().is_empty(), "{:?}", td.violations());
+    let body = &td.orders()[0].body;
+    assert!(body.contains("<DropShipFlag>N</DropShipFlag>"), "{body}");
+    assert!(
+        body.contains("<AddressName1>Northsea IT Depot</AddressName1>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<City>Tampa</City>") && body.contains("<State>FL</State>"),
+        "{body}"
+    );
 }
 
 #[test]

@@ -924,7 +924,7 @@ fn dropship_defaults_to_the_quotes_ship_to() {
     };
     refused(
         k.create_order(&k.alice(), dropship(vec![without], Some(partial))),
-        &["a dropship order needs a ship-to address with street, postal_code, country"],
+        &["the ship-to address lacks street, postal_code, country"],
     );
     k.assert_unchanged(&before);
 

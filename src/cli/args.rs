@@ -225,7 +225,8 @@ pub enum PoCmd {
     /// Approve and place an order awaiting your approval
     Approve {
         po: String,
-        #[arg(long, value_enum, default_value = "manual")]
+        /// How it goes to the distributor (no default: approving places it)
+        #[arg(long, value_enum)]
         via: ViaArg,
         #[arg(long, value_name = "URL")]
         link: Option<String>,

@@ -200,6 +200,48 @@ pub struct Company {
     pub email: Option<String>,
     #[serde(default)]
     pub phone: Option<String>,
+    /// Where wholesale orders are delivered, for distributors whose API needs an address
+    /// on every order (TD SYNNEX).
+    #[serde(default)]
+    pub warehouse: Option<WarehouseAddress>,
+}
+
+/// `[company.warehouse]`: the fields of a quote's `ship_to`, with typos refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarehouseAddress {
+    pub name: Option<String>,
+    pub attention: Option<String>,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+impl From<&WarehouseAddress> for crate::domain::Address {
+    fn from(w: &WarehouseAddress) -> Self {
+        crate::domain::Address {
+            name: w.name.clone(),
+            attention: w.attention.clone(),
+            street: w.street.clone(),
+            city: w.city.clone(),
+            state: w.state.clone(),
+            postal_code: w.postal_code.clone(),
+            country: w.country.clone(),
+            phone: w.phone.clone(),
+            email: w.email.clone(),
+        }
+    }
+}
+
+impl Company {
+    /// Where wholesale orders are delivered, when configured.
+    pub fn warehouse(&self) -> Option<crate::domain::Address> {
+        self.warehouse.as_ref().map(Into::into)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -306,6 +348,12 @@ impl Config {
                     "[psa.vendors] names distributor `{key}`, which is not configured (configured: {})",
                     self.distributor_keys()
                 ));
+            }
+        }
+        if let Some(w) = self.company.as_ref().and_then(Company::warehouse) {
+            let missing = w.missing_for_shipping();
+            if !missing.is_empty() {
+                return Err(format!("[company.warehouse] lacks {}", missing.join(", ")));
             }
         }
         if let Some(inbox) = &self.inbox {
@@ -416,6 +464,18 @@ kind = "halopsa"
         let bad = GOOD.replace("roles = [\"buyer\"]", "roles = [\"buyr\"]");
         let e = Config::parse(&bad).unwrap_err();
         assert!(e.contains("buyr"), "{e}");
+    }
+
+    #[test]
+    fn the_warehouse_address_is_checked() {
+        let base = "[company]\nname = \"Northsea IT\"\n[company.warehouse]\nname = \"Northsea IT depot\"\nstreet = \"Stationsweg 8\"\ncity = \"Utrecht\"\npostal_code = \"3511 ED\"\ncountry = \"NL\"\n";
+        let c = Config::parse(base).unwrap();
+        let w = c.company.as_ref().and_then(Company::warehouse).unwrap();
+        assert_eq!(w.city.as_deref(), Some("Utrecht"));
+        let e = Config::parse(&base.replace("city", "cty")).unwrap_err();
+        assert!(e.contains("cty"), "{e}");
+        let e = Config::parse(&base.replace("street = \"Stationsweg 8\"\n", "")).unwrap_err();
+        assert_eq!(e, "[company.warehouse] lacks street");
     }
 
     #[test]

@@ -46,7 +46,19 @@ impl Address {
         if blank(&self.country) {
             missing.push("country");
         }
+        if self.needs_state() && blank(&self.state) {
+            missing.push("state");
+        }
         missing
+    }
+
+    /// US and Canadian distributors need the state or province (quote format).
+    fn needs_state(&self) -> bool {
+        let country = self.country.as_deref().unwrap_or("").trim().to_ascii_uppercase();
+        matches!(
+            country.as_str(),
+            "US" | "USA" | "UNITED STATES" | "UNITED STATES OF AMERICA" | "CA" | "CAN" | "CANADA"
+        )
     }
 
     /// One line for lists: "Dentalcare West, Kanaalweg 12, 3526 KL Utrecht, NL".
@@ -90,5 +102,26 @@ mod tests {
         a.country = Some("NL".into());
         assert!(a.missing_for_shipping().is_empty());
         assert_eq!(a.one_line(), "Dentalcare West, Kanaalweg 12, 3526 KL Utrecht, NL");
+    }
+
+    #[test]
+    fn us_and_canadian_addresses_need_a_state() {
+        let mut a = Address {
+            name: Some("Northwind Clinics".into()),
+            street: Some("500 Main St".into()),
+            city: Some("Springfield".into()),
+            postal_code: Some("62701".into()),
+            country: Some("US".into()),
+            ..Address::default()
+        };
+        for country in ["US", " usa ", "United States", "CA", "Canada"] {
+            a.country = Some(country.into());
+            assert_eq!(a.missing_for_shipping(), vec!["state"], "{country}");
+        }
+        a.state = Some("IL".into());
+        assert!(a.missing_for_shipping().is_empty());
+        a.state = None;
+        a.country = Some("NL".into());
+        assert!(a.missing_for_shipping().is_empty(), "elsewhere it is optional");
     }
 }

@@ -56,7 +56,7 @@ pub enum RuleError {
     },
     #[error("removing item {id} would leave {po} empty; cancel the order instead")]
     WouldEmptyOrder { id: ItemId, po: PoNumber },
-    #[error("a dropship order needs a ship-to address with {missing}")]
+    #[error("the ship-to address lacks {missing}")]
     ShipToIncomplete { missing: String },
     #[error("a dropship order needs a ship-to address: none was given and the quote {quote} has none")]
     ShipToMissing { quote: String },

@@ -116,7 +116,11 @@ pub fn document_for(order: &Order, config: &Config) -> PoDocument {
     let ship_to = match (&order.order_type, &order.ship_to) {
         (OrderType::Dropship, Some(a)) => address_lines(a),
         (_, Some(a)) => address_lines(a),
-        (OrderType::Wholesale, None) => bill_to.clone(),
+        (OrderType::Wholesale, None) => config
+            .company
+            .as_ref()
+            .and_then(crate::config::Company::warehouse)
+            .map_or_else(|| bill_to.clone(), |w| address_lines(&w)),
         (OrderType::Dropship, None) => vec!["(no ship-to address)".into()],
     };
     PoDocument {

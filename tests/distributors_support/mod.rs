@@ -60,10 +60,16 @@ pub fn ship_to(name: &str) -> Address {
 /// A world with the sandbox distributors configured, their client timeouts at
 /// `timeout_secs` (short, for the timeout tests).
 pub fn world_with_timeout(timeout_secs: u64) -> World {
+    world_with(timeout_secs, "")
+}
+
+/// A world as [`world_with_timeout`], with `extra` configuration text first.
+pub fn world_with(timeout_secs: u64, extra: &str) -> World {
     let sandbox = sandbox::start().expect("sandbox starts");
     Sandbox::set_secret_env();
     let text = format!(
         r#"
+{extra}
 [users.alice]
 roles = ["buyer"]
 [users.carol]

@@ -388,10 +388,7 @@ fn dropship_with_an_incomplete_ship_to_is_refused() {
                 missing: "street, postal_code".into()
             }
         );
-        assert_eq!(
-            e.to_string(),
-            "a dropship order needs a ship-to address with street, postal_code"
-        );
+        assert_eq!(e.to_string(), "the ship-to address lacks street, postal_code");
     }
 }
 

@@ -90,8 +90,15 @@ pub fn connect(config: &Config, key: &str) -> Result<Box<dyn DistributorApi>, Ap
     let name = config.distributor_name(key);
     Ok(match d.kind {
         DistributorKind::Ingram => Box::new(ingram::Ingram::new(key, name, d)?),
-        DistributorKind::TdsynnexUs => Box::new(tdsynnex::TdSynnex::new(key, name, d, tdsynnex::Region::Us)?),
-        DistributorKind::TdsynnexEu => Box::new(tdsynnex::TdSynnex::new(key, name, d, tdsynnex::Region::Eu)?),
+        DistributorKind::TdsynnexUs | DistributorKind::TdsynnexEu => {
+            let region = if d.kind == DistributorKind::TdsynnexUs {
+                tdsynnex::Region::Us
+            } else {
+                tdsynnex::Region::Eu
+            };
+            let warehouse = config.company.as_ref().and_then(|c| c.warehouse());
+            Box::new(tdsynnex::TdSynnex::new(key, name, d, region, warehouse)?)
+        }
         DistributorKind::Pax8 => Box::new(pax8::Pax8::new(key, name, d)?),
         DistributorKind::Onetrail => Box::new(onetrail::Onetrail::new(key, name, d)?),
         DistributorKind::Email | DistributorKind::Manual => {

@@ -40,10 +40,18 @@ pub struct TdSynnex {
     order_path: String,
     status_path: String,
     poll: u64,
+    /// Our own address: where a wholesale order without a ship-to goes.
+    warehouse: Option<Address>,
 }
 
 impl TdSynnex {
-    pub fn new(key: &str, name: String, d: &Distributor, region: Region) -> Result<Self, ApiError> {
+    pub fn new(
+        key: &str,
+        name: String,
+        d: &Distributor,
+        region: Region,
+        warehouse: Option<Address>,
+    ) -> Result<Self, ApiError> {
         let base = match region {
             Region::Us => base_url(d, US_PRODUCTION),
             Region::Eu => required(key, "base_url (TD SYNNEX EU has no published address)", &d.base_url)?,
@@ -67,7 +75,17 @@ impl TdSynnex {
             order_path: d.order_path.clone().unwrap_or_else(|| "/SynnexXML/PO".into()),
             status_path: d.status_path.clone().unwrap_or_else(|| "/SynnexXML/POStatus".into()),
             poll: d.status_poll_secs.unwrap_or(1800),
+            warehouse,
         })
+    }
+
+    /// Where the order goes: its ship-to, or our warehouse for a wholesale order.
+    fn ship_to<'a>(&'a self, order: &'a Order) -> Option<&'a Address> {
+        match (&order.ship_to, order.order_type) {
+            (Some(a), _) => Some(a),
+            (None, OrderType::Wholesale) => self.warehouse.as_ref(),
+            (None, OrderType::Dropship) => None,
+        }
     }
 
     fn envelope(&self) -> XmlWriter {
@@ -124,7 +142,7 @@ impl TdSynnex {
                 .leaf("SpecialPriceReferenceNumber", bid);
         }
         w.open("Shipment");
-        if let Some(a) = &order.ship_to {
+        if let Some(a) = self.ship_to(order) {
             let lines = street_lines(a);
             w.open("ShipTo")
                 .leaf_opt("AddressName1", a.name.as_deref())
@@ -367,9 +385,11 @@ impl DistributorApi for TdSynnex {
 
     fn check(&self, order: &Order) -> Result<(), ApiError> {
         let po = order.number.to_string();
-        let Some(a) = &order.ship_to else {
+        let Some(a) = self.ship_to(order) else {
             return Err(ApiError::Incomplete(
-                "TD SYNNEX needs a ship-to address on every order; add one to the order".into(),
+                "TD SYNNEX needs a ship-to address on every order; give the order one, or set our \
+                 warehouse address in [company.warehouse] for wholesale orders"
+                    .into(),
             ));
         };
         let missing = a.missing_for_shipping();
