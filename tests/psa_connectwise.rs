@@ -11,6 +11,10 @@ use purser::sandbox::psa::{FakePsa, Fault};
 use purser::store::psa::PsaSyncStatus;
 
 fn config(fake: &FakePsa, secrets: &std::path::Path) -> String {
+    config_with_stages(fake, secrets, "placed = \"Ordered\"")
+}
+
+fn config_with_stages(fake: &FakePsa, secrets: &std::path::Path, stages: &str) -> String {
     let sb = ConnectwiseSandbox::default();
     let public = secret_file(secrets, "cw-public", &sb.public_key);
     let private = secret_file(secrets, "cw-private", &sb.private_key);
@@ -21,7 +25,7 @@ kind = "connectwise"
 base_url = "{url}"
 timeout_secs = 2
 [psa.stages]
-placed = "Ordered"
+{stages}
 [psa.connectwise]
 company_id = "{company}"
 client_id = "{client}"
@@ -109,4 +113,52 @@ fn an_unknown_board_stops_before_the_ticket_naming_the_boards_there_are() {
     assert!(msg.contains("board = \"Purchasing\""), "{msg}");
     assert!(msg.contains("Professional Services, Procurement"), "{msg}");
     assert!(fake.entities("Tickets").is_empty());
+}
+
+#[test]
+fn mapped_stages_follow_the_receipts_without_receiving_records() {
+    let fake = connectwise::start(ConnectwiseSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let stages = "placed = \"Ordered\"\npartial = \"Partially received\"\ncompleted = \"Delivered\"";
+    let w = World::new(&config_with_stages(&fake, secrets.path(), stages));
+    let po = w.place(&quote("Q-1", "250", "3100", ["901", "902", "903"]), "25.00");
+    w.drain();
+    let stage = || fake.entities("Opportunities")[0]["stage"]["id"].clone();
+    assert_eq!(stage(), 9);
+    let order = w.svc.order(po).unwrap();
+    let before = fake.requests().len();
+    // Part of one line: partial.
+    w.receive(po, 2, 1, &[]);
+    w.drain();
+    assert_eq!(stage(), 10);
+    // Everything else: completed.
+    for (n, line) in order.lines.iter().enumerate() {
+        let line_no = n as u32 + 1;
+        let left = line.quantity - w.svc.order(po).unwrap().received_on(line_no);
+        if left == 0 {
+            continue;
+        }
+        let serials: Vec<String> = if line.serialized {
+            (0..left).map(|i| format!("SN-{line_no}-{i}")).collect()
+        } else {
+            Vec::new()
+        };
+        let serials: Vec<&str> = serials.iter().map(String::as_str).collect();
+        w.receive(po, line_no, left, &serials);
+    }
+    w.drain();
+    assert_eq!(
+        w.svc.order(po).unwrap().status(),
+        purser::domain::OrderStatus::Completed
+    );
+    assert_eq!(stage(), 11);
+    // Only stage lookups and opportunity updates were sent for the receipts.
+    let sent = fake.requests()[before..].to_vec();
+    assert!(
+        sent.iter()
+            .all(|r| r == "GET /sales/stages" || r == "PATCH /sales/opportunities/{id}"),
+        "{sent:#?}"
+    );
+    assert_eq!(sent.iter().filter(|r| r.starts_with("PATCH")).count(), 2, "{sent:#?}");
+    assert_eq!(fake.violations(), Vec::<String>::new());
 }

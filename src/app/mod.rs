@@ -141,7 +141,7 @@ fn enqueue_psa_receipt(
     receipt: u32,
     now: Timestamp,
 ) -> Result<(), AppError> {
-    if config.psa.kind.syncs_receipts() {
+    if config.psa.acts_on_receipts() {
         let id = tx.next_job_id()?;
         tx.put_job(&crate::domain::job::Job::new(
             id,

@@ -22,9 +22,18 @@ impl PsaKind {
         self != PsaKind::None
     }
 
-    /// Whether receipts are sent to the PSA (Autotask and HaloPSA; not ConnectWise).
+    /// Whether receiving records are sent to the PSA (Autotask and HaloPSA; not ConnectWise).
     pub fn syncs_receipts(self) -> bool {
         matches!(self, PsaKind::Autotask | PsaKind::Halopsa)
+    }
+}
+
+impl Psa {
+    /// Whether a receipt gives the PSA something to do: receiving records (Autotask,
+    /// HaloPSA), or only the opportunity stage for partial / completed (ConnectWise).
+    pub fn acts_on_receipts(&self) -> bool {
+        self.kind.syncs_receipts()
+            || (self.kind == PsaKind::Connectwise && (self.stages.partial.is_some() || self.stages.completed.is_some()))
     }
 }
 

@@ -3,8 +3,9 @@
 //! Per order: a service ticket on the configured board with status, priority, SLA and
 //! impact (names looked up), whose initial description carries the internal note; the won
 //! opportunity's products converted onto that ticket (`convertToServiceTicket` into the
-//! ticket made first, as its body has no board); the opportunity stage. No purchase order
-//! and no receiving (as in the reference).
+//! ticket made first, as its body has no board); the opportunity stage when placed, and
+//! when partly or fully received if `[psa.stages]` maps those. No purchase order and no
+//! receiving records (as in the reference).
 //!
 //! Our references, looked up before creating again: ticket `poNumber`; a conversion is
 //! done when the ticket has products.
@@ -13,7 +14,7 @@ use super::http::{as_id, Http, PsaError};
 use super::{order_link, secret, OrderData, PsaClient, Run};
 use crate::app::Service;
 use crate::config::{Config, ConnectwiseSettings};
-use crate::domain::Receipt;
+use crate::domain::{OrderStatus, Receipt};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -115,6 +116,30 @@ impl Connectwise {
     }
 
     /// Board, status, priority and SLA ids, by name.
+    /// Moves each opportunity to `stage` (named `name`), once per status.
+    fn set_stage(
+        &self,
+        run: &mut Run<'_>,
+        which: &str,
+        opportunities: &[i64],
+        stage: i64,
+        name: &str,
+    ) -> Result<(), PsaError> {
+        for op in opportunities {
+            run.update(&format!("stage/{which}/{op}"), "Opportunity", || {
+                self.call(
+                    Method::PATCH,
+                    &format!("/sales/opportunities/{op}"),
+                    &[],
+                    Some(json!([{"op": "replace", "path": "stage", "value": {"id": stage}}])),
+                    &format!("setting opportunity {op} to stage {name}"),
+                )
+                .map(|_| ())
+            })?;
+        }
+        Ok(())
+    }
+
     fn ticket_settings(&self) -> Result<(i64, i64, i64, i64), PsaError> {
         let s = &self.s;
         let board = self.named(
@@ -257,25 +282,30 @@ impl PsaClient for Connectwise {
             }
         }
         if let (Some(stage), Some(name)) = (stage, &self.config.psa.stages.placed) {
-            for op in opportunities {
-                run.update(&format!("stage/placed/{op}"), "Opportunity", || {
-                    self.call(
-                        Method::PATCH,
-                        &format!("/sales/opportunities/{op}"),
-                        &[],
-                        Some(json!([{"op": "replace", "path": "stage", "value": {"id": stage}}])),
-                        &format!("setting opportunity {op} to stage {name}"),
-                    )
-                    .map(|_| ())
-                })?;
-            }
+            self.set_stage(run, "placed", &opportunities, stage, name)?;
         }
         Ok(())
     }
 
-    fn sync_receipt(&self, _run: &mut Run<'_>, _data: &OrderData, _receipt: &Receipt) -> Result<(), PsaError> {
-        // Receiving stays in Purser with ConnectWise (as in the reference).
-        Ok(())
+    fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, _receipt: &Receipt) -> Result<(), PsaError> {
+        // Receiving records stay in Purser with ConnectWise (as in the reference); the
+        // opportunity stage follows the order to partial and completed when they are mapped.
+        let (which, name) = match data.order.status() {
+            OrderStatus::Completed => ("completed", &self.config.psa.stages.completed),
+            OrderStatus::Partial => ("partial", &self.config.psa.stages.partial),
+            _ => return Ok(()),
+        };
+        let Some(name) = name else { return Ok(()) };
+        let opportunities: Vec<i64> = data
+            .opportunities
+            .iter()
+            .filter_map(|x| x.trim().parse().ok())
+            .collect();
+        if opportunities.is_empty() {
+            return Ok(());
+        }
+        let stage = self.named("/sales/stages", name, &format!("[psa.stages] {which}"), "sales stage")?;
+        self.set_stage(run, which, &opportunities, stage, name)
     }
 
     fn check(&self, _svc: &Service) -> Result<Vec<String>, PsaError> {
@@ -283,9 +313,16 @@ impl PsaClient for Connectwise {
         if let Err(e) = self.ticket_settings() {
             out.push(e.to_string());
         }
-        if let Some(name) = &self.config.psa.stages.placed {
-            if let Err(e) = self.named("/sales/stages", name, "[psa.stages] placed", "sales stage") {
-                out.push(e.to_string());
+        let st = &self.config.psa.stages;
+        for (which, name) in [
+            ("placed", &st.placed),
+            ("partial", &st.partial),
+            ("completed", &st.completed),
+        ] {
+            if let Some(name) = name {
+                if let Err(e) = self.named("/sales/stages", name, &format!("[psa.stages] {which}"), "sales stage") {
+                    out.push(e.to_string());
+                }
             }
         }
         Ok(out)

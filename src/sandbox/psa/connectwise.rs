@@ -47,7 +47,13 @@ impl Default for ConnectwiseSandbox {
                 (4, "Priority 3 - Normal Response".into()),
             ],
             slas: vec![(3, "Standard SLA".into())],
-            stages: vec![(1, "Prospect".into()), (5, "Won".into()), (9, "Ordered".into())],
+            stages: vec![
+                (1, "Prospect".into()),
+                (5, "Won".into()),
+                (9, "Ordered".into()),
+                (10, "Partially received".into()),
+                (11, "Delivered".into()),
+            ],
             opportunities: vec![(
                 3100,
                 250,
