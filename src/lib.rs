@@ -4,6 +4,7 @@
 //! [`app`] (one call per user command) ← [`cli`] and the terminal UI.
 
 pub mod app;
+pub mod background;
 pub mod bench;
 pub mod cli;
 pub mod config;

@@ -1105,3 +1105,38 @@ fn bench_measures_a_scratch_database_and_leaves_nothing_behind() {
     assert!(!env.db.exists(), "bench touched the user's database");
     assert_eq!(std::fs::read_dir(&scratch).unwrap().count(), 0);
 }
+
+#[test]
+fn background_imports_the_inbox_until_stopped() {
+    let env = Env::new();
+    let child = env
+        .cmd(Some("alice"), &["background"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A quote dropped in while it runs is imported without anyone asking.
+    std::fs::write(
+        env.inbox.join("q.json"),
+        fixture_text("q-2026-0142-dentalcare-west.json"),
+    )
+    .unwrap();
+    let done = env.inbox.join("done/q.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done.exists() {
+        assert!(std::time::Instant::now() < deadline, "the inbox was not imported");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // SIGTERM stops it cleanly.
+    // SAFETY: signals our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    contains_all(
+        &String::from_utf8_lossy(&out.stdout),
+        &["ok   inbox: q.json imported ("],
+    );
+    contains_all(&String::from_utf8_lossy(&out.stderr), &["stopped"]);
+    let items = env.json("alice", &["pending", "list"]);
+    assert!(!items.as_array().unwrap().is_empty());
+}

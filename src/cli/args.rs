@@ -52,6 +52,9 @@ pub enum Command {
     /// Background jobs (notifications, submissions, PSA sync)
     #[command(subcommand)]
     Sync(SyncCmd),
+    /// Run background jobs and watch the inbox until stopped (SIGTERM or Ctrl-C): for a
+    /// service manager, so the work goes on while nobody has the screens open
+    Background,
     /// Who you are to Purser, and your roles
     Whoami,
     /// Build a demo database with sample quotes and users for every role

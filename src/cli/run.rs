@@ -168,6 +168,7 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
     let svc = &ctx.service;
     let actor = &ctx.actor;
     match command {
+        Command::Background => background(ctx),
         Command::Whoami => {
             #[derive(Serialize)]
             struct Me<'a> {
@@ -445,4 +446,46 @@ fn audit(ctx: &Ctx, args: AuditArgs) -> Result<(), CliError> {
         (None, false) => println!("{}", print::audit(&entries).trim_end()),
     }
     Ok(())
+}
+
+/// Set by SIGTERM / SIGINT while `purser background` runs.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn request_stop(_: libc::c_int) {
+    // Async-signal-safe: one atomic store.
+    STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// `purser background`: one line per event on stdout (JSON lines with `--json`).
+fn background(ctx: &Ctx) {
+    // SAFETY: installs a handler that only stores to an atomic.
+    unsafe {
+        libc::signal(libc::SIGTERM, request_stop as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGINT, request_stop as *const () as libc::sighandler_t);
+    }
+    for p in ctx.service.psa_config_problems() {
+        eprintln!("warning: {p}");
+    }
+    let watching = match &ctx.service.config().inbox {
+        Some(ib) => format!("; watching {} every {} s", ib.path.display(), ib.poll_secs),
+        None => String::new(),
+    };
+    eprintln!(
+        "purser background: running jobs as {}{watching}; stop with SIGTERM or Ctrl-C",
+        ctx.actor.name
+    );
+    let json = ctx.json;
+    crate::background::run(&ctx.service, &ctx.actor, &STOP, &mut |n| {
+        use std::io::Write;
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let line = if json {
+            serde_json::json!({"at": at, "ok": n.ok, "text": n.text}).to_string()
+        } else {
+            format!("{at} {} {}", if n.ok { "ok  " } else { "FAIL" }, n.text)
+        };
+        let mut out = std::io::stdout().lock();
+        // A closed stdout (the service manager went away) ends the loop.
+        writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+    });
+    eprintln!("purser background: stopped");
 }
