@@ -49,9 +49,10 @@ impl Notice {
     }
 }
 
-/// Runs the loop until `stop` is set or `notify` returns false. The inbox is watched only
-/// when it is configured and `actor` may import quotes (buyer or admin).
-pub fn run(svc: &Service, actor: &Actor, stop: &AtomicBool, notify: &mut dyn FnMut(Notice) -> bool) {
+/// Runs the loop until `stop` is set (returns true) or `notify` returns false (returns
+/// false). The inbox is watched only when it is configured and `actor` may import quotes
+/// (buyer or admin).
+pub fn run(svc: &Service, actor: &Actor, stop: &AtomicBool, notify: &mut dyn FnMut(Notice) -> bool) -> bool {
     let executor = Executor::from_config(svc.config());
     let inbox = svc
         .config()
@@ -64,12 +65,12 @@ pub fn run(svc: &Service, actor: &Actor, stop: &AtomicBool, notify: &mut dyn FnM
             Ok(report) => {
                 for id in &report.done {
                     if !notify(Notice::routine(format!("job {id} done"))) {
-                        return;
+                        return false;
                     }
                 }
                 for (id, e) in &report.failed {
                     if !notify(Notice::failed(format!("job {id} failed: {e}"))) {
-                        return;
+                        return false;
                     }
                 }
                 for (id, e) in &report.retrying {
@@ -93,7 +94,7 @@ pub fn run(svc: &Service, actor: &Actor, stop: &AtomicBool, notify: &mut dyn FnM
                                 }
                             };
                             if !notify(n) {
-                                return;
+                                return false;
                             }
                         }
                     }
@@ -107,4 +108,5 @@ pub fn run(svc: &Service, actor: &Actor, stop: &AtomicBool, notify: &mut dyn FnM
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+    true
 }

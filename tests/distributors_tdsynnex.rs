@@ -316,3 +316,24 @@ fn td_synnex_eu_sends_the_api_key_in_a_header() {
     assert_eq!(w.get(po).status(), OrderStatus::Submitted);
     assert_eq!(w.sandbox.tdsynnex_us.orders().len(), 0);
 }
+
+#[test]
+fn a_warehouse_address_too_long_for_td_synnex_is_named_as_ours() {
+    let w = world_with(
+        10,
+        r#"
+[company]
+name = "Northsea IT Services"
+[company.warehouse]
+name = "Northsea IT Services B.V. - goods receipt"
+street = "1200 Commerce Dr"
+city = "Tampa"
+state = "FL"
+postal_code = "33602"
+country = "US"
+"#,
+    );
+    let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None);
+    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    assert!(e.contains("warehouse ([company.warehouse]) name"), "{e}");
+}

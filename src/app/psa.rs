@@ -192,7 +192,8 @@ impl Service {
         let mut attention = Vec::new();
         if let Some(st) = state {
             for r in order.receipts.iter().filter(|r| r.undone.is_some()) {
-                if st.receipts_sent.contains(&r.id) {
+                // ConnectWise only had its stage moved: nothing there to reverse.
+                if st.receipts_sent.contains(&r.id) && kind.syncs_receipts() {
                     attention.push(format!(
                         "receipt {} (line {}, {} unit(s)) was undone in Purser after it reached {}; reverse it there by hand",
                         r.id,

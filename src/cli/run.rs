@@ -168,7 +168,7 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
     let svc = &ctx.service;
     let actor = &ctx.actor;
     match command {
-        Command::Background => background(ctx),
+        Command::Background => background(ctx)?,
         Command::Whoami => {
             #[derive(Serialize)]
             struct Me<'a> {
@@ -451,13 +451,18 @@ fn audit(ctx: &Ctx, args: AuditArgs) -> Result<(), CliError> {
 /// Set by SIGTERM / SIGINT while `purser background` runs.
 static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-extern "C" fn request_stop(_: libc::c_int) {
-    // Async-signal-safe: one atomic store.
+extern "C" fn request_stop(signal: libc::c_int) {
+    // Async-signal-safe: one atomic store, and the default action back for the same signal,
+    // so that a second Ctrl-C ends a process stuck in a long network call.
     STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+    // SAFETY: signal() is async-signal-safe.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+    }
 }
 
 /// `purser background`: one line per event on stdout (JSON lines with `--json`).
-fn background(ctx: &Ctx) {
+fn background(ctx: &Ctx) -> Result<(), CliError> {
     // SAFETY: installs a handler that only stores to an atomic.
     unsafe {
         libc::signal(libc::SIGTERM, request_stop as *const () as libc::sighandler_t);
@@ -466,8 +471,15 @@ fn background(ctx: &Ctx) {
     for p in ctx.service.psa_config_problems() {
         eprintln!("warning: {p}");
     }
+    let roles = &ctx.actor.roles;
     let watching = match &ctx.service.config().inbox {
-        Some(ib) => format!("; watching {} every {} s", ib.path.display(), ib.poll_secs),
+        Some(ib) if roles.has(crate::domain::Role::Buyer) || roles.has(crate::domain::Role::Admin) => {
+            format!("; watching {} every {} s", ib.path.display(), ib.poll_secs)
+        }
+        Some(_) => format!(
+            "; not watching the inbox: {} is neither buyer nor admin",
+            ctx.actor.name
+        ),
         None => String::new(),
     };
     eprintln!(
@@ -475,7 +487,7 @@ fn background(ctx: &Ctx) {
         ctx.actor.name
     );
     let json = ctx.json;
-    crate::background::run(&ctx.service, &ctx.actor, &STOP, &mut |n| {
+    let asked = crate::background::run(&ctx.service, &ctx.actor, &STOP, &mut |n| {
         use std::io::Write;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let line = if json {
@@ -487,5 +499,10 @@ fn background(ctx: &Ctx) {
         // A closed stdout (the service manager went away) ends the loop.
         writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
     });
+    if !asked {
+        // Not asked to stop: a service manager should see a failure and restart it.
+        return Err(CliError::new("purser background: its output was closed; stopping", 1));
+    }
     eprintln!("purser background: stopped");
+    Ok(())
 }

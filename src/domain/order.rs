@@ -635,17 +635,21 @@ impl Order {
             return Err(RuleError::Negative { what: "shipping" });
         }
         let order_type = edit.order_type.unwrap_or(self.order_type);
-        // Turning a dropship order into a wholesale one without naming an address sends it
-        // to us, not to the customer it was going to.
-        let to_wholesale = self.order_type == OrderType::Dropship && order_type == OrderType::Wholesale;
-        let given = match edit.ship_to {
-            Some(given) => given,
-            None if to_wholesale => None,
-            None => self.ship_to.clone(),
-        };
-        let quote_id = self.lines.first().map(|l| l.quote_id.clone()).unwrap_or_default();
-        self.ship_to = resolve_ship_to(order_type, given, quote_ship_to, &quote_id)?;
-        self.order_type = order_type;
+        // The ship-to is worked out (and checked) again only when it or the type changes, so
+        // that editing the notes of an older order is never refused over its address.
+        if edit.ship_to.is_some() || order_type != self.order_type {
+            // Turning a dropship order into a wholesale one without naming an address sends
+            // it to us, not to the customer it was going to.
+            let to_wholesale = order_type == OrderType::Wholesale && self.order_type == OrderType::Dropship;
+            let given = match edit.ship_to {
+                Some(given) => given,
+                None if to_wholesale => None,
+                None => self.ship_to.clone(),
+            };
+            let quote_id = self.lines.first().map(|l| l.quote_id.clone()).unwrap_or_default();
+            self.ship_to = resolve_ship_to(order_type, given, quote_ship_to, &quote_id)?;
+            self.order_type = order_type;
+        }
         if let Some(bid) = edit.special_bid {
             self.special_bid = clean(bid);
         }

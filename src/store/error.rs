@@ -22,6 +22,10 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Db(String),
     #[error(
+        "cannot tell whether the change was saved: writing failed and the database could not be checked afterwards ({0}); look before repeating it"
+    )]
+    Uncertain(String),
+    #[error(
         "cannot write the database: the disk is full, a quota or file-size limit was reached, or it is read-only; nothing was changed ({0})"
     )]
     DiskFull(String),

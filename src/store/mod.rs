@@ -144,15 +144,17 @@ impl Store {
                 match wtx.commit(token) {
                     Ok(()) => Ok(v),
                     // A commit that fails late (its header written, the last sync not) can
-                    // still become the database's state when the file is next opened. So the
-                    // handle is replaced — redb refuses every later call on it — and the
-                    // commit's token is looked for: found, the change is saved after all.
-                    Err(e) => match self.replace(&db).map(|db| Self::landed(&db, token)) {
-                        Ok(Ok(true)) => {
+                    // still become the database's state when the file is next opened or
+                    // written, here or in another process. So the handle is replaced — redb
+                    // refuses every later call on it — and the commit's token is looked for
+                    // among the latest commits': found, the change is saved after all.
+                    Err(e) => match self.replace(&db).and_then(|db| Self::landed(&db, token)) {
+                        Ok(true) => {
                             tracing::warn!("a commit reported an I/O error but is on disk: {e}");
                             Ok(v)
                         }
-                        _ => Err(e.into()),
+                        Ok(false) => Err(e.into()),
+                        Err(check) => Err(StoreError::Uncertain(format!("{e}; then {check}")).into()),
                     },
                 }
             }
@@ -163,10 +165,10 @@ impl Store {
         }
     }
 
-    /// Whether the commit that wrote `token` is the state of the file.
+    /// Whether the commit that wrote `token` is in the file.
     fn landed(db: &Database, token: u64) -> Result<bool, StoreError> {
         let txn = db.begin_read()?;
-        Ok(ReadTx::new(txn).commit_token()? == Some(token))
+        ReadTx::new(txn).has_commit_token(token)
     }
 
     /// The change counter: bumped by every commit of any process. Screens poll it to learn
@@ -180,21 +182,44 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// The token the newest commit wrote.
+    fn newest_token(store: &Store) -> u64 {
+        store
+            .read(|tx| {
+                let slot = tx.change_counter()? % tables::COMMIT_TOKENS;
+                let t = tx.txn.open_table(tables::META)?;
+                let key = format!("{}.{slot}", tables::K_COMMIT_TOKEN);
+                Ok::<_, StoreError>(t.get(key.as_str())?.map(|v| v.value()))
+            })
+            .unwrap()
+            .expect("a token")
+    }
+
     #[test]
-    fn each_commit_leaves_its_own_token() {
+    fn the_latest_commits_tokens_are_kept() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.redb")).unwrap();
-        let token = || store.read(|tx| tx.commit_token()).unwrap().expect("a token");
-        store.write(|_| Ok::<(), StoreError>(())).unwrap();
-        let first = token();
+        let commit = || store.write(|_| Ok::<(), StoreError>(())).unwrap();
+        commit();
+        let first = newest_token(&store);
         assert!(Store::landed(&store.handle(), first).unwrap());
-        store.write(|_| Ok::<(), StoreError>(())).unwrap();
-        let second = token();
+        assert!(!Store::landed(&store.handle(), first ^ 1).unwrap());
+        // Later commits (another thread's or process's) do not hide it…
+        commit();
+        let second = newest_token(&store);
         assert_ne!(first, second);
-        assert!(!Store::landed(&store.handle(), first).unwrap());
-        // A refused write leaves the last commit's token.
+        assert!(Store::landed(&store.handle(), first).unwrap());
+        // …a refused write writes none…
         let _ = store.write(|_| Err::<(), StoreError>(StoreError::Db("refused".into())));
-        assert_eq!(token(), second);
+        assert_eq!(newest_token(&store), second);
+        // …and only a full ring of newer commits forgets it.
+        for _ in 0..tables::COMMIT_TOKENS - 2 {
+            commit();
+        }
+        assert!(Store::landed(&store.handle(), first).unwrap());
+        commit();
+        assert!(!Store::landed(&store.handle(), first).unwrap());
+        assert!(Store::landed(&store.handle(), second).unwrap());
     }
 
     #[test]

@@ -24,8 +24,10 @@ pub const K_CHANGES: &str = "changes";
 pub const K_NEXT_ITEM: &str = "next_item";
 pub const K_NEXT_PO: &str = "next_po";
 pub const K_NEXT_JOB: &str = "next_job";
-/// Which commit wrote the file's state: a token unique to each commit.
+/// The tokens of the latest commits (each unique), in a ring of `COMMIT_TOKENS` keys
+/// `commit_token.N`: whether a commit that reported an error reached the file.
 pub const K_COMMIT_TOKEN: &str = "commit_token";
+pub const COMMIT_TOKENS: u64 = 64;
 /// Sequence number of the newest audit entry, so that removing the newest entries shows.
 pub const K_AUDIT_LAST: &str = "audit_last";
 pub const S_RULES: &str = "approval_rules";

@@ -81,10 +81,15 @@ impl ReadTx {
         Ok(t.get(K_CHANGES)?.map_or(0, |v| v.value()))
     }
 
-    /// The token of the last commit (see `Store::write`).
-    pub fn commit_token(&self) -> Result<Option<u64>, StoreError> {
-        let t = ro_table!(self, META, None);
-        Ok(t.get(K_COMMIT_TOKEN)?.map(|v| v.value()))
+    /// Whether one of the latest commits (see `Store::write`) wrote `token`.
+    pub fn has_commit_token(&self, token: u64) -> Result<bool, StoreError> {
+        let t = ro_table!(self, META, false);
+        for slot in 0..COMMIT_TOKENS {
+            if t.get(format!("{K_COMMIT_TOKEN}.{slot}").as_str())?.map(|v| v.value()) == Some(token) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The sequence number of the newest audit entry as recorded with it (0: none).
@@ -214,7 +219,8 @@ impl WriteTx {
             let mut meta = self.txn.open_table(META)?;
             let n = meta.get(K_CHANGES)?.map_or(0, |v| v.value());
             meta.insert(K_CHANGES, n + 1)?;
-            meta.insert(K_COMMIT_TOKEN, token)?;
+            let slot = format!("{K_COMMIT_TOKEN}.{}", (n + 1) % COMMIT_TOKENS);
+            meta.insert(slot.as_str(), token)?;
         }
         self.txn.commit()?;
         Ok(())

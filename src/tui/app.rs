@@ -138,9 +138,9 @@ pub struct App {
     pub now: Timestamp,
     pub help: bool,
     pub dialog: Option<Dialog>,
-    /// A submitted form and the name of its command, until the worker answers: a refusal
-    /// reopens it with what was typed and the reason.
-    pub submitted: Option<(&'static str, Form)>,
+    /// One entry per command sent, in order (the worker answers them in order): the form
+    /// it came from, if any, so that a refusal reopens it with what was typed and why.
+    pub submitted: std::collections::VecDeque<Option<Form>>,
     pub status: Option<(Tone, String)>,
     pub busy: bool,
     pub spinner: usize,
@@ -183,7 +183,7 @@ impl App {
             now,
             help: false,
             dialog: None,
-            submitted: None,
+            submitted: Default::default(),
             status: None,
             busy: false,
             spinner: 0,
@@ -216,6 +216,12 @@ impl App {
     }
 
     pub fn send(&mut self, c: Command) {
+        self.send_from(c, None);
+    }
+
+    /// Sends a command, remembering the form it came from.
+    fn send_from(&mut self, c: Command, form: Option<Form>) {
+        self.submitted.push_back(form);
         self.outbox.push(Req::Do(c));
     }
 
@@ -353,8 +359,7 @@ impl App {
                     match self.submit_form(&form) {
                         Ok(cmd) => {
                             self.dialog = None;
-                            self.submitted = Some((cmd.name(), form));
-                            self.send(cmd);
+                            self.send_from(cmd, Some(form));
                         }
                         Err(e) => {
                             self.bell = true;
@@ -487,15 +492,11 @@ impl App {
             Msg::Failed(e) => self.info(Tone::Error, e),
             Msg::Notice(tone, text) => self.info(tone, text),
             Msg::Done { command, result } => {
-                if let Some((name, mut form)) = self.submitted.take() {
-                    match &result {
-                        Err(e) if name == command && self.dialog.is_none() => {
-                            form.error = Some(e.clone());
-                            self.dialog = Some(Dialog::Form(form));
-                            self.bell = true;
-                        }
-                        _ if name != command => self.submitted = Some((name, form)),
-                        _ => {}
+                if let (Some(mut form), Err(e)) = (self.submitted.pop_front().flatten(), &result) {
+                    if self.dialog.is_none() {
+                        form.error = Some(e.clone());
+                        self.dialog = Some(Dialog::Form(form));
+                        self.bell = true;
                     }
                 }
                 let scan = matches!(command, "receive" | "undo receipt");

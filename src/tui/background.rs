@@ -21,7 +21,7 @@ pub fn spawn(svc: Arc<Service>, actor: Actor, out: UnboundedSender<Msg>, stop: A
                 }
                 let tone = if n.ok { Tone::Ok } else { Tone::Error };
                 out.send(Msg::Notice(tone, n.text)).is_ok()
-            })
+            });
         })
         .expect("spawn the background thread");
 }

@@ -652,3 +652,26 @@ fn a_pending_orders_header_is_edited_in_its_detail() {
     let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
     assert!(status.contains("can be edited only while it is Pending"), "{status}");
 }
+
+#[test]
+fn a_refusal_reopens_the_form_it_came_from_even_with_others_in_flight() {
+    let mut h = Harness::new("alice");
+    let press = |h: &mut Harness, code: KeyCode, mods: KeyModifiers| h.app.on_key(KeyEvent::new(code, mods));
+    let first = h.app.pending.view[0];
+    let first_id = h.app.data.items[first as usize].id;
+    // Two splits sent before the worker answers either: too many units, then one unit.
+    press(&mut h, KeyCode::Char('S'), KeyModifiers::SHIFT);
+    h.type_text("999\n");
+    press(&mut h, KeyCode::Char('j'), KeyModifiers::NONE);
+    press(&mut h, KeyCode::Char('S'), KeyModifiers::SHIFT);
+    h.type_text("1\n");
+    assert!(h.app.dialog.is_none());
+    h.settle();
+    let Some(super::form::Dialog::Form(form)) = &h.app.dialog else {
+        panic!("the refused split's form is back")
+    };
+    assert_eq!(form.purpose, super::form::Purpose::Split(first_id));
+    assert_eq!(form.get("Quantity to split off").value(), "999");
+    assert!(form.error.is_some());
+    assert!(h.app.submitted.is_empty());
+}

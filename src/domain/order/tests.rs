@@ -670,6 +670,44 @@ fn back_to_wholesale_ships_to_us_unless_an_address_is_given() {
 }
 
 #[test]
+fn an_older_orders_incomplete_address_does_not_block_other_edits() {
+    // Stored before US addresses needed a state.
+    let mut o = order(&[item(1, 1)]);
+    let us = Address {
+        country: Some("US".into()),
+        state: None,
+        ..address()
+    };
+    o.order_type = OrderType::Dropship;
+    o.ship_to = Some(us.clone());
+    o.edit(
+        OrderEdit {
+            notes: Some(Some("call first".into())),
+            ..OrderEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!((o.notes.as_deref(), o.ship_to.clone()), (Some("call first"), Some(us)));
+    // Giving the address again checks it.
+    let e = o
+        .edit(
+            OrderEdit {
+                ship_to: Some(o.ship_to.clone()),
+                ..OrderEdit::default()
+            },
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e,
+        RuleError::ShipToIncomplete {
+            missing: "state".into()
+        }
+    );
+}
+
+#[test]
 fn edit_only_while_pending() {
     let mut p = placed(&[item(1, 1)]);
     let e = p

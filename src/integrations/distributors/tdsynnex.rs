@@ -392,38 +392,49 @@ impl DistributorApi for TdSynnex {
                     .into(),
             ));
         };
+        // Name where the address comes from: the order, or our warehouse in the configuration.
+        let whose = if order.ship_to.is_some() {
+            "ship-to"
+        } else {
+            "warehouse ([company.warehouse])"
+        };
         let missing = a.missing_for_shipping();
         if !missing.is_empty() {
             return Err(ApiError::Incomplete(format!(
-                "the ship-to address lacks {}",
+                "the {whose} address lacks {}",
                 missing.join(", ")
             )));
         }
         let lines = street_lines(a);
         if lines.len() > 2 {
             return Err(ApiError::Incomplete(format!(
-                "the ship-to address has {} street lines; TD SYNNEX takes 2",
+                "the {whose} address has {} street lines; TD SYNNEX takes 2",
                 lines.len()
             )));
         }
         lengths(&[
             ("PO number", "PONumber", Some(&po), 20),
-            ("ship-to name", "ShipTo/AddressName1", a.name.as_deref(), 30),
+            (&format!("{whose} name"), "ShipTo/AddressName1", a.name.as_deref(), 30),
             (
-                "ship-to street line 1",
+                &format!("{whose} street line 1"),
                 "ShipTo/AddressLine1",
                 lines.first().map(String::as_str),
                 60,
             ),
             (
-                "ship-to street line 2",
+                &format!("{whose} street line 2"),
                 "ShipTo/AddressLine2",
                 lines.get(1).map(String::as_str),
                 60,
             ),
-            ("ship-to city", "ShipTo/City", a.city.as_deref(), 20),
-            ("ship-to state", "ShipTo/State", a.state.as_deref(), 2),
-            ("ship-to postal code", "ShipTo/ZipCode", a.postal_code.as_deref(), 10),
+            (&format!("{whose} city"), "ShipTo/City", a.city.as_deref(), 20),
+            (&format!("{whose} state"), "ShipTo/State", a.state.as_deref(), 2),
+            (
+                &format!("{whose} postal code"),
+                "ShipTo/ZipCode",
+                a.postal_code.as_deref(),
+                10,
+            ),
         ])
     }
 

@@ -1,7 +1,7 @@
 //! The header form of a pending order (type, ship-to, special bid, end user, notes,
 //! shipping), and the address fields it shares with the create-order form.
 
-use crate::domain::money::{group_thousands, parse_amount};
+use crate::domain::money::{group_thousands, parse_amount, KeepScale};
 use crate::domain::order::OrderEdit;
 use crate::domain::{Address, OrderStatus, OrderType, PoNumber};
 use crate::tui::app::{App, Tone};
@@ -117,7 +117,7 @@ impl App {
         fields.push(Field::text("Special bid", o.special_bid.as_deref().unwrap_or("")));
         fields.extend(address_fields(END_USER, o.end_user.as_ref()));
         fields.push(Field::text("Notes", o.notes.as_deref().unwrap_or("")));
-        fields.push(Field::text("Shipping", &o.shipping.to_string()));
+        fields.push(Field::text("Shipping", &o.shipping.normalize_keep_scale().to_string()));
         let title = format!(
             "Edit {po}: {} · {} {}",
             self.config.distributor_name(&o.distributor),
@@ -148,9 +148,6 @@ impl App {
 /// that saving never undoes what someone else changed meanwhile in another field.
 pub(super) fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result<Command, String> {
     let now = read_header(form)?;
-    if let Some(Some(a)) = &now.ship_to {
-        check_ship_to(a)?;
-    }
     fn changed<T: PartialEq>(now: Option<T>, was: &Option<T>) -> Option<T> {
         now.filter(|v| Some(v) != was.as_ref())
     }
@@ -164,6 +161,10 @@ pub(super) fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result
     };
     if edit == OrderEdit::default() {
         return Err("nothing changed (Esc closes the form)".into());
+    }
+    // A changed address must be whole; an unchanged one stays as it is.
+    if let Some(Some(a)) = &edit.ship_to {
+        check_ship_to(a)?;
     }
     Ok(Command::EditOrder {
         po,
