@@ -574,6 +574,11 @@ fn a_pending_orders_header_is_edited_in_its_detail() {
     h.keys("2 j enter");
     assert_eq!(h.app.orders.detail.as_ref().unwrap().po, PoNumber(5));
     assert_eq!(h.order(5).order_type, OrderType::Wholesale);
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("ship to: our warehouse, Northsea IT Services, Stationsweg 8, 3511 ED Utrecht, NL"),
+        "{screen}"
+    );
     h.keys("e");
     // 22 fields do not fit in 24 rows: the form shows the page with the focus.
     insta::assert_snapshot!("edit_order_form", h.render(80, 24));

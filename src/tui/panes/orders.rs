@@ -454,12 +454,13 @@ fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             (Stage::Cancelled { by, at }, _) => format!("cancelled by {by} {}", at.format("%Y-%m-%d %H:%M")),
             _ => "not placed yet".to_string(),
         }),
-        Line::from(
-            o.ship_to
-                .as_ref()
-                .map(|a| format!("ship to: {}", a.one_line()))
-                .unwrap_or_else(|| "ship to: our warehouse".into()),
-        ),
+        Line::from(match &o.ship_to {
+            Some(a) => format!("ship to: {}", a.one_line()),
+            None => match app.config.company.as_ref().and_then(crate::config::Company::warehouse) {
+                Some(w) => format!("ship to: our warehouse, {}", w.one_line()),
+                None => "ship to: our warehouse".into(),
+            },
+        }),
     ];
     f.render_widget(Paragraph::new(head_lines).style(th.base), head);
 
