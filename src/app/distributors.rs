@@ -9,7 +9,7 @@ use crate::domain::job::{Job, JobKind, JobState};
 use crate::domain::order::{ApiAttempt, ApiOptions, DistributorOrder};
 use crate::domain::{Order, PlacementMethod, PoNumber, Role, RuleError, Timestamp};
 use crate::identity::Actor;
-use crate::store::WriteTx;
+use crate::store::WriteOps;
 use chrono::Duration;
 
 /// How an API submission starts.
@@ -40,7 +40,7 @@ fn still_ours(stored: &Job, job: &Job) -> bool {
     matches!(stored.state, JobState::Running { .. }) && stored.state == job.state
 }
 
-fn load(tx: &WriteTx, po: PoNumber) -> Result<Order, AppError> {
+fn load(tx: &dyn WriteOps, po: PoNumber) -> Result<Order, AppError> {
     Ok(tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?)
 }
 
@@ -50,7 +50,7 @@ fn job_po(job: &Job) -> Result<PoNumber, AppError> {
 
 /// An audit entry written by a background job, in the name of who placed the order.
 fn audit_job(
-    tx: &mut WriteTx,
+    tx: &mut dyn WriteOps,
     at: Timestamp,
     actor: &str,
     action: &str,
@@ -325,7 +325,7 @@ impl Service {
     }
 }
 
-fn enqueue_poll(tx: &mut WriteTx, po: PoNumber, now: Timestamp, secs: u64) -> Result<(), AppError> {
+fn enqueue_poll(tx: &mut dyn WriteOps, po: PoNumber, now: Timestamp, secs: u64) -> Result<(), AppError> {
     let id = tx.next_job_id()?;
     let mut job = Job::new(id, JobKind::PollStatus { po }, now);
     job.state = JobState::Queued {

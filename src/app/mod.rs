@@ -27,7 +27,7 @@ use crate::domain::audit::Change;
 use crate::domain::order::OrderPolicy;
 use crate::domain::{Role, RuleError, Timestamp};
 use crate::identity::Actor;
-use crate::store::{Store, WriteTx};
+use crate::store::{Store, WriteOps};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -96,7 +96,7 @@ impl Service {
 
 /// Writes an audit entry with JSON before/after values.
 fn audit<B: Serialize, A: Serialize>(
-    tx: &mut WriteTx,
+    tx: &mut dyn WriteOps,
     at: Timestamp,
     actor: &Actor,
     action: &str,
@@ -117,7 +117,7 @@ fn audit<B: Serialize, A: Serialize>(
 
 /// Queues the PSA sync of an order that was just placed (not for standalone use).
 fn enqueue_psa_sync(
-    tx: &mut WriteTx,
+    tx: &mut dyn WriteOps,
     config: &Config,
     po: crate::domain::PoNumber,
     now: Timestamp,
@@ -135,7 +135,7 @@ fn enqueue_psa_sync(
 
 /// Queues a receipt for the PSA where the PSA takes receipts (Autotask, HaloPSA).
 fn enqueue_psa_receipt(
-    tx: &mut WriteTx,
+    tx: &mut dyn WriteOps,
     config: &Config,
     po: crate::domain::PoNumber,
     receipt: u32,

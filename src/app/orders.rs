@@ -7,7 +7,7 @@ use crate::domain::{
     Address, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage,
 };
 use crate::identity::Actor;
-use crate::store::WriteTx;
+use crate::store::WriteOps;
 use serde::Serialize;
 
 /// What a buyer fills in to create an order.
@@ -50,17 +50,17 @@ pub struct CancelResult {
     pub warning: Option<String>,
 }
 
-fn load_order(tx: &WriteTx, po: PoNumber) -> Result<Order, AppError> {
+fn load_order(tx: &dyn WriteOps, po: PoNumber) -> Result<Order, AppError> {
     Ok(tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?)
 }
 
-fn load_items(tx: &WriteTx, ids: &[ItemId]) -> Result<Vec<PendingItem>, AppError> {
+fn load_items(tx: &dyn WriteOps, ids: &[ItemId]) -> Result<Vec<PendingItem>, AppError> {
     ids.iter()
         .map(|id| Ok(tx.item(*id)?.ok_or(RuleError::UnknownItem(*id))?))
         .collect()
 }
 
-fn enqueue(tx: &mut WriteTx, kind: JobKind, now: crate::domain::Timestamp) -> Result<(), AppError> {
+fn enqueue(tx: &mut dyn WriteOps, kind: JobKind, now: crate::domain::Timestamp) -> Result<(), AppError> {
     let id = tx.next_job_id()?;
     tx.put_job(&Job::new(id, kind, now))?;
     Ok(())

@@ -6,7 +6,7 @@ use super::{audit, AppError, Service};
 use crate::domain::job::{Job, JobKind, JobState};
 use crate::domain::{Role, RuleError};
 use crate::identity::Actor;
-use crate::store::WriteTx;
+use crate::store::WriteOps;
 use chrono::Duration;
 use serde::Serialize;
 
@@ -229,7 +229,7 @@ impl Service {
 /// The order side of a finished job.
 fn apply_done(
     svc: &Service,
-    tx: &mut WriteTx,
+    tx: &mut dyn WriteOps,
     actor: &Actor,
     job: &Job,
     effect: Option<&Effect>,
@@ -258,7 +258,7 @@ fn apply_done(
 }
 
 fn apply_failed(
-    tx: &mut WriteTx,
+    tx: &mut dyn WriteOps,
     actor: &Actor,
     job: &Job,
     error: &str,

@@ -1,174 +1,83 @@
-//! Durable state in one redb file.
+//! Durable state.
 //!
-//! Nothing outside this module knows the file is redb: callers get [`Store::read`] and
-//! [`Store::write`], each running a closure over a typed transaction. A write closure that
-//! returns an error changes nothing; a write that returns `Ok` is on disk
-//! (`Durability::Immediate`) before the call returns.
-//!
-//! The file is opened in redb's multi-writer mode so several `purser` processes (a buyer
-//! at a desk and receivers at the dock) share it; a write waits for another process's
-//! write to finish and then re-reads what it changes.
+//! Nothing outside this module knows where the data lives: callers get [`Store::read`] and
+//! [`Store::write`], each running a closure over a transaction ([`ReadOps`], [`WriteOps`]).
+//! A write closure that returns an error changes nothing; a write that returns `Ok` is
+//! durable before the call returns. The data lives in one redb file ([`redb_file`]); the
+//! [`Backend`] trait is where a server database for several sites would plug in.
 
 mod codec;
 mod error;
+mod ops;
 pub mod psa;
+mod redb_file;
 mod tables;
 mod tx;
 
 pub use error::StoreError;
-pub use tx::{ReadTx, StoredQuote, WriteTx};
+pub use ops::{Backend, ReadOps, WriteOps};
+pub use redb_file::{RedbFile, CACHE_BYTES};
+pub use tx::StoredQuote;
 
-use redb::{ConcurrencyMode, Database, ReadableDatabase};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::path::Path;
 
 /// The schema this build writes. Opening a newer file is refused; older ones migrate.
 pub const SCHEMA_VERSION: u64 = 1;
 
-/// Page cache per process. redb's default (1 GiB) would let a long-running screen grow
-/// far past what a dock terminal needs; hot pages of even a large database fit in this.
-pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
-
 /// The database.
 pub struct Store {
-    /// The open handle. After an I/O failure (a full disk, say) redb refuses every later
-    /// call on a handle, so a failed commit replaces it with a fresh one: the file itself
-    /// is consistent, since the failed commit never became visible.
-    db: RwLock<Arc<Database>>,
-    path: PathBuf,
-}
-
-fn open_db(path: &Path) -> Result<Database, StoreError> {
-    Database::builder()
-        .set_concurrency_mode(ConcurrencyMode::MultiWriter)
-        .set_cache_size(CACHE_BYTES)
-        .create(path)
-        .map_err(|e| StoreError::open(path, e))
-}
-
-/// A number no other commit of any process uses: which commit wrote the file's state.
-fn commit_token() -> u64 {
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    nanos ^ (u64::from(std::process::id()) << 40) ^ seq.rotate_left(20)
-}
-
-/// Whether redb refused because this handle met an I/O failure earlier.
-fn handle_is_dead(e: &redb::TransactionError) -> bool {
-    matches!(
-        e,
-        redb::TransactionError::Storage(redb::StorageError::PreviousIo | redb::StorageError::DatabaseClosed)
-    )
+    backend: Box<dyn Backend>,
 }
 
 impl Store {
-    /// Opens (or creates) the database at `path`, creating parent folders.
+    /// Opens (or creates) the database file at `path`, creating parent folders.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
-                path: parent.to_path_buf(),
-                source: e,
-            })?;
-        }
-        let store = Store {
-            db: RwLock::new(Arc::new(open_db(path)?)),
-            path: path.to_path_buf(),
-        };
-        // Opening an existing database of this schema writes nothing (no sync, and open
-        // screens elsewhere see no change); a new or older one is set up in a write.
-        match store.read(|tx| tx.schema_version())? {
-            Some(v) if v == SCHEMA_VERSION => {}
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(StoreError::NewerSchema {
-                    found: v,
-                    known: SCHEMA_VERSION,
-                })
-            }
-            _ => store.write(tx::WriteTx::ensure_schema)?,
-        }
-        Ok(store)
+        Ok(Store::with_backend(Box::new(RedbFile::open(path)?)))
     }
 
+    /// A store over another backend.
+    pub fn with_backend(backend: Box<dyn Backend>) -> Store {
+        Store { backend }
+    }
+
+    /// Where the data lives (files such as PDFs are kept beside it).
     pub fn path(&self) -> &Path {
-        &self.path
+        self.backend.location()
     }
 
-    /// Runs `f` in a read transaction (a consistent snapshot).
-    pub fn read<T, E>(&self, f: impl FnOnce(&ReadTx) -> Result<T, E>) -> Result<T, E>
+    /// Runs `f` on a consistent snapshot.
+    pub fn read<T, E>(&self, f: impl FnOnce(&dyn ReadOps) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
-        let db = self.handle();
-        let txn = match db.begin_read() {
-            Err(e) if handle_is_dead(&e) => self.replace(&db)?.begin_read(),
-            other => other,
-        }
-        .map_err(StoreError::from)?;
-        f(&ReadTx::new(txn))
+        let mut f = Some(f);
+        let mut out = None;
+        self.backend.read(&mut |tx| {
+            if let Some(f) = f.take() {
+                out = Some(f(tx));
+            }
+        })?;
+        out.unwrap_or_else(|| Err(not_run().into()))
     }
 
-    fn handle(&self) -> Arc<Database> {
-        self.db.read().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// Replaces `failed` with a fresh handle on the same file (unless another thread did
-    /// already) and returns the handle now in use.
-    fn replace(&self, failed: &Arc<Database>) -> Result<Arc<Database>, StoreError> {
-        let mut slot = self.db.write().unwrap_or_else(PoisonError::into_inner);
-        if Arc::ptr_eq(&slot, failed) {
-            tracing::warn!(path = %self.path.display(), "reopening the database after an I/O failure");
-            *slot = Arc::new(open_db(&self.path)?);
-        }
-        Ok(slot.clone())
-    }
-
-    /// Runs `f` in a write transaction and commits it durably when `f` returns `Ok`;
-    /// when `f` returns `Err`, nothing is written. Every commit bumps the change counter.
-    pub fn write<T, E>(&self, f: impl FnOnce(&mut WriteTx) -> Result<T, E>) -> Result<T, E>
+    /// Runs `f` in a write transaction and commits it durably when `f` returns `Ok`; when
+    /// `f` returns `Err`, nothing is written. Every commit bumps the change counter.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut dyn WriteOps) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
-        let db = self.handle();
-        let txn = match db.begin_write() {
-            Err(e) if handle_is_dead(&e) => self.replace(&db)?.begin_write(),
-            other => other,
-        }
-        .map_err(StoreError::from)?;
-        let mut wtx = WriteTx::new(txn);
-        match f(&mut wtx) {
-            Ok(v) => {
-                let token = commit_token();
-                match wtx.commit(token) {
-                    Ok(()) => Ok(v),
-                    // A commit that fails late (its header written, the last sync not) can
-                    // still become the database's state when the file is next opened or
-                    // written, here or in another process. So the handle is replaced — redb
-                    // refuses every later call on it — and the commit's token is looked for
-                    // among the latest commits': found, the change is saved after all.
-                    Err(e) => match self.replace(&db).and_then(|db| Self::landed(&db, token)) {
-                        Ok(true) => {
-                            tracing::warn!("a commit reported an I/O error but is on disk: {e}");
-                            Ok(v)
-                        }
-                        Ok(false) => Err(e.into()),
-                        Err(check) => Err(StoreError::Uncertain(format!("{e}; then {check}")).into()),
-                    },
-                }
+        let mut f = Some(f);
+        let mut out = None;
+        self.backend.write(&mut |tx| match f.take() {
+            Some(f) => {
+                let r = f(tx);
+                let commit = r.is_ok();
+                out = Some(r);
+                commit
             }
-            Err(e) => {
-                wtx.abort();
-                Err(e)
-            }
-        }
-    }
-
-    /// Whether the commit that wrote `token` is in the file.
-    fn landed(db: &Database, token: u64) -> Result<bool, StoreError> {
-        let txn = db.begin_read()?;
-        ReadTx::new(txn).has_commit_token(token)
+            None => false,
+        })?;
+        out.unwrap_or_else(|| Err(not_run().into()))
     }
 
     /// The change counter: bumped by every commit of any process. Screens poll it to learn
@@ -178,62 +87,6 @@ impl Store {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The token the newest commit wrote.
-    fn newest_token(store: &Store) -> u64 {
-        store
-            .read(|tx| {
-                let slot = tx.change_counter()? % tables::COMMIT_TOKENS;
-                let t = tx.txn.open_table(tables::META)?;
-                let key = format!("{}.{slot}", tables::K_COMMIT_TOKEN);
-                Ok::<_, StoreError>(t.get(key.as_str())?.map(|v| v.value()))
-            })
-            .unwrap()
-            .expect("a token")
-    }
-
-    #[test]
-    fn the_latest_commits_tokens_are_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.redb")).unwrap();
-        let commit = || store.write(|_| Ok::<(), StoreError>(())).unwrap();
-        commit();
-        let first = newest_token(&store);
-        assert!(Store::landed(&store.handle(), first).unwrap());
-        assert!(!Store::landed(&store.handle(), first ^ 1).unwrap());
-        // Later commits (another thread's or process's) do not hide it…
-        commit();
-        let second = newest_token(&store);
-        assert_ne!(first, second);
-        assert!(Store::landed(&store.handle(), first).unwrap());
-        // …a refused write writes none…
-        let _ = store.write(|_| Err::<(), StoreError>(StoreError::Db("refused".into())));
-        assert_eq!(newest_token(&store), second);
-        // …and only a full ring of newer commits forgets it.
-        for _ in 0..tables::COMMIT_TOKENS - 2 {
-            commit();
-        }
-        assert!(Store::landed(&store.handle(), first).unwrap());
-        commit();
-        assert!(!Store::landed(&store.handle(), first).unwrap());
-        assert!(Store::landed(&store.handle(), second).unwrap());
-    }
-
-    #[test]
-    fn a_dead_handle_is_replaced_by_a_working_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("t.redb")).unwrap();
-        let before = store.handle();
-        let now = store.replace(&before).unwrap();
-        assert!(!Arc::ptr_eq(&before, &now));
-        // Replacing an already replaced handle keeps the current one.
-        assert!(Arc::ptr_eq(&store.replace(&before).unwrap(), &now));
-        drop(before);
-        let n = store.change_counter().unwrap();
-        store.write(|_| Ok::<(), StoreError>(())).unwrap();
-        assert_eq!(store.change_counter().unwrap(), n + 1);
-    }
+fn not_run() -> StoreError {
+    StoreError::Db("the store did not run the transaction".into())
 }

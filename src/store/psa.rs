@@ -2,8 +2,6 @@
 //! reached, the last error. Each created entity is recorded in its own small transaction
 //! as soon as the PSA answers, so a retry or a restart continues where it stopped.
 
-use super::tx::{all_json, get_json};
-use super::{ReadTx, StoreError, WriteTx};
 use crate::domain::{PoNumber, Timestamp};
 use redb::TableDefinition;
 use serde::{Deserialize, Serialize};
@@ -112,27 +110,5 @@ impl PsaSyncState {
             .filter(|s| s.key.starts_with(prefix))
             .map(|s| s.remote_id)
             .collect()
-    }
-}
-
-impl ReadTx {
-    pub fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError> {
-        let t = crate::ro_table!(self, PSA_SYNC, None);
-        get_json(&t, po.0, || format!("PSA sync state of {po}"))
-    }
-
-    pub fn psa_syncs(&self) -> Result<Vec<PsaSyncState>, StoreError> {
-        let t = crate::ro_table!(self, PSA_SYNC, Vec::new());
-        all_json(&t, "PSA sync state")
-    }
-}
-
-impl WriteTx {
-    pub fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError> {
-        self.get(PSA_SYNC, po.0, || format!("PSA sync state of {po}"))
-    }
-
-    pub fn put_psa_sync(&mut self, state: &PsaSyncState) -> Result<(), StoreError> {
-        self.put(PSA_SYNC, state.po.0, state)
     }
 }

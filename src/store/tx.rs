@@ -1,6 +1,8 @@
 //! Typed read and write transactions.
 
 use super::codec::{decode, encode};
+use super::ops::{ReadOps, WriteOps};
+use super::psa::{PsaSyncState, PSA_SYNC};
 use super::tables::*;
 use super::{StoreError, SCHEMA_VERSION};
 use crate::domain::audit::{Change, GENESIS};
@@ -76,11 +78,6 @@ impl ReadTx {
         ReadTx { txn }
     }
 
-    pub fn change_counter(&self) -> Result<u64, StoreError> {
-        let t = ro_table!(self, META, 0);
-        Ok(t.get(K_CHANGES)?.map_or(0, |v| v.value()))
-    }
-
     /// Whether one of the latest commits (see `Store::write`) wrote `token`.
     pub fn has_commit_token(&self, token: u64) -> Result<bool, StoreError> {
         let t = ro_table!(self, META, false);
@@ -91,31 +88,38 @@ impl ReadTx {
         }
         Ok(false)
     }
+}
+
+impl ReadOps for ReadTx {
+    fn change_counter(&self) -> Result<u64, StoreError> {
+        let t = ro_table!(self, META, 0);
+        Ok(t.get(K_CHANGES)?.map_or(0, |v| v.value()))
+    }
 
     /// The sequence number of the newest audit entry as recorded with it (0: none).
-    pub fn audit_last_recorded(&self) -> Result<u64, StoreError> {
+    fn audit_last_recorded(&self) -> Result<u64, StoreError> {
         let t = ro_table!(self, META, 0);
         Ok(t.get(K_AUDIT_LAST)?.map_or(0, |v| v.value()))
     }
 
     /// The schema version written in the file, if any.
-    pub fn schema_version(&self) -> Result<Option<u64>, StoreError> {
+    fn schema_version(&self) -> Result<Option<u64>, StoreError> {
         let t = ro_table!(self, META, None);
         Ok(t.get(K_SCHEMA)?.map(|v| v.value()))
     }
 
-    pub fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError> {
+    fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError> {
         let t = ro_table!(self, ITEMS, None);
         get_json(&t, id, || format!("item {id}"))
     }
 
-    pub fn items(&self) -> Result<Vec<PendingItem>, StoreError> {
+    fn items(&self) -> Result<Vec<PendingItem>, StoreError> {
         let t = ro_table!(self, ITEMS, Vec::new());
         all_json(&t, "item")
     }
 
     /// Up to `limit` items with ids from `start` on, in id order (for paging).
-    pub fn items_from(&self, start: ItemId, limit: usize) -> Result<Vec<PendingItem>, StoreError> {
+    fn items_from(&self, start: ItemId, limit: usize) -> Result<Vec<PendingItem>, StoreError> {
         let t = ro_table!(self, ITEMS, Vec::new());
         let mut out = Vec::with_capacity(limit.min(4096));
         for row in t.range(start..)?.take(limit) {
@@ -125,27 +129,27 @@ impl ReadTx {
         Ok(out)
     }
 
-    pub fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError> {
+    fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError> {
         let t = ro_table!(self, ORDERS, None);
         get_json(&t, po.0, || po.to_string())
     }
 
-    pub fn orders(&self) -> Result<Vec<Order>, StoreError> {
+    fn orders(&self) -> Result<Vec<Order>, StoreError> {
         let t = ro_table!(self, ORDERS, Vec::new());
         all_json(&t, "order")
     }
 
-    pub fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError> {
+    fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError> {
         let t = ro_table!(self, QUOTES, None);
         get_json(&t, id, || format!("quote {id}"))
     }
 
-    pub fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
+    fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
         let t = ro_table!(self, SETTINGS, Vec::new());
         Ok(get_json(&t, S_RULES, || "approval rules".into())?.unwrap_or_default())
     }
 
-    pub fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
+    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         let t = ro_table!(self, AUDIT, Vec::new());
         all_json(&t, "audit entry")
     }
@@ -153,7 +157,7 @@ impl ReadTx {
     /// Entries that `keep` accepts, oldest first, each passed through `shape` as it is
     /// read; with `newest`, only that many of the latest. Entries are decoded one at a
     /// time, so memory holds only the (shaped) matches.
-    pub fn audit_matching(
+    fn audit_matching(
         &self,
         keep: &dyn Fn(&AuditEntry) -> bool,
         newest: Option<usize>,
@@ -176,18 +180,18 @@ impl ReadTx {
         Ok(out)
     }
 
-    pub fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
+    fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
         let t = ro_table!(self, SERIALS, None);
         Ok(t.get(key_of_serial(product, serial).as_str())?
             .map(|v| PoNumber(v.value())))
     }
 
-    pub fn jobs(&self) -> Result<Vec<Job>, StoreError> {
+    fn jobs(&self) -> Result<Vec<Job>, StoreError> {
         let t = ro_table!(self, OUTBOX, Vec::new());
         all_json(&t, "job")
     }
 
-    pub fn counts(&self) -> Result<(u64, u64), StoreError> {
+    fn counts(&self) -> Result<(u64, u64), StoreError> {
         let items = match self.txn.open_table(ITEMS) {
             Ok(t) => t.len()?,
             Err(redb::TableError::TableDoesNotExist(_)) => 0,
@@ -199,6 +203,16 @@ impl ReadTx {
             Err(e) => return Err(e.into()),
         };
         Ok((items, orders))
+    }
+
+    fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError> {
+        let t = crate::ro_table!(self, PSA_SYNC, None);
+        get_json(&t, po.0, || format!("PSA sync state of {po}"))
+    }
+
+    fn psa_syncs(&self) -> Result<Vec<PsaSyncState>, StoreError> {
+        let t = crate::ro_table!(self, PSA_SYNC, Vec::new());
+        all_json(&t, "PSA sync state")
     }
 }
 
@@ -264,18 +278,6 @@ impl WriteTx {
         Ok(n)
     }
 
-    pub fn next_item_id(&mut self) -> Result<ItemId, StoreError> {
-        self.next(K_NEXT_ITEM)
-    }
-
-    pub fn next_po_number(&mut self) -> Result<PoNumber, StoreError> {
-        self.next(K_NEXT_PO).map(PoNumber)
-    }
-
-    pub fn next_job_id(&mut self) -> Result<u64, StoreError> {
-        self.next(K_NEXT_JOB)
-    }
-
     pub(super) fn get<K, T>(
         &self,
         def: TableDefinition<K, &'static [u8]>,
@@ -304,21 +306,35 @@ impl WriteTx {
         t.insert(key, encode(value).as_slice())?;
         Ok(())
     }
+}
 
-    pub fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError> {
+impl WriteOps for WriteTx {
+    fn next_item_id(&mut self) -> Result<ItemId, StoreError> {
+        self.next(K_NEXT_ITEM)
+    }
+
+    fn next_po_number(&mut self) -> Result<PoNumber, StoreError> {
+        self.next(K_NEXT_PO).map(PoNumber)
+    }
+
+    fn next_job_id(&mut self) -> Result<u64, StoreError> {
+        self.next(K_NEXT_JOB)
+    }
+
+    fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError> {
         self.get(ITEMS, id, || format!("item {id}"))
     }
 
-    pub fn items(&self) -> Result<Vec<PendingItem>, StoreError> {
+    fn items(&self) -> Result<Vec<PendingItem>, StoreError> {
         let t = self.txn.open_table(ITEMS)?;
         all_json(&t, "item")
     }
 
-    pub fn put_item(&mut self, item: &PendingItem) -> Result<(), StoreError> {
+    fn put_item(&mut self, item: &PendingItem) -> Result<(), StoreError> {
         self.put(ITEMS, item.id, item)
     }
 
-    pub fn put_items(&mut self, items: &[PendingItem]) -> Result<(), StoreError> {
+    fn put_items(&mut self, items: &[PendingItem]) -> Result<(), StoreError> {
         let mut t = self.txn.open_table(ITEMS)?;
         for item in items {
             t.insert(item.id, encode(item).as_slice())?;
@@ -326,38 +342,38 @@ impl WriteTx {
         Ok(())
     }
 
-    pub fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError> {
+    fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError> {
         self.get(ORDERS, po.0, || po.to_string())
     }
 
-    pub fn orders(&self) -> Result<Vec<Order>, StoreError> {
+    fn orders(&self) -> Result<Vec<Order>, StoreError> {
         let t = self.txn.open_table(ORDERS)?;
         all_json(&t, "order")
     }
 
-    pub fn put_order(&mut self, order: &Order) -> Result<(), StoreError> {
+    fn put_order(&mut self, order: &Order) -> Result<(), StoreError> {
         self.put(ORDERS, order.number.0, order)
     }
 
-    pub fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError> {
+    fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError> {
         self.get(QUOTES, id, || format!("quote {id}"))
     }
 
-    pub fn put_quote(&mut self, q: &StoredQuote) -> Result<(), StoreError> {
+    fn put_quote(&mut self, q: &StoredQuote) -> Result<(), StoreError> {
         self.put(QUOTES, q.quote.quote_id.as_str(), q)
     }
 
-    pub fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
+    fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
         Ok(self
             .get(SETTINGS, S_RULES, || "approval rules".into())?
             .unwrap_or_default())
     }
 
-    pub fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError> {
+    fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError> {
         self.put(SETTINGS, S_RULES, &rules)
     }
 
-    pub fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
+    fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
         let t = self.txn.open_table(SERIALS)?;
         let owner = t
             .get(key_of_serial(product, serial).as_str())?
@@ -366,7 +382,7 @@ impl WriteTx {
     }
 
     /// Reads several serial owners at once (one table open).
-    pub fn serial_owners(&self, product: &str, serials: &[String]) -> Result<Vec<Option<PoNumber>>, StoreError> {
+    fn serial_owners(&self, product: &str, serials: &[String]) -> Result<Vec<Option<PoNumber>>, StoreError> {
         let t = self.txn.open_table(SERIALS)?;
         serials
             .iter()
@@ -374,7 +390,7 @@ impl WriteTx {
             .collect()
     }
 
-    pub fn put_serials(&mut self, product: &str, serials: &[String], po: PoNumber) -> Result<(), StoreError> {
+    fn put_serials(&mut self, product: &str, serials: &[String], po: PoNumber) -> Result<(), StoreError> {
         let mut t = self.txn.open_table(SERIALS)?;
         for s in serials {
             t.insert(key_of_serial(product, s).as_str(), po.0)?;
@@ -382,7 +398,7 @@ impl WriteTx {
         Ok(())
     }
 
-    pub fn remove_serials(&mut self, product: &str, serials: &[String]) -> Result<(), StoreError> {
+    fn remove_serials(&mut self, product: &str, serials: &[String]) -> Result<(), StoreError> {
         let mut t = self.txn.open_table(SERIALS)?;
         for s in serials {
             t.remove(key_of_serial(product, s).as_str())?;
@@ -392,7 +408,7 @@ impl WriteTx {
 
     /// Appends an audit entry chained to the last one; returns it. The sequence number and
     /// the previous hash come from the last entry itself, so an append touches one table.
-    pub fn append_audit(&mut self, change: Change) -> Result<AuditEntry, StoreError> {
+    fn append_audit(&mut self, change: Change) -> Result<AuditEntry, StoreError> {
         let mut t = self.txn.open_table(AUDIT)?;
         let last = match t.last()? {
             Some((k, v)) => {
@@ -412,16 +428,24 @@ impl WriteTx {
         Ok(entry)
     }
 
-    pub fn job(&self, id: u64) -> Result<Option<Job>, StoreError> {
+    fn job(&self, id: u64) -> Result<Option<Job>, StoreError> {
         self.get(OUTBOX, id, || format!("job {id}"))
     }
 
-    pub fn jobs(&self) -> Result<Vec<Job>, StoreError> {
+    fn jobs(&self) -> Result<Vec<Job>, StoreError> {
         let t = self.txn.open_table(OUTBOX)?;
         all_json(&t, "job")
     }
 
-    pub fn put_job(&mut self, job: &Job) -> Result<(), StoreError> {
+    fn put_job(&mut self, job: &Job) -> Result<(), StoreError> {
         self.put(OUTBOX, job.id, job)
+    }
+
+    fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError> {
+        self.get(PSA_SYNC, po.0, || format!("PSA sync state of {po}"))
+    }
+
+    fn put_psa_sync(&mut self, state: &PsaSyncState) -> Result<(), StoreError> {
+        self.put(PSA_SYNC, state.po.0, state)
     }
 }

@@ -1,0 +1,124 @@
+//! What a transaction can do, whatever holds the data. Purser's commands see only these
+//! traits; the redb file in [`super::redb_file`] is one implementation, and a server
+//! database for several sites could be another.
+
+use super::psa::PsaSyncState;
+use super::{StoreError, StoredQuote};
+use crate::domain::audit::Change;
+use crate::domain::job::Job;
+use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
+use std::path::Path;
+
+/// A consistent snapshot to read from.
+pub trait ReadOps {
+    /// Bumped by every commit of any process: screens poll it to learn of changes.
+    fn change_counter(&self) -> Result<u64, StoreError>;
+
+    /// The sequence number of the newest audit entry as recorded with it (0: none).
+    fn audit_last_recorded(&self) -> Result<u64, StoreError>;
+
+    /// The schema version written in the file, if any.
+    fn schema_version(&self) -> Result<Option<u64>, StoreError>;
+
+    fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError>;
+
+    fn items(&self) -> Result<Vec<PendingItem>, StoreError>;
+
+    /// Up to `limit` items with ids from `start` on, in id order (for paging).
+    fn items_from(&self, start: ItemId, limit: usize) -> Result<Vec<PendingItem>, StoreError>;
+
+    fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError>;
+
+    fn orders(&self) -> Result<Vec<Order>, StoreError>;
+
+    fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError>;
+
+    fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError>;
+
+    fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Entries that `keep` accepts, oldest first, each passed through `shape` as it is
+    /// read; with `newest`, only that many of the latest. Entries are decoded one at a
+    /// time, so memory holds only the (shaped) matches.
+    fn audit_matching(
+        &self,
+        keep: &dyn Fn(&AuditEntry) -> bool,
+        newest: Option<usize>,
+        shape: &dyn Fn(&mut AuditEntry),
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError>;
+
+    fn jobs(&self) -> Result<Vec<Job>, StoreError>;
+
+    fn counts(&self) -> Result<(u64, u64), StoreError>;
+
+    fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError>;
+
+    fn psa_syncs(&self) -> Result<Vec<PsaSyncState>, StoreError>;
+}
+
+/// A transaction that changes things: everything a command changes (state, audit entry,
+/// outbox jobs) goes through one, and is committed together or not at all.
+pub trait WriteOps {
+    fn next_item_id(&mut self) -> Result<ItemId, StoreError>;
+
+    fn next_po_number(&mut self) -> Result<PoNumber, StoreError>;
+
+    fn next_job_id(&mut self) -> Result<u64, StoreError>;
+
+    fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError>;
+
+    fn items(&self) -> Result<Vec<PendingItem>, StoreError>;
+
+    fn put_item(&mut self, item: &PendingItem) -> Result<(), StoreError>;
+
+    fn put_items(&mut self, items: &[PendingItem]) -> Result<(), StoreError>;
+
+    fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError>;
+
+    fn orders(&self) -> Result<Vec<Order>, StoreError>;
+
+    fn put_order(&mut self, order: &Order) -> Result<(), StoreError>;
+
+    fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError>;
+
+    fn put_quote(&mut self, q: &StoredQuote) -> Result<(), StoreError>;
+
+    fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError>;
+
+    fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError>;
+
+    fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError>;
+
+    /// Reads several serial owners at once (one table open).
+    fn serial_owners(&self, product: &str, serials: &[String]) -> Result<Vec<Option<PoNumber>>, StoreError>;
+
+    fn put_serials(&mut self, product: &str, serials: &[String], po: PoNumber) -> Result<(), StoreError>;
+
+    fn remove_serials(&mut self, product: &str, serials: &[String]) -> Result<(), StoreError>;
+
+    /// Appends an audit entry chained to the last one; returns it. The sequence number and
+    /// the previous hash come from the last entry itself, so an append touches one table.
+    fn append_audit(&mut self, change: Change) -> Result<AuditEntry, StoreError>;
+
+    fn job(&self, id: u64) -> Result<Option<Job>, StoreError>;
+
+    fn jobs(&self) -> Result<Vec<Job>, StoreError>;
+
+    fn put_job(&mut self, job: &Job) -> Result<(), StoreError>;
+
+    fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError>;
+
+    fn put_psa_sync(&mut self, state: &PsaSyncState) -> Result<(), StoreError>;
+}
+
+/// A place the data lives. The closures run once; [`Backend::write`] commits when its
+/// closure returns true and writes nothing when it returns false. A commit that returns
+/// `Ok` is durable.
+pub trait Backend: Send + Sync {
+    fn read(&self, f: &mut dyn FnMut(&dyn ReadOps)) -> Result<(), StoreError>;
+    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteOps) -> bool) -> Result<(), StoreError>;
+    /// Where it is, for messages and for files kept beside it.
+    fn location(&self) -> &Path;
+}
