@@ -16,7 +16,7 @@ mod tx;
 
 pub use error::StoreError;
 pub use ops::{Backend, ReadOps, WriteOps};
-pub use redb_file::{RedbFile, CACHE_BYTES};
+pub use redb_file::RedbFile;
 pub use tx::StoredQuote;
 
 use std::path::Path;
@@ -75,7 +75,12 @@ impl Store {
                 out = Some(r);
                 commit
             }
-            None => false,
+            None => {
+                // A backend that runs the closure twice broke its contract; say so rather
+                // than report the first run's result for a write that was not committed.
+                out = Some(Err(StoreError::Db("the store ran a transaction twice".into()).into()));
+                false
+            }
         })?;
         out.unwrap_or_else(|| Err(not_run().into()))
     }

@@ -17,7 +17,7 @@ pub trait ReadOps {
     /// The sequence number of the newest audit entry as recorded with it (0: none).
     fn audit_last_recorded(&self) -> Result<u64, StoreError>;
 
-    /// The schema version written in the file, if any.
+    /// The schema version the data was written with, if any.
     fn schema_version(&self) -> Result<Option<u64>, StoreError>;
 
     fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError>;
@@ -113,9 +113,10 @@ pub trait WriteOps {
     fn put_psa_sync(&mut self, state: &PsaSyncState) -> Result<(), StoreError>;
 }
 
-/// A place the data lives. The closures run once; [`Backend::write`] commits when its
-/// closure returns true and writes nothing when it returns false. A commit that returns
-/// `Ok` is durable.
+/// A place the data lives. Each call runs its closure exactly once (a backend that must
+/// retry a transaction returns an error instead; the caller runs the command again).
+/// [`Backend::write`] commits when its closure returns true, and returns `Ok(())` having
+/// written nothing when it returns false. A commit that returns `Ok` is durable.
 pub trait Backend: Send + Sync {
     fn read(&self, f: &mut dyn FnMut(&dyn ReadOps)) -> Result<(), StoreError>;
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteOps) -> bool) -> Result<(), StoreError>;

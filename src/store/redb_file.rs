@@ -19,8 +19,8 @@ pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// The database file.
 pub struct RedbFile {
     /// The open handle. After an I/O failure (a full disk, say) redb refuses every later
-    /// call on a handle, so a failed commit replaces it with a fresh one: the file itself
-    /// is consistent, since the failed commit never became visible.
+    /// call on a handle, so a failed commit replaces it with a fresh one on the same file,
+    /// which is consistent (see `write` for a failed commit that reached it all the same).
     db: RwLock<Arc<Database>>,
     path: PathBuf,
 }

@@ -61,8 +61,6 @@ pub struct ReadTx {
 }
 
 /// Reads a table in a read transaction; a table never written yet reads as empty.
-#[macro_export]
-#[doc(hidden)]
 macro_rules! ro_table {
     ($self:ident, $def:expr, $empty:expr) => {
         match $self.txn.open_table($def) {
@@ -78,7 +76,7 @@ impl ReadTx {
         ReadTx { txn }
     }
 
-    /// Whether one of the latest commits (see `Store::write`) wrote `token`.
+    /// Whether one of the latest commits (see `RedbFile::write`) wrote `token`.
     pub fn has_commit_token(&self, token: u64) -> Result<bool, StoreError> {
         let t = ro_table!(self, META, false);
         for slot in 0..COMMIT_TOKENS {
@@ -206,12 +204,12 @@ impl ReadOps for ReadTx {
     }
 
     fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError> {
-        let t = crate::ro_table!(self, PSA_SYNC, None);
+        let t = ro_table!(self, PSA_SYNC, None);
         get_json(&t, po.0, || format!("PSA sync state of {po}"))
     }
 
     fn psa_syncs(&self) -> Result<Vec<PsaSyncState>, StoreError> {
-        let t = crate::ro_table!(self, PSA_SYNC, Vec::new());
+        let t = ro_table!(self, PSA_SYNC, Vec::new());
         all_json(&t, "PSA sync state")
     }
 }
@@ -227,7 +225,7 @@ impl WriteTx {
         WriteTx { txn }
     }
 
-    /// Commits durably, recording `token` as the last commit's (see `Store::write`).
+    /// Commits durably, recording `token` as the last commit's (see `RedbFile::write`).
     pub(super) fn commit(self, token: u64) -> Result<(), StoreError> {
         {
             let mut meta = self.txn.open_table(META)?;
