@@ -47,13 +47,18 @@ pub fn run_once(service: &Service, actor: &Actor, inbox: &Path) -> Result<Vec<In
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // Another process watching the same inbox (open screens and `purser background`)
+        // may file the same file first: its import is then unchanged here, and whoever moves
+        // it second finds it gone and leaves it to the first.
         match service.import_file(actor, &path) {
             Ok(report) => {
                 let target = free_name(&inbox.join("done"), &name);
-                std::fs::rename(&path, &target).map_err(|e| io("move", &path, e))?;
-                results.push(InboxResult::Done { file: name, report });
+                if move_unless_gone(&path, &target).map_err(|e| io("move", &path, e))? {
+                    results.push(InboxResult::Done { file: name, report });
+                }
             }
             Err(e @ (AppError::Store(_) | AppError::Io(_))) => return Err(e),
+            Err(_) if !path.exists() => {}
             Err(e) => {
                 let reason = e.to_string();
                 let target = free_name(&inbox.join("failed"), &name);
@@ -65,12 +70,24 @@ pub fn run_once(service: &Service, actor: &Actor, inbox: &Path) -> Result<Vec<In
                         .unwrap_or_default()
                 ));
                 std::fs::write(&why, format!("{reason}\n")).map_err(|e| io("write", &why, e))?;
-                std::fs::rename(&path, &target).map_err(|e| io("move", &path, e))?;
-                results.push(InboxResult::Failed { file: name, reason });
+                if move_unless_gone(&path, &target).map_err(|e| io("move", &path, e))? {
+                    results.push(InboxResult::Failed { file: name, reason });
+                } else {
+                    let _ = std::fs::remove_file(&why);
+                }
             }
         }
     }
     Ok(results)
+}
+
+/// Moves `from` to `to`; false when `from` is gone (another process filed it).
+fn move_unless_gone(from: &Path, to: &Path) -> std::io::Result<bool> {
+    match std::fs::rename(from, to) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !from.exists() => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// `dir/name`, or `dir/name.2`, `.3`… when taken, so nothing is overwritten.
@@ -83,4 +100,66 @@ fn free_name(dir: &Path, name: &str) -> PathBuf {
         .map(|n| dir.join(format!("{name}.{n}")))
         .find(|p| !p.exists())
         .expect("some suffix is free")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{system_clock, Service};
+    use crate::config::Config;
+    use crate::store::Store;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_file_gone_before_the_move_is_left_to_whoever_moved_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = dir.path().join("q.json");
+        std::fs::write(&from, "{}").unwrap();
+        assert!(move_unless_gone(&from, &dir.path().join("moved.json")).unwrap());
+        assert!(!move_unless_gone(&from, &dir.path().join("again.json")).unwrap());
+        // A real failure is still one: the target folder does not exist.
+        std::fs::write(&from, "{}").unwrap();
+        assert!(move_unless_gone(&from, &dir.path().join("no/such/dir/q.json")).is_err());
+    }
+
+    #[test]
+    fn two_processes_watching_one_inbox_file_each_quote_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        let config = Arc::new(Config::parse("[users.sam]\nroles = [\"buyer\"]\n").unwrap());
+        let sam = crate::identity::resolve(&config, Some("sam"), "sam").unwrap();
+        for (name, text) in crate::demo::SAMPLES {
+            std::fs::write(inbox.join(name), text).unwrap();
+        }
+        let db = dir.path().join("p.redb");
+        // Two handles on one file, as two processes have.
+        let services: Vec<Service> = (0..2)
+            .map(|_| Service::new(Store::open(&db).unwrap(), config.clone(), system_clock()))
+            .collect();
+        let results: Vec<Vec<InboxResult>> = std::thread::scope(|s| {
+            let runs: Vec<_> = services
+                .iter()
+                .map(|svc| s.spawn(|| run_once(svc, &sam, &inbox).expect("no error for either")))
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let mut filed: Vec<String> = results
+            .iter()
+            .flatten()
+            .map(|r| match r {
+                InboxResult::Done { file, .. } => file.clone(),
+                InboxResult::Failed { file, reason } => panic!("{file} failed: {reason}"),
+            })
+            .collect();
+        filed.sort();
+        let mut names: Vec<String> = crate::demo::SAMPLES.iter().map(|(n, _)| n.to_string()).collect();
+        names.sort();
+        assert_eq!(filed, names, "each file reported once");
+        let done = std::fs::read_dir(inbox.join("done")).unwrap().count();
+        assert_eq!(done, names.len(), "each file in done/ once");
+        assert_eq!(std::fs::read_dir(inbox.join("failed")).unwrap().count(), 0);
+        let quotes = services[0].store().read(|tx| tx.counts()).unwrap();
+        assert!(quotes.0 > 0);
+    }
 }
