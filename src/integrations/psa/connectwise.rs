@@ -26,7 +26,8 @@ pub struct Connectwise {
     config: Config,
 }
 
-fn b64(input: &[u8]) -> String {
+/// Base64 (RFC 4648, padded): ConnectWise's Basic credential.
+pub(crate) fn b64(input: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in input.chunks(3) {

@@ -298,8 +298,7 @@ pub struct Sandbox {
     pub tdsynnex_eu: Fake,
     pub pax8: Fake,
     pub onetrail: Fake,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _servers: super::Servers,
 }
 
 fn bind() -> std::io::Result<(std::net::TcpListener, String)> {
@@ -328,43 +327,7 @@ pub fn start() -> std::io::Result<Sandbox> {
         pax8::router(fakes[3].clone()),
         onetrail::router(fakes[4].clone()),
     ];
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let thread = std::thread::Builder::new()
-        .name("purser-sandbox".into())
-        .spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    return;
-                }
-            };
-            let mut started = Ok(());
-            for (l, router) in listeners.into_iter().zip(routers) {
-                let _guard = rt.enter();
-                match tokio::net::TcpListener::from_std(l) {
-                    Ok(l) => {
-                        rt.spawn(async move {
-                            let _ = axum::serve(l, router).await;
-                        });
-                    }
-                    Err(e) => started = Err(e),
-                }
-            }
-            let _ = ready_tx.send(started);
-            rt.block_on(async {
-                let _ = stop_rx.await;
-            });
-            rt.shutdown_background();
-        })?;
-    ready_rx
-        .recv()
-        .map_err(|_| std::io::Error::other("the sandbox thread ended early"))??;
+    let servers = super::Servers::start("purser-sandbox".into(), listeners.into_iter().zip(routers).collect())?;
     let mut it = fakes.into_iter();
     let mut next = || it.next().expect("five fakes");
     Ok(Sandbox {
@@ -373,8 +336,7 @@ pub fn start() -> std::io::Result<Sandbox> {
         tdsynnex_eu: next(),
         pax8: next(),
         onetrail: next(),
-        stop: Some(stop_tx),
-        thread: Some(thread),
+        _servers: servers,
     })
 }
 
@@ -458,17 +420,6 @@ seller_gln = "{SELLER_GLN}"
             pax8 = self.pax8.base_url,
             onetrail = self.onetrail.base_url,
         )
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

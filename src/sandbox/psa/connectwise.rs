@@ -7,6 +7,7 @@
 
 use super::spec::Spec;
 use super::{Answer, FakePsa, Req, Routes, Shared};
+use crate::integrations::psa::connectwise::b64;
 use serde_json::{json, Value};
 
 pub const SPEC: &str = include_str!("../../../tests/fixtures/psa/connectwise-trimmed.json");
@@ -264,23 +265,6 @@ impl Routes for Connectwise {
             (m, t) => Answer::status(405, json!({"message": format!("{m} {t} is not served by the sandbox")})),
         }
     }
-}
-
-fn b64(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                T[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
 }
 
 /// Starts a fake ConnectWise on 127.0.0.1. Configure Purser with `base_url = fake.url()`.

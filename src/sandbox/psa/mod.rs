@@ -140,7 +140,7 @@ struct Inner {
 pub struct FakePsa {
     addr: std::net::SocketAddr,
     inner: Arc<Inner>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _servers: crate::sandbox::Servers,
 }
 
 impl FakePsa {
@@ -152,47 +152,12 @@ impl FakePsa {
             shared: Mutex::new(shared),
             routes: Mutex::new(routes),
         });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = inner.clone();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name(format!("fake-psa-{}", addr.port()))
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    let l = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    let app = axum::Router::new().fallback(handle).with_state(state);
-                    let _ = axum::serve(l, app)
-                        .with_graceful_shutdown(async {
-                            let _ = rx.await;
-                        })
-                        .await;
-                });
-            })?;
-        ready_rx
-            .recv()
-            .map_err(|_| std::io::Error::other("the fake PSA thread ended"))??;
+        let app = axum::Router::new().fallback(handle).with_state(inner.clone());
+        let servers = crate::sandbox::Servers::start(format!("fake-psa-{}", addr.port()), vec![(listener, app)])?;
         Ok(FakePsa {
             addr,
             inner,
-            stop: Some(tx),
+            _servers: servers,
         })
     }
 
@@ -241,14 +206,6 @@ impl FakePsa {
 impl FakePsa {
     fn set_base(&self, root: &str) {
         self.inner.routes.lock().expect("routes").set_base(root);
-    }
-}
-
-impl Drop for FakePsa {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
     }
 }
 
