@@ -60,8 +60,9 @@ impl Store {
         out.unwrap_or_else(|| Err(not_run().into()))
     }
 
-    /// Runs `f` in a write transaction and commits it durably when `f` returns `Ok`; when
-    /// `f` returns `Err`, nothing is written. Every commit bumps the change counter.
+    /// Runs `f` in a write transaction and commits it durably when `f` returns `Ok` (a
+    /// transaction that wrote nothing is not committed); when `f` returns `Err`, nothing is
+    /// written. Every commit bumps the change counter.
     pub fn write<T, E>(&self, f: impl FnOnce(&mut dyn WriteOps) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,

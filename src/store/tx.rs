@@ -218,11 +218,23 @@ impl ReadOps for ReadTx {
 /// goes through one of these and commits together.
 pub struct WriteTx {
     pub(super) txn: WriteTransaction,
+    /// Whether anything was written: a transaction that wrote nothing is not committed
+    /// (no sync, and no change for other people's screens to reload for).
+    pub(super) dirty: bool,
 }
 
 impl WriteTx {
     pub(super) fn new(txn: WriteTransaction) -> Self {
-        WriteTx { txn }
+        WriteTx { txn, dirty: false }
+    }
+
+    /// Opens a table to change it.
+    fn writable<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &mut self,
+        def: TableDefinition<K, V>,
+    ) -> Result<redb::Table<'_, K, V>, StoreError> {
+        self.dirty = true;
+        Ok(self.txn.open_table(def)?)
     }
 
     /// Commits durably, recording `token` as the last commit's (see `RedbFile::write`).
@@ -244,6 +256,7 @@ impl WriteTx {
 
     /// Creates the tables and checks the schema version on open.
     pub(super) fn ensure_schema(&mut self) -> Result<(), StoreError> {
+        self.dirty = true;
         let mut meta = self.txn.open_table(META)?;
         let found = meta.get(K_SCHEMA)?.map(|v| v.value());
         match found {
@@ -270,7 +283,7 @@ impl WriteTx {
     }
 
     fn next(&mut self, key: &str) -> Result<u64, StoreError> {
-        let mut meta = self.txn.open_table(META)?;
+        let mut meta = self.writable(META)?;
         let n = meta.get(key)?.map_or(1, |v| v.value());
         meta.insert(key, n + 1)?;
         Ok(n)
@@ -300,7 +313,7 @@ impl WriteTx {
         K: redb::Key + 'static,
         T: Serialize,
     {
-        let mut t = self.txn.open_table(def)?;
+        let mut t = self.writable(def)?;
         t.insert(key, encode(value).as_slice())?;
         Ok(())
     }
@@ -333,7 +346,7 @@ impl WriteOps for WriteTx {
     }
 
     fn put_items(&mut self, items: &[PendingItem]) -> Result<(), StoreError> {
-        let mut t = self.txn.open_table(ITEMS)?;
+        let mut t = self.writable(ITEMS)?;
         for item in items {
             t.insert(item.id, encode(item).as_slice())?;
         }
@@ -389,7 +402,7 @@ impl WriteOps for WriteTx {
     }
 
     fn put_serials(&mut self, product: &str, serials: &[String], po: PoNumber) -> Result<(), StoreError> {
-        let mut t = self.txn.open_table(SERIALS)?;
+        let mut t = self.writable(SERIALS)?;
         for s in serials {
             t.insert(key_of_serial(product, s).as_str(), po.0)?;
         }
@@ -397,7 +410,7 @@ impl WriteOps for WriteTx {
     }
 
     fn remove_serials(&mut self, product: &str, serials: &[String]) -> Result<(), StoreError> {
-        let mut t = self.txn.open_table(SERIALS)?;
+        let mut t = self.writable(SERIALS)?;
         for s in serials {
             t.remove(key_of_serial(product, s).as_str())?;
         }
@@ -407,7 +420,7 @@ impl WriteOps for WriteTx {
     /// Appends an audit entry chained to the last one; returns it. The sequence number and
     /// the previous hash come from the last entry itself, so an append touches one table.
     fn append_audit(&mut self, change: Change) -> Result<AuditEntry, StoreError> {
-        let mut t = self.txn.open_table(AUDIT)?;
+        let mut t = self.writable(AUDIT)?;
         let last = match t.last()? {
             Some((k, v)) => {
                 let seq = k.value();
@@ -422,7 +435,7 @@ impl WriteOps for WriteTx {
         let entry = AuditEntry::new(seq, change, prev);
         t.insert(seq, encode(&entry).as_slice())?;
         drop(t);
-        self.txn.open_table(META)?.insert(K_AUDIT_LAST, seq)?;
+        self.writable(META)?.insert(K_AUDIT_LAST, seq)?;
         Ok(entry)
     }
 
