@@ -136,7 +136,7 @@ impl JobExecutor for Executor {
         };
         match &job.kind {
             JobKind::SubmitEmail { .. } => {
-                if order.sending.as_ref().map(|s| s.job) != Some(job.id) {
+                if !order.is_sent_by(job.id) {
                     return JobOutcome::Failed(format!("{po} is no longer waiting to be sent by job {}", job.id));
                 }
                 let pdf = crate::pdf::render_order(&order, config);

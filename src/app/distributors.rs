@@ -3,11 +3,10 @@
 //! records the order, its audit entry and the job's end in one transaction, so a crash
 //! leaves either all of it or none.
 
-use super::{audit, AppError, Service};
-use crate::domain::audit::Change;
+use super::{audit, audit_as, enqueue, load_order, AppError, Service};
 use crate::domain::job::{Job, JobKind, JobState};
 use crate::domain::order::{ApiAttempt, ApiOptions, DistributorOrder};
-use crate::domain::{Order, PlacementMethod, PoNumber, Role, RuleError, Timestamp};
+use crate::domain::{Order, PlacementMethod, PoNumber, Role, Timestamp};
 use crate::identity::Actor;
 use crate::store::WriteOps;
 use chrono::Duration;
@@ -40,33 +39,8 @@ fn still_ours(stored: &Job, job: &Job) -> bool {
     matches!(stored.state, JobState::Running { .. }) && stored.state == job.state
 }
 
-fn load(tx: &dyn WriteOps, po: PoNumber) -> Result<Order, AppError> {
-    Ok(tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?)
-}
-
 fn job_po(job: &Job) -> Result<PoNumber, AppError> {
     job.kind.po().ok_or(AppError::UnknownJob(job.id))
-}
-
-/// An audit entry written by a background job, in the name of who placed the order.
-fn audit_job(
-    tx: &mut dyn WriteOps,
-    at: Timestamp,
-    actor: &str,
-    action: &str,
-    po: PoNumber,
-    before: serde_json::Value,
-    after: serde_json::Value,
-) -> Result<(), AppError> {
-    tx.append_audit(Change {
-        at,
-        actor: actor.to_string(),
-        action: action.to_string(),
-        entity: po.to_string(),
-        before,
-        after,
-    })?;
-    Ok(())
 }
 
 fn placed_by(order: &Order) -> String {
@@ -108,7 +82,7 @@ impl Service {
         }
         let now = self.now();
         self.store.write(|tx| {
-            let before = load(tx, po)?;
+            let before = load_order(tx, po)?;
             let mut after = before.clone();
             after.set_api_options(options.clone())?;
             tx.put_order(&after)?;
@@ -133,8 +107,8 @@ impl Service {
             let Some(stored) = tx.job(job.id)? else {
                 return Ok(ApiStart::NotOurs);
             };
-            let mut order = load(tx, po)?;
-            if !still_ours(&stored, job) || order.sending.as_ref().map(|s| s.job) != Some(job.id) {
+            let mut order = load_order(tx, po)?;
+            if !still_ours(&stored, job) || !order.is_sent_by(job.id) {
                 return Ok(ApiStart::NotOurs);
             }
             let prior = order.api_attempt().cloned();
@@ -160,8 +134,8 @@ impl Service {
         let po = job_po(job)?;
         let now = self.now();
         self.store.write(|tx| {
-            let before = load(tx, po)?;
-            if before.sending.as_ref().map(|s| s.job) != Some(job.id) {
+            let before = load_order(tx, po)?;
+            if !before.is_sent_by(job.id) {
                 return Err(AppError::JobState(format!(
                     "{po} is no longer waiting for job {}; the result was not recorded",
                     job.id
@@ -181,14 +155,14 @@ impl Service {
                 }
             }
             let rejected: Vec<_> = orders.iter().flat_map(|o| o.rejected.iter().cloned()).collect();
-            audit_job(
+            audit_as(
                 tx,
                 now,
                 &placed_by(&before),
                 "po.submitted_api",
-                po,
-                serde_json::to_value(&before.sending).unwrap_or_default(),
-                serde_json::json!({
+                &po.to_string(),
+                &serde_json::to_value(&before.sending).unwrap_or_default(),
+                &serde_json::json!({
                     "distributor": before.distributor,
                     "distributor_orders": orders,
                     "rejected_lines": rejected,
@@ -231,22 +205,22 @@ impl Service {
                 _ => None,
             };
             tx.put_job(&stored)?;
-            let before = load(tx, po)?;
-            if before.sending.as_ref().map(|s| s.job) == Some(job.id) {
+            let before = load_order(tx, po)?;
+            if before.is_sent_by(job.id) {
                 let mut after = before.clone();
                 if !keep_attempt {
                     after.clear_api_attempt();
                 }
                 after.note_error(PlacementMethod::Api, message, now);
                 tx.put_order(&after)?;
-                audit_job(
+                audit_as(
                     tx,
                     now,
                     &placed_by(&before),
                     "po.submit_retry",
-                    po,
-                    serde_json::Value::Null,
-                    serde_json::json!({"error": message, "job": job.id, "next_try": not_before}),
+                    &po.to_string(),
+                    &serde_json::Value::Null,
+                    &serde_json::json!({"error": message, "job": job.id, "next_try": not_before}),
                 )?;
             }
             Ok(())
@@ -268,19 +242,19 @@ impl Service {
             stored.state = JobState::Uncertain { since: now };
             stored.last_error = Some(message.to_string());
             tx.put_job(&stored)?;
-            let before = load(tx, po)?;
+            let before = load_order(tx, po)?;
             let mut after = before.clone();
             after.note_person_asked();
             after.note_error(PlacementMethod::Api, message, now);
             tx.put_order(&after)?;
-            audit_job(
+            audit_as(
                 tx,
                 now,
                 &placed_by(&before),
                 "po.submit_uncertain",
-                po,
-                serde_json::Value::Null,
-                serde_json::json!({"question": message, "job": job.id}),
+                &po.to_string(),
+                &serde_json::Value::Null,
+                &serde_json::json!({"question": message, "job": job.id}),
             )
         })
     }
@@ -296,20 +270,12 @@ impl Service {
         let po = job_po(job)?;
         let now = self.now();
         self.store.write(|tx| {
-            let before = load(tx, po)?;
+            let before = load_order(tx, po)?;
             let mut after = before.clone();
             let changes = after.update_distributor_orders(fresh);
             if !changes.is_empty() {
                 tx.put_order(&after)?;
-                audit_job(
-                    tx,
-                    now,
-                    &placed_by(&before),
-                    "po.distributor_status",
-                    po,
-                    serde_json::to_value(before.submission().map(|s| &s.distributor_orders)).unwrap_or_default(),
-                    serde_json::json!({"changes": changes, "distributor_orders": after.submission().map(|s| &s.distributor_orders)}),
-                )?;
+                audit_as(tx, now, &placed_by(&before), "po.distributor_status", &po.to_string(), &serde_json::to_value(before.submission().map(|s| &s.distributor_orders)).unwrap_or_default(), &serde_json::json!({"changes": changes, "distributor_orders": after.submission().map(|s| &s.distributor_orders)}))?;
             }
             if let Some(mut stored) = tx.job(job.id)? {
                 if still_ours(&stored, job) {
@@ -326,11 +292,10 @@ impl Service {
 }
 
 fn enqueue_poll(tx: &mut dyn WriteOps, po: PoNumber, now: Timestamp, secs: u64) -> Result<(), AppError> {
-    let id = tx.next_job_id()?;
-    let mut job = Job::new(id, JobKind::PollStatus { po }, now);
-    job.state = JobState::Queued {
-        not_before: now + Duration::seconds(secs.max(1) as i64),
-    };
-    tx.put_job(&job)?;
+    enqueue(
+        tx,
+        JobKind::PollStatus { po },
+        now + Duration::seconds(secs.max(1) as i64),
+    )?;
     Ok(())
 }

@@ -104,15 +104,41 @@ fn audit<B: Serialize, A: Serialize>(
     before: &B,
     after: &A,
 ) -> Result<(), AppError> {
+    audit_as(tx, at, &actor.name, action, entity, before, after)
+}
+
+/// [`audit`] in the name of someone not at the keyboard (a background job acts for who
+/// placed the order).
+fn audit_as<B: Serialize, A: Serialize>(
+    tx: &mut dyn WriteOps,
+    at: Timestamp,
+    actor: &str,
+    action: &str,
+    entity: &str,
+    before: &B,
+    after: &A,
+) -> Result<(), AppError> {
     tx.append_audit(Change {
         at,
-        actor: actor.name.clone(),
+        actor: actor.to_string(),
         action: action.to_string(),
         entity: entity.to_string(),
         before: serde_json::to_value(before).expect("audit values serialize"),
         after: serde_json::to_value(after).expect("audit values serialize"),
     })?;
     Ok(())
+}
+
+/// The order, or the refusal that names it.
+fn load_order(tx: &dyn WriteOps, po: crate::domain::PoNumber) -> Result<crate::domain::Order, AppError> {
+    Ok(tx.order(po)?.ok_or(crate::domain::RuleError::UnknownOrder(po))?)
+}
+
+/// Queues a background job, due from `due`; returns its id.
+fn enqueue(tx: &mut dyn WriteOps, kind: crate::domain::job::JobKind, due: Timestamp) -> Result<u64, AppError> {
+    let id = tx.next_job_id()?;
+    tx.put_job(&crate::domain::job::Job::new(id, kind, due))?;
+    Ok(id)
 }
 
 /// Queues the PSA sync of an order that was just placed (not for standalone use).
@@ -123,12 +149,7 @@ fn enqueue_psa_sync(
     now: Timestamp,
 ) -> Result<(), AppError> {
     if config.psa.kind.is_connected() {
-        let id = tx.next_job_id()?;
-        tx.put_job(&crate::domain::job::Job::new(
-            id,
-            crate::domain::job::JobKind::PsaSync { po },
-            now,
-        ))?;
+        enqueue(tx, crate::domain::job::JobKind::PsaSync { po }, now)?;
     }
     Ok(())
 }
@@ -142,12 +163,7 @@ fn enqueue_psa_receipt(
     now: Timestamp,
 ) -> Result<(), AppError> {
     if config.psa.acts_on_receipts() {
-        let id = tx.next_job_id()?;
-        tx.put_job(&crate::domain::job::Job::new(
-            id,
-            crate::domain::job::JobKind::PsaReceipt { po, receipt },
-            now,
-        ))?;
+        enqueue(tx, crate::domain::job::JobKind::PsaReceipt { po, receipt }, now)?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Purchase orders: create, add, remove, edit, place, reject, cancel.
 
-use super::{audit, AppError, Service};
-use crate::domain::job::{Job, JobKind};
+use super::{audit, enqueue, load_order, AppError, Service};
+use crate::domain::job::JobKind;
 use crate::domain::order::{NewOrder, OrderEdit, PlaceOutcome};
 use crate::domain::{
     Address, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage,
@@ -50,20 +50,10 @@ pub struct CancelResult {
     pub warning: Option<String>,
 }
 
-fn load_order(tx: &dyn WriteOps, po: PoNumber) -> Result<Order, AppError> {
-    Ok(tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?)
-}
-
 fn load_items(tx: &dyn WriteOps, ids: &[ItemId]) -> Result<Vec<PendingItem>, AppError> {
     ids.iter()
         .map(|id| Ok(tx.item(*id)?.ok_or(RuleError::UnknownItem(*id))?))
         .collect()
-}
-
-fn enqueue(tx: &mut dyn WriteOps, kind: JobKind, now: crate::domain::Timestamp) -> Result<(), AppError> {
-    let id = tx.next_job_id()?;
-    tx.put_job(&Job::new(id, kind, now))?;
-    Ok(())
 }
 
 impl Service {
@@ -243,12 +233,11 @@ impl Service {
                     match after.begin_submission(&actor.name, req.method, 0, now)? {
                         PlaceOutcome::Sending { .. } => {
                             self.check_channel(&before, req.method)?;
-                            let job = tx.next_job_id()?;
                             let kind = match req.method {
                                 PlacementMethod::Api => JobKind::SubmitApi { po },
                                 _ => JobKind::SubmitEmail { po },
                             };
-                            tx.put_job(&Job::new(job, kind, now))?;
+                            let job = enqueue(tx, kind, now)?;
                             if let Some(sending) = after.sending.as_mut() {
                                 sending.job = job;
                             }

@@ -2,9 +2,9 @@
 //! with a lease, retried with backoff, failed visibly. A job's result and its effect on
 //! the order (an order emailed, a submission abandoned) commit together.
 
-use super::{audit, AppError, Service};
+use super::{audit, load_order, AppError, Service};
 use crate::domain::job::{Job, JobKind, JobState};
-use crate::domain::{Role, RuleError};
+use crate::domain::Role;
 use crate::identity::Actor;
 use crate::store::WriteOps;
 use chrono::Duration;
@@ -238,8 +238,8 @@ fn apply_done(
     let (JobKind::SubmitEmail { po } | JobKind::SubmitApi { po }) = &job.kind else {
         return Ok(());
     };
-    let before = tx.order(*po)?.ok_or(RuleError::UnknownOrder(*po))?;
-    if before.sending.as_ref().map(|s| s.job) != Some(job.id) {
+    let before = load_order(tx, *po)?;
+    if !before.is_sent_by(job.id) {
         return Ok(());
     }
     let mut after = before.clone();
@@ -267,8 +267,8 @@ fn apply_failed(
     let (JobKind::SubmitEmail { po } | JobKind::SubmitApi { po }) = &job.kind else {
         return Ok(());
     };
-    let before = tx.order(*po)?.ok_or(RuleError::UnknownOrder(*po))?;
-    if before.sending.as_ref().map(|s| s.job) != Some(job.id) {
+    let before = load_order(tx, *po)?;
+    if !before.is_sent_by(job.id) {
         return Ok(());
     }
     let mut after = before.clone();

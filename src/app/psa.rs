@@ -1,10 +1,10 @@
 //! PSA sync on the service side: record each created entity at once (with its audit
 //! entry), keep the sync state per order, show it, retry it, and check the configuration.
 
-use super::{audit, AppError, Service};
+use super::{audit, load_order, AppError, Service};
 use crate::config::PsaKind;
 use crate::domain::job::{Job, JobKind, JobState};
-use crate::domain::{OrderStatus, PoNumber, Role, RuleError, Timestamp};
+use crate::domain::{OrderStatus, PoNumber, Role, Timestamp};
 use crate::identity::Actor;
 use crate::store::psa::{PsaStep, PsaSyncState, PsaSyncStatus};
 use serde::Serialize;
@@ -259,7 +259,7 @@ impl Service {
         Self::require_any(actor, &[Role::Buyer, Role::Admin], "retry the PSA sync")?;
         let now = self.now();
         self.store.write(|tx| {
-            tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?;
+            load_order(tx, po)?;
             let mut requeued = Vec::new();
             for mut job in tx.jobs()? {
                 let ours =

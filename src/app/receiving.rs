@@ -1,8 +1,8 @@
 //! Receiving: record and undo receipts, with serial numbers unique per product.
 
-use super::{audit, AppError, Service};
+use super::{audit, load_order, AppError, Service};
 use crate::domain::receiving::{serial_product_key, ReceiveRequest};
-use crate::domain::{Order, PoNumber, Receipt, Role, RuleError};
+use crate::domain::{Order, PoNumber, Receipt, Role};
 use crate::identity::Actor;
 use serde::Serialize;
 
@@ -19,7 +19,7 @@ impl Service {
         Self::require(actor, Role::Receiver, "receive goods")?;
         let now = self.now();
         self.store.write(|tx| {
-            let before = tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?;
+            let before = load_order(tx, po)?;
             let mut after = before.clone();
             // Look the serials up first (one table read), then let the rule decide.
             let line_sku = before
@@ -61,7 +61,7 @@ impl Service {
         Self::require(actor, Role::Receiver, "undo receipts")?;
         let now = self.now();
         self.store.write(|tx| {
-            let before = tx.order(po)?.ok_or(RuleError::UnknownOrder(po))?;
+            let before = load_order(tx, po)?;
             let mut after = before.clone();
             let receipt = after.unreceive(receipt_id, &actor.name, now)?;
             let key = serial_product_key(&after.lines[receipt.line as usize - 1].sku);

@@ -665,6 +665,11 @@ impl Order {
         Ok(())
     }
 
+    /// Whether `job` is the background job sending this order now.
+    pub fn is_sent_by(&self, job: u64) -> bool {
+        self.sending.as_ref().is_some_and(|s| s.job == job)
+    }
+
     /// Whether the order reached a distributor (so cancelling here does not cancel there).
     pub fn is_at_distributor(&self) -> bool {
         matches!(&self.stage, Stage::Placed(s) if s.method != PlacementMethod::Skip)

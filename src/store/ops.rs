@@ -69,15 +69,11 @@ pub trait WriteOps {
 
     fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError>;
 
-    fn items(&self) -> Result<Vec<PendingItem>, StoreError>;
-
     fn put_item(&mut self, item: &PendingItem) -> Result<(), StoreError>;
 
     fn put_items(&mut self, items: &[PendingItem]) -> Result<(), StoreError>;
 
     fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError>;
-
-    fn orders(&self) -> Result<Vec<Order>, StoreError>;
 
     fn put_order(&mut self, order: &Order) -> Result<(), StoreError>;
 
@@ -88,8 +84,6 @@ pub trait WriteOps {
     fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError>;
 
     fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError>;
-
-    fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError>;
 
     /// Reads several serial owners at once (one table open).
     fn serial_owners(&self, product: &str, serials: &[String]) -> Result<Vec<Option<PoNumber>>, StoreError>;

@@ -336,11 +336,6 @@ impl WriteOps for WriteTx {
         self.get(ITEMS, id, || format!("item {id}"))
     }
 
-    fn items(&self) -> Result<Vec<PendingItem>, StoreError> {
-        let t = self.txn.open_table(ITEMS)?;
-        all_json(&t, "item")
-    }
-
     fn put_item(&mut self, item: &PendingItem) -> Result<(), StoreError> {
         self.put(ITEMS, item.id, item)
     }
@@ -355,11 +350,6 @@ impl WriteOps for WriteTx {
 
     fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError> {
         self.get(ORDERS, po.0, || po.to_string())
-    }
-
-    fn orders(&self) -> Result<Vec<Order>, StoreError> {
-        let t = self.txn.open_table(ORDERS)?;
-        all_json(&t, "order")
     }
 
     fn put_order(&mut self, order: &Order) -> Result<(), StoreError> {
@@ -382,14 +372,6 @@ impl WriteOps for WriteTx {
 
     fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError> {
         self.put(SETTINGS, S_RULES, &rules)
-    }
-
-    fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
-        let t = self.txn.open_table(SERIALS)?;
-        let owner = t
-            .get(key_of_serial(product, serial).as_str())?
-            .map(|v| PoNumber(v.value()));
-        Ok(owner)
     }
 
     /// Reads several serial owners at once (one table open).

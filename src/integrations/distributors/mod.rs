@@ -186,7 +186,7 @@ fn submit(svc: &Service, job: &Job, po: PoNumber) -> JobOutcome {
         Ok(o) => o,
         Err(e) => return JobOutcome::Failed(e.to_string()),
     };
-    if order.sending.as_ref().map(|s| s.job) != Some(job.id) {
+    if !order.is_sent_by(job.id) {
         return JobOutcome::Failed(format!("{po} is no longer waiting to be sent by job {}", job.id));
     }
     let name = svc.config().distributor_name(&order.distributor);
