@@ -67,7 +67,7 @@ fn lines_text(order: &Order) -> String {
             "  {:>2}. {} x {}  {}  @ {} = {}",
             i + 1,
             l.quantity,
-            l.distributor_sku.as_deref().unwrap_or(&l.sku),
+            l.part_number(),
             l.description,
             group_thousands(l.unit_cost),
             group_thousands(l.total_cost())

@@ -52,6 +52,17 @@ impl Address {
         missing
     }
 
+    /// The street, one entry per non-blank line, trimmed (distributors take it in lines).
+    pub fn street_lines(&self) -> Vec<String> {
+        self.street
+            .as_deref()
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
     /// US and Canadian distributors need the state or province (quote format).
     fn needs_state(&self) -> bool {
         let country = self.country.as_deref().unwrap_or("").trim().to_ascii_uppercase();

@@ -221,6 +221,11 @@ pub struct OrderLine {
 }
 
 impl OrderLine {
+    /// The distributor's part number: its own SKU when the quote gave one, else ours.
+    pub fn part_number(&self) -> &str {
+        self.distributor_sku.as_deref().unwrap_or(&self.sku)
+    }
+
     pub fn from_item(item: &PendingItem) -> Self {
         OrderLine {
             item_id: item.id,

@@ -116,7 +116,7 @@ impl Ingram {
             .map(|(i, l)| {
                 json!({
                     "customerLineNumber": (i + 1).to_string(),
-                    "ingramPartNumber": part_number(l),
+                    "ingramPartNumber": l.part_number(),
                     "quantity": l.quantity,
                 })
             })
@@ -131,20 +131,6 @@ impl Ingram {
     }
 }
 
-fn part_number(l: &crate::domain::order::OrderLine) -> &str {
-    l.distributor_sku.as_deref().unwrap_or(&l.sku)
-}
-
-fn street_lines(a: &Address) -> Vec<String> {
-    a.street
-        .as_deref()
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect()
-}
-
 fn address(a: &Address) -> Value {
     let mut m = Map::new();
     let mut put = |k: &str, v: Option<&str>| {
@@ -154,7 +140,7 @@ fn address(a: &Address) -> Value {
     };
     put("contact", a.attention.as_deref());
     put("companyName", a.name.as_deref());
-    let lines = street_lines(a);
+    let lines = a.street_lines();
     for (i, l) in lines.iter().enumerate().take(4) {
         put(&format!("addressLine{}", i + 1), Some(l));
     }
@@ -168,7 +154,7 @@ fn address(a: &Address) -> Value {
 }
 
 fn check_address(who: &str, api: &str, a: &Address) -> Result<(), ApiError> {
-    let lines = street_lines(a);
+    let lines = a.street_lines();
     if lines.len() > 4 {
         return Err(ApiError::Incomplete(format!(
             "the {who} address has {} street lines; Ingram Micro takes at most 4",
@@ -348,7 +334,7 @@ impl DistributorApi for Ingram {
             .lines
             .iter()
             .zip(&names)
-            .map(|(l, n)| (n.as_str(), "lines.ingramPartNumber", Some(part_number(l)), 18))
+            .map(|(l, n)| (n.as_str(), "lines.ingramPartNumber", Some(l.part_number()), 18))
             .collect();
         lengths(&checks)?;
         if order.lines.len() > 999 {

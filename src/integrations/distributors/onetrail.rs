@@ -92,7 +92,7 @@ impl Onetrail {
         for (i, l) in order.lines.iter().enumerate() {
             w.open("ProductLineItem")
                 .leaf("LineNumber", &(i + 1).to_string())
-                .leaf("SellerProductId", l.distributor_sku.as_deref().unwrap_or(&l.sku))
+                .leaf("SellerProductId", l.part_number())
                 .leaf_opt("ManufacturerProductId", l.mpn.as_deref())
                 .leaf_opt("EAN", l.ean.as_deref())
                 .leaf("Quantity", &l.quantity.to_string())

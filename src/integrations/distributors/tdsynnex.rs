@@ -143,7 +143,7 @@ impl TdSynnex {
         }
         w.open("Shipment");
         if let Some(a) = self.ship_to(order) {
-            let lines = street_lines(a);
+            let lines = a.street_lines();
             w.open("ShipTo")
                 .leaf_opt("AddressName1", a.name.as_deref())
                 .leaf_opt("AddressLine1", lines.first().map(String::as_str))
@@ -175,7 +175,7 @@ impl TdSynnex {
         w.open("Items");
         for (i, l) in order.lines.iter().enumerate() {
             w.open_with("Item", &[("lineNumber", &(i + 1).to_string())])
-                .leaf("SKU", part_number(l))
+                .leaf("SKU", l.part_number())
                 .leaf("UnitPrice", &l.unit_cost.round_dp(2).to_string())
                 .leaf("OrderQuantity", &l.quantity.to_string())
                 .close();
@@ -196,20 +196,6 @@ impl TdSynnex {
             .ok_or_else(|| answer_error(&doc).unwrap_or_else(|| ApiError::Protocol("no OrderStatusResponse".into())))?;
         Ok(resp.clone())
     }
-}
-
-fn part_number(l: &crate::domain::order::OrderLine) -> &str {
-    l.distributor_sku.as_deref().unwrap_or(&l.sku)
-}
-
-fn street_lines(a: &Address) -> Vec<String> {
-    a.street
-        .as_deref()
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect()
 }
 
 fn first_line(body: &str) -> String {
@@ -405,7 +391,7 @@ impl DistributorApi for TdSynnex {
                 missing.join(", ")
             )));
         }
-        let lines = street_lines(a);
+        let lines = a.street_lines();
         if lines.len() > 2 {
             return Err(ApiError::Incomplete(format!(
                 "the {whose} address has {} street lines; TD SYNNEX takes 2",

@@ -392,7 +392,7 @@ impl PsaClient for Halopsa {
                 let mut v = json!({
                     "item_id": l.line.psa_product_id.as_deref().and_then(num).unwrap_or_default(),
                     "baseprice": money(l.line.unit_cost),
-                    "productcode": l.line.distributor_sku.clone().unwrap_or_else(|| l.line.sku.clone()),
+                    "productcode": l.line.part_number(),
                     "note": reference,
                 });
                 if let Some((_, id)) = so_lines.iter().find(|(r, _)| *r == reference) {
