@@ -465,16 +465,12 @@ impl App {
     /// An answer from the worker.
     pub fn on_msg(&mut self, msg: Msg) {
         match msg {
-            Msg::Items { from, to, items } => {
-                self.data.splice_items(from, to, items);
-                self.pending_refresh();
-            }
-            Msg::Orders(orders, sync) => {
-                self.data.orders = orders;
-                self.data.sync = sync;
-                self.data.orders_loaded = true;
-                self.orders_changed();
-            }
+            Msg::Items { from, to, items } => self.items_change(|d| d.splice_items(from, to, items)),
+            Msg::Orders(orders, sync) => self.orders_change(|d| {
+                d.orders = orders;
+                d.sync = sync;
+                d.orders_loaded = true;
+            }),
             Msg::Audit(entries) => {
                 self.data.audit = entries;
                 self.data.audit_loaded = true;
@@ -514,14 +510,14 @@ impl App {
 
     fn apply(&mut self, fx: Effect) {
         if !fx.items.is_empty() {
-            self.data.upsert_items(fx.items);
-            self.pending_refresh();
+            self.items_change(|d| d.upsert_items(fx.items));
         }
         if !fx.orders.is_empty() {
-            for o in fx.orders {
-                self.data.upsert_order(o);
-            }
-            self.orders_changed();
+            self.orders_change(|d| {
+                for o in fx.orders {
+                    d.upsert_order(o);
+                }
+            });
         }
         if let Some(rules) = fx.rules {
             self.data.rules = rules;
@@ -542,10 +538,21 @@ impl App {
         }
     }
 
-    /// Orders changed: every view derived from them follows.
-    fn orders_changed(&mut self) {
-        self.orders_refresh();
-        self.approvals_refresh();
+    /// Changes the items; the Pending rows follow, on the item that was selected. (Rows
+    /// number the items, so the selection is read before the change, not after.)
+    fn items_change(&mut self, change: impl FnOnce(&mut Data)) {
+        let selected = self.pending_selected();
+        change(&mut self.data);
+        self.pending_refresh_keeping(selected);
+    }
+
+    /// Changes the orders; every view derived from them follows, each on the order it had
+    /// selected.
+    fn orders_change(&mut self, change: impl FnOnce(&mut Data)) {
+        let (orders, approvals) = (self.orders_selected(), self.approval_selected());
+        change(&mut self.data);
+        self.orders_refresh_keeping(orders);
+        self.approvals_refresh_keeping(approvals);
         self.receiving_refresh();
     }
 

@@ -314,7 +314,7 @@ fn placing_shows_the_services_refusal_and_cancel_its_warning() {
     h.type_text("UPS");
     h.keys("enter n enter");
     assert_eq!(h.order(7).distributor, "dicker");
-    h.keys("2 p");
+    h.keys("2 g p");
     insta::assert_snapshot!("place_picker", h.render(80, 24));
     // API: the service refuses, and the screen shows its reason.
     h.keys("left left enter");
@@ -679,4 +679,53 @@ fn a_refusal_reopens_the_form_it_came_from_even_with_others_in_flight() {
     assert_eq!(form.get("Quantity to split off").value(), "999");
     assert!(form.error.is_some());
     assert!(h.app.submitted.is_empty());
+}
+
+#[test]
+fn the_selection_stays_on_its_row_when_rows_come_and_go() {
+    let mut h = Harness::new("alice");
+    let alice = as_user(h.svc.config(), "alice");
+    // Pending: the third row is selected; the first row's item is ordered elsewhere.
+    h.keys("j j");
+    let selected = h.app.pending_selected().unwrap();
+    let first = h.app.data.items[h.app.pending.view[0] as usize].id;
+    let dist = h.app.data.items[h.app.pending.view[0] as usize]
+        .distributor
+        .clone()
+        .unwrap();
+    h.svc
+        .create_order(
+            &alice,
+            CreateOrder {
+                distributor: dist.to_string(),
+                order_type: OrderType::Wholesale,
+                items: vec![first],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    h.keys("ctrl-r");
+    assert_eq!(h.app.pending_selected(), Some(selected));
+    // Orders: PO-000004 selected; a new order arrives at the top.
+    h.keys("2 j j");
+    assert_eq!(h.app.orders_selected(), Some(PoNumber(4)));
+    let second = h.app.data.items[h.app.pending.view[0] as usize].id;
+    let dist = h.app.data.items[h.app.pending.view[0] as usize]
+        .distributor
+        .clone()
+        .unwrap();
+    h.svc
+        .create_order(
+            &alice,
+            CreateOrder {
+                distributor: dist.to_string(),
+                order_type: OrderType::Wholesale,
+                items: vec![second],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    h.keys("ctrl-r");
+    assert_eq!(h.app.data.orders[0].number, PoNumber(8), "the new order is on top");
+    assert_eq!(h.app.orders_selected(), Some(PoNumber(4)));
 }

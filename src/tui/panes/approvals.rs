@@ -20,17 +20,28 @@ pub struct ApprovalsPane {
 }
 
 impl App {
-    pub(crate) fn approvals_refresh(&mut self) {
+    /// The rows again after the orders changed, keeping `sel` selected.
+    pub(crate) fn approvals_refresh_keeping(&mut self, sel: Option<PoNumber>) {
         let me = &self.actor.name;
         self.approvals.view = (0..self.data.orders.len())
             .filter(
                 |i| matches!(&self.data.orders[*i].stage, Stage::AwaitingApproval { approver, .. } if approver == me),
             )
             .collect();
+        if let Some(po) = sel {
+            if let Some(p) = self
+                .approvals
+                .view
+                .iter()
+                .position(|i| self.data.orders[*i].number == po)
+            {
+                self.approvals.cursor.sel = p;
+            }
+        }
         self.approvals.cursor.clamp(self.approvals.view.len());
     }
 
-    fn approval_selected(&self) -> Option<PoNumber> {
+    pub(crate) fn approval_selected(&self) -> Option<PoNumber> {
         self.approvals
             .view
             .get(self.approvals.cursor.sel)

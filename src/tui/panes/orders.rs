@@ -41,13 +41,23 @@ pub const METHODS: [(PlacementMethod, &str); 4] = [
 ];
 
 impl App {
-    pub(crate) fn orders_refresh(&mut self) {
-        let o = &mut self.orders;
-        let sel = o
-            .view
+    /// The order on the selected row of the list.
+    pub(crate) fn orders_selected(&self) -> Option<PoNumber> {
+        let o = &self.orders;
+        o.view
             .get(o.cursor.sel)
             .and_then(|i| self.data.orders.get(*i))
-            .map(|o| o.number);
+            .map(|o| o.number)
+    }
+
+    pub(crate) fn orders_refresh(&mut self) {
+        let sel = self.orders_selected();
+        self.orders_refresh_keeping(sel);
+    }
+
+    /// [`App::orders_refresh`] after the orders changed, keeping `sel` selected.
+    pub(crate) fn orders_refresh_keeping(&mut self, sel: Option<PoNumber>) {
+        let o = &mut self.orders;
         o.view = (0..self.data.orders.len())
             .filter(|i| o.status.is_none_or(|s| self.data.orders[*i].status() == s))
             .collect();

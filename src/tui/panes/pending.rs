@@ -82,16 +82,27 @@ fn quote_label(i: &PendingItem) -> &str {
 }
 
 impl App {
+    /// The item on the selected row.
+    pub(crate) fn pending_selected(&self) -> Option<ItemId> {
+        let p = &self.pending;
+        p.view
+            .get(p.cursor.sel)
+            .and_then(|i| self.data.items.get(*i as usize))
+            .map(|i| i.id)
+    }
+
     /// Filters and sorts the rows again (incrementally when the filter only grew).
     pub fn pending_refresh(&mut self) {
+        let selected = self.pending_selected();
+        self.pending_refresh_keeping(selected);
+    }
+
+    /// [`App::pending_refresh`] after the items changed: the rows were numbered for the
+    /// old items, so the caller says which item was selected before.
+    pub(crate) fn pending_refresh_keeping(&mut self, selected: Option<ItemId>) {
         let p = &mut self.pending;
         let items = &self.data.items;
         let needle = p.filter.value().trim().to_ascii_lowercase();
-        let selected = p
-            .view
-            .get(p.cursor.sel)
-            .and_then(|i| items.get(*i as usize))
-            .map(|i| i.id);
         let filter = ItemFilter {
             dismissed_only: p.dismissed,
             text: Some(needle.clone()).filter(|n| !n.is_empty()),
