@@ -146,10 +146,6 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
 ];
 
 impl Action {
-    pub fn name(self) -> &'static str {
-        ACTIONS.iter().find(|(a, _, _)| *a == self).map_or("?", |(_, n, _)| n)
-    }
-
     pub fn describe(self) -> &'static str {
         ACTIONS.iter().find(|(a, _, _)| *a == self).map_or("?", |(_, _, d)| d)
     }

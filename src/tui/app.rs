@@ -496,10 +496,15 @@ impl App {
                     }
                 }
                 let scan = matches!(command, "receive" | "undo receipt");
+                // The dock needs only the message and the receipt once the data is applied.
+                let result = result.map(|fx| {
+                    let done = (fx.message.clone(), fx.receipt.clone());
+                    self.apply(fx);
+                    done
+                });
                 match &result {
-                    Ok(fx) => self.apply(fx.clone()),
                     Err(e) if !scan => self.info(Tone::Error, format!("{command}: {e}")),
-                    Err(_) => {}
+                    _ => {}
                 }
                 if scan {
                     self.scan_done(command, result);

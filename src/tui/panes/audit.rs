@@ -41,16 +41,14 @@ impl App {
     pub(crate) fn audit_refresh(&mut self) {
         let a = &mut self.audit;
         let f = a.filter();
-        let order_text = a.filters[0].value().trim().to_string();
+        let order_text = a.filters[0].value().trim().to_ascii_lowercase();
         let entries = &self.data.audit;
         a.view = (0..entries.len())
             .rev()
             .filter(|i| {
                 let e = &entries[*i];
                 // An order filter that does not parse as a PO number matches the entity text.
-                (f.po.is_some()
-                    || order_text.is_empty()
-                    || e.entity.to_ascii_lowercase().contains(&order_text.to_ascii_lowercase()))
+                (f.po.is_some() || crate::domain::item::contains_ignore_ascii_case(&e.entity, &order_text))
                     && f.matches(e)
             })
             .collect();

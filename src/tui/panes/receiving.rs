@@ -4,12 +4,12 @@
 //! the scanner is.
 
 use crate::domain::receiving::ReceiveRequest;
-use crate::domain::PoNumber;
+use crate::domain::{PoNumber, Receipt};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
 use crate::tui::scan::{scan_lines, ScanLine, ScanMode, ScanState, Step, Target};
 use crate::tui::widgets::{clip, Cursor};
-use crate::tui::worker::{Command, Effect};
+use crate::tui::worker::Command;
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -233,19 +233,20 @@ impl App {
         }
     }
 
-    /// A receipt (or undo) came back from the worker.
-    pub(crate) fn scan_done(&mut self, command: &str, result: Result<Effect, String>) {
+    /// A receipt (or undo) came back from the worker, applied already: its message and
+    /// receipt.
+    pub(crate) fn scan_done(&mut self, command: &str, result: Result<(String, Option<(PoNumber, Receipt)>), String>) {
         let r = &mut self.receiving;
         r.inflight = false;
         match result {
-            Ok(fx) => {
+            Ok((message, receipt)) => {
                 if command == "receive" {
                     r.state.committed(&r.lines);
-                    if let Some((po, rc)) = &fx.receipt {
+                    if let Some((po, rc)) = &receipt {
                         r.mine.push((*po, rc.id));
                     }
                 }
-                r.note(Tone::Ok, fx.message);
+                r.note(Tone::Ok, message);
             }
             Err(e) => {
                 r.note(Tone::Error, format!("✗ {e}"));

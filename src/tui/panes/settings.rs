@@ -3,7 +3,7 @@
 use crate::domain::money::parse_amount;
 use crate::domain::{ApprovalRule, Role};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Pane};
+use crate::tui::app::App;
 use crate::tui::form::{Confirm, Dialog, Field, Form, Purpose};
 use crate::tui::widgets::Cursor;
 use crate::tui::worker::Command;
@@ -121,5 +121,4 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         th.muted,
     )));
     f.render_widget(Paragraph::new(lines).block(block), area);
-    let _ = Pane::Settings;
 }
