@@ -69,7 +69,16 @@ impl Service {
         let psa = psa_name(self.config.psa.kind);
         self.store.write(|tx| {
             let mut state = tx.psa_sync(po)?.unwrap_or_else(|| PsaSyncState::new(po, psa, step.at));
+            // An attempt at this step ends here: what it made is recorded now.
+            let attempt_ended = state.attempting.as_deref() == Some(step.key.as_str());
+            if attempt_ended {
+                state.attempting = None;
+            }
             if state.remote_id(&step.key).is_some() {
+                if attempt_ended {
+                    state.updated_at = step.at;
+                    tx.put_psa_sync(&state)?;
+                }
                 return Ok(state);
             }
             if state.status == PsaSyncStatus::Waiting {

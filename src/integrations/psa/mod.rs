@@ -45,19 +45,28 @@ pub struct OrderData {
 impl OrderData {
     pub fn load(svc: &Service, po: PoNumber) -> Result<OrderData, PsaError> {
         let order = svc.order(po).map_err(|e| PsaError::Permanent(e.to_string()))?;
+        // Each quote the order draws on, read once.
+        let stored_quotes = svc
+            .store()
+            .read(|tx| {
+                let mut by_id = std::collections::BTreeMap::new();
+                for l in &order.lines {
+                    if !by_id.contains_key(&l.quote_id) {
+                        by_id.insert(l.quote_id.clone(), tx.quote(&l.quote_id)?);
+                    }
+                }
+                Ok::<_, crate::store::StoreError>(by_id)
+            })
+            .map_err(|e| PsaError::temporary(e.to_string()))?;
         let mut lines = Vec::new();
         let mut opportunities: Vec<String> = Vec::new();
         let mut quotes: Vec<String> = Vec::new();
         for (i, l) in order.lines.iter().enumerate() {
-            let stored = svc
-                .store()
-                .read(|tx| tx.quote(&l.quote_id))
-                .map_err(|e| PsaError::temporary(e.to_string()))?;
+            let stored = stored_quotes.get(&l.quote_id).and_then(Option::as_ref);
             let kind = stored
-                .as_ref()
                 .and_then(|q| q.quote.lines.iter().find(|ql| ql.line_id == l.line_id))
                 .map(|ql| ql.kind);
-            if let Some(q) = &stored {
+            if let Some(q) = stored {
                 if let Some(o) = &q.quote.opportunity_id {
                     if !opportunities.contains(o) {
                         opportunities.push(o.clone());
@@ -235,17 +244,11 @@ impl<'a> Run<'a> {
 
     fn record(&mut self, key: &str, entity: &str, id: i64, adopted: bool) -> Result<(), PsaError> {
         let now = self.svc.now();
-        let mut st = self
+        // One transaction records the entity and ends the attempt at it.
+        self.state = self
             .svc
             .psa_record_step(self.po, step(key, entity, id, now, adopted))
             .map_err(|e| PsaError::temporary(format!("cannot record the PSA sync: {e}")))?;
-        if st.attempting.as_deref() == Some(key) {
-            st = self
-                .svc
-                .psa_update(self.po, |s| s.attempting = None)
-                .map_err(|e| PsaError::temporary(format!("cannot record the PSA sync: {e}")))?;
-        }
-        self.state = st;
         Ok(())
     }
 }
