@@ -4,9 +4,8 @@
 
 use super::http::{common_error, Http};
 use super::ApiError;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use crate::integrations::cache;
+use std::time::Duration;
 
 /// How a token is asked for.
 pub struct TokenSource {
@@ -17,32 +16,21 @@ pub struct TokenSource {
     pub audience: Option<String>,
 }
 
-static CACHE: Mutex<Option<HashMap<String, (String, Instant)>>> = Mutex::new(None);
-
 impl TokenSource {
     fn key(&self) -> String {
-        format!("{}\u{1f}{}", self.url, self.client_id)
+        format!("token\u{1f}{}\u{1f}{}", self.url, self.client_id)
     }
 
     /// Forgets the cached token (after a 401).
     pub fn forget(&self) {
-        if let Some(map) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
-            map.remove(&self.key());
-        }
+        cache::forget(&self.key());
     }
 
     /// A valid token: the cached one, or a new one.
     pub fn token(&self, http: &Http) -> Result<String, ApiError> {
         let key = self.key();
-        if let Some((tok, until)) = CACHE
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .and_then(|m| m.get(&key))
-        {
-            if Instant::now() < *until {
-                return Ok(tok.clone());
-            }
+        if let Some(tok) = cache::get(&key) {
+            return Ok(tok);
         }
         let rb = http.client().post(&self.url);
         let rb = match &self.audience {
@@ -92,12 +80,7 @@ impl TokenSource {
             serde_json::Value::Number(n) => n.as_u64().unwrap_or(3600),
             _ => 3600,
         };
-        let until = Instant::now() + Duration::from_secs(secs.saturating_sub(60).max(1));
-        CACHE
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_or_insert_with(HashMap::new)
-            .insert(key, (tok.clone(), until));
+        cache::put(&key, &tok, Duration::from_secs(secs.saturating_sub(60).max(1)));
         Ok(tok)
     }
 }

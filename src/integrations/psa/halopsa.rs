@@ -85,7 +85,7 @@ impl Halopsa {
         if let Some(t) = self.token.borrow().as_ref() {
             return Ok(t.clone());
         }
-        if let Some(t) = super::cache::get(&self.cache_key()) {
+        if let Some(t) = crate::integrations::cache::get(&self.cache_key()) {
             *self.token.borrow_mut() = Some(t.clone());
             return Ok(t);
         }
@@ -115,7 +115,7 @@ impl Halopsa {
             .unwrap_or(600)
             .saturating_sub(60)
             .max(0) as u64;
-        super::cache::put(&self.cache_key(), &t, std::time::Duration::from_secs(ttl));
+        crate::integrations::cache::put(&self.cache_key(), &t, std::time::Duration::from_secs(ttl));
         *self.token.borrow_mut() = Some(t.clone());
         Ok(t)
     }
@@ -145,7 +145,7 @@ impl Halopsa {
                 Err(PsaError::Permanent(m)) if !retried && m.contains("(401)") => {
                     retried = true;
                     *self.token.borrow_mut() = None;
-                    super::cache::forget(&self.cache_key());
+                    crate::integrations::cache::forget(&self.cache_key());
                 }
                 other => return other,
             }

@@ -273,38 +273,6 @@ pub fn client(config: &Config) -> Result<Option<Box<dyn PsaClient>>, PsaError> {
     })
 }
 
-/// A small process-wide cache (Halo tokens, Autotask zones) so each job does not sign in
-/// or discover again; entries expire.
-pub(crate) mod cache {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    use std::time::{Duration, Instant};
-
-    fn map() -> &'static Mutex<HashMap<String, (String, Instant)>> {
-        static M: OnceLock<Mutex<HashMap<String, (String, Instant)>>> = OnceLock::new();
-        M.get_or_init(|| Mutex::new(HashMap::new()))
-    }
-
-    pub fn get(key: &str) -> Option<String> {
-        let m = map().lock().ok()?;
-        m.get(key)
-            .filter(|(_, until)| *until > Instant::now())
-            .map(|(v, _)| v.clone())
-    }
-
-    pub fn put(key: &str, value: &str, ttl: Duration) {
-        if let Ok(mut m) = map().lock() {
-            m.insert(key.to_string(), (value.to_string(), Instant::now() + ttl));
-        }
-    }
-
-    pub fn forget(key: &str) {
-        if let Ok(mut m) = map().lock() {
-            m.remove(key);
-        }
-    }
-}
-
 /// Reads a secret from `env` or `file` (one of them, checked by the configuration).
 pub fn secret(env: &Option<String>, file: &Option<std::path::PathBuf>, what: &str) -> Result<String, PsaError> {
     let r = match (env, file) {

@@ -93,7 +93,7 @@ impl Autotask {
             return Ok(b.clone());
         }
         let key = format!("autotask-zone {} {}", self.zone_url, self.s.username);
-        if let Some(b) = super::cache::get(&key) {
+        if let Some(b) = crate::integrations::cache::get(&key) {
             *self.base.borrow_mut() = Some(b.clone());
             return Ok(b);
         }
@@ -113,7 +113,7 @@ impl Autotask {
                 ))
             })?;
         let b = format!("{}/", zone.trim_end_matches('/'));
-        super::cache::put(&key, &b, std::time::Duration::from_secs(3600));
+        crate::integrations::cache::put(&key, &b, std::time::Duration::from_secs(3600));
         *self.base.borrow_mut() = Some(b.clone());
         Ok(b)
     }
