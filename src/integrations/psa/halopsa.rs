@@ -142,7 +142,7 @@ impl Halopsa {
             }
             match self.http.send(what, r) {
                 // An expired token: sign in again once.
-                Err(PsaError::Permanent(m)) if !retried && m.contains("(401)") => {
+                Err(PsaError::Refused { status: 401, .. }) if !retried => {
                     retried = true;
                     *self.token.borrow_mut() = None;
                     crate::integrations::cache::forget(&self.cache_key());
@@ -220,7 +220,7 @@ impl Halopsa {
         };
         match self.call(Method::GET, &format!("Supplier/{supplier}"), &[], None, &format!("checking supplier {supplier}")) {
             Ok(_) => {}
-            Err(PsaError::Permanent(m)) if m.contains("(404)") => {
+            Err(PsaError::Refused { status: 404, .. }) => {
                 return Err(PsaError::Permanent(format!(
                     "{po} was not sent to HaloPSA: distributor {dist} (Halo id {supplier}) is not a supplier company in Halo; make it a supplier there or fix [psa.vendors]"
                 )))

@@ -14,6 +14,9 @@ pub enum PsaError {
     Temporary { message: String, retry_after: Option<u64> },
     /// The PSA refused for good (validation); the order's sync stops until a person acts.
     Permanent(String),
+    /// The PSA answered a 4xx status: permanent as [`PsaError::Permanent`], with the
+    /// status kept for the callers that act on one (a sign-in again after 401).
+    Refused { status: u16, message: String },
     /// Purser's own configuration is incomplete (secret missing, mapping unknown).
     Config(String),
 }
@@ -28,7 +31,10 @@ impl PsaError {
 
     pub fn message(&self) -> &str {
         match self {
-            PsaError::Temporary { message, .. } | PsaError::Permanent(message) | PsaError::Config(message) => message,
+            PsaError::Temporary { message, .. }
+            | PsaError::Permanent(message)
+            | PsaError::Refused { message, .. }
+            | PsaError::Config(message) => message,
         }
     }
 }
@@ -119,15 +125,18 @@ impl Http {
                 retry_after: Some(retry_after.unwrap_or(60)),
             },
             StatusCode::REQUEST_TIMEOUT => PsaError::temporary(format!("{psa} timed out (408) while {what}")),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => PsaError::Permanent(format!(
-                "{psa} refused Purser's credentials ({}) while {what}{}; check the API user and its secrets",
-                status.as_u16(),
-                if detail.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {detail}")
-                }
-            )),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => PsaError::Refused {
+                status: status.as_u16(),
+                message: format!(
+                    "{psa} refused Purser's credentials ({}) while {what}{}; check the API user and its secrets",
+                    status.as_u16(),
+                    if detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {detail}")
+                    }
+                ),
+            },
             StatusCode::INTERNAL_SERVER_ERROR if self.validation_500 && has_errors(&text) => {
                 PsaError::Permanent(format!("{psa} refused {what}: {detail}"))
             }
@@ -140,15 +149,18 @@ impl Http {
                     format!(": {detail}")
                 }
             )),
-            s => PsaError::Permanent(format!(
-                "{psa} refused {what} ({}): {}",
-                s.as_u16(),
-                if detail.is_empty() {
-                    "no reason given".to_string()
-                } else {
-                    detail
-                }
-            )),
+            s => PsaError::Refused {
+                status: s.as_u16(),
+                message: format!(
+                    "{psa} refused {what} ({}): {}",
+                    s.as_u16(),
+                    if detail.is_empty() {
+                        "no reason given".to_string()
+                    } else {
+                        detail
+                    }
+                ),
+            },
         })
     }
 }

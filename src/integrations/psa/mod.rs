@@ -414,7 +414,7 @@ pub fn run_job(svc: &Service, job: &Job) -> JobOutcome {
                     }
                     JobOutcome::RetryLater(msg)
                 }
-                PsaError::Permanent(_) => {
+                PsaError::Permanent(_) | PsaError::Refused { .. } => {
                     let m = msg.clone();
                     let _ = run.save(|s| {
                         s.last_error = Some(m);
