@@ -3,9 +3,7 @@
 //! order number, every entity with its Autotask id), `sync check` names unknown values.
 //! Standalone: no PSA job, the stage kept locally.
 
-mod psa_common;
-
-use psa_common::{quote, secret_file, USERS};
+use crate::common::{quote, secret_file, USERS};
 use purser::sandbox::psa::autotask::{self, AutotaskSandbox};
 use serde_json::Value;
 use std::path::Path;
@@ -177,7 +175,7 @@ fn the_demo_sandboxes_give_a_configuration_that_syncs() {
         let (fake, psa) = start_for_demo(kind, &dir.path().join("secrets"), &["ingram"], &ids)
             .unwrap()
             .unwrap();
-        let w = psa_common::World::new(&format!("{USERS}\n{psa}"));
+        let w = crate::common::World::new(&format!("{USERS}\n{psa}"));
         assert!(
             purser::integrations::psa::check(&w.svc).is_empty(),
             "{kind:?}: {:?}",

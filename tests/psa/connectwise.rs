@@ -2,9 +2,7 @@
 //! configured board carrying the internal note, the won opportunity's products converted
 //! onto it once, the stage; receipts stay in Purser.
 
-mod psa_common;
-
-use psa_common::{quote, secret_file, World, USERS};
+use crate::common::{quote, secret_file, World, USERS};
 use purser::domain::job::JobKind;
 use purser::sandbox::psa::connectwise::{self, ConnectwiseSandbox};
 use purser::sandbox::psa::{FakePsa, Fault};

@@ -1,13 +1,10 @@
 //! Price refresh and comparison, and the command line (`po place --via api` waiting for
 //! its job, Pax8 options, `pending refresh-cost`) against the sandbox distributors.
 
-#[path = "distributors_support/mod.rs"]
-mod support;
-
+use crate::support::*;
 use purser::integrations::distributors::price;
 use rust_decimal::Decimal;
 use std::process::Command;
-use support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_purser");
 

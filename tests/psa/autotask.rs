@@ -2,9 +2,7 @@
 //! receive the rest; the fake holds exactly the entities the reference creates, none
 //! twice, across dropped connections, rate limits, server errors, timeouts and restarts.
 
-mod psa_common;
-
-use psa_common::{quote, secret_file, World, USERS};
+use crate::common::{quote, secret_file, World, USERS};
 use purser::app::JobOutcome;
 use purser::domain::job::JobState;
 use purser::sandbox::psa::autotask::{self, AutotaskSandbox};

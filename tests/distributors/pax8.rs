@@ -2,15 +2,12 @@
 //! commitment terms, provisioning details, subscriptions and their status — and, since
 //! Pax8 has no lookup by our reference, an uncertain outcome stops for a person.
 
-#[path = "distributors_support/mod.rs"]
-mod support;
-
+use crate::support::*;
 use purser::app::JobOutcome;
 use purser::domain::job::JobState;
 use purser::domain::order::ApiOptions;
 use purser::domain::OrderStatus;
 use purser::sandbox::distributors::{Fault, PAX8_COMPANY_ID};
-use support::*;
 
 const D: &str = "pax8_sandbox";
 const PLAIN: &str = "2b0c1a9e-5b7e-4c3f-9a51-3f0b8f2d7c11";

@@ -2,14 +2,11 @@
 //! on the US documents) end to end against the fakes on 127.0.0.1, including the
 //! background status poll.
 
-#[path = "distributors_support/mod.rs"]
-mod support;
-
+use crate::support::*;
 use purser::app::JobOutcome;
 use purser::domain::job::JobState;
 use purser::domain::{OrderStatus, PoNumber};
 use purser::sandbox::distributors::Fault;
-use support::*;
 
 const US: &str = "tdsynnex_us_sandbox";
 const EU: &str = "tdsynnex_eu_sandbox";

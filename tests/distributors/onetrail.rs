@@ -1,13 +1,10 @@
 //! Onetrail end to end against the fake message exchange on 127.0.0.1.
 
-#[path = "distributors_support/mod.rs"]
-mod support;
-
+use crate::support::*;
 use purser::app::JobOutcome;
 use purser::domain::job::JobState;
 use purser::domain::OrderStatus;
 use purser::sandbox::distributors::{Fault, BUYER_GLN, SELLER_GLN};
-use support::*;
 
 const D: &str = "onetrail_sandbox";
 

@@ -1,14 +1,11 @@
 //! Ingram Micro end to end: the real reqwest client against the fake Ingram Micro on
 //! 127.0.0.1, which checks every request against the saved OpenAPI specification.
 
-#[path = "distributors_support/mod.rs"]
-mod support;
-
+use crate::support::*;
 use purser::app::JobOutcome;
 use purser::domain::job::JobState;
 use purser::domain::OrderStatus;
 use purser::sandbox::distributors::Fault;
-use support::*;
 
 const D: &str = "ingram_sandbox";
 

@@ -2,9 +2,7 @@
 //! opportunity status; stock records and serialized assets as goods arrive; refusals
 //! before anything is sent; no duplicates across faults and a restart.
 
-mod psa_common;
-
-use psa_common::{quote, secret_file, World, USERS};
+use crate::common::{quote, secret_file, World, USERS};
 use purser::domain::job::JobState;
 use purser::sandbox::psa::halopsa::{self, HalopsaSandbox};
 use purser::sandbox::psa::{FakePsa, Fault};

@@ -1,0 +1,10 @@
+//! Distributor ordering end to end: each distributor's real client against its fake
+//! server on 127.0.0.1, and the command line over them. One test binary, so the suite
+//! links the application once for all of them.
+
+mod cli;
+mod ingram;
+mod onetrail;
+mod pax8;
+mod support;
+mod tdsynnex;
