@@ -73,6 +73,11 @@ pub fn run(svc: &Service, actor: &Actor, stop: &AtomicBool, notify: &mut dyn FnM
                         return false;
                     }
                 }
+                for (id, e) in &report.uncertain {
+                    if !notify(Notice::failed(format!("job {id} needs a person: {e}"))) {
+                        return false;
+                    }
+                }
                 for (id, e) in &report.retrying {
                     tracing::warn!(job = id, error = %e, "job will be retried");
                 }

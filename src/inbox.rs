@@ -34,8 +34,10 @@ pub fn waiting_files(inbox: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Imports every waiting file once.
+/// Imports every waiting file once. Someone who may not import quotes is refused before
+/// any file is touched: the files are not at fault and stay where they are.
 pub fn run_once(service: &Service, actor: &Actor, inbox: &Path) -> Result<Vec<InboxResult>, AppError> {
+    Service::may_import(actor)?;
     let io =
         |what: &str, p: &Path, e: std::io::Error| AppError::Io(format!("inbox: cannot {what} {}: {e}", p.display()));
     std::fs::create_dir_all(inbox.join("done")).map_err(|e| io("create", &inbox.join("done"), e))?;
@@ -69,11 +71,20 @@ pub fn run_once(service: &Service, actor: &Actor, inbox: &Path) -> Result<Vec<In
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default()
                 ));
-                std::fs::write(&why, format!("{reason}\n")).map_err(|e| io("write", &why, e))?;
+                // The reason is written under a name of this process's own first, and takes
+                // its place beside the file only once this process moved the file: another
+                // process filing the same file never loses its reason to this one.
+                let failed = inbox.join("failed");
+                let mut draft = tempfile::Builder::new()
+                    .prefix(".reason-")
+                    .tempfile_in(&failed)
+                    .map_err(|e| io("write in", &failed, e))?;
+                std::io::Write::write_all(&mut draft, format!("{reason}\n").as_bytes())
+                    .and_then(|()| draft.as_file().sync_all())
+                    .map_err(|e| io("write", draft.path(), e))?;
                 if move_unless_gone(&path, &target).map_err(|e| io("move", &path, e))? {
+                    draft.persist(&why).map_err(|e| io("write", &why, e.error))?;
                     results.push(InboxResult::Failed { file: name, reason });
-                } else {
-                    let _ = std::fs::remove_file(&why);
                 }
             }
         }
@@ -161,5 +172,50 @@ mod tests {
         assert_eq!(std::fs::read_dir(inbox.join("failed")).unwrap().count(), 0);
         let quotes = services[0].store().read(|tx| tx.counts()).unwrap();
         assert!(quotes.0 > 0);
+    }
+
+    #[test]
+    fn someone_who_may_not_import_is_refused_and_the_files_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        std::fs::write(inbox.join("q.json"), crate::demo::SAMPLES[0].1).unwrap();
+        let config = Arc::new(Config::parse("[users.rick]\nroles = [\"receiver\"]\n").unwrap());
+        let rick = crate::identity::resolve(&config, Some("rick"), "rick").unwrap();
+        let svc = Service::new(Store::open(&dir.path().join("p.redb")).unwrap(), config, system_clock());
+        let err = run_once(&svc, &rick, &inbox).unwrap_err().to_string();
+        assert!(err.contains("rick may not import quotes"), "{err}");
+        assert!(inbox.join("q.json").exists(), "the file stays in the inbox");
+        assert!(!inbox.join("failed").exists());
+    }
+
+    #[test]
+    fn a_bad_file_filed_by_two_processes_keeps_one_reason_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let inbox = dir.path().join("inbox");
+        std::fs::create_dir_all(&inbox).unwrap();
+        std::fs::write(inbox.join("bad.json"), "{").unwrap();
+        let config = Arc::new(Config::parse("[users.sam]\nroles = [\"buyer\"]\n").unwrap());
+        let sam = crate::identity::resolve(&config, Some("sam"), "sam").unwrap();
+        let db = dir.path().join("p.redb");
+        let services: Vec<Service> = (0..2)
+            .map(|_| Service::new(Store::open(&db).unwrap(), config.clone(), system_clock()))
+            .collect();
+        let results: Vec<InboxResult> = std::thread::scope(|s| {
+            let runs: Vec<_> = services
+                .iter()
+                .map(|svc| s.spawn(|| run_once(svc, &sam, &inbox).expect("no error for either")))
+                .collect();
+            runs.into_iter().flat_map(|r| r.join().unwrap()).collect()
+        });
+        assert_eq!(results.len(), 1, "reported once: {results:?}");
+        let mut failed: Vec<String> = std::fs::read_dir(inbox.join("failed"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        failed.sort();
+        assert_eq!(failed, ["bad.json", "bad.json.error.txt"]);
+        let reason = std::fs::read_to_string(inbox.join("failed/bad.json.error.txt")).unwrap();
+        assert!(reason.contains("bad.json"), "{reason}");
     }
 }

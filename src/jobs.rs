@@ -32,6 +32,9 @@ impl Executor {
     }
 }
 
+/// What a send came to. `with_effect`: the job is an order's submission, whose message
+/// id is recorded and which must never go twice without a person deciding; a notice
+/// whose fate is unknown is simply sent again.
 fn outcome_of(result: Result<crate::mail::Sent, MailError>, with_effect: bool) -> JobOutcome {
     match result {
         Ok(sent) if with_effect => JobOutcome::Done(Some(Effect::EmailSent {
@@ -41,6 +44,10 @@ fn outcome_of(result: Result<crate::mail::Sent, MailError>, with_effect: bool) -
         Ok(_) => JobOutcome::Done(None),
         Err(MailError::Temporary(e)) => JobOutcome::RetryLater(e),
         Err(MailError::Permanent(e)) => JobOutcome::Failed(e),
+        Err(MailError::Uncertain(e)) if with_effect => JobOutcome::Uncertain(format!(
+            "{e}. Ask the distributor whether the order arrived, then record it as sent or send it again"
+        )),
+        Err(MailError::Uncertain(e)) => JobOutcome::RetryLater(e),
     }
 }
 

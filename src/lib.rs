@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod fsutil;
 pub mod identity;
 pub mod inbox;
 pub mod integrations;

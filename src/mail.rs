@@ -4,9 +4,11 @@
 use crate::config::{Config, Smtp, SmtpSecurity};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{Message, SmtpTransport, Transport};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{SmtpConnection, Tls, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use lettre::Message;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -37,10 +39,26 @@ pub enum MailError {
     /// Not worth retrying: 5xx answers, bad addresses, bad configuration.
     #[error("{0}")]
     Permanent(String),
+    /// The whole message was handed over, then the connection broke or timed out before
+    /// the server said whether it took it: it may have been delivered.
+    #[error("{0}")]
+    Uncertain(String),
+}
+
+/// How to reach the SMTP server. Each send opens its own connection, so that what
+/// happened can be told apart step by step.
+struct SmtpRoute {
+    server: String,
+    port: u16,
+    tls: Tls,
+    timeout: Duration,
+    credentials: Option<Credentials>,
+    /// `host:port`, for messages.
+    host: String,
 }
 
 enum Route {
-    Smtp { transport: SmtpTransport, host: String },
+    Smtp(SmtpRoute),
     Folder(PathBuf),
 }
 
@@ -96,24 +114,27 @@ impl Mailer {
                 }
             }
         };
-        let mut builder = SmtpTransport::builder_dangerous(&smtp.host)
-            .port(port)
-            .tls(tls)
-            .timeout(Some(Duration::from_secs(smtp.timeout_secs.unwrap_or(30))));
-        if let Some(user) = &smtp.username {
-            let password = match (&smtp.password_env, &smtp.password_file) {
-                (Some(env), _) => crate::secrets::from_env(env),
-                (None, Some(file)) => crate::secrets::from_file(file),
-                (None, None) => return Err(MailError::Permanent("[smtp] username without a password".into())),
+        let credentials = match &smtp.username {
+            Some(user) => {
+                let password = match (&smtp.password_env, &smtp.password_file) {
+                    (Some(env), _) => crate::secrets::from_env(env),
+                    (None, Some(file)) => crate::secrets::from_file(file),
+                    (None, None) => return Err(MailError::Permanent("[smtp] username without a password".into())),
+                }
+                .map_err(|e| MailError::Permanent(format!("SMTP password: {e}")))?;
+                Some(Credentials::new(user.clone(), password))
             }
-            .map_err(|e| MailError::Permanent(format!("SMTP password: {e}")))?;
-            builder = builder.credentials(Credentials::new(user.clone(), password));
-        }
+            None => None,
+        };
         Ok(Mailer {
-            route: Route::Smtp {
-                transport: builder.build(),
+            route: Route::Smtp(SmtpRoute {
+                server: smtp.host.clone(),
+                port,
+                tls,
+                timeout: Duration::from_secs(smtp.timeout_secs.unwrap_or(30)),
+                credentials,
                 host: format!("{}:{port}", smtp.host),
-            },
+            }),
             from: mailbox(&smtp.from, "[smtp] from")?,
             reply_to: smtp
                 .reply_to
@@ -165,17 +186,13 @@ impl Mailer {
     pub fn send(&self, mail: &OutgoingMail) -> Result<Sent, MailError> {
         let (message, message_id) = self.build(mail)?;
         match &self.route {
-            Route::Smtp { transport, host } => {
-                transport.send(&message).map_err(|e| classify(&e, host))?;
-            }
+            Route::Smtp(route) => route.send(&message)?,
             Route::Folder(dir) => {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| MailError::Temporary(format!("cannot create {}: {e}", dir.display())))?;
                 let stem: String = message_id.trim_matches(['<', '>']).replace(['@', '/'], "_");
                 let path = dir.join(format!("{stem}.eml"));
-                let tmp = dir.join(format!(".{stem}.eml.tmp"));
-                std::fs::write(&tmp, message.formatted())
-                    .and_then(|_| std::fs::rename(&tmp, &path))
+                crate::fsutil::write_atomically(&path, &message.formatted())
                     .map_err(|e| MailError::Temporary(format!("cannot write {}: {e}", path.display())))?;
             }
         }
@@ -188,8 +205,82 @@ impl Mailer {
     /// Where mail goes, for messages: `smtp host:port` or the folder.
     pub fn describe(&self) -> String {
         match &self.route {
-            Route::Smtp { host, .. } => format!("SMTP server {host}"),
+            Route::Smtp(route) => format!("SMTP server {}", route.host),
             Route::Folder(d) => format!("folder {}", d.display()),
+        }
+    }
+}
+
+impl SmtpRoute {
+    /// Sends one message over a connection of its own, in the steps lettre's transport
+    /// takes, so that a failure can be placed: anything up to and including `DATA` left
+    /// nothing with the server (retry or refuse as the answer says); a broken connection
+    /// or a timeout while the message itself goes over may have delivered it.
+    fn send(&self, message: &Message) -> Result<(), MailError> {
+        let fail = |e: lettre::transport::smtp::Error| classify(&e, &self.host);
+        let hello = ClientId::default();
+        let wrapper = match &self.tls {
+            Tls::Wrapper(params) => Some(params),
+            _ => None,
+        };
+        let mut conn = SmtpConnection::connect(
+            (self.server.as_str(), self.port),
+            Some(self.timeout),
+            &hello,
+            wrapper,
+            None,
+        )
+        .map_err(fail)?;
+        let sent = self.send_on(&mut conn, &hello, message);
+        conn.abort();
+        sent
+    }
+
+    fn send_on(&self, conn: &mut SmtpConnection, hello: &ClientId, message: &Message) -> Result<(), MailError> {
+        let fail = |e: lettre::transport::smtp::Error| classify(&e, &self.host);
+        if let Tls::Required(params) = &self.tls {
+            conn.starttls(params, hello).map_err(fail)?;
+        }
+        if let Some(credentials) = &self.credentials {
+            conn.auth(DEFAULT_MECHANISMS, credentials).map_err(fail)?;
+        }
+        let envelope = message.envelope();
+        let bytes = message.formatted();
+        let mut options = Vec::new();
+        let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
+        let ascii_addresses = envelope.to().iter().all(ascii) && envelope.from().is_none_or(ascii);
+        if !ascii_addresses {
+            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+                return Err(MailError::Permanent(format!(
+                    "{}: an address is not plain ASCII and the server does not take SMTPUTF8",
+                    self.host
+                )));
+            }
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        if !bytes.is_ascii() {
+            if !conn.server_info().supports_feature(Extension::EightBitMime) {
+                return Err(MailError::Permanent(format!(
+                    "{}: the message is not plain ASCII and the server does not take 8BITMIME",
+                    self.host
+                )));
+            }
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        conn.command(Mail::new(envelope.from().cloned(), options))
+            .map_err(fail)?;
+        for to in envelope.to() {
+            conn.command(Rcpt::new(to.clone(), vec![])).map_err(fail)?;
+        }
+        conn.command(Data).map_err(fail)?;
+        match conn.message(&bytes) {
+            Ok(_) => Ok(()),
+            // The server answered: it refused or deferred the message, so it does not have it.
+            Err(e) if e.is_permanent() || e.is_transient() => Err(fail(e)),
+            Err(e) => Err(MailError::Uncertain(format!(
+                "{}: the connection broke while the message went over ({e}); the server may have taken it",
+                self.host
+            ))),
         }
     }
 }

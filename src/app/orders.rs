@@ -4,7 +4,7 @@ use super::{audit, enqueue, load_order, AppError, Service};
 use crate::domain::job::JobKind;
 use crate::domain::order::{NewOrder, OrderEdit, PlaceOutcome};
 use crate::domain::{
-    Address, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage,
+    Address, ApprovalDecision, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage,
 };
 use crate::identity::Actor;
 use crate::store::WriteOps;
@@ -220,7 +220,14 @@ impl Service {
                     Self::require(actor, Role::Approver, "approve purchase orders")?
                 }
                 Stage::AwaitingApproval { .. } => {}
-                _ => Self::require(actor, Role::Buyer, "place purchase orders")?,
+                _ => {
+                    Self::require(actor, Role::Buyer, "place purchase orders")?;
+                    // Placing an order whose rule names the actor approves it as well.
+                    let named = before.approval_needed();
+                    if matches!(&named, ApprovalDecision::Required { approver, .. } if approver == &actor.name) {
+                        Self::require(actor, Role::Approver, "approve purchase orders")?;
+                    }
+                }
             }
             let mut after = before.clone();
             let outcome = match req.method {
@@ -268,7 +275,7 @@ impl Service {
                 ),
                 PlaceOutcome::Placed => {
                     super::enqueue_psa_sync(tx, &self.config, po, now)?;
-                    let action = if before.status() == crate::domain::OrderStatus::AwaitingApproval {
+                    let action = if after.approver().is_some() {
                         "po.approve_and_place"
                     } else {
                         "po.place"

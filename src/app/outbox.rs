@@ -13,6 +13,10 @@ use serde::Serialize;
 /// How long a claimed job is reserved for the process running it, in seconds.
 pub const LEASE: i64 = 120;
 
+/// How often the lease of a job is renewed while it runs: a third of the lease, so one
+/// late renewal still leaves the job held.
+pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(LEASE as u64 / 3);
+
 /// What a job achieved at the far side, recorded with its completion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "effect", rename_all = "snake_case")]
@@ -34,6 +38,9 @@ pub enum JobOutcome {
     Failed(String),
     /// This process cannot run this kind of job (not configured); leave it queued.
     NotHandled(String),
+    /// It may have reached the far side and cannot be looked up or safely sent again:
+    /// the job stops for a person to decide.
+    Uncertain(String),
 }
 
 /// Runs jobs of the kinds it knows. It may read through the service; it records nothing
@@ -50,6 +57,8 @@ pub struct RunReport {
     pub failed: Vec<(u64, String)>,
     /// Jobs left queued, with why.
     pub waiting: Vec<(u64, String)>,
+    /// Jobs that may have reached the far side and wait for a person.
+    pub uncertain: Vec<(u64, String)>,
 }
 
 impl RunReport {
@@ -59,6 +68,7 @@ impl RunReport {
             JobOutcome::RetryLater(e) => self.retrying.push((id, e)),
             JobOutcome::Failed(e) => self.failed.push((id, e)),
             JobOutcome::NotHandled(why) => self.waiting.push((id, why)),
+            JobOutcome::Uncertain(why) => self.uncertain.push((id, why)),
         }
     }
 }
@@ -138,6 +148,10 @@ impl Service {
                     job.fail(e, now);
                     apply_failed(tx, actor, &job, e, now)?;
                 }
+                JobOutcome::Uncertain(e) => {
+                    job.mark_uncertain(e, now);
+                    apply_uncertain(tx, actor, &job, e, now)?;
+                }
                 JobOutcome::NotHandled(why) => {
                     job.attempts = job.attempts.saturating_sub(1);
                     job.last_error = Some(why.clone());
@@ -151,13 +165,45 @@ impl Service {
         })
     }
 
+    /// Runs a claimed job with `executor`, renewing its lease every `every` until the run
+    /// ends. A distributor or mail server slower than the lease (a token, an order, a
+    /// look-up after a timeout) would otherwise let another process take the job over
+    /// and send the order a second time while the first send is still under way.
+    pub fn run_leased(
+        &self,
+        job: &Job,
+        owner: &str,
+        executor: &dyn JobExecutor,
+        every: std::time::Duration,
+    ) -> JobOutcome {
+        let (done, ended) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = ended.recv_timeout(every) {
+                    match self.renew_lease(job.id, owner) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::warn!(job = job.id, "the lease was taken over while the job ran");
+                            break;
+                        }
+                        // The next renewal tries again; the lease has two more periods to go.
+                        Err(e) => tracing::warn!(job = job.id, "cannot renew the lease: {e}"),
+                    }
+                }
+            });
+            let outcome = executor.run(self, job);
+            drop(done);
+            outcome
+        })
+    }
+
     /// Runs one specific job now if it is due (for `po place`, which waits for its job).
     pub fn run_job(&self, actor: &Actor, id: u64, executor: &dyn JobExecutor) -> Result<Option<JobOutcome>, AppError> {
         let owner = owner_of(actor);
         let Some(job) = self.claim_job(&owner, Some(id))? else {
             return Ok(None);
         };
-        let outcome = executor.run(self, &job);
+        let outcome = self.run_leased(&job, &owner, executor, RENEW_EVERY);
         self.finish_job(actor, job.id, &owner, &outcome)?;
         Ok(Some(outcome))
     }
@@ -171,7 +217,7 @@ impl Service {
             if !seen.insert(job.id) {
                 break;
             }
-            let outcome = executor.run(self, &job);
+            let outcome = self.run_leased(&job, &owner, executor, RENEW_EVERY);
             self.finish_job(actor, job.id, &owner, &outcome)?;
             report.add(job.id, outcome);
         }
@@ -257,6 +303,43 @@ fn apply_done(
     audit(tx, now, actor, action, &po.to_string(), &before.sending, &after.stage)
 }
 
+/// The order a submission job is sending, when the job is one and still sends it.
+fn order_sent_by(tx: &mut dyn WriteOps, job: &Job) -> Result<Option<crate::domain::Order>, AppError> {
+    let (JobKind::SubmitEmail { po } | JobKind::SubmitApi { po }) = &job.kind else {
+        return Ok(None);
+    };
+    let order = load_order(tx, *po)?;
+    Ok(order.is_sent_by(job.id).then_some(order))
+}
+
+/// A submission that may have arrived keeps the order waiting on it, with what happened
+/// noted on the order for the person who decides.
+fn apply_uncertain(
+    tx: &mut dyn WriteOps,
+    actor: &Actor,
+    job: &Job,
+    error: &str,
+    now: crate::domain::Timestamp,
+) -> Result<(), AppError> {
+    let Some(before) = order_sent_by(tx, job)? else {
+        return Ok(());
+    };
+    let mut after = before.clone();
+    if let Some(sending) = &before.sending {
+        after.note_error(sending.method, error, now);
+    }
+    tx.put_order(&after)?;
+    audit(
+        tx,
+        now,
+        actor,
+        "po.submit_uncertain",
+        &before.number.to_string(),
+        &before.sending,
+        &serde_json::json!({"job": job.id, "error": error}),
+    )
+}
+
 fn apply_failed(
     tx: &mut dyn WriteOps,
     actor: &Actor,
@@ -264,13 +347,9 @@ fn apply_failed(
     error: &str,
     now: crate::domain::Timestamp,
 ) -> Result<(), AppError> {
-    let (JobKind::SubmitEmail { po } | JobKind::SubmitApi { po }) = &job.kind else {
+    let Some(before) = order_sent_by(tx, job)? else {
         return Ok(());
     };
-    let before = load_order(tx, *po)?;
-    if !before.is_sent_by(job.id) {
-        return Ok(());
-    }
     let mut after = before.clone();
     after.abandon_submission(error, now);
     tx.put_order(&after)?;
@@ -279,7 +358,7 @@ fn apply_failed(
         now,
         actor,
         "po.submit_failed",
-        &po.to_string(),
+        &before.number.to_string(),
         &before.sending,
         &serde_json::json!({"error": error, "stage": after.stage}),
     )

@@ -22,27 +22,45 @@ impl Service {
 
     /// Takes an item out of the pool with a reason.
     pub fn dismiss(&self, actor: &Actor, id: ItemId, reason: &str) -> Result<PendingItem, AppError> {
+        Ok(self.dismiss_all(actor, &[id], reason)?.remove(0))
+    }
+
+    /// Takes items out of the pool with one reason, all of them or none.
+    pub fn dismiss_all(&self, actor: &Actor, ids: &[ItemId], reason: &str) -> Result<Vec<PendingItem>, AppError> {
         Self::require(actor, Role::Buyer, "dismiss pending items")?;
         let now = self.now();
         self.store.write(|tx| {
-            let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
-            let after = before.dismiss(reason, &actor.name, now)?;
-            tx.put_item(&after)?;
-            audit(tx, now, actor, "item.dismiss", &format!("item {id}"), &before, &after)?;
-            Ok(after)
+            let mut done = Vec::with_capacity(ids.len());
+            for &id in ids {
+                let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
+                let after = before.dismiss(reason, &actor.name, now)?;
+                tx.put_item(&after)?;
+                audit(tx, now, actor, "item.dismiss", &format!("item {id}"), &before, &after)?;
+                done.push(after);
+            }
+            Ok(done)
         })
     }
 
     /// Returns a dismissed item to the pool.
     pub fn restore(&self, actor: &Actor, id: ItemId) -> Result<PendingItem, AppError> {
+        Ok(self.restore_all(actor, &[id])?.remove(0))
+    }
+
+    /// Returns dismissed items to the pool, all of them or none.
+    pub fn restore_all(&self, actor: &Actor, ids: &[ItemId]) -> Result<Vec<PendingItem>, AppError> {
         Self::require(actor, Role::Buyer, "restore dismissed items")?;
         let now = self.now();
         self.store.write(|tx| {
-            let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
-            let after = before.restore()?;
-            tx.put_item(&after)?;
-            audit(tx, now, actor, "item.restore", &format!("item {id}"), &before, &after)?;
-            Ok(after)
+            let mut done = Vec::with_capacity(ids.len());
+            for &id in ids {
+                let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
+                let after = before.restore()?;
+                tx.put_item(&after)?;
+                audit(tx, now, actor, "item.restore", &format!("item {id}"), &before, &after)?;
+                done.push(after);
+            }
+            Ok(done)
         })
     }
 

@@ -69,8 +69,13 @@ impl Service {
     }
 
     /// Imports quote text named `file` (for messages): all of it or nothing.
+    /// Refuses, naming the roles needed, unless `actor` may import quotes.
+    pub fn may_import(actor: &Actor) -> Result<(), AppError> {
+        Self::require_any(actor, &[Role::Buyer, Role::Admin], "import quotes")
+    }
+
     pub fn import_text(&self, actor: &Actor, file: &str, text: &str) -> Result<ImportReport, AppError> {
-        Self::require_any(actor, &[Role::Buyer, Role::Admin], "import quotes")?;
+        Self::may_import(actor)?;
         let quotes = parse_quote_file(file, text).map_err(|error| AppError::BadQuote {
             file: file.to_string(),
             error,

@@ -659,6 +659,35 @@ fn a_cost_update_records_old_and_new() {
     k.assert_unchanged(&before);
 }
 
+#[test]
+fn a_cost_or_shipping_beyond_the_largest_amount_is_refused() {
+    let k = Kit::new();
+    let it = k.import(
+        &QuoteJson::new("Q-1")
+            .product("1", "A", 2, "10.00")
+            .product("2", "B", 1, "1.00"),
+    );
+    let po = k.create(&[it[1]]).number;
+    let before = k.snapshot();
+    // A distributor's price answer goes through the same door as a person's.
+    refused(
+        k.set_item_cost(&k.alice(), it[0], d("10000000000000"), "ingram price and availability"),
+        &["a unit cost", "more than the largest amount Purser takes"],
+    );
+    refused(
+        k.edit_order(
+            &k.alice(),
+            po,
+            OrderEdit {
+                shipping: Some(d("1000000000000.01")),
+                ..Default::default()
+            },
+        ),
+        &["shipping", "more than the largest amount Purser takes"],
+    );
+    k.assert_unchanged(&before);
+}
+
 // ---------------------------------------------------------------------------------------
 // Creating orders
 
@@ -1294,7 +1323,8 @@ fn an_approver_who_is_also_a_buyer_places_directly() {
     let r = k.place(&k.carol(), place_req(po, PlacementMethod::Manual)).unwrap();
     assert_eq!((r.outcome, r.approver.as_deref()), ("placed", Some("carol")));
     assert!(k.jobs().unwrap().is_empty(), "no one to notify");
-    assert_eq!(actions(&k).last().map(String::as_str), Some("po.place"));
+    // Placing it approved it: the trail says so, so a search for approvals finds it.
+    assert_eq!(actions(&k).last().map(String::as_str), Some("po.approve_and_place"));
 }
 
 #[test]
@@ -1815,6 +1845,50 @@ fn answer(outcome: JobOutcome) -> Answer {
 }
 
 /// An order awaiting carol's approval, with its notification job (job 1).
+#[test]
+fn placing_an_order_whose_rule_names_you_approves_it_and_needs_the_approver_role() {
+    let mut k = Kit::new();
+    k.add_rule(&k.ada(), rule("0", None, "carol")).unwrap();
+    let first = k
+        .create(&k.import(&QuoteJson::new("Q-1").product("1", "A", 1, "1.00")))
+        .number;
+    let second = k
+        .create(&k.import(&QuoteJson::new("Q-2").product("1", "B", 1, "1.00")))
+        .number;
+    // Carol places a pending order her rule names: that approves it, and says so.
+    let r = k.place(&k.carol(), place_req(first, PlacementMethod::Manual)).unwrap();
+    assert_eq!((r.outcome, r.approver.as_deref()), ("placed", Some("carol")));
+    assert_eq!(actions(&k).last().map(String::as_str), Some("po.approve_and_place"));
+
+    // Carol loses the approver role after the second order took its rules.
+    k.config = Arc::new(
+        Config::parse(&super::testkit::CONFIG.replace(r#"roles = ["approver", "buyer"]"#, r#"roles = ["buyer"]"#))
+            .unwrap(),
+    );
+    k.reopen();
+    let before = k.snapshot();
+    refused(
+        k.place(&k.carol(), place_req(second, PlacementMethod::Manual)),
+        &["carol may not approve purchase orders", "approver"],
+    );
+    k.assert_unchanged(&before);
+}
+
+#[test]
+fn the_purchase_order_names_an_approver_only_once_someone_approved_it() {
+    let k = Kit::new();
+    let po = awaiting_carol(&k);
+    let awaiting = k.order(po).unwrap();
+    assert_eq!(awaiting.approver(), Some("carol"), "the order awaits carol");
+    assert_eq!(crate::pdf::document_for(&awaiting, k.config()).approved_by, None);
+    let placed = k
+        .place(&k.carol(), place_req(po, PlacementMethod::Manual))
+        .unwrap()
+        .order;
+    let doc = crate::pdf::document_for(&placed, k.config());
+    assert!(doc.approved_by.is_some_and(|a| a.contains("carol")));
+}
+
 fn awaiting_carol(k: &Kit) -> PoNumber {
     k.add_rule(&k.ada(), rule("0", None, "carol")).unwrap();
     let po = k
@@ -2450,6 +2524,46 @@ proptest::proptest! {
             check_invariants(&k, &entered).map_err(|m| proptest::test_runner::TestCaseError::fail(format!("after {op:?}: {m}")))?;
         }
     }
+}
+
+/// An executor slower than the lease: while it runs, the clock passes the lease and
+/// another process tries to take the job.
+struct SlowPast<'a> {
+    clock: &'a super::testkit::TestClock,
+    taken_by_other: std::cell::Cell<Option<bool>>,
+}
+
+impl JobExecutor for SlowPast<'_> {
+    fn run(&self, svc: &Service, job: &Job) -> JobOutcome {
+        self.clock.advance(LEASE - 1);
+        // Long enough for several renewals at the test's period.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        self.clock.advance(10);
+        self.taken_by_other
+            .set(Some(svc.claim_job("other", Some(job.id)).unwrap().is_some()));
+        JobOutcome::Done(None)
+    }
+}
+
+#[test]
+fn a_job_slower_than_its_lease_stays_with_the_process_running_it() {
+    let k = Kit::new();
+    awaiting_carol(&k);
+    let job = k.claim_job("A", None).unwrap().expect("a due job");
+    let slow = SlowPast {
+        clock: &k.clock,
+        taken_by_other: std::cell::Cell::new(None),
+    };
+    let outcome = k.run_leased(&job, "A", &slow, std::time::Duration::from_millis(20));
+    assert_eq!(outcome, JobOutcome::Done(None));
+    assert_eq!(
+        slow.taken_by_other.get(),
+        Some(false),
+        "the renewed lease kept it with A"
+    );
+    k.finish_job(&k.alice(), job.id, "A", &outcome).unwrap();
+    let after = k.jobs().unwrap().into_iter().find(|j| j.id == job.id).unwrap();
+    assert!(matches!(after.state, JobState::Done { .. }), "{:?}", after.state);
 }
 
 #[test]

@@ -134,6 +134,12 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                     "{po} could not be sent yet: {e}; it will be retried in the background (`purser sync run`), or see `purser sync status`"
                 )),
                 Some(JobOutcome::NotHandled(e)) => Some(format!("{po} waits to be sent: {e}")),
+                Some(JobOutcome::Uncertain(e)) => {
+                    let job = r.job.map_or_else(|| "JOB".to_string(), |j| j.to_string());
+                    Some(format!(
+                        "{po} may have been sent: {e} (`purser sync mark-sent {job}` or `purser sync retry {job}`)"
+                    ))
+                }
                 _ => None,
             };
             let outcome = match (&job_outcome, outcome) {

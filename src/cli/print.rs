@@ -322,5 +322,8 @@ pub fn run_report(r: &RunReport) -> String {
     for (id, why) in &r.waiting {
         let _ = write!(s, "\njob {id} waits: {why}");
     }
+    for (id, why) in &r.uncertain {
+        let _ = write!(s, "\njob {id} is uncertain: {why}");
+    }
     s
 }

@@ -97,19 +97,10 @@ pub(super) fn address_file(path: &Path, what: &str) -> Result<Address, CliError>
     })
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename, so a reader never
-/// sees half a file.
+/// Writes `bytes` to `path` whole or not at all (see [`crate::fsutil::write_atomically`]).
 pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| CliError::new(format!("cannot write {}: {e}", path.display()), 3);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    crate::fsutil::write_atomically(path, bytes)
+        .map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display()), 3))
 }
 
 pub(super) fn order_type(t: TypeArg) -> OrderType {

@@ -357,10 +357,24 @@ impl Config {
             }
         }
         if let Some(inbox) = &self.inbox {
-            if inbox.poll_secs == 0 {
-                return Err("[inbox] poll_secs must be at least 1".into());
-            }
+            check_secs("[inbox] poll_secs", Some(inbox.poll_secs), DAY_SECS)?;
         }
+        for (key, d) in &self.distributors {
+            check_secs(
+                &format!("[distributors.{key}] timeout_secs"),
+                d.timeout_secs,
+                MAX_TIMEOUT_SECS,
+            )?;
+            check_secs(
+                &format!("[distributors.{key}] status_poll_secs"),
+                d.status_poll_secs,
+                DAY_SECS,
+            )?;
+        }
+        if let Some(smtp) = &self.smtp {
+            check_secs("[smtp] timeout_secs", smtp.timeout_secs, MAX_TIMEOUT_SECS)?;
+        }
+        check_secs("[psa] timeout_secs", self.psa.timeout_secs, MAX_TIMEOUT_SECS)?;
         Ok(())
     }
 
@@ -384,6 +398,22 @@ impl Config {
             .get(key)
             .and_then(|d| d.name.clone())
             .unwrap_or_else(|| key.to_string())
+    }
+}
+
+/// The longest poll interval taken: a day.
+const DAY_SECS: u64 = 86_400;
+
+/// The longest network timeout taken: ten minutes. A request that outlasts it is better
+/// reported than waited on.
+const MAX_TIMEOUT_SECS: u64 = 600;
+
+/// A number of seconds, when given, must be from 1 to `max`.
+fn check_secs(what: &str, value: Option<u64>, max: u64) -> Result<(), String> {
+    match value {
+        Some(0) => Err(format!("{what} must be at least 1")),
+        Some(v) if v > max => Err(format!("{what} is {v}; at most {max} is taken")),
+        _ => Ok(()),
     }
 }
 
@@ -457,6 +487,36 @@ kind = "halopsa"
         let e = Config::parse(&bad).unwrap_err();
         assert!(e.contains("rols"), "{e}");
         assert!(e.contains("line 6"), "{e}");
+    }
+
+    #[test]
+    fn intervals_and_timeouts_must_be_sane() {
+        for (toml, part) in [
+            (
+                "[inbox]\npath = \"in\"\npoll_secs = 0\n",
+                "[inbox] poll_secs must be at least 1",
+            ),
+            (
+                "[inbox]\npath = \"in\"\npoll_secs = 99999999999\n",
+                "[inbox] poll_secs is 99999999999; at most 86400",
+            ),
+            (
+                "[distributors.td]\nkind = \"manual\"\nstatus_poll_secs = 10000000\n",
+                "[distributors.td] status_poll_secs is 10000000",
+            ),
+            (
+                "[distributors.td]\nkind = \"manual\"\ntimeout_secs = 0\n",
+                "[distributors.td] timeout_secs must be at least 1",
+            ),
+            (
+                "[smtp]\nhost = \"h\"\nfrom = \"a@b.c\"\ntimeout_secs = 3600\n",
+                "[smtp] timeout_secs is 3600; at most 600",
+            ),
+        ] {
+            let e = Config::parse(toml).unwrap_err();
+            assert!(e.contains(part), "{toml}: {e}");
+        }
+        Config::parse("[inbox]\npath = \"in\"\npoll_secs = 86400\n").unwrap();
     }
 
     #[test]

@@ -44,7 +44,13 @@ pub enum ApprovalDecision {
 }
 
 /// Evaluates `rules` in order for an order of `total` created by `creator`.
+///
+/// The total is taken to the cent first (half away from zero): rules are written in
+/// cents (`5,000.00 – 20,000.00`, `20,000.01 and above`), and a total such as
+/// `20,000.005`, possible with four-decimal unit costs, would otherwise fall between
+/// two rules and need no approval at all.
 pub fn evaluate(rules: &[ApprovalRule], total: Decimal, creator: &str) -> ApprovalDecision {
+    let total = total.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     rules
         .iter()
         .enumerate()
@@ -70,6 +76,23 @@ mod tests {
             to: to.map(d),
             approver: who.into(),
         }
+    }
+
+    #[test]
+    fn a_total_between_two_rules_in_cents_is_taken_to_the_cent() {
+        let rules = [
+            rule("5000.00", Some("20000.00"), "carol"),
+            rule("20000.01", None, "dave"),
+        ];
+        let needs = |total: &str| match evaluate(&rules, d(total), "alice") {
+            ApprovalDecision::Required { approver, .. } => approver,
+            ApprovalDecision::NotRequired => "nobody".into(),
+        };
+        assert_eq!(needs("20000.004"), "carol");
+        assert_eq!(needs("20000.005"), "dave", "half a cent rounds up, away from zero");
+        assert_eq!(needs("20000.0099"), "dave");
+        assert_eq!(needs("4999.994"), "nobody");
+        assert_eq!(needs("4999.995"), "carol");
     }
 
     #[test]

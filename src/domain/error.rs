@@ -118,6 +118,8 @@ pub enum RuleError {
     },
     #[error("{what} cannot be negative")]
     Negative { what: &'static str },
+    #[error("{what}: {why}")]
+    TooLarge { what: &'static str, why: String },
     #[error("{po} is being sent ({method}, job {job}); wait for it to finish, or see `purser sync status`")]
     BeingSent {
         po: PoNumber,

@@ -207,6 +207,12 @@ impl PendingItem {
         if unit_cost.is_sign_negative() && !unit_cost.is_zero() {
             return Err(RuleError::Negative { what: "a unit cost" });
         }
+        if let Some(why) = super::money::check_max(unit_cost) {
+            return Err(RuleError::TooLarge {
+                what: "a unit cost",
+                why,
+            });
+        }
         Ok(PendingItem {
             unit_cost,
             ..self.clone()

@@ -169,6 +169,13 @@ impl Job {
         };
     }
 
+    /// The run may have reached the far side and cannot be repeated safely: it waits for
+    /// a person.
+    pub fn mark_uncertain(&mut self, error: &str, now: Timestamp) {
+        self.last_error = Some(error.to_string());
+        self.state = JobState::Uncertain { since: now };
+    }
+
     /// A person asks to run a failed or uncertain job again.
     pub fn requeue(&mut self, now: Timestamp) -> bool {
         if matches!(self.state, JobState::Failed { .. } | JobState::Uncertain { .. }) {

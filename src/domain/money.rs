@@ -2,10 +2,21 @@
 
 use rust_decimal::Decimal;
 
+/// The largest amount Purser takes as a unit cost, a shipping charge or a rule bound:
+/// a million million (10^12) in the document's currency. Far above any real price, and
+/// low enough that quantity (at most 10^6 a line) × unit cost summed over any order
+/// stays exact: a `Decimal` holds about 7.9 × 10^28, and arithmetic beyond that panics.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
+
+/// Why an amount above [`MAX_AMOUNT`] is refused, or `None` when it is within it.
+pub fn check_max(amount: Decimal) -> Option<String> {
+    (amount > MAX_AMOUNT).then(|| format!("{amount} is more than the largest amount Purser takes, 1,000,000,000,000"))
+}
+
 /// Parses an exact, non-negative decimal amount such as `899.00` or `12`.
 ///
-/// Exponents, signs other than a leading `-` (refused), thousands separators
-/// and anything a float would round are refused.
+/// Exponents, signs other than a leading `-` (refused), thousands separators,
+/// anything a float would round and amounts above [`MAX_AMOUNT`] are refused.
 pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     if t.is_empty() {
@@ -20,6 +31,9 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     let d = Decimal::from_str_exact(t).map_err(|_| format!("`{t}` is not a decimal amount like 899.00"))?;
     if d.is_sign_negative() && !d.is_zero() {
         return Err(format!("`{t}` is negative; amounts must be 0 or more"));
+    }
+    if let Some(why) = check_max(d) {
+        return Err(why);
     }
     Ok(d.normalize().normalize_keep_scale())
 }
@@ -81,9 +95,23 @@ mod tests {
         assert_eq!(parse_amount("0.1").unwrap().to_string(), "0.10");
         assert_eq!(parse_amount("0.123").unwrap().to_string(), "0.123");
         assert_eq!(
-            parse_amount("12345678901234.5678").unwrap().to_string(),
-            "12345678901234.5678"
+            parse_amount("123456789012.345678").unwrap().to_string(),
+            "123456789012.345678"
         );
+    }
+
+    #[test]
+    fn amounts_beyond_the_largest_are_refused_so_no_order_total_can_overflow() {
+        assert_eq!(parse_amount("1000000000000").unwrap(), MAX_AMOUNT);
+        assert_eq!(MAX_AMOUNT.to_string(), "1000000000000");
+        let e = parse_amount("1000000000000.01").unwrap_err();
+        assert!(e.contains("more than the largest amount Purser takes"), "{e}");
+        assert!(parse_amount("79228162514264337593543950335").is_err());
+        // The worst order Purser can hold: a million lines at the largest unit cost and
+        // quantity still sums exactly.
+        let line = MAX_AMOUNT * Decimal::from(crate::domain::quote::MAX_QUANTITY);
+        let total = (0..1_000_000).try_fold(Decimal::ZERO, |t, _| t.checked_add(line));
+        assert!(total.is_some());
     }
 
     #[test]

@@ -447,13 +447,8 @@ impl Order {
             Stage::AwaitingApproval { .. } => OrderStatus::AwaitingApproval,
             Stage::Cancelled { .. } => OrderStatus::Cancelled,
             Stage::Placed(sub) => {
-                let received: u32 = self
-                    .lines
-                    .iter()
-                    .enumerate()
-                    .map(|(i, _)| self.received_on(i as u32 + 1))
-                    .sum();
-                let ordered: u32 = self.lines.iter().map(|l| l.quantity).sum();
+                let received = self.units_received();
+                let ordered = self.units_ordered();
                 if received > 0 && received >= ordered {
                     OrderStatus::Completed
                 } else if received > 0 {
@@ -478,16 +473,16 @@ impl Order {
     }
 
     /// Units ordered over all lines.
-    pub fn units_ordered(&self) -> u32 {
-        self.lines.iter().map(|l| l.quantity).sum()
+    pub fn units_ordered(&self) -> u64 {
+        self.lines.iter().map(|l| u64::from(l.quantity)).sum()
     }
 
     /// Units received over all lines (undone receipts excluded).
-    pub fn units_received(&self) -> u32 {
+    pub fn units_received(&self) -> u64 {
         self.receipts
             .iter()
             .filter(|r| r.undone.is_none())
-            .map(|r| r.quantity)
+            .map(|r| u64::from(r.quantity))
             .sum()
     }
 
@@ -506,6 +501,15 @@ impl Order {
             Stage::AwaitingApproval { approver, .. } => Some(approver),
             Stage::Placed(sub) => sub.approved_by.as_deref(),
             _ => None,
+        }
+    }
+
+    /// Who approved the order, if anyone has yet: recorded on its submission, or on the
+    /// send under way. An order awaiting approval has no approver in this sense.
+    pub fn approved_by(&self) -> Option<&str> {
+        match &self.stage {
+            Stage::Placed(sub) => sub.approved_by.as_deref(),
+            _ => self.sending.as_ref().and_then(|s| s.approved_by.as_deref()),
         }
     }
 
@@ -638,6 +642,9 @@ impl Order {
         self.require_pending("editing")?;
         if edit.shipping.is_some_and(|s| s.is_sign_negative() && !s.is_zero()) {
             return Err(RuleError::Negative { what: "shipping" });
+        }
+        if let Some(why) = edit.shipping.and_then(super::money::check_max) {
+            return Err(RuleError::TooLarge { what: "shipping", why });
         }
         let order_type = edit.order_type.unwrap_or(self.order_type);
         // The ship-to is worked out (and checked) again only when it or the type changes, so

@@ -439,15 +439,8 @@ pub fn parse_csv(text: &str) -> Result<Vec<Quote>, QuoteError> {
             });
         }
     }
-    for h in headers.iter() {
-        if !CSV_QUOTE_COLUMNS.contains(&h) && !CSV_LINE_COLUMNS.contains(&h) {
-            return Err(QuoteError {
-                position: Some((1, 1)),
-                field: None,
-                message: format!("the header row has an unknown column `{h}`"),
-            });
-        }
-    }
+    // Columns Purser does not know (an adapter's `margin`, say) are ignored, as unknown
+    // fields are in JSON: only the known columns are read below.
     // Rows grouped by quote: (quote id, quote fields, lines, first row number).
     struct Group {
         id: String,

@@ -155,7 +155,7 @@ pub fn document_for(order: &Order, config: &Config) -> PoDocument {
         total: group_thousands(order.total()),
         notes: order.notes.clone(),
         created_by: person(config, &order.created_by),
-        approved_by: order.approver().map(|a| person(config, a)),
+        approved_by: order.approved_by().map(|a| person(config, a)),
         company,
     }
 }

@@ -93,6 +93,22 @@ impl Store {
     }
 }
 
+thread_local! {
+    static COMMITS_HERE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many commits this thread has made, through any store. Set beside the change
+/// counter, it tells a thread's own commits from everyone else's: the screens' worker
+/// reloads only when someone else wrote.
+pub fn commits_on_this_thread() -> u64 {
+    COMMITS_HERE.with(std::cell::Cell::get)
+}
+
+/// Counts one commit made on this thread (for backends, once per commit that landed).
+pub(crate) fn count_commit_on_this_thread() {
+    COMMITS_HERE.with(|c| c.set(c.get() + 1));
+}
+
 fn not_run() -> StoreError {
     StoreError::Db("the store did not run the transaction".into())
 }

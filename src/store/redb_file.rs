@@ -131,7 +131,10 @@ impl RedbFile {
             Ok(v) => {
                 let token = commit_token();
                 match wtx.commit(token) {
-                    Ok(()) => Ok(v),
+                    Ok(()) => {
+                        super::count_commit_on_this_thread();
+                        Ok(v)
+                    }
                     // A commit that fails late (its header written, the last sync not) can
                     // still become the database's state when the file is next opened or
                     // written, here or in another process. So the handle is replaced — redb
@@ -140,6 +143,7 @@ impl RedbFile {
                     Err(e) => match self.replace(&db).and_then(|db| Self::landed(&db, token)) {
                         Ok(true) => {
                             tracing::warn!("a commit reported an I/O error but is on disk: {e}");
+                            super::count_commit_on_this_thread();
                             Ok(v)
                         }
                         Ok(false) => Err(e.into()),

@@ -11,17 +11,33 @@ use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Starts the background thread; it stops when `stop` is set or the screens are gone.
-pub fn spawn(svc: Arc<Service>, actor: Actor, out: UnboundedSender<Msg>, stop: Arc<AtomicBool>) {
+/// Should it fail inside, the screens are told that background work has stopped.
+pub fn spawn(
+    svc: Arc<Service>,
+    actor: Actor,
+    out: UnboundedSender<Msg>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("purser-background".into())
         .spawn(move || {
-            crate::background::run(&svc, &actor, &stop, &mut |n| {
-                if n.routine {
-                    return true;
-                }
-                let tone = if n.ok { Tone::Ok } else { Tone::Error };
-                out.send(Msg::Notice(tone, n.text)).is_ok()
-            });
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::background::run(&svc, &actor, &stop, &mut |n| {
+                    if n.routine {
+                        return true;
+                    }
+                    let tone = if n.ok { Tone::Ok } else { Tone::Error };
+                    out.send(Msg::Notice(tone, n.text)).is_ok()
+                })
+            }));
+            if ran.is_err() {
+                let _ = out.send(Msg::Notice(
+                    Tone::Error,
+                    "background work (sending, syncing, the inbox) stopped after an internal error; \
+                     see the log, and open Purser again to resume it"
+                        .into(),
+                ));
+            }
         })
-        .expect("spawn the background thread");
+        .expect("spawn the background thread")
 }

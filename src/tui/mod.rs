@@ -56,17 +56,22 @@ fn restore_terminal() {
     let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
 }
 
-/// Restores the terminal before a panic message is printed.
+/// The screens' thread restores the terminal before its panic message is printed. The
+/// worker and background threads only log theirs: the screens stay usable, and say so
+/// when a thread they need is gone.
 fn install_panic_hook() {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore_terminal();
         tracing::error!("panic: {info}");
-        prev(info);
+        if std::thread::current().name() == Some("main") {
+            restore_terminal();
+            prev(info);
+        }
     }));
 }
 
-/// Opens the screens on `svc` as `actor` until the user quits.
+/// Opens the screens on `svc` as `actor` until the user quits. A send under way in the
+/// background when the user quits is finished first, so that it never stops halfway.
 pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
     let app = new_app(&svc, actor.clone())?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -80,28 +85,32 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
         restore_terminal();
         return Err(format!("cannot use this terminal: {e}"));
     }
-    let result = rt.block_on(event_loop(Arc::new(svc), actor, app));
+    let svc = Arc::new(svc);
+    let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let work = background::spawn(svc.clone(), actor.clone(), msg_tx.clone(), stop.clone());
+    let result = rt.block_on(event_loop(svc, actor, app, msg_tx, msg_rx));
     restore_terminal();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    if !work.is_finished() {
+        eprintln!("Purser: finishing the work under way (a send or a sync) before closing…");
+    }
+    if work.join().is_err() {
+        tracing::error!("the background thread ended with a panic");
+    }
     result
 }
 
-/// Tells the background thread to stop when the screens close.
-struct StopOnDrop(Arc<std::sync::atomic::AtomicBool>);
-
-impl Drop for StopOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-async fn event_loop(svc: Arc<Service>, actor: Actor, mut app: App) -> Result<(), String> {
+async fn event_loop(
+    svc: Arc<Service>,
+    actor: Actor,
+    mut app: App,
+    msg_tx: tokio::sync::mpsc::UnboundedSender<worker::Msg>,
+    mut msg_rx: tokio::sync::mpsc::UnboundedReceiver<worker::Msg>,
+) -> Result<(), String> {
     let backend = CrosstermBackend::new(std::io::stdout());
     let mut term = Terminal::new(backend).map_err(|e| e.to_string())?;
     term.clear().map_err(|e| e.to_string())?;
-    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel();
-    let stop_background = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    background::spawn(svc.clone(), actor.clone(), msg_tx.clone(), stop_background.clone());
-    let _stop_on_exit = StopOnDrop(stop_background);
     let worker = worker::spawn(svc.clone(), actor, msg_tx);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -146,7 +155,9 @@ async fn event_loop(svc: Arc<Service>, actor: Actor, mut app: App) -> Result<(),
                 None => return Err("the database worker stopped; see the log".into()),
             },
             _ = tick.tick() => {
-                let _ = worker.send(worker::Req::Poll);
+                if worker.send(worker::Req::Poll).is_err() {
+                    return Err("the database worker stopped; see the log".into());
+                }
                 if app.tick(chrono::Utc::now()) { frame_due = frame_due.or_else(soon); }
             }
         }

@@ -729,3 +729,66 @@ fn the_selection_stays_on_its_row_when_rows_come_and_go() {
     assert_eq!(h.app.data.orders[0].number, PoNumber(8), "the new order is on top");
     assert_eq!(h.app.orders_selected(), Some(PoNumber(4)));
 }
+
+#[test]
+fn one_bad_file_in_an_import_does_not_hold_back_the_others() {
+    let h = Harness::new("alice");
+    let alice = as_user(&config(), "alice");
+    let good = h._dir.path().join("northwind.csv");
+    std::fs::write(&good, crate::demo::SAMPLES[3].1).unwrap();
+    let bad = h._dir.path().join("broken.json");
+    std::fs::write(&bad, "{").unwrap();
+    let fx = super::worker::execute(
+        &h.svc,
+        &alice,
+        super::worker::Command::Import {
+            files: vec![bad.clone(), good],
+        },
+    )
+    .expect("the good file imports");
+    assert!(fx.message.contains("Q-2026-0161: 2 items"), "{}", fx.message);
+    let warning = fx.warning.unwrap_or_default();
+    assert!(warning.contains("broken.json"), "{warning}");
+    assert!(fx.items.iter().any(|i| i.quote_id == "Q-2026-0161"));
+    // Nothing imports: the command fails, naming why.
+    let e = super::worker::execute(&h.svc, &alice, super::worker::Command::Import { files: vec![bad] }).unwrap_err();
+    assert!(e.contains("broken.json"), "{e}");
+}
+
+#[test]
+fn dismissing_several_items_takes_all_of_them_or_none() {
+    let h = Harness::new("alice");
+    let alice = as_user(&config(), "alice");
+    let items = h
+        .svc
+        .list_items(&crate::domain::item::ItemFilter {
+            all: true,
+            ..Default::default()
+        })
+        .unwrap();
+    let free = items
+        .iter()
+        .find(|i| i.state == crate::domain::ItemState::Pending)
+        .unwrap()
+        .id;
+    let ordered = items
+        .iter()
+        .find(|i| matches!(i.state, crate::domain::ItemState::Ordered { .. }))
+        .unwrap()
+        .id;
+    let e = super::worker::execute(
+        &h.svc,
+        &alice,
+        super::worker::Command::Dismiss {
+            ids: vec![free, ordered],
+            reason: "not needed".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(e.contains(&format!("item {ordered}")), "{e}");
+    assert_eq!(
+        h.svc.item(free).unwrap().state,
+        crate::domain::ItemState::Pending,
+        "not dismissed alone"
+    );
+}

@@ -193,15 +193,11 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
     let mut fx = Effect::default();
     match cmd {
         Command::Dismiss { ids, reason } => {
-            for id in &ids {
-                fx.items.push(svc.dismiss(actor, *id, &reason).map_err(e)?);
-            }
+            fx.items = svc.dismiss_all(actor, &ids, &reason).map_err(e)?;
             fx.message = format!("{} dismissed: {}", plural(ids.len(), "item"), reason.trim());
         }
         Command::Restore { ids } => {
-            for id in &ids {
-                fx.items.push(svc.restore(actor, *id).map_err(e)?);
-            }
+            fx.items = svc.restore_all(actor, &ids).map_err(e)?;
             fx.message = format!("{} back in the pool", plural(ids.len(), "item"));
         }
         Command::Split { id, qty } => {
@@ -260,9 +256,18 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             fx.orders.push(r.order);
         }
         Command::Import { files } => {
+            // Each file imports whole or not at all, on its own: one bad file does not hold
+            // back the others, and what did import is shown with what did not.
             let mut done = Vec::new();
+            let mut failed = Vec::new();
             for f in &files {
-                let report = svc.import_file(actor, f).map_err(e)?;
+                let report = match svc.import_file(actor, f) {
+                    Ok(r) => r,
+                    Err(err) => {
+                        failed.push(err.to_string());
+                        continue;
+                    }
+                };
                 for q in &report.quotes {
                     done.push(match q {
                         crate::app::ImportOutcome::Imported { quote_id, items, .. } => {
@@ -283,7 +288,13 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
                         .collect::<Vec<_>>(),
                 ));
             }
+            if done.is_empty() {
+                return Err(failed.join("; "));
+            }
             fx.message = format!("imported {}", done.join(", "));
+            if !failed.is_empty() {
+                fx.warning = Some(format!("not imported: {}", failed.join("; ")));
+            }
         }
         Command::LatestCost { ids } => {
             use crate::integrations::distributors::price;
@@ -315,9 +326,7 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             let bytes = crate::pdf::render_order(&order, svc.config());
             std::fs::create_dir_all(&dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
             let path = dir.join(format!("{po}.pdf"));
-            let tmp = dir.join(format!(".{po}.pdf.tmp"));
-            std::fs::write(&tmp, &bytes)
-                .and_then(|_| std::fs::rename(&tmp, &path))
+            crate::fsutil::write_atomically(&path, &bytes)
                 .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
             fx.message = format!("{po} written to {} ({} KB)", path.display(), bytes.len().div_ceil(1024));
         }
@@ -539,10 +548,14 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
                 Req::Do(cmd) => {
                     let name = cmd.name();
                     let before = svc.store().change_counter().unwrap_or(0);
+                    let ours_before = crate::store::commits_on_this_thread();
                     let result = execute(svc, actor, cmd);
                     let after = svc.store().change_counter().unwrap_or(0);
-                    // Our own commit: the screens patch the result in; no reload needed.
-                    if seen == before && after <= before + 1 {
+                    let ours = crate::store::commits_on_this_thread() - ours_before;
+                    // Only our own commits happened: the screens patch the result in and no
+                    // reload is needed. Anyone else's commit in between, and the next poll
+                    // reloads.
+                    if seen == before && after == before + ours {
                         seen = after;
                     }
                     if !send(Msg::Done { command: name, result }) {

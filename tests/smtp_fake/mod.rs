@@ -1,6 +1,7 @@
 //! A small SMTP server on 127.0.0.1 for tests: speaks enough of RFC 5321 for lettre
 //! (EHLO, MAIL, RCPT, DATA, RSET, QUIT), records each accepted message, and can refuse,
-//! fail temporarily, or close the connection in the middle of a message.
+//! fail temporarily, or close the connection in the middle of a message or before
+//! answering one it took.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,6 +18,9 @@ pub enum Mode {
     TemporaryFailure,
     /// Reads part of the message body, then closes without answering.
     CloseMidMessage,
+    /// Takes the whole message (it is recorded, as a real server would deliver it), then
+    /// closes without answering: the client cannot know it arrived.
+    CloseAfterMessage,
 }
 
 /// One accepted message.
@@ -120,6 +124,9 @@ fn session(stream: TcpStream, received: &Mutex<Vec<Received>>, mode: &Mutex<Mode
                 to: to.clone(),
                 data,
             });
+            if current == Mode::CloseAfterMessage {
+                return Ok(()); // the answer is lost
+            }
             say(&mut out, "250 2.0.0 queued")?;
         } else if upper == "RSET" || upper == "NOOP" {
             say(&mut out, "250 OK")?;

@@ -1490,7 +1490,7 @@ proptest! {
                 prop_assert_eq!(o.received_on(n) + o.open_on(n), line.quantity);
             }
             prop_assert_eq!(o.status(), expected_status(&o));
-            prop_assert_eq!(o.units_received(), (1..=o.lines.len() as u32).map(|l| o.received_on(l)).sum::<u32>());
+            prop_assert_eq!(o.units_received(), (1..=o.lines.len() as u32).map(|l| u64::from(o.received_on(l))).sum::<u64>());
             // Every active receipt matches its line's serial rule, and serials stay unique.
             let mut seen = std::collections::HashSet::new();
             for r in o.receipts.iter().filter(|r| r.undone.is_none()) {

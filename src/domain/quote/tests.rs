@@ -899,15 +899,12 @@ fn a_bad_cell_names_the_line_field_and_the_quote_start_row() {
 }
 
 #[test]
-fn an_unknown_csv_column_is_refused() {
-    let text = "quote_id,approved_at,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost,unit_price,colour\n\
-                Q-1,2026-11-20T09:30:00Z,EUR,C-1,Acme,1,product,S,D,1,1,1,red\n";
-    let e = parse_csv(text).unwrap_err();
-    assert_eq!(e.position, Some((1, 1)));
-    assert_eq!(
-        e.to_string(),
-        "line 1, column 1: the header row has an unknown column `colour`"
-    );
+fn an_unknown_csv_column_is_ignored_like_an_unknown_json_field() {
+    let known = "quote_id,approved_at,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost,unit_price\n\
+                 Q-1,2026-11-20T09:30:00Z,EUR,C-1,Acme,1,product,S,D,1,1,1\n";
+    let extra = "quote_id,approved_at,colour,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost,unit_price,margin\n\
+                 Q-1,2026-11-20T09:30:00Z,red,EUR,C-1,Acme,1,product,S,D,1,1,1,12%\n";
+    assert_eq!(parse_csv(extra).unwrap(), parse_csv(known).unwrap());
 }
 
 #[test]
