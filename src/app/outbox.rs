@@ -134,8 +134,12 @@ impl Service {
         let now = self.now();
         self.store.write(|tx| {
             let Some(mut job) = tx.job(id)? else { return Ok(()) };
-            // A lease taken over by another process is theirs now.
-            if !matches!(&job.state, JobState::Running { owner: o, .. } if o == owner) {
+            // A lease taken over by another process is theirs now. One exception: a send
+            // that another process found stalled and marked uncertain, and that did go
+            // through after all, is recorded as done — no person needs to decide it.
+            let ours = matches!(&job.state, JobState::Running { owner: o, .. } if o == owner);
+            let settles = matches!(job.state, JobState::Uncertain { .. }) && matches!(outcome, JobOutcome::Done(_));
+            if !ours && !settles {
                 return Ok(());
             }
             match outcome {

@@ -2109,6 +2109,34 @@ fn email_placement_is_sent_by_a_job_and_completes_with_it() {
 }
 
 #[test]
+fn a_send_that_went_through_after_its_job_was_marked_uncertain_is_recorded() {
+    let k = Kit::with_mail();
+    let po = k
+        .create(&k.import(&QuoteJson::new("Q-1").product("1", "A", 2, "10.00")))
+        .number;
+    k.place(&k.alice(), place_req(po, PlacementMethod::Email)).unwrap();
+    let job = k.claim_job("A", None).unwrap().expect("the email job");
+    // A stalls past its lease; B finds the job and, an email being unsafe to repeat,
+    // marks it uncertain.
+    k.clock.advance(LEASE + 1);
+    assert_eq!(k.claim_job("B", None).unwrap(), None);
+    assert!(matches!(k.jobs().unwrap()[0].state, JobState::Uncertain { .. }));
+    // Then A's send completes: the server took it, so it is recorded, not left to ask.
+    let sent = JobOutcome::Done(Some(Effect::EmailSent {
+        message_id: "<late@purser.test>".into(),
+        recipients: vec!["orders@ingram.invalid".into()],
+    }));
+    k.finish_job(&k.alice(), job.id, "A", &sent).unwrap();
+    assert!(matches!(k.jobs().unwrap()[0].state, JobState::Done { .. }));
+    let o = k.order(po).unwrap();
+    assert_eq!(o.status(), OrderStatus::EmailSent);
+    assert_eq!(
+        o.submission().unwrap().message_id.as_deref(),
+        Some("<late@purser.test>")
+    );
+}
+
+#[test]
 fn a_failed_email_leaves_the_order_pending_with_the_error() {
     let k = Kit::with_mail();
     let po = k
@@ -2156,11 +2184,12 @@ fn an_interrupted_email_is_uncertain_until_a_person_settles_it() {
         None,
         "an uncertain job waits for a person"
     );
-    k.finish_job(&k.alice(), job.id, "A", &JobOutcome::Done(None)).unwrap();
+    k.finish_job(&k.alice(), job.id, "A", &JobOutcome::RetryLater("timed out".into()))
+        .unwrap();
     assert_eq!(
         k.jobs().unwrap()[0].state_label(),
         "uncertain",
-        "A's late report is ignored"
+        "A's late failure is ignored: it may still have arrived"
     );
 
     // The distributor confirms it arrived.
