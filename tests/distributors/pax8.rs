@@ -220,3 +220,44 @@ fn a_line_without_a_pax8_product_is_named() {
     let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
     assert!(e.contains("Pax8 product id") && e.contains("line 1"), "{e}");
 }
+
+#[test]
+fn an_order_for_two_customers_is_refused_before_anything_is_sent() {
+    let w = world();
+    w.svc
+        .import_text(&w.alice(), "a.json", &pax8_quote("Q-1", D, &[(PLAIN, 5, "10.00")]))
+        .unwrap();
+    // `world().order` takes every pending Pax8 item: both customers' licences.
+    let po = w.order(
+        D,
+        &pax8_quote_for("Q-2", D, ("C-2", "Bakker Logistics"), &[(PLAIN, 3, "10.00")]),
+        None,
+    );
+    assert_eq!(w.get(po).lines.len(), 2);
+    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    assert!(
+        e.contains("more than one customer")
+            && e.contains("Dentalcare West (C-1)")
+            && e.contains("Bakker Logistics (C-2)")
+            && e.contains("split the order")
+            && e.contains("Nothing was sent"),
+        "{e}"
+    );
+    // The background job refuses it the same way.
+    let job = w.place(po);
+    let outcome = w.run(job);
+    let Some(JobOutcome::Failed(e)) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        e.contains("Bakker Logistics (C-2)") && e.contains("split the order"),
+        "{e}"
+    );
+    assert_eq!(w.get(po).status(), OrderStatus::Pending);
+    assert!(w.sandbox.pax8.orders().is_empty());
+    assert!(
+        w.sandbox.pax8.calls().is_empty(),
+        "nothing was sent: {:?}",
+        w.sandbox.pax8.calls()
+    );
+}

@@ -231,6 +231,11 @@ impl World {
 
 /// A quote of Pax8-linked lines: (Pax8 product id, quantity, cost).
 pub fn pax8_quote(id: &str, distributor: &str, lines: &[(&str, u32, &str)]) -> String {
+    pax8_quote_for(id, distributor, ("C-1", "Dentalcare West"), lines)
+}
+
+/// As [`pax8_quote`], for the customer `(id, name)`.
+pub fn pax8_quote_for(id: &str, distributor: &str, customer: (&str, &str), lines: &[(&str, u32, &str)]) -> String {
     let lines: Vec<String> = lines
         .iter()
         .enumerate()
@@ -245,8 +250,10 @@ pub fn pax8_quote(id: &str, distributor: &str, lines: &[(&str, u32, &str)]) -> S
         .collect();
     format!(
         r#"{{"quote_id": "{id}", "approved_at": "2026-11-20T09:30:00Z", "currency": "USD",
-        "customer": {{"id": "C-1", "name": "Dentalcare West"}},
+        "customer": {{"id": "{cid}", "name": "{cname}"}},
         "lines": [{}]}}"#,
-        lines.join(",")
+        lines.join(","),
+        cid = customer.0,
+        cname = customer.1
     )
 }

@@ -3,14 +3,15 @@
 //! dependencies when it requires one, or as given) and provisioning details (checked
 //! against the product's provision-details), the order id and subscription ids kept,
 //! subscription status on poll. Pax8 has no lookup of an order by our reference: after an
-//! uncertain outcome a person decides.
+//! uncertain outcome a person decides. An order goes to one company, so an order whose
+//! lines belong to more than one customer is refused before anything is sent.
 
 use super::http::{common_error, Http, Reply};
 use super::ingram::decimal;
 use super::token::TokenSource;
 use super::{base_url, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
 use crate::config::Distributor;
-use crate::domain::order::{ApiOptions, DistributorOrder, SubscriptionRef};
+use crate::domain::order::{ApiOptions, DistributorOrder, OrderLine, SubscriptionRef};
 use crate::domain::Order;
 use reqwest::blocking::{Client, RequestBuilder};
 use serde_json::{json, Value};
@@ -63,6 +64,37 @@ fn error_of(reply: &Reply) -> ApiError {
     }
 }
 
+/// The customer an order is for: its first line, once every line is found to belong to
+/// the same customer. Pax8 provisions an order for one company (one `companyId`), so an
+/// order of several customers is refused, naming them.
+fn one_customer(order: &Order) -> Result<&OrderLine, ApiError> {
+    let first = order
+        .lines
+        .first()
+        .ok_or_else(|| ApiError::Incomplete("the order has no lines".into()))?;
+    // A customer is its PSA company when it has one, else our customer id: what the
+    // company is matched by (its Pax8 `externalId`).
+    let mut customers: Vec<((bool, &str), String)> = Vec::new();
+    for l in &order.lines {
+        let key = match l.psa_company_id.as_deref() {
+            Some(psa) => (true, psa),
+            None => (false, l.customer_id.as_str()),
+        };
+        if !customers.iter().any(|(k, _)| *k == key) {
+            customers.push((key, format!("{} ({})", l.customer_name, key.1)));
+        }
+    }
+    if customers.len() > 1 {
+        let names: Vec<&str> = customers.iter().map(|(_, n)| n.as_str()).collect();
+        return Err(ApiError::Incomplete(format!(
+            "its lines belong to more than one customer ({}), and a Pax8 order is provisioned for one \
+             customer's company; split the order into one order per customer",
+            names.join(", ")
+        )));
+    }
+    Ok(first)
+}
+
 /// A failure before the order itself was sent: nothing was ordered, so nothing is uncertain.
 fn before_sending(e: ApiError) -> ApiError {
     match e {
@@ -112,10 +144,7 @@ impl Pax8 {
 
     /// The customer's Pax8 company: by external id (our customer or PSA id), else by name.
     fn company(&self, order: &Order) -> Result<String, ApiError> {
-        let line = order
-            .lines
-            .first()
-            .ok_or_else(|| ApiError::Incomplete("the order has no lines".into()))?;
+        let line = one_customer(order)?;
         let v = self.get_json("/companies?page=0&size=200")?;
         let companies = v["content"].as_array().cloned().unwrap_or_default();
         let by_id = companies.iter().find(|c| {
@@ -255,6 +284,7 @@ impl DistributorApi for Pax8 {
     }
 
     fn check(&self, order: &Order) -> Result<(), ApiError> {
+        one_customer(order)?;
         let missing: Vec<String> = order
             .lines
             .iter()
