@@ -19,6 +19,10 @@ use serde_json::{json, Value};
 pub const PRODUCTION: &str = "https://api.pax8.com/v1";
 pub const TOKEN_URL: &str = "https://token-manager.pax8.com/oauth/token";
 pub const AUDIENCE: &str = "https://api.pax8.com";
+/// Companies asked for per page: the most the company list gives at once.
+const COMPANY_PAGE_SIZE: u64 = 200;
+/// Pages of companies read at most (100,000 companies), whatever the answers say.
+const MAX_COMPANY_PAGES: u64 = 500;
 
 pub struct Pax8 {
     name: String,
@@ -29,6 +33,13 @@ pub struct Pax8 {
 
 fn text(v: &Value) -> Option<String> {
     v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// A count in a page object (a JSON number in the specification's example, typed loosely).
+fn count(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 fn message_of(body: &str) -> String {
@@ -143,31 +154,47 @@ impl Pax8 {
     }
 
     /// The customer's Pax8 company: by external id (our customer or PSA id), else by name.
+    /// The company list comes in pages (`page`, `size` at most 200, answered with
+    /// `page.totalPages`): they are read in turn until a company with the customer's
+    /// external id turns up or the last page was read; a name match is kept meanwhile and
+    /// taken only when no external id matches on any page.
     fn company(&self, order: &Order) -> Result<String, ApiError> {
         let line = one_customer(order)?;
-        let v = self.get_json("/companies?page=0&size=200")?;
-        let companies = v["content"].as_array().cloned().unwrap_or_default();
-        let by_id = companies.iter().find(|c| {
+        let by_id = |c: &&Value| {
             let ext = c["externalId"].as_str().unwrap_or_default();
             !ext.is_empty() && (Some(ext) == line.psa_company_id.as_deref() || ext == line.customer_id)
-        });
-        let by_name = || {
-            companies.iter().find(|c| {
-                c["name"]
-                    .as_str()
-                    .is_some_and(|n| n.trim().eq_ignore_ascii_case(line.customer_name.trim()))
-            })
         };
-        by_id
-            .or_else(by_name)
-            .and_then(|c| text(&c["id"]))
-            .ok_or_else(|| {
-                ApiError::Incomplete(format!(
-                    "Pax8 has no company for customer \"{}\" (matched by external id {} or by name); create it in Pax8 first",
-                    line.customer_name,
-                    line.psa_company_id.as_deref().unwrap_or(&line.customer_id)
-                ))
-            })
+        let by_name = |c: &&Value| {
+            c["name"]
+                .as_str()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(line.customer_name.trim()))
+        };
+        let mut named: Option<String> = None;
+        let mut read = 0;
+        for page in 0..MAX_COMPANY_PAGES {
+            let v = self.get_json(&format!("/companies?page={page}&size={COMPANY_PAGE_SIZE}"))?;
+            read = page + 1;
+            let companies = v["content"].as_array().map(Vec::as_slice).unwrap_or_default();
+            if let Some(id) = companies.iter().find(by_id).and_then(|c| text(&c["id"])) {
+                return Ok(id);
+            }
+            if named.is_none() {
+                named = companies.iter().find(by_name).and_then(|c| text(&c["id"]));
+            }
+            // No page object: one page is all there is.
+            let pages = count(&v["page"]["totalPages"]).unwrap_or(0);
+            if companies.is_empty() || read >= pages {
+                break;
+            }
+        }
+        named.ok_or_else(|| {
+            ApiError::Incomplete(format!(
+                "Pax8 has no company for customer \"{}\" (matched by external id {} or by name, on {read} page(s) of \
+                 companies); create it in Pax8 first",
+                line.customer_name,
+                line.psa_company_id.as_deref().unwrap_or(&line.customer_id)
+            ))
+        })
     }
 
     fn commitment(&self, product: &str, options: &ApiOptions, term: &str) -> Result<Option<String>, ApiError> {
