@@ -8,7 +8,9 @@
 //! distributor that is not a supplier company in Halo.
 //!
 //! Our references, looked up before creating again: sales order `po_number`, purchase
-//! order `po_ref`, line and stock `note` (`PO-…/L{n}`, `PO-…/R{id}`), asset `key_field`.
+//! order `po_ref`, line and stock `note` (`PO-…/L{n}`, `PO-…/R{id}`), asset `key_field`,
+//! and the note by the `Purser PO-…:` its text starts with (among the opportunity's
+//! actions, or without an opportunity among the actions of its outcome).
 
 use super::http::{as_id, money, Http, PsaError};
 use super::{order_link, secret, OrderData, PsaClient, Run};
@@ -47,6 +49,18 @@ fn created(v: &Value) -> Option<i64> {
 
 fn num(s: &str) -> Option<i64> {
     s.trim().parse().ok()
+}
+
+/// The outcome (action type) of the note on the sales order.
+const NOTE_OUTCOME: &str = "Procurement";
+
+/// Whether action `a` is our note on sales order `so_id`: its text starts with `marker`
+/// (`Purser PO-000123:`), and it is on that sales order when the answer says which.
+fn is_note(a: &Value, marker: &str, so_id: i64) -> bool {
+    a.get("note")
+        .and_then(Value::as_str)
+        .is_some_and(|n| n.starts_with(marker))
+        && a.get("salesorder_id").and_then(as_id).is_none_or(|s| s == so_id)
 }
 
 impl Halopsa {
@@ -356,7 +370,7 @@ impl PsaClient for Halopsa {
         // The CRM note on the sales order, hidden from the customer.
         let mut note = json!({
             "salesorder_id": so_id,
-            "outcome": "Procurement",
+            "outcome": NOTE_OUTCOME,
             "note": format!("Purser {po}: {}\n{link}", data.note_text(&self.config)),
             "hiddenfromuser": true,
             "sendemail": false,
@@ -368,18 +382,20 @@ impl PsaClient for Halopsa {
         run.ensure(
             "note",
             "Action",
-            || match opportunity {
-                Some(t) => Ok(self
-                    .list("Actions", &[("ticket_id", t.to_string())], "looking for the note")?
+            || {
+                // The opportunity's actions; without an opportunity the note hangs on the
+                // sales order alone, which the action list cannot filter on: the actions
+                // of the note's outcome, then.
+                let query = match opportunity {
+                    Some(t) => ("ticket_id", t.to_string()),
+                    None => ("actoutcome", NOTE_OUTCOME.to_string()),
+                };
+                Ok(self
+                    .list("Actions", &[query], "looking for the note")?
                     .iter()
-                    .find(|a| {
-                        a.get("note")
-                            .and_then(Value::as_str)
-                            .is_some_and(|n| n.starts_with(&marker))
-                    })
+                    .find(|a| is_note(a, &marker, so_id))
                     .and_then(|a| a.get("id"))
-                    .and_then(as_id)),
-                None => Ok(None),
+                    .and_then(as_id))
             },
             || self.create("Actions", note, "adding the note to the sales order"),
         )?;
@@ -550,5 +566,32 @@ impl PsaClient for Halopsa {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_note_is_known_by_its_marker_and_sales_order() {
+        let m = "Purser PO-000001:";
+        assert!(is_note(
+            &json!({"note": "Purser PO-000001: ordered", "salesorder_id": 7}),
+            m,
+            7
+        ));
+        assert!(is_note(&json!({"note": "Purser PO-000001: ordered"}), m, 7));
+        assert!(!is_note(
+            &json!({"note": "Purser PO-000001: ordered", "salesorder_id": 8}),
+            m,
+            7
+        ));
+        assert!(!is_note(
+            &json!({"note": "Purser PO-0000012: ordered", "salesorder_id": 7}),
+            m,
+            7
+        ));
+        assert!(!is_note(&json!({"salesorder_id": 7}), m, 7));
     }
 }
