@@ -277,3 +277,29 @@ fn a_note_whose_answer_was_lost_is_found_without_an_opportunity() {
     assert_eq!(one(&fake, "PurchaseOrder")["salesorder_id"], so["id"]);
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
+
+#[test]
+fn a_huge_retry_after_waits_an_hour_at_most() {
+    let fake = halopsa::start(HalopsaSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let w = World::new(&config(&fake, secrets.path(), 41));
+    let po = w.place(&quote("3301", "12", "880", ITEMS), "0");
+    // Far more seconds than any date can hold.
+    fake.inject("POST", "/SalesOrder", Fault::RateLimit(100_000_000_000_000_000));
+    let r = w.run_once();
+    assert_eq!(r.retrying.len(), 1, "{r:?}");
+    let state = w.svc.psa_sync_state(po).unwrap().unwrap();
+    assert_eq!(state.retry_at, Some(w.svc.now() + chrono::Duration::hours(1)));
+    assert!(
+        state
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("retrying after 3600 s"),
+        "{state:?}"
+    );
+    w.advance(3600);
+    w.drain();
+    assert_eq!(w.svc.psa_sync_state(po).unwrap().unwrap().status, PsaSyncStatus::Synced);
+    assert_eq!(fake.entities("SalesOrder").len(), 1);
+}

@@ -51,6 +51,17 @@ fn num(s: &str) -> Option<i64> {
     s.trim().parse().ok()
 }
 
+/// How long a sign-in is kept: a minute less than Halo's `expires_in` says (ten minutes
+/// when it says nothing), at most [`crate::integrations::cache::MAX_TTL`].
+fn token_lifetime(answer: &Value) -> std::time::Duration {
+    let secs = answer
+        .get("expires_in")
+        .and_then(as_id)
+        .unwrap_or(600)
+        .saturating_sub(60);
+    std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0)).min(crate::integrations::cache::MAX_TTL)
+}
+
 /// The outcome (action type) of the note on the sales order.
 const NOTE_OUTCOME: &str = "Procurement";
 
@@ -122,14 +133,7 @@ impl Halopsa {
             .and_then(Value::as_str)
             .ok_or_else(|| PsaError::Permanent("HaloPSA answered the sign-in without an access token".into()))?
             .to_string();
-        // Kept a minute less than Halo says it lives.
-        let ttl = v
-            .get("expires_in")
-            .and_then(as_id)
-            .unwrap_or(600)
-            .saturating_sub(60)
-            .max(0) as u64;
-        crate::integrations::cache::put(&self.cache_key(), &t, std::time::Duration::from_secs(ttl));
+        crate::integrations::cache::put(&self.cache_key(), &t, token_lifetime(&v));
         *self.token.borrow_mut() = Some(t.clone());
         Ok(t)
     }
@@ -572,6 +576,17 @@ impl PsaClient for Halopsa {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::integrations::cache::MAX_TTL;
+    use std::time::Duration;
+
+    #[test]
+    fn a_sign_in_is_kept_a_minute_less_than_it_lives_and_a_day_at_most() {
+        assert_eq!(token_lifetime(&json!({"expires_in": 3600})), Duration::from_secs(3540));
+        assert_eq!(token_lifetime(&json!({})), Duration::from_secs(540));
+        assert_eq!(token_lifetime(&json!({"expires_in": -10})), Duration::ZERO);
+        assert_eq!(token_lifetime(&json!({"expires_in": i64::MAX})), MAX_TTL);
+        assert_eq!(token_lifetime(&json!({"expires_in": "99999999999999"})), MAX_TTL);
+    }
 
     #[test]
     fn the_note_is_known_by_its_marker_and_sales_order() {
