@@ -340,3 +340,50 @@ fn the_status_poll_records_shipment_tracking_and_serials() {
     assert!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.is_empty());
     assert!(w.sandbox.ingram.violations().is_empty());
 }
+
+#[test]
+fn a_wholesale_order_with_its_own_ship_to_sends_and_checks_it() {
+    let w = world();
+    let po = w.order_as(
+        D,
+        &quote("Q-1", D, &[("DF4128", 1, "61.22")]),
+        purser::domain::OrderType::Wholesale,
+        Some(ship_to("Northsea IT Depot")),
+    );
+    let job = w.place(po);
+    let outcome = w.run(job);
+    assert!(matches!(outcome, Some(JobOutcome::Done(_))), "{outcome:?}");
+    let ingram = &w.sandbox.ingram;
+    assert!(ingram.violations().is_empty(), "{:?}", ingram.violations());
+    let body: serde_json::Value = serde_json::from_str(&ingram.orders()[0].body).unwrap();
+    let to = &body["shipToInfo"];
+    assert_eq!(to["companyName"], "Northsea IT Depot");
+    assert_eq!(to["contact"], "Dr. Jane Smith");
+    assert_eq!(to["addressLine1"], "7001 SW 24th Ave");
+    assert_eq!(to["city"], "Gainesville");
+    assert_eq!(to["state"], "FL");
+    assert_eq!(to["postalCode"], "32607");
+    assert_eq!(to["countryCode"], "US");
+
+    // A wholesale ship-to Ingram would refuse is caught before anything is sent.
+    let w = world();
+    let long = "Northsea IT Services Central Depot Tampa FL"; // 43 characters; Ingram takes 40
+    let po = w.order_as(
+        D,
+        &quote("Q-1", D, &[("DF4128", 1, "1")]),
+        purser::domain::OrderType::Wholesale,
+        Some(ship_to(long)),
+    );
+    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    assert!(
+        e.contains("ship-to name") && e.contains("43 characters") && e.contains("shipToInfo.companyName"),
+        "{e}"
+    );
+    let job = w.place(po);
+    assert!(matches!(w.run(job), Some(JobOutcome::Failed(_))));
+    assert!(
+        w.sandbox.ingram.calls().is_empty(),
+        "nothing was sent: {:?}",
+        w.sandbox.ingram.calls()
+    );
+}

@@ -220,3 +220,108 @@ fn a_line_without_a_pax8_product_is_named() {
     let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
     assert!(e.contains("Pax8 product id") && e.contains("line 1"), "{e}");
 }
+
+#[test]
+fn an_order_for_two_customers_is_refused_before_anything_is_sent() {
+    let w = world();
+    w.svc
+        .import_text(&w.alice(), "a.json", &pax8_quote("Q-1", D, &[(PLAIN, 5, "10.00")]))
+        .unwrap();
+    // `world().order` takes every pending Pax8 item: both customers' licences.
+    let po = w.order(
+        D,
+        &pax8_quote_for("Q-2", D, ("C-2", "Bakker Logistics"), &[(PLAIN, 3, "10.00")]),
+        None,
+    );
+    assert_eq!(w.get(po).lines.len(), 2);
+    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    assert!(
+        e.contains("more than one customer")
+            && e.contains("Dentalcare West (C-1)")
+            && e.contains("Bakker Logistics (C-2)")
+            && e.contains("split the order")
+            && e.contains("Nothing was sent"),
+        "{e}"
+    );
+    // The background job refuses it the same way.
+    let job = w.place(po);
+    let outcome = w.run(job);
+    let Some(JobOutcome::Failed(e)) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        e.contains("Bakker Logistics (C-2)") && e.contains("split the order"),
+        "{e}"
+    );
+    assert_eq!(w.get(po).status(), OrderStatus::Pending);
+    assert!(w.sandbox.pax8.orders().is_empty());
+    assert!(
+        w.sandbox.pax8.calls().is_empty(),
+        "nothing was sent: {:?}",
+        w.sandbox.pax8.calls()
+    );
+}
+
+/// Fills the fake's company list past one page of 200 (the most Pax8 sends at once).
+fn many_companies(w: &World, n: usize) {
+    for i in 0..n {
+        w.sandbox
+            .pax8
+            .add_company(&format!("Filler Company {i:03}"), Some(&format!("F-{i:03}")));
+    }
+}
+
+#[test]
+fn the_customers_company_is_found_on_a_later_page() {
+    let w = world();
+    // A namesake on the first page; the company whose external id is our customer id is
+    // on the second page of 200, and an external-id match wins over a name match.
+    w.sandbox.pax8.add_company("Bakker Logistics", Some("OLD-7"));
+    many_companies(&w, 250);
+    let bakker = w.sandbox.pax8.add_company("Bakker Logistics BV", Some("C-2"));
+    let po = w.order(
+        D,
+        &pax8_quote_for("Q-1", D, ("C-2", "Bakker Logistics"), &[(PLAIN, 2, "10.00")]),
+        None,
+    );
+    let job = w.place(po);
+    let outcome = w.run(job);
+    assert!(matches!(outcome, Some(JobOutcome::Done(_))), "{outcome:?}");
+    let pax8 = &w.sandbox.pax8;
+    assert!(pax8.violations().is_empty(), "{:?}", pax8.violations());
+    let body: serde_json::Value = serde_json::from_str(&pax8.orders()[0].body).unwrap();
+    assert_eq!(body["companyId"], bakker.as_str());
+    let pages: Vec<String> = pax8
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("GET /v1/companies"))
+        .collect();
+    assert_eq!(
+        pages,
+        ["GET /v1/companies?page=0&size=200", "GET /v1/companies?page=1&size=200"]
+    );
+}
+
+#[test]
+fn a_customer_on_no_page_is_named_after_every_page_was_read() {
+    let w = world();
+    many_companies(&w, 450);
+    let po = w.order(
+        D,
+        &pax8_quote_for("Q-1", D, ("C-9", "Nobody Ltd"), &[(PLAIN, 1, "1")]),
+        None,
+    );
+    let job = w.place(po);
+    let Some(JobOutcome::Failed(e)) = w.run(job) else {
+        panic!()
+    };
+    assert!(
+        e.contains("no company for customer \"Nobody Ltd\"") && e.contains("C-9"),
+        "{e}"
+    );
+    let calls = w.sandbox.pax8.calls();
+    let pages = calls.iter().filter(|c| c.starts_with("GET /v1/companies")).count();
+    assert_eq!(pages, 3, "451 companies are three pages of 200: {calls:?}");
+    assert!(!calls.contains(&"POST /v1/orders".to_string()));
+    assert!(w.sandbox.pax8.orders().is_empty());
+}

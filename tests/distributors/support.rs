@@ -116,8 +116,26 @@ impl World {
         Executor::from_config(self.svc.config())
     }
 
-    /// Imports a quote and creates an order of all its items.
+    /// Imports a quote and creates an order of all its items: dropship to the address
+    /// given, wholesale without one.
     pub fn order(&self, distributor: &str, quote_text: &str, dropship: Option<Address>) -> PoNumber {
+        let order_type = if dropship.is_some() {
+            OrderType::Dropship
+        } else {
+            OrderType::Wholesale
+        };
+        self.order_as(distributor, quote_text, order_type, dropship)
+    }
+
+    /// Imports a quote and creates an order of all its items, of `order_type` with the
+    /// order's own ship-to (as `po create --type wholesale --ship-to FILE` gives one).
+    pub fn order_as(
+        &self,
+        distributor: &str,
+        quote_text: &str,
+        order_type: OrderType,
+        ship_to: Option<Address>,
+    ) -> PoNumber {
         let alice = self.alice();
         let r = self.svc.import_text(&alice, "q.json", quote_text).unwrap();
         let _ = r;
@@ -134,12 +152,8 @@ impl World {
                 &alice,
                 CreateOrder {
                     distributor: distributor.into(),
-                    order_type: if dropship.is_some() {
-                        OrderType::Dropship
-                    } else {
-                        OrderType::Wholesale
-                    },
-                    ship_to: dropship,
+                    order_type,
+                    ship_to,
                     items,
                     ..Default::default()
                 },
@@ -231,6 +245,11 @@ impl World {
 
 /// A quote of Pax8-linked lines: (Pax8 product id, quantity, cost).
 pub fn pax8_quote(id: &str, distributor: &str, lines: &[(&str, u32, &str)]) -> String {
+    pax8_quote_for(id, distributor, ("C-1", "Dentalcare West"), lines)
+}
+
+/// As [`pax8_quote`], for the customer `(id, name)`.
+pub fn pax8_quote_for(id: &str, distributor: &str, customer: (&str, &str), lines: &[(&str, u32, &str)]) -> String {
     let lines: Vec<String> = lines
         .iter()
         .enumerate()
@@ -245,8 +264,10 @@ pub fn pax8_quote(id: &str, distributor: &str, lines: &[(&str, u32, &str)]) -> S
         .collect();
     format!(
         r#"{{"quote_id": "{id}", "approved_at": "2026-11-20T09:30:00Z", "currency": "USD",
-        "customer": {{"id": "C-1", "name": "Dentalcare West"}},
+        "customer": {{"id": "{cid}", "name": "{cname}"}},
         "lines": [{}]}}"#,
-        lines.join(",")
+        lines.join(","),
+        cid = customer.0,
+        cname = customer.1
     )
 }

@@ -246,3 +246,60 @@ fn a_distributor_that_is_not_a_halo_supplier_is_refused_saying_which() {
     assert!(fake.entities("SalesOrder").is_empty());
     assert_eq!(w.svc.psa_sync_status().unwrap()[0].sync, "failed");
 }
+
+#[test]
+fn a_note_whose_answer_was_lost_is_found_without_an_opportunity() {
+    let fake = halopsa::start(HalopsaSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let w = World::new(&config(&fake, secrets.path(), 41));
+    // A quote without an opportunity: the note hangs on the sales order alone.
+    let q = quote("3301", "12", "880", ITEMS).replace(r#""opportunity_id": "880","#, "");
+    assert!(!q.contains("opportunity_id"));
+    let po = w.place(&q, "0");
+    // Halo creates the note, but its answer never arrives.
+    fake.inject("POST", "/Actions", Fault::DropAfterCreate);
+    let r = w.run_once();
+    assert_eq!(r.retrying.len(), 1, "{r:?}");
+    assert_eq!(fake.entities("Actions").len(), 1);
+    w.drain();
+    assert_eq!(w.svc.psa_sync_state(po).unwrap().unwrap().status, PsaSyncStatus::Synced);
+    // Found by its outcome and the marker its text starts with, never created twice.
+    let note = one(&fake, "Actions");
+    let so = one(&fake, "SalesOrder");
+    assert_eq!(note["salesorder_id"], so["id"]);
+    assert!(note.get("ticket_id").is_none());
+    assert!(note["note"].as_str().unwrap().starts_with("Purser PO-000001:"));
+    assert!(
+        fake.requests().contains(&"GET /Actions".to_string()),
+        "{:?}",
+        fake.requests()
+    );
+    assert_eq!(one(&fake, "PurchaseOrder")["salesorder_id"], so["id"]);
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[test]
+fn a_huge_retry_after_waits_an_hour_at_most() {
+    let fake = halopsa::start(HalopsaSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let w = World::new(&config(&fake, secrets.path(), 41));
+    let po = w.place(&quote("3301", "12", "880", ITEMS), "0");
+    // Far more seconds than any date can hold.
+    fake.inject("POST", "/SalesOrder", Fault::RateLimit(100_000_000_000_000_000));
+    let r = w.run_once();
+    assert_eq!(r.retrying.len(), 1, "{r:?}");
+    let state = w.svc.psa_sync_state(po).unwrap().unwrap();
+    assert_eq!(state.retry_at, Some(w.svc.now() + chrono::Duration::hours(1)));
+    assert!(
+        state
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("retrying after 3600 s"),
+        "{state:?}"
+    );
+    w.advance(3600);
+    w.drain();
+    assert_eq!(w.svc.psa_sync_state(po).unwrap().unwrap().status, PsaSyncStatus::Synced);
+    assert_eq!(fake.entities("SalesOrder").len(), 1);
+}

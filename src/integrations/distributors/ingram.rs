@@ -9,7 +9,7 @@ use super::token::TokenSource;
 use super::{base_url, lengths, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
 use crate::config::Distributor;
 use crate::domain::order::{DistributorOrder, RejectedLine};
-use crate::domain::{Address, Order, OrderType};
+use crate::domain::{Address, Order};
 use reqwest::blocking::{Client, RequestBuilder};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
@@ -103,7 +103,9 @@ impl Ingram {
         if let Some(n) = &order.notes {
             body.insert("notes".into(), json!(n));
         }
-        if let (OrderType::Dropship, Some(a)) = (order.order_type, &order.ship_to) {
+        // The order's own ship-to: the customer's for dropship, or the address a wholesale
+        // order names; without one Ingram ships to the address on our account.
+        if let Some(a) = &order.ship_to {
             body.insert("shipToInfo".into(), address(a));
         }
         if let Some(a) = &order.end_user {
@@ -320,9 +322,7 @@ impl DistributorApi for Ingram {
         let po = order.number.to_string();
         lengths(&[("PO number", "customerOrderNumber", Some(&po), 35)])?;
         if let Some(a) = &order.ship_to {
-            if order.order_type == OrderType::Dropship {
-                check_address("ship-to", "shipToInfo", a)?;
-            }
+            check_address("ship-to", "shipToInfo", a)?;
         }
         if let Some(a) = &order.end_user {
             check_address("end-user", "endUserInfo", a)?;

@@ -3,14 +3,15 @@
 //! dependencies when it requires one, or as given) and provisioning details (checked
 //! against the product's provision-details), the order id and subscription ids kept,
 //! subscription status on poll. Pax8 has no lookup of an order by our reference: after an
-//! uncertain outcome a person decides.
+//! uncertain outcome a person decides. An order goes to one company, so an order whose
+//! lines belong to more than one customer is refused before anything is sent.
 
 use super::http::{common_error, Http, Reply};
 use super::ingram::decimal;
 use super::token::TokenSource;
 use super::{base_url, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
 use crate::config::Distributor;
-use crate::domain::order::{ApiOptions, DistributorOrder, SubscriptionRef};
+use crate::domain::order::{ApiOptions, DistributorOrder, OrderLine, SubscriptionRef};
 use crate::domain::Order;
 use reqwest::blocking::{Client, RequestBuilder};
 use serde_json::{json, Value};
@@ -18,6 +19,10 @@ use serde_json::{json, Value};
 pub const PRODUCTION: &str = "https://api.pax8.com/v1";
 pub const TOKEN_URL: &str = "https://token-manager.pax8.com/oauth/token";
 pub const AUDIENCE: &str = "https://api.pax8.com";
+/// Companies asked for per page: the most the company list gives at once.
+const COMPANY_PAGE_SIZE: u64 = 200;
+/// Pages of companies read at most (100,000 companies), whatever the answers say.
+const MAX_COMPANY_PAGES: u64 = 500;
 
 pub struct Pax8 {
     name: String,
@@ -28,6 +33,13 @@ pub struct Pax8 {
 
 fn text(v: &Value) -> Option<String> {
     v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// A count in a page object (a JSON number in the specification's example, typed loosely).
+fn count(v: &Value) -> Option<u64> {
+    v.as_u64()
+        .or_else(|| v.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 fn message_of(body: &str) -> String {
@@ -61,6 +73,37 @@ fn error_of(reply: &Reply) -> ApiError {
         404 => ApiError::Rejected(format!("not found: {}", message_of(&reply.body))),
         s => ApiError::Protocol(format!("unexpected answer {s}: {}", message_of(&reply.body))),
     }
+}
+
+/// The customer an order is for: its first line, once every line is found to belong to
+/// the same customer. Pax8 provisions an order for one company (one `companyId`), so an
+/// order of several customers is refused, naming them.
+fn one_customer(order: &Order) -> Result<&OrderLine, ApiError> {
+    let first = order
+        .lines
+        .first()
+        .ok_or_else(|| ApiError::Incomplete("the order has no lines".into()))?;
+    // A customer is its PSA company when it has one, else our customer id: what the
+    // company is matched by (its Pax8 `externalId`).
+    let mut customers: Vec<((bool, &str), String)> = Vec::new();
+    for l in &order.lines {
+        let key = match l.psa_company_id.as_deref() {
+            Some(psa) => (true, psa),
+            None => (false, l.customer_id.as_str()),
+        };
+        if !customers.iter().any(|(k, _)| *k == key) {
+            customers.push((key, format!("{} ({})", l.customer_name, key.1)));
+        }
+    }
+    if customers.len() > 1 {
+        let names: Vec<&str> = customers.iter().map(|(_, n)| n.as_str()).collect();
+        return Err(ApiError::Incomplete(format!(
+            "its lines belong to more than one customer ({}), and a Pax8 order is provisioned for one \
+             customer's company; split the order into one order per customer",
+            names.join(", ")
+        )));
+    }
+    Ok(first)
 }
 
 /// A failure before the order itself was sent: nothing was ordered, so nothing is uncertain.
@@ -111,34 +154,47 @@ impl Pax8 {
     }
 
     /// The customer's Pax8 company: by external id (our customer or PSA id), else by name.
+    /// The company list comes in pages (`page`, `size` at most 200, answered with
+    /// `page.totalPages`): they are read in turn until a company with the customer's
+    /// external id turns up or the last page was read; a name match is kept meanwhile and
+    /// taken only when no external id matches on any page.
     fn company(&self, order: &Order) -> Result<String, ApiError> {
-        let line = order
-            .lines
-            .first()
-            .ok_or_else(|| ApiError::Incomplete("the order has no lines".into()))?;
-        let v = self.get_json("/companies?page=0&size=200")?;
-        let companies = v["content"].as_array().cloned().unwrap_or_default();
-        let by_id = companies.iter().find(|c| {
+        let line = one_customer(order)?;
+        let by_id = |c: &&Value| {
             let ext = c["externalId"].as_str().unwrap_or_default();
             !ext.is_empty() && (Some(ext) == line.psa_company_id.as_deref() || ext == line.customer_id)
-        });
-        let by_name = || {
-            companies.iter().find(|c| {
-                c["name"]
-                    .as_str()
-                    .is_some_and(|n| n.trim().eq_ignore_ascii_case(line.customer_name.trim()))
-            })
         };
-        by_id
-            .or_else(by_name)
-            .and_then(|c| text(&c["id"]))
-            .ok_or_else(|| {
-                ApiError::Incomplete(format!(
-                    "Pax8 has no company for customer \"{}\" (matched by external id {} or by name); create it in Pax8 first",
-                    line.customer_name,
-                    line.psa_company_id.as_deref().unwrap_or(&line.customer_id)
-                ))
-            })
+        let by_name = |c: &&Value| {
+            c["name"]
+                .as_str()
+                .is_some_and(|n| n.trim().eq_ignore_ascii_case(line.customer_name.trim()))
+        };
+        let mut named: Option<String> = None;
+        let mut read = 0;
+        for page in 0..MAX_COMPANY_PAGES {
+            let v = self.get_json(&format!("/companies?page={page}&size={COMPANY_PAGE_SIZE}"))?;
+            read = page + 1;
+            let companies = v["content"].as_array().map(Vec::as_slice).unwrap_or_default();
+            if let Some(id) = companies.iter().find(by_id).and_then(|c| text(&c["id"])) {
+                return Ok(id);
+            }
+            if named.is_none() {
+                named = companies.iter().find(by_name).and_then(|c| text(&c["id"]));
+            }
+            // No page object: one page is all there is.
+            let pages = count(&v["page"]["totalPages"]).unwrap_or(0);
+            if companies.is_empty() || read >= pages {
+                break;
+            }
+        }
+        named.ok_or_else(|| {
+            ApiError::Incomplete(format!(
+                "Pax8 has no company for customer \"{}\" (matched by external id {} or by name, on {read} page(s) of \
+                 companies); create it in Pax8 first",
+                line.customer_name,
+                line.psa_company_id.as_deref().unwrap_or(&line.customer_id)
+            ))
+        })
     }
 
     fn commitment(&self, product: &str, options: &ApiOptions, term: &str) -> Result<Option<String>, ApiError> {
@@ -255,6 +311,7 @@ impl DistributorApi for Pax8 {
     }
 
     fn check(&self, order: &Order) -> Result<(), ApiError> {
+        one_customer(order)?;
         let missing: Vec<String> = order
             .lines
             .iter()

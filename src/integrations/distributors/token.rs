@@ -74,13 +74,36 @@ impl TokenSource {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Unauthorized("the token service gave no token".into()))?
             .to_string();
-        // `expires_in` is a string in Ingram's spec and a number in Pax8's.
-        let secs = match &v["expires_in"] {
-            serde_json::Value::String(s) => s.trim().parse().unwrap_or(3600),
-            serde_json::Value::Number(n) => n.as_u64().unwrap_or(3600),
-            _ => 3600,
-        };
-        cache::put(&key, &tok, Duration::from_secs(secs.saturating_sub(60).max(1)));
+        cache::put(&key, &tok, lifetime(&v["expires_in"]));
         Ok(tok)
+    }
+}
+
+/// How long a token is kept: a minute less than `expires_in` says (a string in Ingram's
+/// spec, a number in Pax8's; an hour when missing or unreadable), at least a second and
+/// at most [`cache::MAX_TTL`].
+fn lifetime(expires_in: &serde_json::Value) -> Duration {
+    let secs = match expires_in {
+        serde_json::Value::String(s) => s.trim().parse().unwrap_or(3600),
+        serde_json::Value::Number(n) => n.as_u64().unwrap_or(3600),
+        _ => 3600,
+    };
+    Duration::from_secs(secs.saturating_sub(60).max(1)).min(cache::MAX_TTL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_token_lives_a_minute_less_than_it_says_and_a_day_at_most() {
+        assert_eq!(lifetime(&json!(86400)), Duration::from_secs(86340));
+        assert_eq!(lifetime(&json!("86399")), Duration::from_secs(86339));
+        assert_eq!(lifetime(&json!(30)), Duration::from_secs(1));
+        assert_eq!(lifetime(&json!(null)), Duration::from_secs(3540));
+        assert_eq!(lifetime(&json!(u64::MAX)), cache::MAX_TTL);
+        assert_eq!(lifetime(&json!("18446744073709551615")), cache::MAX_TTL);
+        assert_eq!(lifetime(&json!(-5)), Duration::from_secs(3540));
     }
 }

@@ -8,7 +8,9 @@
 //! distributor that is not a supplier company in Halo.
 //!
 //! Our references, looked up before creating again: sales order `po_number`, purchase
-//! order `po_ref`, line and stock `note` (`PO-…/L{n}`, `PO-…/R{id}`), asset `key_field`.
+//! order `po_ref`, line and stock `note` (`PO-…/L{n}`, `PO-…/R{id}`), asset `key_field`,
+//! and the note by the `Purser PO-…:` its text starts with (among the opportunity's
+//! actions, or without an opportunity among the actions of its outcome).
 
 use super::http::{as_id, money, Http, PsaError};
 use super::{order_link, secret, OrderData, PsaClient, Run};
@@ -47,6 +49,29 @@ fn created(v: &Value) -> Option<i64> {
 
 fn num(s: &str) -> Option<i64> {
     s.trim().parse().ok()
+}
+
+/// How long a sign-in is kept: a minute less than Halo's `expires_in` says (ten minutes
+/// when it says nothing), at most [`crate::integrations::cache::MAX_TTL`].
+fn token_lifetime(answer: &Value) -> std::time::Duration {
+    let secs = answer
+        .get("expires_in")
+        .and_then(as_id)
+        .unwrap_or(600)
+        .saturating_sub(60);
+    std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0)).min(crate::integrations::cache::MAX_TTL)
+}
+
+/// The outcome (action type) of the note on the sales order.
+const NOTE_OUTCOME: &str = "Procurement";
+
+/// Whether action `a` is our note on sales order `so_id`: its text starts with `marker`
+/// (`Purser PO-000123:`), and it is on that sales order when the answer says which.
+fn is_note(a: &Value, marker: &str, so_id: i64) -> bool {
+    a.get("note")
+        .and_then(Value::as_str)
+        .is_some_and(|n| n.starts_with(marker))
+        && a.get("salesorder_id").and_then(as_id).is_none_or(|s| s == so_id)
 }
 
 impl Halopsa {
@@ -108,14 +133,7 @@ impl Halopsa {
             .and_then(Value::as_str)
             .ok_or_else(|| PsaError::Permanent("HaloPSA answered the sign-in without an access token".into()))?
             .to_string();
-        // Kept a minute less than Halo says it lives.
-        let ttl = v
-            .get("expires_in")
-            .and_then(as_id)
-            .unwrap_or(600)
-            .saturating_sub(60)
-            .max(0) as u64;
-        crate::integrations::cache::put(&self.cache_key(), &t, std::time::Duration::from_secs(ttl));
+        crate::integrations::cache::put(&self.cache_key(), &t, token_lifetime(&v));
         *self.token.borrow_mut() = Some(t.clone());
         Ok(t)
     }
@@ -356,7 +374,7 @@ impl PsaClient for Halopsa {
         // The CRM note on the sales order, hidden from the customer.
         let mut note = json!({
             "salesorder_id": so_id,
-            "outcome": "Procurement",
+            "outcome": NOTE_OUTCOME,
             "note": format!("Purser {po}: {}\n{link}", data.note_text(&self.config)),
             "hiddenfromuser": true,
             "sendemail": false,
@@ -368,18 +386,20 @@ impl PsaClient for Halopsa {
         run.ensure(
             "note",
             "Action",
-            || match opportunity {
-                Some(t) => Ok(self
-                    .list("Actions", &[("ticket_id", t.to_string())], "looking for the note")?
+            || {
+                // The opportunity's actions; without an opportunity the note hangs on the
+                // sales order alone, which the action list cannot filter on: the actions
+                // of the note's outcome, then.
+                let query = match opportunity {
+                    Some(t) => ("ticket_id", t.to_string()),
+                    None => ("actoutcome", NOTE_OUTCOME.to_string()),
+                };
+                Ok(self
+                    .list("Actions", &[query], "looking for the note")?
                     .iter()
-                    .find(|a| {
-                        a.get("note")
-                            .and_then(Value::as_str)
-                            .is_some_and(|n| n.starts_with(&marker))
-                    })
+                    .find(|a| is_note(a, &marker, so_id))
                     .and_then(|a| a.get("id"))
-                    .and_then(as_id)),
-                None => Ok(None),
+                    .and_then(as_id))
             },
             || self.create("Actions", note, "adding the note to the sales order"),
         )?;
@@ -550,5 +570,43 @@ impl PsaClient for Halopsa {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::integrations::cache::MAX_TTL;
+    use std::time::Duration;
+
+    #[test]
+    fn a_sign_in_is_kept_a_minute_less_than_it_lives_and_a_day_at_most() {
+        assert_eq!(token_lifetime(&json!({"expires_in": 3600})), Duration::from_secs(3540));
+        assert_eq!(token_lifetime(&json!({})), Duration::from_secs(540));
+        assert_eq!(token_lifetime(&json!({"expires_in": -10})), Duration::ZERO);
+        assert_eq!(token_lifetime(&json!({"expires_in": i64::MAX})), MAX_TTL);
+        assert_eq!(token_lifetime(&json!({"expires_in": "99999999999999"})), MAX_TTL);
+    }
+
+    #[test]
+    fn the_note_is_known_by_its_marker_and_sales_order() {
+        let m = "Purser PO-000001:";
+        assert!(is_note(
+            &json!({"note": "Purser PO-000001: ordered", "salesorder_id": 7}),
+            m,
+            7
+        ));
+        assert!(is_note(&json!({"note": "Purser PO-000001: ordered"}), m, 7));
+        assert!(!is_note(
+            &json!({"note": "Purser PO-000001: ordered", "salesorder_id": 8}),
+            m,
+            7
+        ));
+        assert!(!is_note(
+            &json!({"note": "Purser PO-0000012: ordered", "salesorder_id": 7}),
+            m,
+            7
+        ));
+        assert!(!is_note(&json!({"salesorder_id": 7}), m, 7));
     }
 }

@@ -101,7 +101,7 @@ impl Http {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+            .and_then(retry_after_secs);
         let text = resp.text().map_err(|e| {
             PsaError::temporary(format!(
                 "the answer of {psa} was cut off while {what} ({}); it will be retried",
@@ -162,6 +162,20 @@ impl Http {
                 ),
             },
         })
+    }
+}
+
+/// The longest a PSA's `Retry-After` makes Purser wait.
+pub const MAX_RETRY_AFTER_SECS: u64 = 60 * 60;
+
+/// Seconds in a `Retry-After` header, at most [`MAX_RETRY_AFTER_SECS`].
+fn retry_after_secs(header: &str) -> Option<u64> {
+    let secs = header.trim();
+    if !secs.is_empty() && secs.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits past what u64 holds are a very long wait, too.
+        Some(secs.parse::<u64>().unwrap_or(u64::MAX).min(MAX_RETRY_AFTER_SECS))
+    } else {
+        None
     }
 }
 
@@ -278,6 +292,21 @@ mod tests {
             "supplier 12 is not a supplier"
         );
         assert_eq!(error_text("<html>Bad Gateway</html>"), "<html>Bad Gateway</html>");
+    }
+
+    #[test]
+    fn a_retry_after_is_an_hour_at_most() {
+        assert_eq!(retry_after_secs("30"), Some(30));
+        assert_eq!(retry_after_secs(" 3600 "), Some(3600));
+        assert_eq!(retry_after_secs("3601"), Some(MAX_RETRY_AFTER_SECS));
+        assert_eq!(retry_after_secs("100000000000000000"), Some(MAX_RETRY_AFTER_SECS));
+        assert_eq!(
+            retry_after_secs("99999999999999999999999999"),
+            Some(MAX_RETRY_AFTER_SECS)
+        );
+        assert_eq!(retry_after_secs("-5"), None);
+        assert_eq!(retry_after_secs("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(retry_after_secs(""), None);
     }
 
     #[test]

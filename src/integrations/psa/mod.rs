@@ -402,30 +402,51 @@ pub fn run_job(svc: &Service, job: &Job) -> JobOutcome {
             match &e {
                 PsaError::Temporary { retry_after, .. } => {
                     if !waiting {
-                        let until = retry_after.map(|s| now + chrono::Duration::seconds(s as i64));
+                        let until = retry_after.and_then(|s| retry_until(now, s));
                         let m = msg.clone();
-                        let _ = run.save(|s| {
+                        let saved = run.save(|s| {
                             s.last_error = Some(m);
                             s.retry_at = until;
                             if s.status == PsaSyncStatus::Waiting {
                                 s.status = PsaSyncStatus::InProgress;
                             }
                         });
+                        if let Err(e) = saved {
+                            return not_recorded(po, msg, &e);
+                        }
                     }
                     JobOutcome::RetryLater(msg)
                 }
                 PsaError::Permanent(_) | PsaError::Refused { .. } => {
                     let m = msg.clone();
-                    let _ = run.save(|s| {
+                    let saved = run.save(|s| {
                         s.last_error = Some(m);
                         s.status = PsaSyncStatus::Failed;
                     });
-                    JobOutcome::Failed(msg)
+                    match saved {
+                        Ok(()) => JobOutcome::Failed(msg),
+                        Err(e) => not_recorded(po, msg, &e),
+                    }
                 }
                 PsaError::Config(_) => JobOutcome::NotHandled(msg),
             }
         }
     }
+}
+
+/// A failure that could not be recorded on the order's sync (the store refused the
+/// write): logged, and the job runs again later, so that the failure is recorded then
+/// rather than the job ending while the sync still shows it in progress.
+fn not_recorded(po: PoNumber, failure: String, e: &PsaError) -> JobOutcome {
+    tracing::error!(%po, failure = %failure, error = %e, "the PSA sync failure could not be recorded");
+    JobOutcome::RetryLater(format!("{failure} ({e}; trying again later)"))
+}
+
+/// When a PSA that asked Purser to wait `secs` may be called again: at most
+/// [`http::MAX_RETRY_AFTER_SECS`] after `now`; `None` when no date can say it.
+fn retry_until(now: crate::domain::Timestamp, secs: u64) -> Option<crate::domain::Timestamp> {
+    let secs = i64::try_from(secs.min(http::MAX_RETRY_AFTER_SECS)).ok()?;
+    now.checked_add_signed(chrono::TimeDelta::try_seconds(secs)?)
 }
 
 /// Whether any entity of receipt `id` was recorded (or in flight).
@@ -475,6 +496,38 @@ mod tests {
             .psa
             .problems()
             .is_empty());
+    }
+
+    #[test]
+    fn a_retry_after_waits_an_hour_at_most() {
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        assert_eq!(retry_until(now, 30), Some(now + chrono::Duration::seconds(30)));
+        assert_eq!(
+            retry_until(now, 100_000_000_000_000_000),
+            Some(now + chrono::Duration::hours(1))
+        );
+        assert_eq!(retry_until(now, u64::MAX), Some(now + chrono::Duration::hours(1)));
+        // Near the end of time no date can say it: no panic, no date.
+        let end = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+        assert_eq!(retry_until(end, 60), None);
+    }
+
+    #[test]
+    fn a_failure_that_cannot_be_recorded_runs_again() {
+        let e = PsaError::temporary("cannot record the PSA sync: the disk is full");
+        let outcome = not_recorded(
+            PoNumber(7),
+            "HaloPSA refused creating the sales order (400): bad".into(),
+            &e,
+        );
+        assert_eq!(
+            outcome,
+            JobOutcome::RetryLater(
+                "HaloPSA refused creating the sales order (400): bad (cannot record the PSA sync: the disk is full; \
+                 trying again later)"
+                    .into()
+            )
+        );
     }
 
     #[test]

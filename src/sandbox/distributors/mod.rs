@@ -33,7 +33,7 @@ pub const SECRET_ENV: &str = "PURSER_SANDBOX_SECRET";
 pub const CUSTOMER_NUMBER: &str = "20-222222";
 /// The user name for TD SYNNEX and Onetrail.
 pub const USERNAME: &str = "purser-sandbox";
-/// The Pax8 company every sandbox order goes to when no company matches the customer.
+/// The Pax8 company "Dentalcare West", the first in the fake's company list.
 pub const PAX8_COMPANY_ID: &str = "f7fc273a-8d86-45c9-a26f-ffd42416adda";
 /// Onetrail parties.
 pub const BUYER_GLN: &str = "8712345000004";
@@ -77,6 +77,8 @@ pub(crate) struct FakeState {
     correlation_ids: HashSet<String>,
     statuses: HashMap<String, VecDeque<String>>,
     prices: HashMap<String, (String, i64)>,
+    /// Pax8 companies added by a test, after the sample company.
+    companies: Vec<serde_json::Value>,
     seq: u32,
 }
 

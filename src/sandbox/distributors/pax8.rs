@@ -3,12 +3,13 @@
 //! specification, commitment terms and provisioning keys included), subscriptions.
 //!
 //! Products whose id starts with `1` behave like Microsoft 365 in the samples: they
-//! require a commitment term and provisioning details.
+//! require a commitment term and provisioning details. The company list is paginated as
+//! the specification says; tests add companies with [`Fake::add_company`].
 
 use super::schema::check;
-use super::{after_accept, json_reply, log_call, record_order, take_fault, too_many, Fault, Shared};
+use super::{after_accept, json_reply, log_call, parse_query, record_order, take_fault, too_many, Fake, Fault, Shared};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -100,18 +101,71 @@ fn authorized(fake: &Shared, headers: &HeaderMap) -> Result<(), Box<Response>> {
     }
 }
 
-async fn companies(State(fake): State<Shared>, headers: HeaderMap) -> Response {
-    log_call(&fake, "GET", "/v1/companies");
-    if let Err(r) = authorized(&fake, &headers) {
-        return *r;
-    }
+/// The sample company, as "Dentalcare West" with [`super::PAX8_COMPANY_ID`], first; then
+/// the companies a test added with [`super::Fake::add_company`], in that order.
+fn all_companies(fake: &Shared) -> Vec<Value> {
     let mut c: Value = serde_json::from_str(COMPANY).expect("sample is JSON");
     c["id"] = json!(super::PAX8_COMPANY_ID);
     c["name"] = json!("Dentalcare West");
     c["status"] = json!("Active");
+    let mut all = vec![c];
+    all.extend(fake.with(|s| s.companies.clone()));
+    all
+}
+
+/// A whole number query parameter within the saved specification's bounds, or its default.
+fn page_param(query: &[(String, String)], name: &str) -> Result<u64, String> {
+    let schema = &SPEC["company_list"]["query"][name];
+    let Some((_, raw)) = query.iter().find(|(k, _)| k == name) else {
+        return Ok(schema["default"].as_u64().unwrap_or(0));
+    };
+    let n: u64 = raw
+        .parse()
+        .map_err(|_| format!("companies: {name}={raw} is not a whole number"))?;
+    let min = schema["minimum"].as_u64().unwrap_or(0);
+    let max = schema["maximum"].as_u64().unwrap_or(u64::MAX);
+    if n < min || n > max {
+        return Err(format!("companies: {name}={n} is outside {min}..={max}"));
+    }
+    Ok(n)
+}
+
+/// `GET /companies`, paginated as the specification says: `page` (from 0) and `size`
+/// (default 10, at most 200) in, `content` and a `page` object (`size`, `totalElements`,
+/// `totalPages`, `number`) out.
+async fn companies(State(fake): State<Shared>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let q = q.unwrap_or_default();
+    log_call(
+        &fake,
+        "GET",
+        &if q.is_empty() {
+            "/v1/companies".to_string()
+        } else {
+            format!("/v1/companies?{q}")
+        },
+    );
+    if let Err(r) = authorized(&fake, &headers) {
+        return *r;
+    }
+    let query = parse_query(&q);
+    let (page, size) = match (page_param(&query, "page"), page_param(&query, "size")) {
+        (Ok(p), Ok(s)) => (p, s),
+        (p, s) => {
+            let problems = fake.with(|st| st.note(p.err().into_iter().chain(s.err()).collect()));
+            return problem(400, "Invalid paging", problems);
+        }
+    };
+    let all = all_companies(&fake);
+    let total = all.len() as u64;
+    let content: Vec<Value> = all
+        .into_iter()
+        .skip((page * size) as usize)
+        .take(size as usize)
+        .collect();
     json_reply(
         200,
-        json!({"content": [c], "page": {"size": 200, "totalElements": 1, "totalPages": 1, "number": 0}}),
+        json!({"content": content, "page": {"size": size, "totalElements": total,
+            "totalPages": total.div_ceil(size), "number": page}}),
     )
 }
 
@@ -165,7 +219,7 @@ async fn create(State(fake): State<Shared>, headers: HeaderMap, body: Bytes) -> 
         Err(e) => return problem(400, &format!("body is not JSON: {e}"), vec![]),
     };
     let mut problems = check(&req, &SPEC["order_create"]);
-    if req["companyId"] != super::PAX8_COMPANY_ID {
+    if !all_companies(&fake).iter().any(|c| c["id"] == req["companyId"]) {
         problems.push(format!("companyId {}: no such company", req["companyId"]));
     }
     let commitment: Value = serde_json::from_str(DEPENDENCIES).expect("sample is JSON");
@@ -255,4 +309,24 @@ async fn subscription(State(fake): State<Shared>, headers: HeaderMap, Path(id): 
     v["id"] = json!(id);
     v["status"] = json!(status);
     json_reply(200, v)
+}
+
+impl Fake {
+    /// Pax8: adds a company to the list (after the sample company and those added
+    /// before); returns its id, which orders may then name as `companyId`.
+    pub fn add_company(&self, name: &str, external_id: Option<&str>) -> String {
+        self.with(|s| {
+            let n = s.companies.len() as u32 + 1;
+            let id = uuid(n, 0xc0);
+            let mut c = json!({"id": id, "name": name, "status": "Active",
+                "address": {"city": "Denver", "country": "US"}, "phone": "555-555-5555",
+                "website": "example.com", "billOnBehalfOfEnabled": false,
+                "selfServiceAllowed": false, "orderApprovalRequired": false});
+            if let Some(e) = external_id {
+                c["externalId"] = json!(e);
+            }
+            s.companies.push(c);
+            id
+        })
+    }
 }

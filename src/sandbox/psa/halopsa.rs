@@ -344,7 +344,15 @@ impl Routes for Halo {
                 )
             }
             ("GET", "/ItemStock") => return list("itemstock", by("ItemStock", "item_id", q("item_id"))),
-            ("GET", "/Actions") => return list("actions", by("Actions", "ticket_id", q("ticket_id"))),
+            ("GET", "/Actions") => {
+                // `actoutcome` filters on the action's outcome name.
+                let outcome = q("actoutcome");
+                let found: Vec<Value> = by("Actions", "ticket_id", q("ticket_id"))
+                    .into_iter()
+                    .filter(|a| outcome.as_deref().is_none_or(|o| a["outcome"].as_str() == Some(o)))
+                    .collect();
+                return list("actions", found);
+            }
             ("GET", "/Asset") => {
                 let s = q("search").unwrap_or_default();
                 let found: Vec<Value> = by("Asset", "item_id", q("item_id"))
