@@ -71,8 +71,16 @@ impl Service {
     /// Sets the options an API placement carries (Pax8 billing term, commitment term,
     /// provisioning details), until the order is placed.
     pub fn set_api_options(&self, actor: &Actor, po: PoNumber, options: ApiOptions) -> Result<Order, AppError> {
+        let options = Self::checked_api_options(actor, options)?;
+        let now = self.now();
+        self.store
+            .write(|tx| record_api_options(tx, actor, po, options.clone(), now))
+    }
+
+    /// The options as they are stored, once `actor` may set them: the billing term
+    /// spelled as Pax8 does.
+    pub fn checked_api_options(actor: &Actor, mut options: ApiOptions) -> Result<ApiOptions, AppError> {
         Self::require_any(actor, &[Role::Buyer, Role::Approver], "set placement options")?;
-        let mut options = options;
         if let Some(t) = &options.billing_term {
             let t = ApiOptions::normalize_billing_term(t).map_err(|why| AppError::NotAvailable {
                 what: format!("billing term `{t}`"),
@@ -80,23 +88,7 @@ impl Service {
             })?;
             options.billing_term = Some(t.to_string());
         }
-        let now = self.now();
-        self.store.write(|tx| {
-            let before = load_order(tx, po)?;
-            let mut after = before.clone();
-            after.set_api_options(options.clone())?;
-            tx.put_order(&after)?;
-            audit(
-                tx,
-                now,
-                actor,
-                "po.api_options",
-                &po.to_string(),
-                &before.api_options(),
-                &after.api_options(),
-            )?;
-            Ok(after)
-        })
+        Ok(options)
     }
 
     /// Before a create request leaves: notes the attempt on the order, and says whether
@@ -298,4 +290,28 @@ fn enqueue_poll(tx: &mut dyn WriteOps, po: PoNumber, now: Timestamp, secs: u64) 
         now + Duration::seconds(secs.max(1) as i64),
     )?;
     Ok(())
+}
+
+/// Sets `options` on the order inside `tx`, with its audit entry.
+pub(super) fn record_api_options(
+    tx: &mut dyn WriteOps,
+    actor: &Actor,
+    po: PoNumber,
+    options: ApiOptions,
+    now: Timestamp,
+) -> Result<Order, AppError> {
+    let before = load_order(tx, po)?;
+    let mut after = before.clone();
+    after.set_api_options(options)?;
+    tx.put_order(&after)?;
+    audit(
+        tx,
+        now,
+        actor,
+        "po.api_options",
+        &po.to_string(),
+        &before.api_options(),
+        &after.api_options(),
+    )?;
+    Ok(after)
 }

@@ -2,7 +2,7 @@
 
 use super::{audit, enqueue, load_order, AppError, Service};
 use crate::domain::job::JobKind;
-use crate::domain::order::{NewOrder, OrderEdit, PlaceOutcome};
+use crate::domain::order::{ApiOptions, NewOrder, OrderEdit, PlaceOutcome};
 use crate::domain::{
     Address, ApprovalDecision, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage,
 };
@@ -211,9 +211,25 @@ impl Service {
     /// Manual and skip placement complete at once; email placement is handed to a
     /// background job recorded in the same transaction (see [`PlaceResult::job`]).
     pub fn place(&self, actor: &Actor, req: PlaceRequest) -> Result<PlaceResult, AppError> {
+        self.place_with_options(actor, req, None)
+    }
+
+    /// [`Service::place`] with the options an API placement carries (Pax8 terms and
+    /// provisioning), recorded in the same transaction: a refused placement keeps none
+    /// of them.
+    pub fn place_with_options(
+        &self,
+        actor: &Actor,
+        req: PlaceRequest,
+        options: Option<ApiOptions>,
+    ) -> Result<PlaceResult, AppError> {
+        let options = options.map(|o| Self::checked_api_options(actor, o)).transpose()?;
         let now = self.now();
         let po = req.po;
         self.store.write(|tx| {
+            if let Some(options) = &options {
+                super::distributors::record_api_options(tx, actor, po, options.clone(), now)?;
+            }
             let before = load_order(tx, po)?;
             match &before.stage {
                 Stage::AwaitingApproval { approver, .. } if approver == &actor.name => {

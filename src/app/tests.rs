@@ -1889,6 +1889,34 @@ fn the_purchase_order_names_an_approver_only_once_someone_approved_it() {
     assert!(doc.approved_by.is_some_and(|a| a.contains("carol")));
 }
 
+#[test]
+fn a_refused_placement_keeps_none_of_the_options_it_carried() {
+    let k = Kit::new();
+    let po = awaiting_carol(&k);
+    let options = crate::domain::order::ApiOptions {
+        billing_term: Some("annual".into()),
+        ..Default::default()
+    };
+    let before = k.snapshot();
+    // Only carol may place it now: alice is refused, and the options go with the refusal.
+    refused(
+        k.place_with_options(
+            &k.alice(),
+            place_req(po, PlacementMethod::Manual),
+            Some(options.clone()),
+        ),
+        &["only carol can place or reject it"],
+    );
+    k.assert_unchanged(&before);
+    // Carol's placement records them with it, in the same transaction.
+    let r = k
+        .place_with_options(&k.carol(), place_req(po, PlacementMethod::Manual), Some(options))
+        .unwrap();
+    assert_eq!(r.order.api_options().billing_term.as_deref(), Some("Annual"));
+    let got: Vec<String> = actions(&k).into_iter().rev().take(2).collect();
+    assert_eq!(got, ["po.approve_and_place", "po.api_options"]);
+}
+
 fn awaiting_carol(k: &Kit) -> PoNumber {
     k.add_rule(&k.ada(), rule("0", None, "carol")).unwrap();
     let po = k

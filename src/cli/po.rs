@@ -100,16 +100,19 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             api,
         } => {
             let po = po_arg(&po)?;
-            if matches!(method(via), PlacementMethod::Api) {
-                prepare_api_placement(ctx, po, api)?;
-            }
-            let r = svc.place(
+            let options = if matches!(method(via), PlacementMethod::Api) {
+                prepare_api_placement(ctx, po, api)?
+            } else {
+                None
+            };
+            let r = svc.place_with_options(
                 actor,
                 PlaceRequest {
                     po,
                     method: method(via),
                     link,
                 },
+                options,
             )?;
             // Email and API placement run as a job; wait for it unless told not to.
             let (outcome, job_outcome) = match r.job {
@@ -245,12 +248,19 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Before an API placement: records the Pax8 options given, and checks the order against
-/// the distributor (a value longer than it takes is refused here, naming the field).
-fn prepare_api_placement(ctx: &Ctx, po: PoNumber, api: crate::cli::args::ApiPlaceArgs) -> Result<(), CliError> {
-    let (svc, actor) = (&ctx.service, &ctx.actor);
+/// Before an API placement: the Pax8 options given (recorded with the placement, in its
+/// transaction), and the order as it would go checked against the distributor (a value
+/// longer than it takes is refused here, naming the field).
+fn prepare_api_placement(
+    ctx: &Ctx,
+    po: PoNumber,
+    api: crate::cli::args::ApiPlaceArgs,
+) -> Result<Option<crate::domain::order::ApiOptions>, CliError> {
+    let svc = &ctx.service;
+    let mut order = svc.order(po)?;
+    let mut given = None;
     if api.billing_term.is_some() || api.commitment.is_some() || !api.provision.is_empty() {
-        let mut options = svc.order(po)?.api_options();
+        let mut options = order.api_options();
         if api.billing_term.is_some() {
             options.billing_term = api.billing_term;
         }
@@ -265,8 +275,13 @@ fn prepare_api_placement(ctx: &Ctx, po: PoNumber, api: crate::cli::args::ApiPlac
                     .map_err(|e| CliError::new(format!("--provision {e}"), 2))?;
             }
         }
-        svc.set_api_options(actor, po, options)?;
+        let options = crate::app::Service::checked_api_options(&ctx.actor, options)?;
+        order
+            .set_api_options(options.clone())
+            .map_err(crate::app::AppError::from)?;
+        given = Some(options);
     }
-    crate::integrations::distributors::check_order(svc, po)
+    crate::integrations::distributors::check_order(svc.config(), &order)
+        .map(|()| given)
         .map_err(|e| CliError::new(format!("{po} was not placed: {e}"), 1))
 }

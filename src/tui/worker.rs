@@ -187,6 +187,37 @@ fn items_after(svc: &Service, ids: &[ItemId]) -> Vec<PendingItem> {
     ids.iter().filter_map(|id| svc.item(*id).ok()).collect()
 }
 
+/// Places an order (with its API options, in the same transaction) and says what became
+/// of it.
+fn placed(
+    svc: &Service,
+    actor: &Actor,
+    req: PlaceRequest,
+    options: Option<crate::domain::order::ApiOptions>,
+) -> Result<Effect, String> {
+    let method = req.method;
+    let r = svc.place_with_options(actor, req, options).map_err(|e| e.to_string())?;
+    let message = match (&r.approver, r.outcome) {
+        (Some(a), "awaiting_approval") => {
+            format!(
+                "{} needs approval: it now awaits {a}, who will be notified",
+                r.order.number
+            )
+        }
+        (_, "sending") => format!(
+            "{} is being sent ({}) in the background; its status follows",
+            r.order.number,
+            method.describe()
+        ),
+        _ => format!("{} placed ({})", r.order.number, method.describe()),
+    };
+    Ok(Effect {
+        message,
+        orders: vec![r.order],
+        ..Effect::default()
+    })
+}
+
 /// Runs one command through the service (also used synchronously by tests).
 pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, String> {
     let e = |e: crate::app::AppError| e.to_string();
@@ -232,29 +263,8 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             fx.message = format!("{po} saved");
             fx.orders.push(o);
         }
-        Command::PlaceWithOptions(req, options) => {
-            svc.set_api_options(actor, req.po, *options).map_err(e)?;
-            return execute(svc, actor, Command::Place(req));
-        }
-        Command::Place(req) => {
-            let method = req.method;
-            let r = svc.place(actor, req).map_err(e)?;
-            fx.message = match (&r.approver, r.outcome) {
-                (Some(a), "awaiting_approval") => {
-                    format!(
-                        "{} needs approval: it now awaits {a}, who will be notified",
-                        r.order.number
-                    )
-                }
-                (_, "sending") => format!(
-                    "{} is being sent ({}) in the background; its status follows",
-                    r.order.number,
-                    method.describe()
-                ),
-                _ => format!("{} placed ({})", r.order.number, method.describe()),
-            };
-            fx.orders.push(r.order);
-        }
+        Command::Place(req) => fx = placed(svc, actor, req, None)?,
+        Command::PlaceWithOptions(req, options) => fx = placed(svc, actor, req, Some(*options))?,
         Command::Import { files } => {
             // Each file imports whole or not at all, on its own: one bad file does not hold
             // back the others, and what did import is shown with what did not.

@@ -290,7 +290,7 @@ fn a_value_too_long_is_caught_before_sending() {
     let w = world();
     let long = "Dentalcare West Regional Practice Group BV"; // 42 characters; Ingram takes 40
     let po = w.order(D, &quote("Q-1", D, &[("DF4128", 1, "1")]), Some(ship_to(long)));
-    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
     assert!(
         e.contains("ship-to name") && e.contains("42 characters") && e.contains("at most 40"),
         "{e}"
@@ -374,7 +374,7 @@ fn a_wholesale_order_with_its_own_ship_to_sends_and_checks_it() {
         purser::domain::OrderType::Wholesale,
         Some(ship_to(long)),
     );
-    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
     assert!(
         e.contains("ship-to name") && e.contains("43 characters") && e.contains("shipToInfo.companyName"),
         "{e}"

@@ -217,7 +217,7 @@ fn after_a_crash_the_person_is_asked_before_anything_is_sent_again() {
 fn a_line_without_a_pax8_product_is_named() {
     let w = world();
     let po = w.order(D, &quote("Q-1", D, &[("X", 1, "1")]), None);
-    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
     assert!(e.contains("Pax8 product id") && e.contains("line 1"), "{e}");
 }
 
@@ -234,7 +234,7 @@ fn an_order_for_two_customers_is_refused_before_anything_is_sent() {
         None,
     );
     assert_eq!(w.get(po).lines.len(), 2);
-    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
     assert!(
         e.contains("more than one customer")
             && e.contains("Dentalcare West (C-1)")

@@ -105,7 +105,7 @@ fn a_company_name_longer_than_30_is_caught_before_sending() {
     let w = world();
     let name = "Dentalcare West Regional Practice Group"; // 39
     let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), Some(ship_to(name)));
-    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
     assert!(
         e.contains("ship-to name") && e.contains("39 characters") && e.contains("at most 30"),
         "{e}"
@@ -135,7 +135,7 @@ fn a_company_name_longer_than_30_is_caught_before_sending() {
 fn an_order_without_ship_to_is_explained() {
     let w = world();
     let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None);
-    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
     assert!(
         e.contains("needs a ship-to address") && e.contains("[company.warehouse]"),
         "{e}"
@@ -331,6 +331,6 @@ country = "US"
 "#,
     );
     let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None);
-    let e = purser::integrations::distributors::check_order(&w.svc, po).unwrap_err();
+    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
     assert!(e.contains("warehouse ([company.warehouse]) name"), "{e}");
 }

@@ -161,11 +161,10 @@ pub(crate) fn lengths(checks: &[(&str, &str, Option<&str>, usize)]) -> Result<()
 }
 
 /// Checks an order against its distributor before it is placed, in words for the buyer.
-pub fn check_order(svc: &Service, po: PoNumber) -> Result<(), String> {
-    let order = svc.order(po).map_err(|e| e.to_string())?;
-    let name = svc.config().distributor_name(&order.distributor);
-    let api = connect(svc.config(), &order.distributor).map_err(|e| e.for_buyer(&name))?;
-    api.check(&order).map_err(|e| e.for_buyer(&name))
+pub fn check_order(config: &Config, order: &Order) -> Result<(), String> {
+    let name = config.distributor_name(&order.distributor);
+    let api = connect(config, &order.distributor).map_err(|e| e.for_buyer(&name))?;
+    api.check(order).map_err(|e| e.for_buyer(&name))
 }
 
 /// Runs a distributor job (API submission, status poll).
