@@ -66,6 +66,23 @@ fn the_comparison_lists_every_distributor_cheapest_in_stock_first() {
     assert!(offers[0].best && offers[0].distributor == "ingram_sandbox");
 }
 
+#[test]
+fn a_price_in_another_currency_is_listed_but_never_the_best() {
+    let w = world();
+    // The same part on a quote in pounds: the sandbox distributors price in dollars.
+    let text = quote("Q-GBP", "ingram_sandbox", &[("DF4128", 5, "48.00")]).replace("\"USD\"", "\"GBP\"");
+    w.svc.import_text(&w.alice(), "q.json", &text).unwrap();
+    w.sandbox.ingram.set_price("DF4128", "1.00", 500);
+    let offers = price::compare(&w.svc, 1).unwrap();
+    let ingram = offers.iter().find(|o| o.distributor == "ingram_sandbox").unwrap();
+    assert_eq!(ingram.unit_cost, Some(Decimal::new(100, 2)), "still listed");
+    assert!(ingram.currency.as_deref().is_some_and(|c| c != "GBP"));
+    assert!(
+        offers.iter().all(|o| !o.best),
+        "no price in GBP to choose from: {offers:?}"
+    );
+}
+
 struct Cli {
     dir: tempfile::TempDir,
     _sandbox: purser::sandbox::distributors::Sandbox,

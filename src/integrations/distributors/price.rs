@@ -124,11 +124,23 @@ pub fn compare(svc: &Service, id: ItemId) -> Result<Vec<Offer>, String> {
         })
         .collect();
     let in_stock = |o: &Offer| o.available.is_none_or(|a| a >= i64::from(item.quantity));
-    // Priced first; in stock before short; then cheapest.
+    // A price in another currency than the item's cannot be compared with it.
+    let comparable = |o: &Offer| {
+        o.unit_cost.is_some()
+            && o.currency
+                .as_deref()
+                .is_none_or(|c| c.eq_ignore_ascii_case(&item.currency))
+    };
+    // Comparable prices first; in stock before short; then cheapest; then other currencies.
     offers.sort_by(|a, b| {
-        (a.unit_cost.is_none(), !in_stock(a), a.unit_cost).cmp(&(b.unit_cost.is_none(), !in_stock(b), b.unit_cost))
+        (!comparable(a), a.unit_cost.is_none(), !in_stock(a), a.unit_cost).cmp(&(
+            !comparable(b),
+            b.unit_cost.is_none(),
+            !in_stock(b),
+            b.unit_cost,
+        ))
     });
-    if let Some(first) = offers.first_mut().filter(|o| o.unit_cost.is_some()) {
+    if let Some(first) = offers.first_mut().filter(|o| comparable(o)) {
         first.best = true;
     }
     Ok(offers)
