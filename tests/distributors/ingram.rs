@@ -209,6 +209,25 @@ fn too_many_requests_waits_for_retry_after() {
 }
 
 #[test]
+fn an_absurd_retry_after_is_taken_as_a_day() {
+    let w = world();
+    let po = simple(&w);
+    let job = w.place(po);
+    w.sandbox.ingram.fail_next(Fault::TooManyRequests {
+        retry_after: 100_000_000_000_000_000,
+    });
+    let outcome = w.run(job);
+    assert!(
+        matches!(&outcome, Some(JobOutcome::RetryLater(e)) if e.contains("86400 seconds")),
+        "{outcome:?}"
+    );
+    w.advance(86_400);
+    let report = w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap();
+    assert_eq!(report.done, vec![job]);
+    assert_eq!(w.get(po).status(), OrderStatus::Submitted);
+}
+
+#[test]
 fn a_server_error_is_retried_and_looked_up_first() {
     let w = world();
     let po = simple(&w);

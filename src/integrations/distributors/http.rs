@@ -16,6 +16,9 @@ pub struct Http {
     base: String,
 }
 
+/// The longest `Retry-After` taken, in seconds: a day.
+pub const MAX_RETRY_AFTER_SECS: u64 = 86_400;
+
 /// An answer with its status, body and `Retry-After` (in seconds) when given.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -62,7 +65,9 @@ impl Http {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            // A wait longer than a day is taken as a day (the retry is at most that far off).
+            .map(|s| s.min(MAX_RETRY_AFTER_SECS));
         let body = resp.text().map_err(classify)?;
         tracing::debug!(status, "distributor answered");
         Ok(Reply {
