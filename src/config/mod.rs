@@ -3,6 +3,8 @@
 //! Unknown keys are refused so that a typo is reported, with its line, instead of being
 //! silently ignored. Key names are stable: operators script against them.
 
+#[cfg(test)]
+mod fixtures;
 mod psa;
 
 pub use psa::*;
