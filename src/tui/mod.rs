@@ -10,6 +10,7 @@
 pub mod action;
 pub mod app;
 pub mod background;
+pub mod commands;
 pub mod form;
 pub mod keymap;
 pub mod panes;

@@ -1,8 +1,8 @@
 //! HaloPSA (API v2, OAuth2 client credentials): a sales order with lines (cost, sell price,
 //! supplier) linked to the quotation and the opportunity; a purchase order linked to the
 //! sales order and the supplier; a CRM note (action) on the sales order; the opportunity
-//! status. Per receipt: stock records (quantity, cost, supplier, PO line), and serialized
-//! asset records when the item has an asset type.
+//! status. Per receipt (`receipts`): stock records (quantity, cost, supplier, PO line),
+//! and serialized asset records when the item has an asset type.
 //!
 //! Refused before anything is sent: items of more than one customer company, or a
 //! distributor that is not a supplier company in Halo.
@@ -16,10 +16,12 @@ use super::http::{as_id, money, Http, PsaError};
 use super::{order_link, secret, OrderData, PsaClient, Run};
 use crate::app::Service;
 use crate::config::{Config, HalopsaSettings};
-use crate::domain::{OrderStatus, OrderType, Receipt};
+use crate::domain::{OrderType, Receipt};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::cell::RefCell;
+
+mod receipts;
 
 pub struct Halopsa {
     http: Http,
@@ -448,103 +450,7 @@ impl PsaClient for Halopsa {
     }
 
     fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError> {
-        let Some(line) = data.lines.iter().find(|l| l.n == receipt.line) else {
-            return Err(PsaError::Permanent(format!(
-                "receipt {} names a line the order does not have",
-                receipt.id
-            )));
-        };
-        if !line.is_service {
-            let po = data.order.number.to_string();
-            let po_id = run.id("purchase_order").unwrap_or_default();
-            let reference = format!("{po}/L{}", line.n);
-            let po_line = self
-                .line_ids("PurchaseOrder", po_id, "reading the purchase order lines")?
-                .into_iter()
-                .find(|(r, _)| *r == reference)
-                .map(|(_, id)| id);
-            let item = line.line.psa_product_id.as_deref().and_then(num).unwrap_or_default();
-            let supplier = self.supplier(data).unwrap_or_default();
-            let stock_ref = format!("{po}/R{}", receipt.id);
-            let mut body = json!({
-                "item_id": item,
-                "stocklocation_id": self.s.stock_location_id.unwrap_or_default(),
-                "stockbin_id": self.s.stock_bin_id.unwrap_or_default(),
-                "quantity_in": receipt.quantity,
-                "cost": money(line.line.unit_cost),
-                "supplier_id": supplier,
-                "purchaseorder_id": po_id,
-                "date": receipt.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "note": stock_ref,
-            });
-            if let Some(id) = po_line {
-                body["purchaseorder_line_id"] = json!(id);
-            }
-            run.ensure(
-                &format!("receipt/{}/stock", receipt.id),
-                "ItemStock",
-                || {
-                    self.find(
-                        "ItemStock",
-                        &[("item_id", item.to_string())],
-                        "note",
-                        &stock_ref,
-                        "looking for the stock record",
-                    )
-                },
-                || {
-                    self.create(
-                        "ItemStock",
-                        body,
-                        &format!("booking {} unit(s) of line {} into stock", receipt.quantity, line.n),
-                    )
-                },
-            )?;
-            if !receipt.serials.is_empty() {
-                let it = self.call(
-                    Method::GET,
-                    &format!("Item/{item}"),
-                    &[],
-                    None,
-                    &format!("reading item {item}"),
-                )?;
-                let asset_type = it.get("assettype_id").and_then(as_id).filter(|t| *t > 0);
-                if let Some(asset_type) = asset_type {
-                    let client = line.line.psa_company_id.as_deref().and_then(num).unwrap_or_default();
-                    for (i, serial) in receipt.serials.iter().enumerate() {
-                        let mut body = json!({
-                            "assettype_id": asset_type,
-                            "client_id": client,
-                            "item_id": item,
-                            "key_field": serial,
-                            "supplier_id": supplier,
-                        });
-                        if let Some(id) = po_line {
-                            body["purchaseorder_line_id"] = json!(id);
-                        }
-                        run.ensure(
-                            &format!("receipt/{}/asset/{}", receipt.id, i + 1),
-                            "Asset",
-                            || {
-                                self.find(
-                                    "Asset",
-                                    &[("item_id", item.to_string()), ("search", serial.clone())],
-                                    "key_field",
-                                    serial,
-                                    "looking for the asset",
-                                )
-                            },
-                            || self.create("Asset", body, &format!("recording asset {serial}")),
-                        )?;
-                    }
-                }
-            }
-        }
-        let (which, name) = match data.order.status() {
-            OrderStatus::Completed => ("completed", self.config.psa.stages.completed.clone()),
-            _ => ("partial", self.config.psa.stages.partial.clone()),
-        };
-        self.stage(run, data, which, name)
+        self.book_receipt(run, data, receipt)
     }
 
     fn check(&self, _svc: &Service) -> Result<Vec<String>, PsaError> {

@@ -1,26 +1,23 @@
-//! Pane 2, Orders: every purchase order, and one order in detail.
+//! Pane 2, Orders: every purchase order, and one order in detail. This file holds the
+//! pane's state, its actions (on the list and in the detail view), the place dialog and
+//! the list; the detail view is opened and drawn in `detail`.
 
 use crate::app::PlaceRequest;
 use crate::domain::money::group_thousands;
-use crate::domain::{ApprovalDecision, Order, OrderStatus, PlacementMethod, PoNumber, Stage};
+use crate::domain::{ApprovalDecision, Order, OrderStatus, PlacementMethod, PoNumber};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Pane, Tone};
+use crate::tui::app::{App, Tone};
 use crate::tui::form::{Confirm, Dialog, Field, Form, PickPurpose, Picker, Purpose};
-use crate::tui::theme::Theme;
 use crate::tui::widgets::{age, clip, Cursor};
-use crate::tui::worker::{Command, Load};
-use ratatui::layout::{Constraint, Layout, Rect};
+use crate::tui::worker::Command;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 
-/// One order opened in detail.
-#[derive(Debug, Clone)]
-pub struct Detail {
-    pub po: PoNumber,
-    pub lines: Cursor,
-    pub scroll: u16,
-}
+mod detail;
+use detail::render_detail;
+pub use detail::Detail;
 
 #[derive(Debug, Default)]
 pub struct OrdersPane {
@@ -82,18 +79,6 @@ impl App {
                 .get(self.orders.cursor.sel)
                 .map(|i| &self.data.orders[*i]),
         }
-    }
-
-    /// Opens an order in detail (from any pane).
-    pub fn open_order(&mut self, po: PoNumber) {
-        self.switch(Pane::Orders);
-        self.orders.detail = Some(Detail {
-            po,
-            lines: Cursor::default(),
-            scroll: 0,
-        });
-        self.data.order_audit = None;
-        self.load(Load::OrderAudit(po));
     }
 
     /// Opens the method picker to place (or approve and place) an order.
@@ -392,234 +377,6 @@ fn render_list(app: &App, f: &mut Frame, area: Rect) {
     }
     let header = Row::new(titles).style(th.header);
     f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
-}
-
-fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(format!("{k:<13}"), th.muted),
-        Span::styled(v, th.base),
-    ])
-}
-
-fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
-    let th = &app.theme;
-    let Some(o) = app.data.order(d.po) else {
-        let block = Block::bordered().title(Span::styled(format!(" Orders · {} ", d.po), th.title));
-        f.render_widget(Paragraph::new("this order is not loaded (yet)").block(block), area);
-        return;
-    };
-    let st = o.status();
-    let title = Line::from(vec![
-        Span::styled(format!(" Orders · {} ", o.number), th.title),
-        Span::styled(format!(" {st} "), th.status(st)),
-        Span::styled(format!(" {} received ", o.progress()), th.accent),
-    ]);
-    let block = Block::bordered().title(title).border_style(th.border_focused);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let lines_h = (o.lines.len() as u16 + 1).min(inner.height / 2).max(2);
-    let [head, table_area, rest] =
-        Layout::vertical([Constraint::Length(3), Constraint::Length(lines_h), Constraint::Min(0)]).areas(inner);
-
-    let sub = o.submission().map(|s| {
-        let link = s.link.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
-        format!(
-            "{} by {} {}{link}",
-            s.method.describe(),
-            s.by,
-            s.at.format("%Y-%m-%d %H:%M")
-        )
-    });
-    let head_lines = vec![
-        Line::from(vec![
-            Span::styled(app.config.distributor_name(&o.distributor), th.accent),
-            Span::raw(format!(
-                " · {} · {} {} · by {} {}",
-                o.order_type.as_str(),
-                group_thousands(o.total()),
-                o.currency,
-                o.created_by,
-                o.created_at.format("%Y-%m-%d %H:%M")
-            )),
-        ]),
-        Line::from(match (&o.stage, sub) {
-            (_, _) if o.sending.is_some() => {
-                let sn = o.sending.as_ref().expect("checked");
-                format!(
-                    "being sent: {} by {} (job {}); if it stays uncertain: M recorded as sent, R send again",
-                    sn.method.describe(),
-                    sn.by,
-                    sn.job
-                )
-            }
-            (
-                Stage::AwaitingApproval {
-                    approver, requested_by, ..
-                },
-                _,
-            ) => {
-                format!("awaiting approval by {approver} (asked by {requested_by})")
-            }
-            (_, Some(s)) => format!("placed: {s}"),
-            (Stage::Cancelled { by, at }, _) => format!("cancelled by {by} {}", at.format("%Y-%m-%d %H:%M")),
-            _ => "not placed yet".to_string(),
-        }),
-        Line::from(match &o.ship_to {
-            Some(a) => format!("ship to: {}", a.one_line()),
-            None => match app.config.company.as_ref().and_then(crate::config::Company::warehouse) {
-                Some(w) => format!("ship to: our warehouse, {}", w.one_line()),
-                None => "ship to: our warehouse".into(),
-            },
-        }),
-    ];
-    f.render_widget(Paragraph::new(head_lines).style(th.base), head);
-
-    let (start, end) = d
-        .lines
-        .window(o.lines.len(), table_area.height.saturating_sub(1) as usize);
-    let rows = o.lines[start..end].iter().enumerate().map(|(n, l)| {
-        let ln = (start + n) as u32 + 1;
-        let style = if start + n == d.lines.sel { th.selected } else { th.base };
-        Row::new(vec![
-            Cell::from(ln.to_string()),
-            Cell::from(l.sku.clone()),
-            Cell::from(l.description.clone()),
-            Cell::from(Line::from(l.quantity.to_string()).right_aligned()),
-            Cell::from(Line::from(group_thousands(l.unit_cost)).right_aligned()),
-            Cell::from(Line::from(format!("{}/{}", o.received_on(ln), l.quantity)).right_aligned()),
-            Cell::from(if l.serialized { "serial" } else { "" }),
-        ])
-        .style(style)
-    });
-    let widths = [
-        Constraint::Length(3),
-        Constraint::Length(14),
-        Constraint::Fill(1),
-        Constraint::Length(4),
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Length(6),
-    ];
-    let header = Row::new(["#", "SKU", "Description", " Qty", " Unit cost", "  Recvd", ""]).style(th.header);
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), table_area);
-
-    let mut info: Vec<Line> = Vec::new();
-    let section = |t: &'static str| Line::from(Span::styled(t, th.header));
-    if let Some(b) = &o.special_bid {
-        info.push(kv(th, "special bid", b.clone()));
-    }
-    if let Some(e) = &o.end_user {
-        info.push(kv(th, "end user", e.one_line()));
-    }
-    if !o.shipping.is_zero() {
-        info.push(kv(
-            th,
-            "shipping",
-            format!("{} {}", group_thousands(o.shipping), o.currency),
-        ));
-    }
-    if let Some(n) = &o.notes {
-        info.push(kv(th, "notes", n.clone()));
-    }
-    if let Some(sub) = o.submission() {
-        for d in &sub.distributor_orders {
-            let tracking = if d.tracking.is_empty() {
-                String::new()
-            } else {
-                format!(" · tracking {}", d.tracking.join(", "))
-            };
-            info.push(kv(
-                th,
-                "distributor order",
-                format!("{} · {}{tracking}", d.number, d.status),
-            ));
-        }
-        if !sub.recipients.is_empty() {
-            info.push(kv(th, "emailed to", sub.recipients.join(", ")));
-        }
-    }
-    if let Some(sync) = app.data.sync.get(&o.number) {
-        info.push(kv(
-            th,
-            "PSA sync",
-            format!(
-                "{sync} (y retries a failed sync; purser sync status {} shows the entities)",
-                o.number
-            ),
-        ));
-    }
-    for e in &o.errors {
-        info.push(Line::from(Span::styled(
-            format!(
-                "  {} failed {}: {}",
-                e.method.describe(),
-                e.at.format("%m-%d %H:%M"),
-                e.message
-            ),
-            th.error,
-        )));
-    }
-    info.push(section("Receipts"));
-    if o.receipts.is_empty() {
-        info.push(Line::from(Span::styled("  none yet", th.muted)));
-    }
-    for r in &o.receipts {
-        let serials = if r.serials.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", r.serials.join(", "))
-        };
-        let undone = r
-            .undone
-            .as_ref()
-            .map(|u| format!(" — undone by {}", u.by))
-            .unwrap_or_default();
-        let style = if r.undone.is_some() { th.muted } else { th.base };
-        info.push(Line::from(Span::styled(
-            format!(
-                "  #{} line {}: {} by {} {}{serials}{undone}",
-                r.id,
-                r.line,
-                r.quantity,
-                r.by,
-                r.at.format("%m-%d %H:%M")
-            ),
-            style,
-        )));
-    }
-    info.push(section("Approval rules (snapshot at creation)"));
-    if o.rules.is_empty() {
-        info.push(Line::from(Span::styled("  none: no approval needed", th.muted)));
-    }
-    for (i, r) in o.rules.iter().enumerate() {
-        info.push(Line::from(format!("  {}. {}", i + 1, r.describe())));
-    }
-    for r in &o.rejections {
-        info.push(Line::from(Span::styled(
-            format!("  rejected by {} {}: {}", r.by, r.at.format("%m-%d %H:%M"), r.reason),
-            th.warn,
-        )));
-    }
-    info.push(section("Audit trail"));
-    match &app.data.order_audit {
-        Some((po, entries)) if *po == o.number => {
-            for e in entries {
-                info.push(Line::from(vec![
-                    Span::styled(format!("  {} ", e.at.format("%m-%d %H:%M")), th.muted),
-                    Span::styled(format!("{:<8} ", e.actor), th.accent),
-                    Span::raw(e.action.clone()),
-                ]));
-            }
-        }
-        _ => info.push(Line::from(Span::styled("  loading…", th.muted))),
-    }
-    f.render_widget(
-        Paragraph::new(info)
-            .wrap(Wrap { trim: false })
-            .scroll((d.scroll, 0))
-            .style(th.base),
-        rest,
-    );
 }
 
 /// The status, with a submission under way or failed at the distributor beside it.

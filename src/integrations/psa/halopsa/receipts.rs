@@ -1,0 +1,114 @@
+//! HaloPSA receipts: per receipt of goods, a stock record (quantity, cost, supplier, PO
+//! line) and, when the item has an asset type, an asset record per serial; then the
+//! opportunity stage (partial or completed). Each is looked up by our reference (stock
+//! `note` `PO-…/R{id}`, asset `key_field`) before it is created again.
+
+use super::{num, Halopsa};
+use crate::domain::{OrderStatus, Receipt};
+use crate::integrations::psa::http::{as_id, money, PsaError};
+use crate::integrations::psa::{OrderData, Run};
+use reqwest::Method;
+use serde_json::json;
+
+impl Halopsa {
+    /// Syncs one receipt (the body of [`PsaClient::sync_receipt`](crate::integrations::psa::PsaClient::sync_receipt)).
+    pub(super) fn book_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError> {
+        let Some(line) = data.lines.iter().find(|l| l.n == receipt.line) else {
+            return Err(PsaError::Permanent(format!(
+                "receipt {} names a line the order does not have",
+                receipt.id
+            )));
+        };
+        if !line.is_service {
+            let po = data.order.number.to_string();
+            let po_id = run.id("purchase_order").unwrap_or_default();
+            let reference = format!("{po}/L{}", line.n);
+            let po_line = self
+                .line_ids("PurchaseOrder", po_id, "reading the purchase order lines")?
+                .into_iter()
+                .find(|(r, _)| *r == reference)
+                .map(|(_, id)| id);
+            let item = line.line.psa_product_id.as_deref().and_then(num).unwrap_or_default();
+            let supplier = self.supplier(data).unwrap_or_default();
+            let stock_ref = format!("{po}/R{}", receipt.id);
+            let mut body = json!({
+                "item_id": item,
+                "stocklocation_id": self.s.stock_location_id.unwrap_or_default(),
+                "stockbin_id": self.s.stock_bin_id.unwrap_or_default(),
+                "quantity_in": receipt.quantity,
+                "cost": money(line.line.unit_cost),
+                "supplier_id": supplier,
+                "purchaseorder_id": po_id,
+                "date": receipt.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "note": stock_ref,
+            });
+            if let Some(id) = po_line {
+                body["purchaseorder_line_id"] = json!(id);
+            }
+            run.ensure(
+                &format!("receipt/{}/stock", receipt.id),
+                "ItemStock",
+                || {
+                    self.find(
+                        "ItemStock",
+                        &[("item_id", item.to_string())],
+                        "note",
+                        &stock_ref,
+                        "looking for the stock record",
+                    )
+                },
+                || {
+                    self.create(
+                        "ItemStock",
+                        body,
+                        &format!("booking {} unit(s) of line {} into stock", receipt.quantity, line.n),
+                    )
+                },
+            )?;
+            if !receipt.serials.is_empty() {
+                let it = self.call(
+                    Method::GET,
+                    &format!("Item/{item}"),
+                    &[],
+                    None,
+                    &format!("reading item {item}"),
+                )?;
+                let asset_type = it.get("assettype_id").and_then(as_id).filter(|t| *t > 0);
+                if let Some(asset_type) = asset_type {
+                    let client = line.line.psa_company_id.as_deref().and_then(num).unwrap_or_default();
+                    for (i, serial) in receipt.serials.iter().enumerate() {
+                        let mut body = json!({
+                            "assettype_id": asset_type,
+                            "client_id": client,
+                            "item_id": item,
+                            "key_field": serial,
+                            "supplier_id": supplier,
+                        });
+                        if let Some(id) = po_line {
+                            body["purchaseorder_line_id"] = json!(id);
+                        }
+                        run.ensure(
+                            &format!("receipt/{}/asset/{}", receipt.id, i + 1),
+                            "Asset",
+                            || {
+                                self.find(
+                                    "Asset",
+                                    &[("item_id", item.to_string()), ("search", serial.clone())],
+                                    "key_field",
+                                    serial,
+                                    "looking for the asset",
+                                )
+                            },
+                            || self.create("Asset", body, &format!("recording asset {serial}")),
+                        )?;
+                    }
+                }
+            }
+        }
+        let (which, name) = match data.order.status() {
+            OrderStatus::Completed => ("completed", self.config.psa.stages.completed.clone()),
+            _ => ("partial", self.config.psa.stages.partial.clone()),
+        };
+        self.stage(run, data, which, name)
+    }
+}

@@ -1,0 +1,362 @@
+//! The commands a person gives on the screens, and how each runs through the service:
+//! [`execute`] turns a [`Command`] into the [`Effect`] the screens patch in. The worker
+//! thread ([`super::worker`]) calls it, one command at a time in the order sent.
+
+use crate::app::{CreateOrder, PlaceRequest, Service};
+use crate::domain::receiving::ReceiveRequest;
+use crate::domain::{ApprovalRule, ItemId, Order, PendingItem, PoNumber, Receipt};
+use crate::identity::Actor;
+
+/// A change a person asked for.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Dismiss {
+        ids: Vec<ItemId>,
+        reason: String,
+    },
+    Restore {
+        ids: Vec<ItemId>,
+    },
+    Split {
+        id: ItemId,
+        qty: u32,
+    },
+    CreateOrder(Box<CreateOrder>),
+    AddToOrder {
+        po: PoNumber,
+        ids: Vec<ItemId>,
+    },
+    RemoveFromOrder {
+        po: PoNumber,
+        ids: Vec<ItemId>,
+    },
+    Place(PlaceRequest),
+    /// Place through the API with distributor options (Pax8 terms and provisioning).
+    PlaceWithOptions(PlaceRequest, Box<crate::domain::order::ApiOptions>),
+    /// Change a pending order's header.
+    EditOrder {
+        po: PoNumber,
+        edit: Box<crate::domain::order::OrderEdit>,
+    },
+    Reject {
+        po: PoNumber,
+        reason: String,
+    },
+    Cancel {
+        po: PoNumber,
+    },
+    Receive {
+        po: PoNumber,
+        req: ReceiveRequest,
+    },
+    Unreceive {
+        po: PoNumber,
+        receipt: u32,
+    },
+    AddRule(ApprovalRule),
+    RemoveRule(usize),
+    /// Import quote files.
+    Import {
+        files: Vec<std::path::PathBuf>,
+    },
+    /// Fetch the latest distributor cost of items, with a comparison across distributors.
+    LatestCost {
+        ids: Vec<ItemId>,
+    },
+    /// Write an order's PDF into `dir`.
+    ExportPdf {
+        po: PoNumber,
+        dir: std::path::PathBuf,
+    },
+    /// Queue an order's failed PSA sync again.
+    RetrySync {
+        po: PoNumber,
+    },
+    /// A person settles an uncertain send as done.
+    MarkSent {
+        job: u64,
+    },
+    /// A person sends an uncertain or failed job again.
+    SendAgain {
+        job: u64,
+    },
+}
+
+/// What a command changed, for the screens to patch in without reloading.
+#[derive(Debug, Clone, Default)]
+pub struct Effect {
+    pub message: String,
+    pub warning: Option<String>,
+    pub items: Vec<PendingItem>,
+    pub orders: Vec<Order>,
+    pub rules: Option<Vec<ApprovalRule>>,
+    pub receipt: Option<(PoNumber, Receipt)>,
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Dismiss { .. } => "dismiss",
+            Command::Restore { .. } => "restore",
+            Command::Split { .. } => "split",
+            Command::CreateOrder(_) => "create order",
+            Command::AddToOrder { .. } => "add to order",
+            Command::RemoveFromOrder { .. } => "remove from order",
+            Command::Place(_) | Command::PlaceWithOptions(..) => "place",
+            Command::EditOrder { .. } => "edit order",
+            Command::Reject { .. } => "reject",
+            Command::Cancel { .. } => "cancel",
+            Command::Receive { .. } => "receive",
+            Command::Unreceive { .. } => "undo receipt",
+            Command::AddRule(_) => "add rule",
+            Command::RemoveRule(_) => "remove rule",
+            Command::LatestCost { .. } => "latest cost",
+            Command::Import { .. } => "import",
+            Command::ExportPdf { .. } => "export PDF",
+            Command::RetrySync { .. } => "retry sync",
+            Command::MarkSent { .. } => "mark sent",
+            Command::SendAgain { .. } => "send again",
+        }
+    }
+}
+
+fn items_after(svc: &Service, ids: &[ItemId]) -> Vec<PendingItem> {
+    ids.iter().filter_map(|id| svc.item(*id).ok()).collect()
+}
+
+/// Places an order (with its API options, in the same transaction) and says what became
+/// of it.
+fn placed(
+    svc: &Service,
+    actor: &Actor,
+    req: PlaceRequest,
+    options: Option<crate::domain::order::ApiOptions>,
+) -> Result<Effect, String> {
+    let method = req.method;
+    let r = svc.place_with_options(actor, req, options).map_err(|e| e.to_string())?;
+    let message = match (&r.approver, r.outcome) {
+        (Some(a), "awaiting_approval") => {
+            format!(
+                "{} needs approval: it now awaits {a}, who will be notified",
+                r.order.number
+            )
+        }
+        (_, "sending") => format!(
+            "{} is being sent ({}) in the background; its status follows",
+            r.order.number,
+            method.describe()
+        ),
+        _ => format!("{} placed ({})", r.order.number, method.describe()),
+    };
+    Ok(Effect {
+        message,
+        orders: vec![r.order],
+        ..Effect::default()
+    })
+}
+
+/// Runs one command through the service (also used synchronously by tests).
+pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, String> {
+    let e = |e: crate::app::AppError| e.to_string();
+    let mut fx = Effect::default();
+    match cmd {
+        Command::Dismiss { ids, reason } => {
+            fx.items = svc.dismiss_all(actor, &ids, &reason).map_err(e)?;
+            fx.message = format!("{} dismissed: {}", plural(ids.len(), "item"), reason.trim());
+        }
+        Command::Restore { ids } => {
+            fx.items = svc.restore_all(actor, &ids).map_err(e)?;
+            fx.message = format!("{} back in the pool", plural(ids.len(), "item"));
+        }
+        Command::Split { id, qty } => {
+            let (rest, part) = svc.split(actor, id, qty).map_err(e)?;
+            fx.message = format!(
+                "item {id} keeps {}; new item {} has {}",
+                rest.quantity, part.id, part.quantity
+            );
+            fx.items = vec![rest, part];
+        }
+        Command::CreateOrder(req) => {
+            let ids = req.items.clone();
+            let o = svc.create_order(actor, *req).map_err(e)?;
+            fx.message = format!("{} created with {}", o.number, plural(o.lines.len(), "line"));
+            fx.items = items_after(svc, &ids);
+            fx.orders.push(o);
+        }
+        Command::AddToOrder { po, ids } => {
+            let o = svc.add_to_order(actor, po, &ids).map_err(e)?;
+            fx.message = format!("{} added to {po}", plural(ids.len(), "item"));
+            fx.items = items_after(svc, &ids);
+            fx.orders.push(o);
+        }
+        Command::RemoveFromOrder { po, ids } => {
+            let o = svc.remove_from_order(actor, po, &ids).map_err(e)?;
+            fx.message = format!("{} removed from {po}; back in the pool", plural(ids.len(), "item"));
+            fx.items = items_after(svc, &ids);
+            fx.orders.push(o);
+        }
+        Command::EditOrder { po, edit } => {
+            let o = svc.edit_order(actor, po, *edit).map_err(e)?;
+            fx.message = format!("{po} saved");
+            fx.orders.push(o);
+        }
+        Command::Place(req) => fx = placed(svc, actor, req, None)?,
+        Command::PlaceWithOptions(req, options) => fx = placed(svc, actor, req, Some(*options))?,
+        Command::Import { files } => {
+            // Each file imports whole or not at all, on its own: one bad file does not hold
+            // back the others, and what did import is shown with what did not.
+            let mut done = Vec::new();
+            let mut failed = Vec::new();
+            for f in &files {
+                let report = match svc.import_file(actor, f) {
+                    Ok(r) => r,
+                    Err(err) => {
+                        failed.push(err.to_string());
+                        continue;
+                    }
+                };
+                for q in &report.quotes {
+                    done.push(match q {
+                        crate::app::ImportOutcome::Imported { quote_id, items, .. } => {
+                            format!("{quote_id}: {} items", items.len())
+                        }
+                        crate::app::ImportOutcome::Unchanged { quote_id } => format!("{quote_id}: already imported"),
+                    });
+                }
+                fx.items.extend(items_after(
+                    svc,
+                    &report
+                        .quotes
+                        .iter()
+                        .flat_map(|q| match q {
+                            crate::app::ImportOutcome::Imported { items, .. } => items.clone(),
+                            crate::app::ImportOutcome::Unchanged { .. } => Vec::new(),
+                        })
+                        .collect::<Vec<_>>(),
+                ));
+            }
+            if done.is_empty() {
+                return Err(failed.join("; "));
+            }
+            fx.message = format!("imported {}", done.join(", "));
+            if !failed.is_empty() {
+                fx.warning = Some(format!("not imported: {}", failed.join("; ")));
+            }
+        }
+        Command::LatestCost { ids } => {
+            use crate::integrations::distributors::price;
+            let mut lines = Vec::new();
+            for id in &ids {
+                let change = price::refresh_cost(svc, actor, *id, None)?;
+                let best = price::compare(svc, *id)
+                    .ok()
+                    .and_then(|offers| offers.into_iter().find(|o| o.best))
+                    .map(|o| {
+                        format!(
+                            "; cheapest in stock: {} {}",
+                            o.name,
+                            o.unit_cost.map(|c| c.to_string()).unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_default();
+                let stock = change.available.map(|a| format!(", {a} in stock")).unwrap_or_default();
+                lines.push(format!(
+                    "item {id}: {} → {} {} at {}{stock}{best}",
+                    change.old, change.new, change.currency, change.distributor
+                ));
+            }
+            fx.items = items_after(svc, &ids);
+            fx.message = lines.join(" · ");
+        }
+        Command::ExportPdf { po, dir } => {
+            let order = svc.order(po).map_err(e)?;
+            let bytes = crate::pdf::render_order(&order, svc.config());
+            std::fs::create_dir_all(&dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+            let path = dir.join(format!("{po}.pdf"));
+            crate::fsutil::write_atomically(&path, &bytes)
+                .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+            fx.message = format!("{po} written to {} ({} KB)", path.display(), bytes.len().div_ceil(1024));
+        }
+        Command::MarkSent { job } => {
+            svc.settle_job_done(actor, job).map_err(e)?;
+            fx.message = format!("job {job} recorded as sent");
+        }
+        Command::SendAgain { job } => {
+            svc.retry_job(actor, job).map_err(e)?;
+            fx.message = format!("job {job} queued to be sent again");
+        }
+        Command::RetrySync { po } => {
+            let jobs = svc.psa_retry(actor, po).map_err(e)?;
+            fx.message = if jobs.is_empty() {
+                format!("{po}: nothing to retry in the PSA sync")
+            } else {
+                format!("{po}: PSA sync queued again ({} job(s))", jobs.len())
+            };
+        }
+        Command::Reject { po, reason } => {
+            let o = svc.reject(actor, po, &reason).map_err(e)?;
+            fx.message = format!("{po} rejected; back to pending for {}", o.created_by);
+            fx.orders.push(o);
+        }
+        Command::Cancel { po } => {
+            let r = svc.cancel(actor, po).map_err(e)?;
+            fx.message = format!(
+                "{po} cancelled; {} back in the pool",
+                plural(r.returned_items.len(), "item")
+            );
+            fx.warning = r.warning.clone();
+            fx.items = items_after(svc, &r.returned_items);
+            fx.orders.push(r.order);
+        }
+        Command::Receive { po, req } => {
+            let r = svc.receive(actor, po, req).map_err(e)?;
+            let line = &r.order.lines[r.receipt.line as usize - 1];
+            let serials = if r.receipt.serials.is_empty() {
+                String::new()
+            } else {
+                format!(" serial {}", r.receipt.serials.join(", "))
+            };
+            fx.message = format!(
+                "✓ {} × {}{serials} → {po} line {} ({}/{}), order {} {}",
+                r.receipt.quantity,
+                line.sku,
+                r.receipt.line,
+                r.order.received_on(r.receipt.line),
+                line.quantity,
+                r.order.progress(),
+                r.order.status()
+            );
+            fx.receipt = Some((po, r.receipt));
+            fx.orders.push(r.order);
+        }
+        Command::Unreceive { po, receipt } => {
+            let r = svc.unreceive(actor, po, receipt).map_err(e)?;
+            fx.message = format!(
+                "receipt {receipt} of {po} undone ({} × {}); order {} {}",
+                r.receipt.quantity,
+                r.order.lines[r.receipt.line as usize - 1].sku,
+                r.order.progress(),
+                r.order.status()
+            );
+            fx.orders.push(r.order);
+        }
+        Command::AddRule(rule) => {
+            let d = rule.describe();
+            fx.rules = Some(svc.add_rule(actor, rule).map_err(e)?);
+            fx.message = format!("rule added: {d}");
+        }
+        Command::RemoveRule(n) => {
+            fx.rules = Some(svc.remove_rule(actor, n).map_err(e)?);
+            fx.message = format!("rule {n} removed");
+        }
+    }
+    Ok(fx)
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}

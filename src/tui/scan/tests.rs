@@ -1,0 +1,309 @@
+//! Tests of the dock scanner: codes, quantities, serials, pick lists, refusals and
+//! prompts, against a fixed set of open lines.
+
+use super::*;
+use rust_decimal::Decimal;
+
+fn line(sku: &str, mpn: Option<&str>, ean: Option<&str>, qty: u32, serialized: bool) -> OrderLine {
+    OrderLine {
+        item_id: 1,
+        quote_id: "Q".into(),
+        line_id: "1".into(),
+        customer_id: "C".into(),
+        customer_name: "Customer".into(),
+        psa_company_id: None,
+        sku: sku.into(),
+        mpn: mpn.map(Into::into),
+        ean: ean.map(Into::into),
+        description: "thing".into(),
+        distributor_sku: None,
+        quantity: qty,
+        unit_cost: Decimal::ONE,
+        unit_price: Decimal::ONE,
+        serialized,
+        pax8_product_id: None,
+        psa_product_id: None,
+    }
+}
+
+fn t(po: u64, line: u32) -> Target {
+    Target { po: PoNumber(po), line }
+}
+
+/// PO 4: AP-650 ×8 serialized, SW ×2 serialized. PO 7: CABLE ×40, and AP-650 ×2 again.
+fn lines() -> Vec<ScanLine> {
+    vec![
+        ScanLine {
+            target: t(4, 1),
+            line: line("AP-650", Some("R9B28A"), Some("0190017123987"), 8, true),
+            received: 0,
+        },
+        ScanLine {
+            target: t(4, 2),
+            line: line("SW-2930F", Some("JL259A"), None, 2, true),
+            received: 0,
+        },
+        ScanLine {
+            target: t(7, 1),
+            line: line("CABLE", None, Some("8711"), 40, false),
+            received: 38,
+        },
+        ScanLine {
+            target: t(7, 2),
+            line: line("DOCK", None, None, 3, false),
+            received: 3,
+        },
+    ]
+}
+
+fn receive(target: Target, qty: u32, serial: Option<&str>) -> Step {
+    Step::Receive {
+        target,
+        qty,
+        serial: serial.map(Into::into),
+    }
+}
+
+fn bump(lines: &mut [ScanLine], target: Target, n: u32) {
+    lines.iter_mut().find(|l| l.target == target).unwrap().received += n;
+}
+
+#[test]
+fn blank_scans_do_nothing() {
+    let mut s = ScanState::default();
+    assert_eq!(s.scan(&lines(), "   "), Step::Nothing);
+    assert_eq!(s, ScanState::default());
+}
+
+#[test]
+fn a_plain_line_receives_one_unit_per_scan_by_any_code() {
+    let mut s = ScanState::default();
+    assert_eq!(s.scan(&lines(), "CABLE"), receive(t(7, 1), 1, None));
+    assert_eq!(s.mode, ScanMode::Idle);
+    assert_eq!(s.scan(&lines(), " 8711 "), receive(t(7, 1), 1, None));
+    assert_eq!(
+        s.scan(&lines(), "cable"),
+        receive(t(7, 1), 1, None),
+        "case does not matter"
+    );
+}
+
+#[test]
+fn star_n_sets_the_quantity_for_the_next_line_only() {
+    let mut s = ScanState::default();
+    assert_eq!(s.scan(&lines(), "*2"), Step::QuantitySet(2));
+    assert_eq!(s.qty, Some(2));
+    assert_eq!(s.scan(&lines(), "CABLE"), receive(t(7, 1), 2, None));
+    assert_eq!(s.qty, None);
+    assert_eq!(s.scan(&lines(), "CABLE"), receive(t(7, 1), 1, None));
+}
+
+#[test]
+fn star_n_above_what_is_open_is_refused() {
+    let mut s = ScanState::default();
+    s.scan(&lines(), "*3");
+    assert_eq!(
+        s.scan(&lines(), "CABLE"),
+        Step::Error(ScanError::TooMany {
+            target: t(7, 1),
+            sku: "CABLE".into(),
+            open: 2,
+            asked: 3
+        })
+    );
+    assert_eq!(s, ScanState::default(), "the quantity is used up by the refusal");
+}
+
+#[test]
+fn bad_quantities_are_refused() {
+    let mut s = ScanState::default();
+    for bad in ["*0", "*", "*x", "*-1"] {
+        assert_eq!(s.scan(&lines(), bad), Step::Error(ScanError::BadQuantity(bad.into())));
+    }
+    assert_eq!(s.qty, None);
+}
+
+#[test]
+fn unknown_codes_and_full_lines_are_refused() {
+    let mut s = ScanState::default();
+    assert_eq!(s.scan(&lines(), "NOPE"), Step::Error(ScanError::Unknown("NOPE".into())));
+    assert_eq!(
+        s.scan(&lines(), "DOCK"),
+        Step::Error(ScanError::LineFull {
+            target: t(7, 2),
+            sku: "DOCK".into()
+        })
+    );
+    assert_eq!(s.mode, ScanMode::Idle);
+}
+
+#[test]
+fn a_serialized_line_takes_serials_until_full() {
+    let mut ls = lines();
+    let mut s = ScanState::default();
+    assert_eq!(
+        s.scan(&ls, "JL259A"),
+        Step::AwaitSerials {
+            target: t(4, 2),
+            left: 2
+        }
+    );
+    assert_eq!(s.scan(&ls, "SN1"), receive(t(4, 2), 1, Some("SN1")));
+    bump(&mut ls, t(4, 2), 1);
+    s.committed(&ls);
+    assert_eq!(
+        s.mode,
+        ScanMode::Serials {
+            target: t(4, 2),
+            left: 1
+        }
+    );
+    // A failed commit (duplicate serial) keeps waiting for serials.
+    assert_eq!(s.scan(&ls, "SN1"), receive(t(4, 2), 1, Some("SN1")));
+    assert_eq!(
+        s.mode,
+        ScanMode::Serials {
+            target: t(4, 2),
+            left: 1
+        }
+    );
+    assert_eq!(s.scan(&ls, "SN2"), receive(t(4, 2), 1, Some("SN2")));
+    bump(&mut ls, t(4, 2), 1);
+    s.committed(&ls);
+    assert_eq!(s.mode, ScanMode::Idle, "the line is full");
+    // The next scan is a code again, and the line is full now.
+    assert_eq!(
+        s.scan(&ls, "SW-2930F"),
+        Step::Error(ScanError::LineFull {
+            target: t(4, 2),
+            sku: "SW-2930F".into()
+        })
+    );
+}
+
+#[test]
+fn star_n_limits_the_serials_that_follow() {
+    let mut ls = lines();
+    let mut s = ScanState::default();
+    s.scan(&ls, "*1");
+    assert_eq!(
+        s.scan(&ls, "AP-650"),
+        Step::AwaitSerials {
+            target: t(4, 1),
+            left: 1
+        }
+    );
+    assert_eq!(s.scan(&ls, "X1"), receive(t(4, 1), 1, Some("X1")));
+    bump(&mut ls, t(4, 1), 1);
+    s.committed(&ls);
+    assert_eq!(s.mode, ScanMode::Idle);
+}
+
+#[test]
+fn the_lines_own_code_during_serials_is_not_a_serial() {
+    let ls = lines();
+    let mut s = ScanState::default();
+    s.scan(&ls, "AP-650");
+    assert_eq!(
+        s.scan(&ls, "0190017123987"),
+        Step::StillSerials {
+            target: t(4, 1),
+            left: 8
+        }
+    );
+    assert_eq!(s.scan(&ls, "*2"), Step::Error(ScanError::QuantityDuringSerials));
+    // Another product's code is taken as a serial: serials can look like anything.
+    assert_eq!(s.scan(&ls, "CABLE"), receive(t(4, 1), 1, Some("CABLE")));
+}
+
+#[test]
+fn esc_leaves_serials_and_forgets_the_quantity() {
+    let ls = lines();
+    let mut s = ScanState::default();
+    assert!(!s.cancel());
+    s.scan(&ls, "AP-650");
+    assert!(s.cancel());
+    assert_eq!(s, ScanState::default());
+    s.scan(&ls, "*5");
+    assert!(s.cancel());
+    assert_eq!(s.qty, None);
+}
+
+#[test]
+fn several_matches_give_a_pick_list() {
+    let mut ls = lines();
+    ls.push(ScanLine {
+        target: t(9, 3),
+        line: line("AP-650", Some("R9B28A"), None, 2, false),
+        received: 0,
+    });
+    let mut s = ScanState::default();
+    assert_eq!(s.scan(&ls, "R9B28A"), Step::Picking(vec![t(4, 1), t(9, 3)]));
+    assert!(matches!(s.mode, ScanMode::Pick { .. }));
+    assert_eq!(s.scan(&ls, "2"), receive(t(9, 3), 1, None));
+    assert_eq!(s.mode, ScanMode::Idle);
+    s.scan(&ls, "R9B28A");
+    assert_eq!(
+        s.scan(&ls, "1"),
+        Step::AwaitSerials {
+            target: t(4, 1),
+            left: 8
+        }
+    );
+}
+
+#[test]
+fn a_pick_list_keeps_the_quantity_and_gives_way_to_a_new_code() {
+    let mut ls = lines();
+    ls.push(ScanLine {
+        target: t(9, 3),
+        line: line("AP-650", None, None, 5, false),
+        received: 0,
+    });
+    let mut s = ScanState::default();
+    s.scan(&ls, "*3");
+    assert_eq!(s.scan(&ls, "AP-650"), Step::Picking(vec![t(4, 1), t(9, 3)]));
+    assert_eq!(s.scan(&ls, "2"), receive(t(9, 3), 3, None));
+    s.scan(&ls, "AP-650");
+    assert_eq!(
+        s.scan(&ls, "CABLE"),
+        receive(t(7, 1), 1, None),
+        "a new code leaves the list"
+    );
+    s.scan(&ls, "AP-650");
+    assert_eq!(
+        s.scan(&ls, "7"),
+        Step::Error(ScanError::Unknown("7".into())),
+        "out of range: a code"
+    );
+}
+
+#[test]
+fn full_lines_are_not_candidates() {
+    let mut ls = lines();
+    ls.push(ScanLine {
+        target: t(9, 3),
+        line: line("CABLE", None, None, 5, false),
+        received: 5,
+    });
+    let mut s = ScanState::default();
+    assert_eq!(s.scan(&ls, "CABLE"), receive(t(7, 1), 1, None));
+}
+
+#[test]
+fn scan_lines_take_only_receivable_orders() {
+    assert!(scan_lines(std::iter::empty()).is_empty());
+}
+
+#[test]
+fn prompts_say_what_comes_next() {
+    let ls = lines();
+    let mut s = ScanState::default();
+    assert!(s.prompt(&ls).starts_with("Scan a SKU"));
+    s.scan(&ls, "AP-650");
+    let p = s.prompt(&ls);
+    assert!(
+        p.contains("serial") && p.contains("PO-000004 line 1") && p.contains("8 to go"),
+        "{p}"
+    );
+}
