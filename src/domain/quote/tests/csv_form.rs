@@ -1,0 +1,185 @@
+//! The CSV form: rows grouped into quotes, checked like JSON.
+
+use super::*;
+
+#[test]
+fn a_valid_multi_row_csv_parses() {
+    let text = csv(&[
+        row(
+            CSV_Q1,
+            "1,product,NB-14,MPN-14,\"Notebook 14\"\", i5\",3,899.00,1149.00,ingram,,,yes,,",
+        ),
+        row(CSV_Q1, "2,service,INST,,Installation,2,50,75,,,,,,"),
+        row(CSV_Q1, "3,bundle,KIT,,Desk kit,1,0,0,,,,,,"),
+        row(CSV_Q1, "4,bundle_item,DOCK,,Dock, 1,145.5,199,,true,false,false,,3"),
+        row(CSV_Q1, "5,product,M365,,Microsoft 365,10,10,12,,,true,,P8-1,"),
+    ]);
+    let quotes = parse_csv(&text).unwrap();
+    assert_eq!(quotes.len(), 1);
+    let q = &quotes[0];
+    assert_eq!(q.quote_id, "Q-1");
+    assert_eq!(q.quote_number.as_deref(), Some("0001"));
+    assert_eq!(q.currency, "EUR");
+    assert_eq!(q.customer.id, "C-1");
+    assert_eq!(q.customer.name, "Acme");
+    assert_eq!(q.customer.psa_company_id.as_deref(), Some("555"));
+    let ship_to = q.ship_to.as_ref().unwrap();
+    assert_eq!(ship_to.one_line(), "Acme, Main St 1, 3511 AA Utrecht, NL");
+    assert_eq!(ship_to.phone, None);
+    assert_eq!(q.lines.len(), 5);
+    let l = &q.lines[0];
+    assert_eq!(l.kind, LineKind::Product);
+    assert_eq!(l.description, "Notebook 14\", i5");
+    assert_eq!(l.quantity, 3);
+    assert_eq!(l.unit_cost.to_string(), "899.00");
+    assert_eq!(l.distributor.as_deref(), Some("ingram"));
+    assert!(l.serialized && l.requires_procurement && !l.recurring);
+    let dock = &q.lines[3];
+    assert_eq!(dock.description, "Dock");
+    assert_eq!(dock.unit_cost.to_string(), "145.50");
+    assert_eq!(dock.unit_price.to_string(), "199.00");
+    assert_eq!(dock.bundle_id.as_deref(), Some("3"));
+    assert_eq!(q.lines[4].pax8_product_id.as_deref(), Some("P8-1"));
+    assert!(q.lines[4].recurring);
+    let ids: Vec<&str> = q.procurement_lines().map(|l| l.line_id.as_str()).collect();
+    assert_eq!(ids, ["1", "4", "5"]);
+}
+
+#[test]
+fn csv_and_json_of_the_same_quote_have_the_same_digest() {
+    let text = "quote_id,approved_at,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost,unit_price\n\
+                Q-1,2026-11-20T09:30:00Z,EUR,C-1,Acme,1,product,SKU-1,Thing 1,2,10.00,12.50\n";
+    let from_csv = parse_csv(text).unwrap().remove(0);
+    let from_json = parse(&base()).unwrap();
+    assert_eq!(from_csv, from_json);
+    assert_eq!(from_csv.content_digest(), from_json.content_digest());
+}
+
+#[test]
+fn two_quotes_in_one_csv() {
+    let text = csv(&[
+        row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,"),
+        row(CSV_Q2, "1,product,B,,Beta,2,3,4,,,,,,"),
+        row(CSV_Q1, "2,product,C,,Gamma,3,5,6,,,,,,"),
+    ]);
+    let quotes = parse_csv(&text).unwrap();
+    assert_eq!(quotes.len(), 2);
+    assert_eq!(quotes[0].quote_id, "Q-1");
+    assert_eq!(quotes[1].quote_id, "Q-2");
+    let skus = |q: &Quote| q.lines.iter().map(|l| l.sku.clone()).collect::<Vec<_>>();
+    assert_eq!(skus(&quotes[0]), ["A", "C"]);
+    assert_eq!(skus(&quotes[1]), ["B"]);
+    assert_eq!(quotes[1].customer.name, "Globex");
+    assert_eq!(quotes[1].customer.psa_company_id, None);
+    assert_eq!(quotes[1].ship_to, None);
+}
+
+#[test]
+fn rows_of_one_quote_must_agree_on_the_quote_fields() {
+    let disagreeing = CSV_Q1.replace(",EUR,", ",USD,");
+    let text = csv(&[
+        row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,"),
+        row(CSV_Q2, "1,product,B,,Beta,2,3,4,,,,,,"),
+        row(&disagreeing, "2,product,C,,Gamma,3,5,6,,,,,,"),
+    ]);
+    let e = parse_csv(&text).unwrap_err();
+    assert_eq!(e.position, Some((4, 1)));
+    assert_eq!(
+        e.to_string(),
+        "line 4, column 1: the quote fields of `Q-1` differ from those on row 2; every row of one quote must repeat the same quote fields"
+    );
+}
+
+#[test]
+fn the_reported_csv_line_counts_multi_line_fields() {
+    let disagreeing = CSV_Q1.replace(",EUR,", ",USD,");
+    let text = csv(&[
+        row(CSV_Q1, "1,product,A,,\"Alpha\nsecond line\",1,1,2,,,,,,"),
+        row(&disagreeing, "2,product,C,,Gamma,3,5,6,,,,,,"),
+    ]);
+    let e = parse_csv(&text).unwrap_err();
+    // Header on line 1, the first record on lines 2-3, the disagreeing one on line 4.
+    assert_eq!(e.position, Some((4, 1)), "{e}");
+}
+
+#[test]
+fn a_bad_cell_names_the_line_field_and_the_quote_start_row() {
+    let text = csv(&[
+        row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,"),
+        row(CSV_Q2, "7,product,B,,Beta,0,3,4,,,,,,"),
+    ]);
+    let e = parse_csv(&text).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "field lines[1] (line_id \"7\").quantity (quote starting on row 3): is 0; must be a whole number greater than 0"
+    );
+    let text = csv(&[row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,nope,,,")]);
+    let e = parse_csv(&text).unwrap_err();
+    assert!(e.to_string().contains("lines[1] (line_id \"1\").recurring"), "{e}");
+}
+
+#[test]
+fn an_unknown_csv_column_is_ignored_like_an_unknown_json_field() {
+    let known = "quote_id,approved_at,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost,unit_price\n\
+                 Q-1,2026-11-20T09:30:00Z,EUR,C-1,Acme,1,product,S,D,1,1,1\n";
+    let extra = "quote_id,approved_at,colour,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost,unit_price,margin\n\
+                 Q-1,2026-11-20T09:30:00Z,red,EUR,C-1,Acme,1,product,S,D,1,1,1,12%\n";
+    assert_eq!(parse_csv(extra).unwrap(), parse_csv(known).unwrap());
+}
+
+#[test]
+fn a_missing_required_csv_column_is_refused() {
+    for missing in ["quote_id", "approved_at", "currency", "customer_id", "customer_name"] {
+        let cols: Vec<&str> = [
+            "quote_id",
+            "approved_at",
+            "currency",
+            "customer_id",
+            "customer_name",
+            "line_id",
+            "kind",
+            "sku",
+            "description",
+            "quantity",
+            "unit_cost",
+            "unit_price",
+        ]
+        .into_iter()
+        .filter(|c| *c != missing)
+        .collect();
+        let text = format!("{}\n{}\n", cols.join(","), vec!["x"; cols.len()].join(","));
+        let e = parse_csv(&text).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("line 1, column 1: the header row has no `{missing}` column")
+        );
+    }
+    // A line column missing from the header shows up as a missing field of the line.
+    let text =
+        "quote_id,approved_at,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost\n\
+                Q-1,2026-11-20T09:30:00Z,EUR,C-1,Acme,1,product,S,D,1,1\n";
+    let e = parse_csv(text).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "field lines[1] (line_id \"1\").unit_price (quote starting on row 2): is missing"
+    );
+}
+
+#[test]
+fn a_csv_with_only_a_header_is_refused() {
+    let e = parse_csv(&csv(&[])).unwrap_err();
+    assert_eq!(e.to_string(), "the file has a header row but no lines");
+    let e = parse_csv(CSV_HEADER).unwrap_err();
+    assert_eq!(e.to_string(), "the file has a header row but no lines");
+}
+
+#[test]
+fn a_csv_row_without_quote_id_or_with_the_wrong_width_is_refused() {
+    let no_id = CSV_Q1.replacen("Q-1", "", 1);
+    let e = parse_csv(&csv(&[row(&no_id, "1,product,A,,Alpha,1,1,2,,,,,,")])).unwrap_err();
+    assert_eq!(e.to_string(), "line 2, column 1: is missing or empty");
+    assert_eq!(e.field.as_deref(), Some("quote_id"));
+    let e = parse_csv(&csv(&[row(CSV_Q1, "1,product,A")])).unwrap_err();
+    assert!(e.message.starts_with("cannot read this row"), "{e}");
+    assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
+}
