@@ -256,20 +256,35 @@ impl OrderLine {
     }
 
     /// Whether a scanned code names this line: SKU, MPN, EAN or distributor SKU, exactly
-    /// (ignoring ASCII case and surrounding blanks).
+    /// (ignoring ASCII case and surrounding blanks). A scanned barcode number also matches
+    /// the EAN as the same GTIN: scanners send a UPC-A as 12 digits where the quote holds
+    /// the 13-digit EAN with a leading 0.
     pub fn matches_code(&self, code: &str) -> bool {
         let code = code.trim();
-        !code.is_empty()
-            && [
-                Some(self.sku.as_str()),
-                self.mpn.as_deref(),
-                self.ean.as_deref(),
-                self.distributor_sku.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|c| c.eq_ignore_ascii_case(code))
+        if code.is_empty() {
+            return false;
+        }
+        let exact = [
+            Some(self.sku.as_str()),
+            self.mpn.as_deref(),
+            self.ean.as_deref(),
+            self.distributor_sku.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|c| c.eq_ignore_ascii_case(code));
+        exact
+            || matches!(
+                (gtin14(code), self.ean.as_deref().and_then(gtin14)),
+                (Some(a), Some(b)) if a == b
+            )
     }
+}
+
+/// A GTIN-8, -12, -13 or -14 as its 14-digit form (zeros in front), else `None`.
+fn gtin14(code: &str) -> Option<String> {
+    let code = code.trim();
+    (matches!(code.len(), 8 | 12 | 13 | 14) && code.bytes().all(|b| b.is_ascii_digit())).then(|| format!("{code:0>14}"))
 }
 
 /// A rejection by the approver, kept on the order.

@@ -285,17 +285,33 @@ impl App {
             self.help = !self.help;
             return;
         }
+        // At the dock every letter, digit and sign is part of a scan: it goes to the scan
+        // box (focusing it), never to a command, so a scan arriving at any moment can
+        // neither switch panes nor undo nor answer a question — nor lose its first character.
+        let scan = self.pane == Pane::Receiving && key.is_text();
         if self.help {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char('q')
-            ) {
+            if scan
+                || matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('?') | KeyCode::Char('q')
+                )
+            {
                 self.help = false;
             }
-            return;
+            if !scan {
+                return;
+            }
+        }
+        if let Some(Dialog::Confirm { .. }) = &self.dialog {
+            if scan && !matches!(key.code, KeyCode::Char('y' | 'Y' | 'n' | 'N')) {
+                self.dialog = None;
+            }
         }
         if self.dialog.is_some() {
             return self.dialog_key(&ev);
+        }
+        if scan {
+            self.receiving.focused = true;
         }
         if self.text_key(&ev, &key) {
             return;
@@ -303,10 +319,6 @@ impl App {
         let mode = self.mode();
         if let Some(a) = self.keymap.lookup(mode, &key) {
             self.act(a);
-        } else if self.pane == Pane::Receiving && key.is_text() {
-            // A scan arriving while the box is not focused: take it anyway.
-            self.receiving.focused = true;
-            self.text_key(&ev, &key);
         }
     }
 
@@ -322,14 +334,27 @@ impl App {
                 true
             }
             Pane::Receiving if self.receiving.focused => {
-                if let Some(a) = self.keymap.lookup(Mode::Scan, key) {
-                    self.act(a);
-                } else if let (KeyCode::Char(c), true) = (key.code, key.mods == KeyModifiers::ALT) {
-                    // Esc followed quickly by a character arrives as Alt+character.
-                    self.scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
-                    self.scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-                } else {
-                    self.scan_key(ev);
+                // Esc followed quickly by a character arrives as Alt+character. While the
+                // scanner is busy (serials, a pick list, typed text) Esc has work to do, so
+                // that is what it was; on an idle box, Alt+digit switches panes.
+                let alt_char = match key.code {
+                    KeyCode::Char(c) if key.mods == KeyModifiers::ALT => Some(c),
+                    _ => None,
+                };
+                let busy = self.receiving.state.mode != crate::tui::scan::ScanMode::Idle
+                    || self.receiving.state.qty.is_some()
+                    || !self.receiving.input.value().is_empty();
+                match (alt_char, self.keymap.lookup(Mode::Scan, key)) {
+                    (Some(c), _) if busy => {
+                        self.scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+                        self.scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+                    }
+                    (_, Some(a)) => self.act(a),
+                    (Some(c), None) => {
+                        self.scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+                        self.scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+                    }
+                    (None, None) => self.scan_key(ev),
                 }
                 true
             }
@@ -342,8 +367,10 @@ impl App {
         match dialog {
             Dialog::Confirm { what, .. } => {
                 let what = what.clone();
+                // Only `y` says yes: a stray Enter (a scanner ends every scan with one) must
+                // not cancel an order or quit with typed input lost.
                 match ev.code {
-                    KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                    KeyCode::Char('y') | KeyCode::Char('Y') => {
                         self.dialog = None;
                         self.confirmed(what);
                     }

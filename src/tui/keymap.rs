@@ -141,6 +141,22 @@ impl Key {
     }
 }
 
+/// In Receiving every letter, digit and sign is part of a scan (a barcode scanner types
+/// them), so keys there must carry ctrl or alt, or be named keys.
+fn check_dock_keys(mode: Mode, at: &str, keys: &[Key]) -> Result<(), String> {
+    if !matches!(mode, Mode::Receiving | Mode::Scan) {
+        return Ok(());
+    }
+    match keys.iter().find(|k| k.is_text()) {
+        Some(k) => Err(format!(
+            "`{at}`: `{}` is typed into the scan box in Receiving (a scanner types letters, digits \
+             and signs); use a key with ctrl or alt, or a named key such as f2",
+            k.label()
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Bindings per mode, in the order of the key file (for the help overlay).
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
@@ -196,7 +212,9 @@ impl Keymap {
                 let at = format!("{mode_name}.{action_name}");
                 let action = Action::from_name(action_name)
                     .ok_or_else(|| format!("`{at}`: `{action_name}` is not an action"))?;
-                list.push((action, keys_of(value, &at)?));
+                let keys = keys_of(value, &at)?;
+                check_dock_keys(mode, &at, &keys)?;
+                list.push((action, keys));
             }
             // Help lists actions in their documented order.
             list.sort_by_key(|(a, _)| super::action::ACTIONS.iter().position(|(x, _, _)| x == a));
@@ -220,6 +238,7 @@ impl Keymap {
         let action =
             Action::from_name(action_name).ok_or_else(|| format!("`{name}`: `{action_name}` is not an action"))?;
         let keys = keys_of(&toml::Value::String(keys.to_string()), name)?;
+        check_dock_keys(mode, name, &keys)?;
         let list = self.modes.entry(mode).or_default();
         // A key moved to this action leaves any other action of the same mode.
         for (_, ks) in list.iter_mut() {

@@ -88,6 +88,13 @@ pub enum ScanError {
     },
     /// `*N` while serial numbers are expected.
     QuantityDuringSerials,
+    /// While serials of one line are expected, the code of another open line was scanned:
+    /// most likely the next product, not a serial.
+    ProductCodeAsSerial {
+        code: String,
+        serials_for: String,
+        other: Target,
+    },
 }
 
 impl std::fmt::Display for ScanError {
@@ -123,6 +130,16 @@ impl std::fmt::Display for ScanError {
                     "a quantity does not apply while scanning serials; scan a serial or press Esc"
                 )
             }
+            ScanError::ProductCodeAsSerial {
+                code,
+                serials_for,
+                other,
+            } => write!(
+                f,
+                "`{code}` is the code of {} line {}, not a serial of {serials_for}; \
+                 press Esc to stop the serials, then scan it again",
+                other.po, other.line
+            ),
         }
     }
 }
@@ -166,8 +183,18 @@ impl ScanState {
                 if s.starts_with('*') {
                     return Step::Error(ScanError::QuantityDuringSerials);
                 }
-                if find(lines, target).is_some_and(|l| l.line.matches_code(s)) {
+                let serialized = find(lines, target);
+                if serialized.is_some_and(|l| l.line.matches_code(s)) {
                     return Step::StillSerials { target, left };
+                }
+                // Another open line's code is the next product, not a serial: refused, so
+                // that product is not lost and no bogus serial is recorded.
+                if let Some(other) = lines.iter().find(|l| l.open() > 0 && l.line.matches_code(s)) {
+                    return Step::Error(ScanError::ProductCodeAsSerial {
+                        code: s.to_string(),
+                        serials_for: serialized.map_or_else(String::new, |l| l.line.sku.clone()),
+                        other: other.target,
+                    });
                 }
                 return Step::Receive {
                     target,

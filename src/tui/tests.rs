@@ -331,8 +331,14 @@ fn placing_shows_the_services_refusal_and_cancel_its_warning() {
     assert!(form.error.as_deref().unwrap_or("").contains("no ordering API"));
     assert_eq!(form.get("Method").value(), "distributor API");
     h.keys("esc");
-    // Mark PO-000005 as submitted, with a link.
-    h.keys("j j p tab");
+    // Mark PO-000005 as submitted, with a link. Its distributor has an API, so that is
+    // the method offered first; `m` picks "mark as submitted".
+    h.keys("j j p");
+    let Some(super::form::Dialog::Form(form)) = &h.app.dialog else {
+        panic!("the place form is open")
+    };
+    assert_eq!(form.get("Method").value(), "distributor API");
+    h.keys("m tab");
     h.type_text("https://portal.example/po/5");
     h.keys("enter");
     assert_eq!(h.order(5).status(), crate::domain::OrderStatus::Submitted);
@@ -377,7 +383,7 @@ fn approvals_pane_approve_and_reject() {
 #[test]
 fn approve_and_place() {
     let mut h = Harness::new("carol");
-    h.keys("3 a enter");
+    h.keys("3 a m enter");
     assert_eq!(h.order(3).status(), crate::domain::OrderStatus::Submitted);
     assert_eq!(h.order(3).approver(), Some("carol"));
 }
@@ -791,4 +797,91 @@ fn dismissing_several_items_takes_all_of_them_or_none() {
         crate::domain::ItemState::Pending,
         "not dismissed alone"
     );
+}
+
+/// What the dock's scan box holds.
+fn scan_box(h: &Harness) -> String {
+    h.app.receiving.input.value().to_string()
+}
+
+#[test]
+fn at_the_dock_a_scan_never_runs_commands() {
+    let mut h = Harness::new("rick");
+    // Leave the scan box, then scan a code that starts with a pane's digit and holds
+    // letters bound elsewhere (q quits, s settings, g top): it all goes into the box.
+    h.keys("esc");
+    assert!(!h.app.receiving.focused);
+    h.type_text("2qsg-X");
+    assert_eq!(h.app.pane, Pane::Receiving);
+    assert!(h.app.dialog.is_none() && !h.app.quit);
+    assert!(h.app.receiving.focused);
+    assert_eq!(scan_box(&h), "2qsg-X");
+    // Esc clears half-typed text first, so it never joins the next scan.
+    h.keys("esc");
+    assert_eq!(scan_box(&h), "");
+    assert!(h.app.receiving.focused);
+    // A scan arriving while help is open closes help and keeps every character.
+    h.keys("f1");
+    assert!(h.app.help);
+    h.type_text("SN-9");
+    assert!(!h.app.help);
+    assert_eq!(scan_box(&h), "SN-9");
+    // The quit question takes only `y` for yes: a scan's Enter does not quit.
+    h.keys("ctrl-c");
+    assert!(h.app.dialog.is_some());
+    h.keys("enter");
+    assert!(!h.app.quit);
+    // Other characters of a scan close the question and go to the box.
+    h.type_text("7");
+    assert!(h.app.dialog.is_none() && !h.app.quit);
+    assert_eq!(scan_box(&h), "SN-97");
+}
+
+#[test]
+fn esc_then_a_quick_digit_while_scanning_serials_is_not_a_pane_switch() {
+    let mut h = Harness::new("rick");
+    h.type_text("AP-650\n");
+    h.settle();
+    assert!(matches!(
+        h.app.receiving.state.mode,
+        crate::tui::scan::ScanMode::Serials { .. }
+    ));
+    // Esc followed within the terminal's escape time by `3` arrives as alt-3.
+    h.app.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    h.settle();
+    assert_eq!(h.app.pane, Pane::Receiving, "still at the dock");
+    assert_eq!(
+        h.app.receiving.state.mode,
+        crate::tui::scan::ScanMode::Idle,
+        "the serials stopped"
+    );
+    assert_eq!(scan_box(&h), "3");
+    // On an idle, empty box alt-3 does switch panes.
+    h.keys("esc");
+    h.app.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    assert_eq!(h.app.pane, Pane::Approvals);
+}
+
+#[test]
+fn undo_at_the_dock_takes_back_only_this_sessions_receipts() {
+    let mut h = Harness::new("rick");
+    // PO-000002 already has receipts from before: ctrl-z does not touch them.
+    let before = h.order(2).receipts.clone();
+    assert!(!before.is_empty());
+    h.keys("ctrl-z");
+    h.settle();
+    assert_eq!(h.order(2).receipts, before);
+    assert!(h.app.bell);
+    let log = format!("{:?}", h.app.receiving.log);
+    assert!(log.contains("nothing received in this session to undo"), "{log}");
+}
+
+#[test]
+fn dock_keys_with_plain_characters_are_refused() {
+    let mut keys = BTreeMap::new();
+    keys.insert("receiving.undo".to_string(), "u".to_string());
+    let e = Keymap::load(&keys).unwrap_err();
+    assert!(e.contains("typed into the scan box"), "{e}");
+    keys.insert("receiving.undo".to_string(), "ctrl-u".to_string());
+    Keymap::load(&keys).unwrap();
 }

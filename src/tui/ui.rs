@@ -228,7 +228,7 @@ fn draw_confirm(app: &App, text: &str, f: &mut Frame, area: Rect) {
         .border_style(th.warn);
     let lines = vec![
         Line::from(text.to_string()),
-        Line::from(Span::styled("y / Enter: yes · n / Esc: no", th.key)),
+        Line::from(Span::styled("y: yes · n / Esc: no", th.key)),
     ];
     f.render_widget(
         Paragraph::new(lines)

@@ -104,8 +104,18 @@ impl App {
             group_thousands(order.total()),
             order.currency
         );
+        // The method offered first is how this distributor takes orders: its API, else
+        // email to its order addresses, else by hand. Enter alone never just marks an
+        // order submitted that Purser could have sent.
+        let dist = self.config.distributors.get(&order.distributor);
+        let usual = match dist {
+            Some(d) if d.kind.has_api() => PlacementMethod::Api,
+            Some(d) if !d.email.is_empty() => PlacementMethod::Email,
+            _ => PlacementMethod::Manual,
+        };
+        let first = METHODS.iter().position(|(m, _)| *m == usual).unwrap_or(2);
         let mut fields = vec![
-            Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), 2),
+            Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), first),
             Field::text("Link (optional)", ""),
         ];
         let pax8 = self.config.distributors.get(&order.distributor).map(|d| d.kind)

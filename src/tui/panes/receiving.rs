@@ -108,6 +108,11 @@ impl App {
                 self.pump_scans();
             }
             KeyCode::Esc => {
+                // Half-typed text goes first, so it never joins the next scan.
+                if !r.input.value().is_empty() {
+                    r.input.reset();
+                    return;
+                }
                 let busy = r.state.mode != ScanMode::Idle || r.state.qty.is_some() || !r.queue.is_empty() || r.inflight;
                 if busy {
                     r.queue.push_back(Queued::Cancel);
@@ -163,18 +168,19 @@ impl App {
 
     fn undo_receipt(&mut self) {
         let r = &mut self.receiving;
-        let target = r.mine.pop().or_else(|| {
-            let po = r.shown_order()?;
-            let o = self.data.order(po)?;
-            o.last_active_receipt().map(|rc| (po, rc.id))
-        });
-        match target {
+        // Only what was received here, since the screens opened: an older receipt (someone
+        // else's, or from another day) is never undone by a stray key.
+        match r.mine.pop() {
             Some((po, receipt)) => {
                 r.inflight = true;
                 self.send(Command::Unreceive { po, receipt });
             }
             None => {
-                r.note(Tone::Error, "nothing to undo");
+                r.note(
+                    Tone::Error,
+                    "nothing received in this session to undo; an older receipt is undone with \
+                     `purser po unreceive PO --receipt ID`",
+                );
                 self.bell = true;
             }
         }

@@ -212,8 +212,23 @@ fn the_lines_own_code_during_serials_is_not_a_serial() {
         }
     );
     assert_eq!(s.scan(&ls, "*2"), Step::Error(ScanError::QuantityDuringSerials));
-    // Another product's code is taken as a serial: serials can look like anything.
-    assert_eq!(s.scan(&ls, "CABLE"), receive(t(4, 1), 1, Some("CABLE")));
+    // Another open line's code is the next product arriving, not a serial: refused, so
+    // that product is not lost and no bogus serial is kept.
+    let refused = s.scan(&ls, "cable");
+    assert_eq!(
+        refused,
+        Step::Error(ScanError::ProductCodeAsSerial {
+            code: "cable".into(),
+            serials_for: "AP-650".into(),
+            other: t(7, 1),
+        })
+    );
+    if let Step::Error(e) = refused {
+        assert!(e.to_string().contains("press Esc to stop the serials"), "{e}");
+    }
+    assert!(matches!(s.mode, ScanMode::Serials { .. }), "still expecting serials");
+    // A fully received line's code can still be a serial: serials can look like anything.
+    assert_eq!(s.scan(&ls, "DOCK"), receive(t(4, 1), 1, Some("DOCK")));
 }
 
 #[test]
@@ -306,4 +321,26 @@ fn prompts_say_what_comes_next() {
         p.contains("serial") && p.contains("PO-000004 line 1") && p.contains("8 to go"),
         "{p}"
     );
+}
+
+#[test]
+fn a_upc_a_scan_matches_the_ean_with_its_leading_zero() {
+    let ls = lines();
+    let mut s = ScanState::default();
+    // AP-650's EAN is 0190017123987; many scanners send the UPC-A, 190017123987.
+    assert_eq!(
+        s.scan(&ls, "190017123987"),
+        Step::AwaitSerials {
+            target: t(4, 1),
+            left: 8
+        }
+    );
+    s.cancel();
+    // As a 14-digit GTIN too; a different number does not match.
+    assert!(matches!(s.scan(&ls, "00190017123987"), Step::AwaitSerials { .. }));
+    s.cancel();
+    assert!(matches!(
+        s.scan(&ls, "190017123988"),
+        Step::Error(ScanError::Unknown(_))
+    ));
 }

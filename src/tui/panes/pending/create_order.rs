@@ -61,7 +61,7 @@ impl App {
             .collect(),
         )
         .with_note(format!(
-            "Ship-to (for dropship) comes from quote {quote}. ←→ change a choice, Tab next field, Enter creates."
+            "Ship-to from quote {quote}: dropship goes there; wholesale goes to us unless you change it."
         ));
         self.dialog = Some(Dialog::Form(form));
         self.load(Load::ShipTo(quote));
@@ -93,9 +93,17 @@ impl App {
             .ok_or("choose a distributor")?;
         let (order_type, _) = TYPES[form.get("Type").idx().min(TYPES.len() - 1)];
         let opt = |label: &str| Some(form.get(label).value().trim().to_string()).filter(|s| !s.is_empty());
+        // Wholesale goes to our warehouse, unless the buyer typed another address over the
+        // quote's (which the form shows for dropship): then it goes there, as in the
+        // edit form.
+        let typed_ship_to = form
+            .fields
+            .iter()
+            .zip(&form.filled)
+            .any(|(f, filled)| f.label.starts_with(SHIP_TO) && f.value().trim() != filled.trim());
         let ship_to = match order_type {
-            OrderType::Wholesale => None,
-            OrderType::Dropship => {
+            OrderType::Wholesale if !typed_ship_to => None,
+            OrderType::Wholesale | OrderType::Dropship => {
                 let a = address_from(form, SHIP_TO).unwrap_or_default();
                 check_ship_to(&a)?;
                 Some(a)
