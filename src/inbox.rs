@@ -38,6 +38,13 @@ pub fn waiting_files(inbox: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// any file is touched: the files are not at fault and stay where they are.
 pub fn run_once(service: &Service, actor: &Actor, inbox: &Path) -> Result<Vec<InboxResult>, AppError> {
     Service::may_import(actor)?;
+    // A mistyped path would otherwise be created, empty, and the real inbox never read.
+    if !inbox.is_dir() {
+        return Err(AppError::Io(format!(
+            "inbox: {} is not a folder; check [inbox] path (Purser does not create it)",
+            inbox.display()
+        )));
+    }
     let io =
         |what: &str, p: &Path, e: std::io::Error| AppError::Io(format!("inbox: cannot {what} {}: {e}", p.display()));
     std::fs::create_dir_all(inbox.join("done")).map_err(|e| io("create", &inbox.join("done"), e))?;
@@ -172,6 +179,18 @@ mod tests {
         assert_eq!(std::fs::read_dir(inbox.join("failed")).unwrap().count(), 0);
         let quotes = services[0].store().read(|tx| tx.counts()).unwrap();
         assert!(quotes.0 > 0);
+    }
+
+    #[test]
+    fn a_missing_inbox_folder_is_named_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Arc::new(Config::parse("[users.sam]\nroles = [\"buyer\"]\n").unwrap());
+        let sam = crate::identity::resolve(&config, Some("sam"), "sam").unwrap();
+        let svc = Service::new(Store::open(&dir.path().join("p.redb")).unwrap(), config, system_clock());
+        let typo = dir.path().join("inbx");
+        let err = run_once(&svc, &sam, &typo).unwrap_err().to_string();
+        assert!(err.contains("is not a folder") && err.contains("inbx"), "{err}");
+        assert!(!typo.exists(), "not created");
     }
 
     #[test]

@@ -820,6 +820,21 @@ fn json_errors_are_json_on_stderr() {
         err["error"],
         json!("rick may not split pending items: that needs the buyer role, and rick has receiver")
     );
+
+    // A command line the parser refuses is a JSON error too, with the usage exit code.
+    let out = env.run("alice", &["pending", "restore", "abc", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], json!(2));
+    contains_all(err["error"].as_str().unwrap(), &["invalid value 'abc'"]);
+    // Without --json it stays clap's own text; --help still prints to stdout and exits 0.
+    let out = env.run("alice", &["pending", "restore", "abc"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'abc'"));
+    let out = env.run("alice", &["pending", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!out.stdout.is_empty());
 }
 
 #[test]

@@ -7,4 +7,4 @@ mod print;
 pub mod run;
 
 pub use args::{Cli, Command};
-pub use run::{main_with, CliError};
+pub use run::{main_args, main_with, CliError};

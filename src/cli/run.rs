@@ -123,6 +123,35 @@ pub(super) fn amount(s: &str, what: &str) -> Result<rust_decimal::Decimal, CliEr
     parse_amount(s).map_err(|m| CliError::new(format!("{what}: {m}"), 2))
 }
 
+/// Parses `args` (the program name first) and runs them; returns the exit code. A command
+/// line clap refuses is reported like any other error: as JSON on stderr under `--json`,
+/// with exit code 2. Help and version go to stdout as clap writes them.
+pub fn main_args(args: Vec<std::ffi::OsString>) -> i32 {
+    use clap::Parser;
+    match Cli::try_parse_from(&args) {
+        Ok(cli) => main_with(cli),
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            0
+        }
+        Err(e) if args.iter().skip(1).any(|a| a == "--json") => {
+            let message = e.render().to_string();
+            let first = message
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string();
+            eprintln!("{}", serde_json::json!({ "error": first, "code": 2 }));
+            2
+        }
+        Err(e) => {
+            let _ = e.print();
+            2
+        }
+    }
+}
+
 /// Runs the parsed command line; returns the exit code.
 pub fn main_with(cli: Cli) -> i32 {
     let json = cli.global.json;

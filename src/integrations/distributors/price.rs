@@ -3,7 +3,7 @@
 //! a comparison across every configured distributor with an API, cheapest in stock first,
 //! for the buyer to choose.
 
-use super::{connect, PriceQuery};
+use super::{connect, Price, PriceQuery};
 use crate::app::Service;
 use crate::domain::{ItemId, PendingItem};
 use crate::identity::Actor;
@@ -67,11 +67,20 @@ pub fn refresh_cost(svc: &Service, actor: &Actor, id: ItemId, distributor: Optio
     let api = connect(svc.config(), &key).map_err(|e| e.for_buyer(&name))?;
     let own = item.distributor.as_deref() == Some(key.as_str());
     let price = api.price(&query(&item, own)).map_err(|e| e.for_buyer(&name))?;
-    if !price.currency.is_empty() && !price.currency.eq_ignore_ascii_case(&item.currency) {
-        return Err(format!(
-            "{name} quotes {} {} but item {id} is in {}; the cost was not changed",
-            price.unit_cost, price.currency, item.currency
-        ));
+    match currency_of(svc.config(), &key, &price) {
+        None => {
+            return Err(format!(
+                "{name} gives its price without a currency and [distributors.{key}] currency is not set; \
+                 set it, and the cost can be taken; the cost was not changed"
+            ))
+        }
+        Some(c) if !c.eq_ignore_ascii_case(&item.currency) => {
+            return Err(format!(
+                "{name} quotes {} {c} but item {id} is in {}; the cost was not changed",
+                price.unit_cost, item.currency
+            ))
+        }
+        Some(_) => {}
     }
     let stock = price.available.map(|a| format!(", {a} in stock")).unwrap_or_default();
     let source = format!("{name} price and availability ({}{stock})", price.part);
@@ -106,7 +115,7 @@ pub fn compare(svc: &Service, id: ItemId) -> Result<Vec<Offer>, String> {
                     distributor: key.clone(),
                     name,
                     unit_cost: Some(p.unit_cost),
-                    currency: Some(p.currency).filter(|c| !c.is_empty()),
+                    currency: currency_of(svc.config(), key, &p),
                     available: p.available,
                     error: None,
                     best: false,
@@ -124,12 +133,13 @@ pub fn compare(svc: &Service, id: ItemId) -> Result<Vec<Offer>, String> {
         })
         .collect();
     let in_stock = |o: &Offer| o.available.is_none_or(|a| a >= i64::from(item.quantity));
-    // A price in another currency than the item's cannot be compared with it.
+    // A price in another currency than the item's, or in none known, cannot be compared
+    // with it.
     let comparable = |o: &Offer| {
         o.unit_cost.is_some()
             && o.currency
                 .as_deref()
-                .is_none_or(|c| c.eq_ignore_ascii_case(&item.currency))
+                .is_some_and(|c| c.eq_ignore_ascii_case(&item.currency))
     };
     // Comparable prices first; in stock before short; then cheapest; then other currencies.
     offers.sort_by(|a, b| {
@@ -144,4 +154,38 @@ pub fn compare(svc: &Service, id: ItemId) -> Result<Vec<Offer>, String> {
         first.best = true;
     }
     Ok(offers)
+}
+
+/// The currency of a price: as the distributor answered it, else the one configured for
+/// the distributor (`[distributors.KEY] currency`; Pax8's pricing names none), else unknown.
+fn currency_of(config: &crate::config::Config, key: &str, price: &Price) -> Option<String> {
+    Some(price.currency.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .or_else(|| config.distributors.get(key).and_then(|d| d.currency.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn price(currency: &str) -> Price {
+        Price {
+            part: "P".into(),
+            unit_cost: Decimal::ONE,
+            currency: currency.into(),
+            available: None,
+        }
+    }
+
+    #[test]
+    fn a_price_without_a_currency_takes_the_distributors_configured_one_or_stays_unknown() {
+        let config = Config::parse(
+            "[distributors.pax8]\nkind = \"pax8\"\ncurrency = \"EUR\"\n[distributors.bare]\nkind = \"pax8\"\n",
+        )
+        .unwrap();
+        assert_eq!(currency_of(&config, "pax8", &price("USD")).as_deref(), Some("USD"));
+        assert_eq!(currency_of(&config, "pax8", &price(" ")).as_deref(), Some("EUR"));
+        assert_eq!(currency_of(&config, "bare", &price("")), None);
+    }
 }
