@@ -885,3 +885,43 @@ fn dock_keys_with_plain_characters_are_refused() {
     keys.insert("receiving.undo".to_string(), "ctrl-u".to_string());
     Keymap::load(&keys).unwrap();
 }
+
+#[test]
+fn a_code_of_a_completed_order_is_named_not_unknown() {
+    let mut h = Harness::new("rick");
+    let rick = as_user(&config(), "rick");
+    // Complete an open order, as a colleague would.
+    let po = h
+        .svc
+        .list_orders()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.status().is_receivable())
+        .expect("an open order")
+        .number;
+    let order = h.order(po.0);
+    for (i, l) in order.lines.iter().enumerate() {
+        let open = l.quantity - order.received_on(i as u32 + 1);
+        let serials = if l.serialized {
+            (0..open).map(|k| format!("T-{}-{i}-{k}", po.0)).collect()
+        } else {
+            vec![]
+        };
+        let req = ReceiveRequest {
+            line: i as u32 + 1,
+            quantity: Some(open),
+            serials,
+        };
+        h.svc.receive(&rick, po, req).unwrap();
+    }
+    h.app.on_msg(Msg::Changed);
+    h.settle();
+    let sku = order.lines[0].sku.to_string();
+    h.type_text(&format!("{sku}\n"));
+    h.settle();
+    let (_, last) = h.app.receiving.log.back().cloned().unwrap();
+    assert!(
+        last.contains("completely received") && last.contains(&po.to_string()),
+        "{last}"
+    );
+}

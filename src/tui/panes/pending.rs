@@ -356,16 +356,48 @@ impl App {
 }
 
 pub(super) fn import_command(form: &Form) -> Result<Command, String> {
-    let files: Vec<std::path::PathBuf> = form
-        .get("Files")
-        .value()
-        .split_whitespace()
-        .map(std::path::PathBuf::from)
-        .collect();
+    let files = file_names(form.get("Files").value(), std::env::var_os("HOME").as_deref())?;
     if files.is_empty() {
         return Err("name one or more quote files (JSON or CSV), separated by spaces".into());
     }
     Ok(Command::Import { files })
+}
+
+/// The file names typed, as a shell would split them: separated by blanks, a name with
+/// blanks in quotes ('…' or "…") or with `\ `, and a leading `~/` for the home folder.
+fn file_names(text: &str, home: Option<&std::ffi::OsStr>) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut names = Vec::new();
+    let mut current: Option<String> = None;
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.get_or_insert_with(String::new).push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                current.get_or_insert_with(String::new);
+            }
+            (None, '\\') => {
+                if let Some(next) = chars.next() {
+                    current.get_or_insert_with(String::new).push(next);
+                }
+            }
+            (None, c) if c.is_whitespace() => names.extend(current.take()),
+            (None, c) => current.get_or_insert_with(String::new).push(c),
+        }
+    }
+    if let Some(q) = quote {
+        return Err(format!("a file name opened with {q} is not closed"));
+    }
+    names.extend(current);
+    Ok(names
+        .into_iter()
+        .map(|n| match (n.strip_prefix("~/"), home) {
+            (Some(rest), Some(home)) => std::path::Path::new(home).join(rest),
+            _ => std::path::PathBuf::from(n),
+        })
+        .collect())
 }
 
 pub(super) fn dismiss_command(form: &Form, ids: &[ItemId]) -> Result<Command, String> {
@@ -514,4 +546,29 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .header(Row::new(header).style(th.header))
         .column_spacing(1);
     f.render_widget(table, table_area);
+}
+
+#[cfg(test)]
+mod file_name_tests {
+    use super::file_names;
+    use std::path::PathBuf;
+
+    #[test]
+    fn names_split_as_a_shell_would() {
+        let home = Some(std::ffi::OsStr::new("/home/ann"));
+        let got = file_names(r#"a.json  "/tmp/q dir/q 1.json" 'b c.csv' d\ e.json ~/in/f.json"#, home).unwrap();
+        let want: Vec<PathBuf> = [
+            "a.json",
+            "/tmp/q dir/q 1.json",
+            "b c.csv",
+            "d e.json",
+            "/home/ann/in/f.json",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        assert_eq!(got, want);
+        assert!(file_names("   ", home).unwrap().is_empty());
+        assert!(file_names("\"open.json", home).unwrap_err().contains("not closed"));
+    }
 }

@@ -4,10 +4,10 @@
 //! the scanner is.
 
 use crate::domain::receiving::ReceiveRequest;
-use crate::domain::{PoNumber, Receipt};
+use crate::domain::{OrderStatus, PoNumber, Receipt};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
-use crate::tui::scan::{scan_lines, ScanLine, ScanMode, ScanState, Step, Target};
+use crate::tui::scan::{scan_lines, ScanError, ScanLine, ScanMode, ScanState, Step, Target};
 use crate::tui::widgets::{clip, Cursor};
 use crate::tui::worker::Command;
 use crossterm::event::{Event, KeyCode, KeyEvent};
@@ -233,7 +233,25 @@ impl App {
                 self.send(Command::Receive { po: target.po, req });
             }
             Step::Error(e) => {
-                r.note(Tone::Error, format!("✗ {e}"));
+                // A code no open line has may be on an order that is complete already:
+                // say so, rather than "unknown".
+                let done = match &e {
+                    ScanError::Unknown(code) => self.data.orders.iter().find_map(|o| {
+                        let line = o.lines.iter().position(|l| l.matches_code(code))?;
+                        (o.status() == OrderStatus::Completed).then(|| {
+                            format!(
+                                "✗ `{code}` is on {} line {}, which is completely received ({}/{}); nothing is open for it",
+                                o.number,
+                                line + 1,
+                                o.received_on(line as u32 + 1),
+                                o.lines[line].quantity
+                            )
+                        })
+                    }),
+                    _ => None,
+                };
+                let r = &mut self.receiving;
+                r.note(Tone::Error, done.unwrap_or_else(|| format!("✗ {e}")));
                 self.bell = true;
             }
         }
