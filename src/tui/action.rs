@@ -1,5 +1,7 @@
 //! Everything a key can ask for, and the modes (panes and views) keys are bound in.
 
+use crate::domain::Role;
+
 /// One thing the user can ask the screens to do. Keymaps bind keys to these by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -146,6 +148,34 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
 ];
 
 impl Action {
+    /// The roles one of which the action needs, and what it is, in the words of the
+    /// service's refusal. The service checks again; this only spares a person a form
+    /// they may not submit.
+    pub fn needs(self) -> Option<(&'static [Role], &'static str)> {
+        const BUYER: &[Role] = &[Role::Buyer];
+        const BUYER_OR_ADMIN: &[Role] = &[Role::Buyer, Role::Admin];
+        Some(match self {
+            Action::Dismiss => (BUYER, "dismiss pending items"),
+            Action::Restore => (BUYER, "restore dismissed items"),
+            Action::Split => (BUYER, "split pending items"),
+            Action::CreateOrder => (BUYER, "create purchase orders"),
+            Action::AddToOrder | Action::AddItems | Action::RemoveItem => (BUYER, "change purchase orders"),
+            Action::Place => (&[Role::Buyer, Role::Approver], "place purchase orders"),
+            Action::EditOrder => (BUYER, "edit purchase orders"),
+            Action::CancelOrder => (BUYER, "cancel purchase orders"),
+            Action::Approve => (&[Role::Approver], "approve purchase orders"),
+            Action::Reject => (&[Role::Approver], "reject purchase orders"),
+            Action::LatestCost => (BUYER, "update item costs"),
+            Action::ImportQuotes => (BUYER_OR_ADMIN, "import quotes"),
+            Action::RetrySync => (BUYER_OR_ADMIN, "retry the PSA sync"),
+            Action::MarkSent => (BUYER_OR_ADMIN, "settle background jobs"),
+            Action::SendAgain => (BUYER_OR_ADMIN, "retry background jobs"),
+            Action::AddRule | Action::RemoveRule => (&[Role::Admin], "edit approval rules"),
+            Action::Undo => (&[Role::Receiver], "undo receipts"),
+            _ => return None,
+        })
+    }
+
     pub fn describe(self) -> &'static str {
         ACTIONS.iter().find(|(a, _, _)| *a == self).map_or("?", |(_, _, d)| d)
     }

@@ -478,6 +478,7 @@ impl App {
                 self.reload();
                 self.info(Tone::Info, "reloading…");
             }
+            _ if !self.may(a) => {}
             _ => match self.pane {
                 Pane::Pending => self.pending_act(a),
                 Pane::Orders => self.orders_act(a),
@@ -487,6 +488,23 @@ impl App {
                 Pane::Settings => self.settings_act(a),
             },
         }
+    }
+
+    /// Whether the user holds a role the action needs; if not, says so (as the service
+    /// would) before any form opens.
+    fn may(&mut self, a: Action) -> bool {
+        let Some((roles, what)) = a.needs() else { return true };
+        if roles.iter().any(|r| self.actor.roles.has(*r)) {
+            return true;
+        }
+        let needed: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        let name = self.actor.name.clone();
+        self.info(
+            Tone::Error,
+            format!("{name} may not {what}: that needs the {} role", needed.join(" or ")),
+        );
+        self.bell = true;
+        false
     }
 
     /// An answer from the worker.

@@ -925,3 +925,32 @@ fn a_code_of_a_completed_order_is_named_not_unknown() {
         "{last}"
     );
 }
+
+#[test]
+fn a_form_the_user_may_not_submit_is_not_opened() {
+    let mut h = Harness::new("rick");
+    // At the dock digits are typed into the scan box; alt-1 switches panes.
+    h.keys("alt-1");
+    assert_eq!(h.app.pane, Pane::Pending);
+    h.keys("n");
+    assert!(h.app.dialog.is_none(), "no New order form for a receiver");
+    let (_, msg) = h.app.status.clone().unwrap();
+    assert_eq!(msg, "rick may not create purchase orders: that needs the buyer role");
+    // An order that is already on its way cannot be placed: said at once, no form.
+    let mut h = Harness::new("alice");
+    let partial = h
+        .svc
+        .list_orders()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.status() == crate::domain::OrderStatus::Partial)
+        .expect("a partial order")
+        .number;
+    h.app.open_place(partial, false);
+    assert!(h.app.dialog.is_none());
+    let (_, msg) = h.app.status.clone().unwrap();
+    assert!(
+        msg.contains("only a pending order or one awaiting approval can be placed"),
+        "{msg}"
+    );
+}

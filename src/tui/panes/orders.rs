@@ -84,6 +84,13 @@ impl App {
     /// Opens the method picker to place (or approve and place) an order.
     pub(crate) fn open_place(&mut self, po: PoNumber, approve: bool) {
         let Some(order) = self.data.order(po) else { return };
+        if !matches!(order.status(), OrderStatus::Pending | OrderStatus::AwaitingApproval) {
+            let status = order.status();
+            return self.info(
+                Tone::Error,
+                format!("{po} is {status}; only a pending order or one awaiting approval can be placed"),
+            );
+        }
         let need = match order.approval_needed() {
             _ if order.status() == OrderStatus::AwaitingApproval => {
                 format!("awaiting approval by {}", order.approver().unwrap_or("?"))
