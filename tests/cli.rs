@@ -366,6 +366,16 @@ fn place_json_has_each_key_once() {
     unique.sort();
     unique.dedup();
     assert_eq!(keys.len(), unique.len(), "duplicate keys in {keys:?}");
+
+    // Cancelling prints the order in the same shape, with what went back to the pool.
+    let out = env.ok("alice", &["po", "cancel", "PO-000001", "--json"]);
+    let keys = top_level_keys(&out);
+    for key in ["number", "status", "total", "returned_items", "warning"] {
+        assert!(keys.iter().any(|k| k == key), "{key} missing from {keys:?}");
+    }
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], json!("cancelled"));
+    assert_eq!(v["returned_items"], json!([1]));
 }
 
 /// The keys of a JSON object in the order written, duplicates kept.

@@ -233,7 +233,21 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
         }
         PoCmd::Cancel { po } => {
             let r = svc.cancel(actor, po_arg(&po)?)?;
-            ctx.out(&r, || {
+            // The order in the shape every other `po` command prints, with what cancelling
+            // returned to the pool and the distributor warning.
+            #[derive(Serialize)]
+            struct Cancelled<'a> {
+                returned_items: &'a [crate::domain::ItemId],
+                warning: Option<&'a str>,
+                #[serde(flatten)]
+                order: crate::app::views::OrderView,
+            }
+            let shown = Cancelled {
+                returned_items: &r.returned_items,
+                warning: r.warning.as_deref(),
+                order: crate::app::views::OrderView::from(&r.order),
+            };
+            ctx.out(&shown, || {
                 let mut s = format!(
                     "{} cancelled; items {:?} are pending again",
                     r.order.number, r.returned_items

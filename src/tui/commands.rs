@@ -331,13 +331,19 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
         }
         Command::Unreceive { po, receipt } => {
             let r = svc.unreceive(actor, po, receipt).map_err(e)?;
+            let serials = if r.receipt.serials.is_empty() {
+                String::new()
+            } else {
+                format!(", serial {}", r.receipt.serials.join(", "))
+            };
             fx.message = format!(
-                "receipt {receipt} of {po} undone ({} × {}); order {} {}",
+                "receipt {receipt} of {po} undone ({} × {}{serials}); order {} {}",
                 r.receipt.quantity,
                 r.order.lines[r.receipt.line as usize - 1].sku,
                 r.order.progress(),
                 r.order.status()
             );
+            fx.receipt = Some((po, r.receipt));
             fx.orders.push(r.order);
         }
         Command::AddRule(rule) => {

@@ -289,6 +289,17 @@ impl ScanState {
         }
     }
 
+    /// A receipt of `qty` units on `target` was undone (`lines` are as after it): while
+    /// its serials are being scanned, that many more may follow.
+    pub fn reopened(&mut self, lines: &[ScanLine], target: Target, qty: u32) {
+        if let ScanMode::Serials { target: t, left } = &mut self.mode {
+            if *t == target {
+                let open = find(lines, target).map_or(0, ScanLine::open);
+                *left = left.saturating_add(qty).min(open);
+            }
+        }
+    }
+
     /// Esc: leaves the pick list or the serials and forgets a quantity. Returns whether
     /// anything was cancelled.
     pub fn cancel(&mut self) -> bool {

@@ -269,6 +269,11 @@ impl App {
                     if let Some((po, rc)) = &receipt {
                         r.mine.push((*po, rc.id));
                     }
+                } else if let Some((po, rc)) = &receipt {
+                    // An undone receipt on the line whose serials are being scanned opens
+                    // its units again.
+                    r.state
+                        .reopened(&r.lines, Target { po: *po, line: rc.line }, rc.quantity);
                 }
                 r.note(Tone::Ok, message);
             }

@@ -344,3 +344,43 @@ fn a_upc_a_scan_matches_the_ean_with_its_leading_zero() {
         Step::Error(ScanError::Unknown(_))
     ));
 }
+
+#[test]
+fn an_undone_receipt_on_the_line_being_scanned_opens_its_unit_again() {
+    let mut ls = lines();
+    let mut s = ScanState::default();
+    s.scan(&ls, "AP-650");
+    s.scan(&ls, "SN-1");
+    bump(&mut ls, t(4, 1), 1);
+    s.committed(&ls);
+    assert_eq!(
+        s.mode,
+        ScanMode::Serials {
+            target: t(4, 1),
+            left: 7
+        }
+    );
+    // The receipt is undone: 8 open again, so 8 to go.
+    bump_back(&mut ls, t(4, 1), 1);
+    s.reopened(&ls, t(4, 1), 1);
+    assert_eq!(
+        s.mode,
+        ScanMode::Serials {
+            target: t(4, 1),
+            left: 8
+        }
+    );
+    // An undo on another line changes nothing here.
+    s.reopened(&ls, t(4, 2), 1);
+    assert_eq!(
+        s.mode,
+        ScanMode::Serials {
+            target: t(4, 1),
+            left: 8
+        }
+    );
+}
+
+fn bump_back(lines: &mut [ScanLine], target: Target, n: u32) {
+    lines.iter_mut().find(|l| l.target == target).unwrap().received -= n;
+}
