@@ -831,6 +831,15 @@ fn json_errors_are_json_on_stderr() {
         json!("rick may not split pending items: that needs the buyer role, and rick has receiver")
     );
 
+    // A file that cannot be read at all is an I/O failure: exit code 3.
+    let out = env.run("alice", &["quote", "import", "/nonexistent/q.json", "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    contains_all(
+        err["error"].as_str().unwrap(),
+        &["/nonexistent/q.json: cannot read it", "nothing was imported"],
+    );
+
     // A command line the parser refuses is a JSON error too, with the usage exit code.
     let out = env.run("alice", &["pending", "restore", "abc", "--json"]);
     assert_eq!(out.status.code(), Some(2));

@@ -19,8 +19,12 @@ pub enum AppError {
         quote_id: String,
         first_source: String,
     },
+    /// The file's bytes are not a text Purser can read.
     #[error("{file}: cannot read it: {message}; nothing was imported")]
     Unreadable { file: String, message: String },
+    /// The file could not be read at all (missing, no permission, a disk error).
+    #[error("{file}: cannot read it: {message}; nothing was imported")]
+    ReadFailed { file: String, message: String },
     #[error("{what} is not available yet: {why}; nothing was changed")]
     NotAvailable { what: String, why: String },
     #[error("no background job {0}")]
@@ -35,7 +39,7 @@ impl AppError {
     /// Exit code for the command line: 1 refused or invalid, 3 storage or I/O.
     pub fn exit_code(&self) -> i32 {
         match self {
-            AppError::Store(_) | AppError::Io(_) => 3,
+            AppError::Store(_) | AppError::Io(_) | AppError::ReadFailed { .. } => 3,
             _ => 1,
         }
     }

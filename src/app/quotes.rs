@@ -57,7 +57,7 @@ impl Service {
     /// Imports one quote file (JSON or CSV): all of it or nothing.
     pub fn import_file(&self, actor: &Actor, path: &Path) -> Result<ImportReport, AppError> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| AppError::Unreadable {
+        let bytes = std::fs::read(path).map_err(|e| AppError::ReadFailed {
             file: file.clone(),
             message: e.to_string(),
         })?;
@@ -68,12 +68,12 @@ impl Service {
         self.import_text(actor, &file, &text)
     }
 
-    /// Imports quote text named `file` (for messages): all of it or nothing.
     /// Refuses, naming the roles needed, unless `actor` may import quotes.
     pub fn may_import(actor: &Actor) -> Result<(), AppError> {
         Self::require_any(actor, &[Role::Buyer, Role::Admin], "import quotes")
     }
 
+    /// Imports quote text named `file` (for messages): all of it or nothing.
     pub fn import_text(&self, actor: &Actor, file: &str, text: &str) -> Result<ImportReport, AppError> {
         Self::may_import(actor)?;
         let quotes = parse_quote_file(file, text).map_err(|error| AppError::BadQuote {

@@ -204,15 +204,20 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Quote(QuoteCmd::Import { files }) => {
             let mut reports = Vec::new();
             let mut failures = Vec::new();
+            // The exit code of the worst failure: storage or I/O (3) before a refusal (1).
+            let mut code = 1;
             for f in &files {
                 match svc.import_file(actor, f) {
                     Ok(r) => reports.push(r),
-                    Err(e) => failures.push(e.to_string()),
+                    Err(e) => {
+                        code = code.max(e.exit_code());
+                        failures.push(e.to_string());
+                    }
                 }
             }
             ctx.out(&reports, || print::import_reports(&reports));
             if !failures.is_empty() {
-                return Err(CliError::new(failures.join("\n"), 1));
+                return Err(CliError::new(failures.join("\n"), code));
             }
         }
         Command::Pending(cmd) => pending(ctx, cmd)?,
