@@ -217,7 +217,6 @@ impl SmtpRoute {
     /// nothing with the server (retry or refuse as the answer says); a broken connection
     /// or a timeout while the message itself goes over may have delivered it.
     fn send(&self, message: &Message) -> Result<(), MailError> {
-        let fail = |e: lettre::transport::smtp::Error| classify(&e, &self.host);
         let hello = ClientId::default();
         let wrapper = match &self.tls {
             Tls::Wrapper(params) => Some(params),
@@ -230,19 +229,24 @@ impl SmtpRoute {
             wrapper,
             None,
         )
-        .map_err(fail)?;
+        .map_err(|e| self.fail(&e))?;
         let sent = self.send_on(&mut conn, &hello, message);
         conn.abort();
         sent
     }
 
+    /// A failure that left nothing with the server: before the message went over, or the
+    /// server's own refusal or deferral of it.
+    fn fail(&self, e: &lettre::transport::smtp::Error) -> MailError {
+        classify(e, &self.host)
+    }
+
     fn send_on(&self, conn: &mut SmtpConnection, hello: &ClientId, message: &Message) -> Result<(), MailError> {
-        let fail = |e: lettre::transport::smtp::Error| classify(&e, &self.host);
         if let Tls::Required(params) = &self.tls {
-            conn.starttls(params, hello).map_err(fail)?;
+            conn.starttls(params, hello).map_err(|e| self.fail(&e))?;
         }
         if let Some(credentials) = &self.credentials {
-            conn.auth(DEFAULT_MECHANISMS, credentials).map_err(fail)?;
+            conn.auth(DEFAULT_MECHANISMS, credentials).map_err(|e| self.fail(&e))?;
         }
         let envelope = message.envelope();
         let bytes = message.formatted();
@@ -268,15 +272,15 @@ impl SmtpRoute {
             options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
         conn.command(Mail::new(envelope.from().cloned(), options))
-            .map_err(fail)?;
+            .map_err(|e| self.fail(&e))?;
         for to in envelope.to() {
-            conn.command(Rcpt::new(to.clone(), vec![])).map_err(fail)?;
+            conn.command(Rcpt::new(to.clone(), vec![])).map_err(|e| self.fail(&e))?;
         }
-        conn.command(Data).map_err(fail)?;
+        conn.command(Data).map_err(|e| self.fail(&e))?;
         match conn.message(&bytes) {
             Ok(_) => Ok(()),
             // The server answered: it refused or deferred the message, so it does not have it.
-            Err(e) if e.is_permanent() || e.is_transient() => Err(fail(e)),
+            Err(e) if e.is_permanent() || e.is_transient() => Err(self.fail(&e)),
             Err(e) => Err(MailError::Uncertain(format!(
                 "{}: the connection broke while the message went over ({e}); the server may have taken it",
                 self.host

@@ -29,16 +29,8 @@ impl Service {
     pub fn dismiss_all(&self, actor: &Actor, ids: &[ItemId], reason: &str) -> Result<Vec<PendingItem>, AppError> {
         Self::require(actor, Role::Buyer, "dismiss pending items")?;
         let now = self.now();
-        self.store.write(|tx| {
-            let mut done = Vec::with_capacity(ids.len());
-            for &id in ids {
-                let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
-                let after = before.dismiss(reason, &actor.name, now)?;
-                tx.put_item(&after)?;
-                audit(tx, now, actor, "item.dismiss", &format!("item {id}"), &before, &after)?;
-                done.push(after);
-            }
-            Ok(done)
+        self.change_items(actor, ids, "item.dismiss", now, |item| {
+            item.dismiss(reason, &actor.name, now)
         })
     }
 
@@ -50,14 +42,26 @@ impl Service {
     /// Returns dismissed items to the pool, all of them or none.
     pub fn restore_all(&self, actor: &Actor, ids: &[ItemId]) -> Result<Vec<PendingItem>, AppError> {
         Self::require(actor, Role::Buyer, "restore dismissed items")?;
-        let now = self.now();
+        self.change_items(actor, ids, "item.restore", self.now(), PendingItem::restore)
+    }
+
+    /// Changes each item with `change` in one transaction, auditing each as `action` at
+    /// `now`: all of them or, at the first refusal, none.
+    fn change_items(
+        &self,
+        actor: &Actor,
+        ids: &[ItemId],
+        action: &str,
+        now: crate::domain::Timestamp,
+        change: impl Fn(&PendingItem) -> Result<PendingItem, RuleError>,
+    ) -> Result<Vec<PendingItem>, AppError> {
         self.store.write(|tx| {
             let mut done = Vec::with_capacity(ids.len());
             for &id in ids {
                 let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
-                let after = before.restore()?;
+                let after = change(&before)?;
                 tx.put_item(&after)?;
-                audit(tx, now, actor, "item.restore", &format!("item {id}"), &before, &after)?;
+                audit(tx, now, actor, action, &format!("item {id}"), &before, &after)?;
                 done.push(after);
             }
             Ok(done)

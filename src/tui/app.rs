@@ -344,13 +344,13 @@ impl App {
                 let busy = self.receiving.state.mode != crate::tui::scan::ScanMode::Idle
                     || self.receiving.state.qty.is_some()
                     || !self.receiving.input.value().is_empty();
-                match (alt_char, self.keymap.lookup(Mode::Scan, key)) {
-                    (Some(c), _) if busy => {
-                        self.scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
-                        self.scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-                    }
-                    (_, Some(a)) => self.act(a),
-                    (Some(c), None) => {
+                let bound = self
+                    .keymap
+                    .lookup(Mode::Scan, key)
+                    .filter(|_| !(busy && alt_char.is_some()));
+                match (bound, alt_char) {
+                    (Some(a), _) => self.act(a),
+                    (None, Some(c)) => {
                         self.scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
                         self.scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
                     }

@@ -687,6 +687,23 @@ fn a_refusal_reopens_the_form_it_came_from_even_with_others_in_flight() {
     assert!(h.app.submitted.is_empty());
 }
 
+/// Orders the item on the Pending pane's first row, as a colleague would, from its own
+/// distributor.
+fn order_first_pool_row(h: &Harness, actor: &Actor) {
+    let item = &h.app.data.items[h.app.pending.view[0] as usize];
+    h.svc
+        .create_order(
+            actor,
+            CreateOrder {
+                distributor: item.distributor.clone().unwrap().to_string(),
+                order_type: OrderType::Wholesale,
+                items: vec![item.id],
+                ..Default::default()
+            },
+        )
+        .unwrap();
+}
+
 #[test]
 fn the_selection_stays_on_its_row_when_rows_come_and_go() {
     let mut h = Harness::new("alice");
@@ -694,43 +711,13 @@ fn the_selection_stays_on_its_row_when_rows_come_and_go() {
     // Pending: the third row is selected; the first row's item is ordered elsewhere.
     h.keys("j j");
     let selected = h.app.pending_selected().unwrap();
-    let first = h.app.data.items[h.app.pending.view[0] as usize].id;
-    let dist = h.app.data.items[h.app.pending.view[0] as usize]
-        .distributor
-        .clone()
-        .unwrap();
-    h.svc
-        .create_order(
-            &alice,
-            CreateOrder {
-                distributor: dist.to_string(),
-                order_type: OrderType::Wholesale,
-                items: vec![first],
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    order_first_pool_row(&h, &alice);
     h.keys("ctrl-r");
     assert_eq!(h.app.pending_selected(), Some(selected));
     // Orders: PO-000004 selected; a new order arrives at the top.
     h.keys("2 j j");
     assert_eq!(h.app.orders_selected(), Some(PoNumber(4)));
-    let second = h.app.data.items[h.app.pending.view[0] as usize].id;
-    let dist = h.app.data.items[h.app.pending.view[0] as usize]
-        .distributor
-        .clone()
-        .unwrap();
-    h.svc
-        .create_order(
-            &alice,
-            CreateOrder {
-                distributor: dist.to_string(),
-                order_type: OrderType::Wholesale,
-                items: vec![second],
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    order_first_pool_row(&h, &alice);
     h.keys("ctrl-r");
     assert_eq!(h.app.data.orders[0].number, PoNumber(8), "the new order is on top");
     assert_eq!(h.app.orders_selected(), Some(PoNumber(4)));
