@@ -255,11 +255,10 @@ fn populate(svc: &Service, config: &Config) -> Result<(), CliError> {
     )?;
     svc.cancel(&alice, cancelled)?;
     // Through the sandbox API and by email, run to the end as the screens would.
-    let executor = crate::jobs::Executor::from_config(config);
     let sent = |po: PoNumber, method: PlacementMethod| -> Result<(), CliError> {
         let r = svc.place(&alice, PlaceRequest { po, method, link: None })?;
         if let Some(job) = r.job {
-            svc.run_job(&alice, job, &executor)?;
+            crate::jobs::outbox::run_job_now(svc, &alice, job)?;
         }
         Ok(())
     };
@@ -276,7 +275,7 @@ fn populate(svc: &Service, config: &Config) -> Result<(), CliError> {
     )?;
     sent(cables, PlacementMethod::Email)?;
     // Notices and PSA sync, as the running screens would do them.
-    svc.run_due_jobs(&alice, &executor)?;
+    crate::jobs::outbox::run_due_now(svc, &alice)?;
     Ok(())
 }
 

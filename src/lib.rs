@@ -4,7 +4,6 @@
 //! [`app`] (one call per user command) ← [`cli`] and the terminal UI.
 
 pub mod app;
-pub mod background;
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -12,11 +11,9 @@ pub mod demo;
 pub mod domain;
 pub mod fsutil;
 pub mod identity;
-pub mod inbox;
 pub mod integrations;
 pub mod jobs;
 pub mod logging;
-pub mod mail;
 pub mod pdf;
 pub mod sandbox;
 pub mod secrets;

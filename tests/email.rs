@@ -5,12 +5,11 @@
 
 mod smtp_fake;
 
-use purser::app::{CreateOrder, JobExecutor, JobOutcome, PlaceRequest, Service};
+use purser::app::{CreateOrder, JobOutcome, PlaceRequest, Service};
 use purser::config::Config;
 use purser::domain::job::JobState;
 use purser::domain::{ApprovalRule, OrderStatus, PlacementMethod, PoNumber, Timestamp};
 use purser::identity::{self, Actor};
-use purser::jobs::Executor;
 use purser::store::Store;
 use smtp_fake::{attachment, Mode, SmtpServer};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -114,10 +113,6 @@ impl World {
         r.job.expect("a job sends it")
     }
 
-    fn executor(&self) -> Executor {
-        Executor::from_config(self.svc.config())
-    }
-
     fn job_state(&self, id: u64) -> JobState {
         self.svc.jobs().unwrap().into_iter().find(|j| j.id == id).unwrap().state
     }
@@ -131,7 +126,7 @@ fn the_order_arrives_with_its_pdf_and_is_recorded() {
     let job = w.place_email(po);
     assert_eq!(w.svc.order(po).unwrap().status(), OrderStatus::Pending, "not sent yet");
 
-    let outcome = w.svc.run_job(&w.actor("alice"), job, &w.executor()).unwrap();
+    let outcome = purser::jobs::outbox::run_job_now(&w.svc, &w.actor("alice"), job).unwrap();
     assert!(matches!(outcome, Some(JobOutcome::Done(Some(_)))), "{outcome:?}");
 
     let order = w.svc.order(po).unwrap();
@@ -175,7 +170,7 @@ fn a_refusal_fails_the_job_and_leaves_the_order_pending_with_the_answer() {
     let w = world(server.port);
     let po = w.order();
     let job = w.place_email(po);
-    let outcome = w.svc.run_job(&w.actor("alice"), job, &w.executor()).unwrap();
+    let outcome = purser::jobs::outbox::run_job_now(&w.svc, &w.actor("alice"), job).unwrap();
     let Some(JobOutcome::Failed(e)) = outcome else {
         panic!("{outcome:?}")
     };
@@ -190,7 +185,7 @@ fn a_refusal_fails_the_job_and_leaves_the_order_pending_with_the_answer() {
     server.set_mode(Mode::Accept);
     let again = w.place_email(po);
     assert!(matches!(
-        w.svc.run_job(&w.actor("alice"), again, &w.executor()).unwrap(),
+        purser::jobs::outbox::run_job_now(&w.svc, &w.actor("alice"), again).unwrap(),
         Some(JobOutcome::Done(_))
     ));
     assert_eq!(w.svc.order(po).unwrap().status(), OrderStatus::EmailSent);
@@ -204,17 +199,20 @@ fn temporary_failures_retry_with_backoff_until_the_server_takes_it() {
     let po = w.order();
     let job = w.place_email(po);
     let alice = w.actor("alice");
-    let outcome = w.svc.run_job(&alice, job, &w.executor()).unwrap();
+    let outcome = purser::jobs::outbox::run_job_now(&w.svc, &alice, job).unwrap();
     assert!(
         matches!(&outcome, Some(JobOutcome::RetryLater(e)) if e.contains("451")),
         "{outcome:?}"
     );
     assert!(w.svc.order(po).unwrap().sending.is_some(), "still being sent");
     // Not due again before the backoff.
-    assert!(w.svc.run_due_jobs(&alice, &w.executor()).unwrap().done.is_empty());
+    assert!(purser::jobs::outbox::run_due_now(&w.svc, &alice)
+        .unwrap()
+        .done
+        .is_empty());
     server.set_mode(Mode::Accept);
     w.advance(11);
-    let report = w.svc.run_due_jobs(&alice, &w.executor()).unwrap();
+    let report = purser::jobs::outbox::run_due_now(&w.svc, &alice).unwrap();
     assert_eq!(report.done, vec![job]);
     assert_eq!(w.svc.order(po).unwrap().status(), OrderStatus::EmailSent);
     assert_eq!(server.messages().len(), 1);
@@ -231,7 +229,7 @@ fn a_server_that_is_down_is_retried() {
     let w = world(port);
     let po = w.order();
     let job = w.place_email(po);
-    let outcome = w.svc.run_job(&w.actor("alice"), job, &w.executor()).unwrap();
+    let outcome = purser::jobs::outbox::run_job_now(&w.svc, &w.actor("alice"), job).unwrap();
     assert!(matches!(outcome, Some(JobOutcome::RetryLater(_))), "{outcome:?}");
     assert!(matches!(w.job_state(job), JobState::Queued { .. }));
     assert!(w.svc.order(po).unwrap().sending.is_some());
@@ -243,7 +241,7 @@ fn a_lost_answer_to_the_message_stops_for_a_person_and_never_sends_it_again() {
     let w = world(server.port);
     let po = w.order();
     let job = w.place_email(po);
-    let outcome = w.svc.run_job(&w.actor("alice"), job, &w.executor()).unwrap();
+    let outcome = purser::jobs::outbox::run_job_now(&w.svc, &w.actor("alice"), job).unwrap();
     let Some(JobOutcome::Uncertain(why)) = &outcome else {
         panic!("expected an uncertain send, got {outcome:?}")
     };
@@ -260,7 +258,7 @@ fn a_lost_answer_to_the_message_stops_for_a_person_and_never_sends_it_again() {
     // Later runs leave it alone.
     server.set_mode(Mode::Accept);
     w.advance(3600);
-    let report = w.svc.run_due_jobs(&w.actor("alice"), &w.executor()).unwrap();
+    let report = purser::jobs::outbox::run_due_now(&w.svc, &w.actor("alice")).unwrap();
     assert!(report.done.is_empty() && report.retrying.is_empty(), "{report:?}");
     assert_eq!(server.messages().len(), 1, "not sent again");
 
@@ -277,26 +275,16 @@ fn a_connection_cut_while_the_message_goes_over_is_uncertain_too() {
     let w = world(server.port);
     let po = w.order();
     let job = w.place_email(po);
-    let outcome = w.svc.run_job(&w.actor("alice"), job, &w.executor()).unwrap();
+    let outcome = purser::jobs::outbox::run_job_now(&w.svc, &w.actor("alice"), job).unwrap();
     assert!(matches!(outcome, Some(JobOutcome::Uncertain(_))), "{outcome:?}");
     assert!(server.messages().is_empty(), "a message cut short is not accepted");
 
     server.set_mode(Mode::Accept);
     w.svc.retry_job(&w.actor("alice"), job).unwrap();
-    let outcome = w.svc.run_job(&w.actor("alice"), job, &w.executor()).unwrap();
+    let outcome = purser::jobs::outbox::run_job_now(&w.svc, &w.actor("alice"), job).unwrap();
     assert!(matches!(outcome, Some(JobOutcome::Done(_))), "{outcome:?}");
     assert_eq!(server.messages().len(), 1);
     assert_eq!(w.svc.order(po).unwrap().status(), OrderStatus::EmailSent);
-}
-
-/// An executor that sends and then "crashes": the outcome is never recorded.
-struct CrashAfterSending<'a>(&'a Executor);
-
-impl JobExecutor for CrashAfterSending<'_> {
-    fn run(&self, svc: &Service, job: &purser::domain::job::Job) -> JobOutcome {
-        let _ = self.0.run(svc, job);
-        JobOutcome::NotHandled("(crashed)".into())
-    }
 }
 
 #[test]
@@ -308,12 +296,12 @@ fn a_crash_between_sending_and_recording_never_sends_twice_without_asking() {
     let owner = "alice@crashed";
     let claimed = w.svc.claim_job(owner, Some(job)).unwrap().expect("claimed");
     // Sent, and then the process dies before recording it.
-    let _ = CrashAfterSending(&w.executor()).run(&w.svc, &claimed);
+    let _ = purser::jobs::outbox::work_now(&w.svc, &claimed);
     assert_eq!(server.messages().len(), 1);
 
     // Another process finds the lease run out: the outcome is uncertain; nothing is sent.
     w.advance(purser::app::JOB_LEASE_SECS + 1);
-    let report = w.svc.run_due_jobs(&w.actor("alice"), &w.executor()).unwrap();
+    let report = purser::jobs::outbox::run_due_now(&w.svc, &w.actor("alice")).unwrap();
     assert!(report.done.is_empty());
     assert!(matches!(w.job_state(job), JobState::Uncertain { .. }));
     assert_eq!(server.messages().len(), 1, "not sent again");
@@ -358,7 +346,7 @@ fn approvers_and_creators_are_notified() {
         )
         .unwrap();
     assert_eq!(r.outcome, "awaiting_approval");
-    w.svc.run_due_jobs(&alice, &w.executor()).unwrap();
+    purser::jobs::outbox::run_due_now(&w.svc, &alice).unwrap();
     let msgs = server.messages();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].to, vec!["carol@example.org"]);
@@ -368,7 +356,7 @@ fn approvers_and_creators_are_notified() {
     w.svc
         .reject(&w.actor("carol"), po, "Use the framework agreement")
         .unwrap();
-    w.svc.run_due_jobs(&alice, &w.executor()).unwrap();
+    purser::jobs::outbox::run_due_now(&w.svc, &alice).unwrap();
     let msgs = server.messages();
     assert_eq!(msgs.len(), 2);
     assert_eq!(msgs[1].to, vec!["alice@example.org"]);

@@ -19,7 +19,7 @@ pub mod views;
 pub use distributors::{polling_finished, ApiStart};
 pub use error::AppError;
 pub use orders::{CreateOrder, PlaceRequest, PlaceResult};
-pub use outbox::{Effect, JobExecutor, JobOutcome, RunReport, LEASE as JOB_LEASE_SECS};
+pub use outbox::{Effect, JobOutcome, LEASE as JOB_LEASE_SECS, RENEW_EVERY};
 pub use quotes::{ImportOutcome, ImportReport};
 
 use crate::config::{Config, PsaKind};

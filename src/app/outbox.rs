@@ -43,40 +43,6 @@ pub enum JobOutcome {
     Uncertain(String),
 }
 
-/// Runs jobs of the kinds it knows. It may read through the service; it records nothing
-/// itself — its outcome is recorded by the caller.
-pub trait JobExecutor {
-    fn run(&self, svc: &Service, job: &Job) -> JobOutcome;
-}
-
-/// What one pass over the outbox did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RunReport {
-    pub done: Vec<u64>,
-    pub retrying: Vec<(u64, String)>,
-    pub failed: Vec<(u64, String)>,
-    /// Jobs left queued, with why.
-    pub waiting: Vec<(u64, String)>,
-    /// Jobs that may have reached the far side and wait for a person.
-    pub uncertain: Vec<(u64, String)>,
-}
-
-impl RunReport {
-    fn add(&mut self, id: u64, outcome: JobOutcome) {
-        match outcome {
-            JobOutcome::Done(_) => self.done.push(id),
-            JobOutcome::RetryLater(e) => self.retrying.push((id, e)),
-            JobOutcome::Failed(e) => self.failed.push((id, e)),
-            JobOutcome::NotHandled(why) => self.waiting.push((id, why)),
-            JobOutcome::Uncertain(why) => self.uncertain.push((id, why)),
-        }
-    }
-}
-
-fn owner_of(actor: &Actor) -> String {
-    format!("{}@{}", actor.name, std::process::id())
-}
-
 impl Service {
     /// All jobs, oldest first.
     pub fn jobs(&self) -> Result<Vec<Job>, AppError> {
@@ -167,65 +133,6 @@ impl Service {
             tx.put_job(&job)?;
             Ok::<_, AppError>(())
         })
-    }
-
-    /// Runs a claimed job with `executor`, renewing its lease every `every` until the run
-    /// ends. A distributor or mail server slower than the lease (a token, an order, a
-    /// look-up after a timeout) would otherwise let another process take the job over
-    /// and send the order a second time while the first send is still under way.
-    pub fn run_leased(
-        &self,
-        job: &Job,
-        owner: &str,
-        executor: &dyn JobExecutor,
-        every: std::time::Duration,
-    ) -> JobOutcome {
-        let (done, ended) = std::sync::mpsc::channel::<()>();
-        std::thread::scope(|scope| {
-            scope.spawn(move || {
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = ended.recv_timeout(every) {
-                    match self.renew_lease(job.id, owner) {
-                        Ok(true) => {}
-                        Ok(false) => {
-                            tracing::warn!(job = job.id, "the lease was taken over while the job ran");
-                            break;
-                        }
-                        // The next renewal tries again; the lease has two more periods to go.
-                        Err(e) => tracing::warn!(job = job.id, "cannot renew the lease: {e}"),
-                    }
-                }
-            });
-            let outcome = executor.run(self, job);
-            drop(done);
-            outcome
-        })
-    }
-
-    /// Runs one specific job now if it is due (for `po place`, which waits for its job).
-    pub fn run_job(&self, actor: &Actor, id: u64, executor: &dyn JobExecutor) -> Result<Option<JobOutcome>, AppError> {
-        let owner = owner_of(actor);
-        let Some(job) = self.claim_job(&owner, Some(id))? else {
-            return Ok(None);
-        };
-        let outcome = self.run_leased(&job, &owner, executor, RENEW_EVERY);
-        self.finish_job(actor, job.id, &owner, &outcome)?;
-        Ok(Some(outcome))
-    }
-
-    /// Runs every due job once with `executor` (for `purser sync run` and the TUI loop).
-    pub fn run_due_jobs(&self, actor: &Actor, executor: &dyn JobExecutor) -> Result<RunReport, AppError> {
-        let owner = owner_of(actor);
-        let mut report = RunReport::default();
-        let mut seen = std::collections::HashSet::new();
-        while let Some(job) = self.claim_job(&owner, None)? {
-            if !seen.insert(job.id) {
-                break;
-            }
-            let outcome = self.run_leased(&job, &owner, executor, RENEW_EVERY);
-            self.finish_job(actor, job.id, &owner, &outcome)?;
-            report.add(job.id, outcome);
-        }
-        Ok(report)
     }
 
     /// A person retries a failed or uncertain job. For an uncertain order email this

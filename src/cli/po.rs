@@ -116,10 +116,7 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             )?;
             // Email and API placement run as a job; wait for it unless told not to.
             let (outcome, job_outcome) = match r.job {
-                Some(job) if !no_wait => {
-                    let executor = crate::jobs::Executor::from_config(svc.config());
-                    (r.outcome, svc.run_job(actor, job, &executor)?)
-                }
+                Some(job) if !no_wait => (r.outcome, crate::jobs::outbox::run_job_now(svc, actor, job)?),
                 _ => (r.outcome, None),
             };
             let order = svc.order(po)?;

@@ -1,12 +1,13 @@
 //! Human-readable output: plain aligned text, no colour (scripts use `--json`).
 
 use crate::app::views::OrderView;
-use crate::app::{ImportOutcome, ImportReport, RunReport};
+use crate::app::{ImportOutcome, ImportReport};
 use crate::config::Config;
 use crate::domain::job::Job;
 use crate::domain::money::{format_money, group_thousands};
 use crate::domain::{ApprovalRule, AuditEntry, PendingItem};
-use crate::inbox::InboxResult;
+use crate::jobs::inbox::InboxResult;
+use crate::jobs::RunReport;
 use std::fmt::Write;
 
 fn cut(s: &str, n: usize) -> String {

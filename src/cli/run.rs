@@ -231,11 +231,11 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
                     2,
                 )
             })?;
-            let results = crate::inbox::run_once(svc, actor, &inbox.path)?;
+            let results = crate::jobs::inbox::run_once(svc, actor, &inbox.path)?;
             ctx.out(&results, || print::inbox_results(&results));
             if results
                 .iter()
-                .any(|r| matches!(r, crate::inbox::InboxResult::Failed { .. }))
+                .any(|r| matches!(r, crate::jobs::inbox::InboxResult::Failed { .. }))
             {
                 return Err(CliError::new("some inbox files failed; see the failed/ folder", 1));
             }
@@ -286,8 +286,7 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             for p in svc.psa_config_problems() {
                 eprintln!("warning: {p}");
             }
-            let executor = crate::jobs::Executor::from_config(svc.config());
-            let report = svc.run_due_jobs(actor, &executor)?;
+            let report = crate::jobs::outbox::run_due_now(svc, actor)?;
             ctx.out(&report, || print::run_report(&report));
         }
         Command::Sync(SyncCmd::MarkSent { job }) => {
@@ -355,7 +354,8 @@ fn pending(ctx: &Ctx, cmd: PendingCmd) -> Result<(), CliError> {
 }
 
 fn refresh_cost(ctx: &Ctx, ids: &[u64], compare: bool, from: Option<&str>) -> Result<(), CliError> {
-    use crate::integrations::distributors::price;
+    use crate::jobs::db::{block_on, with_db};
+    use crate::jobs::price;
     let (svc, actor) = (&ctx.service, &ctx.actor);
     if compare {
         #[derive(Serialize)]
@@ -365,7 +365,8 @@ fn refresh_cost(ctx: &Ctx, ids: &[u64], compare: bool, from: Option<&str>) -> Re
         }
         let mut all = Vec::new();
         for &id in ids {
-            let offers = price::compare(svc, id).map_err(|e| CliError::new(e, 1))?;
+            let offers =
+                with_db(svc, |db| block_on(price::compare(&db, id))).map_err(|e| CliError::new(e.to_string(), 1))?;
             all.push(Comparison { item: id, offers });
         }
         ctx.out(&all, || {
@@ -396,7 +397,7 @@ fn refresh_cost(ctx: &Ctx, ids: &[u64], compare: bool, from: Option<&str>) -> Re
     let mut changes = Vec::new();
     let mut failures = Vec::new();
     for &id in ids {
-        match price::refresh_cost(svc, actor, id, from) {
+        match with_db(svc, |db| block_on(price::refresh_cost(&db, actor, id, from))) {
             Ok(c) => changes.push(c),
             Err(e) => failures.push(format!("item {id}: {e}")),
         }
@@ -512,7 +513,7 @@ fn background(ctx: &Ctx) -> Result<(), CliError> {
         ctx.actor.name
     );
     let json = ctx.json;
-    let asked = crate::background::run(&ctx.service, &ctx.actor, &STOP, &mut |n| {
+    let mut notify = |n: crate::jobs::runner::Notice| {
         use std::io::Write;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let line = if json {
@@ -523,6 +524,21 @@ fn background(ctx: &Ctx) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
         // A closed stdout (the service manager went away) ends the loop.
         writeln!(out, "{line}").and_then(|()| out.flush()).is_ok()
+    };
+    let asked = crate::jobs::db::with_db(&ctx.service, |db| {
+        crate::jobs::db::block_on(async {
+            let stop = tokio_util::sync::CancellationToken::new();
+            // The signal handler sets STOP; the loop listens for the token.
+            let watch = stop.clone();
+            tokio::spawn(async move {
+                while !STOP.load(std::sync::atomic::Ordering::Relaxed) {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                watch.cancel();
+            });
+            let jobs = crate::jobs::Context::new(&db, stop);
+            crate::jobs::runner::run(&db, &jobs, &ctx.actor, &mut notify).await
+        })
     });
     if !asked {
         // Not asked to stop: a service manager should see a failure and restart it.

@@ -309,7 +309,7 @@ impl Config {
 
     /// Parses and checks configuration text; the error names the line and the key.
     pub fn parse(text: &str) -> Result<Config, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+        let config: Config = toml::from_str(text).map_err(|e| without_secret_values(text, e.to_string().trim_end()))?;
         config.check()?;
         Ok(config)
     }
@@ -447,9 +447,68 @@ pub fn default_config_path() -> PathBuf {
     config_dir().join("config.toml")
 }
 
+/// Whether a configuration key names a secret value itself (a mistake: secrets belong in
+/// the environment or a private file, which `*_env` and `*_file` keys name).
+fn names_a_secret(key: &str) -> bool {
+    let k = key.trim().trim_matches('"').to_ascii_lowercase();
+    if k.ends_with("_env") || k.ends_with("_file") {
+        return false;
+    }
+    [
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "api_key",
+        "apikey",
+        "private_key",
+        "integration_code",
+    ]
+    .iter()
+    .any(|s| k.contains(s))
+}
+
+/// A parse error with the value of every secret-named key in `text` blanked, so that a
+/// secret written into the file by mistake is never echoed to the terminal or a log.
+fn without_secret_values(text: &str, message: &str) -> String {
+    let mut out = message.to_string();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if !names_a_secret(key) {
+            continue;
+        }
+        let value = value.trim();
+        let bare = value.trim_matches(|c| c == '"' || c == '\'');
+        for v in [value, bare] {
+            if !v.is_empty() && out.contains(v) {
+                out = out.replace(v, "***");
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_written_into_the_file_is_never_echoed() {
+        for text in [
+            "[distributors.ingram]\nkind = \"ingram\"\nclient_secret = \"sup3r-s3cret-value\"\n",
+            "[smtp]\nhost = \"mail\"\npassword = \"sup3r-s3cret-value\"\n",
+            "[psa.autotask]\nintegration_code = 12345678901\n",
+        ] {
+            let e = Config::parse(text).unwrap_err();
+            assert!(!e.contains("sup3r-s3cret-value") && !e.contains("12345678901"), "{e}");
+            assert!(e.contains("***") || e.contains("unknown field"), "{e}");
+        }
+        // The key is named, so the mistake can be found.
+        let e = Config::parse("[smtp]\nhost = \"mail\"\npassword = \"sup3r-s3cret-value\"\n").unwrap_err();
+        assert!(e.contains("password"), "{e}");
+    }
 
     const GOOD: &str = r#"
 [identity]

@@ -13,6 +13,7 @@ pub mod item;
 pub mod job;
 pub mod money;
 pub mod order;
+pub mod psa_sync;
 pub mod quote;
 pub mod receiving;
 pub mod role;

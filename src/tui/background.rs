@@ -1,43 +1,42 @@
-//! The screens' background thread: [`crate::background`] on a thread of its own (the HTTP
-//! and SMTP clients block), reporting what a person should notice as messages; the
-//! screens pick up the data itself through the change counter like any other change.
+//! The screens' background work: [`crate::jobs::runner`] as a task of the screens'
+//! runtime, its database work on the screens' database worker, reporting what a person
+//! should notice as messages; the screens pick up the data itself through the change
+//! counter like any other change.
 
 use super::app::Tone;
 use super::worker::Msg;
-use crate::app::Service;
 use crate::identity::Actor;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use crate::jobs::{Context, Db};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
 
-/// Starts the background thread; it stops when `stop` is set or the screens are gone.
-/// Should it fail inside, the screens are told that background work has stopped.
-pub fn spawn(
-    svc: Arc<Service>,
-    actor: Actor,
-    out: UnboundedSender<Msg>,
-    stop: Arc<AtomicBool>,
-) -> std::thread::JoinHandle<()> {
-    std::thread::Builder::new()
-        .name("purser-background".into())
-        .spawn(move || {
-            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                crate::background::run(&svc, &actor, &stop, &mut |n| {
-                    if n.routine {
-                        return true;
-                    }
-                    let tone = if n.ok { Tone::Ok } else { Tone::Error };
-                    out.send(Msg::Notice(tone, n.text)).is_ok()
-                })
-            }));
-            if ran.is_err() {
-                let _ = out.send(Msg::Notice(
+/// Starts the background task; it stops when `stop` is cancelled (after the job under
+/// way, if any) or the screens are gone. Should it fail inside, the screens are told
+/// that background work has stopped.
+pub fn spawn(db: Db, actor: Actor, out: UnboundedSender<Msg>, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+    let told = out.clone();
+    let work = tokio::spawn(async move {
+        let ctx = Context::new(&db, stop);
+        let mut notify = move |n: crate::jobs::runner::Notice| {
+            if n.routine {
+                return true;
+            }
+            let tone = if n.ok { Tone::Ok } else { Tone::Error };
+            out.send(Msg::Notice(tone, n.text)).is_ok()
+        };
+        crate::jobs::runner::run(&db, &ctx, &actor, &mut notify).await;
+    });
+    tokio::spawn(async move {
+        if let Err(e) = work.await {
+            if e.is_panic() {
+                tracing::error!("the background task ended with a panic");
+                let _ = told.send(Msg::Notice(
                     Tone::Error,
-                    "background work (sending, syncing, the inbox) stopped after an internal error; \
-                     see the log, and open Purser again to resume it"
+                    "background work (sending, syncing, the inbox) stopped after an internal error; see the log, \
+                     and open Purser again to resume it"
                         .into(),
                 ));
             }
-        })
-        .expect("spawn the background thread")
+        }
+    })
 }

@@ -244,11 +244,13 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             }
         }
         Command::LatestCost { ids } => {
-            use crate::integrations::distributors::price;
+            use crate::jobs::db::{block_on, with_db};
+            use crate::jobs::price;
             let mut lines = Vec::new();
             for id in &ids {
-                let change = price::refresh_cost(svc, actor, *id, None)?;
-                let best = price::compare(svc, *id)
+                let change = with_db(svc, |db| block_on(price::refresh_cost(&db, actor, *id, None)))
+                    .map_err(|e| e.to_string())?;
+                let best = with_db(svc, |db| block_on(price::compare(&db, *id)))
                     .ok()
                     .and_then(|offers| offers.into_iter().find(|o| o.best))
                     .map(|o| {

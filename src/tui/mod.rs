@@ -75,7 +75,10 @@ fn install_panic_hook() {
 /// background when the user quits is finished first, so that it never stops halfway.
 pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
     let app = new_app(&svc, actor.clone())?;
-    let rt = tokio::runtime::Builder::new_current_thread()
+    // The process's one runtime: the event loop, the background jobs and calls made on the
+    // user's behalf are its tasks; the database has a thread of its own (the worker).
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the event loop: {e}"))?;
@@ -86,33 +89,36 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
         restore_terminal();
         return Err(format!("cannot use this terminal: {e}"));
     }
-    let svc = Arc::new(svc);
+    let config = Arc::new(svc.config().clone());
     let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let work = background::spawn(svc.clone(), actor.clone(), msg_tx.clone(), stop.clone());
-    let result = rt.block_on(event_loop(svc, actor, app, msg_tx, msg_rx));
+    let worker = worker::spawn(Arc::new(svc), actor.clone(), msg_tx.clone());
+    let to_worker = worker.clone();
+    let db = crate::jobs::Db::from_fn(config, move |task| to_worker.send(worker::Req::Task(task)).is_ok());
+    let stop = tokio_util::sync::CancellationToken::new();
+    let _guard = rt.enter();
+    let mut work = background::spawn(db, actor, msg_tx, stop.clone());
+    let result = rt.block_on(event_loop(app, worker, msg_rx));
     restore_terminal();
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    if !work.is_finished() {
-        eprintln!("Purser: finishing the work under way (a send or a sync) before closing…");
-    }
-    if work.join().is_err() {
-        tracing::error!("the background thread ended with a panic");
-    }
+    stop.cancel();
+    rt.block_on(async {
+        // A job under way (a send, a sync step) finishes; nothing new starts.
+        let quick = tokio::time::timeout(Duration::from_millis(100), &mut work).await;
+        if quick.is_err() {
+            eprintln!("Purser: finishing the work under way (a send or a sync) before closing…");
+            let _ = work.await;
+        }
+    });
     result
 }
 
 async fn event_loop(
-    svc: Arc<Service>,
-    actor: Actor,
     mut app: App,
-    msg_tx: tokio::sync::mpsc::UnboundedSender<worker::Msg>,
+    worker: std::sync::mpsc::Sender<worker::Req>,
     mut msg_rx: tokio::sync::mpsc::UnboundedReceiver<worker::Msg>,
 ) -> Result<(), String> {
     let backend = CrosstermBackend::new(std::io::stdout());
     let mut term = Terminal::new(backend).map_err(|e| e.to_string())?;
     term.clear().map_err(|e| e.to_string())?;
-    let worker = worker::spawn(svc.clone(), actor, msg_tx);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);

@@ -35,12 +35,13 @@ pub enum Load {
 }
 
 /// A request to the worker.
-#[derive(Debug, Clone)]
 pub enum Req {
     Load(Load),
     /// Look at the change counter; answers [`Msg::Changed`] when another process wrote.
     Poll,
     Do(Command),
+    /// Work of a background job for the database (see [`crate::jobs::db`]).
+    Task(crate::jobs::db::DbTask),
 }
 
 /// Answers from the worker.
@@ -182,7 +183,7 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
             }
         }
         for req in batch {
-            if !matches!(req, Req::Poll) && !busy {
+            if !matches!(req, Req::Poll | Req::Task(_)) && !busy {
                 busy = true;
                 if !send(Msg::Busy(true)) {
                     return;
@@ -199,6 +200,7 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
                         }
                     }
                 }
+                Req::Task(task) => task(svc),
                 Req::Load(Load::Items) => items_at = Some((0, FIRST_CHUNK)),
                 Req::Load(l) => {
                     loads.retain(|x| x != &l);
@@ -280,6 +282,7 @@ pub fn settle(svc: &Service, app: &mut super::app::App) {
                 }
                 Req::Load(l) => app.on_msg(load(svc, &l)),
                 Req::Poll => {}
+                Req::Task(task) => task(svc),
                 Req::Do(c) => {
                     let command = c.name();
                     let result = execute(svc, &app.actor.clone(), c);

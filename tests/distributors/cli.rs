@@ -2,7 +2,7 @@
 //! its job, Pax8 options, `pending refresh-cost`) against the sandbox distributors.
 
 use crate::support::*;
-use purser::integrations::distributors::price;
+use purser::jobs::price;
 use rust_decimal::Decimal;
 use std::process::Command;
 
@@ -16,7 +16,10 @@ fn latest_cost_is_fetched_and_audited_old_to_new() {
         .import_text(&w.alice(), "q.json", &quote("Q-1", d, &[("DF4128", 2, "61.22")]))
         .unwrap();
     w.sandbox.ingram.set_price("DF4128", "58.90", 42);
-    let c = price::refresh_cost(&w.svc, &w.alice(), 1, None).unwrap();
+    let c = purser::jobs::db::with_db(&w.svc, |db| {
+        purser::jobs::db::block_on(price::refresh_cost(&db, &w.alice(), 1, None))
+    })
+    .unwrap();
     assert_eq!(c.old, Decimal::new(6122, 2));
     assert_eq!(c.new, Decimal::new(5890, 2));
     assert_eq!(c.available, Some(42));
@@ -35,8 +38,11 @@ fn latest_cost_is_fetched_and_audited_old_to_new() {
     w.svc
         .import_text(&w.alice(), "q2.json", &quote("Q-2", d, &[("XX000", 1, "5")]))
         .unwrap();
-    let e = price::refresh_cost(&w.svc, &w.alice(), 2, None).unwrap_err();
-    assert!(e.contains("Product not found"), "{e}");
+    let e = purser::jobs::db::with_db(&w.svc, |db| {
+        purser::jobs::db::block_on(price::refresh_cost(&db, &w.alice(), 2, None))
+    })
+    .unwrap_err();
+    assert!(e.to_string().contains("Product not found"), "{e}");
     assert_eq!(w.svc.item(2).unwrap().unit_cost, Decimal::new(5, 0));
 }
 
@@ -51,7 +57,7 @@ fn the_comparison_lists_every_distributor_cheapest_in_stock_first() {
         )
         .unwrap();
     w.sandbox.ingram.set_price("DF4128", "50.00", 2); // cheap but short
-    let offers = price::compare(&w.svc, 1).unwrap();
+    let offers = purser::jobs::db::with_db(&w.svc, |db| purser::jobs::db::block_on(price::compare(&db, 1))).unwrap();
     assert_eq!(offers.len(), 5, "every distributor with an API is asked");
     let ingram = offers.iter().find(|o| o.distributor == "ingram_sandbox").unwrap();
     assert_eq!(ingram.unit_cost, Some(Decimal::new(5000, 2)));
@@ -62,7 +68,7 @@ fn the_comparison_lists_every_distributor_cheapest_in_stock_first() {
     );
     // Plenty in stock at a higher price wins over a cheaper offer that is short.
     w.sandbox.ingram.set_price("DF4128", "50.00", 500);
-    let offers = price::compare(&w.svc, 1).unwrap();
+    let offers = purser::jobs::db::with_db(&w.svc, |db| purser::jobs::db::block_on(price::compare(&db, 1))).unwrap();
     assert!(offers[0].best && offers[0].distributor == "ingram_sandbox");
 }
 
@@ -73,7 +79,7 @@ fn a_price_in_another_currency_is_listed_but_never_the_best() {
     let text = quote("Q-GBP", "ingram_sandbox", &[("DF4128", 5, "48.00")]).replace("\"USD\"", "\"GBP\"");
     w.svc.import_text(&w.alice(), "q.json", &text).unwrap();
     w.sandbox.ingram.set_price("DF4128", "1.00", 500);
-    let offers = price::compare(&w.svc, 1).unwrap();
+    let offers = purser::jobs::db::with_db(&w.svc, |db| purser::jobs::db::block_on(price::compare(&db, 1))).unwrap();
     let ingram = offers.iter().find(|o| o.distributor == "ingram_sandbox").unwrap();
     assert_eq!(ingram.unit_cost, Some(Decimal::new(100, 2)), "still listed");
     assert!(ingram.currency.as_deref().is_some_and(|c| c != "GBP"));

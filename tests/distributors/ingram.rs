@@ -199,10 +199,13 @@ fn too_many_requests_waits_for_retry_after() {
     assert!(w.audit_actions(po).contains(&"po.submit_retry".to_string()));
     // Not before the distributor's Retry-After …
     w.advance(119);
-    assert!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.is_empty());
+    assert!(purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+        .unwrap()
+        .done
+        .is_empty());
     // … then it goes through, once.
     w.advance(1);
-    let report = w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap();
+    let report = purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap();
     assert_eq!(report.done, vec![job]);
     assert_eq!(w.get(po).status(), OrderStatus::Submitted);
     assert_eq!(w.sandbox.ingram.orders_for("PO-000001"), 1);
@@ -222,7 +225,7 @@ fn an_absurd_retry_after_is_taken_as_a_day() {
         "{outcome:?}"
     );
     w.advance(86_400);
-    let report = w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap();
+    let report = purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap();
     assert_eq!(report.done, vec![job]);
     assert_eq!(w.get(po).status(), OrderStatus::Submitted);
 }
@@ -243,7 +246,7 @@ fn a_server_error_is_retried_and_looked_up_first() {
         "a 500 may hide an order: look before sending again"
     );
     w.advance(3600);
-    let report = w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap();
+    let report = purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap();
     assert_eq!(report.done, vec![job]);
     let calls = w.sandbox.ingram.calls();
     let search = calls
@@ -291,7 +294,7 @@ fn after_a_crash_between_sending_and_recording_the_retry_finds_the_order() {
     // The next pass finds the lease expired and runs the job again: the earlier attempt is
     // on record, so Purser looks the order up by its PO number and records it — no person
     // needed, nothing sent twice.
-    let report = w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap();
+    let report = purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap();
     assert_eq!(report.done, vec![job]);
     let order = w.get(po);
     assert_eq!(order.status(), OrderStatus::Submitted);
@@ -336,15 +339,30 @@ fn the_status_poll_records_shipment_tracking_and_serials() {
     let number = w.get(po).submission().unwrap().distributor_orders[0].number.clone();
     w.sandbox.ingram.script_status(&number, &["Processing", "Shipped"]);
     // Not due yet.
-    assert!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.is_empty());
+    assert!(purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+        .unwrap()
+        .done
+        .is_empty());
     w.advance(60);
-    assert_eq!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.len(), 1);
+    assert_eq!(
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+            .unwrap()
+            .done
+            .len(),
+        1
+    );
     assert_eq!(
         w.get(po).submission().unwrap().distributor_orders[0].status,
         "processing"
     );
     w.advance(60);
-    assert_eq!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.len(), 1);
+    assert_eq!(
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+            .unwrap()
+            .done
+            .len(),
+        1
+    );
     let d = w.get(po).submission().unwrap().distributor_orders[0].clone();
     assert_eq!(d.status, "shipped");
     assert_eq!(d.tracking, ["390064340282"]);
@@ -356,7 +374,10 @@ fn the_status_poll_records_shipment_tracking_and_serials() {
     );
     // Shipped is final: no further poll is queued.
     w.advance(60);
-    assert!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.is_empty());
+    assert!(purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+        .unwrap()
+        .done
+        .is_empty());
     assert!(w.sandbox.ingram.violations().is_empty());
 }
 

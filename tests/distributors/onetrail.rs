@@ -60,7 +60,10 @@ fn a_refusal_and_a_dropped_connection() {
     assert_eq!(w.sandbox.onetrail.orders_for("PO-000001"), 1);
     // Even when a person sends it again, the exchange holds the message once.
     w.svc.retry_job(&w.alice(), job).unwrap();
-    assert_eq!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done, vec![job]);
+    assert_eq!(
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap().done,
+        vec![job]
+    );
     assert_eq!(w.get(po).status(), OrderStatus::Submitted);
     assert_eq!(w.sandbox.onetrail.orders_for("PO-000001"), 1, "exactly one order");
 }

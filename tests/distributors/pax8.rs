@@ -50,7 +50,13 @@ fn an_order_goes_to_the_customers_company_and_keeps_its_subscriptions() {
     let sub = d.subscriptions[0].id.clone();
     pax8.script_status(&sub, &["Active"]);
     w.advance(60);
-    assert_eq!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.len(), 1);
+    assert_eq!(
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+            .unwrap()
+            .done
+            .len(),
+        1
+    );
     let d = w.get(po).submission().unwrap().distributor_orders[0].clone();
     assert_eq!(d.status, "active");
     assert_eq!(d.subscriptions[0].status.as_deref(), Some("Active"));
@@ -164,11 +170,17 @@ fn an_uncertain_outcome_stops_and_asks_a_person() {
     assert!(w.audit_actions(po).contains(&"po.submit_uncertain".to_string()));
     // Nothing runs it again by itself.
     w.advance(86_400);
-    assert!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.is_empty());
+    assert!(purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+        .unwrap()
+        .done
+        .is_empty());
     assert!(w.sandbox.pax8.orders().is_empty());
     // The buyer checked the portal: nothing there. Retrying sends it, once.
     w.svc.retry_job(&w.alice(), job).unwrap();
-    assert_eq!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done, vec![job]);
+    assert_eq!(
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap().done,
+        vec![job]
+    );
     assert_eq!(w.get(po).status(), OrderStatus::Submitted);
     assert_eq!(w.sandbox.pax8.orders().len(), 1);
 }
@@ -195,15 +207,13 @@ fn after_a_crash_the_person_is_asked_before_anything_is_sent_again() {
     w.crash_after_sending(job);
     // The next pass finds the lease expired and runs the job again; Pax8 has no lookup by
     // our PO number, so it does not send blindly: it stops and explains what to check.
-    let r = w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap();
+    let r = purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap();
     assert_eq!(r.waiting.len(), 1, "{r:?}");
     assert!(r.waiting[0].1.contains("portal"));
     assert!(matches!(w.state(job), JobState::Uncertain { .. }));
     assert_eq!(w.sandbox.pax8.orders().len(), 1);
     // Nothing more happens on later passes until a person decides.
-    assert!(w
-        .svc
-        .run_due_jobs(&w.alice(), &w.executor())
+    assert!(purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
         .unwrap()
         .waiting
         .is_empty());

@@ -8,7 +8,6 @@ use purser::config::Config;
 use purser::domain::job::{Job, JobState};
 use purser::domain::{Address, Order, OrderType, PlacementMethod, PoNumber, Timestamp};
 use purser::identity::{self, Actor};
-use purser::jobs::Executor;
 use purser::sandbox::distributors::{self as sandbox, Sandbox};
 use purser::store::Store;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -112,10 +111,6 @@ impl World {
         self.clock.fetch_add(secs, Ordering::SeqCst);
     }
 
-    pub fn executor(&self) -> Executor {
-        Executor::from_config(self.svc.config())
-    }
-
     /// Imports a quote and creates an order of all its items: dropship to the address
     /// given, wholesale without one.
     pub fn order(&self, distributor: &str, quote_text: &str, dropship: Option<Address>) -> PoNumber {
@@ -180,7 +175,7 @@ impl World {
     }
 
     pub fn run(&self, job: u64) -> Option<JobOutcome> {
-        self.svc.run_job(&self.alice(), job, &self.executor()).unwrap()
+        purser::jobs::outbox::run_job_now(&self.svc, &self.alice(), job).unwrap()
     }
 
     pub fn job(&self, id: u64) -> Job {
@@ -237,7 +232,8 @@ impl World {
         assert_eq!(start, purser::app::ApiStart::Fresh);
         let order = self.get(po);
         let api = purser::integrations::distributors::connect(self.svc.config(), &order.distributor).unwrap();
-        let _ = api.submit(&order).expect("the order reaches the distributor");
+        let sent = purser::jobs::db::block_on(api.submit(&order));
+        let _ = sent.expect("the order reaches the distributor");
         // … and the process dies here. The lease runs out.
         self.advance(purser::app::JOB_LEASE_SECS + 1);
     }

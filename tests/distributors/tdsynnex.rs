@@ -187,14 +187,26 @@ fn the_status_poll_records_acceptance_shipment_tracking_and_serials() {
         .tdsynnex_us
         .script_status("PO-000001", &["accepted", "shipped"]);
     w.advance(60);
-    assert_eq!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.len(), 1);
+    assert_eq!(
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+            .unwrap()
+            .done
+            .len(),
+        1
+    );
     assert_eq!(w.get(po).submission().unwrap().distributor_orders[0].status, "accepted");
     assert!(
         !w.audit_actions(po).contains(&"po.distributor_status".to_string()),
         "nothing changed"
     );
     w.advance(60);
-    assert_eq!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.len(), 1);
+    assert_eq!(
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+            .unwrap()
+            .done
+            .len(),
+        1
+    );
     let d = w.get(po).submission().unwrap().distributor_orders[0].clone();
     assert_eq!(d.status, "shipped");
     assert_eq!(d.tracking, ["040985928401001", "040985928401002"]);
@@ -206,7 +218,10 @@ fn the_status_poll_records_acceptance_shipment_tracking_and_serials() {
     );
     w.advance(600);
     assert!(
-        w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done.is_empty(),
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice())
+            .unwrap()
+            .done
+            .is_empty(),
         "shipped: polling stops"
     );
     assert!(w.sandbox.tdsynnex_us.violations().is_empty());
@@ -220,7 +235,7 @@ fn the_status_poll_records_a_deleted_or_unknown_order() {
     assert!(matches!(w.run(job), Some(JobOutcome::Done(_))));
     w.sandbox.tdsynnex_us.script_status("PO-000001", &["deleted"]);
     w.advance(60);
-    w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap();
+    purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap();
     assert_eq!(w.get(po).submission().unwrap().distributor_orders[0].status, "deleted");
     assert!(w.audit_text(po).contains("accepted → deleted"));
 
@@ -233,7 +248,7 @@ fn the_status_poll_records_a_deleted_or_unknown_order() {
     assert!(matches!(w.run(job2), Some(JobOutcome::Done(_))));
     w.sandbox.tdsynnex_us.script_status("PO-000002", &["notFound"]);
     w.advance(60);
-    w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap();
+    purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap();
     assert_eq!(
         w.get(po2).submission().unwrap().distributor_orders[0].status,
         "not found"
@@ -259,7 +274,10 @@ fn after_a_crash_the_retry_records_the_order_instead_of_sending_it_again() {
     w.crash_after_sending(job);
     // The next pass finds the lease expired and runs the job again: it asks TD SYNNEX for
     // the status of our PO number, finds the order and records it.
-    assert_eq!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done, vec![job]);
+    assert_eq!(
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap().done,
+        vec![job]
+    );
     assert_eq!(w.get(po).status(), OrderStatus::Submitted);
     assert_eq!(w.sandbox.tdsynnex_us.orders_for("PO-000001"), 1, "exactly one order");
     let calls = w.sandbox.tdsynnex_us.calls();
@@ -285,10 +303,13 @@ fn too_many_requests_and_server_errors_are_retried() {
     );
     w.sandbox.tdsynnex_us.fail_next(Fault::ServerError);
     w.advance(30);
-    let r = w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap();
+    let r = purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap();
     assert_eq!(r.retrying.len(), 1, "{r:?}");
     w.advance(3600);
-    assert_eq!(w.svc.run_due_jobs(&w.alice(), &w.executor()).unwrap().done, vec![job]);
+    assert_eq!(
+        purser::jobs::outbox::run_due_now(&w.svc, &w.alice()).unwrap().done,
+        vec![job]
+    );
     assert_eq!(w.sandbox.tdsynnex_us.orders_for("PO-000001"), 1);
     assert!(w.get(po).errors.len() >= 2, "each try is shown on the order");
 }
@@ -333,4 +354,46 @@ country = "US"
     let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None);
     let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
     assert!(e.contains("warehouse ([company.warehouse]) name"), "{e}");
+}
+
+#[test]
+fn a_redirect_is_never_followed_and_names_where_it_pointed() {
+    // Whatever listens at the redirect's target must never hear from Purser.
+    let elsewhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let target = format!("http://{}/collect", elsewhere.local_addr().unwrap());
+    let w = world();
+    let po = order(&w, US, &[("108725", 1, "7.47")]);
+    let job = w.place(po);
+    w.sandbox.tdsynnex_us.fail_next(Fault::Redirect(target.clone()));
+    let outcome = w.run(job);
+    assert!(
+        matches!(&outcome, Some(JobOutcome::Failed(e)) if e.contains("307") && e.contains(&target) && e.contains("never follows")),
+        "{outcome:?}"
+    );
+    assert!(
+        elsewhere.accept().is_err(),
+        "no connection reached the redirect's target"
+    );
+    assert_eq!(w.sandbox.tdsynnex_us.orders_for("PO-000001"), 0);
+    assert_eq!(w.get(po).status(), OrderStatus::Pending, "nothing was placed");
+}
+
+#[test]
+fn an_answer_echoing_the_credentials_keeps_them_out_of_every_record() {
+    let w = world();
+    let po = order(&w, US, &[("108725", 1, "7.47")]);
+    let job = w.place(po);
+    w.sandbox.tdsynnex_us.fail_next(Fault::EchoRequest);
+    let outcome = w.run(job);
+    let secret = purser::sandbox::distributors::SECRET;
+    let said = format!("{outcome:?}");
+    assert!(said.contains("Bad request") && said.contains("***"), "{said}");
+    assert!(!said.contains(secret), "{said}");
+    let o = w.get(po);
+    assert!(!format!("{:?}", o.errors).contains(secret));
+    assert!(!w.audit_text(po).contains(secret));
+    let job_text = format!("{:?}", w.svc.jobs().unwrap());
+    assert!(!job_text.contains(secret), "the job keeps no secret");
+    assert!(job_text.contains("Bad request"), "but says what was answered");
 }

@@ -3,14 +3,14 @@
 //! a loop that runs due jobs until the queue is quiet.
 #![allow(dead_code)]
 
-use purser::app::{CreateOrder, PlaceRequest, RunReport, Service};
+use purser::app::{CreateOrder, PlaceRequest, Service};
 use purser::config::Config;
 use purser::domain::job::{Job, JobState};
 use purser::domain::order::OrderEdit;
 use purser::domain::receiving::ReceiveRequest;
 use purser::domain::{Address, OrderType, PlacementMethod, PoNumber, Timestamp};
 use purser::identity::{self, Actor};
-use purser::jobs::Executor;
+use purser::jobs::RunReport;
 use purser::store::Store;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -183,9 +183,7 @@ impl World {
     }
 
     pub fn run_once(&self) -> RunReport {
-        self.svc
-            .run_due_jobs(&self.actor("alice"), &Executor::from_config(self.svc.config()))
-            .unwrap()
+        purser::jobs::outbox::run_due_now(&self.svc, &self.actor("alice")).unwrap()
     }
 
     /// Runs due jobs, moving the clock past every backoff, until nothing is queued.

@@ -49,7 +49,7 @@ fn email_placement_is_sent_by_a_job_and_completes_with_it() {
         recipients: vec!["orders@ingram.invalid".into()],
     }));
     let exec = answer(sent.clone());
-    assert_eq!(k.run_job(&k.alice(), 1, &exec).unwrap(), Some(sent));
+    assert_eq!(exec.run_job(&k, &k.alice(), 1).unwrap(), Some(sent));
     let o = k.order(po).unwrap();
     assert_eq!(o.status(), OrderStatus::EmailSent);
     assert_eq!(o.sending, None);
@@ -61,7 +61,7 @@ fn email_placement_is_sent_by_a_job_and_completes_with_it() {
     );
     assert_eq!(k.jobs().unwrap()[0].state, JobState::Done { at: k.clock.now() });
     assert_eq!(actions(&k).last().map(String::as_str), Some("po.email_sent"));
-    assert_eq!(k.run_job(&k.alice(), 1, &exec).unwrap(), None);
+    assert_eq!(exec.run_job(&k, &k.alice(), 1).unwrap(), None);
     assert_eq!(exec.1.get(), 1, "sent once");
     k.receive_as_rick(po, 1, Some(1), &[]).unwrap();
     assert_eq!(k.order(po).unwrap().status(), OrderStatus::Partial);
@@ -103,7 +103,7 @@ fn a_failed_email_leaves_the_order_pending_with_the_error() {
         .number;
     k.place(&k.alice(), place_req(po, PlacementMethod::Email)).unwrap();
     let exec = answer(JobOutcome::Failed("550 mailbox unknown".into()));
-    k.run_job(&k.alice(), 1, &exec).unwrap();
+    exec.run_job(&k, &k.alice(), 1).unwrap();
     let o = k.order(po).unwrap();
     assert_eq!((o.status(), o.sending.clone()), (OrderStatus::Pending, None));
     assert_eq!(o.errors.len(), 1);

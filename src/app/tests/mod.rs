@@ -11,7 +11,7 @@ use super::*;
 use crate::demo::SAMPLES;
 use crate::domain::audit::{verify_chain, ChainBreak};
 use crate::domain::item::ItemFilter;
-use crate::domain::job::{Job, JobKind, JobState};
+use crate::domain::job::{JobKind, JobState};
 use crate::domain::order::{OrderEdit, Rejection};
 use crate::domain::receiving::{serial_product_key, ReceiveRequest};
 use crate::domain::{
@@ -90,13 +90,35 @@ fn full_address() -> serde_json::Value {
     json!({"name": "Customer One", "street": "Kanaalweg 12", "city": "Utrecht", "postal_code": "3526 KL", "country": "NL"})
 }
 
-/// A job executor for tests: answers every job with one outcome and counts its runs.
+/// The far side for tests: answers every job it is given with one outcome, recorded the
+/// way the outbox loop records it (claim with a lease, then finish), and counts its runs.
 struct Answer(JobOutcome, std::cell::Cell<u32>);
 
-impl JobExecutor for Answer {
-    fn run(&self, _svc: &Service, _job: &Job) -> JobOutcome {
+impl Answer {
+    /// Claims job `id` if it is due, answers it and records the answer.
+    fn run_job(&self, k: &Kit, actor: &Actor, id: u64) -> Result<Option<JobOutcome>, AppError> {
+        let owner = format!("{}@test", actor.name);
+        let Some(job) = k.claim_job(&owner, Some(id))? else {
+            return Ok(None);
+        };
         self.1.set(self.1.get() + 1);
-        self.0.clone()
+        k.finish_job(actor, job.id, &owner, &self.0)?;
+        Ok(Some(self.0.clone()))
+    }
+
+    /// Answers every due job once; returns the ids answered.
+    fn run_due(&self, k: &Kit, actor: &Actor) -> Result<Vec<u64>, AppError> {
+        let owner = format!("{}@test", actor.name);
+        let mut ran = Vec::new();
+        while let Some(job) = k.claim_job(&owner, None)? {
+            if ran.contains(&job.id) {
+                break;
+            }
+            self.1.set(self.1.get() + 1);
+            k.finish_job(actor, job.id, &owner, &self.0)?;
+            ran.push(job.id);
+        }
+        Ok(ran)
     }
 }
 

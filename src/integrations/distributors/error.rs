@@ -33,6 +33,9 @@ pub enum ApiError {
     Rejected(String),
     /// An answer we could not read.
     Protocol(String),
+    /// The distributor answered with a redirect, which Purser never follows (it would
+    /// send the order and the credentials to another address); nothing was taken.
+    Redirected { status: u16, location: String },
 }
 
 impl ApiError {
@@ -100,6 +103,11 @@ impl ApiError {
             }
             ApiError::Rejected(reason) => format!("{who} rejected the order: {reason}"),
             ApiError::Protocol(m) => format!("{who} gave an answer Purser could not read ({m})"),
+            ApiError::Redirected { status, location } => format!(
+                "{who} answered {status} redirecting to {location}; Purser never follows a redirect (it would send \
+                 the order and the credentials elsewhere): check base_url in the distributor's configuration. \
+                 Nothing was sent"
+            ),
         }
     }
 }

@@ -1,9 +1,12 @@
-//! The HTTP helper every distributor client shares: one blocking client with the
-//! configured timeout, errors classified by whether the request may have arrived, and
-//! the common status codes (401, 429 with Retry-After, 5xx) turned into [`ApiError`]s.
+//! The distributor side of the HTTP core ([`crate::integrations::http`]): the
+//! configured timeout, transport failures turned into [`ApiError`]s by whether the order
+//! may have arrived, and the status codes every distributor answers alike (401, 429 with
+//! Retry-After, 5xx).
 
 use super::ApiError;
-use reqwest::blocking::{Client, RequestBuilder};
+use crate::integrations::http::{Endpoint, HttpError};
+pub use crate::integrations::http::{Reply, MAX_RETRY_AFTER_SECS};
+use reqwest::{Client, RequestBuilder};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -12,90 +15,40 @@ pub const DEFAULT_TIMEOUT: u64 = 30;
 
 /// A distributor's HTTP endpoint.
 pub struct Http {
-    client: Client,
-    base: String,
-}
-
-/// The longest `Retry-After` taken, in seconds: a day.
-pub const MAX_RETRY_AFTER_SECS: u64 = 86_400;
-
-/// An answer with its status, body and `Retry-After` (in seconds) when given.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    pub status: u16,
-    pub body: String,
-    pub retry_after: Option<u64>,
-}
-
-impl Reply {
-    pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
+    endpoint: Endpoint,
 }
 
 impl Http {
     pub fn new(base_url: &str, timeout_secs: Option<u64>) -> Result<Http, ApiError> {
-        let base = base_url.trim().trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(ApiError::Config(format!("base_url `{base_url}` is not an http(s) URL")));
-        }
-        let client = Client::builder()
-            .timeout(Duration::from_secs(timeout_secs.unwrap_or(DEFAULT_TIMEOUT).max(1)))
-            .connect_timeout(Duration::from_secs(10))
-            .user_agent(concat!("purser/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ApiError::Config(format!("cannot set up HTTP: {e}")))?;
-        Ok(Http { client, base })
+        let timeout = Duration::from_secs(timeout_secs.unwrap_or(DEFAULT_TIMEOUT).max(1));
+        let endpoint = Endpoint::new(base_url, timeout).map_err(|e| ApiError::Config(e.to_string()))?;
+        Ok(Http { endpoint })
     }
 
     pub fn client(&self) -> &Client {
-        &self.client
+        self.endpoint.client()
     }
 
     /// `base_url` joined with `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
+        self.endpoint.url(path)
     }
 
     /// Sends a request and reads the whole answer.
-    pub fn send(&self, rb: RequestBuilder) -> Result<Reply, ApiError> {
-        let resp = rb.send().map_err(classify)?;
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            // A wait longer than a day is taken as a day (the retry is at most that far off).
-            .map(|s| s.min(MAX_RETRY_AFTER_SECS));
-        let body = resp.text().map_err(classify)?;
-        tracing::debug!(status, "distributor answered");
-        Ok(Reply {
-            status,
-            body,
-            retry_after,
-        })
+    pub async fn send(&self, rb: RequestBuilder) -> Result<Reply, ApiError> {
+        self.endpoint.send(rb).await.map_err(api_error)
     }
 }
 
-/// What a transport error means for the order.
-fn classify(e: reqwest::Error) -> ApiError {
-    let e = e.without_url();
-    if e.is_timeout() {
-        ApiError::Timeout
-    } else if e.is_connect() {
-        ApiError::Unreachable(root_cause(&e))
-    } else {
-        ApiError::Interrupted(root_cause(&e))
+/// What a transport failure means for the order.
+fn api_error(e: HttpError) -> ApiError {
+    match e {
+        HttpError::Timeout => ApiError::Timeout,
+        HttpError::Unreachable(m) => ApiError::Unreachable(m),
+        HttpError::Interrupted(m) => ApiError::Interrupted(m),
+        HttpError::Redirected { status, location } => ApiError::Redirected { status, location },
+        HttpError::Setup(m) => ApiError::Config(m),
     }
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 /// The status codes every distributor answers alike; `None` for the others.

@@ -10,7 +10,7 @@ use super::{base_url, lengths, required, secret, ApiError, DistributorApi, Place
 use crate::config::Distributor;
 use crate::domain::order::{DistributorOrder, RejectedLine};
 use crate::domain::{Address, Order};
-use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::{Client, RequestBuilder};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 
@@ -69,9 +69,9 @@ impl Ingram {
     }
 
     /// One call with a token and the `IM-*` headers; after a 401, once more with a new token.
-    fn call(&self, build: impl Fn(&Client) -> RequestBuilder) -> Result<Reply, ApiError> {
+    async fn call(&self, build: impl Fn(&Client) -> RequestBuilder) -> Result<Reply, ApiError> {
         for attempt in 0..2 {
-            let token = self.tokens.token(&self.http)?;
+            let token = self.tokens.token(&self.http).await?;
             let mut rb = build(self.http.client())
                 .bearer_auth(token)
                 .header("IM-CustomerNumber", &self.customer_number)
@@ -81,7 +81,7 @@ impl Ingram {
             if let Some(s) = &self.sender_id {
                 rb = rb.header("IM-SenderID", s);
             }
-            let reply = self.http.send(rb)?;
+            let reply = self.http.send(rb).await?;
             if reply.status == 401 && attempt == 0 {
                 self.tokens.forget();
                 continue;
@@ -345,21 +345,22 @@ impl DistributorApi for Ingram {
         Ok(())
     }
 
-    fn submit(&self, order: &Order) -> Result<Placed, ApiError> {
+    async fn submit(&self, order: &Order) -> Result<Placed, ApiError> {
         let body = self.request_body(order);
         let url = self.http.url("/resellers/v6/orders");
-        let reply = self.call(|c| c.post(&url).json(&body))?;
+        let reply = self.call(|c| c.post(&url).json(&body)).await?;
         match reply.status {
             200 | 201 | 207 => placed_from(&reply.body),
             _ => Err(error_of(&reply)),
         }
     }
 
-    fn find(&self, order: &Order) -> Option<Result<Option<Placed>, ApiError>> {
+    async fn find(&self, order: &Order) -> Option<Result<Option<Placed>, ApiError>> {
         let po = order.number.to_string();
         let url = self.http.url("/resellers/v6/orders/search");
         let result = self
             .call(|c| c.get(&url).query(&[("customerOrderNumber", po.as_str())]))
+            .await
             .and_then(|reply| match reply.status {
                 200 => {
                     let v: Value =
@@ -387,7 +388,7 @@ impl DistributorApi for Ingram {
         Some(result)
     }
 
-    fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError> {
+    async fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError> {
         let numbers: Vec<String> = order
             .submission()
             .map(|s| s.distributor_orders.iter().map(|o| o.number.clone()).collect())
@@ -395,7 +396,7 @@ impl DistributorApi for Ingram {
         let mut out = Vec::new();
         for n in numbers {
             let url = self.http.url(&format!("/resellers/v6.1/orders/{n}"));
-            let reply = self.call(|c| c.get(&url))?;
+            let reply = self.call(|c| c.get(&url)).await?;
             match reply.status {
                 200 => {
                     let v: Value =
@@ -431,7 +432,7 @@ impl DistributorApi for Ingram {
         Ok(out)
     }
 
-    fn price(&self, q: &PriceQuery) -> Result<Price, ApiError> {
+    async fn price(&self, q: &PriceQuery) -> Result<Price, ApiError> {
         let product = match (&q.distributor_sku, &q.mpn) {
             (Some(p), _) => json!({"ingramPartNumber": p}),
             (None, Some(m)) => json!({"vendorPartNumber": m}),
@@ -439,11 +440,13 @@ impl DistributorApi for Ingram {
         };
         let body = json!({"products": [product]});
         let url = self.http.url("/resellers/v6/catalog/priceandavailability");
-        let reply = self.call(|c| {
-            c.post(&url)
-                .query(&[("includeAvailability", "true"), ("includePricing", "true")])
-                .json(&body)
-        })?;
+        let reply = self
+            .call(|c| {
+                c.post(&url)
+                    .query(&[("includeAvailability", "true"), ("includePricing", "true")])
+                    .json(&body)
+            })
+            .await?;
         if !matches!(reply.status, 200 | 207) {
             return Err(error_of(&reply));
         }

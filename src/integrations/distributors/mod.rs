@@ -1,31 +1,23 @@
 //! Distributor ordering APIs (Ingram Micro, TD SYNNEX US and EU, Pax8, Onetrail), one
 //! module each behind [`DistributorApi`], sharing [`http`] and [`xml`].
 //!
-//! [`run_job`] runs the outbox jobs: `SubmitApi` sends an order, `PollStatus` asks for
-//! its status. The rule that matters most: an order never reaches a distributor twice.
-//! Before a create request leaves, the order notes the attempt (in its own transaction);
-//! when a later run finds that note, the outcome of the earlier request is unknown, so it
-//! looks the order up by our PO number where the distributor allows (Ingram Micro,
-//! TD SYNNEX) and records what it finds; where no lookup exists (Pax8, Onetrail) the job
-//! stops as uncertain and asks a person.
+//! Adapters only: an order or a query in, a typed answer out. Recording what happened,
+//! and never sending an order twice, is the work of [`crate::jobs::distributor`].
 
 mod error;
 pub mod http;
 mod ingram;
 mod onetrail;
 mod pax8;
-pub mod price;
 mod tdsynnex;
 mod token;
 pub mod xml;
 
 pub use error::ApiError;
 
-use crate::app::{ApiStart, JobOutcome, Service};
 use crate::config::{Config, Distributor, DistributorKind};
-use crate::domain::job::{Job, JobKind};
 use crate::domain::order::{DistributorOrder, FieldTooLong};
-use crate::domain::{Order, PoNumber};
+use crate::domain::Order;
 use rust_decimal::Decimal;
 
 /// What a distributor said when it took an order (possibly split, possibly with
@@ -56,7 +48,9 @@ pub struct Price {
     pub available: Option<i64>,
 }
 
-/// One distributor's ordering API.
+/// One distributor's ordering API. Its futures are `Send` for every adapter (checked where
+/// [`Client`] dispatches to them), so the lint about unstated bounds does not apply.
+#[allow(async_fn_in_trait)]
 pub trait DistributorApi {
     /// The distributor's name, for messages.
     fn name(&self) -> &str;
@@ -65,31 +59,81 @@ pub trait DistributorApi {
     fn check(&self, order: &Order) -> Result<(), ApiError>;
 
     /// Sends the order.
-    fn submit(&self, order: &Order) -> Result<Placed, ApiError>;
+    async fn submit(&self, order: &Order) -> Result<Placed, ApiError>;
 
     /// Looks the order up by our PO number: `None` when the distributor offers no lookup,
     /// `Some(Ok(None))` when it has no such order.
-    fn find(&self, order: &Order) -> Option<Result<Option<Placed>, ApiError>>;
+    async fn find(&self, order: &Order) -> Option<Result<Option<Placed>, ApiError>>;
 
     /// The current status of the distributor's orders for `order`.
-    fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError>;
+    async fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError>;
 
     /// Price and stock of one item.
-    fn price(&self, query: &PriceQuery) -> Result<Price, ApiError>;
+    async fn price(&self, query: &PriceQuery) -> Result<Price, ApiError>;
 
     /// Seconds between status polls after placement; `None`: no polling.
     fn poll_every(&self) -> Option<u64>;
 }
 
+/// The client of one configured distributor.
+pub enum Client {
+    Ingram(ingram::Ingram),
+    TdSynnex(tdsynnex::TdSynnex),
+    Pax8(pax8::Pax8),
+    Onetrail(onetrail::Onetrail),
+}
+
+/// Calls the same method on whichever adapter `self` holds.
+macro_rules! each {
+    ($self:ident, $api:ident => $body:expr) => {
+        match $self {
+            Client::Ingram($api) => $body,
+            Client::TdSynnex($api) => $body,
+            Client::Pax8($api) => $body,
+            Client::Onetrail($api) => $body,
+        }
+    };
+}
+
+impl Client {
+    pub fn name(&self) -> &str {
+        each!(self, a => a.name())
+    }
+
+    pub fn check(&self, order: &Order) -> Result<(), ApiError> {
+        each!(self, a => a.check(order))
+    }
+
+    pub async fn submit(&self, order: &Order) -> Result<Placed, ApiError> {
+        each!(self, a => a.submit(order).await)
+    }
+
+    pub async fn find(&self, order: &Order) -> Option<Result<Option<Placed>, ApiError>> {
+        each!(self, a => a.find(order).await)
+    }
+
+    pub async fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError> {
+        each!(self, a => a.status(order).await)
+    }
+
+    pub async fn price(&self, query: &PriceQuery) -> Result<Price, ApiError> {
+        each!(self, a => a.price(query).await)
+    }
+
+    pub fn poll_every(&self) -> Option<u64> {
+        each!(self, a => a.poll_every())
+    }
+}
+
 /// The client for the distributor configured under `key`.
-pub fn connect(config: &Config, key: &str) -> Result<Box<dyn DistributorApi>, ApiError> {
+pub fn connect(config: &Config, key: &str) -> Result<Client, ApiError> {
     let d = config
         .distributors
         .get(key)
         .ok_or_else(|| ApiError::Config(format!("no [distributors.{key}] in the configuration")))?;
     let name = config.distributor_name(key);
     Ok(match d.kind {
-        DistributorKind::Ingram => Box::new(ingram::Ingram::new(key, name, d)?),
+        DistributorKind::Ingram => Client::Ingram(ingram::Ingram::new(key, name, d)?),
         DistributorKind::TdsynnexUs | DistributorKind::TdsynnexEu => {
             let region = if d.kind == DistributorKind::TdsynnexUs {
                 tdsynnex::Region::Us
@@ -97,10 +141,10 @@ pub fn connect(config: &Config, key: &str) -> Result<Box<dyn DistributorApi>, Ap
                 tdsynnex::Region::Eu
             };
             let warehouse = config.company.as_ref().and_then(|c| c.warehouse());
-            Box::new(tdsynnex::TdSynnex::new(key, name, d, region, warehouse)?)
+            Client::TdSynnex(tdsynnex::TdSynnex::new(key, name, d, region, warehouse)?)
         }
-        DistributorKind::Pax8 => Box::new(pax8::Pax8::new(key, name, d)?),
-        DistributorKind::Onetrail => Box::new(onetrail::Onetrail::new(key, name, d)?),
+        DistributorKind::Pax8 => Client::Pax8(pax8::Pax8::new(key, name, d)?),
+        DistributorKind::Onetrail => Client::Onetrail(onetrail::Onetrail::new(key, name, d)?),
         DistributorKind::Email | DistributorKind::Manual => {
             return Err(ApiError::Config(format!(
                 "[distributors.{key}] is kind = \"{}\", which has no ordering API",
@@ -165,146 +209,6 @@ pub fn check_order(config: &Config, order: &Order) -> Result<(), String> {
     let name = config.distributor_name(&order.distributor);
     let api = connect(config, &order.distributor).map_err(|e| e.for_buyer(&name))?;
     api.check(order).map_err(|e| e.for_buyer(&name))
-}
-
-/// Runs a distributor job (API submission, status poll).
-pub fn run_job(svc: &Service, job: &Job) -> JobOutcome {
-    match &job.kind {
-        JobKind::SubmitApi { po } => submit(svc, job, *po),
-        JobKind::PollStatus { po } => poll(svc, job, *po),
-        other => JobOutcome::Failed(format!("{} is not a distributor job", other.describe())),
-    }
-}
-
-fn outcome_of_app(e: crate::app::AppError) -> JobOutcome {
-    JobOutcome::RetryLater(format!("could not record the result: {e}"))
-}
-
-fn submit(svc: &Service, job: &Job, po: PoNumber) -> JobOutcome {
-    let order = match svc.order(po) {
-        Ok(o) => o,
-        Err(e) => return JobOutcome::Failed(e.to_string()),
-    };
-    if !order.is_sent_by(job.id) {
-        return JobOutcome::Failed(format!("{po} is no longer waiting to be sent by job {}", job.id));
-    }
-    let name = svc.config().distributor_name(&order.distributor);
-    let api = match connect(svc.config(), &order.distributor) {
-        Ok(a) => a,
-        Err(e) => return JobOutcome::Failed(e.for_buyer(&name)),
-    };
-    if let Err(e) = api.check(&order) {
-        return JobOutcome::Failed(e.for_buyer(&name));
-    }
-    let start = match svc.start_api_attempt(job, po) {
-        Ok(s) => s,
-        Err(e) => return outcome_of_app(e),
-    };
-    match start {
-        ApiStart::NotOurs => JobOutcome::Failed(format!("{po} is no longer waiting to be sent by job {}", job.id)),
-        ApiStart::Fresh => send(svc, job, &order, api.as_ref(), &name),
-        ApiStart::AfterUncertain(prior) => match api.find(&order) {
-            Some(Ok(Some(found))) => record(svc, job, found, true, api.poll_every()),
-            Some(Ok(None)) => {
-                tracing::info!(%po, "no order found by our PO number; sending it");
-                send(svc, job, &order, api.as_ref(), &name)
-            }
-            Some(Err(e)) => retry(svc, job, &format!("{}; will look {po} up again before sending", e.for_buyer(&name)), &e, true),
-            None if prior.state == crate::domain::order::AttemptState::AskedPerson => {
-                // A person was asked and queued the job again: their decision to send.
-                send(svc, job, &order, api.as_ref(), &name)
-            }
-            None => uncertain(
-                svc,
-                job,
-                format!(
-                    "an earlier attempt to send {po} to {name} may have arrived, and {name} offers no way to look it up; \
-                     check {name}'s portal for an order with reference {po}: if it is there, record it with \
-                     `purser sync mark-sent {job}`; if not, send it again with `purser sync retry {job}`",
-                    job = job.id
-                ),
-            ),
-        },
-    }
-}
-
-fn send(svc: &Service, job: &Job, order: &Order, api: &dyn DistributorApi, name: &str) -> JobOutcome {
-    let po = order.number;
-    match api.submit(order) {
-        Ok(placed) => record(svc, job, placed, false, api.poll_every()),
-        Err(e) if e.may_have_arrived() => {
-            let said = e.for_buyer(name);
-            match api.find(order) {
-                Some(Ok(Some(found))) => record(svc, job, found, true, api.poll_every()),
-                Some(_) => retry(
-                    svc,
-                    job,
-                    &format!("{said}; Purser will look {po} up at {name} by its PO number before sending it again"),
-                    &e,
-                    true,
-                ),
-                None => uncertain(
-                    svc,
-                    job,
-                    format!(
-                        "{said}. {name} offers no way to look it up: check {name}'s portal for an order with reference {po}; \
-                         if it is there, record it with `purser sync mark-sent {job}`, if not, send it again with \
-                         `purser sync retry {job}`",
-                        job = job.id
-                    ),
-                ),
-            }
-        }
-        Err(e) if e.is_temporary() => retry(svc, job, &e.for_buyer(name), &e, false),
-        Err(e) => JobOutcome::Failed(e.for_buyer(name)),
-    }
-}
-
-fn record(svc: &Service, job: &Job, placed: Placed, found: bool, poll: Option<u64>) -> JobOutcome {
-    match svc.record_api_submission(job, placed.orders, found, poll) {
-        Ok(_) => JobOutcome::Done(None),
-        Err(e) => outcome_of_app(e),
-    }
-}
-
-fn retry(svc: &Service, job: &Job, message: &str, e: &ApiError, keep_attempt: bool) -> JobOutcome {
-    let wait = match e {
-        ApiError::RateLimited { retry_after: Some(s) } => Some(*s),
-        _ => None,
-    };
-    match svc.api_retry_later(job, message, wait, keep_attempt) {
-        Ok(_) => JobOutcome::RetryLater(message.to_string()),
-        Err(e) => outcome_of_app(e),
-    }
-}
-
-fn uncertain(svc: &Service, job: &Job, message: String) -> JobOutcome {
-    match svc.api_uncertain(job, &message) {
-        Ok(_) => JobOutcome::NotHandled(message),
-        Err(e) => outcome_of_app(e),
-    }
-}
-
-fn poll(svc: &Service, job: &Job, po: PoNumber) -> JobOutcome {
-    let order = match svc.order(po) {
-        Ok(o) => o,
-        Err(e) => return JobOutcome::Failed(e.to_string()),
-    };
-    let name = svc.config().distributor_name(&order.distributor);
-    let api = match connect(svc.config(), &order.distributor) {
-        Ok(a) => a,
-        Err(e) => return JobOutcome::Failed(e.for_buyer(&name)),
-    };
-    match api.status(&order) {
-        Ok(fresh) => match svc.record_status_poll(job, fresh, api.poll_every()) {
-            Ok(_) => JobOutcome::Done(None),
-            Err(e) => outcome_of_app(e),
-        },
-        Err(e) if matches!(e, ApiError::Config(_) | ApiError::Unauthorized(_)) => {
-            JobOutcome::Failed(e.for_buyer(&name))
-        }
-        Err(e) => JobOutcome::RetryLater(e.for_buyer(&name)),
-    }
 }
 
 #[cfg(test)]

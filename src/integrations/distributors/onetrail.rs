@@ -117,7 +117,7 @@ impl DistributorApi for Onetrail {
         Ok(())
     }
 
-    fn submit(&self, order: &Order) -> Result<Placed, ApiError> {
+    async fn submit(&self, order: &Order) -> Result<Placed, ApiError> {
         let msg = order.number.to_string();
         let url = self.http.url(&format!(
             "/exchange/rest/tradingpartner/{}/msgtype/{MESSAGE_TYPE}/msg/{msg}",
@@ -130,7 +130,7 @@ impl DistributorApi for Onetrail {
             .basic_auth(&self.username, Some(&self.password))
             .header("Content-Type", "application/xml")
             .body(self.document(order));
-        let reply = self.http.send(rb)?;
+        let reply = self.http.send(rb).await?;
         let first = |b: &str| {
             b.lines()
                 .next()
@@ -164,18 +164,18 @@ impl DistributorApi for Onetrail {
         }
     }
 
-    fn find(&self, _order: &Order) -> Option<Result<Option<Placed>, ApiError>> {
+    async fn find(&self, _order: &Order) -> Option<Result<Option<Placed>, ApiError>> {
         None
     }
 
-    fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError> {
+    async fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError> {
         Ok(order
             .submission()
             .map(|s| s.distributor_orders.clone())
             .unwrap_or_default())
     }
 
-    fn price(&self, _q: &PriceQuery) -> Result<Price, ApiError> {
+    async fn price(&self, _q: &PriceQuery) -> Result<Price, ApiError> {
         Err(ApiError::Config(
             "price and availability through Onetrail (its separate PDE service) is not built yet".into(),
         ))

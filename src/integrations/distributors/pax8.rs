@@ -13,7 +13,7 @@ use super::{base_url, required, secret, ApiError, DistributorApi, Placed, Price,
 use crate::config::Distributor;
 use crate::domain::order::{ApiOptions, DistributorOrder, OrderLine, SubscriptionRef};
 use crate::domain::Order;
-use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Value};
 
 pub const PRODUCTION: &str = "https://api.pax8.com/v1";
@@ -131,10 +131,10 @@ impl Pax8 {
         })
     }
 
-    fn call(&self, build: impl Fn(&Client) -> RequestBuilder) -> Result<Reply, ApiError> {
+    async fn call(&self, build: impl Fn(&Client) -> RequestBuilder) -> Result<Reply, ApiError> {
         for attempt in 0..2 {
-            let token = self.tokens.token(&self.http)?;
-            let reply = self.http.send(build(self.http.client()).bearer_auth(token))?;
+            let token = self.tokens.token(&self.http).await?;
+            let reply = self.http.send(build(self.http.client()).bearer_auth(token)).await?;
             if reply.status == 401 && attempt == 0 {
                 self.tokens.forget();
                 continue;
@@ -144,9 +144,9 @@ impl Pax8 {
         unreachable!("the loop returns")
     }
 
-    fn get_json(&self, path: &str) -> Result<Value, ApiError> {
+    async fn get_json(&self, path: &str) -> Result<Value, ApiError> {
         let url = self.http.url(path);
-        let reply = self.call(|c| c.get(&url))?;
+        let reply = self.call(|c| c.get(&url)).await?;
         if reply.status != 200 {
             return Err(error_of(&reply));
         }
@@ -158,7 +158,7 @@ impl Pax8 {
     /// `page.totalPages`): they are read in turn until a company with the customer's
     /// external id turns up or the last page was read; a name match is kept meanwhile and
     /// taken only when no external id matches on any page.
-    fn company(&self, order: &Order) -> Result<String, ApiError> {
+    async fn company(&self, order: &Order) -> Result<String, ApiError> {
         let line = one_customer(order)?;
         let by_id = |c: &&Value| {
             let ext = c["externalId"].as_str().unwrap_or_default();
@@ -172,7 +172,9 @@ impl Pax8 {
         let mut named: Option<String> = None;
         let mut read = 0;
         for page in 0..MAX_COMPANY_PAGES {
-            let v = self.get_json(&format!("/companies?page={page}&size={COMPANY_PAGE_SIZE}"))?;
+            let v = self
+                .get_json(&format!("/companies?page={page}&size={COMPANY_PAGE_SIZE}"))
+                .await?;
             read = page + 1;
             let companies = v["content"].as_array().map(Vec::as_slice).unwrap_or_default();
             if let Some(id) = companies.iter().find(by_id).and_then(|c| text(&c["id"])) {
@@ -197,8 +199,8 @@ impl Pax8 {
         })
     }
 
-    fn commitment(&self, product: &str, options: &ApiOptions, term: &str) -> Result<Option<String>, ApiError> {
-        let v = self.get_json(&format!("/products/{product}/dependencies"))?;
+    async fn commitment(&self, product: &str, options: &ApiOptions, term: &str) -> Result<Option<String>, ApiError> {
+        let v = self.get_json(&format!("/products/{product}/dependencies")).await?;
         let terms: Vec<&Value> = v["commitmentDependencies"].as_array().into_iter().flatten().collect();
         if terms.is_empty() {
             return Ok(None);
@@ -225,8 +227,8 @@ impl Pax8 {
         }
     }
 
-    fn provisioning(&self, product: &str, options: &ApiOptions) -> Result<Vec<Value>, ApiError> {
-        let v = self.get_json(&format!("/products/{product}/provision-details"))?;
+    async fn provisioning(&self, product: &str, options: &ApiOptions) -> Result<Vec<Value>, ApiError> {
+        let v = self.get_json(&format!("/products/{product}/provision-details")).await?;
         let asked: Vec<&Value> = v["content"].as_array().into_iter().flatten().collect();
         if asked.is_empty() {
             return Ok(Vec::new());
@@ -276,13 +278,13 @@ impl Pax8 {
         }
     }
 
-    fn body(&self, order: &Order) -> Result<Value, ApiError> {
+    async fn body(&self, order: &Order) -> Result<Value, ApiError> {
         let options = order.api_options();
         let term = match &options.billing_term {
             Some(t) => ApiOptions::normalize_billing_term(t).map_err(ApiError::Incomplete)?,
             None => "Monthly",
         };
-        let company = self.company(order)?;
+        let company = self.company(order).await?;
         let mut items = Vec::new();
         for (i, l) in order.lines.iter().enumerate() {
             let product = l.pax8_product_id.as_deref().unwrap_or_default();
@@ -292,10 +294,10 @@ impl Pax8 {
                 "quantity": l.quantity,
                 "billingTerm": term,
             });
-            if let Some(c) = self.commitment(product, &options, term)? {
+            if let Some(c) = self.commitment(product, &options, term).await? {
                 item["commitmentTermId"] = json!(c);
             }
-            let details = self.provisioning(product, &options)?;
+            let details = self.provisioning(product, &options).await?;
             if !details.is_empty() {
                 item["provisioningDetails"] = Value::Array(details);
             }
@@ -331,10 +333,10 @@ impl DistributorApi for Pax8 {
         Ok(())
     }
 
-    fn submit(&self, order: &Order) -> Result<Placed, ApiError> {
-        let body = self.body(order).map_err(before_sending)?;
+    async fn submit(&self, order: &Order) -> Result<Placed, ApiError> {
+        let body = self.body(order).await.map_err(before_sending)?;
         let url = self.http.url("/orders");
-        let reply = self.call(|c| c.post(&url).json(&body))?;
+        let reply = self.call(|c| c.post(&url).json(&body)).await?;
         if !matches!(reply.status, 200 | 201) {
             return Err(error_of(&reply));
         }
@@ -362,11 +364,11 @@ impl DistributorApi for Pax8 {
         })
     }
 
-    fn find(&self, _order: &Order) -> Option<Result<Option<Placed>, ApiError>> {
+    async fn find(&self, _order: &Order) -> Option<Result<Option<Placed>, ApiError>> {
         None
     }
 
-    fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError> {
+    async fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError> {
         let mut out = Vec::new();
         for o in order
             .submission()
@@ -375,7 +377,7 @@ impl DistributorApi for Pax8 {
         {
             let mut subs = Vec::new();
             for s in &o.subscriptions {
-                let v = self.get_json(&format!("/subscriptions/{}", s.id))?;
+                let v = self.get_json(&format!("/subscriptions/{}", s.id)).await?;
                 subs.push(SubscriptionRef {
                     status: text(&v["status"]),
                     ..s.clone()
@@ -401,12 +403,12 @@ impl DistributorApi for Pax8 {
         Ok(out)
     }
 
-    fn price(&self, q: &PriceQuery) -> Result<Price, ApiError> {
+    async fn price(&self, q: &PriceQuery) -> Result<Price, ApiError> {
         let product = q
             .pax8_product_id
             .as_deref()
             .ok_or_else(|| ApiError::Incomplete("the item has no Pax8 product id".into()))?;
-        let v = self.get_json(&format!("/products/{product}/pricing"))?;
+        let v = self.get_json(&format!("/products/{product}/pricing")).await?;
         let prices = v["content"].as_array().cloned().unwrap_or_default();
         let p = prices
             .iter()

@@ -100,7 +100,7 @@ impl TdSynnex {
         w
     }
 
-    fn post(&self, path: &str, body: String) -> Result<Reply, ApiError> {
+    async fn post(&self, path: &str, body: String) -> Result<Reply, ApiError> {
         let mut rb = self
             .http
             .client()
@@ -110,7 +110,7 @@ impl TdSynnex {
         if let Auth::Header { name, key } = &self.auth {
             rb = rb.header(name.as_str(), key.as_str());
         }
-        let reply = self.http.send(rb)?;
+        let reply = self.http.send(rb).await?;
         if let Some(e) = common_error(&reply, first_line) {
             return Err(e);
         }
@@ -183,13 +183,13 @@ impl TdSynnex {
         w.finish()
     }
 
-    fn status_query(&self, order: &Order) -> Result<Node, ApiError> {
+    async fn status_query(&self, order: &Order) -> Result<Node, ApiError> {
         let mut w = self.envelope();
         w.open("OrderStatusRequest")
             .leaf("CustomerNumber", &self.customer_number)
             .leaf("PONumber", &order.number.to_string())
             .close();
-        let reply = self.post(&self.status_path, w.finish())?;
+        let reply = self.post(&self.status_path, w.finish()).await?;
         let doc = xml::parse(&reply.body).map_err(ApiError::Protocol)?;
         let resp = doc
             .child("OrderStatusResponse")
@@ -424,12 +424,12 @@ impl DistributorApi for TdSynnex {
         ])
     }
 
-    fn submit(&self, order: &Order) -> Result<Placed, ApiError> {
-        let reply = self.post(&self.order_path, self.order_xml(order))?;
+    async fn submit(&self, order: &Order) -> Result<Placed, ApiError> {
+        let reply = self.post(&self.order_path, self.order_xml(order)).await?;
         let doc = xml::parse(&reply.body).map_err(ApiError::Protocol)?;
         match placed_from(&doc, &order.number.to_string()) {
             // TD SYNNEX already has this PO: record what it has instead of a second order.
-            Err(ApiError::Rejected(reason)) if reason.contains("already exists") => match self.find(order) {
+            Err(ApiError::Rejected(reason)) if reason.contains("already exists") => match self.find(order).await {
                 Some(Ok(Some(found))) => Ok(found),
                 _ => Err(ApiError::Rejected(reason)),
             },
@@ -437,16 +437,16 @@ impl DistributorApi for TdSynnex {
         }
     }
 
-    fn find(&self, order: &Order) -> Option<Result<Option<Placed>, ApiError>> {
-        Some(self.status_query(order).map(|resp| {
+    async fn find(&self, order: &Order) -> Option<Result<Option<Placed>, ApiError>> {
+        Some(self.status_query(order).await.map(|resp| {
             let code = resp.text_at("Code").unwrap_or_default();
             let orders = status_from(&resp);
             (!matches!(code.as_str(), "notFound" | "rejected") && !orders.is_empty()).then_some(Placed { orders })
         }))
     }
 
-    fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError> {
-        let resp = self.status_query(order)?;
+    async fn status(&self, order: &Order) -> Result<Vec<DistributorOrder>, ApiError> {
+        let resp = self.status_query(order).await?;
         let code = resp.text_at("Code").unwrap_or_default();
         let orders = status_from(&resp);
         if orders.is_empty() {
@@ -465,7 +465,7 @@ impl DistributorApi for TdSynnex {
         Ok(orders)
     }
 
-    fn price(&self, _q: &PriceQuery) -> Result<Price, ApiError> {
+    async fn price(&self, _q: &PriceQuery) -> Result<Price, ApiError> {
         Err(ApiError::Config(
             "price and availability from TD SYNNEX is not available: its XML P&A specification is not among the saved public documents".into(),
         ))

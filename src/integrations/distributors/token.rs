@@ -27,7 +27,7 @@ impl TokenSource {
     }
 
     /// A valid token: the cached one, or a new one.
-    pub fn token(&self, http: &Http) -> Result<String, ApiError> {
+    pub async fn token(&self, http: &Http) -> Result<String, ApiError> {
         let key = self.key();
         if let Some(tok) = cache::get(&key) {
             return Ok(tok);
@@ -46,7 +46,7 @@ impl TokenSource {
                 ("client_secret", self.client_secret.as_str()),
             ]),
         };
-        let reply = http.send(rb).map_err(|e| match e {
+        let reply = http.send(rb).await.map_err(|e| match e {
             // A token request creates nothing: whatever broke, nothing was ordered.
             ApiError::Timeout | ApiError::Interrupted(_) => {
                 ApiError::Unreachable("the token service did not answer".into())

@@ -16,8 +16,8 @@ use crate::app::psa::{psa_title, step};
 use crate::app::{JobOutcome, Service};
 use crate::config::{Config, PsaKind};
 use crate::domain::job::{Job, JobKind};
+use crate::domain::psa_sync::{PsaSyncState, PsaSyncStatus};
 use crate::domain::{LineKind, Order, OrderLine, PoNumber, Receipt};
-use crate::store::psa::{PsaSyncState, PsaSyncStatus};
 
 /// One order line as the PSA sees it.
 #[derive(Debug, Clone)]

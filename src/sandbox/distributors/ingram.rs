@@ -134,6 +134,9 @@ async fn create(State(fake): State<Shared>, headers: HeaderMap, body: Bytes) -> 
         );
     }
     let fault = take_fault(&fake);
+    if let Some(r) = super::gateway_fault(&fault, &headers, &text) {
+        return r;
+    }
     match &fault {
         Some(Fault::Refuse(code)) => return error(*code, "Refused by the sandbox", vec![]),
         Some(Fault::TooManyRequests { retry_after }) => {

@@ -54,6 +54,12 @@ pub enum Fault {
     Timeout,
     /// Take the order, then drop the connection without answering.
     AcceptThenDrop,
+    /// Answer `307 Temporary Redirect` to this location without taking the order (a
+    /// client that follows it sends the order, credentials included, elsewhere).
+    Redirect(String),
+    /// Refuse with 400 and a body that echoes the whole request, credentials included,
+    /// on one line (as some gateways do).
+    EchoRequest,
 }
 
 /// An order the fake took.
@@ -223,6 +229,29 @@ pub(crate) async fn after_accept(fault: &Option<Fault>) {
             std::panic::resume_unwind(Box::new("sandbox: dropping the connection"));
         }
         _ => {}
+    }
+}
+
+/// The answers of [`Fault::Redirect`] and [`Fault::EchoRequest`], alike for every
+/// distributor; `None` for the other faults.
+pub(crate) fn gateway_fault(fault: &Option<Fault>, headers: &axum::http::HeaderMap, body: &str) -> Option<Response> {
+    match fault {
+        Some(Fault::Redirect(location)) => Some(
+            (
+                StatusCode::TEMPORARY_REDIRECT,
+                [("location", location.clone())],
+                "moved",
+            )
+                .into_response(),
+        ),
+        Some(Fault::EchoRequest) => {
+            let mut echo = format!("Bad request: {}", body.replace(['\n', '\r'], " "));
+            for (name, value) in headers {
+                echo.push_str(&format!(" {name}={}", value.to_str().unwrap_or("?")));
+            }
+            Some((StatusCode::BAD_REQUEST, echo).into_response())
+        }
+        _ => None,
     }
 }
 

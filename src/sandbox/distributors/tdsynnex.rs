@@ -174,6 +174,9 @@ async fn po(State(td): State<Td>, headers: HeaderMap, body: Bytes) -> Response {
     }
     let po = req.text_at("PONumber").unwrap_or_default();
     let fault = take_fault(fake);
+    if let Some(r) = super::gateway_fault(&fault, &headers, &text) {
+        return r;
+    }
     match &fault {
         Some(Fault::Refuse(code)) => {
             return (axum::http::StatusCode::from_u16(*code).unwrap_or_default(), "refused").into_response()

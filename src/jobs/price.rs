@@ -3,10 +3,11 @@
 //! a comparison across every configured distributor with an API, cheapest in stock first,
 //! for the buyer to choose.
 
-use super::{connect, Price, PriceQuery};
-use crate::app::Service;
+use super::db::Db;
+use crate::app::AppError;
 use crate::domain::{ItemId, PendingItem};
 use crate::identity::Actor;
+use crate::integrations::distributors::{connect, Price, PriceQuery};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -55,38 +56,72 @@ fn query(item: &PendingItem, own: bool) -> PriceQuery {
     }
 }
 
+/// Why the latest cost could not be taken or compared; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum PriceError {
+    /// The item could not be read, or the new cost not recorded.
+    #[error("{0}")]
+    App(#[from] AppError),
+    #[error("item {0} names no distributor; choose one with --from KEY")]
+    NoDistributor(ItemId),
+    /// The distributor could not be asked, or refused.
+    #[error("{0}")]
+    Distributor(String),
+    #[error(
+        "{name} gives its price without a currency and [distributors.{key}] currency is not set; set it, and \
+         the cost can be taken; the cost was not changed"
+    )]
+    NoCurrency { name: String, key: String },
+    #[error("{name} quotes {cost} {currency} but item {item} is in {item_currency}; the cost was not changed")]
+    OtherCurrency {
+        name: String,
+        cost: Decimal,
+        currency: String,
+        item: ItemId,
+        item_currency: String,
+    },
+}
+
 /// Fetches the latest cost from `distributor` (the item's own when `None`) and sets it,
-/// recording old → new in the audit trail.
-pub fn refresh_cost(svc: &Service, actor: &Actor, id: ItemId, distributor: Option<&str>) -> Result<CostChange, String> {
-    let item = svc.item(id).map_err(|e| e.to_string())?;
+/// recording old → new in the audit trail. The distributor is asked with no database
+/// work waiting: reading the item and recording the cost are two short calls on the
+/// database thread.
+pub async fn refresh_cost(
+    db: &Db,
+    actor: &Actor,
+    id: ItemId,
+    distributor: Option<&str>,
+) -> Result<CostChange, PriceError> {
+    let item = db.run(move |svc| svc.item(id)).await?;
     let key = distributor
         .map(str::to_string)
         .or_else(|| item.distributor.as_deref().map(str::to_string))
-        .ok_or_else(|| format!("item {id} names no distributor; choose one with --from KEY"))?;
-    let name = svc.config().distributor_name(&key);
-    let api = connect(svc.config(), &key).map_err(|e| e.for_buyer(&name))?;
+        .ok_or(PriceError::NoDistributor(id))?;
+    let config = db.config();
+    let name = config.distributor_name(&key);
+    let api = connect(config, &key).map_err(|e| PriceError::Distributor(e.for_buyer(&name)))?;
     let own = item.distributor.as_deref() == Some(key.as_str());
-    let price = api.price(&query(&item, own)).map_err(|e| e.for_buyer(&name))?;
-    match currency_of(svc.config(), &key, &price) {
-        None => {
-            return Err(format!(
-                "{name} gives its price without a currency and [distributors.{key}] currency is not set; \
-                 set it, and the cost can be taken; the cost was not changed"
-            ))
-        }
+    let price = api
+        .price(&query(&item, own))
+        .await
+        .map_err(|e| PriceError::Distributor(e.for_buyer(&name)))?;
+    match currency_of(config, &key, &price) {
+        None => return Err(PriceError::NoCurrency { name, key }),
         Some(c) if !c.eq_ignore_ascii_case(&item.currency) => {
-            return Err(format!(
-                "{name} quotes {} {c} but item {id} is in {}; the cost was not changed",
-                price.unit_cost, item.currency
-            ))
+            return Err(PriceError::OtherCurrency {
+                name,
+                cost: price.unit_cost,
+                currency: c,
+                item: id,
+                item_currency: item.currency.to_string(),
+            })
         }
         Some(_) => {}
     }
     let stock = price.available.map(|a| format!(", {a} in stock")).unwrap_or_default();
     let source = format!("{name} price and availability ({}{stock})", price.part);
-    let (before, after) = svc
-        .set_item_cost(actor, id, price.unit_cost, &source)
-        .map_err(|e| e.to_string())?;
+    let (actor, cost) = (actor.clone(), price.unit_cost);
+    let (before, after) = db.run(move |svc| svc.set_item_cost(&actor, id, cost, &source)).await?;
     Ok(CostChange {
         item: id,
         distributor: key,
@@ -98,40 +133,54 @@ pub fn refresh_cost(svc: &Service, actor: &Actor, id: ItemId, distributor: Optio
     })
 }
 
-/// What every configured distributor with an API offers for the item, best first.
-pub fn compare(svc: &Service, id: ItemId) -> Result<Vec<Offer>, String> {
-    let item = svc.item(id).map_err(|e| e.to_string())?;
-    let mut offers: Vec<Offer> = svc
-        .config()
+/// What every configured distributor with an API offers for the item, best first. The
+/// distributors are asked at once.
+pub async fn compare(db: &Db, id: ItemId) -> Result<Vec<Offer>, PriceError> {
+    let item = db.run(move |svc| svc.item(id)).await?;
+    let config = db.config();
+    let asks = config
         .distributors
         .iter()
         .filter(|(_, d)| d.kind.has_api())
         .map(|(key, _)| {
-            let name = svc.config().distributor_name(key);
-            let own = item.distributor.as_deref() == Some(key.as_str());
-            let result = connect(svc.config(), key).and_then(|api| api.price(&query(&item, own)));
-            match result {
-                Ok(p) => Offer {
-                    distributor: key.clone(),
-                    name,
-                    unit_cost: Some(p.unit_cost),
-                    currency: currency_of(svc.config(), key, &p),
-                    available: p.available,
-                    error: None,
-                    best: false,
-                },
-                Err(e) => Offer {
-                    distributor: key.clone(),
-                    error: Some(e.for_buyer(&name)),
-                    name,
-                    unit_cost: None,
-                    currency: None,
-                    available: None,
-                    best: false,
-                },
+            let item = &item;
+            async move {
+                let name = config.distributor_name(key);
+                let own = item.distributor.as_deref() == Some(key.as_str());
+                let result = match connect(config, key) {
+                    Ok(api) => api.price(&query(item, own)).await,
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(p) => Offer {
+                        distributor: key.clone(),
+                        name,
+                        unit_cost: Some(p.unit_cost),
+                        currency: currency_of(config, key, &p),
+                        available: p.available,
+                        error: None,
+                        best: false,
+                    },
+                    Err(e) => Offer {
+                        distributor: key.clone(),
+                        error: Some(e.for_buyer(&name)),
+                        name,
+                        unit_cost: None,
+                        currency: None,
+                        available: None,
+                        best: false,
+                    },
+                }
             }
-        })
-        .collect();
+        });
+    let mut offers = futures_util::future::join_all(asks).await;
+    rank(&mut offers, &item);
+    Ok(offers)
+}
+
+/// Orders offers best first and marks the best: comparable prices (in the item's
+/// currency) first; in stock before short; then cheapest; then other currencies.
+fn rank(offers: &mut [Offer], item: &PendingItem) {
     let in_stock = |o: &Offer| o.available.is_none_or(|a| a >= i64::from(item.quantity));
     // A price in another currency than the item's, or in none known, cannot be compared
     // with it.
@@ -141,7 +190,6 @@ pub fn compare(svc: &Service, id: ItemId) -> Result<Vec<Offer>, String> {
                 .as_deref()
                 .is_some_and(|c| c.eq_ignore_ascii_case(&item.currency))
     };
-    // Comparable prices first; in stock before short; then cheapest; then other currencies.
     offers.sort_by(|a, b| {
         (!comparable(a), a.unit_cost.is_none(), !in_stock(a), a.unit_cost).cmp(&(
             !comparable(b),
@@ -153,7 +201,6 @@ pub fn compare(svc: &Service, id: ItemId) -> Result<Vec<Offer>, String> {
     if let Some(first) = offers.first_mut().filter(|o| comparable(o)) {
         first.best = true;
     }
-    Ok(offers)
 }
 
 /// The currency of a price: as the distributor answered it, else the one configured for
