@@ -197,7 +197,7 @@ pub async fn send(rb: RequestBuilder) -> Result<Reply, HttpError> {
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .map_or_else(|| "no location".to_string(), |l| crate::secrets::scrub(l));
+            .map_or_else(|| "no location".to_string(), crate::secrets::scrub);
         tracing::warn!(status, %location, "a redirect was refused");
         return Err(HttpError::Redirected { status, location });
     }

@@ -142,7 +142,7 @@ pub async fn run_job(db: &Db, mail: &Mail, job: &Job) -> JobOutcome {
             if !order.is_sent_by(job.id) {
                 return JobOutcome::Failed(format!("{po} is no longer waiting to be sent by job {}", job.id));
             }
-            (Message::Order(order), true)
+            (Message::Order(Box::new(order)), true)
         }
         JobKind::NotifyApprover { approver, .. } => {
             // Already approved or rejected: the notice has nothing left to ask.
@@ -181,7 +181,7 @@ pub async fn run_job(db: &Db, mail: &Mail, job: &Job) -> JobOutcome {
 
 /// What goes out: an order (its PDF drawn off the async tasks) or a ready notice.
 enum Message {
-    Order(Order),
+    Order(Box<Order>),
     Ready(OutgoingMail),
 }
 

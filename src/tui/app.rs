@@ -48,6 +48,13 @@ impl Pane {
 }
 
 /// How a status message looks.
+/// A call to the far side made on the user's behalf: started, or no longer waited for.
+#[derive(Debug, Clone)]
+pub enum Call {
+    Start(super::commands::Command),
+    Stop,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
     Info,
@@ -149,6 +156,11 @@ pub struct App {
     pub bell: bool,
     /// Requests for the worker, taken by the event loop.
     pub outbox: Vec<Req>,
+    /// Calls to distributors made on the user's behalf, taken by the event loop, which
+    /// runs each as a task (never on the database worker).
+    pub calls: Vec<Call>,
+    /// A call to a distributor is under way (Esc on its pane stops waiting for it).
+    pub calling: bool,
     pub data: Data,
     pub pending: PendingPane,
     pub orders: OrdersPane,
@@ -190,6 +202,8 @@ impl App {
             quit: false,
             bell: false,
             outbox: Vec::new(),
+            calls: Vec::new(),
+            calling: false,
             pdf_dir: std::path::PathBuf::from("pdf"),
             data: Data::default(),
             pending: PendingPane::default(),
@@ -309,6 +323,10 @@ impl App {
         }
         if self.dialog.is_some() {
             return self.dialog_key(&ev);
+        }
+        if self.calling && self.pane == Pane::Pending && key.code == KeyCode::Esc && key.mods.is_empty() {
+            self.calls.push(Call::Stop);
+            return;
         }
         if scan {
             self.receiving.focused = true;
@@ -530,6 +548,17 @@ impl App {
             Msg::ShipTo(quote, addr) => self.ship_to_arrived(&quote, addr),
             Msg::Changed => self.reload(),
             Msg::Busy(b) => self.busy = b,
+            Msg::Called { command, result } => {
+                self.calling = false;
+                match result {
+                    Ok(fx) => {
+                        let message = fx.message.clone();
+                        self.apply(fx);
+                        self.info(Tone::Ok, message);
+                    }
+                    Err(e) => self.info(Tone::Error, format!("{command}: {e}")),
+                }
+            }
             Msg::Failed(e) => self.info(Tone::Error, e),
             Msg::Notice(tone, text) => self.info(tone, text),
             Msg::Done { command, result } => {
@@ -632,7 +661,7 @@ impl App {
     /// Called on every tick of the event loop.
     pub fn tick(&mut self, now: Timestamp) -> bool {
         self.now = now;
-        if self.busy || self.receiving.inflight {
+        if self.busy || self.calling || self.receiving.inflight {
             self.spinner = self.spinner.wrapping_add(1);
             true
         } else {

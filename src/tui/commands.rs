@@ -120,6 +120,47 @@ impl Command {
     }
 }
 
+/// Runs a command that calls the far side (a distributor), as a task of its own: the
+/// database work goes through `db` in short calls, and nothing waits on the database
+/// worker while the distributor takes its time.
+pub async fn call(db: &crate::jobs::Db, actor: &Actor, c: Command) -> Result<Effect, String> {
+    use crate::jobs::price;
+    let Command::LatestCost { ids } = c else {
+        return Err(format!("{} is not a call to a distributor", c.name()));
+    };
+    let mut lines = Vec::new();
+    for id in &ids {
+        let id = *id;
+        let change = price::refresh_cost(db, actor, id, None)
+            .await
+            .map_err(|e| e.to_string())?;
+        let best = price::compare(db, id)
+            .await
+            .ok()
+            .and_then(|offers| offers.into_iter().find(|o| o.best))
+            .map(|o| {
+                format!(
+                    "; cheapest in stock: {} {}",
+                    o.name,
+                    o.unit_cost.map(|c| c.to_string()).unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        let stock = change.available.map(|a| format!(", {a} in stock")).unwrap_or_default();
+        lines.push(format!(
+            "item {id}: {} → {} {} at {}{stock}{best}",
+            change.old, change.new, change.currency, change.distributor
+        ));
+    }
+    let wanted = ids.clone();
+    let items = db.call(move |svc| items_after(svc, &wanted)).await.unwrap_or_default();
+    Ok(Effect {
+        message: lines.join(" · "),
+        items,
+        ..Effect::default()
+    })
+}
+
 fn items_after(svc: &Service, ids: &[ItemId]) -> Vec<PendingItem> {
     ids.iter().filter_map(|id| svc.item(*id).ok()).collect()
 }
@@ -243,33 +284,7 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
                 fx.warning = Some(format!("not imported: {}", failed.join("; ")));
             }
         }
-        Command::LatestCost { ids } => {
-            use crate::jobs::db::{block_on, with_db};
-            use crate::jobs::price;
-            let mut lines = Vec::new();
-            for id in &ids {
-                let change = with_db(svc, |db| block_on(price::refresh_cost(&db, actor, *id, None)))
-                    .map_err(|e| e.to_string())?;
-                let best = with_db(svc, |db| block_on(price::compare(&db, *id)))
-                    .ok()
-                    .and_then(|offers| offers.into_iter().find(|o| o.best))
-                    .map(|o| {
-                        format!(
-                            "; cheapest in stock: {} {}",
-                            o.name,
-                            o.unit_cost.map(|c| c.to_string()).unwrap_or_default()
-                        )
-                    })
-                    .unwrap_or_default();
-                let stock = change.available.map(|a| format!(", {a} in stock")).unwrap_or_default();
-                lines.push(format!(
-                    "item {id}: {} → {} {} at {}{stock}{best}",
-                    change.old, change.new, change.currency, change.distributor
-                ));
-            }
-            fx.items = items_after(svc, &ids);
-            fx.message = lines.join(" · ");
-        }
+        Command::LatestCost { .. } => return Err("the latest cost is asked off the database worker".into()),
         Command::ExportPdf { po, dir } => {
             let order = svc.order(po).map_err(e)?;
             let bytes = crate::pdf::render_order(&order, svc.config());

@@ -10,6 +10,7 @@
 pub mod action;
 pub mod app;
 pub mod background;
+pub mod calls;
 pub mod commands;
 pub mod form;
 pub mod keymap;
@@ -96,8 +97,9 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
     let db = crate::jobs::Db::from_fn(config, move |task| to_worker.send(worker::Req::Task(task)).is_ok());
     let stop = tokio_util::sync::CancellationToken::new();
     let _guard = rt.enter();
-    let mut work = background::spawn(db, actor, msg_tx, stop.clone());
-    let result = rt.block_on(event_loop(app, worker, msg_rx));
+    let mut work = background::spawn(db.clone(), actor.clone(), msg_tx.clone(), stop.clone());
+    let calls = calls::Calls::new(db, actor, msg_tx);
+    let result = rt.block_on(event_loop(app, worker, calls, msg_rx));
     restore_terminal();
     stop.cancel();
     rt.block_on(async {
@@ -114,6 +116,7 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
 async fn event_loop(
     mut app: App,
     worker: std::sync::mpsc::Sender<worker::Req>,
+    mut calls: calls::Calls,
     mut msg_rx: tokio::sync::mpsc::UnboundedReceiver<worker::Msg>,
 ) -> Result<(), String> {
     let backend = CrosstermBackend::new(std::io::stdout());
@@ -131,6 +134,9 @@ async fn event_loop(
             if worker.send(req).is_err() {
                 return Err("the database worker stopped; see the log".into());
             }
+        }
+        for call in app.calls.drain(..) {
+            calls.take(call);
         }
         if app.quit {
             return Ok(());

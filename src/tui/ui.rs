@@ -54,7 +54,7 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
     if app.pane == Pane::Settings {
         spans.push(Span::styled(" Settings ", th.tab_active));
     }
-    let busy = if app.busy || app.receiving.inflight {
+    let busy = if app.busy || app.calling || app.receiving.inflight {
         SPINNER[app.spinner % SPINNER.len()]
     } else {
         " "

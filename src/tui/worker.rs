@@ -66,6 +66,11 @@ pub enum Msg {
         command: &'static str,
         result: Result<Effect, String>,
     },
+    /// The outcome of a call to the far side (see [`super::app::Call`]).
+    Called {
+        command: &'static str,
+        result: Result<Effect, String>,
+    },
     /// Whether the worker has work in hand (for the spinner).
     Busy(bool),
     /// A load failed.
@@ -257,8 +262,19 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
 pub fn settle(svc: &Service, app: &mut super::app::App) {
     loop {
         let reqs = std::mem::take(&mut app.outbox);
-        if reqs.is_empty() {
+        let calls = std::mem::take(&mut app.calls);
+        if reqs.is_empty() && calls.is_empty() {
             return;
+        }
+        for call in calls {
+            if let super::app::Call::Start(c) = call {
+                let command = c.name();
+                let actor = app.actor.clone();
+                let result = crate::jobs::db::with_db(svc, |db| {
+                    crate::jobs::db::block_on(super::commands::call(&db, &actor, c))
+                });
+                app.on_msg(Msg::Called { command, result });
+            }
         }
         for r in reqs {
             match r {

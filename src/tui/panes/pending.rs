@@ -255,11 +255,22 @@ impl App {
                 if ids.is_empty() {
                     return self.info(Tone::Error, "nothing to price: choose pool items first");
                 }
+                if self.calling {
+                    return self.info(
+                        Tone::Error,
+                        "the distributors are being asked already; Esc stops waiting",
+                    );
+                }
                 self.info(
                     Tone::Info,
-                    format!("asking the distributors about {} item(s)…", ids.len()),
+                    format!(
+                        "asking the distributors about {} item(s)… (Esc stops waiting)",
+                        ids.len()
+                    ),
                 );
-                self.send(Command::LatestCost { ids });
+                self.calling = true;
+                self.calls
+                    .push(super::super::app::Call::Start(Command::LatestCost { ids }));
             }
             Action::ShowDismissed => {
                 self.pending.dismissed = !self.pending.dismissed;
