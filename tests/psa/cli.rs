@@ -201,8 +201,10 @@ fn the_demo_sandboxes_give_a_configuration_that_syncs() {
 
 #[test]
 fn sync_check_names_a_halo_vendor_that_is_no_supplier() {
-    let mut sb = HalopsaSandbox::default();
-    sb.manufacturers = vec![(44, "Lenovo".into())];
+    let sb = HalopsaSandbox {
+        manufacturers: vec![(44, "Lenovo".into())],
+        ..Default::default()
+    };
     let secret_value = sb.client_secret.clone();
     let client = sb.client_id.clone();
     let fake = halopsa::start(sb).unwrap();

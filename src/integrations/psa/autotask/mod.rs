@@ -153,7 +153,7 @@ impl Autotask {
         let missing = self.missing_required(entity, &body)?;
         if !missing.is_empty() {
             return Err(PsaError::Permanent(format!(
-                "Purser did not send {what}: this Autotask requires {} on {entity}, which Purser would leave empty",
+                "Purser stopped before {what}: this Autotask requires {} on {entity}, which Purser would leave empty; nothing was sent",
                 missing.join(" and ")
             )));
         }

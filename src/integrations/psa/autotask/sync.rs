@@ -108,7 +108,11 @@ impl PsaClient for Autotask {
                 if let Some(a) = self.ship_to(o) {
                     Self::set_ship_to(&mut body, &a);
                 }
-                let missing = self.missing_required("PurchaseOrders", &body)?;
+                // (One created already, on an earlier run, is not checked again.)
+                let missing = match run.id("purchase_order") {
+                    Some(_) => Vec::new(),
+                    None => self.missing_required("PurchaseOrders", &body)?,
+                };
                 if !missing.is_empty() {
                     let hint = if missing.iter().any(|f| f.starts_with("shipTo") || f == "phone") {
                         format!("; {}", self.ship_to_hint(o.order_type))
@@ -371,14 +375,16 @@ impl PsaClient for Autotask {
         })?;
         // Autotask receives only against a submitted purchase order: one created before
         // Purser submitted its purchase orders is submitted now, before the first record.
-        let (new, submitted) = self.po_statuses()?;
-        let order_id = run.id("purchase_order").ok_or_else(|| {
-            PsaError::temporary(format!(
-                "receipt {} waits: the order has no purchase order in Autotask yet",
-                receipt.id
-            ))
-        })?;
-        self.submit(run, order_id, new, submitted)?;
+        if run.id("purchase_order/submitted").is_none() {
+            let (new, submitted) = self.po_statuses()?;
+            let order_id = run.id("purchase_order").ok_or_else(|| {
+                PsaError::temporary(format!(
+                    "receipt {} waits: the order has no purchase order in Autotask yet",
+                    receipt.id
+                ))
+            })?;
+            self.submit(run, order_id, new, submitted)?;
+        }
         let date = receipt.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         // One record per serial number (quantity 1 each), or one record for the quantity.
         let units: Vec<(Option<&String>, u32)> = if receipt.serials.is_empty() {
