@@ -114,14 +114,24 @@ pub struct AutotaskSettings {
     /// "Enable for procurement": create a purchase order with items.
     #[serde(default)]
     pub purchase_orders: bool,
+    /// The status label of a new purchase order (items are added to it in this status).
     #[serde(default)]
     pub purchase_order_status: Option<String>,
+    /// The status label of a submitted purchase order: Purser moves its purchase order there
+    /// once the items are on it, as the order is placed; Autotask receives only against a
+    /// submitted one.
+    #[serde(default = "default_submitted_status")]
+    pub purchase_order_submitted_status: String,
     #[serde(default)]
     pub inventory_location_id: Option<i64>,
 }
 
 fn default_charge_type() -> String {
     "Operational".into()
+}
+
+fn default_submitted_status() -> String {
+    "Submitted".into()
 }
 
 /// `[psa.connectwise]`. Board, status, priority, SLA and stage are names, looked up.

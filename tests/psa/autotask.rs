@@ -2,9 +2,10 @@
 //! receive the rest; the fake holds exactly the entities the reference creates, none
 //! twice, across dropped connections, rate limits, server errors, timeouts and restarts.
 
-use crate::common::{quote, secret_file, World, USERS};
+use crate::common::{quote, secret_file, World, USERS, WAREHOUSE};
 use purser::app::JobOutcome;
 use purser::domain::job::JobState;
+use purser::domain::OrderType;
 use purser::sandbox::psa::autotask::{self, AutotaskSandbox};
 use purser::sandbox::psa::{FakePsa, Fault};
 use purser::store::psa::PsaSyncStatus;
@@ -16,6 +17,7 @@ fn config(fake: &FakePsa, secrets: &std::path::Path, extra: &str) -> String {
     let secret = secret_file(secrets, "at-secret", &sb.secret);
     format!(
         r#"{USERS}
+{WAREHOUSE}
 [psa]
 kind = "autotask"
 base_url = "{url}"
@@ -153,10 +155,11 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     assert_eq!(att["publish"], 6);
 
     // The purchase order: vendor = distributor company, dropship ship-to, items at the
-    // configured location, linked to ticket and charge; no item for the service.
+    // configured location, linked to ticket and charge; no item for the service; submitted
+    // once its items are on it.
     let order = one(&fake, "PurchaseOrders");
     assert_eq!(order["vendorID"], 29683);
-    assert_eq!(order["status"], 1);
+    assert_eq!(order["status"], 2, "Submitted");
     assert_eq!(order["purchaseForCompanyID"], 174);
     assert_eq!(order["externalPONumber"], "PO-000001");
     assert_eq!(order["shipToName"], "Dentalcare West");
@@ -223,6 +226,13 @@ fn the_full_story_creates_exactly_the_reference_entities_once() {
     assert_eq!(docks[0]["quantityNowReceiving"], 2);
     assert!(docks[0]["serialNumber"].is_null());
     assert_eq!(opportunity_stage(&fake, 1201), 13);
+    assert_eq!(one(&fake, "PurchaseOrders")["status"], 4, "Received Full");
+    let patches = fake
+        .requests()
+        .iter()
+        .filter(|r| *r == "PATCH /V1.0/PurchaseOrders")
+        .count();
+    assert_eq!(patches, 1, "submitted once");
 
     // Nothing else was created, nothing twice, and every request kept to the specification.
     assert_eq!(fake.entities("Tickets").len(), 1);
@@ -403,4 +413,197 @@ fn a_retry_after_is_waited_out() {
     w.drain();
     assert_eq!(tries(), 2);
     assert_eq!(fake.entities("Tickets").len(), 1);
+}
+
+fn requests_of(fake: &FakePsa, request: &str) -> usize {
+    fake.requests().iter().filter(|r| *r == request).count()
+}
+
+#[test]
+fn a_wholesale_purchase_order_ships_to_the_warehouse() {
+    let fake = autotask::start(AutotaskSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let w = World::new(&config(&fake, secrets.path(), ""));
+    w.place_as(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "0", OrderType::Wholesale);
+    let r = w.run_once();
+    assert_eq!(r.done.len(), 1, "{r:?}");
+    let order = one(&fake, "PurchaseOrders");
+    assert_eq!(order["shipToName"], "Northsea IT depot");
+    assert_eq!(order["shipToAddress1"], "Stationsweg 8");
+    assert_eq!(order["shipToCity"], "Utrecht");
+    assert_eq!(order["shipToPostalCode"], "3511 ED");
+    // The instance's fields were read once in the run, not once per create.
+    assert_eq!(
+        requests_of(&fake, "GET /V1.0/PurchaseOrders/entityInformation/fields"),
+        1
+    );
+    assert_eq!(
+        requests_of(&fake, "GET /V1.0/TicketCharges/entityInformation/fields"),
+        1
+    );
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[test]
+fn a_purchase_order_without_its_required_ship_to_is_stopped_before_anything_is_sent() {
+    let fake = autotask::start(AutotaskSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    // No [company.warehouse]: a wholesale order has nowhere to ship to.
+    let w = World::new(&config(&fake, secrets.path(), "").replace(WAREHOUSE, ""));
+    let po = w.place_as(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "0", OrderType::Wholesale);
+    let r = w.run_once();
+    assert_eq!(r.failed.len(), 1, "{r:?}");
+    let msg = &r.failed[0].1;
+    for want in [
+        "PO-000001 was not sent",
+        "shipToName",
+        "shipToAddress1",
+        "PurchaseOrders",
+        "[company.warehouse]",
+    ] {
+        assert!(msg.contains(want), "{want} in: {msg}");
+    }
+    // Nothing was created: the check comes before the ticket.
+    assert!(fake
+        .requests()
+        .iter()
+        .all(|r| !r.starts_with("POST /V1.0/") || r.ends_with("/query")));
+    assert_eq!(w.svc.psa_sync_state(po).unwrap().unwrap().status, PsaSyncStatus::Failed);
+    // `sync check` says so before any order.
+    let problems = purser::integrations::psa::check(&w.svc);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("shipToName") && problems[0].contains("[company.warehouse], which is not set"),
+        "{problems:?}"
+    );
+
+    // The sandbox refuses such a purchase order as Autotask does, naming the field.
+    let sb = AutotaskSandbox::default();
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{}/V1.0/PurchaseOrders", fake.url()))
+        .header("ApiIntegrationCode", &sb.integration_code)
+        .header("UserName", &sb.username)
+        .header("Secret", &sb.secret)
+        .json(&serde_json::json!({"vendorID": 29683, "status": 1, "shipToName": " "}))
+        .send()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 500);
+    let body: Value = answer.json().unwrap();
+    let errors = body["errors"].to_string();
+    assert!(
+        errors.contains("shipToName") && errors.contains("shipToAddress1"),
+        "{errors}"
+    );
+    assert!(fake.entities("PurchaseOrders").is_empty());
+}
+
+#[test]
+fn the_required_flags_are_read_from_the_instance() {
+    // This instance also requires a ticket type; the configuration sets none.
+    let mut sb = AutotaskSandbox::default();
+    sb.required.push(("Tickets", "ticketType"));
+    let fake = autotask::start(sb).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let text = config(&fake, secrets.path(), "").replace("ticket_type = \"Service Request\"\n", "");
+    let w = World::new(&text);
+    w.place(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "0");
+    let r = w.run_once();
+    let msg = &r.failed[0].1;
+    assert!(
+        msg.contains("requires ticketType on Tickets") && msg.contains("creating the post-sale ticket"),
+        "{msg}"
+    );
+    assert_eq!(requests_of(&fake, "POST /V1.0/Tickets"), 0, "nothing sent");
+    // The fields served say so.
+    let fields = reqwest::blocking::Client::new()
+        .get(format!("{}/V1.0/Tickets/entityInformation/fields", fake.url()))
+        .header("ApiIntegrationCode", &AutotaskSandbox::default().integration_code)
+        .header("UserName", &AutotaskSandbox::default().username)
+        .header("Secret", &AutotaskSandbox::default().secret)
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap();
+    let tt = fields["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "ticketType")
+        .unwrap()
+        .clone();
+    assert_eq!(tt["isRequired"], true);
+}
+
+#[test]
+fn the_purchase_order_is_submitted_before_anything_is_received() {
+    let fake = autotask::start(AutotaskSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let w = World::new(&config(&fake, secrets.path(), ""));
+    let po = w.place(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "0");
+    w.drain();
+    // Created New (items go only on a new purchase order), then submitted: the order is placed.
+    let order = one(&fake, "PurchaseOrders");
+    assert_eq!(order["status"], 2, "Submitted");
+    assert_eq!(fake.entities("PurchaseOrderItems").len(), 2);
+    let order_id = order["id"].as_i64().unwrap();
+
+    // A purchase order an earlier Purser left New: submitted before the first record.
+    fake.with_state(|s| s.get_mut("PurchaseOrders", order_id).unwrap()["status"] = 1.into());
+    w.svc
+        .psa_update(po, |s| s.steps.retain(|x| x.key != "purchase_order/submitted"))
+        .unwrap();
+    w.receive(po, 2, 1, &[]);
+    w.drain();
+    assert_eq!(fake.entities("PurchaseOrderItemReceiving").len(), 1);
+    assert_eq!(one(&fake, "PurchaseOrders")["status"], 3, "Received Partial");
+    assert_eq!(requests_of(&fake, "PATCH /V1.0/PurchaseOrders"), 2);
+
+    // The sandbox refuses receiving against a purchase order that is not submitted, with
+    // Autotask's message, and the sync stops with it.
+    fake.with_state(|s| s.get_mut("PurchaseOrders", order_id).unwrap()["status"] = 1.into());
+    w.receive(po, 2, 1, &[]);
+    let r = w.run_once();
+    assert_eq!(r.failed.len(), 1, "{r:?}");
+    assert!(
+        r.failed[0].1.contains("Autotask refused")
+            && r.failed[0]
+                .1
+                .contains("can only be received on a purchase order that has been submitted"),
+        "{r:?}"
+    );
+    assert_eq!(fake.entities("PurchaseOrderItemReceiving").len(), 1);
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[test]
+fn the_submitted_status_label_is_resolved_and_checked() {
+    let fake = autotask::start(AutotaskSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    // An unknown label is named with what this Autotask offers, before anything is created.
+    let w = World::new(&config(
+        &fake,
+        secrets.path(),
+        "purchase_order_submitted_status = \"Sent\"",
+    ));
+    let problems = purser::integrations::psa::check(&w.svc);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("purchase_order_submitted_status = \"Sent\"") && problems[0].contains("Submitted"),
+        "{problems:?}"
+    );
+    w.place(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "0");
+    let r = w.run_once();
+    assert!(r.failed[0].1.contains("purchase_order_submitted_status"), "{r:?}");
+    assert!(fake.entities("Tickets").is_empty());
+    // Both settings naming one status: items could not be added, nor goods received.
+    let w = World::new(&config(&fake, secrets.path(), "").replace(
+        "purchase_order_status = \"New\"",
+        "purchase_order_status = \"Submitted\"",
+    ));
+    let problems = purser::integrations::psa::check(&w.svc);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("purchase_order_status and purchase_order_submitted_status both name"),
+        "{problems:?}"
+    );
 }

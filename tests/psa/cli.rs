@@ -3,8 +3,9 @@
 //! order number, every entity with its Autotask id), `sync check` names unknown values.
 //! Standalone: no PSA job, the stage kept locally.
 
-use crate::common::{quote, secret_file, USERS};
+use crate::common::{quote, secret_file, USERS, WAREHOUSE};
 use purser::sandbox::psa::autotask::{self, AutotaskSandbox};
+use purser::sandbox::psa::halopsa::{self, HalopsaSandbox};
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -48,6 +49,7 @@ fn autotask_config(fake: &purser::sandbox::psa::FakePsa, dir: &Path, queue: &str
     let secret = secret_file(dir, "secret", &sb.secret);
     format!(
         r#"{USERS}
+{WAREHOUSE}
 [psa]
 kind = "autotask"
 base_url = "{}"
@@ -109,6 +111,11 @@ fn sync_run_and_status_show_each_order_and_its_entities() {
         "{detail}"
     );
     assert!(detail.contains("PurchaseOrderItem"), "{detail}");
+    // A wholesale order: its purchase order ships to the warehouse, and is submitted.
+    let order = &fake.entities("PurchaseOrders")[0];
+    assert_eq!(order["shipToName"], "Northsea IT depot");
+    assert_eq!(order["shipToAddress1"], "Stationsweg 8");
+    assert_eq!(order["status"], 2);
     // The jobs list keeps its shape for scripts.
     let jobs = json(d, "alice", &["sync", "status"]);
     assert_eq!(jobs[0]["kind"], "psa_sync");
@@ -175,7 +182,8 @@ fn the_demo_sandboxes_give_a_configuration_that_syncs() {
         let (fake, psa) = start_for_demo(kind, &dir.path().join("secrets"), &["ingram"], &ids)
             .unwrap()
             .unwrap();
-        let w = crate::common::World::new(&format!("{USERS}\n{psa}"));
+        // The demo's configuration has a warehouse, as wholesale orders need.
+        let w = crate::common::World::new(&format!("{USERS}\n{WAREHOUSE}\n{psa}"));
         assert!(
             purser::integrations::psa::check(&w.svc).is_empty(),
             "{kind:?}: {:?}",
@@ -189,4 +197,38 @@ fn the_demo_sandboxes_give_a_configuration_that_syncs() {
         assert_eq!(status[0].sync, "synced", "{kind:?}: {status:#?}");
         assert_eq!(fake.violations(), Vec::<String>::new());
     }
+}
+
+#[test]
+fn sync_check_names_a_halo_vendor_that_is_no_supplier() {
+    let sb = HalopsaSandbox {
+        manufacturers: vec![(44, "Lenovo".into())],
+        ..Default::default()
+    };
+    let secret_value = sb.client_secret.clone();
+    let client = sb.client_id.clone();
+    let fake = halopsa::start(sb).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let secret = secret_file(d, "halo-secret", &secret_value);
+    let config = |vendor: i64| {
+        format!(
+            "{USERS}\n[psa]\nkind = \"halopsa\"\nbase_url = \"{}\"\n[psa.stages]\nplaced = \"Won - Ordering\"\n[psa.vendors]\ningram = {vendor}\n[psa.halopsa]\nclient_id = \"{client}\"\nclient_secret_file = \"{}\"\nstock_location_id = 2\nstock_bin_id = 5\n",
+            fake.root(),
+            secret.display()
+        )
+    };
+    // Halo answers 200 for the manufacturer, with is_supplier false.
+    std::fs::write(d.join("config.toml"), config(44)).unwrap();
+    let out = run(d, "alice", &["sync", "check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("[psa.vendors] ingram = 44") && text.contains("\"Lenovo\"") && text.contains("not a supplier"),
+        "{text}"
+    );
+    // The supplier itself passes.
+    std::fs::write(d.join("config.toml"), config(41)).unwrap();
+    let out = run(d, "alice", &["sync", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
 }

@@ -29,6 +29,19 @@ name = "Ingram Micro"
 currency = "EUR"
 "#;
 
+/// Where wholesale orders are delivered: Autotask purchase orders ship there.
+pub const WAREHOUSE: &str = r#"
+[company]
+name = "Northsea IT"
+[company.warehouse]
+name = "Northsea IT depot"
+attention = "Goods receipt"
+street = "Stationsweg 8"
+city = "Utrecht"
+postal_code = "3511 ED"
+country = "NL"
+"#;
+
 /// A quote for one customer company with two goods lines (one serialized) and a Pax8
 /// service line (enters procurement, never becomes a charge or a PO line).
 pub fn quote(quote_id: &str, company: &str, opportunity: &str, products: [&str; 3]) -> String {
@@ -109,6 +122,11 @@ impl World {
     /// Imports `quote`, orders all its items as a dropship order with shipping, places it
     /// skipping the distributor (PSA only).
     pub fn place(&self, quote: &str, shipping: &str) -> PoNumber {
+        self.place_as(quote, shipping, OrderType::Dropship)
+    }
+
+    /// As [`World::place`], as an order of `order_type` (wholesale: no ship-to of its own).
+    pub fn place_as(&self, quote: &str, shipping: &str, order_type: OrderType) -> PoNumber {
         let alice = self.actor("alice");
         let report = self.svc.import_text(&alice, "q.json", quote).unwrap();
         let _ = report;
@@ -125,8 +143,8 @@ impl World {
                 &alice,
                 CreateOrder {
                     distributor: "ingram".into(),
-                    order_type: OrderType::Dropship,
-                    ship_to: Some(Address {
+                    order_type,
+                    ship_to: (order_type == OrderType::Dropship).then(|| Address {
                         name: Some("Dentalcare West".into()),
                         attention: Some("J. de Vries".into()),
                         street: Some("Kanaalweg 12".into()),

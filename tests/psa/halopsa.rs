@@ -303,3 +303,64 @@ fn a_huge_retry_after_waits_an_hour_at_most() {
     assert_eq!(w.svc.psa_sync_state(po).unwrap().unwrap().status, PsaSyncStatus::Synced);
     assert_eq!(fake.entities("SalesOrder").len(), 1);
 }
+
+#[test]
+fn a_manufacturer_only_company_is_refused_as_the_supplier_naming_the_distributor() {
+    let fake = halopsa::start(HalopsaSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    // 44 is a company in Halo, a manufacturer only: GET /Supplier/44 answers 200 with
+    // is_supplier false.
+    let w = World::new(&config(&fake, secrets.path(), 44));
+    w.place(&quote("3301", "12", "880", ITEMS), "0");
+    let r = w.run_once();
+    assert_eq!(r.failed.len(), 1, "{r:?}");
+    let msg = &r.failed[0].1;
+    for want in [
+        "was not sent to HaloPSA",
+        "Ingram Micro (Halo id 44) is not a supplier company in Halo",
+        "\"Lenovo\"",
+        "is_supplier is false",
+        "[psa.vendors] ingram = 44",
+    ] {
+        assert!(msg.contains(want), "{want} in: {msg}");
+    }
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|r| !r.starts_with("POST /") || r == "POST /auth/token"),
+        "nothing sent: {:?}",
+        fake.requests()
+    );
+    assert_eq!(w.svc.psa_sync_status().unwrap()[0].sync, "failed");
+    let problems = purser::integrations::psa::check(&w.svc);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("[psa.vendors] ingram = 44") && problems[0].contains("\"Lenovo\""),
+        "{problems:?}"
+    );
+    // The sandbox refuses a purchase order naming it as the supplier, as Halo does, with a
+    // message that knows nothing of Purser's distributors.
+    let sb = HalopsaSandbox::default();
+    let http = reqwest::blocking::Client::new();
+    let token: Value = http
+        .post(format!("{}/auth/token", fake.root()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", sb.client_id.as_str()),
+            ("client_secret", sb.client_secret.as_str()),
+            ("scope", "all"),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let answer = http
+        .post(format!("{}/api/PurchaseOrder", fake.root()))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .json(&serde_json::json!([{"supplier_id": 44, "lines": [{"item_id": 502, "quantity": 1}]}]))
+        .send()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    assert!(answer.text().unwrap().contains("44 is not a supplier"));
+    assert!(fake.entities("PurchaseOrder").is_empty());
+}

@@ -5,7 +5,8 @@
 //! and serialized asset records when the item has an asset type.
 //!
 //! Refused before anything is sent: items of more than one customer company, or a
-//! distributor that is not a supplier company in Halo.
+//! distributor that is not a supplier company in Halo (`GET /Supplier/{id}` finds none, or
+//! finds a company whose `is_supplier` is false, such as a manufacturer only).
 //!
 //! Our references, looked up before creating again: sales order `po_number`, purchase
 //! order `po_ref`, line and stock `note` (`PO-…/L{n}`, `PO-…/R{id}`), asset `key_field`,
@@ -201,6 +202,34 @@ impl Halopsa {
         self.config.psa.vendors.get(&data.order.distributor).copied()
     }
 
+    /// Why Halo company `id` is not a supplier; `None` when it is one. Halo answers
+    /// `GET /Supplier/{id}` for any company: a 404 is no company at all, and one whose
+    /// `is_supplier` is false (a manufacturer only, say) is no supplier either.
+    fn not_a_supplier(&self, id: i64) -> Result<Option<String>, PsaError> {
+        match self.call(
+            Method::GET,
+            &format!("Supplier/{id}"),
+            &[],
+            None,
+            &format!("checking supplier {id}"),
+        ) {
+            Ok(v) if v.get("is_supplier").and_then(Value::as_bool) == Some(false) => {
+                let name = v.get("name").and_then(Value::as_str).unwrap_or("");
+                let manufacturer = if v.get("is_manufacturer").and_then(Value::as_bool) == Some(true) {
+                    ", a manufacturer only"
+                } else {
+                    ""
+                };
+                Ok(Some(format!(
+                    "Halo company {id} \"{name}\" is not a supplier (is_supplier is false{manufacturer})"
+                )))
+            }
+            Ok(_) => Ok(None),
+            Err(PsaError::Refused { status: 404, .. }) => Ok(Some(format!("Halo has no supplier company {id}"))),
+            Err(e) => Err(e),
+        }
+    }
+
     /// One customer company, and a distributor that is a Halo supplier; else nothing is sent.
     fn preflight(&self, data: &OrderData) -> Result<(i64, i64), PsaError> {
         let po = data.order.number;
@@ -238,14 +267,11 @@ impl Halopsa {
                 "{po} was not sent to HaloPSA: distributor {dist} has no Halo supplier id; add it under [psa.vendors]"
             )));
         };
-        match self.call(Method::GET, &format!("Supplier/{supplier}"), &[], None, &format!("checking supplier {supplier}")) {
-            Ok(_) => {}
-            Err(PsaError::Refused { status: 404, .. }) => {
-                return Err(PsaError::Permanent(format!(
-                    "{po} was not sent to HaloPSA: distributor {dist} (Halo id {supplier}) is not a supplier company in Halo; make it a supplier there or fix [psa.vendors]"
-                )))
-            }
-            Err(e) => return Err(e),
+        if let Some(why) = self.not_a_supplier(supplier)? {
+            let key = &data.order.distributor;
+            return Err(PsaError::Permanent(format!(
+                "{po} was not sent to HaloPSA: distributor {dist} (Halo id {supplier}) is not a supplier company in Halo ({why}); make it a supplier there or fix [psa.vendors] {key} = {supplier}"
+            )));
         }
         let mut problems = Vec::new();
         for l in data.goods() {
@@ -469,10 +495,15 @@ impl PsaClient for Halopsa {
             }
         }
         for (key, id) in &self.config.psa.vendors {
-            if let Err(e) = self.call(Method::GET, &format!("Supplier/{id}"), &[], None, "checking a supplier") {
-                out.push(format!(
-                    "[psa.vendors] {key} = {id}: not a supplier company in HaloPSA ({e})"
-                ));
+            match self.not_a_supplier(*id) {
+                Ok(None) => {}
+                Ok(Some(why)) => out.push(format!(
+                    "[psa.vendors] {key} = {id}: distributor {} is not a supplier company in HaloPSA ({why}); make it a supplier there or map {key} to its supplier company",
+                    self.config.distributor_name(key)
+                )),
+                Err(e) => out.push(format!(
+                    "[psa.vendors] {key} = {id}: the supplier could not be checked ({e})"
+                )),
             }
         }
         Ok(out)

@@ -1,9 +1,13 @@
 //! Fake Autotask REST API: zone discovery, the three credential headers, picklists
 //! through `entityInformation/fields` (with codes no client could guess), queries with
 //! `eq`/`and` filters, creates answering `{"itemId": N}`, `PATCH /Opportunities`.
-//! It refuses missing required fields, inactive or unknown picklist codes, references
-//! to companies, products, vendors, billing codes, inventory locations or parents that do
-//! not exist, and receiving more than was ordered or a serial number twice.
+//! It refuses a create that leaves empty any field its own `entityInformation/fields`
+//! marks `isRequired` (the same data it serves), inactive or unknown picklist codes,
+//! references to companies, products, vendors, billing codes, inventory locations or
+//! parents that do not exist, items on a purchase order that is no longer New, receiving
+//! against a purchase order that is not Submitted (or Received Partial), and receiving more
+//! than was ordered or a serial number twice. Receiving moves the purchase order to
+//! Received Partial or Received Full, as Autotask does.
 
 use super::spec::Spec;
 use super::{Answer, FakePsa, Req, Routes, Shared};
@@ -23,6 +27,9 @@ pub struct AutotaskSandbox {
     pub opportunities: Vec<i64>,
     pub billing_codes: Vec<i64>,
     pub inventory_locations: Vec<i64>,
+    /// Fields `entityInformation/fields` marks `isRequired`: (entity, field). Creates that
+    /// leave one empty are refused. Tests may add some, as an instance's settings can.
+    pub required: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for AutotaskSandbox {
@@ -37,6 +44,7 @@ impl Default for AutotaskSandbox {
             opportunities: vec![1201, 1202],
             billing_codes: vec![29682801],
             inventory_locations: vec![3],
+            required: required_fields(),
         }
     }
 }
@@ -140,24 +148,68 @@ fn picklists() -> Vec<Picklist> {
     ]
 }
 
-/// Required fields per entity (as `entityInformation/fields` reports them).
-fn required(entity: &str) -> &'static [&'static str] {
+/// The fields a default instance marks `isRequired` (besides the read-only `id`), after
+/// Autotask's entity reference pages: a purchase order needs `shipToName` and
+/// `shipToAddress1` whatever it is for.
+pub fn required_fields() -> Vec<(&'static str, &'static str)> {
+    let per_entity: [(&'static str, &[&'static str]); 7] = [
+        ("Tickets", &["companyID", "title", "status", "priority"]),
+        (
+            "TicketCharges",
+            &[
+                "ticketID",
+                "name",
+                "chargeType",
+                "unitQuantity",
+                "datePurchased",
+                "isBillableToCompany",
+            ],
+        ),
+        (
+            "TicketNotes",
+            &["ticketID", "title", "description", "noteType", "publish"],
+        ),
+        ("TicketAttachments", &["title", "attachmentType", "fullPath", "publish"]),
+        (
+            "PurchaseOrders",
+            &["vendorID", "status", "shipToName", "shipToAddress1"],
+        ),
+        (
+            "PurchaseOrderItems",
+            &["orderID", "productID", "quantity", "unitCost", "inventoryLocationID"],
+        ),
+        (
+            "PurchaseOrderItemReceiving",
+            &["purchaseOrderItemID", "quantityNowReceiving"],
+        ),
+    ];
+    per_entity
+        .iter()
+        .flat_map(|(e, fs)| fs.iter().map(move |f| (*e, *f)))
+        .collect()
+}
+
+/// The definition behind each entity's `entityInformation/fields`.
+fn model(entity: &str) -> &'static str {
     match entity {
-        "Tickets" => &["companyID", "title", "status", "priority"],
-        "TicketCharges" => &[
-            "ticketID",
-            "name",
-            "chargeType",
-            "unitQuantity",
-            "datePurchased",
-            "isBillableToCompany",
-        ],
-        "TicketNotes" => &["ticketID", "title", "description", "noteType", "publish"],
-        "TicketAttachments" => &["title", "attachmentType", "fullPath", "publish"],
-        "PurchaseOrders" => &["vendorID", "status"],
-        "PurchaseOrderItems" => &["orderID", "productID", "quantity", "unitCost", "inventoryLocationID"],
-        "PurchaseOrderItemReceiving" => &["purchaseOrderItemID", "quantityNowReceiving"],
-        _ => &[],
+        "Tickets" => "TicketModel",
+        "TicketCharges" => "TicketChargeModel",
+        "TicketNotes" => "TicketNoteModel",
+        "TicketAttachments" => "TicketAttachmentModel",
+        "PurchaseOrders" => "PurchaseOrderModel",
+        "PurchaseOrderItems" => "PurchaseOrderItemModel",
+        "PurchaseOrderItemReceiving" => "PurchaseOrderItemReceivingModel",
+        "Opportunities" => "OpportunityModel",
+        _ => "",
+    }
+}
+
+/// Whether a value leaves a field empty: absent, null, or blank text.
+fn empty(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
     }
 }
 
@@ -165,6 +217,9 @@ struct Autotask {
     spec: Spec,
     cfg: AutotaskSandbox,
     base: String,
+    /// What `entityInformation/fields` serves, per entity: built once, and the only source
+    /// of the required flags and picklist codes checked on writes.
+    fields: std::collections::BTreeMap<String, Value>,
 }
 
 fn err(status: u16, msg: impl Into<String>) -> Answer {
@@ -203,61 +258,109 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// The `entityInformation/fields` answer of every entity the sandbox serves.
+fn all_fields(cfg: &AutotaskSandbox) -> std::collections::BTreeMap<String, Value> {
+    let spec: Value = serde_json::from_str(SPEC).unwrap_or(Value::Null);
+    [
+        "Tickets",
+        "TicketCharges",
+        "TicketNotes",
+        "TicketAttachments",
+        "PurchaseOrders",
+        "PurchaseOrderItems",
+        "PurchaseOrderItemReceiving",
+        "Opportunities",
+    ]
+    .iter()
+    .map(|e| (e.to_string(), entity_fields(&spec, cfg, e)))
+    .collect()
+}
+
+fn entity_fields(spec: &Value, cfg: &AutotaskSandbox, entity: &str) -> Value {
+    let props = spec["definitions"][model(entity)]["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let lists = picklists();
+    let fields: Vec<Value> = props
+        .iter()
+        .map(|(name, p)| {
+            let pick = lists.iter().find(|(e, f, _)| *e == entity && f == name);
+            // Autotask reports `id` as required and read-only.
+            let required = name == "id" || cfg.required.iter().any(|(e, f)| *e == entity && f == name);
+            json!({
+                "name": name,
+                "dataType": p["type"].as_str().unwrap_or("object"),
+                "isRequired": required,
+                "isReadOnly": name == "id",
+                "isQueryable": true,
+                "isReference": name.ends_with("ID") && name != "id",
+                "isPickList": pick.is_some(),
+                "picklistValues": pick.map(|(_, _, v)| v.iter().map(|(value, label, active)| json!({
+                    "value": value.to_string(), "label": label, "isActive": active,
+                    "isDefaultValue": false, "isSystem": false, "sortOrder": 0, "parentValue": ""
+                })).collect::<Vec<_>>()).unwrap_or_default(),
+            })
+        })
+        .collect();
+    json!({"fields": fields})
+}
+
 impl Autotask {
     fn fields(&self, entity: &str) -> Value {
-        let model = match entity {
-            "Tickets" => "TicketModel",
-            "TicketCharges" => "TicketChargeModel",
-            "TicketNotes" => "TicketNoteModel",
-            "TicketAttachments" => "TicketAttachmentModel",
-            "PurchaseOrders" => "PurchaseOrderModel",
-            "Opportunities" => "OpportunityModel",
-            _ => "",
-        };
-        let spec: Value = serde_json::from_str(SPEC).unwrap_or(Value::Null);
-        let props = spec["definitions"][model]["properties"]
-            .as_object()
+        self.fields
+            .get(entity)
             .cloned()
-            .unwrap_or_default();
-        let lists = picklists();
-        let fields: Vec<Value> = props
-            .iter()
-            .map(|(name, p)| {
-                let pick = lists.iter().find(|(e, f, _)| *e == entity && f == name);
-                json!({
-                    "name": name,
-                    "dataType": p["type"].as_str().unwrap_or("object"),
-                    "isRequired": required(entity).contains(&name.as_str()),
-                    "isReadOnly": name == "id",
-                    "isQueryable": true,
-                    "isReference": name.ends_with("ID") && name != "id",
-                    "isPickList": pick.is_some(),
-                    "picklistValues": pick.map(|(_, _, v)| v.iter().map(|(value, label, active)| json!({
-                        "value": value.to_string(), "label": label, "isActive": active,
-                        "isDefaultValue": false, "isSystem": false, "sortOrder": 0, "parentValue": ""
-                    })).collect::<Vec<_>>()).unwrap_or_default(),
-                })
-            })
-            .collect();
-        json!({"fields": fields})
+            .unwrap_or_else(|| json!({"fields": []}))
     }
 
-    /// Checks required fields and picklist codes of a create on `entity`.
-    fn validate(&self, entity: &str, body: &Value) -> Vec<String> {
+    /// The served field definitions of `entity`.
+    fn defs(&self, entity: &str) -> Vec<Value> {
+        self.fields
+            .get(entity)
+            .and_then(|f| f["fields"].as_array().cloned())
+            .unwrap_or_default()
+    }
+
+    /// The code of picklist `field` of `entity` labelled `label`, as served.
+    fn code(&self, entity: &str, field: &str, label: &str) -> Option<i64> {
+        self.defs(entity)
+            .iter()
+            .find(|f| f["name"] == field)?
+            .get("picklistValues")?
+            .as_array()?
+            .iter()
+            .find(|v| v["label"] == label)
+            .and_then(|v| v["value"].as_str()?.parse().ok())
+    }
+
+    /// Checks a write on `entity` against its served fields: every `isRequired` field that
+    /// is not read-only has a value (for a `partial` update: keeps one, when sent), and
+    /// every picklist value is an active one.
+    fn validate(&self, entity: &str, body: &Value, partial: bool) -> Vec<String> {
         let mut out = Vec::new();
-        for r in required(entity) {
-            if body.get(*r).is_none_or(Value::is_null) {
-                out.push(format!("{entity}: {r} is required"));
+        for f in self.defs(entity) {
+            let name = f["name"].as_str().unwrap_or("");
+            let given = body.get(name);
+            let emptied = if partial {
+                given.is_some() && empty(given)
+            } else {
+                empty(given)
+            };
+            if f["isRequired"] == true && f["isReadOnly"] != true && emptied {
+                out.push(format!("{entity}: the required field {name} has no value"));
             }
-        }
-        for (e, field, values) in picklists() {
-            if e != entity {
+            if f["isPickList"] != true {
                 continue;
             }
-            if let Some(v) = body.get(field).filter(|v| !v.is_null()) {
-                let ok = values.iter().any(|(code, _, active)| *active && same(v, &json!(code)));
+            if let Some(v) = given.filter(|v| !v.is_null()) {
+                let ok = f["picklistValues"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p["isActive"] == true && p["value"].as_str().is_some_and(|c| same(v, &json!(c))));
                 if !ok {
-                    out.push(format!("{entity}: {v} is not an active value of picklist {field}"));
+                    out.push(format!("{entity}: {v} is not an active value of picklist {name}"));
                 }
             }
         }
@@ -291,7 +394,7 @@ impl Autotask {
                 _ => body[field] = json!(id),
             }
         }
-        let mut problems = self.validate(entity, &body);
+        let mut problems = self.validate(entity, &body, false);
         let c = &self.cfg;
         let b = body.clone();
         problems.extend(match entity {
@@ -325,27 +428,51 @@ impl Autotask {
                     ("purchaseForCompanyID", &b["purchaseForCompanyID"], &c.companies, None),
                 ],
             ),
-            "PurchaseOrderItems" => self.refs(
-                shared,
-                &[
-                    ("orderID", &b["orderID"], &[], Some("PurchaseOrders")),
-                    ("productID", &b["productID"], &c.products, None),
-                    (
-                        "inventoryLocationID",
-                        &b["inventoryLocationID"],
-                        &c.inventory_locations,
-                        None,
-                    ),
-                    ("ticketID", &b["ticketID"], &[], Some("Tickets")),
-                    ("chargeID", &b["chargeID"], &[], Some("TicketCharges")),
-                ],
-            ),
+            "PurchaseOrderItems" => {
+                let mut p = self.refs(
+                    shared,
+                    &[
+                        ("orderID", &b["orderID"], &[], Some("PurchaseOrders")),
+                        ("productID", &b["productID"], &c.products, None),
+                        (
+                            "inventoryLocationID",
+                            &b["inventoryLocationID"],
+                            &c.inventory_locations,
+                            None,
+                        ),
+                        ("ticketID", &b["ticketID"], &[], Some("Tickets")),
+                        ("chargeID", &b["chargeID"], &[], Some("TicketCharges")),
+                    ],
+                );
+                // "PurchaseOrderItems can only be created for PurchaseOrders with a status of New."
+                if let Some(order) = b["orderID"].as_i64().and_then(|o| shared.get("PurchaseOrders", o)) {
+                    if !self.has_status(order, &["New"]) {
+                        p.push(format!(
+                            "PurchaseOrderItems can only be created for a purchase order with a status of New; purchase order {} is {}",
+                            order["id"],
+                            self.status_label(order)
+                        ));
+                    }
+                }
+                p
+            }
             "PurchaseOrderItemReceiving" => {
                 let mut p = Vec::new();
                 let item_id = b["purchaseOrderItemID"].as_i64().unwrap_or(-1);
                 match shared.get("PurchaseOrderItems", item_id) {
                     None => p.push(format!("purchaseOrderItemID {item_id} does not exist")),
                     Some(item) => {
+                        // "Purchase orders must be submitted (Status = Submitted) before items
+                        // can be received."
+                        if let Some(order) = item["orderID"].as_i64().and_then(|o| shared.get("PurchaseOrders", o)) {
+                            if !self.has_status(order, &["Submitted", "Received Partial"]) {
+                                p.push(format!(
+                                    "Purchase order {} has a status of {}: items can only be received on a purchase order that has been submitted (status Submitted or Received Partial)",
+                                    order["id"],
+                                    self.status_label(order)
+                                ));
+                            }
+                        }
                         let ordered = item["quantity"].as_i64().unwrap_or(0);
                         let before: i64 = shared
                             .all("PurchaseOrderItemReceiving")
@@ -377,7 +504,57 @@ impl Autotask {
             return Answer::status(500, json!({"errors": problems}));
         }
         let id = shared.insert(entity, body);
+        if entity == "PurchaseOrderItemReceiving" {
+            self.after_receiving(shared, b["purchaseOrderItemID"].as_i64().unwrap_or(-1));
+        }
         Answer::ok(json!({"itemId": id}))
+    }
+
+    /// Whether purchase order `order` has one of the statuses labelled `labels`.
+    fn has_status(&self, order: &Value, labels: &[&str]) -> bool {
+        labels
+            .iter()
+            .filter_map(|l| self.code("PurchaseOrders", "status", l))
+            .any(|c| same(&order["status"], &json!(c)))
+    }
+
+    fn status_label(&self, order: &Value) -> String {
+        picklists()
+            .into_iter()
+            .find(|(e, f, _)| *e == "PurchaseOrders" && *f == "status")
+            .and_then(|(_, _, v)| v.into_iter().find(|(c, _, _)| same(&order["status"], &json!(c))))
+            .map_or_else(|| order["status"].to_string(), |(_, l, _)| l.to_string())
+    }
+
+    /// Receiving moves the purchase order to Received Partial, or Received Full when every
+    /// item is in.
+    fn after_receiving(&self, shared: &mut Shared, item_id: i64) {
+        let Some(order_id) = shared
+            .get("PurchaseOrderItems", item_id)
+            .and_then(|i| i["orderID"].as_i64())
+        else {
+            return;
+        };
+        let received = |item: i64| -> i64 {
+            shared
+                .all("PurchaseOrderItemReceiving")
+                .iter()
+                .filter(|r| r["purchaseOrderItemID"].as_i64() == Some(item))
+                .map(|r| r["quantityNowReceiving"].as_i64().unwrap_or(0))
+                .sum()
+        };
+        let full = shared
+            .all("PurchaseOrderItems")
+            .iter()
+            .filter(|i| i["orderID"].as_i64() == Some(order_id))
+            .all(|i| received(i["id"].as_i64().unwrap_or(-1)) >= i["quantity"].as_i64().unwrap_or(0));
+        let label = if full { "Received Full" } else { "Received Partial" };
+        if let (Some(code), Some(order)) = (
+            self.code("PurchaseOrders", "status", label),
+            shared.get_mut("PurchaseOrders", order_id),
+        ) {
+            order["status"] = json!(code);
+        }
     }
 }
 
@@ -476,9 +653,38 @@ impl Routes for Autotask {
                 body,
                 Some(("purchaseOrderItemID", req.param_id("parentId"))),
             ),
+            ("PATCH", "/V1.0/PurchaseOrders") => {
+                let id = body["id"].as_i64().unwrap_or(-1);
+                let mut problems = self.validate("PurchaseOrders", &body, true);
+                let c = &self.cfg;
+                problems.extend(self.refs(
+                    shared,
+                    &[
+                        ("vendorID", &body["vendorID"], &c.vendors, None),
+                        (
+                            "purchaseForCompanyID",
+                            &body["purchaseForCompanyID"],
+                            &c.companies,
+                            None,
+                        ),
+                    ],
+                ));
+                if !problems.is_empty() {
+                    return Answer::status(500, json!({"errors": problems}));
+                }
+                match shared.get_mut("PurchaseOrders", id) {
+                    None => err(404, format!("purchase order {id} does not exist")),
+                    Some(o) => {
+                        for (k, v) in body.as_object().into_iter().flatten() {
+                            o[k] = v.clone();
+                        }
+                        Answer::ok(json!({"itemId": id}))
+                    }
+                }
+            }
             ("PATCH", "/V1.0/Opportunities") => {
                 let id = body["id"].as_i64().unwrap_or(-1);
-                let problems = self.validate("Opportunities", &body);
+                let problems = self.validate("Opportunities", &body, true);
                 if !problems.is_empty() {
                     return Answer::status(500, json!({"errors": problems}));
                 }
@@ -513,6 +719,7 @@ pub fn start(cfg: AutotaskSandbox) -> std::io::Result<FakePsa> {
     // The address is known only after binding: the routes learn it from a placeholder.
     let routes = Autotask {
         spec: Spec::parse(SPEC),
+        fields: all_fields(&cfg),
         cfg,
         base: String::new(),
     };

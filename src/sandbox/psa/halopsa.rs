@@ -2,6 +2,9 @@
 //! writes as JSON arrays answered with the created object. It refuses unknown clients,
 //! items, suppliers, stock locations and bins, purchase-order lines that are not on the
 //! sales order, stock beyond what the purchase order line holds, and a serial twice.
+//! `GET /Supplier/{id}` answers the company, with `is_supplier` and `is_manufacturer`, as
+//! Halo does: a manufacturer-only company is found (200) but is no supplier, and orders
+//! naming it as their supplier are refused.
 //!
 //! The published specification has no quantity on sales and purchase order lines (the
 //! database column is `OLorderqty`); the sandbox takes `quantity` there, as Purser's
@@ -20,6 +23,8 @@ pub struct HalopsaSandbox {
     pub client_secret: String,
     pub clients: Vec<i64>,
     pub suppliers: Vec<i64>,
+    /// Companies that are manufacturers only (`is_supplier: false`): (id, name).
+    pub manufacturers: Vec<(i64, String)>,
     /// Items: (id, asset type id when serialized).
     pub items: Vec<(i64, Option<i64>)>,
     pub stock_locations: Vec<i64>,
@@ -36,6 +41,7 @@ impl Default for HalopsaSandbox {
             client_secret: "sandbox-secret-not-for-production".into(),
             clients: vec![12, 13],
             suppliers: vec![41],
+            manufacturers: vec![(44, "Lenovo".into())],
             items: vec![(501, Some(7)), (502, None), (503, None)],
             stock_locations: vec![2],
             stock_bins: vec![5],
@@ -383,8 +389,13 @@ impl Routes for Halo {
             }
             ("GET", "/Supplier/{id}") => {
                 let id = req.param_id("id");
+                let company = |name: String, supplier: bool| {
+                    Answer::ok(json!({"id": id, "name": name, "is_supplier": supplier, "is_manufacturer": !supplier}))
+                };
                 return if self.cfg.suppliers.contains(&id) {
-                    Answer::ok(json!({"id": id, "name": format!("Supplier {id}")}))
+                    company(format!("Supplier {id}"), true)
+                } else if let Some((_, name)) = self.cfg.manufacturers.iter().find(|(m, _)| *m == id) {
+                    company(name.clone(), false)
                 } else {
                     Answer::status(404, Value::String(format!("supplier {id} not found")))
                 };

@@ -5,9 +5,15 @@
 //! line (cost, price, quantity, product), a separate shipping charge with the configured
 //! billing code, an internal-only note and a URL attachment linking to the order; when
 //! "Enable for procurement" is on, a purchase order (vendor = the distributor's company,
-//! ship-to for dropship) with one item per goods line at the configured inventory
-//! location; the opportunity stage. Per receipt: receiving records on the PO items
-//! (quantity, serial number, date). Services never become charges or PO items.
+//! ship-to the customer for dropship, `[company.warehouse]` for wholesale) with one item
+//! per goods line at the configured inventory location, then submitted (Autotask adds
+//! items only to a new purchase order and receives only against a submitted one); the
+//! opportunity stage. Per receipt: receiving records on the PO items (quantity, serial
+//! number, date). Services never become charges or PO items.
+//!
+//! Before each create, the fields the instance's `entityInformation/fields` marks
+//! `isRequired` (read once per run, like the picklists) are checked: one Purser would leave
+//! empty stops the sync with the entity and field named, before anything is sent.
 //!
 //! Our references, looked up before creating again: ticket `purchaseOrderNumber` = the PO
 //! number; charge `internalPurchaseOrderNumber` = `PO-…/L{n}` (`/SHIP`); note and
@@ -18,6 +24,7 @@ mod sync;
 use super::http::{as_id, Http, PsaError};
 use super::{secret, LineData, OrderData, Run};
 use crate::config::{AutotaskSettings, Config};
+use crate::domain::{Address, Order, OrderType};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -140,7 +147,16 @@ impl Autotask {
             .and_then(as_id))
     }
 
-    fn create(&self, path: &str, body: Value, what: &str) -> Result<i64, PsaError> {
+    /// Creates an `entity` at `path`, after checking that no field the instance requires
+    /// is left empty.
+    fn create(&self, entity: &str, path: &str, body: Value, what: &str) -> Result<i64, PsaError> {
+        let missing = self.missing_required(entity, &body)?;
+        if !missing.is_empty() {
+            return Err(PsaError::Permanent(format!(
+                "Purser stopped before {what}: this Autotask requires {} on {entity}, which Purser would leave empty; nothing was sent",
+                missing.join(" and ")
+            )));
+        }
         let url = self.url(path)?;
         let v = self.http.send(what, self.request(Method::POST, &url).json(&body))?;
         v.get("itemId")
@@ -159,6 +175,24 @@ impl Autotask {
         let fields = v.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
         self.fields.borrow_mut().insert(entity.to_string(), fields.clone());
         Ok(fields)
+    }
+
+    /// The fields of `entity` the instance marks `isRequired` (and not read-only) that
+    /// `body` leaves empty: absent, null or blank text.
+    fn missing_required(&self, entity: &str, body: &Value) -> Result<Vec<String>, PsaError> {
+        Ok(self
+            .entity_fields(entity)?
+            .iter()
+            .filter(|f| f.get("isRequired").and_then(Value::as_bool) == Some(true))
+            .filter(|f| f.get("isReadOnly").and_then(Value::as_bool) != Some(true))
+            .filter_map(|f| f.get("name").and_then(Value::as_str))
+            .filter(|name| match body.get(*name) {
+                None | Some(Value::Null) => true,
+                Some(Value::String(s)) => s.trim().is_empty(),
+                Some(_) => false,
+            })
+            .map(str::to_string)
+            .collect())
     }
 
     /// The code of picklist `field` of `entity` whose label is `label` (active values only).
@@ -201,6 +235,121 @@ impl Autotask {
                         offered.join(", ")
                     }
                 )))
+            }
+        }
+    }
+
+    /// The codes of the new and the submitted purchase-order status. They must differ:
+    /// Autotask adds items only to a new purchase order and receives only against a
+    /// submitted one.
+    fn po_statuses(&self) -> Result<(i64, i64), PsaError> {
+        let new = self.pick(
+            "PurchaseOrders",
+            "status",
+            self.setting(&self.s.purchase_order_status, "purchase_order_status")?,
+            "[psa.autotask] purchase_order_status",
+        )?;
+        let submitted = self.pick(
+            "PurchaseOrders",
+            "status",
+            &self.s.purchase_order_submitted_status,
+            "[psa.autotask] purchase_order_submitted_status",
+        )?;
+        if new == submitted {
+            return Err(PsaError::Permanent(format!(
+                "[psa.autotask] purchase_order_status and purchase_order_submitted_status both name Autotask purchase-order status {new}; Autotask adds items only to a new purchase order and receives only against a submitted one: name its New and Submitted statuses"
+            )));
+        }
+        Ok((new, submitted))
+    }
+
+    /// Moves the purchase order from its new status to the submitted one, once, as the
+    /// order is placed: Autotask receives only against a submitted purchase order. One that
+    /// is no longer new (a person moved it on) is left as it is.
+    fn submit(&self, run: &mut Run<'_>, order_id: i64, new: i64, submitted: i64) -> Result<(), PsaError> {
+        let url = self.url("PurchaseOrders")?;
+        run.update("purchase_order/submitted", "PurchaseOrder", || {
+            let status = self
+                .query(
+                    "PurchaseOrders",
+                    vec![eq_filter("id", order_id)],
+                    "reading the status of the purchase order",
+                )?
+                .first()
+                .and_then(|p| p.get("status"))
+                .and_then(as_id);
+            if status != Some(new) {
+                return Ok(());
+            }
+            self.http
+                .send(
+                    &format!("submitting purchase order {order_id}"),
+                    self.request(Method::PATCH, &url)
+                        .json(&json!({"id": order_id, "status": submitted})),
+                )
+                .map(|_| ())
+        })
+    }
+
+    /// Where a purchase order ships to: the customer's address for dropship, the company's
+    /// `[company.warehouse]` for wholesale.
+    fn ship_to(&self, o: &Order) -> Option<Address> {
+        match o.order_type {
+            OrderType::Dropship => o.ship_to.clone(),
+            OrderType::Wholesale => self.config.company.as_ref().and_then(|c| c.warehouse()),
+        }
+    }
+
+    /// The ship-to fields of a purchase order for address `a`.
+    fn set_ship_to(body: &mut Value, a: &Address) {
+        let mut lines = a.street.as_deref().unwrap_or("").lines();
+        body["shipToName"] = json!(a.name.clone().or_else(|| a.attention.clone()).unwrap_or_default());
+        body["shipToAddress1"] = json!(lines.next().unwrap_or(""));
+        body["shipToAddress2"] = json!(lines.collect::<Vec<_>>().join(", "));
+        body["shipToCity"] = json!(a.city.clone().unwrap_or_default());
+        body["shipToState"] = json!(a.state.clone().unwrap_or_default());
+        body["shipToPostalCode"] = json!(a.postal_code.clone().unwrap_or_default());
+        if let Some(p) = &a.phone {
+            body["phone"] = json!(p);
+        }
+    }
+
+    /// What to do about required purchase-order fields the ship-to leaves empty.
+    fn ship_to_hint(&self, order_type: OrderType) -> &'static str {
+        let warehouse = self.config.company.as_ref().and_then(|c| c.warehouse.as_ref());
+        match (order_type, warehouse) {
+            (OrderType::Wholesale, None) => {
+                "a wholesale order ships to [company.warehouse], which is not set: add it to the configuration"
+            }
+            (OrderType::Wholesale, Some(_)) => "a wholesale order ships to [company.warehouse]: complete it",
+            (OrderType::Dropship, _) => "a dropship order ships to its ship-to address: complete it on the order",
+        }
+    }
+
+    /// `sync check`: the ship-to fields this Autotask requires on every purchase order that
+    /// a wholesale order, shipping to `[company.warehouse]`, would leave empty.
+    fn check_ship_to(&self) -> Vec<String> {
+        let mut body = json!({});
+        if let Some(a) = self.config.company.as_ref().and_then(|c| c.warehouse()) {
+            Self::set_ship_to(&mut body, &a);
+        }
+        match self.missing_required("PurchaseOrders", &body) {
+            Err(PsaError::Temporary { message, .. }) => vec![message],
+            Err(e) => vec![e.to_string()],
+            Ok(missing) => {
+                let missing: Vec<String> = missing
+                    .into_iter()
+                    .filter(|f| f.starts_with("shipTo") || f == "phone")
+                    .collect();
+                if missing.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![format!(
+                        "this Autotask requires {} on every purchase order (PurchaseOrders): {}",
+                        missing.join(" and "),
+                        self.ship_to_hint(OrderType::Wholesale)
+                    )]
+                }
             }
         }
     }

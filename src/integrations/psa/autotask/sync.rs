@@ -2,7 +2,7 @@
 
 use super::{eq_filter as eq, Autotask};
 use crate::app::Service;
-use crate::domain::{OrderType, Receipt};
+use crate::domain::Receipt;
 use crate::integrations::psa::http::{as_id, money, PsaError};
 use crate::integrations::psa::{order_link, OrderData, PsaClient, Run};
 use serde_json::json;
@@ -60,13 +60,8 @@ impl PsaClient for Autotask {
             publish_label,
             "[psa.autotask] note_publish",
         )?;
-        let po_status = if s.purchase_orders {
-            Some(self.pick(
-                "PurchaseOrders",
-                "status",
-                self.setting(&s.purchase_order_status, "purchase_order_status")?,
-                "[psa.autotask] purchase_order_status",
-            )?)
+        let po_statuses = if s.purchase_orders {
+            Some(self.po_statuses()?)
         } else {
             None
         };
@@ -92,6 +87,46 @@ impl PsaClient for Autotask {
                 companies.push(c);
             }
         }
+        // The purchase order, checked before anything is created: a field this Autotask
+        // requires that it would leave empty stops the sync here, named.
+        let po_body = match po_statuses {
+            None => None,
+            Some((new, _)) => {
+                let vendor = self.config.psa.vendors.get(&o.distributor).copied().unwrap_or_default();
+                let mut body = json!({
+                    "vendorID": vendor,
+                    "status": new,
+                    "externalPONumber": po,
+                    "generalMemo": format!("{}; {link}", data.quotes.join(", ")),
+                });
+                if o.shipping > rust_decimal::Decimal::ZERO {
+                    body["freight"] = money(o.shipping);
+                }
+                if companies.len() == 1 {
+                    body["purchaseForCompanyID"] = json!(companies[0]);
+                }
+                if let Some(a) = self.ship_to(o) {
+                    Self::set_ship_to(&mut body, &a);
+                }
+                // (One created already, on an earlier run, is not checked again.)
+                let missing = match run.id("purchase_order") {
+                    Some(_) => Vec::new(),
+                    None => self.missing_required("PurchaseOrders", &body)?,
+                };
+                if !missing.is_empty() {
+                    let hint = if missing.iter().any(|f| f.starts_with("shipTo") || f == "phone") {
+                        format!("; {}", self.ship_to_hint(o.order_type))
+                    } else {
+                        String::new()
+                    };
+                    return Err(PsaError::Permanent(format!(
+                        "{po} was not sent to Autotask: this Autotask requires {} on every purchase order (PurchaseOrders), which this one would leave empty{hint}",
+                        missing.join(" and ")
+                    )));
+                }
+                Some((body, new))
+            }
+        };
         for &company in &companies {
             let mut body = json!({
                 "companyID": company,
@@ -118,7 +153,7 @@ impl PsaClient for Autotask {
                         "looking for the ticket",
                     )
                 },
-                || self.create("Tickets", body, "creating the post-sale ticket"),
+                || self.create("Tickets", "Tickets", body, "creating the post-sale ticket"),
             )?;
         }
         // One operational charge per goods line.
@@ -163,6 +198,7 @@ impl PsaClient for Autotask {
                 },
                 || {
                     self.create(
+                        "TicketCharges",
                         &format!("Tickets/{ticket}/Charges"),
                         body,
                         &format!("creating the charge of line {}", l.n),
@@ -204,6 +240,7 @@ impl PsaClient for Autotask {
                 },
                 || {
                     self.create(
+                        "TicketCharges",
                         &format!("Tickets/{first_ticket}/Charges"),
                         body,
                         "creating the shipping charge",
@@ -231,7 +268,14 @@ impl PsaClient for Autotask {
                         "looking for the note",
                     )
                 },
-                || self.create(&format!("Tickets/{ticket}/Notes"), body, "adding the internal note"),
+                || {
+                    self.create(
+                        "TicketNotes",
+                        &format!("Tickets/{ticket}/Notes"),
+                        body,
+                        "adding the internal note",
+                    )
+                },
             )?;
             let att_title = format!("{po} in Purser");
             let body = json!({
@@ -253,6 +297,7 @@ impl PsaClient for Autotask {
                 },
                 || {
                     self.create(
+                        "TicketAttachments",
                         &format!("Tickets/{ticket}/Attachments"),
                         body,
                         "attaching the link to the order",
@@ -260,35 +305,8 @@ impl PsaClient for Autotask {
                 },
             )?;
         }
-        // The purchase order with its items ("Enable for procurement").
-        if let Some(po_status) = po_status {
-            let vendor = self.config.psa.vendors.get(&o.distributor).copied().unwrap_or_default();
-            let mut body = json!({
-                "vendorID": vendor,
-                "status": po_status,
-                "externalPONumber": po,
-                "generalMemo": format!("{}; {link}", data.quotes.join(", ")),
-            });
-            if o.shipping > rust_decimal::Decimal::ZERO {
-                body["freight"] = money(o.shipping);
-            }
-            if companies.len() == 1 {
-                body["purchaseForCompanyID"] = json!(companies[0]);
-            }
-            if o.order_type == OrderType::Dropship {
-                if let Some(a) = &o.ship_to {
-                    let mut lines = a.street.as_deref().unwrap_or("").lines();
-                    body["shipToName"] = json!(a.name.clone().or_else(|| a.attention.clone()).unwrap_or_default());
-                    body["shipToAddress1"] = json!(lines.next().unwrap_or(""));
-                    body["shipToAddress2"] = json!(lines.collect::<Vec<_>>().join(", "));
-                    body["shipToCity"] = json!(a.city.clone().unwrap_or_default());
-                    body["shipToState"] = json!(a.state.clone().unwrap_or_default());
-                    body["shipToPostalCode"] = json!(a.postal_code.clone().unwrap_or_default());
-                    if let Some(p) = &a.phone {
-                        body["phone"] = json!(p);
-                    }
-                }
-            }
+        // The purchase order with its items ("Enable for procurement"), then submitted.
+        if let (Some((body, new)), Some((_, submitted))) = (po_body, po_statuses) {
             let order_id = run.ensure(
                 "purchase_order",
                 "PurchaseOrder",
@@ -299,7 +317,7 @@ impl PsaClient for Autotask {
                         "looking for the purchase order",
                     )
                 },
-                || self.create("PurchaseOrders", body, "creating the purchase order"),
+                || self.create("PurchaseOrders", "PurchaseOrders", body, "creating the purchase order"),
             )?;
             for l in data.goods() {
                 let memo = format!("{po}/L{}", l.n);
@@ -325,6 +343,7 @@ impl PsaClient for Autotask {
                     },
                     || {
                         self.create(
+                            "PurchaseOrderItems",
                             &format!("PurchaseOrders/{order_id}/Items"),
                             body,
                             &format!("adding line {} to the purchase order", l.n),
@@ -332,6 +351,7 @@ impl PsaClient for Autotask {
                     },
                 )?;
             }
+            self.submit(run, order_id, new, submitted)?;
         }
         self.stage(run, data, "placed", self.config.psa.stages.placed.clone())
     }
@@ -353,6 +373,18 @@ impl PsaClient for Autotask {
                 receipt.id, line.n
             ))
         })?;
+        // Autotask receives only against a submitted purchase order: one created before
+        // Purser submitted its purchase orders is submitted now, before the first record.
+        if run.id("purchase_order/submitted").is_none() {
+            let (new, submitted) = self.po_statuses()?;
+            let order_id = run.id("purchase_order").ok_or_else(|| {
+                PsaError::temporary(format!(
+                    "receipt {} waits: the order has no purchase order in Autotask yet",
+                    receipt.id
+                ))
+            })?;
+            self.submit(run, order_id, new, submitted)?;
+        }
         let date = receipt.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         // One record per serial number (quantity 1 each), or one record for the quantity.
         let units: Vec<(Option<&String>, u32)> = if receipt.serials.is_empty() {
@@ -386,6 +418,7 @@ impl PsaClient for Autotask {
                 },
                 || {
                     self.create(
+                        "PurchaseOrderItemReceiving",
                         &format!("PurchaseOrderItems/{item}/Receiving"),
                         body,
                         &format!("receiving {qty} unit(s) of line {}", line.n),
@@ -408,14 +441,16 @@ impl PsaClient for Autotask {
     fn check(&self, _svc: &Service) -> Result<Vec<String>, PsaError> {
         let s = &self.s;
         let mut out = Vec::new();
+        // Whether the label (when set) is known; each unknown one is named in `out`.
         let mut try_pick = |entity: &str, field: &str, label: Option<&str>, key: &str| {
             if let Some(label) = label {
                 match self.pick(entity, field, label, key) {
-                    Ok(_) => {}
+                    Ok(_) => return true,
                     Err(PsaError::Temporary { message, .. }) => out.push(message),
                     Err(e) => out.push(e.to_string()),
                 }
             }
+            false
         };
         try_pick(
             "Tickets",
@@ -471,12 +506,18 @@ impl PsaClient for Autotask {
             s.note_publish.as_deref(),
             "[psa.autotask] note_publish",
         );
+        let mut po_labels_known = false;
         if s.purchase_orders {
-            try_pick(
+            po_labels_known = try_pick(
                 "PurchaseOrders",
                 "status",
                 s.purchase_order_status.as_deref(),
                 "[psa.autotask] purchase_order_status",
+            ) & try_pick(
+                "PurchaseOrders",
+                "status",
+                Some(&s.purchase_order_submitted_status),
+                "[psa.autotask] purchase_order_submitted_status",
             );
         }
         let st = &self.config.psa.stages;
@@ -488,6 +529,15 @@ impl PsaClient for Autotask {
             st.completed.as_deref(),
             "[psa.stages] completed",
         );
+        if s.purchase_orders {
+            // Both labels known: they must name two statuses.
+            if po_labels_known {
+                if let Err(e) = self.po_statuses() {
+                    out.push(e.to_string());
+                }
+            }
+            out.extend(self.check_ship_to());
+        }
         Ok(out)
     }
 }
