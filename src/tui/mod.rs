@@ -16,6 +16,7 @@ pub mod form;
 pub mod keymap;
 pub mod panes;
 pub mod scan;
+pub mod scan_bench;
 pub mod theme;
 pub mod ui;
 pub mod widgets;

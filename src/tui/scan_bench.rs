@@ -1,0 +1,137 @@
+//! What a scan at the dock costs through the screens' database worker, alone and while a
+//! distributor call made from the same screens hangs (`purser bench`).
+
+use super::app::Call;
+use super::calls::Calls;
+use super::commands::Command;
+use super::worker::{self, Msg, Req};
+use crate::app::{CreateOrder, PlaceRequest, Service};
+use crate::config::Config;
+use crate::domain::receiving::ReceiveRequest;
+use crate::domain::{OrderType, PlacementMethod};
+use crate::identity::Actor;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Scans timed in each phase.
+const SCANS: usize = 200;
+
+/// Scan commit times (each: sent to the worker → its answer received), without and with
+/// a hanging distributor call under way.
+pub struct ScanTimes {
+    pub alone: Vec<Duration>,
+    pub during_stall: Vec<Duration>,
+}
+
+/// Builds a scratch database in `dir` with one placed order of enough units, then times
+/// [`SCANS`] scans alone and [`SCANS`] while a latest-cost call hangs at a distributor
+/// that takes the connection and never answers.
+pub fn measure(dir: &std::path::Path) -> Result<ScanTimes, String> {
+    let stall = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let url = format!("http://{}", stall.local_addr().map_err(|e| e.to_string())?);
+    let secret_env = "PURSER_BENCH_STALL_SECRET";
+    std::env::set_var(secret_env, "bench-stall-secret");
+    let config = Config::parse(&format!(
+        "[users.bench]\nroles = [\"buyer\", \"receiver\"]\n\
+         [distributors.stalls]\nkind = \"ingram\"\nbase_url = \"{url}\"\ntoken_url = \"{url}/token\"\n\
+         customer_number = \"1\"\ncountry_code = \"NL\"\nclient_id = \"bench\"\nclient_secret_env = \"{secret_env}\"\n\
+         timeout_secs = 600\n"
+    ))?;
+    let config = Arc::new(config);
+    let store = crate::store::Store::open(&dir.join("scans.redb")).map_err(|e| e.to_string())?;
+    let svc = Service::new(store, Arc::clone(&config), Arc::new(chrono::Utc::now));
+    let actor = Actor {
+        name: "bench".into(),
+        roles: crate::domain::Roles::new(config.users["bench"].roles.iter().copied()),
+    };
+    let quote = format!(
+        r#"{{"quote_id": "Q-SCAN", "approved_at": "2026-11-20T09:30:00Z", "currency": "EUR",
+            "customer": {{"id": "C-1", "name": "Bench"}},
+            "lines": [{{"line_id": "1", "kind": "product", "sku": "SCAN-1", "description": "scanned",
+                        "quantity": {units}, "unit_cost": "1.00", "unit_price": "1.00", "distributor": "stalls"}},
+                      {{"line_id": "2", "kind": "product", "sku": "PRICE-1", "description": "priced",
+                        "quantity": 1, "unit_cost": "1.00", "unit_price": "1.00", "distributor": "stalls"}}]}}"#,
+        units = SCANS * 2
+    );
+    let file = dir.join("q-scan.json");
+    std::fs::write(&file, quote).map_err(|e| e.to_string())?;
+    svc.import_file(&actor, &file).map_err(|e| e.to_string())?;
+    let items = svc.list_items(&Default::default()).map_err(|e| e.to_string())?;
+    let scanned = items.iter().find(|i| i.sku.as_str() == "SCAN-1").ok_or("no item")?.id;
+    let priced = items.iter().find(|i| i.sku.as_str() == "PRICE-1").ok_or("no item")?.id;
+    let order = svc
+        .create_order(
+            &actor,
+            CreateOrder {
+                distributor: "stalls".into(),
+                order_type: OrderType::Wholesale,
+                items: vec![scanned],
+                ..Default::default()
+            },
+        )
+        .map_err(|e| e.to_string())?;
+    let req = PlaceRequest {
+        po: order.number,
+        method: PlacementMethod::Manual,
+        link: None,
+    };
+    svc.place(&actor, req).map_err(|e| e.to_string())?;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let _entered = rt.enter();
+    let (out, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    let to_worker = worker::spawn(Arc::new(svc), actor.clone(), out.clone());
+    let tx = to_worker.clone();
+    let db = crate::jobs::Db::from_fn(config, move |t| tx.send(Req::Task(t)).is_ok());
+    let mut calls = Calls::new(db, actor, out);
+    let mut scan = || -> Result<Duration, String> {
+        let req = ReceiveRequest {
+            line: 1,
+            quantity: Some(1),
+            serials: vec![],
+        };
+        let started = Instant::now();
+        to_worker
+            .send(Req::Do(Command::Receive { po: order.number, req }))
+            .map_err(|e| e.to_string())?;
+        rt.block_on(async {
+            loop {
+                match answers.recv().await {
+                    Some(Msg::Done { result: Ok(_), .. }) => return Ok(started.elapsed()),
+                    Some(Msg::Done { result: Err(e), .. }) => return Err(e),
+                    Some(Msg::Called { .. }) => return Err("the stalled call answered".to_string()),
+                    Some(_) => {}
+                    None => return Err("the worker stopped".to_string()),
+                }
+            }
+        })
+    };
+    let mut alone = Vec::with_capacity(SCANS);
+    for _ in 0..SCANS {
+        alone.push(scan()?);
+    }
+    calls.take(Call::Start(Command::LatestCost { ids: vec![priced] }));
+    // The call is under way once the distributor has the connection.
+    let (conn, _) = stall.accept().map_err(|e| e.to_string())?;
+    let mut during_stall = Vec::with_capacity(SCANS);
+    for _ in 0..SCANS {
+        during_stall.push(scan()?);
+    }
+    calls.take(Call::Stop);
+    drop(conn);
+    Ok(ScanTimes { alone, during_stall })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_scan_commits_alone_and_while_a_call_hangs() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = super::measure(dir.path()).unwrap();
+        assert_eq!((t.alone.len(), t.during_stall.len()), (super::SCANS, super::SCANS));
+    }
+}
