@@ -270,7 +270,7 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             ctx.out(&jobs, || format!("{po}: {} PSA job(s) queued again", jobs.len()));
         }
         Command::Sync(SyncCmd::Check) => {
-            let problems = crate::integrations::psa::check(svc);
+            let problems = crate::jobs::db::block_on(crate::jobs::psa::check(svc.config()));
             ctx.out(&problems, || {
                 if problems.is_empty() {
                     "the PSA settings are complete and known to the PSA".into()
@@ -363,12 +363,18 @@ fn refresh_cost(ctx: &Ctx, ids: &[u64], compare: bool, from: Option<&str>) -> Re
             item: u64,
             offers: Vec<price::Offer>,
         }
-        let mut all = Vec::new();
-        for &id in ids {
-            let offers =
-                with_db(svc, |db| block_on(price::compare(&db, id))).map_err(|e| CliError::new(e.to_string(), 1))?;
-            all.push(Comparison { item: id, offers });
-        }
+        // One runtime for the command; the distributors are asked item by item.
+        let all = with_db(svc, |db| {
+            block_on(async {
+                let mut all = Vec::new();
+                for &id in ids {
+                    let offers = price::compare(&db, id).await?;
+                    all.push(Comparison { item: id, offers });
+                }
+                Ok::<_, price::PriceError>(all)
+            })
+        })
+        .map_err(|e| CliError::new(e.to_string(), 1))?;
         ctx.out(&all, || {
             let mut s = String::new();
             for c in &all {
@@ -394,14 +400,18 @@ fn refresh_cost(ctx: &Ctx, ids: &[u64], compare: bool, from: Option<&str>) -> Re
         });
         return Ok(());
     }
-    let mut changes = Vec::new();
-    let mut failures = Vec::new();
-    for &id in ids {
-        match with_db(svc, |db| block_on(price::refresh_cost(&db, actor, id, from))) {
-            Ok(c) => changes.push(c),
-            Err(e) => failures.push(format!("item {id}: {e}")),
-        }
-    }
+    let (changes, failures) = with_db(svc, |db| {
+        block_on(async {
+            let (mut changes, mut failures) = (Vec::new(), Vec::new());
+            for &id in ids {
+                match price::refresh_cost(&db, actor, id, from).await {
+                    Ok(c) => changes.push(c),
+                    Err(e) => failures.push(format!("item {id}: {e}")),
+                }
+            }
+            (changes, failures)
+        })
+    });
     ctx.out(&changes, || {
         changes
             .iter()

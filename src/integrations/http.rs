@@ -67,12 +67,13 @@ pub enum Class {
     Other,
 }
 
-/// An answer with its status, body and `Retry-After` (in seconds) when given.
+/// An answer with its status, body, `Retry-After` (in seconds) when given, and headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub status: u16,
     pub body: String,
     pub retry_after: Option<u64>,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Reply {
@@ -131,7 +132,7 @@ impl std::fmt::Debug for Endpoint {
 }
 
 /// The client for `timeout`, built once per process.
-fn shared_client(timeout: Duration) -> Result<Client, HttpError> {
+pub fn shared_client(timeout: Duration) -> Result<Client, HttpError> {
     static CLIENTS: OnceLock<Mutex<HashMap<Duration, Client>>> = OnceLock::new();
     let mut map = CLIENTS
         .get_or_init(|| Mutex::new(HashMap::new()))
@@ -206,6 +207,7 @@ pub async fn send(rb: RequestBuilder) -> Result<Reply, HttpError> {
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(retry_after_secs);
+    let headers = resp.headers().clone();
     // A server that echoes the request must not carry a secret any further.
     let body = crate::secrets::scrub(&resp.text().await.map_err(transport)?);
     tracing::debug!(status, "answered");
@@ -213,13 +215,19 @@ pub async fn send(rb: RequestBuilder) -> Result<Reply, HttpError> {
         status,
         body,
         retry_after,
+        headers,
     })
 }
 
 /// Seconds from a `Retry-After` header: a number of seconds, clamped to a day. (The
 /// HTTP-date form is not used by any of the vendors; it is read as no advice.)
 pub fn retry_after_secs(header: &str) -> Option<u64> {
-    header.trim().parse::<u64>().ok().map(|s| s.min(MAX_RETRY_AFTER_SECS))
+    let secs = header.trim();
+    if secs.is_empty() || !secs.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Digits past what u64 holds are a very long wait, too.
+    Some(secs.parse::<u64>().unwrap_or(u64::MAX).min(MAX_RETRY_AFTER_SECS))
 }
 
 /// What a transport error means.
@@ -265,6 +273,11 @@ mod tests {
     fn a_retry_after_is_a_day_at_most() {
         assert_eq!(retry_after_secs(" 30 "), Some(30));
         assert_eq!(retry_after_secs("99999999999999999"), Some(MAX_RETRY_AFTER_SECS));
+        assert_eq!(
+            retry_after_secs("99999999999999999999999999"),
+            Some(MAX_RETRY_AFTER_SECS)
+        );
+        assert_eq!(retry_after_secs("-5"), None);
         assert_eq!(retry_after_secs("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }
 

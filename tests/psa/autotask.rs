@@ -302,7 +302,7 @@ fn an_unknown_picklist_label_stops_before_anything_is_created() {
     );
     assert!(fake.entities("Tickets").is_empty());
     // `psa check` finds the same before any order.
-    let problems = purser::integrations::psa::check(&w.svc);
+    let problems = purser::jobs::db::block_on(purser::jobs::psa::check(w.svc.config()));
     assert_eq!(problems.len(), 1, "{problems:?}");
 }
 
@@ -369,7 +369,7 @@ fn a_lease_that_ran_out_runs_again_without_creating_anything_twice() {
     w.place(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "25.00");
     // A process claims the job, does all the work, and dies before recording the outcome.
     let job = w.svc.claim_job("rick@crashed", None).unwrap().expect("claimed");
-    let outcome = purser::integrations::psa::run_job(&w.svc, &job);
+    let outcome = purser::jobs::outbox::work_now(&w.svc, &job);
     assert_eq!(outcome, JobOutcome::Done(None));
     let created = fake
         .requests()
@@ -470,7 +470,7 @@ fn a_purchase_order_without_its_required_ship_to_is_stopped_before_anything_is_s
         .all(|r| !r.starts_with("POST /V1.0/") || r.ends_with("/query")));
     assert_eq!(w.svc.psa_sync_state(po).unwrap().unwrap().status, PsaSyncStatus::Failed);
     // `sync check` says so before any order.
-    let problems = purser::integrations::psa::check(&w.svc);
+    let problems = purser::jobs::db::block_on(purser::jobs::psa::check(w.svc.config()));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0].contains("shipToName") && problems[0].contains("[company.warehouse], which is not set"),
@@ -585,7 +585,7 @@ fn the_submitted_status_label_is_resolved_and_checked() {
         secrets.path(),
         "purchase_order_submitted_status = \"Sent\"",
     ));
-    let problems = purser::integrations::psa::check(&w.svc);
+    let problems = purser::jobs::db::block_on(purser::jobs::psa::check(w.svc.config()));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0].contains("purchase_order_submitted_status = \"Sent\"") && problems[0].contains("Submitted"),
@@ -600,7 +600,7 @@ fn the_submitted_status_label_is_resolved_and_checked() {
         "purchase_order_status = \"New\"",
         "purchase_order_status = \"Submitted\"",
     ));
-    let problems = purser::integrations::psa::check(&w.svc);
+    let problems = purser::jobs::db::block_on(purser::jobs::psa::check(w.svc.config()));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0].contains("purchase_order_status and purchase_order_submitted_status both name"),

@@ -185,9 +185,9 @@ fn the_demo_sandboxes_give_a_configuration_that_syncs() {
         // The demo's configuration has a warehouse, as wholesale orders need.
         let w = crate::common::World::new(&format!("{USERS}\n{WAREHOUSE}\n{psa}"));
         assert!(
-            purser::integrations::psa::check(&w.svc).is_empty(),
+            purser::jobs::db::block_on(purser::jobs::psa::check(w.svc.config())).is_empty(),
             "{kind:?}: {:?}",
-            purser::integrations::psa::check(&w.svc)
+            purser::jobs::db::block_on(purser::jobs::psa::check(w.svc.config()))
         );
         let po = w.place(&quote("4401", "29683512", "9913", ["30012", "30013", "30014"]), "10");
         w.drain();

@@ -214,7 +214,7 @@ fn items_of_two_companies_are_refused_before_anything_is_sent() {
     let job = svc.jobs().unwrap();
     assert!(job.is_empty(), "standalone queued no PSA job");
     // A PSA sync queued by hand (as `purser sync run` would find one).
-    let outcome = purser::integrations::psa::run_job(
+    let outcome = purser::jobs::outbox::work_now(
         &svc,
         &purser::domain::job::Job::new(99, purser::domain::job::JobKind::PsaSync { po }, svc.now()),
     );
@@ -332,7 +332,7 @@ fn a_manufacturer_only_company_is_refused_as_the_supplier_naming_the_distributor
         fake.requests()
     );
     assert_eq!(w.svc.psa_sync_status().unwrap()[0].sync, "failed");
-    let problems = purser::integrations::psa::check(&w.svc);
+    let problems = purser::jobs::db::block_on(purser::jobs::psa::check(w.svc.config()));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
         problems[0].contains("[psa.vendors] ingram = 44") && problems[0].contains("\"Lenovo\""),

@@ -12,7 +12,6 @@
 
 use super::http::{as_id, Http, PsaError};
 use super::{order_link, secret, OrderData, PsaClient, Run};
-use crate::app::Service;
 use crate::config::{Config, ConnectwiseSettings};
 use crate::domain::{OrderStatus, Receipt};
 use reqwest::Method;
@@ -76,7 +75,7 @@ impl Connectwise {
         })
     }
 
-    fn call(
+    async fn call(
         &self,
         method: Method,
         path: &str,
@@ -95,18 +94,20 @@ impl Connectwise {
         if let Some(b) = body {
             r = r.json(&b);
         }
-        self.http.send(what, r)
+        self.http.send(what, r).await
     }
 
     /// The id of the record named `name` at `path`, or a message naming what exists.
-    fn named(&self, path: &str, name: &str, key: &str, what: &str) -> Result<i64, PsaError> {
-        let v = self.call(
-            Method::GET,
-            path,
-            &[("pageSize", "1000".into())],
-            None,
-            &format!("looking up the {what}"),
-        )?;
+    async fn named(&self, path: &str, name: &str, key: &str, what: &str) -> Result<i64, PsaError> {
+        let v = self
+            .call(
+                Method::GET,
+                path,
+                &[("pageSize", "1000".into())],
+                None,
+                &format!("looking up the {what}"),
+            )
+            .await?;
         let all = v.as_array().cloned().unwrap_or_default();
         super::http::id_by_name(&all, name, key, &format!("a {what}"), "ConnectWise")
     }
@@ -118,7 +119,7 @@ impl Connectwise {
 
     /// Board, status, priority and SLA ids, by name.
     /// Moves each opportunity to `stage` (named `name`), once per status.
-    fn set_stage(
+    async fn set_stage(
         &self,
         run: &mut Run<'_>,
         which: &str,
@@ -127,7 +128,7 @@ impl Connectwise {
         name: &str,
     ) -> Result<(), PsaError> {
         for op in opportunities {
-            run.update(&format!("stage/{which}/{op}"), "Opportunity", || {
+            run.update(&format!("stage/{which}/{op}"), "Opportunity", async || {
                 self.call(
                     Method::PATCH,
                     &format!("/sales/opportunities/{op}"),
@@ -135,44 +136,54 @@ impl Connectwise {
                     Some(json!([{"op": "replace", "path": "stage", "value": {"id": stage}}])),
                     &format!("setting opportunity {op} to stage {name}"),
                 )
+                .await
                 .map(|_| ())
-            })?;
+            })
+            .await?;
         }
         Ok(())
     }
 
-    fn ticket_settings(&self) -> Result<(i64, i64, i64, i64), PsaError> {
+    async fn ticket_settings(&self) -> Result<(i64, i64, i64, i64), PsaError> {
         let s = &self.s;
-        let board = self.named(
-            "/service/boards",
-            self.setting(&s.board, "board")?,
-            "[psa.connectwise] board",
-            "service board",
-        )?;
-        let status = self.named(
-            &format!("/service/boards/{board}/statuses"),
-            self.setting(&s.status, "status")?,
-            "[psa.connectwise] status",
-            "status on that board",
-        )?;
-        let priority = self.named(
-            "/service/priorities",
-            self.setting(&s.priority, "priority")?,
-            "[psa.connectwise] priority",
-            "priority",
-        )?;
-        let sla = self.named(
-            "/service/SLAs",
-            self.setting(&s.sla, "sla")?,
-            "[psa.connectwise] sla",
-            "SLA",
-        )?;
+        let board = self
+            .named(
+                "/service/boards",
+                self.setting(&s.board, "board")?,
+                "[psa.connectwise] board",
+                "service board",
+            )
+            .await?;
+        let status = self
+            .named(
+                &format!("/service/boards/{board}/statuses"),
+                self.setting(&s.status, "status")?,
+                "[psa.connectwise] status",
+                "status on that board",
+            )
+            .await?;
+        let priority = self
+            .named(
+                "/service/priorities",
+                self.setting(&s.priority, "priority")?,
+                "[psa.connectwise] priority",
+                "priority",
+            )
+            .await?;
+        let sla = self
+            .named(
+                "/service/SLAs",
+                self.setting(&s.sla, "sla")?,
+                "[psa.connectwise] sla",
+                "SLA",
+            )
+            .await?;
         Ok((board, status, priority, sla))
     }
 }
 
 impl PsaClient for Connectwise {
-    fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
+    async fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
         let o = &data.order;
         let po = o.number.to_string();
         let companies = data.companies();
@@ -201,9 +212,12 @@ impl PsaClient for Connectwise {
                 problems.join("; ")
             )));
         }
-        let (board, status, priority, sla) = self.ticket_settings()?;
+        let (board, status, priority, sla) = self.ticket_settings().await?;
         let stage = match (&self.config.psa.stages.placed, opportunities.is_empty()) {
-            (Some(name), false) => Some(self.named("/sales/stages", name, "[psa.stages] placed", "sales stage")?),
+            (Some(name), false) => Some(
+                self.named("/sales/stages", name, "[psa.stages] placed", "sales stage")
+                    .await?,
+            ),
             _ => None,
         };
         let note = format!(
@@ -231,64 +245,70 @@ impl PsaClient for Connectwise {
                 body["opportunity"] = json!({"id": op});
             }
             let conditions = format!("poNumber={} and company/id={company}", quoted(&po));
-            let ticket = run.ensure(
-                &format!("ticket/{company}"),
-                "Ticket",
-                || {
-                    let v = self.call(
-                        Method::GET,
-                        "/service/tickets",
-                        &[("conditions", conditions.clone())],
-                        None,
-                        "looking for the ticket",
-                    )?;
-                    Ok(v.as_array()
-                        .and_then(|a| a.first())
-                        .and_then(|t| t.get("id"))
-                        .and_then(as_id))
-                },
-                || {
-                    let v = self.call(
-                        Method::POST,
-                        "/service/tickets",
-                        &[],
-                        Some(body),
-                        "creating the service ticket",
-                    )?;
-                    v.get("id")
-                        .and_then(as_id)
-                        .ok_or_else(|| PsaError::temporary("ConnectWise answered the ticket without an id"))
-                },
-            )?;
+            let ticket = run
+                .ensure(
+                    &format!("ticket/{company}"),
+                    "Ticket",
+                    async || {
+                        let v = self
+                            .call(
+                                Method::GET,
+                                "/service/tickets",
+                                &[("conditions", conditions.clone())],
+                                None,
+                                "looking for the ticket",
+                            )
+                            .await?;
+                        Ok(v.as_array()
+                            .and_then(|a| a.first())
+                            .and_then(|t| t.get("id"))
+                            .and_then(as_id))
+                    },
+                    async || {
+                        let v = self
+                            .call(
+                                Method::POST,
+                                "/service/tickets",
+                                &[],
+                                Some(body),
+                                "creating the service ticket",
+                            )
+                            .await?;
+                        v.get("id")
+                            .and_then(as_id)
+                            .ok_or_else(|| PsaError::temporary("ConnectWise answered the ticket without an id"))
+                    },
+                )
+                .await?;
             // The won opportunity's products, converted onto this ticket.
             if let Some(op) = opportunity {
                 run.ensure(
                     &format!("products/{op}"),
                     "OpportunityConversion",
-                    || {
-                        let v = self.call(Method::GET, &format!("/service/tickets/{ticket}/products"), &[], None, "looking for converted products")?;
+                    async || {
+                        let v = self.call(Method::GET, &format!("/service/tickets/{ticket}/products"), &[], None, "looking for converted products").await?;
                         Ok(v.as_array().filter(|a| !a.is_empty()).map(|_| ticket))
                     },
-                    || {
+                    async || {
                         self.call(
                             Method::POST,
                             &format!("/sales/opportunities/{op}/convertToServiceTicket"),
                             &[],
                             Some(json!({"ticketId": ticket, "includeAllProductsFlag": true, "includeAllNotesFlag": false, "includeAllDocumentsFlag": false})),
                             "converting the opportunity's products onto the ticket",
-                        )?;
+                        ).await?;
                         Ok(ticket)
                     },
-                )?;
+                ).await?;
             }
         }
         if let (Some(stage), Some(name)) = (stage, &self.config.psa.stages.placed) {
-            self.set_stage(run, "placed", &opportunities, stage, name)?;
+            self.set_stage(run, "placed", &opportunities, stage, name).await?;
         }
         Ok(())
     }
 
-    fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, _receipt: &Receipt) -> Result<(), PsaError> {
+    async fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, _receipt: &Receipt) -> Result<(), PsaError> {
         // Receiving records stay in Purser with ConnectWise (as in the reference); the
         // opportunity stage follows the order to partial and completed when they are mapped.
         let (which, name) = match data.order.status() {
@@ -305,13 +325,15 @@ impl PsaClient for Connectwise {
         if opportunities.is_empty() {
             return Ok(());
         }
-        let stage = self.named("/sales/stages", name, &format!("[psa.stages] {which}"), "sales stage")?;
-        self.set_stage(run, which, &opportunities, stage, name)
+        let stage = self
+            .named("/sales/stages", name, &format!("[psa.stages] {which}"), "sales stage")
+            .await?;
+        self.set_stage(run, which, &opportunities, stage, name).await
     }
 
-    fn check(&self, _svc: &Service) -> Result<Vec<String>, PsaError> {
+    async fn check(&self) -> Result<Vec<String>, PsaError> {
         let mut out = Vec::new();
-        if let Err(e) = self.ticket_settings() {
+        if let Err(e) = self.ticket_settings().await {
             out.push(e.to_string());
         }
         let st = &self.config.psa.stages;
@@ -321,7 +343,10 @@ impl PsaClient for Connectwise {
             ("completed", &st.completed),
         ] {
             if let Some(name) = name {
-                if let Err(e) = self.named("/sales/stages", name, &format!("[psa.stages] {which}"), "sales stage") {
+                if let Err(e) = self
+                    .named("/sales/stages", name, &format!("[psa.stages] {which}"), "sales stage")
+                    .await
+                {
                     out.push(e.to_string());
                 }
             }

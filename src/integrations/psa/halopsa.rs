@@ -15,12 +15,11 @@
 
 use super::http::{as_id, money, Http, PsaError};
 use super::{order_link, secret, OrderData, PsaClient, Run};
-use crate::app::Service;
 use crate::config::{Config, HalopsaSettings};
 use crate::domain::{OrderType, Receipt};
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 mod receipts;
 
@@ -30,7 +29,7 @@ pub struct Halopsa {
     client_secret: String,
     s: HalopsaSettings,
     config: Config,
-    token: RefCell<Option<String>>,
+    token: Mutex<Option<String>>,
 }
 
 /// The records of a list answer: an array, or the first array inside an object.
@@ -96,7 +95,7 @@ impl Halopsa {
             client_secret: secret(&s.client_secret_env, &s.client_secret_file, "HaloPSA client secret")?,
             s,
             config: config.clone(),
-            token: RefCell::new(None),
+            token: Mutex::new(None),
         })
     }
 
@@ -109,12 +108,17 @@ impl Halopsa {
         )
     }
 
-    fn token(&self) -> Result<String, PsaError> {
-        if let Some(t) = self.token.borrow().as_ref() {
+    async fn token(&self) -> Result<String, PsaError> {
+        if let Some(t) = self
+            .token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
             return Ok(t.clone());
         }
         if let Some(t) = crate::integrations::cache::get(&self.cache_key()) {
-            *self.token.borrow_mut() = Some(t.clone());
+            *self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(t.clone());
             return Ok(t);
         }
         let mut form = vec![
@@ -127,21 +131,24 @@ impl Halopsa {
             form.push(("tenant", t.clone()));
         }
         let url = format!("{}/auth/token", self.root);
-        let v = self.http.send(
-            "signing in (client credentials)",
-            self.http.client().post(&url).form(&form),
-        )?;
+        let v = self
+            .http
+            .send(
+                "signing in (client credentials)",
+                self.http.client().post(&url).form(&form),
+            )
+            .await?;
         let t = v
             .get("access_token")
             .and_then(Value::as_str)
             .ok_or_else(|| PsaError::Permanent("HaloPSA answered the sign-in without an access token".into()))?
             .to_string();
         crate::integrations::cache::put(&self.cache_key(), &t, token_lifetime(&v));
-        *self.token.borrow_mut() = Some(t.clone());
+        *self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(t.clone());
         Ok(t)
     }
 
-    fn call(
+    async fn call(
         &self,
         method: Method,
         path: &str,
@@ -156,16 +163,16 @@ impl Halopsa {
                 .http
                 .client()
                 .request(method.clone(), &url)
-                .bearer_auth(self.token()?)
+                .bearer_auth(self.token().await?)
                 .query(query);
             if let Some(b) = &body {
                 r = r.json(b);
             }
-            match self.http.send(what, r) {
+            match self.http.send(what, r).await {
                 // An expired token: sign in again once.
                 Err(PsaError::Refused { status: 401, .. }) if !retried => {
                     retried = true;
-                    *self.token.borrow_mut() = None;
+                    *self.token.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
                     crate::integrations::cache::forget(&self.cache_key());
                 }
                 other => return other,
@@ -173,16 +180,16 @@ impl Halopsa {
         }
     }
 
-    fn create(&self, path: &str, body: Value, what: &str) -> Result<i64, PsaError> {
-        let v = self.call(Method::POST, path, &[], Some(json!([body])), what)?;
+    async fn create(&self, path: &str, body: Value, what: &str) -> Result<i64, PsaError> {
+        let v = self.call(Method::POST, path, &[], Some(json!([body])), what).await?;
         created(&v).ok_or_else(|| PsaError::temporary(format!("HaloPSA answered without an id while {what}")))
     }
 
-    fn list(&self, path: &str, query: &[(&str, String)], what: &str) -> Result<Vec<Value>, PsaError> {
-        Ok(records(&self.call(Method::GET, path, query, None, what)?))
+    async fn list(&self, path: &str, query: &[(&str, String)], what: &str) -> Result<Vec<Value>, PsaError> {
+        Ok(records(&self.call(Method::GET, path, query, None, what).await?))
     }
 
-    fn find(
+    async fn find(
         &self,
         path: &str,
         query: &[(&str, String)],
@@ -191,7 +198,8 @@ impl Halopsa {
         what: &str,
     ) -> Result<Option<i64>, PsaError> {
         Ok(self
-            .list(path, query, what)?
+            .list(path, query, what)
+            .await?
             .iter()
             .find(|r| r.get(field).and_then(Value::as_str) == Some(value))
             .and_then(|r| r.get("id"))
@@ -205,14 +213,17 @@ impl Halopsa {
     /// Why Halo company `id` is not a supplier; `None` when it is one. Halo answers
     /// `GET /Supplier/{id}` for any company: a 404 is no company at all, and one whose
     /// `is_supplier` is false (a manufacturer only, say) is no supplier either.
-    fn not_a_supplier(&self, id: i64) -> Result<Option<String>, PsaError> {
-        match self.call(
-            Method::GET,
-            &format!("Supplier/{id}"),
-            &[],
-            None,
-            &format!("checking supplier {id}"),
-        ) {
+    async fn not_a_supplier(&self, id: i64) -> Result<Option<String>, PsaError> {
+        match self
+            .call(
+                Method::GET,
+                &format!("Supplier/{id}"),
+                &[],
+                None,
+                &format!("checking supplier {id}"),
+            )
+            .await
+        {
             Ok(v) if v.get("is_supplier").and_then(Value::as_bool) == Some(false) => {
                 let name = v.get("name").and_then(Value::as_str).unwrap_or("");
                 let manufacturer = if v.get("is_manufacturer").and_then(Value::as_bool) == Some(true) {
@@ -231,7 +242,7 @@ impl Halopsa {
     }
 
     /// One customer company, and a distributor that is a Halo supplier; else nothing is sent.
-    fn preflight(&self, data: &OrderData) -> Result<(i64, i64), PsaError> {
+    async fn preflight(&self, data: &OrderData) -> Result<(i64, i64), PsaError> {
         let po = data.order.number;
         let companies = data.companies();
         if companies.len() > 1 {
@@ -267,7 +278,7 @@ impl Halopsa {
                 "{po} was not sent to HaloPSA: distributor {dist} has no Halo supplier id; add it under [psa.vendors]"
             )));
         };
-        if let Some(why) = self.not_a_supplier(supplier)? {
+        if let Some(why) = self.not_a_supplier(supplier).await? {
             let key = &data.order.distributor;
             return Err(PsaError::Permanent(format!(
                 "{po} was not sent to HaloPSA: distributor {dist} (Halo id {supplier}) is not a supplier company in Halo ({why}); make it a supplier there or fix [psa.vendors] {key} = {supplier}"
@@ -288,24 +299,32 @@ impl Halopsa {
         Ok((client, supplier))
     }
 
-    fn status_id(&self, name: &str, key: &str) -> Result<i64, PsaError> {
-        let all = self.list(
-            "Status",
-            &[("domain", "opps".into())],
-            "reading the opportunity statuses",
-        )?;
+    async fn status_id(&self, name: &str, key: &str) -> Result<i64, PsaError> {
+        let all = self
+            .list(
+                "Status",
+                &[("domain", "opps".into())],
+                "reading the opportunity statuses",
+            )
+            .await?;
         super::http::id_by_name(&all, name, key, "an opportunity status", "HaloPSA")
     }
 
-    fn stage(&self, run: &mut Run<'_>, data: &OrderData, which: &str, name: Option<String>) -> Result<(), PsaError> {
+    async fn stage(
+        &self,
+        run: &mut Run<'_>,
+        data: &OrderData,
+        which: &str,
+        name: Option<String>,
+    ) -> Result<(), PsaError> {
         let Some(name) = name else { return Ok(()) };
         let opps: Vec<i64> = data.opportunities.iter().filter_map(|o| num(o)).collect();
         if opps.is_empty() {
             return Ok(());
         }
-        let status = self.status_id(&name, &format!("[psa.stages] {which}"))?;
+        let status = self.status_id(&name, &format!("[psa.stages] {which}")).await?;
         for id in opps {
-            run.update(&format!("stage/{which}/{id}"), "Opportunity", || {
+            run.update(&format!("stage/{which}/{id}"), "Opportunity", async || {
                 self.call(
                     Method::POST,
                     "Opportunities",
@@ -313,21 +332,25 @@ impl Halopsa {
                     Some(json!([{"id": id, "status_id": status}])),
                     &format!("setting opportunity {id} to {name}"),
                 )
+                .await
                 .map(|_| ())
-            })?;
+            })
+            .await?;
         }
         Ok(())
     }
 
     /// Line ids of a sales or purchase order, by our reference in each line's note.
-    fn line_ids(&self, path: &str, id: i64, what: &str) -> Result<Vec<(String, i64)>, PsaError> {
-        let v = self.call(
-            Method::GET,
-            &format!("{path}/{id}"),
-            &[("includedetails", "true".into())],
-            None,
-            what,
-        )?;
+    async fn line_ids(&self, path: &str, id: i64, what: &str) -> Result<Vec<(String, i64)>, PsaError> {
+        let v = self
+            .call(
+                Method::GET,
+                &format!("{path}/{id}"),
+                &[("includedetails", "true".into())],
+                None,
+                what,
+            )
+            .await?;
         Ok(v.get("lines")
             .and_then(Value::as_array)
             .into_iter()
@@ -338,11 +361,11 @@ impl Halopsa {
 }
 
 impl PsaClient for Halopsa {
-    fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
-        let (client, supplier) = self.preflight(data)?;
+    async fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
+        let (client, supplier) = self.preflight(data).await?;
         if let Some(stage) = &self.config.psa.stages.placed {
             if data.opportunities.iter().any(|o| num(o).is_some()) {
-                self.status_id(stage, "[psa.stages] placed")?;
+                self.status_id(stage, "[psa.stages] placed").await?;
             }
         }
         let o = &data.order;
@@ -385,20 +408,23 @@ impl PsaClient for Halopsa {
         if let Some(q) = quotation {
             so["quotation_id"] = json!(q);
         }
-        let so_id = run.ensure(
-            "sales_order",
-            "SalesOrder",
-            || {
-                self.find(
-                    "SalesOrder",
-                    &[("search", po.clone())],
-                    "po_number",
-                    &po,
-                    "looking for the sales order",
-                )
-            },
-            || self.create("SalesOrder", so, "creating the sales order"),
-        )?;
+        let so_id = run
+            .ensure(
+                "sales_order",
+                "SalesOrder",
+                async || {
+                    self.find(
+                        "SalesOrder",
+                        &[("search", po.clone())],
+                        "po_number",
+                        &po,
+                        "looking for the sales order",
+                    )
+                    .await
+                },
+                async || self.create("SalesOrder", so, "creating the sales order").await,
+            )
+            .await?;
         // The CRM note on the sales order, hidden from the customer.
         let mut note = json!({
             "salesorder_id": so_id,
@@ -414,7 +440,7 @@ impl PsaClient for Halopsa {
         run.ensure(
             "note",
             "Action",
-            || {
+            async || {
                 // The opportunity's actions; without an opportunity the note hangs on the
                 // sales order alone, which the action list cannot filter on: the actions
                 // of the note's outcome, then.
@@ -423,16 +449,20 @@ impl PsaClient for Halopsa {
                     None => ("actoutcome", NOTE_OUTCOME.to_string()),
                 };
                 Ok(self
-                    .list("Actions", &[query], "looking for the note")?
+                    .list("Actions", &[query], "looking for the note")
+                    .await?
                     .iter()
                     .find(|a| is_note(a, &marker, so_id))
                     .and_then(|a| a.get("id"))
                     .and_then(as_id))
             },
-            || self.create("Actions", note, "adding the note to the sales order"),
-        )?;
+            async || self.create("Actions", note, "adding the note to the sales order").await,
+        )
+        .await?;
         // The purchase order, linked to the sales order and the supplier.
-        let so_lines = self.line_ids("SalesOrder", so_id, "reading the sales order lines")?;
+        let so_lines = self
+            .line_ids("SalesOrder", so_id, "reading the sales order lines")
+            .await?;
         let po_lines: Vec<Value> = data
             .goods()
             .map(|l| {
@@ -461,7 +491,7 @@ impl PsaClient for Halopsa {
         run.ensure(
             "purchase_order",
             "PurchaseOrder",
-            || {
+            async || {
                 self.find(
                     "PurchaseOrder",
                     &[("salesorder_id", so_id.to_string())],
@@ -469,19 +499,22 @@ impl PsaClient for Halopsa {
                     &po,
                     "looking for the purchase order",
                 )
+                .await
             },
-            || self.create("PurchaseOrder", body, "creating the purchase order"),
-        )?;
+            async || self.create("PurchaseOrder", body, "creating the purchase order").await,
+        )
+        .await?;
         self.stage(run, data, "placed", self.config.psa.stages.placed.clone())
+            .await
     }
 
-    fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError> {
-        self.book_receipt(run, data, receipt)
+    async fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError> {
+        self.book_receipt(run, data, receipt).await
     }
 
-    fn check(&self, _svc: &Service) -> Result<Vec<String>, PsaError> {
+    async fn check(&self) -> Result<Vec<String>, PsaError> {
         let mut out = Vec::new();
-        self.token()?;
+        self.token().await?;
         let st = &self.config.psa.stages;
         for (which, name) in [
             ("placed", &st.placed),
@@ -489,13 +522,13 @@ impl PsaClient for Halopsa {
             ("completed", &st.completed),
         ] {
             if let Some(n) = name {
-                if let Err(e) = self.status_id(n, &format!("[psa.stages] {which}")) {
+                if let Err(e) = self.status_id(n, &format!("[psa.stages] {which}")).await {
                     out.push(e.to_string());
                 }
             }
         }
         for (key, id) in &self.config.psa.vendors {
-            match self.not_a_supplier(*id) {
+            match self.not_a_supplier(*id).await {
                 Ok(None) => {}
                 Ok(Some(why)) => out.push(format!(
                     "[psa.vendors] {key} = {id}: distributor {} is not a supplier company in HaloPSA ({why}); make it a supplier there or map {key} to its supplier company",

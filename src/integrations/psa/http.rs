@@ -1,16 +1,17 @@
-//! HTTP for the PSA clients: timeouts, and answers sorted into temporary (retry with
-//! backoff) and permanent (a person must look), worded for people. Secrets travel in
-//! headers only and are never part of a message.
+//! The PSA side of the HTTP core ([`crate::integrations::http`]): answers sorted into
+//! temporary (retry with backoff) and permanent (a person must look), worded for people.
+//! Secrets travel in headers only and are scrubbed from every answer.
 
-use reqwest::blocking::{Client, RequestBuilder};
-use reqwest::StatusCode;
+use crate::integrations::http::{self as core, Class, HttpError, Reply};
+use reqwest::header::HeaderMap;
+use reqwest::{Client, RequestBuilder};
 use serde_json::Value;
 use std::time::Duration;
 
 /// Why a PSA step did not complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PsaError {
-    /// Try again later (timeouts, 429, 5xx, a dropped connection, waiting on another job).
+    /// Try again later (timeouts, 429, 5xx, a dropped connection).
     Temporary { message: String, retry_after: Option<u64> },
     /// The PSA refused for good (validation); the order's sync stops until a person acts.
     Permanent(String),
@@ -19,6 +20,9 @@ pub enum PsaError {
     Refused { status: u16, message: String },
     /// Purser's own configuration is incomplete (secret missing, mapping unknown).
     Config(String),
+    /// A receipt waits for its order's entities to exist: tried again later, with nothing
+    /// recorded as a failure.
+    Waiting(String),
 }
 
 impl PsaError {
@@ -34,7 +38,8 @@ impl PsaError {
             PsaError::Temporary { message, .. }
             | PsaError::Permanent(message)
             | PsaError::Refused { message, .. }
-            | PsaError::Config(message) => message,
+            | PsaError::Config(message)
+            | PsaError::Waiting(message) => message,
         }
     }
 }
@@ -45,27 +50,25 @@ impl std::fmt::Display for PsaError {
     }
 }
 
-/// A blocking client for one PSA.
+/// One PSA on the HTTP core.
 pub struct Http {
     client: Client,
+    timeout: Duration,
     /// The PSA's name for messages.
     pub psa: &'static str,
-    timeout: Duration,
     /// Autotask answers validation errors with 500 and an `errors` list: permanent.
     pub validation_500: bool,
 }
 
 impl Http {
+    /// The PSA's client, answers awaited `timeout` at most.
     pub fn new(psa: &'static str, timeout: Duration) -> Result<Self, PsaError> {
-        let client = Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
+        let client = core::shared_client(timeout.max(Duration::from_secs(1)))
             .map_err(|e| PsaError::Config(format!("cannot set up HTTPS for {psa}: {e}")))?;
         Ok(Http {
             client,
-            psa,
             timeout,
+            psa,
             validation_500: false,
         })
     }
@@ -76,84 +79,81 @@ impl Http {
 
     /// Sends a request; `what` names the step for messages ("creating the ticket").
     /// A 2xx answer gives its JSON (`Null` when empty).
-    pub fn send(&self, what: &str, req: RequestBuilder) -> Result<Value, PsaError> {
+    pub async fn send(&self, what: &str, req: RequestBuilder) -> Result<Value, PsaError> {
+        self.send_with_headers(what, req).await.map(|(v, _)| v)
+    }
+
+    /// [`Http::send`], with the answer's headers (a `Link` to the next page).
+    pub async fn send_with_headers(&self, what: &str, req: RequestBuilder) -> Result<(Value, HeaderMap), PsaError> {
         let psa = self.psa;
-        let resp = req.send().map_err(|e| {
-            if e.is_timeout() {
-                PsaError::temporary(format!(
-                    "{psa} did not answer within {} s while {what}; it will be retried",
-                    self.timeout.as_secs()
-                ))
-            } else if e.is_connect() {
-                PsaError::temporary(format!(
-                    "cannot reach {psa} while {what} ({}); it will be retried",
-                    root(&e)
-                ))
-            } else {
-                PsaError::temporary(format!(
-                    "the connection to {psa} broke while {what} ({}); it will be retried",
-                    root(&e)
-                ))
+        let reply = core::send(req).await.map_err(|e| self.transport(what, e))?;
+        if reply.is_success() {
+            if reply.body.trim().is_empty() {
+                return Ok((Value::Null, reply.headers));
             }
-        })?;
-        let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(retry_after_secs);
-        let text = resp.text().map_err(|e| {
-            PsaError::temporary(format!(
-                "the answer of {psa} was cut off while {what} ({}); it will be retried",
-                root(&e)
-            ))
-        })?;
-        if status.is_success() {
-            if text.trim().is_empty() {
-                return Ok(Value::Null);
-            }
-            return serde_json::from_str(&text)
+            return serde_json::from_str(&reply.body)
+                .map(|v| (v, reply.headers))
                 .map_err(|_| PsaError::temporary(format!("{psa} sent an answer that is not JSON while {what}")));
         }
-        let detail = error_text(&text);
-        Err(match status {
-            StatusCode::TOO_MANY_REQUESTS => PsaError::Temporary {
-                message: format!(
-                    "{psa} asks Purser to slow down (429) while {what}; retrying after {} s",
-                    retry_after.unwrap_or(60)
-                ),
-                retry_after: Some(retry_after.unwrap_or(60)),
-            },
-            StatusCode::REQUEST_TIMEOUT => PsaError::temporary(format!("{psa} timed out (408) while {what}")),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => PsaError::Refused {
-                status: status.as_u16(),
+        Err(self.refusal(what, &reply))
+    }
+
+    fn transport(&self, what: &str, e: HttpError) -> PsaError {
+        let psa = self.psa;
+        match e {
+            HttpError::Timeout => PsaError::temporary(format!(
+                "{psa} did not answer within {} s while {what}; it will be retried",
+                self.timeout.as_secs()
+            )),
+            HttpError::Unreachable(m) => {
+                PsaError::temporary(format!("cannot reach {psa} while {what} ({m}); it will be retried"))
+            }
+            HttpError::Interrupted(m) => PsaError::temporary(format!(
+                "the connection to {psa} broke while {what} ({m}); it will be retried"
+            )),
+            HttpError::Redirected { status, location } => PsaError::Permanent(format!(
+                "{psa} answered {status} redirecting to {location} while {what}; Purser never follows a \
+                 redirect (it would send the request and its credentials elsewhere): check the configured URL"
+            )),
+            HttpError::Setup(m) => PsaError::Config(format!("cannot set up HTTPS for {psa}: {m}")),
+        }
+    }
+
+    /// What a non-2xx answer means, in words for people.
+    fn refusal(&self, what: &str, reply: &Reply) -> PsaError {
+        let psa = self.psa;
+        let detail = error_text(&reply.body);
+        let with = |d: &str| if d.is_empty() { String::new() } else { format!(": {d}") };
+        match reply.class() {
+            Class::RateLimited => {
+                let wait = reply.retry_after.unwrap_or(60).min(MAX_RETRY_AFTER_SECS);
+                PsaError::Temporary {
+                    message: format!("{psa} asks Purser to slow down (429) while {what}; retrying after {wait} s"),
+                    retry_after: Some(wait),
+                }
+            }
+            _ if reply.status == 408 => PsaError::temporary(format!("{psa} timed out (408) while {what}")),
+            Class::Unauthorized => PsaError::Refused {
+                status: reply.status,
                 message: format!(
                     "{psa} refused Purser's credentials ({}) while {what}{}; check the API user and its secrets",
-                    status.as_u16(),
-                    if detail.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {detail}")
-                    }
+                    reply.status,
+                    with(&detail)
                 ),
             },
-            StatusCode::INTERNAL_SERVER_ERROR if self.validation_500 && has_errors(&text) => {
+            Class::ServerError if reply.status == 500 && self.validation_500 && has_errors(&reply.body) => {
                 PsaError::Permanent(format!("{psa} refused {what}: {detail}"))
             }
-            s if s.is_server_error() => PsaError::temporary(format!(
+            Class::ServerError => PsaError::temporary(format!(
                 "{psa} had a server error ({}) while {what}{}; it will be retried",
-                s.as_u16(),
-                if detail.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {detail}")
-                }
+                reply.status,
+                with(&detail)
             )),
-            s => PsaError::Refused {
-                status: s.as_u16(),
+            _ => PsaError::Refused {
+                status: reply.status,
                 message: format!(
                     "{psa} refused {what} ({}): {}",
-                    s.as_u16(),
+                    reply.status,
                     if detail.is_empty() {
                         "no reason given".to_string()
                     } else {
@@ -161,7 +161,7 @@ impl Http {
                     }
                 ),
             },
-        })
+        }
     }
 }
 
@@ -169,14 +169,9 @@ impl Http {
 pub const MAX_RETRY_AFTER_SECS: u64 = 60 * 60;
 
 /// Seconds in a `Retry-After` header, at most [`MAX_RETRY_AFTER_SECS`].
+#[cfg(test)]
 fn retry_after_secs(header: &str) -> Option<u64> {
-    let secs = header.trim();
-    if !secs.is_empty() && secs.bytes().all(|b| b.is_ascii_digit()) {
-        // Digits past what u64 holds are a very long wait, too.
-        Some(secs.parse::<u64>().unwrap_or(u64::MAX).min(MAX_RETRY_AFTER_SECS))
-    } else {
-        None
-    }
+    core::retry_after_secs(header).map(|s| s.min(MAX_RETRY_AFTER_SECS))
 }
 
 fn has_errors(body: &str) -> bool {
@@ -184,15 +179,6 @@ fn has_errors(body: &str) -> bool {
         .ok()
         .and_then(|v| v.get("errors").and_then(Value::as_array).map(|a| !a.is_empty()))
         .unwrap_or(false)
-}
-
-/// The innermost cause of a transport error, without the URL's query.
-fn root(e: &reqwest::Error) -> String {
-    let mut cur: &dyn std::error::Error = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 /// The reason in a PSA's error body: Autotask `{"errors":[…]}`, ConnectWise

@@ -27,8 +27,8 @@ use crate::config::{AutotaskSettings, Config};
 use crate::domain::{Address, Order, OrderType};
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// The public zone-discovery root.
 pub const DEFAULT_ZONE_URL: &str = "https://webservices.autotask.net/ATServicesRest";
@@ -40,8 +40,8 @@ pub struct Autotask {
     secret: String,
     s: AutotaskSettings,
     config: Config,
-    base: RefCell<Option<String>>,
-    fields: RefCell<HashMap<String, Vec<Value>>>,
+    base: Mutex<Option<String>>,
+    fields: Mutex<HashMap<String, Vec<Value>>>,
 }
 
 pub(super) fn eq_filter(field: &str, value: impl Into<Value>) -> Value {
@@ -74,12 +74,12 @@ impl Autotask {
             secret: secret(&s.secret_env, &s.secret_file, "Autotask API secret")?,
             s,
             config: config.clone(),
-            base: RefCell::new(None),
-            fields: RefCell::new(HashMap::new()),
+            base: Mutex::new(None),
+            fields: Mutex::new(HashMap::new()),
         })
     }
 
-    fn request(&self, method: Method, url: &str) -> reqwest::blocking::RequestBuilder {
+    fn request(&self, method: Method, url: &str) -> reqwest::RequestBuilder {
         let mut r = self
             .http
             .client()
@@ -95,20 +95,28 @@ impl Autotask {
     }
 
     /// The zone's API root (`…/ATServicesRest/`), discovered once per run.
-    fn base(&self) -> Result<String, PsaError> {
-        if let Some(b) = self.base.borrow().as_ref() {
+    async fn base(&self) -> Result<String, PsaError> {
+        if let Some(b) = self
+            .base
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+        {
             return Ok(b.clone());
         }
         let key = format!("autotask-zone {} {}", self.zone_url, self.s.username);
         if let Some(b) = crate::integrations::cache::get(&key) {
-            *self.base.borrow_mut() = Some(b.clone());
+            *self.base.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(b.clone());
             return Ok(b);
         }
         let url = format!("{}/V1.0/ZoneInformation", self.zone_url);
-        let v = self.http.send(
-            "finding the Autotask zone of the API user",
-            self.request(Method::GET, &url).query(&[("user", &self.s.username)]),
-        )?;
+        let v = self
+            .http
+            .send(
+                "finding the Autotask zone of the API user",
+                self.request(Method::GET, &url).query(&[("user", &self.s.username)]),
+            )
+            .await?;
         let zone = v
             .get("url")
             .and_then(Value::as_str)
@@ -121,27 +129,31 @@ impl Autotask {
             })?;
         let b = format!("{}/", zone.trim_end_matches('/'));
         crate::integrations::cache::put(&key, &b, std::time::Duration::from_secs(3600));
-        *self.base.borrow_mut() = Some(b.clone());
+        *self.base.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(b.clone());
         Ok(b)
     }
 
-    fn url(&self, path: &str) -> Result<String, PsaError> {
-        Ok(format!("{}V1.0/{path}", self.base()?))
+    async fn url(&self, path: &str) -> Result<String, PsaError> {
+        Ok(format!("{}V1.0/{path}", self.base().await?))
     }
 
-    fn query(&self, entity: &str, filter: Vec<Value>, what: &str) -> Result<Vec<Value>, PsaError> {
-        let url = self.url(&format!("{entity}/query"))?;
-        let v = self.http.send(
-            what,
-            self.request(Method::POST, &url)
-                .json(&json!({"maxRecords": 500, "filter": filter})),
-        )?;
+    async fn query(&self, entity: &str, filter: Vec<Value>, what: &str) -> Result<Vec<Value>, PsaError> {
+        let url = self.url(&format!("{entity}/query")).await?;
+        let v = self
+            .http
+            .send(
+                what,
+                self.request(Method::POST, &url)
+                    .json(&json!({"maxRecords": 500, "filter": filter})),
+            )
+            .await?;
         Ok(v.get("items").and_then(Value::as_array).cloned().unwrap_or_default())
     }
 
-    fn find_one(&self, entity: &str, filter: Vec<Value>, what: &str) -> Result<Option<i64>, PsaError> {
+    async fn find_one(&self, entity: &str, filter: Vec<Value>, what: &str) -> Result<Option<i64>, PsaError> {
         Ok(self
-            .query(entity, filter, what)?
+            .query(entity, filter, what)
+            .await?
             .first()
             .and_then(|i| i.get("id"))
             .and_then(as_id))
@@ -149,39 +161,52 @@ impl Autotask {
 
     /// Creates an `entity` at `path`, after checking that no field the instance requires
     /// is left empty.
-    fn create(&self, entity: &str, path: &str, body: Value, what: &str) -> Result<i64, PsaError> {
-        let missing = self.missing_required(entity, &body)?;
+    async fn create(&self, entity: &str, path: &str, body: Value, what: &str) -> Result<i64, PsaError> {
+        let missing = self.missing_required(entity, &body).await?;
         if !missing.is_empty() {
             return Err(PsaError::Permanent(format!(
                 "Purser stopped before {what}: this Autotask requires {} on {entity}, which Purser would leave empty; nothing was sent",
                 missing.join(" and ")
             )));
         }
-        let url = self.url(path)?;
-        let v = self.http.send(what, self.request(Method::POST, &url).json(&body))?;
+        let url = self.url(path).await?;
+        let v = self
+            .http
+            .send(what, self.request(Method::POST, &url).json(&body))
+            .await?;
         v.get("itemId")
             .and_then(as_id)
             .ok_or_else(|| PsaError::temporary(format!("Autotask answered without an itemId while {what}")))
     }
 
-    fn entity_fields(&self, entity: &str) -> Result<Vec<Value>, PsaError> {
-        if let Some(f) = self.fields.borrow().get(entity) {
+    async fn entity_fields(&self, entity: &str) -> Result<Vec<Value>, PsaError> {
+        if let Some(f) = self
+            .fields
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(entity)
+        {
             return Ok(f.clone());
         }
-        let url = self.url(&format!("{entity}/entityInformation/fields"))?;
+        let url = self.url(&format!("{entity}/entityInformation/fields")).await?;
         let v = self
             .http
-            .send(&format!("reading the {entity} fields"), self.request(Method::GET, &url))?;
+            .send(&format!("reading the {entity} fields"), self.request(Method::GET, &url))
+            .await?;
         let fields = v.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
-        self.fields.borrow_mut().insert(entity.to_string(), fields.clone());
+        self.fields
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(entity.to_string(), fields.clone());
         Ok(fields)
     }
 
     /// The fields of `entity` the instance marks `isRequired` (and not read-only) that
     /// `body` leaves empty: absent, null or blank text.
-    fn missing_required(&self, entity: &str, body: &Value) -> Result<Vec<String>, PsaError> {
+    async fn missing_required(&self, entity: &str, body: &Value) -> Result<Vec<String>, PsaError> {
         Ok(self
-            .entity_fields(entity)?
+            .entity_fields(entity)
+            .await?
             .iter()
             .filter(|f| f.get("isRequired").and_then(Value::as_bool) == Some(true))
             .filter(|f| f.get("isReadOnly").and_then(Value::as_bool) != Some(true))
@@ -196,8 +221,8 @@ impl Autotask {
     }
 
     /// The code of picklist `field` of `entity` whose label is `label` (active values only).
-    fn pick(&self, entity: &str, field: &str, label: &str, key: &str) -> Result<i64, PsaError> {
-        let fields = self.entity_fields(entity)?;
+    async fn pick(&self, entity: &str, field: &str, label: &str, key: &str) -> Result<i64, PsaError> {
+        let fields = self.entity_fields(entity).await?;
         let f = fields
             .iter()
             .find(|f| {
@@ -242,19 +267,23 @@ impl Autotask {
     /// The codes of the new and the submitted purchase-order status. They must differ:
     /// Autotask adds items only to a new purchase order and receives only against a
     /// submitted one.
-    fn po_statuses(&self) -> Result<(i64, i64), PsaError> {
-        let new = self.pick(
-            "PurchaseOrders",
-            "status",
-            self.setting(&self.s.purchase_order_status, "purchase_order_status")?,
-            "[psa.autotask] purchase_order_status",
-        )?;
-        let submitted = self.pick(
-            "PurchaseOrders",
-            "status",
-            &self.s.purchase_order_submitted_status,
-            "[psa.autotask] purchase_order_submitted_status",
-        )?;
+    async fn po_statuses(&self) -> Result<(i64, i64), PsaError> {
+        let new = self
+            .pick(
+                "PurchaseOrders",
+                "status",
+                self.setting(&self.s.purchase_order_status, "purchase_order_status")?,
+                "[psa.autotask] purchase_order_status",
+            )
+            .await?;
+        let submitted = self
+            .pick(
+                "PurchaseOrders",
+                "status",
+                &self.s.purchase_order_submitted_status,
+                "[psa.autotask] purchase_order_submitted_status",
+            )
+            .await?;
         if new == submitted {
             return Err(PsaError::Permanent(format!(
                 "[psa.autotask] purchase_order_status and purchase_order_submitted_status both name Autotask purchase-order status {new}; Autotask adds items only to a new purchase order and receives only against a submitted one: name its New and Submitted statuses"
@@ -266,15 +295,16 @@ impl Autotask {
     /// Moves the purchase order from its new status to the submitted one, once, as the
     /// order is placed: Autotask receives only against a submitted purchase order. One that
     /// is no longer new (a person moved it on) is left as it is.
-    fn submit(&self, run: &mut Run<'_>, order_id: i64, new: i64, submitted: i64) -> Result<(), PsaError> {
-        let url = self.url("PurchaseOrders")?;
-        run.update("purchase_order/submitted", "PurchaseOrder", || {
+    async fn submit(&self, run: &mut Run<'_>, order_id: i64, new: i64, submitted: i64) -> Result<(), PsaError> {
+        let url = self.url("PurchaseOrders").await?;
+        run.update("purchase_order/submitted", "PurchaseOrder", async || {
             let status = self
                 .query(
                     "PurchaseOrders",
                     vec![eq_filter("id", order_id)],
                     "reading the status of the purchase order",
-                )?
+                )
+                .await?
                 .first()
                 .and_then(|p| p.get("status"))
                 .and_then(as_id);
@@ -287,8 +317,10 @@ impl Autotask {
                     self.request(Method::PATCH, &url)
                         .json(&json!({"id": order_id, "status": submitted})),
                 )
+                .await
                 .map(|_| ())
         })
+        .await
     }
 
     /// Where a purchase order ships to: the customer's address for dropship, the company's
@@ -328,12 +360,12 @@ impl Autotask {
 
     /// `sync check`: the ship-to fields this Autotask requires on every purchase order that
     /// a wholesale order, shipping to `[company.warehouse]`, would leave empty.
-    fn check_ship_to(&self) -> Vec<String> {
+    async fn check_ship_to(&self) -> Vec<String> {
         let mut body = json!({});
         if let Some(a) = self.config.company.as_ref().and_then(|c| c.warehouse()) {
             Self::set_ship_to(&mut body, &a);
         }
-        match self.missing_required("PurchaseOrders", &body) {
+        match self.missing_required("PurchaseOrders", &body).await {
             Err(PsaError::Temporary { message, .. }) => vec![message],
             Err(e) => vec![e.to_string()],
             Ok(missing) => {
@@ -360,7 +392,7 @@ impl Autotask {
     }
 
     /// Everything that can be refused before anything is sent.
-    fn preflight(&self, data: &OrderData) -> Result<(), PsaError> {
+    async fn preflight(&self, data: &OrderData) -> Result<(), PsaError> {
         let po = data.order.number;
         let mut problems = Vec::new();
         for l in &data.lines {
@@ -421,24 +453,34 @@ impl Autotask {
             .unwrap_or_default()
     }
 
-    fn stage(&self, run: &mut Run<'_>, data: &OrderData, which: &str, name: Option<String>) -> Result<(), PsaError> {
+    async fn stage(
+        &self,
+        run: &mut Run<'_>,
+        data: &OrderData,
+        which: &str,
+        name: Option<String>,
+    ) -> Result<(), PsaError> {
         let Some(name) = name else { return Ok(()) };
         if data.opportunities.is_empty() {
             return Ok(());
         }
-        let code = self.pick("Opportunities", "stage", &name, &format!("[psa.stages] {which}"))?;
+        let code = self
+            .pick("Opportunities", "stage", &name, &format!("[psa.stages] {which}"))
+            .await?;
         for o in &data.opportunities {
             let id: i64 = o.trim().parse().unwrap_or_default();
-            let url = self.url("Opportunities")?;
-            run.update(&format!("stage/{which}/{id}"), "Opportunity", || {
+            let url = self.url("Opportunities").await?;
+            run.update(&format!("stage/{which}/{id}"), "Opportunity", async || {
                 self.http
                     .send(
                         &format!("setting opportunity {id} to stage {name}"),
                         self.request(Method::PATCH, &url)
                             .json(&json!({"id": id, "stage": code})),
                     )
+                    .await
                     .map(|_| ())
-            })?;
+            })
+            .await?;
         }
         Ok(())
     }

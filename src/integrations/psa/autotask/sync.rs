@@ -1,73 +1,93 @@
 //! What Autotask gets: the order's entities in sequence, then receiving per receipt.
 
 use super::{eq_filter as eq, Autotask};
-use crate::app::Service;
 use crate::domain::Receipt;
 use crate::integrations::psa::http::{as_id, money, PsaError};
 use crate::integrations::psa::{order_link, OrderData, PsaClient, Run};
 use serde_json::json;
 
 impl PsaClient for Autotask {
-    fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
-        self.preflight(data)?;
+    async fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
+        self.preflight(data).await?;
         let o = &data.order;
         let po = o.number.to_string();
         let s = &self.s;
         // Resolve every picklist first: an unknown label stops before anything is created.
-        let status = self.pick(
-            "Tickets",
-            "status",
-            self.setting(&s.ticket_status, "ticket_status")?,
-            "[psa.autotask] ticket_status",
-        )?;
-        let priority = self.pick(
-            "Tickets",
-            "priority",
-            self.setting(&s.ticket_priority, "ticket_priority")?,
-            "[psa.autotask] ticket_priority",
-        )?;
-        let queue = self.pick(
-            "Tickets",
-            "queueID",
-            self.setting(&s.ticket_queue, "ticket_queue")?,
-            "[psa.autotask] ticket_queue",
-        )?;
+        let status = self
+            .pick(
+                "Tickets",
+                "status",
+                self.setting(&s.ticket_status, "ticket_status")?,
+                "[psa.autotask] ticket_status",
+            )
+            .await?;
+        let priority = self
+            .pick(
+                "Tickets",
+                "priority",
+                self.setting(&s.ticket_priority, "ticket_priority")?,
+                "[psa.autotask] ticket_priority",
+            )
+            .await?;
+        let queue = self
+            .pick(
+                "Tickets",
+                "queueID",
+                self.setting(&s.ticket_queue, "ticket_queue")?,
+                "[psa.autotask] ticket_queue",
+            )
+            .await?;
         let ticket_type = match &s.ticket_type {
-            Some(t) => Some(self.pick("Tickets", "ticketType", t, "[psa.autotask] ticket_type")?),
+            Some(t) => Some(
+                self.pick("Tickets", "ticketType", t, "[psa.autotask] ticket_type")
+                    .await?,
+            ),
             None => None,
         };
-        let charge_type = self.pick(
-            "TicketCharges",
-            "chargeType",
-            &s.charge_type,
-            "[psa.autotask] charge_type",
-        )?;
+        let charge_type = self
+            .pick(
+                "TicketCharges",
+                "chargeType",
+                &s.charge_type,
+                "[psa.autotask] charge_type",
+            )
+            .await?;
         let charge_status = match &s.charge_status {
-            Some(t) => Some(self.pick("TicketCharges", "status", t, "[psa.autotask] charge_status")?),
+            Some(t) => Some(
+                self.pick("TicketCharges", "status", t, "[psa.autotask] charge_status")
+                    .await?,
+            ),
             None => None,
         };
         let publish_label = self.setting(&s.note_publish, "note_publish")?;
-        let note_type = self.pick(
-            "TicketNotes",
-            "noteType",
-            self.setting(&s.note_type, "note_type")?,
-            "[psa.autotask] note_type",
-        )?;
-        let note_publish = self.pick("TicketNotes", "publish", publish_label, "[psa.autotask] note_publish")?;
-        let attachment_publish = self.pick(
-            "TicketAttachments",
-            "publish",
-            publish_label,
-            "[psa.autotask] note_publish",
-        )?;
+        let note_type = self
+            .pick(
+                "TicketNotes",
+                "noteType",
+                self.setting(&s.note_type, "note_type")?,
+                "[psa.autotask] note_type",
+            )
+            .await?;
+        let note_publish = self
+            .pick("TicketNotes", "publish", publish_label, "[psa.autotask] note_publish")
+            .await?;
+        let attachment_publish = self
+            .pick(
+                "TicketAttachments",
+                "publish",
+                publish_label,
+                "[psa.autotask] note_publish",
+            )
+            .await?;
         let po_statuses = if s.purchase_orders {
-            Some(self.po_statuses()?)
+            Some(self.po_statuses().await?)
         } else {
             None
         };
         if let Some(stage) = &self.config.psa.stages.placed {
             if !data.opportunities.is_empty() {
-                self.pick("Opportunities", "stage", stage, "[psa.stages] placed")?;
+                self.pick("Opportunities", "stage", stage, "[psa.stages] placed")
+                    .await?;
             }
         }
         let date = o
@@ -111,7 +131,7 @@ impl PsaClient for Autotask {
                 // (One created already, on an earlier run, is not checked again.)
                 let missing = match run.id("purchase_order") {
                     Some(_) => Vec::new(),
-                    None => self.missing_required("PurchaseOrders", &body)?,
+                    None => self.missing_required("PurchaseOrders", &body).await?,
                 };
                 if !missing.is_empty() {
                     let hint = if missing.iter().any(|f| f.starts_with("shipTo") || f == "phone") {
@@ -146,15 +166,20 @@ impl PsaClient for Autotask {
             run.ensure(
                 &Self::ticket_key(company),
                 "Ticket",
-                || {
+                async || {
                     self.find_one(
                         "Tickets",
                         vec![eq("purchaseOrderNumber", po.clone()), eq("companyID", company)],
                         "looking for the ticket",
                     )
+                    .await
                 },
-                || self.create("Tickets", "Tickets", body, "creating the post-sale ticket"),
-            )?;
+                async || {
+                    self.create("Tickets", "Tickets", body, "creating the post-sale ticket")
+                        .await
+                },
+            )
+            .await?;
         }
         // One operational charge per goods line.
         for l in data.goods() {
@@ -186,7 +211,7 @@ impl PsaClient for Autotask {
             run.ensure(
                 &format!("charge/L{}", l.n),
                 "TicketCharge",
-                || {
+                async || {
                     self.find_one(
                         "TicketCharges",
                         vec![
@@ -195,16 +220,19 @@ impl PsaClient for Autotask {
                         ],
                         "looking for a charge",
                     )
+                    .await
                 },
-                || {
+                async || {
                     self.create(
                         "TicketCharges",
                         &format!("Tickets/{ticket}/Charges"),
                         body,
                         &format!("creating the charge of line {}", l.n),
                     )
+                    .await
                 },
-            )?;
+            )
+            .await?;
         }
         let first_ticket = run.id(&Self::ticket_key(companies[0])).unwrap_or_default();
         // The shipping charge, separate, with the shipping billing code.
@@ -228,7 +256,7 @@ impl PsaClient for Autotask {
             run.ensure(
                 "charge/shipping",
                 "TicketCharge",
-                || {
+                async || {
                     self.find_one(
                         "TicketCharges",
                         vec![
@@ -237,16 +265,19 @@ impl PsaClient for Autotask {
                         ],
                         "looking for the shipping charge",
                     )
+                    .await
                 },
-                || {
+                async || {
                     self.create(
                         "TicketCharges",
                         &format!("Tickets/{first_ticket}/Charges"),
                         body,
                         "creating the shipping charge",
                     )
+                    .await
                 },
-            )?;
+            )
+            .await?;
         }
         // The internal-only note and the URL attachment, on each ticket.
         for &company in &companies {
@@ -261,22 +292,25 @@ impl PsaClient for Autotask {
             run.ensure(
                 &format!("note/{company}"),
                 "TicketNote",
-                || {
+                async || {
                     self.find_one(
                         "TicketNotes",
                         vec![eq("ticketID", ticket), eq("title", note_title.clone())],
                         "looking for the note",
                     )
+                    .await
                 },
-                || {
+                async || {
                     self.create(
                         "TicketNotes",
                         &format!("Tickets/{ticket}/Notes"),
                         body,
                         "adding the internal note",
                     )
+                    .await
                 },
-            )?;
+            )
+            .await?;
             let att_title = format!("{po} in Purser");
             let body = json!({
                 "parentID": ticket,
@@ -288,37 +322,46 @@ impl PsaClient for Autotask {
             run.ensure(
                 &format!("attachment/{company}"),
                 "TicketAttachment",
-                || {
+                async || {
                     self.find_one(
                         "TicketAttachments",
                         vec![eq("parentID", ticket), eq("title", att_title.clone())],
                         "looking for the link",
                     )
+                    .await
                 },
-                || {
+                async || {
                     self.create(
                         "TicketAttachments",
                         &format!("Tickets/{ticket}/Attachments"),
                         body,
                         "attaching the link to the order",
                     )
+                    .await
                 },
-            )?;
+            )
+            .await?;
         }
         // The purchase order with its items ("Enable for procurement"), then submitted.
         if let (Some((body, new)), Some((_, submitted))) = (po_body, po_statuses) {
-            let order_id = run.ensure(
-                "purchase_order",
-                "PurchaseOrder",
-                || {
-                    self.find_one(
-                        "PurchaseOrders",
-                        vec![eq("externalPONumber", po.clone())],
-                        "looking for the purchase order",
-                    )
-                },
-                || self.create("PurchaseOrders", "PurchaseOrders", body, "creating the purchase order"),
-            )?;
+            let order_id = run
+                .ensure(
+                    "purchase_order",
+                    "PurchaseOrder",
+                    async || {
+                        self.find_one(
+                            "PurchaseOrders",
+                            vec![eq("externalPONumber", po.clone())],
+                            "looking for the purchase order",
+                        )
+                        .await
+                    },
+                    async || {
+                        self.create("PurchaseOrders", "PurchaseOrders", body, "creating the purchase order")
+                            .await
+                    },
+                )
+                .await?;
             for l in data.goods() {
                 let memo = format!("{po}/L{}", l.n);
                 let body = json!({
@@ -334,29 +377,33 @@ impl PsaClient for Autotask {
                 run.ensure(
                     &format!("po_item/L{}", l.n),
                     "PurchaseOrderItem",
-                    || {
+                    async || {
                         self.find_one(
                             "PurchaseOrderItems",
                             vec![eq("orderID", order_id), eq("memo", memo.clone())],
                             "looking for a purchase-order item",
                         )
+                        .await
                     },
-                    || {
+                    async || {
                         self.create(
                             "PurchaseOrderItems",
                             &format!("PurchaseOrders/{order_id}/Items"),
                             body,
                             &format!("adding line {} to the purchase order", l.n),
                         )
+                        .await
                     },
-                )?;
+                )
+                .await?;
             }
-            self.submit(run, order_id, new, submitted)?;
+            self.submit(run, order_id, new, submitted).await?;
         }
         self.stage(run, data, "placed", self.config.psa.stages.placed.clone())
+            .await
     }
 
-    fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError> {
+    async fn sync_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError> {
         let Some(line) = data.lines.iter().find(|l| l.n == receipt.line) else {
             return Err(PsaError::Permanent(format!(
                 "receipt {} names line {}, which the order does not have",
@@ -376,14 +423,14 @@ impl PsaClient for Autotask {
         // Autotask receives only against a submitted purchase order: one created before
         // Purser submitted its purchase orders is submitted now, before the first record.
         if run.id("purchase_order/submitted").is_none() {
-            let (new, submitted) = self.po_statuses()?;
+            let (new, submitted) = self.po_statuses().await?;
             let order_id = run.id("purchase_order").ok_or_else(|| {
                 PsaError::temporary(format!(
                     "receipt {} waits: the order has no purchase order in Autotask yet",
                     receipt.id
                 ))
             })?;
-            self.submit(run, order_id, new, submitted)?;
+            self.submit(run, order_id, new, submitted).await?;
         }
         let date = receipt.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         // One record per serial number (quantity 1 each), or one record for the quantity.
@@ -408,23 +455,26 @@ impl PsaClient for Autotask {
             run.ensure(
                 &key,
                 "PurchaseOrderItemReceiving",
-                || {
+                async || {
                     Ok(self
-                        .query("PurchaseOrderItemReceiving", filter, "looking for a receiving record")?
+                        .query("PurchaseOrderItemReceiving", filter, "looking for a receiving record")
+                        .await?
                         .iter()
                         .filter(|r| r.get("quantityNowReceiving").and_then(as_id) == Some(qty as i64))
                         .filter_map(|r| r.get("id").and_then(as_id))
                         .find(|id| !known.contains(id)))
                 },
-                || {
+                async || {
                     self.create(
                         "PurchaseOrderItemReceiving",
                         &format!("PurchaseOrderItems/{item}/Receiving"),
                         body,
                         &format!("receiving {qty} unit(s) of line {}", line.n),
                     )
+                    .await
                 },
-            )?;
+            )
+            .await?;
         }
         let status = data.order.status();
         let which = match status {
@@ -435,108 +485,164 @@ impl PsaClient for Autotask {
             "completed" => self.config.psa.stages.completed.clone(),
             _ => self.config.psa.stages.partial.clone(),
         };
-        self.stage(run, data, which, name)
+        self.stage(run, data, which, name).await
     }
 
-    fn check(&self, _svc: &Service) -> Result<Vec<String>, PsaError> {
+    async fn check(&self) -> Result<Vec<String>, PsaError> {
+        self.check_all().await
+    }
+}
+
+impl Autotask {
+    /// Whether the label (when set) is known; an unknown one is named in `out`.
+    async fn pick_known(
+        &self,
+        out: &mut Vec<String>,
+        entity: &str,
+        field: &str,
+        label: Option<&str>,
+        key: &str,
+    ) -> bool {
+        if let Some(label) = label {
+            match self.pick(entity, field, label, key).await {
+                Ok(_) => return true,
+                Err(PsaError::Temporary { message, .. }) => out.push(message),
+                Err(e) => out.push(e.to_string()),
+            }
+        }
+        false
+    }
+
+    /// Every mapping checked against Autotask; each unknown one named.
+    async fn check_all(&self) -> Result<Vec<String>, PsaError> {
         let s = &self.s;
         let mut out = Vec::new();
-        // Whether the label (when set) is known; each unknown one is named in `out`.
-        let mut try_pick = |entity: &str, field: &str, label: Option<&str>, key: &str| {
-            if let Some(label) = label {
-                match self.pick(entity, field, label, key) {
-                    Ok(_) => return true,
-                    Err(PsaError::Temporary { message, .. }) => out.push(message),
-                    Err(e) => out.push(e.to_string()),
-                }
-            }
-            false
-        };
-        try_pick(
+        self.pick_known(
+            &mut out,
             "Tickets",
             "status",
             s.ticket_status.as_deref(),
             "[psa.autotask] ticket_status",
-        );
-        try_pick(
+        )
+        .await;
+        self.pick_known(
+            &mut out,
             "Tickets",
             "priority",
             s.ticket_priority.as_deref(),
             "[psa.autotask] ticket_priority",
-        );
-        try_pick(
+        )
+        .await;
+        self.pick_known(
+            &mut out,
             "Tickets",
             "queueID",
             s.ticket_queue.as_deref(),
             "[psa.autotask] ticket_queue",
-        );
-        try_pick(
+        )
+        .await;
+        self.pick_known(
+            &mut out,
             "Tickets",
             "ticketType",
             s.ticket_type.as_deref(),
             "[psa.autotask] ticket_type",
-        );
-        try_pick(
+        )
+        .await;
+        self.pick_known(
+            &mut out,
             "TicketCharges",
             "chargeType",
             Some(&s.charge_type),
             "[psa.autotask] charge_type",
-        );
-        try_pick(
+        )
+        .await;
+        self.pick_known(
+            &mut out,
             "TicketCharges",
             "status",
             s.charge_status.as_deref(),
             "[psa.autotask] charge_status",
-        );
-        try_pick(
+        )
+        .await;
+        self.pick_known(
+            &mut out,
             "TicketNotes",
             "noteType",
             s.note_type.as_deref(),
             "[psa.autotask] note_type",
-        );
-        try_pick(
+        )
+        .await;
+        self.pick_known(
+            &mut out,
             "TicketNotes",
             "publish",
             s.note_publish.as_deref(),
             "[psa.autotask] note_publish",
-        );
-        try_pick(
+        )
+        .await;
+        self.pick_known(
+            &mut out,
             "TicketAttachments",
             "publish",
             s.note_publish.as_deref(),
             "[psa.autotask] note_publish",
-        );
+        )
+        .await;
         let mut po_labels_known = false;
         if s.purchase_orders {
-            po_labels_known = try_pick(
-                "PurchaseOrders",
-                "status",
-                s.purchase_order_status.as_deref(),
-                "[psa.autotask] purchase_order_status",
-            ) & try_pick(
-                "PurchaseOrders",
-                "status",
-                Some(&s.purchase_order_submitted_status),
-                "[psa.autotask] purchase_order_submitted_status",
-            );
+            po_labels_known = self
+                .pick_known(
+                    &mut out,
+                    "PurchaseOrders",
+                    "status",
+                    s.purchase_order_status.as_deref(),
+                    "[psa.autotask] purchase_order_status",
+                )
+                .await
+                & self
+                    .pick_known(
+                        &mut out,
+                        "PurchaseOrders",
+                        "status",
+                        Some(&s.purchase_order_submitted_status),
+                        "[psa.autotask] purchase_order_submitted_status",
+                    )
+                    .await;
         }
         let st = &self.config.psa.stages;
-        try_pick("Opportunities", "stage", st.placed.as_deref(), "[psa.stages] placed");
-        try_pick("Opportunities", "stage", st.partial.as_deref(), "[psa.stages] partial");
-        try_pick(
+        self.pick_known(
+            &mut out,
+            "Opportunities",
+            "stage",
+            st.placed.as_deref(),
+            "[psa.stages] placed",
+        )
+        .await;
+        self.pick_known(
+            &mut out,
+            "Opportunities",
+            "stage",
+            st.partial.as_deref(),
+            "[psa.stages] partial",
+        )
+        .await;
+        self.pick_known(
+            &mut out,
             "Opportunities",
             "stage",
             st.completed.as_deref(),
             "[psa.stages] completed",
-        );
+        )
+        .await;
         if s.purchase_orders {
             // Both labels known: they must name two statuses.
             if po_labels_known {
-                if let Err(e) = self.po_statuses() {
+                if let Err(e) = self.po_statuses().await {
                     out.push(e.to_string());
                 }
             }
-            out.extend(self.check_ship_to());
+            out.extend(self.check_ship_to().await);
         }
         Ok(out)
     }

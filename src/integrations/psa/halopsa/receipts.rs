@@ -12,7 +12,12 @@ use serde_json::json;
 
 impl Halopsa {
     /// Syncs one receipt (the body of [`PsaClient::sync_receipt`](crate::integrations::psa::PsaClient::sync_receipt)).
-    pub(super) fn book_receipt(&self, run: &mut Run<'_>, data: &OrderData, receipt: &Receipt) -> Result<(), PsaError> {
+    pub(super) async fn book_receipt(
+        &self,
+        run: &mut Run<'_>,
+        data: &OrderData,
+        receipt: &Receipt,
+    ) -> Result<(), PsaError> {
         let Some(line) = data.lines.iter().find(|l| l.n == receipt.line) else {
             return Err(PsaError::Permanent(format!(
                 "receipt {} names a line the order does not have",
@@ -24,7 +29,8 @@ impl Halopsa {
             let po_id = run.id("purchase_order").unwrap_or_default();
             let reference = format!("{po}/L{}", line.n);
             let po_line = self
-                .line_ids("PurchaseOrder", po_id, "reading the purchase order lines")?
+                .line_ids("PurchaseOrder", po_id, "reading the purchase order lines")
+                .await?
                 .into_iter()
                 .find(|(r, _)| *r == reference)
                 .map(|(_, id)| id);
@@ -48,7 +54,7 @@ impl Halopsa {
             run.ensure(
                 &format!("receipt/{}/stock", receipt.id),
                 "ItemStock",
-                || {
+                async || {
                     self.find(
                         "ItemStock",
                         &[("item_id", item.to_string())],
@@ -56,23 +62,28 @@ impl Halopsa {
                         &stock_ref,
                         "looking for the stock record",
                     )
+                    .await
                 },
-                || {
+                async || {
                     self.create(
                         "ItemStock",
                         body,
                         &format!("booking {} unit(s) of line {} into stock", receipt.quantity, line.n),
                     )
+                    .await
                 },
-            )?;
+            )
+            .await?;
             if !receipt.serials.is_empty() {
-                let it = self.call(
-                    Method::GET,
-                    &format!("Item/{item}"),
-                    &[],
-                    None,
-                    &format!("reading item {item}"),
-                )?;
+                let it = self
+                    .call(
+                        Method::GET,
+                        &format!("Item/{item}"),
+                        &[],
+                        None,
+                        &format!("reading item {item}"),
+                    )
+                    .await?;
                 let asset_type = it.get("assettype_id").and_then(as_id).filter(|t| *t > 0);
                 if let Some(asset_type) = asset_type {
                     let client = line.line.psa_company_id.as_deref().and_then(num).unwrap_or_default();
@@ -90,7 +101,7 @@ impl Halopsa {
                         run.ensure(
                             &format!("receipt/{}/asset/{}", receipt.id, i + 1),
                             "Asset",
-                            || {
+                            async || {
                                 self.find(
                                     "Asset",
                                     &[("item_id", item.to_string()), ("search", serial.clone())],
@@ -98,9 +109,11 @@ impl Halopsa {
                                     serial,
                                     "looking for the asset",
                                 )
+                                .await
                             },
-                            || self.create("Asset", body, &format!("recording asset {serial}")),
-                        )?;
+                            async || self.create("Asset", body, &format!("recording asset {serial}")).await,
+                        )
+                        .await?;
                     }
                 }
             }
@@ -109,6 +122,6 @@ impl Halopsa {
             OrderStatus::Completed => ("completed", self.config.psa.stages.completed.clone()),
             _ => ("partial", self.config.psa.stages.partial.clone()),
         };
-        self.stage(run, data, which, name)
+        self.stage(run, data, which, name).await
     }
 }
