@@ -76,6 +76,11 @@ pub fn start_sandboxes(dir: &Path, psa: PsaKind) -> Result<Sandboxes, CliError> 
     // The sandbox's secret is read from the environment; set it before threads start.
     crate::sandbox::distributors::Sandbox::set_secret_env();
     let distributors = crate::sandbox::distributors::start().map_err(|e| fail("distributor", e))?;
+    // The sample quotes are in euros: the sandboxes price in euros too, so the latest
+    // cost can be taken on every demo item whose distributor has a price API.
+    for fake in [&distributors.ingram, &distributors.tdsynnex_eu, &distributors.pax8] {
+        fake.set_currency("EUR");
+    }
     let mut config = distributors
         .config_toml()
         .replace("[distributors.ingram_sandbox]", "[distributors.ingram]")
@@ -354,4 +359,53 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
     }
     println!("{}", describe(&demo).trim_end());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_user_can_be_told_and_the_latest_cost_works_on_demo_items() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().join("demo");
+        std::fs::create_dir_all(&d).unwrap();
+        let sandboxes = start_sandboxes(&d, PsaKind::None).unwrap();
+        let demo = build(&d, &sandboxes).unwrap();
+        let config = Config::load(&demo.config).unwrap();
+        for (name, user) in &config.users {
+            assert!(user.email.is_some(), "demo user {name} has no email address");
+        }
+        let store = crate::store::Store::open(&demo.db).unwrap();
+        let svc = Service::new(store, Arc::new(config.clone()), crate::app::system_clock());
+        let actor = crate::identity::Actor {
+            name: "alice".into(),
+            roles: crate::domain::Roles::new(config.users["alice"].roles.iter().copied()),
+        };
+        let priced: Vec<_> = svc
+            .list_items(&Default::default())
+            .unwrap()
+            .into_iter()
+            .filter(|i| {
+                let kind = i
+                    .distributor
+                    .as_deref()
+                    .and_then(|k| config.distributors.get(k))
+                    .map(|d| d.kind);
+                // TD SYNNEX's price API is not among the saved public documents.
+                matches!(
+                    kind,
+                    Some(crate::config::DistributorKind::Ingram | crate::config::DistributorKind::Pax8)
+                )
+            })
+            .collect();
+        assert!(!priced.is_empty(), "the demo has items to price");
+        for item in priced {
+            let id = item.id;
+            let r = crate::jobs::db::with_db(&svc, |db| {
+                crate::jobs::db::block_on(crate::jobs::price::refresh_cost(&db, &actor, id, None))
+            });
+            assert!(r.is_ok(), "item {id} ({:?}): {}", item.distributor, r.unwrap_err());
+        }
+    }
 }

@@ -350,6 +350,9 @@ async fn price(State(fake): State<Shared>, headers: HeaderMap, RawQuery(q): RawQ
             let mut a = sample[0].clone();
             a["ingramPartNumber"] = json!(part);
             a["pricing"]["customerPrice"] = serde_json::from_str(&price).unwrap_or(json!(74.34));
+            if let Some(c) = fake.with(|s| s.currency()) {
+                a["pricing"]["currencyCode"] = json!(c);
+            }
             a["availability"]["available"] = json!(stock > 0);
             a["availability"]["totalAvailability"] = json!(stock);
             a

@@ -83,6 +83,9 @@ pub(crate) struct FakeState {
     correlation_ids: HashSet<String>,
     statuses: HashMap<String, VecDeque<String>>,
     prices: HashMap<String, (String, i64)>,
+    /// The currency prices are answered in, where the API names one (the sample's
+    /// otherwise).
+    currency: Option<String>,
     /// Pax8 companies added by a test, after the sample company.
     companies: Vec<serde_json::Value>,
     seq: u32,
@@ -137,6 +140,10 @@ impl FakeState {
     pub(crate) fn price_of(&self, part: &str) -> Option<(String, i64)> {
         self.prices.get(part).cloned()
     }
+
+    pub(crate) fn currency(&self) -> Option<String> {
+        self.currency.clone()
+    }
 }
 
 /// One fake distributor.
@@ -188,6 +195,11 @@ impl Fake {
             s.statuses
                 .insert(key.to_string(), statuses.iter().map(|x| x.to_string()).collect());
         });
+    }
+
+    /// Answers prices in `currency` (ISO 4217) instead of the sample's.
+    pub fn set_currency(&self, currency: &str) {
+        self.with(|s| s.currency = Some(currency.to_string()));
     }
 
     /// Sets the price and stock answered for a part number.
