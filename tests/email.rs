@@ -255,12 +255,17 @@ fn a_lost_answer_to_the_message_stops_for_a_person_and_never_sends_it_again() {
         .last()
         .is_some_and(|e| e.message.contains("may have taken it")));
 
-    // Later runs leave it alone.
+    // Later runs leave it alone; the buyer who placed it is told by email.
     server.set_mode(Mode::Accept);
     w.advance(3600);
     let report = purser::jobs::outbox::run_due_now(&w.svc, &w.actor("alice")).unwrap();
-    assert!(report.done.is_empty() && report.retrying.is_empty(), "{report:?}");
-    assert_eq!(server.messages().len(), 1, "not sent again");
+    assert!(report.retrying.is_empty() && report.failed.is_empty(), "{report:?}");
+    let sent = server.messages();
+    let orders: Vec<_> = sent.iter().filter(|m| m.data.contains("Purchase order PO-")).collect();
+    assert_eq!(orders.len(), 1, "not sent again");
+    let told: Vec<_> = sent.iter().filter(|m| m.data.contains("Needs you: PO-")).collect();
+    assert_eq!(told.len(), 1, "the buyer is emailed the notice");
+    assert!(told[0].to.iter().any(|t| t.starts_with("alice@")), "{:?}", told[0].to);
 
     // The buyer checked with the distributor: it arrived.
     w.svc.settle_job_done(&w.actor("alice"), job).unwrap();

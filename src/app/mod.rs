@@ -7,6 +7,7 @@
 pub mod audit;
 mod distributors;
 mod error;
+pub mod notices;
 mod orders;
 mod outbox;
 mod pending;

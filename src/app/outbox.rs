@@ -96,8 +96,15 @@ impl Service {
     }
 
     /// Records how a claimed job ended, with its effect on the order, in one transaction.
-    pub fn finish_job(&self, actor: &Actor, id: u64, owner: &str, outcome: &JobOutcome) -> Result<(), AppError> {
+    /// The audit trail records it under the system actor (whoever's process ran the job
+    /// did not act); a failure also becomes a notice for the person who acted.
+    pub fn finish_job(&self, _runner: &Actor, id: u64, owner: &str, outcome: &JobOutcome) -> Result<(), AppError> {
         let now = self.now();
+        let system = Actor {
+            name: super::notices::SYSTEM_ACTOR.into(),
+            roles: crate::domain::Roles::default(),
+        };
+        let actor = &system;
         self.store.write(|tx| {
             let Some(mut job) = tx.job(id)? else { return Ok(()) };
             // A lease taken over by another process is theirs now. One exception: a send
@@ -116,10 +123,12 @@ impl Service {
                 JobOutcome::RetryLater(e) => job.retry_later(e, now),
                 JobOutcome::Failed(e) => {
                     job.fail(e, now);
+                    tell_who_acted(tx, &self.config, &job, e, now)?;
                     apply_failed(tx, actor, &job, e, now)?;
                 }
                 JobOutcome::Uncertain(e) => {
                     job.mark_uncertain(e, now);
+                    tell_who_acted(tx, &self.config, &job, e, now)?;
                     apply_uncertain(tx, actor, &job, e, now)?;
                 }
                 JobOutcome::NotHandled(why) => {
@@ -212,6 +221,19 @@ fn apply_done(
         _ => "po.email_sent",
     };
     audit(tx, now, actor, action, &po.to_string(), &before.sending, &after.stage)
+}
+
+/// A notice (and an email, when configured) for the person who acted on the job's order.
+fn tell_who_acted(
+    tx: &mut dyn WriteOps,
+    config: &crate::config::Config,
+    job: &Job,
+    error: &str,
+    now: crate::domain::Timestamp,
+) -> Result<(), AppError> {
+    let Some(po) = job.kind.po() else { return Ok(()) };
+    let order = load_order(tx, po)?;
+    super::notices::on_failure(tx, config, job, &order, error, now)
 }
 
 /// The order a submission job is sending, when the job is one and still sends it.

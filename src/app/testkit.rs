@@ -93,6 +93,7 @@ pub(crate) struct Snapshot {
     pub jobs: Vec<Job>,
     pub rules: Vec<ApprovalRule>,
     pub quotes: Vec<String>,
+    pub notices: Vec<crate::domain::notice::Notice>,
 }
 
 /// A service on a real database file, with its folder, configuration and clock.
@@ -246,9 +247,16 @@ impl Kit {
     /// Everything in the store.
     pub(crate) fn snapshot(&self) -> Snapshot {
         let store = self.store();
-        let (audit, items, orders, jobs, rules) = store
+        let (audit, items, orders, jobs, rules, notices) = store
             .read(|tx| {
-                Ok::<_, crate::store::StoreError>((tx.audit()?, tx.items()?, tx.orders()?, tx.jobs()?, tx.rules()?))
+                Ok::<_, crate::store::StoreError>((
+                    tx.audit()?,
+                    tx.items()?,
+                    tx.orders()?,
+                    tx.jobs()?,
+                    tx.rules()?,
+                    tx.notices()?,
+                ))
             })
             .expect("the store reads");
         let mut quotes: Vec<String> = items.iter().map(|i| i.quote_id.to_string()).collect();
@@ -262,6 +270,7 @@ impl Kit {
             jobs,
             rules,
             quotes,
+            notices,
         }
     }
 

@@ -60,6 +60,10 @@ pub struct OrderView {
     /// The PSA sync of a placed order (filled by callers that read it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub psa: Option<crate::app::psa::PsaSyncView>,
+    /// What the people who acted on it were told of failed background work (filled by
+    /// callers that read it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<crate::domain::notice::Notice>,
 }
 
 impl From<&Order> for OrderView {
@@ -121,6 +125,7 @@ impl From<&Order> for OrderView {
             errors: o.errors.clone(),
             approval_rules: o.rules.clone(),
             psa: None,
+            notices: Vec::new(),
         }
     }
 }

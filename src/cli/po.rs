@@ -14,13 +14,18 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
     let show = |o: &crate::domain::Order| {
         let mut view = crate::app::views::OrderView::from(o);
         view.psa = svc.psa_sync_of(o.number).ok().flatten();
+        view.notices = svc.notices_of(o.number).unwrap_or_default();
         ctx.out(&view, || {
             let psa = view
                 .psa
                 .as_ref()
                 .map(|p| format!("\nPSA sync\n{}", p.detail()))
                 .unwrap_or_default();
-            format!("{}{psa}", print::order(&view, svc.config()))
+            format!(
+                "{}{psa}{}",
+                print::order(&view, svc.config()),
+                print::notices(&view.notices)
+            )
         });
     };
     match cmd {

@@ -294,6 +294,27 @@ pub fn audit(entries: &[AuditEntry]) -> String {
         .collect()
 }
 
+/// Notices about an order, for `po show` (nothing when there are none).
+pub fn notices(notices: &[crate::domain::notice::Notice]) -> String {
+    let mut s = String::new();
+    for (i, n) in notices.iter().enumerate() {
+        if i == 0 {
+            s.push_str("\nNotices\n");
+        }
+        let seen = n.seen_at.map_or_else(
+            || "not seen yet".to_string(),
+            |t| format!("seen {}", t.format("%Y-%m-%d %H:%M")),
+        );
+        s.push_str(&format!(
+            "  {} to {} ({seen}): {}\n",
+            n.at.format("%Y-%m-%d %H:%M"),
+            n.user,
+            n.text
+        ));
+    }
+    s
+}
+
 pub fn jobs(jobs: &[Job]) -> String {
     if jobs.is_empty() {
         return "no background jobs".into();

@@ -316,6 +316,13 @@ impl Config {
 
     fn check(&self) -> Result<(), String> {
         for (name, user) in &self.users {
+            if name == "system" {
+                return Err(
+                    "[users.system]: `system` is the name Purser records its own background work under; \
+                     choose another login name"
+                        .into(),
+                );
+            }
             if user.roles.is_empty() {
                 return Err(format!(
                     "[users.{name}] has no roles; give it one or more of buyer, approver, receiver, admin"
@@ -493,6 +500,15 @@ fn without_secret_values(text: &str, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_person_may_be_called_system() {
+        let e = Config::parse("[users.system]\nroles = [\"admin\"]\n").unwrap_err();
+        assert!(
+            e.contains("`system` is the name Purser records its own background work under"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn a_secret_written_into_the_file_is_never_echoed() {

@@ -27,6 +27,8 @@ pub enum JobKind {
     PsaSync { po: PoNumber },
     /// Send one receipt to the PSA (Autotask receiving, HaloPSA stock).
     PsaReceipt { po: PoNumber, receipt: u32 },
+    /// Email a person that background work for their order failed (the notice's text).
+    NotifyFailure { po: PoNumber, user: String, text: String },
 }
 
 impl JobKind {
@@ -38,7 +40,8 @@ impl JobKind {
             | JobKind::SubmitApi { po }
             | JobKind::PollStatus { po }
             | JobKind::PsaSync { po }
-            | JobKind::PsaReceipt { po, .. } => Some(*po),
+            | JobKind::PsaReceipt { po, .. }
+            | JobKind::NotifyFailure { po, .. } => Some(*po),
         }
     }
 
@@ -46,7 +49,7 @@ impl JobKind {
     /// arrive twice; an order must never be sent twice without asking.
     pub fn resend_is_safe(&self) -> bool {
         match self {
-            JobKind::NotifyApprover { .. } | JobKind::NotifyRejection { .. } => true,
+            JobKind::NotifyApprover { .. } | JobKind::NotifyRejection { .. } | JobKind::NotifyFailure { .. } => true,
             // An email cannot be recalled or looked up: a person decides.
             JobKind::SubmitEmail { .. } => false,
             // An API submission records its attempt before sending; run again, it looks the
@@ -67,6 +70,7 @@ impl JobKind {
             JobKind::PollStatus { po } => format!("ask the distributor for the status of {po}"),
             JobKind::PsaSync { po } => format!("create {po} in the PSA"),
             JobKind::PsaReceipt { po, receipt } => format!("send receipt {receipt} of {po} to the PSA"),
+            JobKind::NotifyFailure { po, user, .. } => format!("email {user}: background work for {po} failed"),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod item;
 pub mod job;
 pub mod money;
+pub mod notice;
 pub mod order;
 pub mod psa_sync;
 pub mod quote;

@@ -158,6 +158,10 @@ pub async fn run_job(db: &Db, mail: &Mail, job: &Job) -> JobOutcome {
             Ok(m) => (Message::Ready(m), false),
             Err(o) => return o,
         },
+        JobKind::NotifyFailure { user, text, .. } => match failure_notice(&order, config, user, text) {
+            Ok(m) => (Message::Ready(m), false),
+            Err(o) => return o,
+        },
         other => return JobOutcome::Failed(format!("{} is not an email job", other.describe())),
     };
     let config = config.clone();
@@ -201,6 +205,19 @@ fn approval_notice(order: &Order, config: &Config, approver: &str) -> Result<Out
         to: vec![to],
         subject: format!("Approval needed: {po} ({total}) from {}", order.created_by),
         body,
+        attachment: None,
+    })
+}
+
+fn failure_notice(order: &Order, config: &Config, user: &str, text: &str) -> Result<OutgoingMail, JobOutcome> {
+    let po = order.number;
+    Ok(OutgoingMail {
+        to: vec![user_email(config, user)?],
+        subject: format!("Needs you: {po} could not be completed in the background"),
+        body: format!(
+            "Background work for purchase order {po}, which you placed or approved, failed:\n\n  {text}\n\n\
+             See it with `purser po show {po}`, or in Purser's screens, where the notice stays until you mark it seen.\n"
+        ),
         attachment: None,
     })
 }

@@ -81,9 +81,10 @@ async fn work(db: &Db, ctx: &Context, job: &Job) -> JobOutcome {
     match &job.kind {
         JobKind::SubmitApi { .. } | JobKind::PollStatus { .. } => super::distributor::run_job(db, job).await,
         JobKind::PsaSync { .. } | JobKind::PsaReceipt { .. } => super::psa::run_job(db, ctx, job).await,
-        JobKind::SubmitEmail { .. } | JobKind::NotifyApprover { .. } | JobKind::NotifyRejection { .. } => {
-            super::email::run_job(db, &ctx.mail, job).await
-        }
+        JobKind::SubmitEmail { .. }
+        | JobKind::NotifyApprover { .. }
+        | JobKind::NotifyRejection { .. }
+        | JobKind::NotifyFailure { .. } => super::email::run_job(db, &ctx.mail, job).await,
     }
 }
 

@@ -19,6 +19,10 @@ pub struct Notice {
     pub ok: bool,
     /// Work done as expected (a job finished): worth a log line, not an interruption.
     pub routine: bool,
+    /// About a job's outcome. A failed job reaches the person who acted on its order as a
+    /// notice of theirs (see [`crate::app::notices`]); the screens that happened to run
+    /// it need not show it too.
+    pub job: bool,
     pub text: String,
 }
 
@@ -27,6 +31,7 @@ impl Notice {
         Notice {
             ok: true,
             routine: false,
+            job: false,
             text,
         }
     }
@@ -35,6 +40,16 @@ impl Notice {
         Notice {
             ok: true,
             routine: true,
+            job: true,
+            text,
+        }
+    }
+
+    fn job_failed(text: String) -> Notice {
+        Notice {
+            ok: false,
+            routine: false,
+            job: true,
             text,
         }
     }
@@ -43,6 +58,7 @@ impl Notice {
         Notice {
             ok: false,
             routine: false,
+            job: false,
             text,
         }
     }
@@ -100,11 +116,11 @@ fn tell_jobs(report: &RunReport, notify: &mut (dyn FnMut(Notice) -> bool + Send)
         && report
             .failed
             .iter()
-            .all(|(id, e)| notify(Notice::failed(format!("job {id} failed: {e}"))))
+            .all(|(id, e)| notify(Notice::job_failed(format!("job {id} failed: {e}"))))
         && report
             .uncertain
             .iter()
-            .all(|(id, e)| notify(Notice::failed(format!("job {id} needs a person: {e}"))))
+            .all(|(id, e)| notify(Notice::job_failed(format!("job {id} needs a person: {e}"))))
 }
 
 fn inbox_notice(r: InboxResult) -> Notice {

@@ -6,6 +6,7 @@ use super::psa::PsaSyncState;
 use super::{StoreError, StoredQuote};
 use crate::domain::audit::Change;
 use crate::domain::job::Job;
+use crate::domain::notice::Notice;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
 use std::path::Path;
 
@@ -56,6 +57,8 @@ pub trait ReadOps {
     fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError>;
 
     fn psa_syncs(&self) -> Result<Vec<PsaSyncState>, StoreError>;
+    /// Every notice, oldest first.
+    fn notices(&self) -> Result<Vec<Notice>, StoreError>;
 }
 
 /// A transaction that changes things: everything a command changes (state, audit entry,
@@ -105,6 +108,9 @@ pub trait WriteOps {
     fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError>;
 
     fn put_psa_sync(&mut self, state: &PsaSyncState) -> Result<(), StoreError>;
+    fn next_notice_id(&mut self) -> Result<u64, StoreError>;
+    fn notice(&self, id: u64) -> Result<Option<Notice>, StoreError>;
+    fn put_notice(&mut self, notice: &Notice) -> Result<(), StoreError>;
 }
 
 /// A place the data lives. Each call runs its closure exactly once (a backend that must

@@ -18,12 +18,15 @@ pub const SERIALS: TableDefinition<&str, u64> = TableDefinition::new("serials");
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 /// Background jobs by id.
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+/// Notices for people, by id.
+pub const NOTICES: TableDefinition<u64, &[u8]> = TableDefinition::new("notices");
 
 pub const K_SCHEMA: &str = "schema_version";
 pub const K_CHANGES: &str = "changes";
 pub const K_NEXT_ITEM: &str = "next_item";
 pub const K_NEXT_PO: &str = "next_po";
 pub const K_NEXT_JOB: &str = "next_job";
+pub const K_NEXT_NOTICE: &str = "next_notice";
 /// The tokens of the latest commits (each unique), in a ring of `COMMIT_TOKENS` keys
 /// `commit_token.N`: whether a commit that reported an error reached the file.
 pub const K_COMMIT_TOKEN: &str = "commit_token";

@@ -7,6 +7,7 @@ use super::tables::*;
 use super::{StoreError, SCHEMA_VERSION};
 use crate::domain::audit::{Change, GENESIS};
 use crate::domain::job::Job;
+use crate::domain::notice::Notice;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber, Quote, Timestamp};
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -211,6 +212,11 @@ impl ReadOps for ReadTx {
     fn psa_syncs(&self) -> Result<Vec<PsaSyncState>, StoreError> {
         let t = ro_table!(self, PSA_SYNC, Vec::new());
         all_json(&t, "PSA sync state")
+    }
+
+    fn notices(&self) -> Result<Vec<Notice>, StoreError> {
+        let t = ro_table!(self, NOTICES, Vec::new());
+        all_json(&t, "notice")
     }
 }
 
@@ -440,5 +446,17 @@ impl WriteOps for WriteTx {
 
     fn put_psa_sync(&mut self, state: &PsaSyncState) -> Result<(), StoreError> {
         self.put(PSA_SYNC, state.po.0, state)
+    }
+
+    fn next_notice_id(&mut self) -> Result<u64, StoreError> {
+        self.next(K_NEXT_NOTICE)
+    }
+
+    fn notice(&self, id: u64) -> Result<Option<Notice>, StoreError> {
+        self.get(NOTICES, id, || format!("notice {id}"))
+    }
+
+    fn put_notice(&mut self, notice: &Notice) -> Result<(), StoreError> {
+        self.put(NOTICES, notice.id, notice)
     }
 }

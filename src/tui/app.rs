@@ -161,6 +161,9 @@ pub struct App {
     pub calls: Vec<Call>,
     /// A call to a distributor is under way (Esc on its pane stops waiting for it).
     pub calling: bool,
+    /// This user's unseen notices (failed background work for their orders), newest
+    /// first: shown on every pane until marked seen.
+    pub notices: Vec<crate::domain::notice::Notice>,
     pub data: Data,
     pub pending: PendingPane,
     pub orders: OrdersPane,
@@ -204,6 +207,7 @@ impl App {
             outbox: Vec::new(),
             calls: Vec::new(),
             calling: false,
+            notices: Vec::new(),
             pdf_dir: std::path::PathBuf::from("pdf"),
             data: Data::default(),
             pending: PendingPane::default(),
@@ -214,6 +218,8 @@ impl App {
             settings: SettingsPane::default(),
         };
         app.receiving.focused = true;
+        let me = app.actor.name.clone();
+        app.load(Load::Notices(me));
         // The current pane's data first: the first frame needs only that.
         if pane == Pane::Pending {
             app.load(Load::Items);
@@ -298,6 +304,14 @@ impl App {
         if key.code == KeyCode::F(1) {
             self.help = !self.help;
             return;
+        }
+        // Notices are answered from anywhere; a scanner never sends a function key.
+        if key.code == KeyCode::F(2) && !self.notices.is_empty() {
+            let ids = self.notices.iter().map(|n| n.id).collect();
+            self.notices.clear();
+            self.send(Command::NoticesSeen { ids });
+            let me = self.actor.name.clone();
+            return self.load(Load::Notices(me));
         }
         // At the dock every letter, digit and sign is part of a scan: it goes to the scan
         // box (focusing it), never to a command, so a scan arriving at any moment can
@@ -479,6 +493,8 @@ impl App {
         if self.pane == Pane::Settings {
             self.load(Load::Rules);
         }
+        let me = self.actor.name.clone();
+        self.load(Load::Notices(me));
     }
 
     /// One action from the keymap.
@@ -547,6 +563,12 @@ impl App {
             }
             Msg::ShipTo(quote, addr) => self.ship_to_arrived(&quote, addr),
             Msg::Changed => self.reload(),
+            Msg::Notices(list) => {
+                if list.iter().any(|n| !self.notices.iter().any(|m| m.id == n.id)) {
+                    self.bell = true;
+                }
+                self.notices = list;
+            }
             Msg::Busy(b) => self.busy = b,
             Msg::Called { command, result } => {
                 self.calling = false;

@@ -18,7 +18,8 @@ pub fn spawn(db: Db, actor: Actor, out: UnboundedSender<Msg>, stop: Cancellation
     let work = tokio::spawn(async move {
         let ctx = Context::new(&db, stop);
         let mut notify = move |n: crate::jobs::runner::Notice| {
-            if n.routine {
+            // A job's failure reaches its person as a notice of theirs, in their screens.
+            if n.routine || n.job {
                 return true;
             }
             let tone = if n.ok { Tone::Ok } else { Tone::Error };

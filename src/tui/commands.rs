@@ -80,6 +80,10 @@ pub enum Command {
     SendAgain {
         job: u64,
     },
+    /// A person has seen these notices of theirs.
+    NoticesSeen {
+        ids: Vec<u64>,
+    },
 }
 
 /// What a command changed, for the screens to patch in without reloading.
@@ -116,6 +120,7 @@ impl Command {
             Command::RetrySync { .. } => "retry sync",
             Command::MarkSent { .. } => "mark sent",
             Command::SendAgain { .. } => "send again",
+            Command::NoticesSeen { .. } => "notices seen",
         }
     }
 }
@@ -301,6 +306,10 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
         Command::SendAgain { job } => {
             svc.retry_job(actor, job).map_err(e)?;
             fx.message = format!("job {job} queued to be sent again");
+        }
+        Command::NoticesSeen { ids } => {
+            let seen = svc.mark_notices_seen(actor, &ids).map_err(e)?;
+            fx.message = format!("{} notice(s) marked seen", seen.len());
         }
         Command::RetrySync { po } => {
             let jobs = svc.psa_retry(actor, po).map_err(e)?;

@@ -941,3 +941,53 @@ fn a_form_the_user_may_not_submit_is_not_opened() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_failed_send_shows_on_every_pane_of_its_buyer_until_marked_seen() {
+    let mut h = Harness::new("alice");
+    let alice = as_user(&config(), "alice");
+    let po = h
+        .svc
+        .list_orders()
+        .unwrap()
+        .into_iter()
+        .find(|o| o.status() == crate::domain::OrderStatus::Pending)
+        .expect("a pending order")
+        .number;
+    let r = h
+        .svc
+        .place(
+            &alice,
+            PlaceRequest {
+                po,
+                method: PlacementMethod::Email,
+                link: None,
+            },
+        )
+        .unwrap();
+    let job = r.job.expect("an email job");
+    // Someone else's process ran the job, and it failed.
+    let claimed = h.svc.claim_job("rick@dock", Some(job)).unwrap().expect("claimed");
+    let failed = crate::app::JobOutcome::Failed("550 mailbox unknown".into());
+    h.svc
+        .finish_job(&as_user(&config(), "rick"), claimed.id, "rick@dock", &failed)
+        .unwrap();
+    h.app.on_msg(Msg::Changed);
+    h.settle();
+    for pane in ["1", "2", "4"] {
+        h.keys(pane);
+        let screen = h.render(120, 40);
+        assert!(
+            screen.contains("550 mailbox unknown") && screen.contains("F2 seen"),
+            "pane {pane}:\n{screen}"
+        );
+    }
+    h.keys("f2");
+    let screen = h.render(120, 40);
+    assert!(!screen.contains("550 mailbox unknown"), "{screen}");
+    assert!(
+        h.svc.notices(&alice, false).unwrap().is_empty(),
+        "marked seen in the store"
+    );
+    assert_eq!(h.svc.notices(&alice, true).unwrap().len(), 1);
+}

@@ -17,9 +17,18 @@ const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 pub fn draw(app: &App, f: &mut Frame) {
     let area = f.area();
     f.render_widget(Block::default().style(app.theme.base), area);
-    let [tabs, body, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
+    let banner_h = u16::from(!app.notices.is_empty());
+    let [tabs, body, banner, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(banner_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     draw_tabs(app, f, tabs);
+    if banner_h > 0 {
+        draw_notices(app, f, banner);
+    }
     match app.pane {
         Pane::Pending => panes::pending::render(app, f, body),
         Pane::Orders => panes::orders::render(app, f, body),
@@ -65,6 +74,28 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
     spans.push(Span::styled(" ".repeat(pad), th.tab));
     spans.push(Span::styled(who, th.accent));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The newest unseen notice, on every pane until it is marked seen.
+fn draw_notices(app: &App, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let Some(newest) = app.notices.first() else { return };
+    let more = match app.notices.len() {
+        1 => String::new(),
+        n => format!(" (+{} more)", n - 1),
+    };
+    let key = " F2 seen ";
+    let w = (area.width as usize).saturating_sub(key.chars().count());
+    let text = super::widgets::clip(&format!("! {}{more}", newest.text), w);
+    let pad = w.saturating_sub(text.chars().count());
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(text, th.error),
+            Span::styled(" ".repeat(pad), th.error),
+            Span::styled(key, th.key),
+        ])),
+        area,
+    );
 }
 
 fn draw_status(app: &App, f: &mut Frame, area: Rect) {

@@ -32,6 +32,8 @@ pub enum Load {
     OrderAudit(PoNumber),
     Rules,
     ShipTo(String),
+    /// The unseen notices of this user.
+    Notices(String),
 }
 
 /// A request to the worker.
@@ -59,6 +61,8 @@ pub enum Msg {
     OrderAudit(PoNumber, Vec<AuditEntry>),
     Rules(Vec<ApprovalRule>),
     ShipTo(String, Option<crate::domain::Address>),
+    /// The user's unseen notices, newest first.
+    Notices(Vec<crate::domain::notice::Notice>),
     /// Another process changed the database.
     Changed,
     /// The outcome of one command.
@@ -130,6 +134,13 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                     Default::default()
                 };
                 Msg::Orders(orders, sync)
+            }
+            Load::Notices(user) => {
+                let who = crate::identity::Actor {
+                    name: user.clone(),
+                    roles: Default::default(),
+                };
+                Msg::Notices(svc.notices(&who, false)?)
             }
             Load::Audit => Msg::Audit(svc.audit_latest(&AuditFilter::default(), AUDIT_LATEST, &slim_for_list)?),
             Load::OrderAudit(po) => Msg::OrderAudit(

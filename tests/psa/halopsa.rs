@@ -332,6 +332,13 @@ fn a_manufacturer_only_company_is_refused_as_the_supplier_naming_the_distributor
         fake.requests()
     );
     assert_eq!(w.svc.psa_sync_status().unwrap()[0].sync, "failed");
+    // The buyer who placed the order is told, not whoever's process ran the sync.
+    let po = w.svc.psa_sync_status().unwrap()[0].po;
+    let told = w.svc.notices_of(po).unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].text.contains("is not a supplier company in Halo"), "{told:?}");
+    let placer = w.svc.order(po).unwrap().submission().unwrap().by.clone();
+    assert_eq!(told[0].user, placer);
     let problems = purser::jobs::db::block_on(purser::jobs::psa::check(w.svc.config()));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(

@@ -27,6 +27,7 @@ mod email_jobs;
 mod importing;
 mod invariants;
 mod jobs;
+mod notices;
 mod orders;
 mod pending;
 mod placing;
