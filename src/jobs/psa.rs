@@ -140,7 +140,7 @@ pub async fn check(config: &crate::config::Config) -> Vec<String> {
 }
 
 /// Why a PSA job cannot start now, as its outcome; `None`: it can.
-fn not_ready(config: &crate::config::Config, job: &Job) -> Option<JobOutcome> {
+fn not_ready(config: &crate::config::Config) -> Option<JobOutcome> {
     let kind = config.psa.kind;
     if !kind.is_connected() {
         // Standalone: the stage is the order's own status, kept locally.
@@ -154,16 +154,13 @@ fn not_ready(config: &crate::config::Config, job: &Job) -> Option<JobOutcome> {
             problems.join("; ")
         )));
     }
-    if job.kind.po().is_none() {
-        return Some(JobOutcome::Failed("job names no order".into()));
-    }
     None
 }
 
 /// Runs a PSA job (create the order's entities, send a receipt).
 pub async fn run_job(db: &Db, ctx: &Context, job: &Job) -> JobOutcome {
     let config = db.config();
-    if let Some(outcome) = not_ready(config, job) {
+    if let Some(outcome) = not_ready(config) {
         return outcome;
     }
     let kind = config.psa.kind;
@@ -378,5 +375,49 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    /// A log that records in memory and says the process is stopping.
+    struct Stopping;
+
+    impl StepLog for Stopping {
+        fn attempt(&self, _key: String) -> BoxFuture<'_, Result<PsaSyncState, PsaError>> {
+            async { panic!("a stopping run attempts nothing") }.boxed()
+        }
+        fn record(&self, _: String, _: String, _: i64, _: bool) -> BoxFuture<'_, Result<PsaSyncState, PsaError>> {
+            async { panic!("a stopping run records nothing") }.boxed()
+        }
+        fn stopping(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_stopping_process_ends_a_run_between_steps_without_a_failure() {
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut state = PsaSyncState::new(PoNumber(3), "autotask", now);
+        state.steps.push(step("ticket", "Ticket", 11, now, false));
+        let log = Stopping;
+        let mut run = Run::new(PoNumber(3), state, &log);
+        let r = crate::jobs::db::block_on(async {
+            // A recorded step answers from the record, stopping or not.
+            let known = run
+                .ensure(
+                    "ticket",
+                    "Ticket",
+                    async || Ok(None),
+                    async || panic!("not created again"),
+                )
+                .await;
+            assert_eq!(known, Ok(11));
+            run.ensure(
+                "charge/1",
+                "TicketCharge",
+                async || Ok(None),
+                async || panic!("not started"),
+            )
+            .await
+        });
+        assert!(matches!(r, Err(PsaError::Waiting(m)) if m.contains("stopping")));
     }
 }

@@ -20,8 +20,8 @@ pub enum PsaError {
     Refused { status: u16, message: String },
     /// Purser's own configuration is incomplete (secret missing, mapping unknown).
     Config(String),
-    /// A receipt waits for its order's entities to exist: tried again later, with nothing
-    /// recorded as a failure.
+    /// Not now, and no failure: tried again later with nothing recorded against the sync
+    /// (a receipt waiting for its order's entities, a process stopping between steps).
     Waiting(String),
 }
 

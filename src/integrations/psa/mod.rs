@@ -175,7 +175,7 @@ impl<'a> Run<'a> {
     /// Between two steps: where a stopping process ends the run, to go on from here later.
     fn safe_point(&self) -> Result<(), PsaError> {
         if self.log.stopping() {
-            return Err(PsaError::temporary(format!(
+            return Err(PsaError::Waiting(format!(
                 "Purser is stopping; the sync of {} goes on from here next time",
                 self.po
             )));
