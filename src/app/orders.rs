@@ -1,7 +1,9 @@
 //! Purchase orders: create, add, remove, edit, place, reject, cancel.
 
 use super::{audit, enqueue, load_order, AppError, Service};
+use crate::config::DistributorKind;
 use crate::domain::job::JobKind;
+use crate::domain::order::distributor_rules::{self, DistributorAccount, DistributorRules};
 use crate::domain::order::{ApiOptions, NewOrder, OrderEdit, PlaceOutcome};
 use crate::domain::{
     Address, ApprovalDecision, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage,
@@ -71,6 +73,29 @@ impl Service {
             .ok_or_else(|| RuleError::UnknownOrder(po).into())
     }
 
+    /// What of the distributor account the distributor's rules need, from the configuration.
+    pub(crate) fn distributor_account(&self, key: &str) -> DistributorAccount {
+        let rules = match self.config.distributors.get(key).map(|d| d.kind) {
+            Some(DistributorKind::Ingram) => DistributorRules::Ingram,
+            Some(DistributorKind::TdsynnexUs | DistributorKind::TdsynnexEu) => DistributorRules::TdSynnex,
+            Some(DistributorKind::Pax8) => DistributorRules::Pax8,
+            Some(DistributorKind::Onetrail) => DistributorRules::Onetrail,
+            Some(DistributorKind::Email | DistributorKind::Manual) | None => DistributorRules::None,
+        };
+        let warehouse = self.config.company.as_ref().and_then(crate::config::Company::warehouse);
+        DistributorAccount::new(rules, warehouse)
+    }
+
+    /// Refuses an order its distributor would refuse, naming the field.
+    pub(crate) fn check_for_distributor(&self, order: &Order) -> Result<(), RuleError> {
+        distributor_rules::check(order, &self.distributor_account(&order.distributor)).map_err(|problem| {
+            RuleError::Distributor {
+                distributor: self.config.distributor_name(&order.distributor),
+                problem,
+            }
+        })
+    }
+
     fn check_distributor(&self, key: &str) -> Result<(), AppError> {
         if self.config.distributors.contains_key(key) {
             Ok(())
@@ -112,6 +137,7 @@ impl Service {
                 policy,
             };
             let order = Order::create(new, &items)?;
+            self.check_for_distributor(&order)?;
             for item in &items {
                 tx.put_item(&item.order_on(number)?)?;
             }
@@ -139,6 +165,7 @@ impl Service {
             let items = load_items(tx, ids)?;
             let mut after = before.clone();
             after.add_items(&items, policy)?;
+            self.check_for_distributor(&after)?;
             for item in &items {
                 tx.put_item(&item.order_on(po)?)?;
             }
@@ -193,6 +220,7 @@ impl Service {
             };
             let mut after = before.clone();
             after.edit(edit, quote_ship_to)?;
+            self.check_for_distributor(&after)?;
             tx.put_order(&after)?;
             audit(
                 tx,
@@ -270,6 +298,8 @@ impl Service {
                     }
                 }
             };
+            // Checked before it goes for approval, and again when approved.
+            self.check_for_distributor(&after)?;
             tx.put_order(&after)?;
             let (label, action, approver, job) = match &outcome {
                 PlaceOutcome::SentForApproval { approver } => {

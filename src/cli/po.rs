@@ -262,40 +262,31 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Before an API placement: the Pax8 options given (recorded with the placement, in its
-/// transaction), and the order as it would go checked against the distributor (a value
-/// longer than it takes is refused here, naming the field).
+/// The Pax8 options given for an API placement, over those the order holds (recorded
+/// with the placement, in its transaction); `None` when none were given. The service
+/// checks them, and the order against its distributor, before anything changes.
 fn prepare_api_placement(
     ctx: &Ctx,
     po: PoNumber,
     api: crate::cli::args::ApiPlaceArgs,
 ) -> Result<Option<crate::domain::order::ApiOptions>, CliError> {
-    let svc = &ctx.service;
-    let mut order = svc.order(po)?;
-    let mut given = None;
-    if api.billing_term.is_some() || api.commitment.is_some() || !api.provision.is_empty() {
-        let mut options = order.api_options();
-        if api.billing_term.is_some() {
-            options.billing_term = api.billing_term;
-        }
-        if api.commitment.is_some() {
-            options.commitment = api.commitment;
-        }
-        if !api.provision.is_empty() {
-            options.provision.clear();
-            for p in &api.provision {
-                options
-                    .add_provision(p)
-                    .map_err(|e| CliError::new(format!("--provision {e}"), 2))?;
-            }
-        }
-        let options = crate::app::Service::checked_api_options(&ctx.actor, options)?;
-        order
-            .set_api_options(options.clone())
-            .map_err(crate::app::AppError::from)?;
-        given = Some(options);
+    if api.billing_term.is_none() && api.commitment.is_none() && api.provision.is_empty() {
+        return Ok(None);
     }
-    crate::integrations::distributors::check_order(svc.config(), &order)
-        .map(|()| given)
-        .map_err(|e| CliError::new(format!("{po} was not placed: {e}"), 1))
+    let mut options = ctx.service.order(po)?.api_options();
+    if api.billing_term.is_some() {
+        options.billing_term = api.billing_term;
+    }
+    if api.commitment.is_some() {
+        options.commitment = api.commitment;
+    }
+    if !api.provision.is_empty() {
+        options.provision.clear();
+        for p in &api.provision {
+            options
+                .add_provision(p)
+                .map_err(|e| CliError::new(format!("--provision {e}"), 2))?;
+        }
+    }
+    Ok(Some(options))
 }

@@ -120,6 +120,11 @@ pub enum RuleError {
     Negative { what: &'static str },
     #[error("{what}: {why}")]
     TooLarge { what: &'static str, why: String },
+    #[error("{distributor} cannot take this order: {problem}")]
+    Distributor {
+        distributor: String,
+        problem: super::order::distributor_rules::DistributorRuleError,
+    },
     #[error("{po} is being sent ({method}, job {job}); wait for it to finish, or see `purser sync status`")]
     BeingSent {
         po: PoNumber,

@@ -476,6 +476,7 @@ impl Order {
 }
 
 mod api;
+pub mod distributor_rules;
 mod editing;
 mod placement;
 pub use api::{

@@ -941,3 +941,50 @@ fn a_form_the_user_may_not_submit_is_not_opened() {
         "{msg}"
     );
 }
+
+#[test]
+fn an_api_placement_the_distributor_would_refuse_is_refused_at_once() {
+    let h = Harness::new("alice");
+    let alice = as_user(h.svc.config(), "alice");
+    // A wholesale order for TD SYNNEX: it goes to our warehouse, whose state is set.
+    let items = h.svc.list_items(&Default::default()).unwrap();
+    let monitor = items.iter().find(|i| i.sku == "P24H-2L").unwrap().id;
+    let po = h
+        .svc
+        .create_order(
+            &alice,
+            CreateOrder {
+                distributor: "tdsynnex".into(),
+                items: vec![monitor],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .number;
+    // The warehouse loses its state in the configuration.
+    let text = include_str!("../../assets/demo-config.toml")
+        .replace("{os_user}", "boss")
+        .replace("{inbox}", "/nonexistent/inbox")
+        .replace("state = \"UT\"\n", "")
+        + STATIC_DISTRIBUTORS;
+    let c = Config::parse(&text).unwrap();
+    let Harness { _dir, svc, mut app } = h;
+    drop(svc);
+    let store = Store::open(&_dir.path().join("t.redb")).unwrap();
+    let svc = Service::new(store, Arc::new(c.clone()), Arc::new(t0));
+    app.config = Arc::new(c);
+    let mut h = Harness { _dir, svc, app };
+    h.keys("2 ctrl-r g");
+    assert_eq!(h.app.orders_selected(), Some(po));
+    // Placing by API (the method offered first for TD SYNNEX) is refused at once, naming
+    // the field; nothing goes to the background.
+    h.keys("p enter");
+    let (_, msg) = h.app.status.clone().unwrap();
+    assert!(
+        msg.contains("TD SYNNEX cannot take this order: the warehouse ([company.warehouse]) address lacks state"),
+        "{msg}"
+    );
+    let o = h.order(po.0);
+    assert_eq!(o.status(), crate::domain::OrderStatus::Pending);
+    assert!(o.sending.is_none() && o.errors.is_empty(), "{o:?}");
+}

@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 
 mod approval;
 mod audit;
+mod distributor_checks;
 mod email_jobs;
 mod importing;
 mod invariants;
