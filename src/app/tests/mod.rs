@@ -28,6 +28,7 @@ mod email_jobs;
 mod importing;
 mod invariants;
 mod jobs;
+mod order_actions;
 mod orders;
 mod pending;
 mod placing;
