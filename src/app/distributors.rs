@@ -78,17 +78,9 @@ impl Service {
             .write(|tx| record_api_options(tx, actor, po, options.clone(), now))
     }
 
-    /// The options as they are stored, once `actor` may set them: the billing term
-    /// spelled as Pax8 does.
-    pub fn checked_api_options(actor: &Actor, mut options: ApiOptions) -> Result<ApiOptions, AppError> {
+    /// The options, once `actor` may set them.
+    pub fn checked_api_options(actor: &Actor, options: ApiOptions) -> Result<ApiOptions, AppError> {
         Permission::SetPlacementOptions.check(actor)?;
-        if let Some(t) = &options.billing_term {
-            let t = ApiOptions::normalize_billing_term(t).map_err(|why| AppError::NotAvailable {
-                what: format!("billing term `{t}`"),
-                why,
-            })?;
-            options.billing_term = Some(t.to_string());
-        }
         Ok(options)
     }
 

@@ -296,10 +296,8 @@ fn prepare_api_placement(
     }
     if !api.provision.is_empty() {
         options.provision.clear();
-        for p in &api.provision {
-            options
-                .add_provision(p)
-                .map_err(|e| CliError::new(format!("--provision {e}"), 2))?;
+        for p in api.provision {
+            options.add_provision(p);
         }
     }
     Ok(Some(options))

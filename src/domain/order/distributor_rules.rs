@@ -77,9 +77,6 @@ pub enum DistributorRuleError {
     SeveralCustomers(Vec<String>),
     #[error("the order has no lines")]
     NoLines,
-    /// The Pax8 billing term given is not one of Pax8's.
-    #[error("{0}")]
-    BillingTerm(String),
 }
 
 /// Why an order has no address to ship to.
@@ -315,13 +312,11 @@ fn pax8(order: &Order) -> Result<(), DistributorRuleError> {
         .filter(|(_, l)| l.pax8_product_id.as_deref().is_none_or(|p| p.trim().is_empty()))
         .map(|(i, l)| format!("line {} ({})", i + 1, l.sku))
         .collect();
-    if !missing.is_empty() {
-        return Err(DistributorRuleError::NoPax8Product(missing));
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(DistributorRuleError::NoPax8Product(missing))
     }
-    if let Some(t) = &order.api_options().billing_term {
-        super::ApiOptions::normalize_billing_term(t).map_err(DistributorRuleError::BillingTerm)?;
-    }
-    Ok(())
 }
 
 fn onetrail(order: &Order) -> Result<(), DistributorRuleError> {

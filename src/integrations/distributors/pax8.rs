@@ -12,7 +12,7 @@ use super::token::TokenSource;
 use super::{base_url, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
 use crate::config::Distributor;
 use crate::domain::order::distributor_rules::{self, DistributorAccount, DistributorRules};
-use crate::domain::order::{ApiOptions, DistributorOrder, OrderLine, SubscriptionRef};
+use crate::domain::order::{ApiOptions, BillingTerm, DistributorOrder, OrderLine, SubscriptionRef};
 use crate::domain::Order;
 use reqwest::blocking::{Client, RequestBuilder};
 use serde_json::{json, Value};
@@ -255,10 +255,7 @@ impl Pax8 {
 
     fn body(&self, order: &Order) -> Result<Value, ApiError> {
         let options = order.api_options();
-        let term = match &options.billing_term {
-            Some(t) => ApiOptions::normalize_billing_term(t).map_err(ApiError::Incomplete)?,
-            None => "Monthly",
-        };
+        let term = options.billing_term.unwrap_or(BillingTerm::Monthly).as_str();
         let company = self.company(order)?;
         let mut items = Vec::new();
         for (i, l) in order.lines.iter().enumerate() {

@@ -4,6 +4,7 @@
 
 use crate::app::{OrderAction, PlaceRequest};
 use crate::domain::money::group_thousands;
+use crate::domain::order::{parse_provisioning, BillingTerm};
 use crate::domain::{ApprovalDecision, Order, OrderStatus, PlacementMethod, PoNumber};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
@@ -134,7 +135,7 @@ impl App {
             // with its label by Pax8's provision-details when placing.
             fields.push(Field::choice(
                 "Billing term",
-                PAX8_TERMS.iter().map(|t| t.to_string()).collect(),
+                BillingTerm::ALL.iter().map(|t| t.to_string()).collect(),
                 0,
             ));
             fields.push(Field::text("Commitment (id or auto)", "auto"));
@@ -298,8 +299,6 @@ impl App {
     }
 }
 
-/// Pax8 billing terms offered in the place form.
-const PAX8_TERMS: [&str; 6] = ["Monthly", "Annual", "2-Year", "3-Year", "One-Time", "Trial"];
 const PROVISION_FIELD: &str = "Provisioning";
 
 pub(super) fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<Command, String> {
@@ -317,7 +316,7 @@ pub(super) fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<
         });
     };
     let mut options = crate::domain::order::ApiOptions {
-        billing_term: Some(PAX8_TERMS[term.idx().min(PAX8_TERMS.len() - 1)].to_string()),
+        billing_term: Some(BillingTerm::ALL[term.idx().min(BillingTerm::ALL.len() - 1)]),
         commitment: form
             .find("Commitment (id or auto)")
             .map(|f| f.value().trim().to_string())
@@ -325,15 +324,8 @@ pub(super) fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<
         ..Default::default()
     };
     let provision = form.find(PROVISION_FIELD).map_or("", |f| f.value());
-    for pair in provision.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("provisioning `{pair}` is not key=value"))?;
-        options
-            .provision
-            .entry(k.trim().to_string())
-            .or_default()
-            .push(v.trim().to_string());
+    for p in parse_provisioning(provision).map_err(|e| e.to_string())? {
+        options.add_provision(p);
     }
     Ok(if approve {
         Command::Approve(req, Some(Box::new(options)))
@@ -434,7 +426,7 @@ fn status_label(ord: &Order) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::form::{Field, Form, Purpose};
+    use crate::tui::form::{Field, FieldKind, Form, Purpose};
 
     fn pax8_form(method: usize, provision: &str) -> Form {
         Form::new(
@@ -446,7 +438,11 @@ mod tests {
             vec![
                 Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), method),
                 Field::text("Link (optional)", ""),
-                Field::choice("Billing term", PAX8_TERMS.iter().map(|t| t.to_string()).collect(), 1),
+                Field::choice(
+                    "Billing term",
+                    BillingTerm::ALL.iter().map(|t| t.to_string()).collect(),
+                    1,
+                ),
                 Field::text("Commitment (id or auto)", "auto"),
                 Field::text(PROVISION_FIELD, provision),
             ],
@@ -469,7 +465,7 @@ mod tests {
             panic!("{cmd:?}")
         };
         assert_eq!(req.method, PlacementMethod::Api);
-        assert_eq!(options.billing_term.as_deref(), Some("Annual"));
+        assert_eq!(options.billing_term, Some(BillingTerm::Annual));
         assert_eq!(options.commitment.as_deref(), Some("auto"));
         assert_eq!(options.provision["tenantDomain"], vec!["dcw.example"]);
         assert_eq!(options.provision["seats"], vec!["5", "6"]);
@@ -479,6 +475,32 @@ mod tests {
     fn a_provisioning_pair_without_equals_is_refused() {
         let e = place_command(&pax8_form(api_index(), "tenantDomain"), PoNumber(3), false).unwrap_err();
         assert!(e.contains("`tenantDomain` is not key=value"), "{e}");
+    }
+
+    #[test]
+    fn a_provisioning_pair_without_a_key_is_refused() {
+        let e = place_command(&pax8_form(api_index(), "tenantDomain=x; =5"), PoNumber(3), false).unwrap_err();
+        assert!(e.contains("provisioning `=5` has no key before ="), "{e}");
+    }
+
+    #[test]
+    fn every_pax8_billing_term_is_offered() {
+        let form = pax8_form(api_index(), "");
+        let FieldKind::Choice { options, .. } = &form.get("Billing term").kind else {
+            panic!("a choice")
+        };
+        assert_eq!(
+            options,
+            &[
+                "Monthly",
+                "Annual",
+                "2-Year",
+                "3-Year",
+                "One-Time",
+                "Trial",
+                "Activation"
+            ]
+        );
     }
 
     #[test]
