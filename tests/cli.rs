@@ -798,6 +798,17 @@ fn refused_commands_say_why_and_change_nothing() {
     let (code, err) = env.refused("alice", &["pending", "dismiss", "4"]);
     assert_eq!(code, 2);
     contains_all(&err, &["--reason"]);
+    // Pax8 terms and provisioning details are read as the domain reads them.
+    let place = ["po", "place", "PO-000002", "--via", "api"];
+    let (code, err) = env.refused("alice", &[&place[..], &["--billing-term", "weekly"]].concat());
+    assert_eq!(code, 2);
+    contains_all(
+        &err,
+        &["`weekly` is not a Pax8 billing term (Monthly, Annual, 2-Year, 3-Year, One-Time, Trial, Activation)"],
+    );
+    let (code, err) = env.refused("alice", &[&place[..], &["--provision", "=dentalcare"]].concat());
+    assert_eq!(code, 2);
+    contains_all(&err, &["provisioning `=dentalcare` has no key before ="]);
 }
 
 #[test]

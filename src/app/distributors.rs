@@ -3,10 +3,11 @@
 //! records the order, its audit entry and the job's end in one transaction, so a crash
 //! leaves either all of it or none.
 
+use super::Permission;
 use super::{audit, audit_as, enqueue, load_order, AppError, Service};
 use crate::domain::job::{Job, JobKind, JobState};
 use crate::domain::order::{ApiAttempt, ApiOptions, DistributorOrder};
-use crate::domain::{Order, PlacementMethod, PoNumber, Role, Timestamp};
+use crate::domain::{Order, PlacementMethod, PoNumber, Timestamp};
 use crate::identity::Actor;
 use crate::store::WriteOps;
 use chrono::Duration;
@@ -77,17 +78,9 @@ impl Service {
             .write(|tx| record_api_options(tx, actor, po, options.clone(), now))
     }
 
-    /// The options as they are stored, once `actor` may set them: the billing term
-    /// spelled as Pax8 does.
-    pub fn checked_api_options(actor: &Actor, mut options: ApiOptions) -> Result<ApiOptions, AppError> {
-        Self::require_any(actor, &[Role::Buyer, Role::Approver], "set placement options")?;
-        if let Some(t) = &options.billing_term {
-            let t = ApiOptions::normalize_billing_term(t).map_err(|why| AppError::NotAvailable {
-                what: format!("billing term `{t}`"),
-                why,
-            })?;
-            options.billing_term = Some(t.to_string());
-        }
+    /// The options, once `actor` may set them.
+    pub fn checked_api_options(actor: &Actor, options: ApiOptions) -> Result<ApiOptions, AppError> {
+        Permission::SetPlacementOptions.check(actor)?;
         Ok(options)
     }
 

@@ -11,6 +11,7 @@ pub mod notices;
 mod orders;
 mod outbox;
 mod pending;
+pub mod permissions;
 pub mod psa;
 mod quotes;
 mod receiving;
@@ -21,12 +22,13 @@ pub use distributors::{polling_finished, ApiStart};
 pub use error::AppError;
 pub use orders::{CreateOrder, PlaceRequest, PlaceResult};
 pub use outbox::{Effect, JobOutcome, LEASE as JOB_LEASE_SECS, RENEW_EVERY};
+pub use permissions::{OrderAction, OrderActions, Permission};
 pub use quotes::{ImportOutcome, ImportReport};
 
 use crate::config::{Config, PsaKind};
 use crate::domain::audit::Change;
 use crate::domain::order::OrderPolicy;
-use crate::domain::{Role, RuleError, Timestamp};
+use crate::domain::{RuleError, Timestamp};
 use crate::identity::Actor;
 use crate::store::{Store, WriteOps};
 use serde::Serialize;
@@ -70,28 +72,15 @@ impl Service {
         }
     }
 
-    /// Refuses unless `actor` holds `role`, saying who, what, and which role is missing.
-    fn require(actor: &Actor, role: Role, action: &str) -> Result<(), AppError> {
-        if actor.roles.has(role) {
-            Ok(())
-        } else {
-            Err(RuleError::MissingRole {
-                actor: actor.name.clone(),
-                action: action.to_string(),
-                role,
-                held: actor.roles.to_string(),
-            }
-            .into())
-        }
+    /// What `actor` may do to order `po` now: each action allowed, or why not. The
+    /// service's commands refuse by the same answer.
+    pub fn order_actions(&self, actor: &Actor, po: crate::domain::PoNumber) -> Result<OrderActions, AppError> {
+        Ok(OrderActions::of(&self.config, actor, &self.order(po)?))
     }
 
-    /// Refuses unless `actor` holds at least one of `roles`.
-    fn require_any(actor: &Actor, roles: &[Role], action: &str) -> Result<(), AppError> {
-        if roles.iter().any(|r| actor.roles.has(*r)) {
-            Ok(())
-        } else {
-            Self::require(actor, roles[0], action)
-        }
+    /// Refuses unless `actor` may do `action` to `order` (see [`permissions::decide`]).
+    fn may(&self, actor: &Actor, order: &crate::domain::Order, action: OrderAction) -> Result<(), RuleError> {
+        permissions::decide(&self.config, actor, order, action)
     }
 }
 

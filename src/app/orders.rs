@@ -1,11 +1,10 @@
 //! Purchase orders: create, add, remove, edit, place, reject, cancel.
 
+use super::permissions::{check_for_distributor, OrderAction, Permission};
 use super::{audit, enqueue, load_order, AppError, Service};
 use crate::domain::job::JobKind;
 use crate::domain::order::{ApiOptions, NewOrder, OrderEdit, PlaceOutcome};
-use crate::domain::{
-    Address, ApprovalDecision, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, Role, RuleError, Stage,
-};
+use crate::domain::{Address, ItemId, Order, OrderType, PendingItem, PlacementMethod, PoNumber, RuleError};
 use crate::identity::Actor;
 use crate::store::WriteOps;
 use serde::Serialize;
@@ -81,7 +80,7 @@ impl Service {
 
     /// Creates a pending order for one distributor from pool items of any quotes.
     pub fn create_order(&self, actor: &Actor, req: CreateOrder) -> Result<Order, AppError> {
-        Self::require(actor, Role::Buyer, "create purchase orders")?;
+        Permission::CreateOrders.check(actor)?;
         self.check_distributor(&req.distributor)?;
         if req.items.is_empty() {
             return Err(RuleError::EmptyOrder.into());
@@ -112,6 +111,7 @@ impl Service {
                 policy,
             };
             let order = Order::create(new, &items)?;
+            check_for_distributor(&self.config, &order)?;
             for item in &items {
                 tx.put_item(&item.order_on(number)?)?;
             }
@@ -131,14 +131,15 @@ impl Service {
 
     /// Adds pool items to a pending order.
     pub fn add_to_order(&self, actor: &Actor, po: PoNumber, ids: &[ItemId]) -> Result<Order, AppError> {
-        Self::require(actor, Role::Buyer, "change purchase orders")?;
         let now = self.now();
         let policy = self.policy();
         self.store.write(|tx| {
             let before = load_order(tx, po)?;
+            self.may(actor, &before, OrderAction::AddItems)?;
             let items = load_items(tx, ids)?;
             let mut after = before.clone();
             after.add_items(&items, policy)?;
+            check_for_distributor(&self.config, &after)?;
             for item in &items {
                 tx.put_item(&item.order_on(po)?)?;
             }
@@ -158,10 +159,10 @@ impl Service {
 
     /// Removes items from a pending order; they return to the pool.
     pub fn remove_from_order(&self, actor: &Actor, po: PoNumber, ids: &[ItemId]) -> Result<Order, AppError> {
-        Self::require(actor, Role::Buyer, "change purchase orders")?;
         let now = self.now();
         self.store.write(|tx| {
             let before = load_order(tx, po)?;
+            self.may(actor, &before, OrderAction::RemoveItems)?;
             let mut after = before.clone();
             after.remove_items(ids)?;
             for item in load_items(tx, ids)? {
@@ -183,16 +184,17 @@ impl Service {
 
     /// Edits a pending order's header.
     pub fn edit_order(&self, actor: &Actor, po: PoNumber, edit: OrderEdit) -> Result<Order, AppError> {
-        Self::require(actor, Role::Buyer, "edit purchase orders")?;
         let now = self.now();
         self.store.write(|tx| {
             let before = load_order(tx, po)?;
+            self.may(actor, &before, OrderAction::Edit)?;
             let quote_ship_to = match before.lines.first() {
                 Some(l) => tx.quote(&l.quote_id)?.and_then(|q| q.quote.ship_to),
                 None => None,
             };
             let mut after = before.clone();
             after.edit(edit, quote_ship_to)?;
+            check_for_distributor(&self.config, &after)?;
             tx.put_order(&after)?;
             audit(
                 tx,
@@ -223,6 +225,33 @@ impl Service {
         req: PlaceRequest,
         options: Option<ApiOptions>,
     ) -> Result<PlaceResult, AppError> {
+        self.place_as(actor, req, options, OrderAction::Place)
+    }
+
+    /// The approver it awaits approves an order and places it (`po approve`, the
+    /// Approvals pane): refused for an order not awaiting the actor's approval.
+    pub fn approve(&self, actor: &Actor, req: PlaceRequest) -> Result<PlaceResult, AppError> {
+        self.approve_with_options(actor, req, None)
+    }
+
+    /// [`Service::approve`] with the options of an API placement.
+    pub fn approve_with_options(
+        &self,
+        actor: &Actor,
+        req: PlaceRequest,
+        options: Option<ApiOptions>,
+    ) -> Result<PlaceResult, AppError> {
+        self.place_as(actor, req, options, OrderAction::Approve)
+    }
+
+    /// Placing, as `action` (placing, or approving) decides who may.
+    fn place_as(
+        &self,
+        actor: &Actor,
+        req: PlaceRequest,
+        options: Option<ApiOptions>,
+        action: OrderAction,
+    ) -> Result<PlaceResult, AppError> {
         let options = options.map(|o| Self::checked_api_options(actor, o)).transpose()?;
         let now = self.now();
         let po = req.po;
@@ -231,20 +260,9 @@ impl Service {
                 super::distributors::record_api_options(tx, actor, po, options.clone(), now)?;
             }
             let before = load_order(tx, po)?;
-            match &before.stage {
-                Stage::AwaitingApproval { approver, .. } if approver == &actor.name => {
-                    Self::require(actor, Role::Approver, "approve purchase orders")?
-                }
-                Stage::AwaitingApproval { .. } => {}
-                _ => {
-                    Self::require(actor, Role::Buyer, "place purchase orders")?;
-                    // Placing an order whose rule names the actor approves it as well.
-                    let named = before.approval_needed();
-                    if matches!(&named, ApprovalDecision::Required { approver, .. } if approver == &actor.name) {
-                        Self::require(actor, Role::Approver, "approve purchase orders")?;
-                    }
-                }
-            }
+            // The roles, the order's state, and the distributor's checks: before it goes
+            // for approval, and again when it is approved.
+            self.may(actor, &before, action)?;
             let mut after = before.clone();
             let outcome = match req.method {
                 PlacementMethod::Manual | PlacementMethod::Skip => {
@@ -367,10 +385,10 @@ impl Service {
 
     /// The approver rejects an order awaiting their approval: back to pending, with reason.
     pub fn reject(&self, actor: &Actor, po: PoNumber, reason: &str) -> Result<Order, AppError> {
-        Self::require(actor, Role::Approver, "reject purchase orders")?;
         let now = self.now();
         self.store.write(|tx| {
             let before = load_order(tx, po)?;
+            self.may(actor, &before, OrderAction::Reject)?;
             let mut after = before.clone();
             after.reject(&actor.name, reason, now)?;
             enqueue(
@@ -398,10 +416,10 @@ impl Service {
 
     /// Cancels an order (until anything is received); every item returns to the pool.
     pub fn cancel(&self, actor: &Actor, po: PoNumber) -> Result<CancelResult, AppError> {
-        Self::require(actor, Role::Buyer, "cancel purchase orders")?;
         let now = self.now();
         let result = self.store.write(|tx| {
             let before = load_order(tx, po)?;
+            self.may(actor, &before, OrderAction::Cancel)?;
             let mut after = before.clone();
             after.cancel(&actor.name, now)?;
             let ids = after.item_ids();

@@ -2,9 +2,9 @@
 //! with a lease, retried with backoff, failed visibly. A job's result and its effect on
 //! the order (an order emailed, a submission abandoned) commit together.
 
+use super::Permission;
 use super::{audit, load_order, AppError, Service};
 use crate::domain::job::{Job, JobKind, JobState};
-use crate::domain::Role;
 use crate::identity::Actor;
 use crate::store::WriteOps;
 use chrono::Duration;
@@ -147,7 +147,7 @@ impl Service {
     /// A person retries a failed or uncertain job. For an uncertain order email this
     /// means sending it again: the person has checked it did not arrive.
     pub fn retry_job(&self, actor: &Actor, id: u64) -> Result<Job, AppError> {
-        Self::require_any(actor, &[Role::Buyer, Role::Admin], "retry background jobs")?;
+        Permission::RetryJobs.check(actor)?;
         let now = self.now();
         self.store.write(|tx| {
             let mut job = tx.job(id)?.ok_or(AppError::UnknownJob(id))?;
@@ -173,7 +173,7 @@ impl Service {
     /// A person settles an uncertain job as done: it did reach the far side (for an order
     /// email: the distributor confirmed receipt), so the order is recorded as sent.
     pub fn settle_job_done(&self, actor: &Actor, id: u64) -> Result<Job, AppError> {
-        Self::require_any(actor, &[Role::Buyer, Role::Admin], "settle background jobs")?;
+        Permission::SettleJobs.check(actor)?;
         let now = self.now();
         self.store.write(|tx| {
             let mut job = tx.job(id)?.ok_or(AppError::UnknownJob(id))?;

@@ -1,8 +1,9 @@
 //! Pending items: list, dismiss, restore, split, cost updates.
 
+use super::Permission;
 use super::{audit, AppError, Service};
 use crate::domain::item::ItemFilter;
-use crate::domain::{ItemId, PendingItem, Role, RuleError};
+use crate::domain::{ItemId, PendingItem, RuleError};
 use crate::identity::Actor;
 use rust_decimal::Decimal;
 
@@ -27,7 +28,7 @@ impl Service {
 
     /// Takes items out of the pool with one reason, all of them or none.
     pub fn dismiss_all(&self, actor: &Actor, ids: &[ItemId], reason: &str) -> Result<Vec<PendingItem>, AppError> {
-        Self::require(actor, Role::Buyer, "dismiss pending items")?;
+        Permission::DismissItems.check(actor)?;
         let now = self.now();
         self.change_items(actor, ids, "item.dismiss", now, |item| {
             item.dismiss(reason, &actor.name, now)
@@ -41,7 +42,7 @@ impl Service {
 
     /// Returns dismissed items to the pool, all of them or none.
     pub fn restore_all(&self, actor: &Actor, ids: &[ItemId]) -> Result<Vec<PendingItem>, AppError> {
-        Self::require(actor, Role::Buyer, "restore dismissed items")?;
+        Permission::RestoreItems.check(actor)?;
         self.change_items(actor, ids, "item.restore", self.now(), PendingItem::restore)
     }
 
@@ -70,7 +71,7 @@ impl Service {
 
     /// Splits `qty` units off an item into a new item; returns (rest, new part).
     pub fn split(&self, actor: &Actor, id: ItemId, qty: u32) -> Result<(PendingItem, PendingItem), AppError> {
-        Self::require(actor, Role::Buyer, "split pending items")?;
+        Permission::SplitItems.check(actor)?;
         let now = self.now();
         self.store.write(|tx| {
             let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;
@@ -99,7 +100,7 @@ impl Service {
         unit_cost: Decimal,
         source: &str,
     ) -> Result<(PendingItem, PendingItem), AppError> {
-        Self::require(actor, Role::Buyer, "update item costs")?;
+        Permission::UpdateCosts.check(actor)?;
         let now = self.now();
         self.store.write(|tx| {
             let before = tx.item(id)?.ok_or(RuleError::UnknownItem(id))?;

@@ -1,10 +1,11 @@
 //! PSA sync on the service side: record each created entity at once (with its audit
 //! entry), keep the sync state per order, show it, retry it, and check the configuration.
 
+use super::Permission;
 use super::{audit, load_order, AppError, Service};
 use crate::config::PsaKind;
 use crate::domain::job::{Job, JobKind, JobState};
-use crate::domain::{OrderStatus, PoNumber, Role, Timestamp};
+use crate::domain::{OrderStatus, PoNumber, Timestamp};
 use crate::identity::Actor;
 use crate::store::psa::{PsaStep, PsaSyncState, PsaSyncStatus};
 use serde::Serialize;
@@ -281,7 +282,7 @@ impl Service {
     /// A person retries an order's PSA sync: its failed or uncertain PSA jobs run again,
     /// continuing from the last entity recorded.
     pub fn psa_retry(&self, actor: &Actor, po: PoNumber) -> Result<Vec<Job>, AppError> {
-        Self::require_any(actor, &[Role::Buyer, Role::Admin], "retry the PSA sync")?;
+        Permission::RetryPsaSync.check(actor)?;
         let now = self.now();
         self.store.write(|tx| {
             load_order(tx, po)?;

@@ -1,8 +1,9 @@
 //! Quote intake: atomic, idempotent import of approved-quote files.
 
+use super::Permission;
 use super::{audit, AppError, Service};
 use crate::domain::quote::{self, Quote};
-use crate::domain::{PendingItem, Role};
+use crate::domain::PendingItem;
 use crate::identity::Actor;
 use crate::store::StoredQuote;
 use serde::Serialize;
@@ -70,7 +71,7 @@ impl Service {
 
     /// Refuses, naming the roles needed, unless `actor` may import quotes.
     pub fn may_import(actor: &Actor) -> Result<(), AppError> {
-        Self::require_any(actor, &[Role::Buyer, Role::Admin], "import quotes")
+        Ok(Permission::ImportQuotes.check(actor)?)
     }
 
     /// Imports quote text named `file` (for messages): all of it or nothing.

@@ -1,5 +1,6 @@
 //! Approval rules, edited by admins.
 
+use super::Permission;
 use super::{audit, AppError, Service};
 use crate::domain::{ApprovalRule, Role, RuleError};
 use crate::identity::Actor;
@@ -11,7 +12,7 @@ impl Service {
 
     /// Appends a rule; the approver must be a configured user with the approver role.
     pub fn add_rule(&self, actor: &Actor, rule: ApprovalRule) -> Result<Vec<ApprovalRule>, AppError> {
-        Self::require(actor, Role::Admin, "edit approval rules")?;
+        Permission::EditRules.check(actor)?;
         match self.config.roles_of(&rule.approver) {
             None => return Err(RuleError::UnknownUser(rule.approver).into()),
             Some(r) if !r.has(Role::Approver) => return Err(RuleError::NotAnApprover { user: rule.approver }.into()),
@@ -34,7 +35,7 @@ impl Service {
 
     /// Removes rule `n` (1-based).
     pub fn remove_rule(&self, actor: &Actor, n: usize) -> Result<Vec<ApprovalRule>, AppError> {
-        Self::require(actor, Role::Admin, "edit approval rules")?;
+        Permission::EditRules.check(actor)?;
         self.edit_rules(actor, "rules.remove", |rules| {
             if n == 0 || n > rules.len() {
                 return Err(RuleError::UnknownRule(n, rules.len()));
@@ -46,7 +47,7 @@ impl Service {
 
     /// Removes every rule.
     pub fn clear_rules(&self, actor: &Actor) -> Result<Vec<ApprovalRule>, AppError> {
-        Self::require(actor, Role::Admin, "edit approval rules")?;
+        Permission::EditRules.check(actor)?;
         self.edit_rules(actor, "rules.clear", |rules| {
             rules.clear();
             Ok(())

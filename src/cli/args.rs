@@ -392,11 +392,11 @@ pub struct StressArgs {
 pub struct ApiPlaceArgs {
     /// Pax8 billing term: Monthly, Annual, 2-Year, 3-Year, One-Time, Trial, Activation
     #[arg(long, value_name = "TERM")]
-    pub billing_term: Option<String>,
+    pub billing_term: Option<crate::domain::order::BillingTerm>,
     /// Pax8 commitment term id, or `auto` to take it from the product's dependencies
     #[arg(long, value_name = "ID|auto")]
     pub commitment: Option<String>,
     /// Pax8 provisioning detail (repeatable), e.g. --provision msDomain=acme
     #[arg(long, value_name = "KEY=VALUE")]
-    pub provision: Vec<String>,
+    pub provision: Vec<crate::domain::order::Provision>,
 }

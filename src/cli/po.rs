@@ -3,7 +3,7 @@
 use super::args::*;
 use super::print;
 use super::run::{address_file, amount, method, order_type, po_arg, write_atomically, CliError, Ctx};
-use crate::app::{CreateOrder, JobOutcome, PlaceRequest};
+use crate::app::{CreateOrder, JobOutcome, OrderAction, PlaceRequest};
 use crate::domain::order::OrderEdit;
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{OrderStatus, PlacementMethod, PoNumber};
@@ -96,94 +96,14 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             link,
             no_wait,
             api,
-        }
-        | PoCmd::Approve {
+        } => place(ctx, &po, via, link, no_wait, api, OrderAction::Place)?,
+        PoCmd::Approve {
             po,
             via,
             link,
             no_wait,
             api,
-        } => {
-            let po = po_arg(&po)?;
-            let options = if matches!(method(via), PlacementMethod::Api) {
-                prepare_api_placement(ctx, po, api)?
-            } else {
-                None
-            };
-            let r = svc.place_with_options(
-                actor,
-                PlaceRequest {
-                    po,
-                    method: method(via),
-                    link,
-                },
-                options,
-            )?;
-            // Email and API placement run as a job; wait for it unless told not to.
-            let (outcome, job_outcome) = match r.job {
-                Some(job) if !no_wait => (r.outcome, crate::jobs::outbox::run_job_now(svc, actor, job)?),
-                _ => (r.outcome, None),
-            };
-            let order = svc.order(po)?;
-            let view = crate::app::views::OrderView::from(&order);
-            #[derive(Serialize)]
-            struct Placed<'a> {
-                outcome: &'a str,
-                job: Option<u64>,
-                #[serde(flatten)]
-                order: &'a crate::app::views::OrderView,
-            }
-            let failure = match &job_outcome {
-                Some(JobOutcome::Failed(e)) => Some(format!("{po} was not sent: {e}; it is pending again")),
-                Some(JobOutcome::RetryLater(e)) => Some(format!(
-                    "{po} could not be sent yet: {e}; it will be retried in the background (`purser sync run`), or see `purser sync status`"
-                )),
-                Some(JobOutcome::NotHandled(e)) => Some(format!("{po} waits to be sent: {e}")),
-                Some(JobOutcome::Uncertain(e)) => {
-                    let job = r.job.map_or_else(|| "JOB".to_string(), |j| j.to_string());
-                    Some(format!(
-                        "{po} may have been sent: {e} (`purser sync mark-sent {job}` or `purser sync retry {job}`)"
-                    ))
-                }
-                _ => None,
-            };
-            let outcome = match (&job_outcome, outcome) {
-                (Some(JobOutcome::Done(_)), _) => "placed",
-                (_, o) => o,
-            };
-            ctx.out(
-                &Placed {
-                    outcome,
-                    job: r.job,
-                    order: &view,
-                },
-                || match (&r.approver, outcome) {
-                    (Some(a), "awaiting_approval") => {
-                        format!(
-                            "{} needs approval: it now awaits {a}, who will be notified",
-                            view.number
-                        )
-                    }
-                    (_, "sending") => format!(
-                        "{} is being sent in the background (job {})",
-                        view.number,
-                        r.job.unwrap_or(0)
-                    ),
-                    _ => match view.submission.as_ref() {
-                        Some(sub) if !sub.recipients.is_empty() => format!(
-                            "{} emailed to {} (message {})",
-                            view.number,
-                            sub.recipients.join(", "),
-                            sub.message_id.as_deref().unwrap_or("-")
-                        ),
-                        _ => format!("{} placed ({})", view.number, method(via).describe()),
-                    },
-                },
-            );
-            if let Some(f) = failure {
-                return Err(CliError::new(f, 1));
-            }
-        }
+        } => place(ctx, &po, via, link, no_wait, api, OrderAction::Approve)?,
         PoCmd::Pdf { po, out } => {
             let order = svc.order(po_arg(&po)?)?;
             let bytes = crate::pdf::render_order(&order, svc.config());
@@ -264,40 +184,123 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Before an API placement: the Pax8 options given (recorded with the placement, in its
-/// transaction), and the order as it would go checked against the distributor (a value
-/// longer than it takes is refused here, naming the field).
+/// `po place` and `po approve`: places (or approves and places) the order, waits for an
+/// email or API submission unless told not to, and says what became of it.
+fn place(
+    ctx: &Ctx,
+    po: &str,
+    via: ViaArg,
+    link: Option<String>,
+    no_wait: bool,
+    api: ApiPlaceArgs,
+    action: OrderAction,
+) -> Result<(), CliError> {
+    let (svc, actor) = (&ctx.service, &ctx.actor);
+    let po = po_arg(po)?;
+    let options = if matches!(method(via), PlacementMethod::Api) {
+        prepare_api_placement(ctx, po, api)?
+    } else {
+        None
+    };
+    let req = PlaceRequest {
+        po,
+        method: method(via),
+        link,
+    };
+    let r = match action {
+        OrderAction::Approve => svc.approve_with_options(actor, req, options)?,
+        _ => svc.place_with_options(actor, req, options)?,
+    };
+    // Email and API placement run as a job; wait for it unless told not to.
+    let (outcome, job_outcome) = match r.job {
+        Some(job) if !no_wait => (r.outcome, crate::jobs::outbox::run_job_now(svc, actor, job)?),
+        _ => (r.outcome, None),
+    };
+    let order = svc.order(po)?;
+    let view = crate::app::views::OrderView::from(&order);
+    #[derive(Serialize)]
+    struct Placed<'a> {
+        outcome: &'a str,
+        job: Option<u64>,
+        #[serde(flatten)]
+        order: &'a crate::app::views::OrderView,
+    }
+    let failure = match &job_outcome {
+        Some(JobOutcome::Failed(e)) => Some(format!("{po} was not sent: {e}; it is pending again")),
+        Some(JobOutcome::RetryLater(e)) => Some(format!(
+            "{po} could not be sent yet: {e}; it will be retried in the background (`purser sync run`), or see `purser sync status`"
+        )),
+        Some(JobOutcome::NotHandled(e)) => Some(format!("{po} waits to be sent: {e}")),
+        Some(JobOutcome::Uncertain(e)) => {
+            let job = r.job.map_or_else(|| "JOB".to_string(), |j| j.to_string());
+            Some(format!(
+                "{po} may have been sent: {e} (`purser sync mark-sent {job}` or `purser sync retry {job}`)"
+            ))
+        }
+        _ => None,
+    };
+    let outcome = match (&job_outcome, outcome) {
+        (Some(JobOutcome::Done(_)), _) => "placed",
+        (_, o) => o,
+    };
+    ctx.out(
+        &Placed {
+            outcome,
+            job: r.job,
+            order: &view,
+        },
+        || match (&r.approver, outcome) {
+            (Some(a), "awaiting_approval") => {
+                format!(
+                    "{} needs approval: it now awaits {a}, who will be notified",
+                    view.number
+                )
+            }
+            (_, "sending") => format!(
+                "{} is being sent in the background (job {})",
+                view.number,
+                r.job.unwrap_or(0)
+            ),
+            _ => match view.submission.as_ref() {
+                Some(sub) if !sub.recipients.is_empty() => format!(
+                    "{} emailed to {} (message {})",
+                    view.number,
+                    sub.recipients.join(", "),
+                    sub.message_id.as_deref().unwrap_or("-")
+                ),
+                _ => format!("{} placed ({})", view.number, method(via).describe()),
+            },
+        },
+    );
+    if let Some(f) = failure {
+        return Err(CliError::new(f, 1));
+    }
+    Ok(())
+}
+
+/// The Pax8 options given for an API placement, over those the order holds (recorded
+/// with the placement, in its transaction); `None` when none were given. The service
+/// checks them, and the order against its distributor, before anything changes.
 fn prepare_api_placement(
     ctx: &Ctx,
     po: PoNumber,
     api: crate::cli::args::ApiPlaceArgs,
 ) -> Result<Option<crate::domain::order::ApiOptions>, CliError> {
-    let svc = &ctx.service;
-    let mut order = svc.order(po)?;
-    let mut given = None;
-    if api.billing_term.is_some() || api.commitment.is_some() || !api.provision.is_empty() {
-        let mut options = order.api_options();
-        if api.billing_term.is_some() {
-            options.billing_term = api.billing_term;
-        }
-        if api.commitment.is_some() {
-            options.commitment = api.commitment;
-        }
-        if !api.provision.is_empty() {
-            options.provision.clear();
-            for p in &api.provision {
-                options
-                    .add_provision(p)
-                    .map_err(|e| CliError::new(format!("--provision {e}"), 2))?;
-            }
-        }
-        let options = crate::app::Service::checked_api_options(&ctx.actor, options)?;
-        order
-            .set_api_options(options.clone())
-            .map_err(crate::app::AppError::from)?;
-        given = Some(options);
+    if api.billing_term.is_none() && api.commitment.is_none() && api.provision.is_empty() {
+        return Ok(None);
     }
-    crate::integrations::distributors::check_order(svc.config(), &order)
-        .map(|()| given)
-        .map_err(|e| CliError::new(format!("{po} was not placed: {e}"), 1))
+    let mut options = ctx.service.order(po)?.api_options();
+    if api.billing_term.is_some() {
+        options.billing_term = api.billing_term;
+    }
+    if api.commitment.is_some() {
+        options.commitment = api.commitment;
+    }
+    if !api.provision.is_empty() {
+        options.provision.clear();
+        for p in api.provision {
+            options.add_provision(p);
+        }
+    }
+    Ok(Some(options))
 }

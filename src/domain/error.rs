@@ -9,7 +9,10 @@ pub enum RuleError {
     MissingRole {
         actor: String,
         action: String,
+        /// The role named: the first of `roles`.
         role: Role,
+        /// Every role that would do.
+        roles: Vec<Role>,
         held: String,
     },
     #[error("no pending item with id {0}")]
@@ -120,6 +123,13 @@ pub enum RuleError {
     Negative { what: &'static str },
     #[error("{what}: {why}")]
     TooLarge { what: &'static str, why: String },
+    #[error("{po} is not being sent")]
+    NotBeingSent { po: PoNumber },
+    #[error("{distributor} cannot take this order: {problem}")]
+    Distributor {
+        distributor: String,
+        problem: super::order::distributor_rules::DistributorRuleError,
+    },
     #[error("{po} is being sent ({method}, job {job}); wait for it to finish, or see `purser sync status`")]
     BeingSent {
         po: PoNumber,

@@ -476,11 +476,12 @@ impl Order {
 }
 
 mod api;
+pub mod distributor_rules;
 mod editing;
 mod placement;
 pub use api::{
-    check_length, ApiAttempt, ApiOptions, ApiState, AttemptState, DistributorOrder, FieldTooLong, RejectedLine,
-    SubscriptionRef,
+    check_length, parse_provisioning, ApiAttempt, ApiOptionError, ApiOptions, ApiState, AttemptState, BillingTerm,
+    DistributorOrder, FieldTooLong, Provision, RejectedLine, SubscriptionRef,
 };
 pub use editing::{NewOrder, OrderEdit, OrderPolicy};
 

@@ -51,9 +51,7 @@ impl Order {
         now: Timestamp,
         serial_owner: &dyn Fn(&str, &str) -> Option<PoNumber>,
     ) -> Result<Receipt, RuleError> {
-        if !self.status().is_receivable() {
-            return Err(self.wrong_status("receiving", "Submitted, Email sent or Partial"));
-        }
+        self.may_receive()?;
         let count = self.lines.len();
         let line = self
             .lines
@@ -128,9 +126,7 @@ impl Order {
     /// Undoes a receipt (kept, marked undone). Returns the receipt as it was.
     pub fn unreceive(&mut self, receipt_id: u32, actor: &str, now: Timestamp) -> Result<Receipt, RuleError> {
         let po = self.number;
-        if matches!(self.status(), super::OrderStatus::Cancelled) {
-            return Err(self.wrong_status("undoing a receipt", "Partial or Completed"));
-        }
+        self.may_undo_receipts()?;
         let receipt = self
             .receipts
             .iter_mut()
@@ -151,6 +147,24 @@ impl Order {
             at: now,
         });
         Ok(before)
+    }
+
+    /// Whether goods may be received against the order now.
+    pub fn may_receive(&self) -> Result<(), RuleError> {
+        if self.status().is_receivable() {
+            Ok(())
+        } else {
+            Err(self.wrong_status("receiving", "Submitted, Email sent or Partial"))
+        }
+    }
+
+    /// Whether receipts of the order may be undone now (not once it is cancelled).
+    pub fn may_undo_receipts(&self) -> Result<(), RuleError> {
+        if matches!(self.status(), super::OrderStatus::Cancelled) {
+            Err(self.wrong_status("undoing a receipt", "Partial or Completed"))
+        } else {
+            Ok(())
+        }
     }
 
     /// The last receipt not yet undone, if any.

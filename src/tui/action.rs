@@ -1,6 +1,6 @@
 //! Everything a key can ask for, and the modes (panes and views) keys are bound in.
 
-use crate::domain::Role;
+use crate::app::{OrderAction, Permission};
 
 /// One thing the user can ask the screens to do. Keymaps bind keys to these by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -148,30 +148,38 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
 ];
 
 impl Action {
-    /// The roles one of which the action needs, and what it is, in the words of the
-    /// service's refusal. The service checks again; this only spares a person a form
-    /// they may not submit.
-    pub fn needs(self) -> Option<(&'static [Role], &'static str)> {
-        const BUYER: &[Role] = &[Role::Buyer];
-        const BUYER_OR_ADMIN: &[Role] = &[Role::Buyer, Role::Admin];
+    /// What the action does to an order, when it acts on one: the service's answer for
+    /// that order says whether the user may ([`crate::app::OrderActions`]).
+    pub fn on_order(self) -> Option<OrderAction> {
         Some(match self {
-            Action::Dismiss => (BUYER, "dismiss pending items"),
-            Action::Restore => (BUYER, "restore dismissed items"),
-            Action::Split => (BUYER, "split pending items"),
-            Action::CreateOrder => (BUYER, "create purchase orders"),
-            Action::AddToOrder | Action::AddItems | Action::RemoveItem => (BUYER, "change purchase orders"),
-            Action::Place => (&[Role::Buyer, Role::Approver], "place purchase orders"),
-            Action::EditOrder => (BUYER, "edit purchase orders"),
-            Action::CancelOrder => (BUYER, "cancel purchase orders"),
-            Action::Approve => (&[Role::Approver], "approve purchase orders"),
-            Action::Reject => (&[Role::Approver], "reject purchase orders"),
-            Action::LatestCost => (BUYER, "update item costs"),
-            Action::ImportQuotes => (BUYER_OR_ADMIN, "import quotes"),
-            Action::RetrySync => (BUYER_OR_ADMIN, "retry the PSA sync"),
-            Action::MarkSent => (BUYER_OR_ADMIN, "settle background jobs"),
-            Action::SendAgain => (BUYER_OR_ADMIN, "retry background jobs"),
-            Action::AddRule | Action::RemoveRule => (&[Role::Admin], "edit approval rules"),
-            Action::Undo => (&[Role::Receiver], "undo receipts"),
+            Action::Place => OrderAction::Place,
+            Action::EditOrder => OrderAction::Edit,
+            Action::CancelOrder => OrderAction::Cancel,
+            Action::AddItems => OrderAction::AddItems,
+            Action::RemoveItem => OrderAction::RemoveItems,
+            Action::Approve => OrderAction::Approve,
+            Action::Reject => OrderAction::Reject,
+            Action::ExportPdf => OrderAction::ExportPdf,
+            Action::RetrySync => OrderAction::RetrySync,
+            Action::MarkSent => OrderAction::MarkSent,
+            Action::SendAgain => OrderAction::SendAgain,
+            _ => return None,
+        })
+    }
+
+    /// The service command the action leads to, when it needs a role and acts on no one
+    /// order: the service's table says which roles ([`Permission::roles`]).
+    pub fn permission(self) -> Option<Permission> {
+        Some(match self {
+            Action::Dismiss => Permission::DismissItems,
+            Action::Restore => Permission::RestoreItems,
+            Action::Split => Permission::SplitItems,
+            Action::CreateOrder => Permission::CreateOrders,
+            Action::AddToOrder => Permission::ChangeOrders,
+            Action::LatestCost => Permission::UpdateCosts,
+            Action::ImportQuotes => Permission::ImportQuotes,
+            Action::AddRule | Action::RemoveRule => Permission::EditRules,
+            Action::Undo => Permission::UndoReceipts,
             _ => return None,
         })
     }

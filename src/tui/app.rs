@@ -9,8 +9,9 @@ use super::panes::{approvals::ApprovalsPane, audit::AuditPane, orders::OrdersPan
 use super::panes::{receiving::ReceivingPane, settings::SettingsPane};
 use super::theme::Theme;
 use super::worker::{Command, Effect, Load, Msg, Req};
+use crate::app::{OrderAction, OrderActions, Permission};
 use crate::config::Config;
-use crate::domain::{ApprovalRule, AuditEntry, Order, PendingItem, PoNumber, Role, Timestamp};
+use crate::domain::{ApprovalRule, AuditEntry, Order, PendingItem, PoNumber, Role, RuleError, Timestamp};
 use crate::identity::Actor;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::sync::Arc;
@@ -451,12 +452,15 @@ impl App {
 
     /// Switches to a pane, loading what it shows if needed.
     pub fn switch(&mut self, pane: Pane) {
-        if pane == Pane::Settings && !self.actor.roles.has(Role::Admin) {
+        if pane == Pane::Settings && !Permission::EditRules.allows(&self.actor) {
+            let roles: Vec<String> = Permission::EditRules.roles().iter().map(|r| r.to_string()).collect();
             return self.info(
                 Tone::Error,
                 format!(
-                    "settings need the admin role; {} has {}",
-                    self.actor.name, self.actor.roles
+                    "settings need the {} role; {} has {}",
+                    roles.join(" or "),
+                    self.actor.name,
+                    self.actor.roles
                 ),
             );
         }
@@ -524,21 +528,65 @@ impl App {
         }
     }
 
-    /// Whether the user holds a role the action needs; if not, says so (as the service
-    /// would) before any form opens.
+    /// Whether the user holds a role the action's command needs (by the service's table);
+    /// if not, says so before any form opens.
     fn may(&mut self, a: Action) -> bool {
-        let Some((roles, what)) = a.needs() else { return true };
-        if roles.iter().any(|r| self.actor.roles.has(*r)) {
-            return true;
+        let Some(p) = a.permission() else { return true };
+        match p.check(&self.actor) {
+            Ok(()) => true,
+            Err(e) => {
+                self.refuse(&e);
+                false
+            }
         }
-        let needed: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-        let name = self.actor.name.clone();
-        self.info(
-            Tone::Error,
-            format!("{name} may not {what}: that needs the {} role", needed.join(" or ")),
-        );
-        self.bell = true;
-        false
+    }
+
+    /// The order the focused pane shows or has selected, if any.
+    pub(crate) fn focused_order(&self) -> Option<PoNumber> {
+        match self.pane {
+            Pane::Orders => match &self.orders.detail {
+                Some(d) => Some(d.po),
+                None => self.orders_selected(),
+            },
+            Pane::Approvals => self.approval_selected(),
+            _ => None,
+        }
+    }
+
+    /// What the user may do to order `po` now: the service's answer.
+    pub(crate) fn order_actions(&self, po: PoNumber) -> Option<OrderActions> {
+        self.data
+            .order(po)
+            .map(|o| OrderActions::of(&self.config, &self.actor, o))
+    }
+
+    /// Whether the user may do `action` to order `po` now, by the service's answer; if
+    /// not, says why at once (no form opens, nothing is sent).
+    pub(crate) fn may_on_order(&mut self, po: PoNumber, action: OrderAction) -> bool {
+        let Some(answer) = self.order_actions(po) else {
+            return false;
+        };
+        match answer.may(action) {
+            Ok(()) => true,
+            Err(e) => {
+                self.refuse(e);
+                false
+            }
+        }
+    }
+
+    /// Shows a refusal in the status line (a missing role in short: who, what, which role).
+    fn refuse(&mut self, e: &RuleError) {
+        let text = match e {
+            RuleError::MissingRole {
+                actor, action, roles, ..
+            } => {
+                let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+                format!("{actor} may not {action}: that needs the {} role", roles.join(" or "))
+            }
+            other => other.to_string(),
+        };
+        self.info(Tone::Error, text);
     }
 
     /// An answer from the worker.

@@ -33,6 +33,8 @@ pub enum Command {
     Place(PlaceRequest),
     /// Place through the API with distributor options (Pax8 terms and provisioning).
     PlaceWithOptions(PlaceRequest, Box<crate::domain::order::ApiOptions>),
+    /// Approve and place an order awaiting the user's approval (with API options).
+    Approve(PlaceRequest, Option<Box<crate::domain::order::ApiOptions>>),
     /// Change a pending order's header.
     EditOrder {
         po: PoNumber,
@@ -107,6 +109,7 @@ impl Command {
             Command::AddToOrder { .. } => "add to order",
             Command::RemoveFromOrder { .. } => "remove from order",
             Command::Place(_) | Command::PlaceWithOptions(..) => "place",
+            Command::Approve(..) => "approve",
             Command::EditOrder { .. } => "edit order",
             Command::Reject { .. } => "reject",
             Command::Cancel { .. } => "cancel",
@@ -177,9 +180,15 @@ fn placed(
     actor: &Actor,
     req: PlaceRequest,
     options: Option<crate::domain::order::ApiOptions>,
+    approve: bool,
 ) -> Result<Effect, String> {
     let method = req.method;
-    let r = svc.place_with_options(actor, req, options).map_err(|e| e.to_string())?;
+    let r = if approve {
+        svc.approve_with_options(actor, req, options)
+    } else {
+        svc.place_with_options(actor, req, options)
+    }
+    .map_err(|e| e.to_string())?;
     let message = match (&r.approver, r.outcome) {
         (Some(a), "awaiting_approval") => {
             format!(
@@ -246,8 +255,9 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             fx.message = format!("{po} saved");
             fx.orders.push(o);
         }
-        Command::Place(req) => fx = placed(svc, actor, req, None)?,
-        Command::PlaceWithOptions(req, options) => fx = placed(svc, actor, req, Some(*options))?,
+        Command::Place(req) => fx = placed(svc, actor, req, None, false)?,
+        Command::PlaceWithOptions(req, options) => fx = placed(svc, actor, req, Some(*options), false)?,
+        Command::Approve(req, options) => fx = placed(svc, actor, req, options.map(|o| *o), true)?,
         Command::Import { files } => {
             // Each file imports whole or not at all, on its own: one bad file does not hold
             // back the others, and what did import is shown with what did not.

@@ -8,6 +8,7 @@ use super::theme::Theme;
 use super::worker::Msg;
 use crate::app::{CreateOrder, PlaceRequest, Service};
 use crate::config::Config;
+use crate::domain::job::JobKind;
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{ApprovalRule, ItemId, OrderType, PlacementMethod, PoNumber, Timestamp};
 use crate::identity::{self, Actor};
@@ -661,7 +662,10 @@ fn a_pending_orders_header_is_edited_in_its_detail() {
     h.keys("esc G e");
     assert!(h.app.dialog.is_none());
     let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
-    assert!(status.contains("can be edited only while it is Pending"), "{status}");
+    assert!(
+        status.contains("editing is only possible while it is Pending"),
+        "{status}"
+    );
 }
 
 #[test]
@@ -937,9 +941,143 @@ fn a_form_the_user_may_not_submit_is_not_opened() {
     assert!(h.app.dialog.is_none());
     let (_, msg) = h.app.status.clone().unwrap();
     assert!(
-        msg.contains("only a pending order or one awaiting approval can be placed"),
+        msg.contains("placing is only possible while it is Pending or Awaiting approval"),
         "{msg}"
     );
+}
+
+#[test]
+fn an_api_placement_the_distributor_would_refuse_is_refused_at_once() {
+    let h = Harness::new("alice");
+    let c = h.svc.config().clone();
+    let (alice, ada) = (as_user(&c, "alice"), as_user(&c, "ada"));
+    // Two wholesale orders for TD SYNNEX (they go to our warehouse, whose state is set):
+    // one pending, one that alice sent to carol for approval.
+    h.svc
+        .add_rule(
+            &ada,
+            ApprovalRule {
+                from: "300".parse().unwrap(),
+                to: Some("4999.99".parse().unwrap()),
+                approver: "carol".into(),
+            },
+        )
+        .unwrap();
+    let items = h.svc.list_items(&Default::default()).unwrap();
+    let id = |sku: &str| items.iter().find(|i| i.sku == sku).unwrap().id;
+    let split = h.svc.split(&alice, id("P24H-2L"), 1).unwrap().1.id;
+    let create = |item| {
+        let req = CreateOrder {
+            distributor: "tdsynnex".into(),
+            items: vec![item],
+            ..Default::default()
+        };
+        h.svc.create_order(&alice, req).unwrap().number
+    };
+    let awaiting = create(id("P24H-2L"));
+    let pending = create(split);
+    let r = h
+        .svc
+        .place(
+            &alice,
+            PlaceRequest {
+                po: awaiting,
+                method: PlacementMethod::Manual,
+                link: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(r.order.status(), crate::domain::OrderStatus::AwaitingApproval);
+    // The warehouse loses its state in the configuration.
+    let text = include_str!("../../assets/demo-config.toml")
+        .replace("{os_user}", "boss")
+        .replace("{inbox}", "/nonexistent/inbox")
+        .replace("state = \"UT\"\n", "")
+        + STATIC_DISTRIBUTORS;
+    let c = Arc::new(Config::parse(&text).unwrap());
+    let Harness { _dir, svc, mut app } = h;
+    drop(svc);
+    let store = Store::open(&_dir.path().join("t.redb")).unwrap();
+    let svc = Service::new(store, c.clone(), Arc::new(t0));
+    app.config = c.clone();
+    let mut h = Harness { _dir, svc, app };
+    let missing = "TD SYNNEX cannot take this order: the warehouse ([company.warehouse]) address lacks state";
+
+    // Alice's placement is refused at once, by the service's answer for the order, naming
+    // the field: no place form opens, nothing goes to the background.
+    h.keys("2 ctrl-r g");
+    assert_eq!(h.app.orders_selected(), Some(pending));
+    h.keys("p");
+    assert!(h.app.dialog.is_none(), "no place form");
+    let (_, msg) = h.app.status.clone().unwrap();
+    assert!(msg.contains(missing), "{msg}");
+
+    // Carol approving it from her Approvals pane is refused the same way.
+    let keymap = Keymap::load(&BTreeMap::new()).unwrap();
+    let carol = App::new(
+        as_user(&c, "carol"),
+        c.clone(),
+        keymap,
+        Theme::built_in("dark").unwrap(),
+        t0(),
+    );
+    h.app = carol;
+    h.settle();
+    h.keys("3");
+    assert_eq!(h.app.approval_selected(), Some(awaiting));
+    h.keys("a");
+    assert!(h.app.dialog.is_none(), "no approve form");
+    let (_, msg) = h.app.status.clone().unwrap();
+    assert!(msg.contains(missing), "{msg}");
+
+    for po in [pending, awaiting] {
+        let o = h.order(po.0);
+        assert!(o.sending.is_none() && o.errors.is_empty(), "{o:?}");
+        let sends = |j: &crate::domain::job::Job| matches!(j.kind, JobKind::SubmitApi { po: p } | JobKind::SubmitEmail { po: p } if p == po);
+        assert!(!h.svc.jobs().unwrap().iter().any(sends), "nothing is sent");
+    }
+    assert_eq!(
+        h.order(awaiting.0).status(),
+        crate::domain::OrderStatus::AwaitingApproval
+    );
+}
+
+#[test]
+fn help_greys_out_what_the_service_would_refuse() {
+    let entry = |h: &Harness, text: &str| {
+        super::ui::help_entries(&h.app)
+            .into_iter()
+            .find(|(_, d, _)| d.contains(text))
+            .map(|(_, _, allowed)| allowed)
+            .unwrap_or_else(|| panic!("no help line for {text}"))
+    };
+    // A role the user lacks: by the service's table.
+    let mut h = Harness::new("rick");
+    h.keys("alt-1");
+    assert!(!entry(&h, "create an order"));
+    let mut h = Harness::new("alice");
+    assert!(entry(&h, "create an order"));
+    // An order's status: by the service's answer for the order in focus.
+    h.keys("2");
+    let partial = h
+        .app
+        .data
+        .orders
+        .iter()
+        .position(|o| o.status() == crate::domain::OrderStatus::Partial)
+        .unwrap();
+    h.app.orders.cursor.sel = partial;
+    assert!(!entry(&h, "place the order"));
+    assert!(entry(&h, "write the purchase order as PDF"));
+    let pending = h
+        .app
+        .data
+        .orders
+        .iter()
+        .position(|o| o.status() == crate::domain::OrderStatus::Pending)
+        .unwrap();
+    h.app.orders.cursor.sel = pending;
+    assert!(entry(&h, "place the order"));
 }
 
 #[test]

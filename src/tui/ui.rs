@@ -272,6 +272,23 @@ fn draw_confirm(app: &App, text: &str, f: &mut Frame, area: Rect) {
 
 /// The lines of the help overlay for the current mode: its keys, then the global ones.
 pub fn help_lines(app: &App) -> Vec<(String, String)> {
+    help_entries(app).into_iter().map(|(k, d, _)| (k, d)).collect()
+}
+
+/// Whether the user may do `a` now, by the service's answers: its role table, and for an
+/// action on an order, what the user may do to the order in focus.
+fn allowed_now(app: &App, a: super::action::Action) -> bool {
+    if let Some(p) = a.permission() {
+        return p.allows(&app.actor);
+    }
+    match (a.on_order(), app.focused_order().and_then(|po| app.order_actions(po))) {
+        (Some(action), Some(answer)) => answer.allows(action),
+        _ => true,
+    }
+}
+
+/// [`help_lines`], each with whether the user may do it now (the rest is greyed out).
+pub(crate) fn help_entries(app: &App) -> Vec<(String, String, bool)> {
     let mode = app.mode();
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -284,25 +301,25 @@ pub fn help_lines(app: &App) -> Vec<(String, String)> {
         _ => &[],
     };
     for (k, d) in text_keys {
-        out.push((k.to_string(), d.to_string()));
+        out.push((k.to_string(), d.to_string(), true));
     }
     let modes: &[Mode] = if mode.is_text() { &[mode] } else { &[mode, Mode::Global] };
     for m in modes {
         for (a, keys) in app.keymap.bindings(*m) {
             let keys: Vec<String> = keys.iter().filter(|k| seen.insert(**k)).map(|k| k.label()).collect();
             if !keys.is_empty() {
-                out.push((keys.join(" "), a.describe().to_string()));
+                out.push((keys.join(" "), a.describe().to_string(), allowed_now(app, *a)));
             }
         }
     }
-    out.push(("f1".into(), "help, everywhere".into()));
-    out.push(("ctrl-c".into(), "quit, everywhere".into()));
+    out.push(("f1".into(), "help, everywhere".into(), true));
+    out.push(("ctrl-c".into(), "quit, everywhere".into(), true));
     out
 }
 
 fn draw_help(app: &App, f: &mut Frame, area: Rect) {
     let th = &app.theme;
-    let lines = help_lines(app);
+    let lines = help_entries(app);
     let rows_fit = area.height.saturating_sub(2) as usize;
     let columns = if lines.len() <= rows_fit { 1 } else { 2 };
     let per_col = lines.len().div_ceil(columns);
@@ -323,10 +340,16 @@ fn draw_help(app: &App, f: &mut Frame, area: Rect) {
         let desc_w = (cols[c].width as usize).saturating_sub(key_w + 2);
         let text: Vec<Line> = chunk
             .iter()
-            .map(|(k, d)| {
+            .map(|(k, d, allowed)| {
+                // What the user may not do now is greyed out.
+                let (key, text) = if *allowed {
+                    (th.key, th.base)
+                } else {
+                    (th.muted, th.muted)
+                };
                 Line::from(vec![
-                    Span::styled(format!("{:>key_w$}  ", super::widgets::clip(k, key_w)), th.key),
-                    Span::styled(super::widgets::clip(d, desc_w), th.base),
+                    Span::styled(format!("{:>key_w$}  ", super::widgets::clip(k, key_w)), key),
+                    Span::styled(super::widgets::clip(d, desc_w), text),
                 ])
             })
             .collect();

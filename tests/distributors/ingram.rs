@@ -311,18 +311,28 @@ fn after_a_crash_between_sending_and_recording_the_retry_finds_the_order() {
 fn a_value_too_long_is_caught_before_sending() {
     let w = world();
     let long = "Dentalcare West Regional Practice Group BV"; // 42 characters; Ingram takes 40
-    let po = w.order(D, &quote("Q-1", D, &[("DF4128", 1, "1")]), Some(ship_to(long)));
-    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
+    let e = w
+        .try_order(D, &quote("Q-1", D, &[("DF4128", 1, "1")]), Some(ship_to(long)))
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("ship-to name") && e.contains("42 characters") && e.contains("at most 40"),
         "{e}"
     );
-    let job = w.place(po);
-    let Some(JobOutcome::Failed(e)) = w.run(job) else {
-        panic!()
-    };
     assert!(e.contains("shipToInfo.companyName"), "{e}");
-    assert_eq!(w.get(po).status(), OrderStatus::Pending);
+    // The client refuses such an order the same way before it sends anything.
+    let po = w.order(
+        D,
+        &quote("Q-2", D, &[("DF4128", 1, "1")]),
+        Some(ship_to("Dentalcare West")),
+    );
+    let mut order = w.get(po);
+    order.ship_to = Some(ship_to(long));
+    let e = w.client_check(&order).unwrap_err();
+    assert!(
+        e.contains("shipToInfo.companyName") && e.contains("Nothing was sent"),
+        "{e}"
+    );
     assert!(
         w.sandbox.ingram.calls().is_empty(),
         "nothing was sent: {:?}",
@@ -408,19 +418,19 @@ fn a_wholesale_order_with_its_own_ship_to_sends_and_checks_it() {
     // A wholesale ship-to Ingram would refuse is caught before anything is sent.
     let w = world();
     let long = "Northsea IT Services Central Depot Tampa FL"; // 43 characters; Ingram takes 40
-    let po = w.order_as(
-        D,
-        &quote("Q-1", D, &[("DF4128", 1, "1")]),
-        purser::domain::OrderType::Wholesale,
-        Some(ship_to(long)),
-    );
-    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
+    let e = w
+        .try_order_as(
+            D,
+            &quote("Q-1", D, &[("DF4128", 1, "1")]),
+            purser::domain::OrderType::Wholesale,
+            Some(ship_to(long)),
+        )
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("ship-to name") && e.contains("43 characters") && e.contains("shipToInfo.companyName"),
         "{e}"
     );
-    let job = w.place(po);
-    assert!(matches!(w.run(job), Some(JobOutcome::Failed(_))));
     assert!(
         w.sandbox.ingram.calls().is_empty(),
         "nothing was sent: {:?}",

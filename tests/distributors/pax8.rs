@@ -15,12 +15,12 @@ const M365: &str = "1e91bba5-a9a3-483f-b036-f80165d410e3";
 
 fn options(term: &str, provision: &[&str]) -> ApiOptions {
     let mut o = ApiOptions {
-        billing_term: Some(term.into()),
+        billing_term: Some(term.parse().unwrap()),
         commitment: Some("auto".into()),
         ..Default::default()
     };
     for p in provision {
-        o.add_provision(p).unwrap();
+        o.add_provision(p.parse().unwrap());
     }
     o
 }
@@ -122,12 +122,8 @@ fn missing_provisioning_details_are_asked_for_before_anything_is_ordered() {
 
 #[test]
 fn a_bad_billing_term_is_refused_at_once() {
-    let w = world();
-    let po = w.order(D, &pax8_quote("Q-1", D, &[(PLAIN, 1, "1")]), None);
-    let e = w
-        .svc
-        .set_api_options(&w.alice(), po, options("weekly", &[]))
-        .unwrap_err();
+    // Refused as it is read, before it reaches an order.
+    let e = "weekly".parse::<purser::domain::order::BillingTerm>().unwrap_err();
     assert!(e.to_string().contains("Monthly"), "{e}");
 }
 
@@ -226,8 +222,10 @@ fn after_a_crash_the_person_is_asked_before_anything_is_sent_again() {
 #[test]
 fn a_line_without_a_pax8_product_is_named() {
     let w = world();
-    let po = w.order(D, &quote("Q-1", D, &[("X", 1, "1")]), None);
-    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
+    let e = w
+        .try_order(D, &quote("Q-1", D, &[("X", 1, "1")]), None)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("Pax8 product id") && e.contains("line 1"), "{e}");
 }
 
@@ -238,32 +236,46 @@ fn an_order_for_two_customers_is_refused_before_anything_is_sent() {
         .import_text(&w.alice(), "a.json", &pax8_quote("Q-1", D, &[(PLAIN, 5, "10.00")]))
         .unwrap();
     // `world().order` takes every pending Pax8 item: both customers' licences.
-    let po = w.order(
-        D,
-        &pax8_quote_for("Q-2", D, ("C-2", "Bakker Logistics"), &[(PLAIN, 3, "10.00")]),
-        None,
-    );
-    assert_eq!(w.get(po).lines.len(), 2);
-    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
+    let e = w
+        .try_order(
+            D,
+            &pax8_quote_for("Q-2", D, ("C-2", "Bakker Logistics"), &[(PLAIN, 3, "10.00")]),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("more than one customer")
             && e.contains("Dentalcare West (C-1)")
             && e.contains("Bakker Logistics (C-2)")
-            && e.contains("split the order")
-            && e.contains("Nothing was sent"),
+            && e.contains("split the order"),
         "{e}"
     );
-    // The background job refuses it the same way.
-    let job = w.place(po);
-    let outcome = w.run(job);
-    let Some(JobOutcome::Failed(e)) = outcome else {
-        panic!("{outcome:?}")
+    assert!(w.svc.list_orders().unwrap().is_empty(), "no order was made");
+    // The client refuses such an order the same way before it sends anything.
+    let dentalcare: Vec<u64> = w
+        .svc
+        .list_items(&Default::default())
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.quote_id == "Q-1")
+        .map(|i| i.id)
+        .collect();
+    let create = purser::app::CreateOrder {
+        distributor: D.into(),
+        items: dentalcare,
+        ..Default::default()
     };
+    let mut order = w.svc.create_order(&w.alice(), create).unwrap();
+    let mut other = order.lines[0].clone();
+    other.customer_id = "C-2".into();
+    other.customer_name = "Bakker Logistics".into();
+    order.lines.push(other);
+    let e = w.client_check(&order).unwrap_err();
     assert!(
-        e.contains("Bakker Logistics (C-2)") && e.contains("split the order"),
+        e.contains("Bakker Logistics (C-2)") && e.contains("split the order") && e.contains("Nothing was sent"),
         "{e}"
     );
-    assert_eq!(w.get(po).status(), OrderStatus::Pending);
     assert!(w.sandbox.pax8.orders().is_empty());
     assert!(
         w.sandbox.pax8.calls().is_empty(),

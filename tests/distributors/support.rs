@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use purser::app::{CreateOrder, JobOutcome, PlaceRequest, Service};
+use purser::app::{AppError, CreateOrder, JobOutcome, PlaceRequest, Service};
 use purser::config::Config;
 use purser::domain::job::{Job, JobState};
 use purser::domain::{Address, Order, OrderType, PlacementMethod, PoNumber, Timestamp};
@@ -131,9 +131,34 @@ impl World {
         order_type: OrderType,
         ship_to: Option<Address>,
     ) -> PoNumber {
+        self.try_order_as(distributor, quote_text, order_type, ship_to).unwrap()
+    }
+
+    /// [`World::order`], or the service's refusal of the order.
+    pub fn try_order(
+        &self,
+        distributor: &str,
+        quote_text: &str,
+        dropship: Option<Address>,
+    ) -> Result<PoNumber, AppError> {
+        let order_type = if dropship.is_some() {
+            OrderType::Dropship
+        } else {
+            OrderType::Wholesale
+        };
+        self.try_order_as(distributor, quote_text, order_type, dropship)
+    }
+
+    /// [`World::order_as`], or the service's refusal of the order.
+    pub fn try_order_as(
+        &self,
+        distributor: &str,
+        quote_text: &str,
+        order_type: OrderType,
+        ship_to: Option<Address>,
+    ) -> Result<PoNumber, AppError> {
         let alice = self.alice();
-        let r = self.svc.import_text(&alice, "q.json", quote_text).unwrap();
-        let _ = r;
+        self.svc.import_text(&alice, "q.json", quote_text).unwrap();
         let items: Vec<u64> = self
             .svc
             .list_items(&Default::default())
@@ -153,8 +178,16 @@ impl World {
                     ..Default::default()
                 },
             )
-            .unwrap()
-            .number
+            .map(|o| o.number)
+    }
+
+    /// What the distributor's client finds wrong with `order` before sending it, in the
+    /// buyer's words (the check its background job makes).
+    pub fn client_check(&self, order: &Order) -> Result<(), String> {
+        let name = self.svc.config().distributor_name(&order.distributor);
+        let api = purser::integrations::distributors::connect(self.svc.config(), &order.distributor)
+            .map_err(|e| e.for_buyer(&name))?;
+        api.check(order).map_err(|e| e.for_buyer(&name))
     }
 
     /// Places via API; returns the job sending it.

@@ -104,17 +104,40 @@ fn a_rejection_keeps_its_reason_and_the_order_pending() {
 fn a_company_name_longer_than_30_is_caught_before_sending() {
     let w = world();
     let name = "Dentalcare West Regional Practice Group"; // 39
-    let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), Some(ship_to(name)));
-    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
+    let e = w
+        .try_order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), Some(ship_to(name)))
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("ship-to name") && e.contains("39 characters") && e.contains("at most 30"),
         "{e}"
     );
     assert!(e.contains("ShipTo/AddressName1"), "{e}");
-    let job = w.place(po);
-    assert!(matches!(w.run(job), Some(JobOutcome::Failed(_))));
+    // The client refuses such an order the same way before it sends anything.
+    let po = w.order(
+        US,
+        &quote("Q-2", US, &[("108725", 1, "7.47")]),
+        Some(ship_to("Dentalcare West")),
+    );
+    let mut long = w.get(po);
+    long.ship_to = Some(ship_to(name));
+    let e = w.client_check(&long).unwrap_err();
+    assert!(
+        e.contains("ShipTo/AddressName1") && e.contains("Nothing was sent"),
+        "{e}"
+    );
     assert!(w.sandbox.tdsynnex_us.calls().is_empty(), "nothing was sent");
-    // The buyer shortens it and places again.
+    // An edit that makes it too long is refused too; the buyer's shorter one is taken.
+    let edit = |a| purser::domain::order::OrderEdit {
+        ship_to: Some(Some(a)),
+        ..Default::default()
+    };
+    let e = w
+        .svc
+        .edit_order(&w.alice(), po, edit(ship_to(name)))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ShipTo/AddressName1"), "{e}");
     let mut short = ship_to("Dentalcare West");
     short.attention = Some("Front desk".into());
     w.svc
@@ -134,8 +157,10 @@ fn a_company_name_longer_than_30_is_caught_before_sending() {
 #[test]
 fn an_order_without_ship_to_is_explained() {
     let w = world();
-    let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None);
-    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
+    let e = w
+        .try_order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("needs a ship-to address") && e.contains("[company.warehouse]"),
         "{e}"
@@ -351,8 +376,10 @@ postal_code = "33602"
 country = "US"
 "#,
     );
-    let po = w.order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None);
-    let e = purser::integrations::distributors::check_order(w.svc.config(), &w.svc.order(po).unwrap()).unwrap_err();
+    let e = w
+        .try_order(US, &quote("Q-1", US, &[("108725", 1, "7.47")]), None)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("warehouse ([company.warehouse]) name"), "{e}");
 }
 

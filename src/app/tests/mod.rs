@@ -23,11 +23,13 @@ use std::collections::{BTreeMap, HashMap};
 
 mod approval;
 mod audit;
+mod distributor_checks;
 mod email_jobs;
 mod importing;
 mod invariants;
 mod jobs;
 mod notices;
+mod order_actions;
 mod orders;
 mod pending;
 mod placing;

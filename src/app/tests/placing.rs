@@ -50,7 +50,7 @@ fn a_refused_placement_keeps_none_of_the_options_it_carried() {
     let k = Kit::new();
     let po = awaiting_carol(&k);
     let options = crate::domain::order::ApiOptions {
-        billing_term: Some("annual".into()),
+        billing_term: Some(crate::domain::order::BillingTerm::Annual),
         ..Default::default()
     };
     let before = k.snapshot();
@@ -68,7 +68,10 @@ fn a_refused_placement_keeps_none_of_the_options_it_carried() {
     let r = k
         .place_with_options(&k.carol(), place_req(po, PlacementMethod::Manual), Some(options))
         .unwrap();
-    assert_eq!(r.order.api_options().billing_term.as_deref(), Some("Annual"));
+    assert_eq!(
+        r.order.api_options().billing_term,
+        Some(crate::domain::order::BillingTerm::Annual)
+    );
     let got: Vec<String> = actions(&k).into_iter().rev().take(2).collect();
     assert_eq!(got, ["po.approve_and_place", "po.api_options"]);
 }

@@ -133,23 +133,116 @@ impl PartialEq<&str> for DistributorOrder {
     }
 }
 
-/// Pax8 billing terms, as the Partner API spells them.
-pub const BILLING_TERMS: [&str; 7] = [
-    "Monthly",
-    "Annual",
-    "2-Year",
-    "3-Year",
-    "One-Time",
-    "Trial",
-    "Activation",
-];
+/// A Pax8 billing term, spelled in `--json` and stored as the Partner API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BillingTerm {
+    Monthly,
+    Annual,
+    #[serde(rename = "2-Year")]
+    TwoYear,
+    #[serde(rename = "3-Year")]
+    ThreeYear,
+    #[serde(rename = "One-Time")]
+    OneTime,
+    Trial,
+    Activation,
+}
+
+impl BillingTerm {
+    /// Every term, in the order the Partner API lists them.
+    pub const ALL: [BillingTerm; 7] = [
+        BillingTerm::Monthly,
+        BillingTerm::Annual,
+        BillingTerm::TwoYear,
+        BillingTerm::ThreeYear,
+        BillingTerm::OneTime,
+        BillingTerm::Trial,
+        BillingTerm::Activation,
+    ];
+
+    /// The Partner API's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillingTerm::Monthly => "Monthly",
+            BillingTerm::Annual => "Annual",
+            BillingTerm::TwoYear => "2-Year",
+            BillingTerm::ThreeYear => "3-Year",
+            BillingTerm::OneTime => "One-Time",
+            BillingTerm::Trial => "Trial",
+            BillingTerm::Activation => "Activation",
+        }
+    }
+}
+
+impl fmt::Display for BillingTerm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Any case, surrounding blanks ignored: `annual` is `Annual`.
+impl std::str::FromStr for BillingTerm {
+    type Err = ApiOptionError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BillingTerm::ALL
+            .into_iter()
+            .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| ApiOptionError::UnknownBillingTerm { given: s.to_string() })
+    }
+}
+
+/// One Pax8 provisioning detail: `KEY=VALUE` (a key given twice has two values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provision {
+    pub key: String,
+    pub value: String,
+}
+
+/// `KEY=VALUE`, both trimmed; the key may not be empty, the value may.
+impl std::str::FromStr for Provision {
+    type Err = ApiOptionError;
+    fn from_str(pair: &str) -> Result<Self, Self::Err> {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| ApiOptionError::NotKeyValue { pair: pair.to_string() })?;
+        let key = k.trim();
+        if key.is_empty() {
+            return Err(ApiOptionError::EmptyKey { pair: pair.to_string() });
+        }
+        Ok(Provision {
+            key: key.to_string(),
+            value: v.trim().to_string(),
+        })
+    }
+}
+
+/// Provisioning details written in one line, `key=value; key=value` (blank parts skipped),
+/// as the screens take them.
+pub fn parse_provisioning(text: &str) -> Result<Vec<Provision>, ApiOptionError> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::parse)
+        .collect()
+}
+
+/// A placement option that cannot be taken, naming what was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiOptionError {
+    #[error("`{given}` is not a Pax8 billing term ({})", BillingTerm::ALL.map(BillingTerm::as_str).join(", "))]
+    UnknownBillingTerm { given: String },
+    #[error("provisioning `{pair}` is not key=value")]
+    NotKeyValue { pair: String },
+    #[error("provisioning `{pair}` has no key before =")]
+    EmptyKey { pair: String },
+}
 
 /// What a placement through an API carries beyond the order itself (Pax8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ApiOptions {
-    /// Pax8 billing term (Monthly, Annual, …).
+    /// Pax8 billing term (Monthly when none is given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub billing_term: Option<String>,
+    pub billing_term: Option<BillingTerm>,
     /// Pax8 commitment term id, or `auto` to take it from the product's dependencies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commitment: Option<String>,
@@ -163,29 +256,9 @@ impl ApiOptions {
         self.billing_term.is_none() && self.commitment.is_none() && self.provision.is_empty()
     }
 
-    /// The billing term in the API's spelling, accepting any case (`annual` → `Annual`).
-    pub fn normalize_billing_term(term: &str) -> Result<&'static str, String> {
-        BILLING_TERMS
-            .iter()
-            .find(|t| t.eq_ignore_ascii_case(term.trim()))
-            .copied()
-            .ok_or_else(|| format!("`{term}` is not a Pax8 billing term ({})", BILLING_TERMS.join(", ")))
-    }
-
-    /// Adds `KEY=VALUE` (repeatable: a key given twice has two values).
-    pub fn add_provision(&mut self, pair: &str) -> Result<(), String> {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("`{pair}` is not KEY=VALUE"))?;
-        let k = k.trim();
-        if k.is_empty() {
-            return Err(format!("`{pair}` has no key before ="));
-        }
-        self.provision
-            .entry(k.to_string())
-            .or_default()
-            .push(v.trim().to_string());
-        Ok(())
+    /// Adds one provisioning detail (a key given twice has two values).
+    pub fn add_provision(&mut self, p: Provision) {
+        self.provision.entry(p.key).or_default().push(p.value);
     }
 }
 
@@ -498,15 +571,42 @@ mod tests {
 
     #[test]
     fn billing_terms_are_spelled_as_pax8_does() {
-        assert_eq!(ApiOptions::normalize_billing_term("annual").unwrap(), "Annual");
-        assert_eq!(ApiOptions::normalize_billing_term("2-year").unwrap(), "2-Year");
-        assert!(ApiOptions::normalize_billing_term("weekly")
-            .unwrap_err()
-            .contains("Monthly"));
+        let term = |s: &str| s.parse::<BillingTerm>();
+        assert_eq!(term("annual"), Ok(BillingTerm::Annual));
+        assert_eq!(term(" 2-year "), Ok(BillingTerm::TwoYear));
+        assert_eq!(term("activation"), Ok(BillingTerm::Activation));
+        let e = term("weekly").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "`weekly` is not a Pax8 billing term (Monthly, Annual, 2-Year, 3-Year, One-Time, Trial, Activation)"
+        );
+        // Stored and shown as Pax8 spells them.
+        assert_eq!(serde_json::to_value(BillingTerm::OneTime).unwrap(), "One-Time");
+        let o: ApiOptions = serde_json::from_str(r#"{"billing_term": "2-Year"}"#).unwrap();
+        assert_eq!(o.billing_term, Some(BillingTerm::TwoYear));
+    }
+
+    #[test]
+    fn provisioning_is_key_equals_value_and_the_key_is_required() {
         let mut o = ApiOptions::default();
-        o.add_provision("msDomain=acme").unwrap();
-        o.add_provision("msDomain = acme2").unwrap();
+        o.add_provision("msDomain=acme".parse().unwrap());
+        o.add_provision("msDomain = acme2".parse().unwrap());
+        o.add_provision("note=".parse().unwrap());
         assert_eq!(o.provision["msDomain"], ["acme", "acme2"]);
-        assert!(o.add_provision("novalue").is_err());
+        assert_eq!(o.provision["note"], [""], "an empty value is a value");
+        let e = "novalue".parse::<Provision>().unwrap_err();
+        assert_eq!(e, ApiOptionError::NotKeyValue { pair: "novalue".into() });
+        assert_eq!(e.to_string(), "provisioning `novalue` is not key=value");
+        let e = " =acme".parse::<Provision>().unwrap_err();
+        assert_eq!(e, ApiOptionError::EmptyKey { pair: " =acme".into() });
+        assert_eq!(e.to_string(), "provisioning ` =acme` has no key before =");
+        // The screens' one line: pairs separated by `;`, blank parts skipped.
+        let all = parse_provisioning("tenantDomain=dcw.example; seats=5;; seats=6 ").unwrap();
+        let pairs: Vec<(&str, &str)> = all.iter().map(|p| (p.key.as_str(), p.value.as_str())).collect();
+        assert_eq!(pairs, [("tenantDomain", "dcw.example"), ("seats", "5"), ("seats", "6")]);
+        assert!(matches!(
+            parse_provisioning("a=1; =2"),
+            Err(ApiOptionError::EmptyKey { .. })
+        ));
     }
 }

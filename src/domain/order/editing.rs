@@ -100,14 +100,10 @@ impl Order {
         Ok(order)
     }
 
-    fn require_pending(&self, action: &'static str) -> Result<(), RuleError> {
-        if let Some(s) = &self.sending {
-            return Err(RuleError::BeingSent {
-                po: self.number,
-                method: s.method.describe(),
-                job: s.job,
-            });
-        }
+    /// Whether the order's items and header may change now: while it is pending.
+    /// `action` names the change in a refusal ("editing", "adding items").
+    pub fn may_change(&self, action: &'static str) -> Result<(), RuleError> {
+        self.not_being_sent()?;
         if self.stage == Stage::Pending {
             Ok(())
         } else {
@@ -117,7 +113,7 @@ impl Order {
 
     /// Adds pool items to a pending order.
     pub fn add_items(&mut self, items: &[PendingItem], policy: OrderPolicy) -> Result<(), RuleError> {
-        self.require_pending("adding items")?;
+        self.may_change("adding items")?;
         if items.is_empty() {
             return Err(RuleError::EmptyOrder);
         }
@@ -181,7 +177,7 @@ impl Order {
 
     /// Removes items from a pending order; at least one line must stay.
     pub fn remove_items(&mut self, ids: &[ItemId]) -> Result<(), RuleError> {
-        self.require_pending("removing items")?;
+        self.may_change("removing items")?;
         for (i, id) in ids.iter().enumerate() {
             if ids[..i].contains(id) {
                 return Err(RuleError::DuplicateItem(*id));
@@ -205,7 +201,7 @@ impl Order {
 
     /// Edits the header of a pending order.
     pub fn edit(&mut self, edit: OrderEdit, quote_ship_to: Option<Address>) -> Result<(), RuleError> {
-        self.require_pending("editing")?;
+        self.may_change("editing")?;
         if edit.shipping.is_some_and(|s| s.is_sign_negative() && !s.is_zero()) {
             return Err(RuleError::Negative { what: "shipping" });
         }

@@ -115,27 +115,35 @@ impl Order {
         });
     }
 
+    /// Whether `actor` may place the order now (or send it for approval), without
+    /// changing it: the rule [`Order::place`] and [`Order::begin_submission`] apply.
+    pub fn may_place(&self, actor: &str) -> Result<(), RuleError> {
+        self.authorization(actor).map(drop)
+    }
+
     /// Decides whether `actor` may place the order now, moving it to `Awaiting approval`
     /// when a rule requires an approver other than the actor.
     fn authorize(&mut self, actor: &str, now: Timestamp) -> Result<Authorization, RuleError> {
-        if let Some(s) = &self.sending {
-            return Err(RuleError::BeingSent {
-                po: self.number,
-                method: s.method.describe(),
-                job: s.job,
-            });
+        let decided = self.authorization(actor)?;
+        if let Authorization::SentForApproval { approver } = &decided {
+            self.stage = Stage::AwaitingApproval {
+                approver: approver.clone(),
+                requested_by: actor.to_string(),
+                requested_at: now,
+                total: self.total(),
+            };
         }
+        Ok(decided)
+    }
+
+    /// What placing by `actor` would do, or why it is refused.
+    fn authorization(&self, actor: &str) -> Result<Authorization, RuleError> {
+        self.not_being_sent()?;
         let approved_by = match &self.stage {
             Stage::Pending => match approval::evaluate(&self.rules, self.total(), &self.created_by) {
                 ApprovalDecision::NotRequired => None,
                 ApprovalDecision::Required { approver, .. } if approver == actor => Some(approver),
                 ApprovalDecision::Required { approver, .. } => {
-                    self.stage = Stage::AwaitingApproval {
-                        approver: approver.clone(),
-                        requested_by: actor.to_string(),
-                        requested_at: now,
-                        total: self.total(),
-                    };
                     return Ok(Authorization::SentForApproval { approver });
                 }
             },
@@ -159,22 +167,39 @@ impl Order {
         Ok(Authorization::Approved { approved_by })
     }
 
+    /// Whether the order may be cancelled now: until anything is received.
+    pub fn may_cancel(&self) -> Result<(), RuleError> {
+        self.not_being_sent()?;
+        match self.status() {
+            OrderStatus::Cancelled | OrderStatus::Completed => Err(self.wrong_status("cancelling", "not yet received")),
+            _ if self.units_received() > 0 => Err(RuleError::AlreadyReceived { po: self.number }),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether placing now would need approval (and by whom), without changing anything.
     pub fn approval_needed(&self) -> ApprovalDecision {
         approval::evaluate(&self.rules, self.total(), &self.created_by)
     }
 
-    /// The approver rejects the order: back to `Pending`, with the reason kept.
-    pub fn reject(&mut self, actor: &str, reason: &str, now: Timestamp) -> Result<(), RuleError> {
-        if let Some(s) = &self.sending {
-            return Err(RuleError::BeingSent {
+    /// Refuses while a submission is under way in the background.
+    pub(crate) fn not_being_sent(&self) -> Result<(), RuleError> {
+        match &self.sending {
+            Some(s) => Err(RuleError::BeingSent {
                 po: self.number,
                 method: s.method.describe(),
                 job: s.job,
-            });
+            }),
+            None => Ok(()),
         }
+    }
+
+    /// Whether `actor` may decide on the order's approval (approve or reject it): it
+    /// awaits their approval. `action` names the decision in a refusal.
+    pub fn may_decide_approval(&self, actor: &str, action: &'static str) -> Result<(), RuleError> {
+        self.not_being_sent()?;
         let Stage::AwaitingApproval { approver, .. } = &self.stage else {
-            return Err(self.wrong_status("rejecting", "Awaiting approval"));
+            return Err(self.wrong_status(action, "Awaiting approval"));
         };
         if approver != actor {
             return Err(RuleError::NotTheApprover {
@@ -182,6 +207,12 @@ impl Order {
                 approver: approver.clone(),
             });
         }
+        Ok(())
+    }
+
+    /// The approver rejects the order: back to `Pending`, with the reason kept.
+    pub fn reject(&mut self, actor: &str, reason: &str, now: Timestamp) -> Result<(), RuleError> {
+        self.may_decide_approval(actor, "rejecting")?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(RuleError::ReasonRequired("reject an order"));
@@ -198,20 +229,7 @@ impl Order {
     /// Cancels the order; possible until anything is received. The caller returns every
     /// item to the pool.
     pub fn cancel(&mut self, actor: &str, now: Timestamp) -> Result<(), RuleError> {
-        if let Some(s) = &self.sending {
-            return Err(RuleError::BeingSent {
-                po: self.number,
-                method: s.method.describe(),
-                job: s.job,
-            });
-        }
-        match self.status() {
-            OrderStatus::Cancelled | OrderStatus::Completed => {
-                return Err(self.wrong_status("cancelling", "not yet received"))
-            }
-            _ if self.units_received() > 0 => return Err(RuleError::AlreadyReceived { po: self.number }),
-            _ => {}
-        }
+        self.may_cancel()?;
         self.stage = Stage::Cancelled {
             by: actor.to_string(),
             at: now,

@@ -111,3 +111,13 @@ impl ApiError {
         }
     }
 }
+
+impl From<crate::domain::order::distributor_rules::DistributorRuleError> for ApiError {
+    fn from(e: crate::domain::order::distributor_rules::DistributorRuleError) -> Self {
+        use crate::domain::order::distributor_rules::DistributorRuleError;
+        match e {
+            DistributorRuleError::TooLong(fields) => ApiError::TooLong(fields),
+            other => ApiError::Incomplete(other.to_string()),
+        }
+    }
+}

@@ -6,8 +6,9 @@
 
 use super::http::{common_error, correlation_id, Http, Reply};
 use super::token::TokenSource;
-use super::{base_url, lengths, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
+use super::{base_url, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
 use crate::config::Distributor;
+use crate::domain::order::distributor_rules::{self, DistributorAccount, DistributorRules};
 use crate::domain::order::{DistributorOrder, RejectedLine};
 use crate::domain::{Address, Order};
 use reqwest::{Client, RequestBuilder};
@@ -155,53 +156,6 @@ fn address(a: &Address) -> Value {
     Value::Object(m)
 }
 
-fn check_address(who: &str, api: &str, a: &Address) -> Result<(), ApiError> {
-    let lines = a.street_lines();
-    if lines.len() > 4 {
-        return Err(ApiError::Incomplete(format!(
-            "the {who} address has {} street lines; Ingram Micro takes at most 4",
-            lines.len()
-        )));
-    }
-    let f = |s: &str| format!("{who} {s}");
-    let names = [
-        f("contact"),
-        f("name"),
-        f("street line 1"),
-        f("street line 2"),
-        f("street line 3"),
-        f("city"),
-        f("state"),
-        f("postal code"),
-        f("country"),
-    ];
-    let apis: Vec<String> = [
-        "contact",
-        "companyName",
-        "addressLine1",
-        "addressLine2",
-        "addressLine3",
-        "city",
-        "state",
-        "postalCode",
-        "countryCode",
-    ]
-    .iter()
-    .map(|k| format!("{api}.{k}"))
-    .collect();
-    lengths(&[
-        (&names[0], &apis[0], a.attention.as_deref(), 70),
-        (&names[1], &apis[1], a.name.as_deref(), 40),
-        (&names[2], &apis[2], lines.first().map(String::as_str), 70),
-        (&names[3], &apis[3], lines.get(1).map(String::as_str), 70),
-        (&names[4], &apis[4], lines.get(2).map(String::as_str), 70),
-        (&names[5], &apis[5], a.city.as_deref(), 25),
-        (&names[6], &apis[6], a.state.as_deref(), 3),
-        (&names[7], &apis[7], a.postal_code.as_deref(), 10),
-        (&names[8], &apis[8], a.country.as_deref(), 10),
-    ])
-}
-
 /// A decimal from a JSON number or string, exactly as written.
 pub(crate) fn decimal(v: &Value) -> Option<Decimal> {
     match v {
@@ -319,30 +273,8 @@ impl DistributorApi for Ingram {
     }
 
     fn check(&self, order: &Order) -> Result<(), ApiError> {
-        let po = order.number.to_string();
-        lengths(&[("PO number", "customerOrderNumber", Some(&po), 35)])?;
-        if let Some(a) = &order.ship_to {
-            check_address("ship-to", "shipToInfo", a)?;
-        }
-        if let Some(a) = &order.end_user {
-            check_address("end-user", "endUserInfo", a)?;
-        }
-        let names: Vec<String> = (1..=order.lines.len())
-            .map(|i| format!("line {i} part number"))
-            .collect();
-        let checks: Vec<(&str, &str, Option<&str>, usize)> = order
-            .lines
-            .iter()
-            .zip(&names)
-            .map(|(l, n)| (n.as_str(), "lines.ingramPartNumber", Some(l.part_number()), 18))
-            .collect();
-        lengths(&checks)?;
-        if order.lines.len() > 999 {
-            return Err(ApiError::Incomplete(
-                "Ingram Micro takes at most 999 lines per order".into(),
-            ));
-        }
-        Ok(())
+        distributor_rules::check(order, &DistributorAccount::new(DistributorRules::Ingram, None))
+            .map_err(ApiError::from)
     }
 
     async fn submit(&self, order: &Order) -> Result<Placed, ApiError> {

@@ -16,7 +16,7 @@ pub mod xml;
 pub use error::ApiError;
 
 use crate::config::{Config, Distributor, DistributorKind};
-use crate::domain::order::{DistributorOrder, FieldTooLong};
+use crate::domain::order::DistributorOrder;
 use crate::domain::Order;
 use rust_decimal::Decimal;
 
@@ -187,28 +187,6 @@ pub(crate) fn base_url<'a>(d: &'a Distributor, default: &'a str) -> &'a str {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .unwrap_or(default)
-}
-
-/// Collects length problems; an empty list is fine.
-pub(crate) fn lengths(checks: &[(&str, &str, Option<&str>, usize)]) -> Result<(), ApiError> {
-    let problems: Vec<FieldTooLong> = checks
-        .iter()
-        .filter_map(|(field, api, value, limit)| {
-            value.and_then(|v| crate::domain::order::check_length(field, api, v, *limit).err())
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::TooLong(problems))
-    }
-}
-
-/// Checks an order against its distributor before it is placed, in words for the buyer.
-pub fn check_order(config: &Config, order: &Order) -> Result<(), String> {
-    let name = config.distributor_name(&order.distributor);
-    let api = connect(config, &order.distributor).map_err(|e| e.for_buyer(&name))?;
-    api.check(order).map_err(|e| e.for_buyer(&name))
 }
 
 #[cfg(test)]

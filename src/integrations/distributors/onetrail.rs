@@ -9,8 +9,9 @@
 
 use super::http::{common_error, Http};
 use super::xml::XmlWriter;
-use super::{base_url, lengths, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
+use super::{base_url, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
 use crate::config::Distributor;
+use crate::domain::order::distributor_rules::{self, DistributorAccount, DistributorRules};
 use crate::domain::order::DistributorOrder;
 use crate::domain::{Order, OrderType};
 
@@ -109,12 +110,8 @@ impl DistributorApi for Onetrail {
     }
 
     fn check(&self, order: &Order) -> Result<(), ApiError> {
-        let po = order.number.to_string();
-        lengths(&[("PO number", "DocumentIdentifier", Some(&po), 35)])?;
-        if order.order_type == OrderType::Dropship && order.ship_to.is_none() {
-            return Err(ApiError::Incomplete("a dropship order needs a ship-to address".into()));
-        }
-        Ok(())
+        distributor_rules::check(order, &DistributorAccount::new(DistributorRules::Onetrail, None))
+            .map_err(ApiError::from)
     }
 
     async fn submit(&self, order: &Order) -> Result<Placed, ApiError> {

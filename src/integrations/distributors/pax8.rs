@@ -11,7 +11,8 @@ use super::ingram::decimal;
 use super::token::TokenSource;
 use super::{base_url, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
 use crate::config::Distributor;
-use crate::domain::order::{ApiOptions, DistributorOrder, OrderLine, SubscriptionRef};
+use crate::domain::order::distributor_rules::{self, DistributorAccount, DistributorRules};
+use crate::domain::order::{ApiOptions, BillingTerm, DistributorOrder, OrderLine, SubscriptionRef};
 use crate::domain::Order;
 use reqwest::{Client, RequestBuilder};
 use serde_json::{json, Value};
@@ -79,31 +80,7 @@ fn error_of(reply: &Reply) -> ApiError {
 /// the same customer. Pax8 provisions an order for one company (one `companyId`), so an
 /// order of several customers is refused, naming them.
 fn one_customer(order: &Order) -> Result<&OrderLine, ApiError> {
-    let first = order
-        .lines
-        .first()
-        .ok_or_else(|| ApiError::Incomplete("the order has no lines".into()))?;
-    // A customer is its PSA company when it has one, else our customer id: what the
-    // company is matched by (its Pax8 `externalId`).
-    let mut customers: Vec<((bool, &str), String)> = Vec::new();
-    for l in &order.lines {
-        let key = match l.psa_company_id.as_deref() {
-            Some(psa) => (true, psa),
-            None => (false, l.customer_id.as_str()),
-        };
-        if !customers.iter().any(|(k, _)| *k == key) {
-            customers.push((key, format!("{} ({})", l.customer_name, key.1)));
-        }
-    }
-    if customers.len() > 1 {
-        let names: Vec<&str> = customers.iter().map(|(_, n)| n.as_str()).collect();
-        return Err(ApiError::Incomplete(format!(
-            "its lines belong to more than one customer ({}), and a Pax8 order is provisioned for one \
-             customer's company; split the order into one order per customer",
-            names.join(", ")
-        )));
-    }
-    Ok(first)
+    distributor_rules::pax8_customer(order).map_err(ApiError::from)
 }
 
 /// A failure before the order itself was sent: nothing was ordered, so nothing is uncertain.
@@ -280,10 +257,7 @@ impl Pax8 {
 
     async fn body(&self, order: &Order) -> Result<Value, ApiError> {
         let options = order.api_options();
-        let term = match &options.billing_term {
-            Some(t) => ApiOptions::normalize_billing_term(t).map_err(ApiError::Incomplete)?,
-            None => "Monthly",
-        };
+        let term = options.billing_term.unwrap_or(BillingTerm::Monthly).as_str();
         let company = self.company(order).await?;
         let mut items = Vec::new();
         for (i, l) in order.lines.iter().enumerate() {
@@ -313,24 +287,7 @@ impl DistributorApi for Pax8 {
     }
 
     fn check(&self, order: &Order) -> Result<(), ApiError> {
-        one_customer(order)?;
-        let missing: Vec<String> = order
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.pax8_product_id.as_deref().is_none_or(|p| p.trim().is_empty()))
-            .map(|(i, l)| format!("line {} ({})", i + 1, l.sku))
-            .collect();
-        if !missing.is_empty() {
-            return Err(ApiError::Incomplete(format!(
-                "Pax8 orders need a Pax8 product id on every line; missing on {}",
-                missing.join(", ")
-            )));
-        }
-        if let Some(t) = &order.api_options().billing_term {
-            ApiOptions::normalize_billing_term(t).map_err(ApiError::Incomplete)?;
-        }
-        Ok(())
+        distributor_rules::check(order, &DistributorAccount::new(DistributorRules::Pax8, None)).map_err(ApiError::from)
     }
 
     async fn submit(&self, order: &Order) -> Result<Placed, ApiError> {

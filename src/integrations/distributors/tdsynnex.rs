@@ -10,8 +10,9 @@
 
 use super::http::{common_error, Http, Reply};
 use super::xml::{self, Node, XmlWriter};
-use super::{base_url, lengths, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
+use super::{base_url, required, secret, ApiError, DistributorApi, Placed, Price, PriceQuery};
 use crate::config::Distributor;
+use crate::domain::order::distributor_rules::{self, DistributorAccount, DistributorRules};
 use crate::domain::order::{DistributorOrder, RejectedLine};
 use crate::domain::{Address, Order, OrderType};
 
@@ -370,58 +371,8 @@ impl DistributorApi for TdSynnex {
     }
 
     fn check(&self, order: &Order) -> Result<(), ApiError> {
-        let po = order.number.to_string();
-        let Some(a) = self.ship_to(order) else {
-            return Err(ApiError::Incomplete(
-                "TD SYNNEX needs a ship-to address on every order; give the order one, or set our \
-                 warehouse address in [company.warehouse] for wholesale orders"
-                    .into(),
-            ));
-        };
-        // Name where the address comes from: the order, or our warehouse in the configuration.
-        let whose = if order.ship_to.is_some() {
-            "ship-to"
-        } else {
-            "warehouse ([company.warehouse])"
-        };
-        let missing = a.missing_for_shipping();
-        if !missing.is_empty() {
-            return Err(ApiError::Incomplete(format!(
-                "the {whose} address lacks {}",
-                missing.join(", ")
-            )));
-        }
-        let lines = a.street_lines();
-        if lines.len() > 2 {
-            return Err(ApiError::Incomplete(format!(
-                "the {whose} address has {} street lines; TD SYNNEX takes 2",
-                lines.len()
-            )));
-        }
-        lengths(&[
-            ("PO number", "PONumber", Some(&po), 20),
-            (&format!("{whose} name"), "ShipTo/AddressName1", a.name.as_deref(), 30),
-            (
-                &format!("{whose} street line 1"),
-                "ShipTo/AddressLine1",
-                lines.first().map(String::as_str),
-                60,
-            ),
-            (
-                &format!("{whose} street line 2"),
-                "ShipTo/AddressLine2",
-                lines.get(1).map(String::as_str),
-                60,
-            ),
-            (&format!("{whose} city"), "ShipTo/City", a.city.as_deref(), 20),
-            (&format!("{whose} state"), "ShipTo/State", a.state.as_deref(), 2),
-            (
-                &format!("{whose} postal code"),
-                "ShipTo/ZipCode",
-                a.postal_code.as_deref(),
-                10,
-            ),
-        ])
+        let account = DistributorAccount::new(DistributorRules::TdSynnex, self.warehouse.clone());
+        distributor_rules::check(order, &account).map_err(ApiError::from)
     }
 
     async fn submit(&self, order: &Order) -> Result<Placed, ApiError> {

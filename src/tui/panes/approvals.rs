@@ -56,6 +56,9 @@ impl App {
         match a {
             Action::Approve => self.open_place(po, true),
             Action::Reject => {
+                if !self.may_on_order(po, crate::app::OrderAction::Reject) {
+                    return;
+                }
                 let form = Form::new(
                     &format!("Reject {po}"),
                     Purpose::Reject(po),

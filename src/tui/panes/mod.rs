@@ -24,7 +24,7 @@ impl App {
             Purpose::Dismiss(ids) => pending::dismiss_command(form, ids),
             Purpose::Split(id) => pending::split_command(form, *id),
             Purpose::CreateOrder { items, .. } => self.create_order_command(form, items),
-            Purpose::Place { po, .. } => orders::place_command(form, *po),
+            Purpose::Place { po, approve } => orders::place_command(form, *po, *approve),
             Purpose::EditOrder { po, was } => order_edit::edit_command(form, *po, was),
             Purpose::Reject(po) => approvals::reject_command(form, *po),
             Purpose::AddRule => settings::add_rule_command(form),

@@ -3,7 +3,7 @@
 
 use crate::domain::money::{group_thousands, parse_amount, KeepScale};
 use crate::domain::order::OrderEdit;
-use crate::domain::{Address, OrderStatus, OrderType, PoNumber};
+use crate::domain::{Address, OrderType, PoNumber};
 use crate::tui::app::{App, Tone};
 use crate::tui::form::{Dialog, Field, Form, Purpose};
 use crate::tui::worker::Command;
@@ -97,16 +97,10 @@ fn read_header(form: &Form) -> Result<OrderEdit, String> {
 impl App {
     /// Opens the header form of a pending order, filled with what it holds now.
     pub(crate) fn open_edit_order(&mut self, po: PoNumber) {
-        let Some(o) = self.data.order(po) else { return };
-        if o.status() != OrderStatus::Pending {
-            return self.info(
-                Tone::Error,
-                format!(
-                    "{po} is {}; its header can be edited only while it is Pending",
-                    o.status()
-                ),
-            );
+        if !self.may_on_order(po, crate::app::OrderAction::Edit) {
+            return;
         }
+        let Some(o) = self.data.order(po) else { return };
         let type_idx = TYPES.iter().position(|(t, _)| *t == o.order_type).unwrap_or(0);
         let mut fields = vec![Field::choice(
             "Type",

@@ -2,8 +2,9 @@
 //! pane's state, its actions (on the list and in the detail view), the place dialog and
 //! the list; the detail view is opened and drawn in `detail`.
 
-use crate::app::PlaceRequest;
+use crate::app::{OrderAction, PlaceRequest};
 use crate::domain::money::group_thousands;
+use crate::domain::order::{parse_provisioning, BillingTerm};
 use crate::domain::{ApprovalDecision, Order, OrderStatus, PlacementMethod, PoNumber};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
@@ -83,14 +84,15 @@ impl App {
 
     /// Opens the method picker to place (or approve and place) an order.
     pub(crate) fn open_place(&mut self, po: PoNumber, approve: bool) {
-        let Some(order) = self.data.order(po) else { return };
-        if !matches!(order.status(), OrderStatus::Pending | OrderStatus::AwaitingApproval) {
-            let status = order.status();
-            return self.info(
-                Tone::Error,
-                format!("{po} is {status}; only a pending order or one awaiting approval can be placed"),
-            );
+        let action = if approve {
+            OrderAction::Approve
+        } else {
+            OrderAction::Place
+        };
+        if !self.may_on_order(po, action) {
+            return;
         }
+        let Some(order) = self.data.order(po) else { return };
         let need = match order.approval_needed() {
             _ if order.status() == OrderStatus::AwaitingApproval => {
                 format!("awaiting approval by {}", order.approver().unwrap_or("?"))
@@ -133,7 +135,7 @@ impl App {
             // with its label by Pax8's provision-details when placing.
             fields.push(Field::choice(
                 "Billing term",
-                PAX8_TERMS.iter().map(|t| t.to_string()).collect(),
+                BillingTerm::ALL.iter().map(|t| t.to_string()).collect(),
                 0,
             ));
             fields.push(Field::text("Commitment (id or auto)", "auto"));
@@ -151,6 +153,9 @@ impl App {
     }
 
     pub(crate) fn ask_cancel(&mut self, po: PoNumber) {
+        if !self.may_on_order(po, OrderAction::Cancel) {
+            return;
+        }
         let Some(o) = self.data.order(po) else { return };
         let mut text = format!(
             "Cancel {po} ({}, {})? Every item returns to the pending pool.",
@@ -185,6 +190,9 @@ impl App {
                 Action::CancelOrder => self.ask_cancel(po),
                 Action::RemoveItem => {
                     let sel = d.lines.sel;
+                    if !self.may_on_order(po, OrderAction::RemoveItems) {
+                        return;
+                    }
                     let Some(line) = self.data.order(po).and_then(|o| o.lines.get(sel)) else {
                         return;
                     };
@@ -193,10 +201,18 @@ impl App {
                 }
                 Action::AddItems => self.open_add_items(po),
                 Action::ExportPdf => self.export_pdf(po),
-                Action::RetrySync => self.send(Command::RetrySync { po }),
+                Action::RetrySync => self.retry_sync(po),
                 Action::MarkSent | Action::SendAgain => {
+                    let action = if a == Action::MarkSent {
+                        OrderAction::MarkSent
+                    } else {
+                        OrderAction::SendAgain
+                    };
+                    if !self.may_on_order(po, action) {
+                        return;
+                    }
                     let Some(job) = self.data.order(po).and_then(|o| o.sending.as_ref()).map(|s| s.job) else {
-                        return self.info(Tone::Error, format!("{po} is not being sent"));
+                        return;
                     };
                     self.send(if a == Action::MarkSent {
                         Command::MarkSent { job }
@@ -218,7 +234,7 @@ impl App {
             (Action::EditOrder, Some(po)) => self.open_edit_order(po),
             (Action::CancelOrder, Some(po)) => self.ask_cancel(po),
             (Action::ExportPdf, Some(po)) => self.export_pdf(po),
-            (Action::RetrySync, Some(po)) => self.send(Command::RetrySync { po }),
+            (Action::RetrySync, Some(po)) => self.retry_sync(po),
             (Action::StatusFilter, _) => {
                 let all = OrderStatus::ALL;
                 self.orders.status = match self.orders.status {
@@ -236,17 +252,17 @@ impl App {
         }
     }
 
-    fn open_add_items(&mut self, po: PoNumber) {
-        let Some(order) = self.data.order(po) else { return };
-        if order.status() != OrderStatus::Pending {
-            return self.info(
-                Tone::Error,
-                format!(
-                    "{po} is {}; items can be added only while it is Pending",
-                    order.status()
-                ),
-            );
+    fn retry_sync(&mut self, po: PoNumber) {
+        if self.may_on_order(po, OrderAction::RetrySync) {
+            self.send(Command::RetrySync { po });
         }
+    }
+
+    fn open_add_items(&mut self, po: PoNumber) {
+        if !self.may_on_order(po, OrderAction::AddItems) {
+            return;
+        }
+        let Some(order) = self.data.order(po) else { return };
         let dist = order.distributor.clone();
         let currency = order.currency.clone();
         let mut pool: Vec<&crate::domain::PendingItem> = self
@@ -283,11 +299,9 @@ impl App {
     }
 }
 
-/// Pax8 billing terms offered in the place form.
-const PAX8_TERMS: [&str; 6] = ["Monthly", "Annual", "2-Year", "3-Year", "One-Time", "Trial"];
 const PROVISION_FIELD: &str = "Provisioning";
 
-pub(super) fn place_command(form: &Form, po: PoNumber) -> Result<Command, String> {
+pub(super) fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<Command, String> {
     let (method, _) = METHODS[form.get("Method").idx().min(METHODS.len() - 1)];
     let link = Some(form.get("Link (optional)").value().trim().to_string()).filter(|s| !s.is_empty());
     if link.is_some() && method != PlacementMethod::Manual {
@@ -295,10 +309,14 @@ pub(super) fn place_command(form: &Form, po: PoNumber) -> Result<Command, String
     }
     let req = PlaceRequest { po, method, link };
     let Some(term) = form.find("Billing term").filter(|_| method == PlacementMethod::Api) else {
-        return Ok(Command::Place(req));
+        return Ok(if approve {
+            Command::Approve(req, None)
+        } else {
+            Command::Place(req)
+        });
     };
     let mut options = crate::domain::order::ApiOptions {
-        billing_term: Some(PAX8_TERMS[term.idx().min(PAX8_TERMS.len() - 1)].to_string()),
+        billing_term: Some(BillingTerm::ALL[term.idx().min(BillingTerm::ALL.len() - 1)]),
         commitment: form
             .find("Commitment (id or auto)")
             .map(|f| f.value().trim().to_string())
@@ -306,17 +324,14 @@ pub(super) fn place_command(form: &Form, po: PoNumber) -> Result<Command, String
         ..Default::default()
     };
     let provision = form.find(PROVISION_FIELD).map_or("", |f| f.value());
-    for pair in provision.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let (k, v) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("provisioning `{pair}` is not key=value"))?;
-        options
-            .provision
-            .entry(k.trim().to_string())
-            .or_default()
-            .push(v.trim().to_string());
+    for p in parse_provisioning(provision).map_err(|e| e.to_string())? {
+        options.add_provision(p);
     }
-    Ok(Command::PlaceWithOptions(req, Box::new(options)))
+    Ok(if approve {
+        Command::Approve(req, Some(Box::new(options)))
+    } else {
+        Command::PlaceWithOptions(req, Box::new(options))
+    })
 }
 
 /// Draws the pane: the list, or one order in detail.
@@ -411,7 +426,7 @@ fn status_label(ord: &Order) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::form::{Field, Form, Purpose};
+    use crate::tui::form::{Field, FieldKind, Form, Purpose};
 
     fn pax8_form(method: usize, provision: &str) -> Form {
         Form::new(
@@ -423,7 +438,11 @@ mod tests {
             vec![
                 Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), method),
                 Field::text("Link (optional)", ""),
-                Field::choice("Billing term", PAX8_TERMS.iter().map(|t| t.to_string()).collect(), 1),
+                Field::choice(
+                    "Billing term",
+                    BillingTerm::ALL.iter().map(|t| t.to_string()).collect(),
+                    1,
+                ),
                 Field::text("Commitment (id or auto)", "auto"),
                 Field::text(PROVISION_FIELD, provision),
             ],
@@ -439,13 +458,14 @@ mod tests {
         let cmd = place_command(
             &pax8_form(api_index(), "tenantDomain=dcw.example; seats=5; seats=6"),
             PoNumber(3),
+            false,
         )
         .unwrap();
         let Command::PlaceWithOptions(req, options) = cmd else {
             panic!("{cmd:?}")
         };
         assert_eq!(req.method, PlacementMethod::Api);
-        assert_eq!(options.billing_term.as_deref(), Some("Annual"));
+        assert_eq!(options.billing_term, Some(BillingTerm::Annual));
         assert_eq!(options.commitment.as_deref(), Some("auto"));
         assert_eq!(options.provision["tenantDomain"], vec!["dcw.example"]);
         assert_eq!(options.provision["seats"], vec!["5", "6"]);
@@ -453,14 +473,40 @@ mod tests {
 
     #[test]
     fn a_provisioning_pair_without_equals_is_refused() {
-        let e = place_command(&pax8_form(api_index(), "tenantDomain"), PoNumber(3)).unwrap_err();
+        let e = place_command(&pax8_form(api_index(), "tenantDomain"), PoNumber(3), false).unwrap_err();
         assert!(e.contains("`tenantDomain` is not key=value"), "{e}");
+    }
+
+    #[test]
+    fn a_provisioning_pair_without_a_key_is_refused() {
+        let e = place_command(&pax8_form(api_index(), "tenantDomain=x; =5"), PoNumber(3), false).unwrap_err();
+        assert!(e.contains("provisioning `=5` has no key before ="), "{e}");
+    }
+
+    #[test]
+    fn every_pax8_billing_term_is_offered() {
+        let form = pax8_form(api_index(), "");
+        let FieldKind::Choice { options, .. } = &form.get("Billing term").kind else {
+            panic!("a choice")
+        };
+        assert_eq!(
+            options,
+            &[
+                "Monthly",
+                "Annual",
+                "2-Year",
+                "3-Year",
+                "One-Time",
+                "Trial",
+                "Activation"
+            ]
+        );
     }
 
     #[test]
     fn other_methods_ignore_the_pax8_fields() {
         let manual = METHODS.iter().position(|(m, _)| *m == PlacementMethod::Manual).unwrap();
-        let cmd = place_command(&pax8_form(manual, "x"), PoNumber(3)).unwrap();
+        let cmd = place_command(&pax8_form(manual, "x"), PoNumber(3), false).unwrap();
         assert!(matches!(
             cmd,
             Command::Place(PlaceRequest {

@@ -10,6 +10,7 @@ use crate::domain::receiving::{serial_product_key, ReceiveRequest};
 use proptest::prelude::*;
 
 mod create;
+mod distributor_rules;
 mod editing;
 mod placing;
 mod receiving;
