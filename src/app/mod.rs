@@ -11,6 +11,7 @@ mod orders;
 mod outbox;
 mod pending;
 pub mod psa;
+pub mod quote_file;
 mod quotes;
 mod receiving;
 mod rules;

@@ -360,8 +360,13 @@ impl WriteOps for WriteTx {
         self.get(QUOTES, id, || format!("quote {id}"))
     }
 
-    fn put_quote(&mut self, q: &StoredQuote) -> Result<(), StoreError> {
-        self.put(QUOTES, q.quote.quote_id.as_str(), q)
+    fn put_quote(&mut self, q: StoredQuote) -> Result<(), StoreError> {
+        let bytes = encode(&q);
+        let id = q.quote.quote_id.clone();
+        drop(q);
+        let mut t = self.writable(QUOTES)?;
+        t.insert(id.as_str(), bytes.as_slice())?;
+        Ok(())
     }
 
     fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
