@@ -16,6 +16,7 @@ pub mod order;
 pub mod quote;
 pub mod receiving;
 pub mod role;
+pub mod text;
 
 pub use address::Address;
 pub use approval::{ApprovalDecision, ApprovalRule};
