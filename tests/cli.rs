@@ -1185,3 +1185,100 @@ fn background_imports_the_inbox_until_stopped() {
     let items = env.json("alice", &["pending", "list"]);
     assert!(!items.as_array().unwrap().is_empty());
 }
+
+// ---------------------------------------------------------------------------------------
+// Inputs with limits
+
+#[test]
+fn a_quote_file_above_the_size_limit_is_refused_unread_here_and_in_the_inbox() {
+    let env = Env::new();
+    let mut config = std::fs::read_to_string(&env.config).unwrap();
+    config.push_str("\n[import]\nmax_file_mb = 1\n");
+    std::fs::write(&env.config, config).unwrap();
+    // A good quote padded with blanks past 1 MB: only its size is wrong.
+    let good = fixture_text("q-2026-0150-bakker-logistics.json");
+    let big = format!("{good}{}", " ".repeat(1_000_001 - good.len()));
+    let path = env.write("big.json", &big);
+    let (code, stderr) = env.refused("alice", &["quote", "import", s(&path)]);
+    assert_eq!(code, 1, "{stderr}");
+    contains_all(
+        &stderr,
+        &["big.json: 1,000,001 bytes is more than the 1 MB a quote file may have ([import] max_file_mb); nothing was imported"],
+    );
+    // The inbox files it under failed/, with the reason beside it.
+    std::fs::write(env.inbox.join("big.json"), &big).unwrap();
+    let out = env.run("alice", &["inbox", "run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let why = std::fs::read_to_string(env.inbox.join("failed/big.json.error.txt")).unwrap();
+    contains_all(&why, &["1,000,001 bytes is more than the 1 MB"]);
+    // One byte less is read and imported.
+    std::fs::write(&path, &big[..1_000_000]).unwrap();
+    let out = env.ok("alice", &["quote", "import", s(&path)]);
+    contains_all(&out, &["imported"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_refused_and_never_read() {
+    use std::io::Write;
+    let env = Env::new();
+    let fifo = env.dir.path().join("q.json");
+    let c = std::ffi::CString::new(s(&fifo)).unwrap();
+    // SAFETY: a valid, NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // Someone ready to write a good quote into it, were it opened for reading.
+    let writer = {
+        let fifo = fifo.clone();
+        let text = fixture_text("q-2026-0150-bakker-logistics.json");
+        std::thread::spawn(move || {
+            let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            let _ = w.write_all(text.as_bytes());
+        })
+    };
+    let (code, stderr) = env.refused("alice", &["quote", "import", s(&fifo)]);
+    assert_eq!(code, 1, "{stderr}");
+    contains_all(
+        &stderr,
+        &["q.json: a named pipe (FIFO) is not a quote file; only regular files are read; nothing was imported"],
+    );
+    // Let the writer go: it fits in the pipe's buffer, so it ends without a reader reading.
+    let reader = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap()
+    };
+    writer.join().unwrap();
+    drop(reader);
+}
+
+#[test]
+fn text_from_a_quote_or_a_file_name_cannot_steer_the_terminal() {
+    let env = Env::new();
+    // Set the window title, ring the bell, clear the screen.
+    let evil = "\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    let mut quote: Value = serde_json::from_str(&fixture_text("q-2026-0150-bakker-logistics.json")).unwrap();
+    quote["customer"]["name"] = json!(format!("Bakker{evil}"));
+    quote["lines"][1]["description"] = json!(format!("Dock{evil}"));
+    let path = env.write(&format!("q{evil}.json"), &quote.to_string());
+    let out = env.ok("alice", &["quote", "import", s(&path)]);
+    let list = env.ok("alice", &["pending", "list"]);
+    let po = env.ok("alice", &["po", "create", "--distributor", "ingram", "1"]);
+    let show = env.ok("alice", &["po", "show", "PO-000001"]);
+    for text in [&out, &list, &po, &show] {
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+    }
+    contains_all(&out, &["q]0;pwned[2J.json: quote"]);
+    contains_all(&list, &["Bakker]0;pwned[2J", "Dock]0;pwned[2J"]);
+    contains_all(&show, &["Dock]0;pwned[2J"]);
+    // Machine output keeps the text, escaped by JSON.
+    let items = env.json("alice", &["pending", "list"]);
+    assert_eq!(items[0]["customer_name"], json!(format!("Bakker{evil}")));
+    // An error naming such a file.
+    let bad = env.write(&format!("bad{evil}.json"), "{");
+    let (_, stderr) = env.refused("alice", &["quote", "import", s(&bad)]);
+    assert!(!stderr.chars().any(|c| c.is_control() && c != '\n'), "{stderr:?}");
+    contains_all(&stderr, &["bad]0;pwned[2J.json: line 1, column 1"]);
+}

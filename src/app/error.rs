@@ -22,6 +22,9 @@ pub enum AppError {
     /// The file's bytes are not a text Purser can read.
     #[error("{file}: cannot read it: {message}; nothing was imported")]
     Unreadable { file: String, message: String },
+    /// Not a file Purser reads: not a regular file, or larger than `[import] max_file_mb`.
+    #[error("{file}: {message}; nothing was imported")]
+    FileRefused { file: String, message: String },
     /// The file could not be read at all (missing, no permission, a disk error).
     #[error("{file}: cannot read it: {message}; nothing was imported")]
     ReadFailed { file: String, message: String },

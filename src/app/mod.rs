@@ -13,6 +13,7 @@ mod outbox;
 mod pending;
 pub mod permissions;
 pub mod psa;
+pub mod quote_file;
 mod quotes;
 mod receiving;
 mod rules;

@@ -1,5 +1,6 @@
 //! Quote intake: atomic, idempotent import of approved-quote files.
 
+use super::quote_file::{read_quote_file, QuoteFileError};
 use super::Permission;
 use super::{audit, AppError, Service};
 use crate::domain::quote::{self, Quote};
@@ -9,6 +10,9 @@ use crate::store::StoredQuote;
 use serde::Serialize;
 use serde_json::json;
 use std::path::Path;
+
+/// Pending items made and written together while a quote is imported.
+const ITEM_BATCH: usize = 1024;
 
 /// What importing one quote did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,19 +58,40 @@ pub fn parse_quote_file(name: &str, text: &str) -> Result<Vec<Quote>, quote::Quo
     }
 }
 
+fn parse(file: &str, text: &str) -> Result<Vec<Quote>, AppError> {
+    parse_quote_file(file, text).map_err(|error| AppError::BadQuote {
+        file: file.to_string(),
+        error,
+    })
+}
+
 impl Service {
-    /// Imports one quote file (JSON or CSV): all of it or nothing.
+    /// Imports one quote file (JSON or CSV): all of it or nothing. The file is read with
+    /// the limits of [`read_quote_file`], and its text is let go once it is parsed.
     pub fn import_file(&self, actor: &Actor, path: &Path) -> Result<ImportReport, AppError> {
+        Self::may_import(actor)?;
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| AppError::ReadFailed {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| AppError::Unreadable {
-            file: file.clone(),
-            message: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-        })?;
-        self.import_text(actor, &file, &text)
+        let quotes = {
+            let text = read_quote_file(path, self.config.import.max_file_bytes()).map_err(|e| {
+                let message = e.to_string();
+                match e {
+                    QuoteFileError::Io(_) => AppError::ReadFailed {
+                        file: file.clone(),
+                        message,
+                    },
+                    QuoteFileError::NotUtf8 { .. } => AppError::Unreadable {
+                        file: file.clone(),
+                        message,
+                    },
+                    QuoteFileError::NotAFile { .. } | QuoteFileError::TooLarge { .. } => AppError::FileRefused {
+                        file: file.clone(),
+                        message,
+                    },
+                }
+            })?;
+            parse(&file, &text)?
+        };
+        self.import_quotes(actor, &file, quotes)
     }
 
     /// Refuses, naming the roles needed, unless `actor` may import quotes.
@@ -77,10 +102,12 @@ impl Service {
     /// Imports quote text named `file` (for messages): all of it or nothing.
     pub fn import_text(&self, actor: &Actor, file: &str, text: &str) -> Result<ImportReport, AppError> {
         Self::may_import(actor)?;
-        let quotes = parse_quote_file(file, text).map_err(|error| AppError::BadQuote {
-            file: file.to_string(),
-            error,
-        })?;
+        let quotes = parse(file, text)?;
+        self.import_quotes(actor, file, quotes)
+    }
+
+    /// Imports the quotes of one file: all of them or nothing.
+    fn import_quotes(&self, actor: &Actor, file: &str, quotes: Vec<Quote>) -> Result<ImportReport, AppError> {
         let now = self.now();
         let digests: Vec<String> = quotes.iter().map(Quote::content_digest).collect();
         // Importing again what is already there changes nothing, so it writes nothing.
@@ -103,9 +130,11 @@ impl Service {
         }
         let outcomes = self.store.write(|tx| {
             let mut outcomes = Vec::with_capacity(quotes.len());
-            for (q, digest) in quotes.iter().zip(&digests) {
+            // Each quote is moved into the store, never copied: a large quote is in memory
+            // once, then as the bytes stored (see `put_quote`).
+            for (q, digest) in quotes.into_iter().zip(digests) {
                 if let Some(existing) = tx.quote(&q.quote_id)? {
-                    if &existing.digest == digest {
+                    if existing.digest == digest {
                         outcomes.push(ImportOutcome::Unchanged {
                             quote_id: q.quote_id.clone(),
                         });
@@ -117,40 +146,50 @@ impl Service {
                         first_source: existing.source,
                     });
                 }
-                let mut items = Vec::new();
+                // Items are written a batch at a time, so that a quote of many lines is not
+                // held a second time as items.
+                let mut ids = Vec::new();
+                let mut items = Vec::with_capacity(ITEM_BATCH);
                 for line in q.procurement_lines() {
                     let id = tx.next_item_id()?;
-                    items.push(PendingItem::from_quote_line(id, q, line, now));
+                    items.push(PendingItem::from_quote_line(id, &q, line, now));
+                    ids.push(id);
+                    if items.len() == ITEM_BATCH {
+                        tx.put_items(&items)?;
+                        items.clear();
+                    }
                 }
                 tx.put_items(&items)?;
-                tx.put_quote(&StoredQuote {
-                    quote: q.clone(),
-                    digest: digest.clone(),
+                drop(items);
+                let (quote_id, lines) = (q.quote_id.clone(), q.lines.len());
+                let after = json!({
+                    "quote_id": quote_id,
+                    "customer": q.customer.name,
+                    "file": file,
+                    "digest": digest,
+                    "lines": lines,
+                    "items": ids,
+                });
+                tx.put_quote(StoredQuote {
+                    quote: q,
+                    digest,
                     imported_at: now,
                     imported_by: actor.name.clone(),
                     source: file.to_string(),
                 })?;
-                let ids: Vec<u64> = items.iter().map(|i| i.id).collect();
                 audit(
                     tx,
                     now,
                     actor,
                     "quote.import",
-                    &format!("quote {}", q.quote_id),
+                    &format!("quote {quote_id}"),
                     &serde_json::Value::Null,
-                    &json!({
-                        "quote_id": q.quote_id,
-                        "customer": q.customer.name,
-                        "file": file,
-                        "digest": digest,
-                        "lines": q.lines.len(),
-                        "items": ids,
-                    }),
+                    &after,
                 )?;
                 outcomes.push(ImportOutcome::Imported {
-                    quote_id: q.quote_id.clone(),
-                    lines: q.lines.len(),
-                    skipped: q.lines.len() - ids.len(),
+                    quote_id,
+                    lines,
+                    skipped: lines - ids.len(),
                     items: ids,
                 });
             }

@@ -5,12 +5,16 @@ use crate::app::{ImportOutcome, ImportReport};
 use crate::config::Config;
 use crate::domain::job::Job;
 use crate::domain::money::{format_money, group_thousands};
+use crate::domain::text::printable;
 use crate::domain::{ApprovalRule, AuditEntry, PendingItem};
 use crate::jobs::inbox::InboxResult;
 use crate::jobs::RunReport;
 use std::fmt::Write;
 
+/// `s` in at most `n` characters, without control characters (text from quotes and
+/// distributors must not steer the terminal, nor break a table's row).
 fn cut(s: &str, n: usize) -> String {
+    let s = printable(s);
     if s.chars().count() <= n {
         s.to_string()
     } else {

@@ -7,6 +7,7 @@ use crate::app::{AppError, Service};
 use crate::config::{self, Config};
 use crate::domain::item::ItemFilter;
 use crate::domain::money::parse_amount;
+use crate::domain::text::{printable, printable_lines};
 use crate::domain::{Address, ApprovalRule, OrderType, PlacementMethod, PoNumber};
 use crate::identity::{self, Actor};
 use crate::store::Store;
@@ -73,7 +74,7 @@ impl Ctx {
         } else {
             let text = human();
             if !text.is_empty() {
-                println!("{}", text.trim_end());
+                println!("{}", printable_lines(text.trim_end()));
             }
         }
     }
@@ -161,7 +162,7 @@ pub fn main_with(cli: Cli) -> i32 {
             if json {
                 eprintln!("{}", serde_json::json!({ "error": e.message, "code": e.code }));
             } else {
-                eprintln!("purser: {}", e.message);
+                eprintln!("purser: {}", printable_lines(&e.message));
             }
             e.code
         }
@@ -284,7 +285,7 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         }
         Command::Sync(SyncCmd::Run) => {
             for p in svc.psa_config_problems() {
-                eprintln!("warning: {p}");
+                eprintln!("warning: {}", printable_lines(&p));
             }
             let report = crate::jobs::outbox::run_due_now(svc, actor)?;
             ctx.out(&report, || print::run_report(&report));
@@ -479,7 +480,7 @@ fn audit(ctx: &Ctx, args: AuditArgs) -> Result<(), CliError> {
         (Some(AuditFormat::Json), _) | (None, true) => {
             println!("{}", serde_json::to_string_pretty(&entries).expect("audit serializes"))
         }
-        (None, false) => println!("{}", print::audit(&entries).trim_end()),
+        (None, false) => println!("{}", printable_lines(print::audit(&entries).trim_end())),
     }
     Ok(())
 }
@@ -505,7 +506,7 @@ fn background(ctx: &Ctx) -> Result<(), CliError> {
         libc::signal(libc::SIGINT, request_stop as *const () as libc::sighandler_t);
     }
     for p in ctx.service.psa_config_problems() {
-        eprintln!("warning: {p}");
+        eprintln!("warning: {}", printable_lines(&p));
     }
     let roles = &ctx.actor.roles;
     let watching = match &ctx.service.config().inbox {
@@ -529,7 +530,7 @@ fn background(ctx: &Ctx) -> Result<(), CliError> {
         let line = if json {
             serde_json::json!({"at": at, "ok": n.ok, "text": n.text}).to_string()
         } else {
-            format!("{at} {} {}", if n.ok { "ok  " } else { "FAIL" }, n.text)
+            format!("{at} {} {}", if n.ok { "ok  " } else { "FAIL" }, printable(&n.text))
         };
         let mut out = std::io::stdout().lock();
         // A closed stdout (the service manager went away) ends the loop.

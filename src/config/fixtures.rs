@@ -66,4 +66,5 @@ fn the_dock_file_is_read_as_written() {
     assert!(!c.roles_of("rick").unwrap().has(crate::domain::Role::Buyer));
     assert_eq!(c.distributor_name("ingram"), "Ingram Micro");
     assert_eq!(c.inbox.as_ref().map(|i| i.poll_secs), Some(5));
+    assert_eq!(c.import.max_file_bytes(), 50_000_000);
 }

@@ -44,6 +44,8 @@ pub struct Config {
     #[serde(default)]
     pub inbox: Option<Inbox>,
     #[serde(default)]
+    pub import: Import,
+    #[serde(default)]
     pub ui: Ui,
     #[serde(default)]
     pub company: Option<Company>,
@@ -178,6 +180,39 @@ pub struct Inbox {
 fn default_poll() -> u64 {
     5
 }
+
+/// `[import]`: limits on the quote files Purser reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Import {
+    /// The largest quote file read, in MB (1,000,000 bytes); a larger one is refused
+    /// before it is read.
+    #[serde(default = "default_max_file_mb")]
+    pub max_file_mb: u64,
+}
+
+impl Default for Import {
+    fn default() -> Self {
+        Import {
+            max_file_mb: default_max_file_mb(),
+        }
+    }
+}
+
+impl Import {
+    /// The largest quote file read, in bytes.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_mb.saturating_mul(1_000_000)
+    }
+}
+
+fn default_max_file_mb() -> u64 {
+    20
+}
+
+/// The largest `[import] max_file_mb` taken: a quote file takes a few times its size in
+/// memory while it is imported.
+pub const MAX_FILE_MB: u64 = 1024;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -367,6 +402,13 @@ impl Config {
         }
         if let Some(inbox) = &self.inbox {
             check_secs("[inbox] poll_secs", Some(inbox.poll_secs), DAY_SECS)?;
+        }
+        match self.import.max_file_mb {
+            0 => return Err("[import] max_file_mb must be at least 1".into()),
+            mb if mb > MAX_FILE_MB => {
+                return Err(format!("[import] max_file_mb is {mb}; at most {MAX_FILE_MB} is taken"))
+            }
+            _ => {}
         }
         for (key, d) in &self.distributors {
             check_secs(
@@ -594,6 +636,19 @@ kind = "halopsa"
             assert!(e.contains(part), "{toml}: {e}");
         }
         Config::parse("[inbox]\npath = \"in\"\npoll_secs = 86400\n").unwrap();
+    }
+
+    #[test]
+    fn the_quote_file_limit_defaults_to_20_mb_and_must_be_sane() {
+        assert_eq!(Config::parse("").unwrap().import.max_file_bytes(), 20_000_000);
+        let c = Config::parse("[import]\nmax_file_mb = 1024\n").unwrap();
+        assert_eq!(c.import.max_file_bytes(), 1_024_000_000);
+        let e = Config::parse("[import]\nmax_file_mb = 0\n").unwrap_err();
+        assert_eq!(e, "[import] max_file_mb must be at least 1");
+        let e = Config::parse("[import]\nmax_file_mb = 1025\n").unwrap_err();
+        assert_eq!(e, "[import] max_file_mb is 1025; at most 1024 is taken");
+        let e = Config::parse("[import]\nmax_file = 5\n").unwrap_err();
+        assert!(e.contains("max_file"), "{e}");
     }
 
     #[test]

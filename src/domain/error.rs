@@ -95,6 +95,11 @@ pub enum RuleError {
     DuplicateSerial { serial: String, sku: String, po: PoNumber },
     #[error("serial numbers cannot be empty")]
     EmptySerial,
+    /// `serial` is shown with its control characters escaped (`\u{1b}`).
+    #[error(
+        "serial number {serial} holds a control character; a serial number is printable text (scan or type it again)"
+    )]
+    SerialControl { serial: String },
     #[error("{po} has no receipt {receipt}")]
     UnknownReceipt { po: PoNumber, receipt: u32 },
     #[error("receipt {receipt} of {po} was already undone")]

@@ -18,6 +18,7 @@ pub mod psa_sync;
 pub mod quote;
 pub mod receiving;
 pub mod role;
+pub mod text;
 
 pub use address::Address;
 pub use approval::{ApprovalDecision, ApprovalRule};

@@ -8,6 +8,12 @@ use rust_decimal::Decimal;
 /// stays exact: a `Decimal` holds about 7.9 × 10^28, and arithmetic beyond that panics.
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0);
 
+/// The most decimal places an amount may have. A `Decimal` keeps 28 to 29 significant
+/// digits and rounds a product or a sum that needs more, so with more decimals a line
+/// total (a 28-decimal unit cost × 999,999, say) would be rounded silently. With at most
+/// four, a line total is below 10^22 in units of 0.0001, and millions of lines sum exactly.
+pub const MAX_DECIMALS: u32 = 4;
+
 /// Why an amount above [`MAX_AMOUNT`] is refused, or `None` when it is within it.
 pub fn check_max(amount: Decimal) -> Option<String> {
     (amount > MAX_AMOUNT).then(|| format!("{amount} is more than the largest amount Purser takes, 1,000,000,000,000"))
@@ -16,7 +22,8 @@ pub fn check_max(amount: Decimal) -> Option<String> {
 /// Parses an exact, non-negative decimal amount such as `899.00` or `12`.
 ///
 /// Exponents, signs other than a leading `-` (refused), thousands separators,
-/// anything a float would round and amounts above [`MAX_AMOUNT`] are refused.
+/// anything a float would round, more than [`MAX_DECIMALS`] decimal places (trailing
+/// zeros aside) and amounts above [`MAX_AMOUNT`] are refused.
 pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     let t = text.trim();
     if t.is_empty() {
@@ -35,7 +42,14 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     if let Some(why) = check_max(d) {
         return Err(why);
     }
-    Ok(d.normalize().normalize_keep_scale())
+    let d = d.normalize();
+    if d.scale() > MAX_DECIMALS {
+        return Err(format!(
+            "`{t}` has {} decimal places; at most {MAX_DECIMALS} are taken, so that every total stays exact",
+            d.scale()
+        ));
+    }
+    Ok(d.normalize_keep_scale())
 }
 
 /// Keeps at least two decimals for display without losing precision.
@@ -95,9 +109,26 @@ mod tests {
         assert_eq!(parse_amount("0.1").unwrap().to_string(), "0.10");
         assert_eq!(parse_amount("0.123").unwrap().to_string(), "0.123");
         assert_eq!(
-            parse_amount("123456789012.345678").unwrap().to_string(),
-            "123456789012.345678"
+            parse_amount("123456789012.3456").unwrap().to_string(),
+            "123456789012.3456"
         );
+        // Trailing zeros are not decimal places that count.
+        assert_eq!(parse_amount("899.000000").unwrap().to_string(), "899.00");
+        assert_eq!(parse_amount("0.125000000").unwrap().to_string(), "0.125");
+    }
+
+    #[test]
+    fn more_decimals_than_totals_keep_exactly_are_refused() {
+        let e = parse_amount("0.12345").unwrap_err();
+        assert_eq!(
+            e,
+            "`0.12345` has 5 decimal places; at most 4 are taken, so that every total stays exact"
+        );
+        // 28 decimal places: a unit cost Decimal holds, but whose line total it rounds.
+        let cost = "0.1234567890123456789012345678";
+        let exact: Decimal = cost.parse().unwrap();
+        assert_ne!((exact * Decimal::from(999_999)).scale(), exact.scale(), "rounded");
+        assert!(parse_amount(cost).unwrap_err().contains("28 decimal places"));
     }
 
     #[test]
@@ -107,11 +138,15 @@ mod tests {
         let e = parse_amount("1000000000000.01").unwrap_err();
         assert!(e.contains("more than the largest amount Purser takes"), "{e}");
         assert!(parse_amount("79228162514264337593543950335").is_err());
-        // The worst order Purser can hold: a million lines at the largest unit cost and
-        // quantity still sums exactly.
-        let line = MAX_AMOUNT * Decimal::from(crate::domain::quote::MAX_QUANTITY);
-        let total = (0..1_000_000).try_fold(Decimal::ZERO, |t, _| t.checked_add(line));
-        assert!(total.is_some());
+        // The worst order Purser can hold: a million lines at the largest unit cost with
+        // every decimal place it takes, and the largest quantity, still sums exactly.
+        let cost = parse_amount("999999999999.9999").unwrap();
+        let line = cost * Decimal::from(crate::domain::quote::MAX_QUANTITY);
+        assert_eq!(line.to_string(), "999999999999999900.0000");
+        let total = (0..1_000_000)
+            .try_fold(Decimal::ZERO, |t, _| t.checked_add(line))
+            .unwrap();
+        assert_eq!(total.to_string(), "999999999999999900000000.0000");
     }
 
     #[test]

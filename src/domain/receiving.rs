@@ -65,6 +65,13 @@ impl Order {
         if serials.iter().any(String::is_empty) {
             return Err(RuleError::EmptySerial);
         }
+        // A scanner's tab or an escape sequence is not part of a serial number, and the
+        // serial is printed and kept per product: refused, never stored.
+        if let Some(s) = serials.iter().find(|s| s.chars().any(char::is_control)) {
+            return Err(RuleError::SerialControl {
+                serial: s.escape_debug().to_string(),
+            });
+        }
         let qty = req
             .quantity
             .unwrap_or(if serials.is_empty() { 1 } else { serials.len() as u32 });

@@ -22,7 +22,10 @@ pub use tx::StoredQuote;
 use std::path::Path;
 
 /// The schema this build writes. Opening a newer file is refused; older ones migrate.
-pub const SCHEMA_VERSION: u64 = 1;
+///
+/// 2: serial index keys start with the product's length (schema 1 joined product and
+/// serial with U+001F, which two different pairs could share).
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// The database.
 pub struct Store {

@@ -82,7 +82,10 @@ pub trait WriteOps {
 
     fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError>;
 
-    fn put_quote(&mut self, q: &StoredQuote) -> Result<(), StoreError>;
+    /// Takes the quote to let it go once it is encoded, before its bytes are written: a
+    /// large quote is then never held as a quote, as bytes and in the database's pages at
+    /// once.
+    fn put_quote(&mut self, q: StoredQuote) -> Result<(), StoreError>;
 
     fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError>;
 

@@ -243,6 +243,32 @@ mod tests {
     }
 
     #[test]
+    fn a_sku_holding_the_old_separator_does_not_block_another_skus_serial() {
+        use crate::domain::PoNumber;
+        let dir = tempfile::tempdir().unwrap();
+        let store = RedbFile::open(&dir.path().join("t.redb")).unwrap();
+        store
+            .write(|tx| tx.put_serials("A\u{1f}B", &["C".to_string()], PoNumber(1)))
+            .unwrap();
+        let owner = |p: &str, s: &str| store.read(|tx| tx.serial_owner(p, s)).unwrap();
+        assert_eq!(owner("A\u{1f}B", "C"), Some(PoNumber(1)));
+        assert_eq!(owner("A", "B\u{1f}C"), None);
+        store
+            .write(|tx| tx.put_serials("A", &["B\u{1f}C".to_string()], PoNumber(2)))
+            .unwrap();
+        assert_eq!(owner("A", "B\u{1f}C"), Some(PoNumber(2)));
+        assert_eq!(owner("A\u{1f}B", "C"), Some(PoNumber(1)));
+        store
+            .write(|tx| tx.remove_serials("A", &["B\u{1f}C".to_string()]))
+            .unwrap();
+        assert_eq!(
+            owner("A\u{1f}B", "C"),
+            Some(PoNumber(1)),
+            "removing one keeps the other"
+        );
+    }
+
+    #[test]
     fn a_dead_handle_is_replaced_by_a_working_one() {
         let dir = tempfile::tempdir().unwrap();
         let store = RedbFile::open(&dir.path().join("t.redb")).unwrap();

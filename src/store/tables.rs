@@ -12,7 +12,8 @@ pub const QUOTES: TableDefinition<&str, &[u8]> = TableDefinition::new("quotes");
 pub const ITEMS: TableDefinition<u64, &[u8]> = TableDefinition::new("items");
 /// Purchase orders by number.
 pub const ORDERS: TableDefinition<u64, &[u8]> = TableDefinition::new("orders");
-/// Received serial numbers: `PRODUCT\u{1f}SERIAL` → order number.
+/// Received serial numbers: `LEN:PRODUCTSERIAL` (the product's length in bytes first) →
+/// order number.
 pub const SERIALS: TableDefinition<&str, u64> = TableDefinition::new("serials");
 /// The audit trail by sequence number (append-only).
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");

@@ -8,6 +8,7 @@ use super::{StoreError, SCHEMA_VERSION};
 use crate::domain::audit::{Change, GENESIS};
 use crate::domain::job::Job;
 use crate::domain::notice::Notice;
+use crate::domain::receiving::serial_product_key;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber, Quote, Timestamp};
 use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -22,8 +23,13 @@ pub struct StoredQuote {
     pub source: String,
 }
 
+/// The serial index key of `serial` of `product`: the product's length in bytes, a colon,
+/// the product, then the serial. The length says where the product ends, so no two
+/// (product, serial) pairs share a key, whatever characters they hold. (Schema 1 joined
+/// the two with U+001F, so product `A\u{1f}B` with serial `C` had the key of product `A`
+/// with serial `B\u{1f}C`, and one blocked the other.)
 fn key_of_serial(product: &str, serial: &str) -> String {
-    format!("{product}\u{1f}{serial}")
+    format!("{}:{product}{serial}", product.len())
 }
 
 // Shared read helpers over any readable table.
@@ -272,8 +278,8 @@ impl WriteTx {
                     known: SCHEMA_VERSION,
                 })
             }
-            Some(_) => {}
-            None => {
+            Some(v) if v == SCHEMA_VERSION => {}
+            _ => {
                 meta.insert(K_SCHEMA, SCHEMA_VERSION)?;
             }
         }
@@ -285,6 +291,34 @@ impl WriteTx {
             self.txn.open_table(def)?;
         }
         self.txn.open_table(SERIALS)?;
+        if found.is_some_and(|v| v < 2) {
+            self.rebuild_serial_index()?;
+        }
+        Ok(())
+    }
+
+    /// Schema 2: the serial index under its new keys (see `key_of_serial`). The index is
+    /// rebuilt from what it indexes, the serials of every order's receipts not undone, so
+    /// no schema 1 key, ambiguous as it may be, has to be taken apart. Runs in the write
+    /// that sets the new schema version: all of it happens, or none.
+    fn rebuild_serial_index(&mut self) -> Result<(), StoreError> {
+        let mut serials = self.txn.open_table(SERIALS)?;
+        serials.retain(|_, _| false)?;
+        let orders = self.txn.open_table(ORDERS)?;
+        for row in orders.iter()? {
+            let (k, v) = row?;
+            let po = k.value();
+            let order: Order = decode(v.value(), || PoNumber(po).to_string())?;
+            for receipt in order.receipts.iter().filter(|r| r.undone.is_none()) {
+                let Some(line) = order.lines.get((receipt.line as usize).wrapping_sub(1)) else {
+                    continue;
+                };
+                let product = serial_product_key(&line.sku);
+                for serial in &receipt.serials {
+                    serials.insert(key_of_serial(&product, serial).as_str(), po)?;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -366,8 +400,13 @@ impl WriteOps for WriteTx {
         self.get(QUOTES, id, || format!("quote {id}"))
     }
 
-    fn put_quote(&mut self, q: &StoredQuote) -> Result<(), StoreError> {
-        self.put(QUOTES, q.quote.quote_id.as_str(), q)
+    fn put_quote(&mut self, q: StoredQuote) -> Result<(), StoreError> {
+        let bytes = encode(&q);
+        let id = q.quote.quote_id.clone();
+        drop(q);
+        let mut t = self.writable(QUOTES)?;
+        t.insert(id.as_str(), bytes.as_slice())?;
+        Ok(())
     }
 
     fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
@@ -458,5 +497,31 @@ impl WriteOps for WriteTx {
 
     fn put_notice(&mut self, notice: &Notice) -> Result<(), StoreError> {
         self.put(NOTICES, notice.id, notice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_of_serial;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_separator_inside_a_sku_or_a_serial_makes_no_pair_meet_another() {
+        assert_ne!(key_of_serial("A\u{1f}B", "C"), key_of_serial("A", "B\u{1f}C"));
+        assert_ne!(key_of_serial("1:A", "B"), key_of_serial("1", ":AB"));
+        assert_ne!(key_of_serial("AB", "C"), key_of_serial("A", "BC"));
+        assert_eq!(key_of_serial("NB-1", "SN-1"), "4:NB-1SN-1");
+        assert_eq!(key_of_serial("Zoë", "1"), "4:Zoë1", "the length counts bytes");
+    }
+
+    proptest! {
+        #[test]
+        fn two_different_pairs_never_share_a_key(
+            p1 in "[A\u{1f}:0-9é]{0,6}", s1 in "[A\u{1f}:0-9é]{0,6}",
+            p2 in "[A\u{1f}:0-9é]{0,6}", s2 in "[A\u{1f}:0-9é]{0,6}",
+        ) {
+            prop_assume!((&p1, &s1) != (&p2, &s2));
+            prop_assert_ne!(key_of_serial(&p1, &s1), key_of_serial(&p2, &s2));
+        }
     }
 }

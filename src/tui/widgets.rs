@@ -64,8 +64,10 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     cell
 }
 
-/// Cuts `s` to `n` characters, marking the cut with `…`.
+/// Cuts `s` to `n` characters, marking the cut with `…`. Control characters are left out
+/// first, as the terminal never shows them, so the cut falls where the reader sees it.
 pub fn clip(s: &str, n: usize) -> String {
+    let s = crate::domain::text::printable(s);
     if s.chars().count() <= n {
         s.to_string()
     } else if n == 0 {

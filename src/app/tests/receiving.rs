@@ -175,3 +175,86 @@ fn unreceive_frees_the_serial() {
     assert_eq!(e[0].before["status"], json!("completed"));
     assert_eq!(e[0].after, json!({"status": "submitted", "received": "0/1"}));
 }
+
+#[test]
+fn a_serial_index_of_schema_1_is_rebuilt_under_keys_that_cannot_collide() {
+    let mut k = Kit::new();
+    let q1 = k.import(&QuoteJson::new("Q-1").serialized("1", "NB-1", 3, "900.00"));
+    let q2 = k.import(&QuoteJson::new("Q-2").serialized("1", "PH-1", 2, "100.00"));
+    let (o1, o2) = (k.create(&q1).number, k.create(&q2).number);
+    k.place_manual(o1);
+    k.place_manual(o2);
+    k.receive_as_rick(o1, 1, None, &["SN-1", "SN-2"]).unwrap();
+    let undone = k.receive_as_rick(o1, 1, None, &["SN-3"]).unwrap().receipt.id;
+    k.unreceive(&k.rick(), o1, undone).unwrap();
+    k.receive_as_rick(o2, 1, None, &["S9"]).unwrap();
+    k.close();
+
+    // The file as schema 1 wrote it: product and serial joined with U+001F. Before SKUs
+    // were checked, a quote could bring SKU `A<US>B` (US = U+001F); serial `C` of it had
+    // the key of serial `B<US>C` of SKU `A`.
+    const META: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+    const ORDERS: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("orders");
+    const SERIALS: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("serials");
+    let db = redb::Database::builder()
+        .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
+        .create(&k.path)
+        .unwrap();
+    let tx = db.begin_write().unwrap();
+    {
+        let mut orders = tx.open_table(ORDERS).unwrap();
+        let mut order: serde_json::Value =
+            serde_json::from_slice(redb::ReadableTable::get(&orders, o1.0).unwrap().unwrap().value()).unwrap();
+        order["lines"][0]["sku"] = json!("A\u{1f}B");
+        order["receipts"][0]["serials"] = json!(["C", "SN-2"]);
+        orders
+            .insert(o1.0, serde_json::to_vec(&order).unwrap().as_slice())
+            .unwrap();
+        let mut serials = tx.open_table(SERIALS).unwrap();
+        serials.retain(|_, _| false).unwrap();
+        for (key, po) in [
+            ("A\u{1f}B\u{1f}C", o1),
+            ("A\u{1f}B\u{1f}SN-2", o1),
+            ("PH-1\u{1f}S9", o2),
+        ] {
+            serials.insert(key, po.0).unwrap();
+        }
+        tx.open_table(META).unwrap().insert("schema_version", 1).unwrap();
+    }
+    tx.commit().unwrap();
+    drop(db);
+
+    k.reopen();
+    let owner = |sku: &str, s: &str| k.store().read(|tx| tx.serial_owner(sku, s)).unwrap();
+    assert_eq!(owner("A\u{1f}B", "C"), Some(o1));
+    assert_eq!(owner("A\u{1f}B", "SN-2"), Some(o1));
+    assert_eq!(owner("A", "B\u{1f}C"), None, "another product's serial");
+    assert_eq!(owner("A\u{1f}B", "SN-3"), None, "undone");
+    assert_eq!(owner("PH-1", "S9"), Some(o2));
+    assert_eq!(k.store().read(|tx| tx.schema_version()).unwrap(), Some(2));
+    k.close();
+    let db = redb::Database::builder()
+        .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
+        .create(&k.path)
+        .unwrap();
+    let tx = redb::ReadableDatabase::begin_read(&db).unwrap();
+    let serials = tx.open_table(SERIALS).unwrap();
+    let keys: Vec<String> = redb::ReadableTable::iter(&serials)
+        .unwrap()
+        .map(|row| row.unwrap().0.value().to_string())
+        .collect();
+    assert_eq!(
+        keys,
+        ["3:A\u{1f}BC", "3:A\u{1f}BSN-2", "4:PH-1S9"],
+        "no key of schema 1 is left"
+    );
+    drop((serials, tx, db));
+
+    // Receiving goes on under the new keys.
+    k.reopen();
+    refused(
+        k.receive_as_rick(o2, 1, None, &["S9"]),
+        &["serial number S9 of PH-1 was already received on PO-000002"],
+    );
+    k.receive_as_rick(o2, 1, None, &["S10"]).unwrap();
+}

@@ -217,6 +217,31 @@ fn an_empty_serial_is_refused() {
 }
 
 #[test]
+fn a_serial_with_a_control_character_is_refused() {
+    let mut o = placed(&[serial_item(1, 3)]);
+    for (serial, shown) in [
+        ("B\u{1f}C", "B\\u{1f}C"),
+        ("SN\t1", "SN\\t1"),
+        ("SN\u{1b}[2J", "SN\\u{1b}[2J"),
+    ] {
+        let e = receive(&mut o, req(1, None, &["A1", serial])).unwrap_err();
+        assert_eq!(
+            e,
+            RuleError::SerialControl {
+                serial: shown.to_string()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("serial number {shown} holds a control character; a serial number is printable text (scan or type it again)")
+        );
+    }
+    assert!(o.receipts.is_empty());
+    // Blanks a scanner adds around it are trimmed, as before.
+    assert_eq!(receive(&mut o, req(1, None, &["\tA1\r\n"])).unwrap().serials, ["A1"]);
+}
+
+#[test]
 fn the_default_quantity_is_the_number_of_serials_or_one() {
     let mut o = placed(&[serial_item(1, 3), item(2, 5)]);
     assert_eq!(receive(&mut o, req(1, None, &["A1", "A2"])).unwrap().quantity, 2);

@@ -27,10 +27,41 @@ fn a_number_like_0_1_stays_exactly_one_tenth() {
 
 #[test]
 fn amounts_with_more_digits_than_a_float_holds_stay_exact() {
-    let q = parse(&base_with_line_field("unit_price", num("1234567890.123456789"))).unwrap();
-    assert_eq!(q.lines[0].unit_price.to_string(), "1234567890.123456789");
-    let q = parse(&base_with_line_field("unit_price", num("0.30000000000000004"))).unwrap();
-    assert_eq!(q.lines[0].unit_price.to_string(), "0.30000000000000004");
+    let q = parse(&base_with_line_field("unit_price", num("999999999999.9999"))).unwrap();
+    assert_eq!(q.lines[0].unit_price.to_string(), "999999999999.9999");
+    let q = parse(&base_with_line_field("unit_price", num("0.30000000000000000"))).unwrap();
+    assert_eq!(q.lines[0].unit_price.to_string(), "0.30");
+}
+
+#[test]
+fn an_amount_whose_line_total_would_be_rounded_is_refused_naming_the_line() {
+    // 28 decimal places: a Decimal holds the unit cost, but not the line total exactly
+    // (× 999,999 it rounds to fewer places), so the file is refused, not rounded.
+    let cost = "0.1234567890123456789012345678";
+    for value in [json!(cost), num(cost)] {
+        let mut v = base_with_line_field("unit_cost", value);
+        v["lines"][0]["quantity"] = json!(999_999);
+        let e = refuse(&v);
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "field lines[1] (line_id \"1\").unit_cost: `{cost}` has 28 decimal places; at most 4 are taken, so that every total stays exact"
+            )
+        );
+    }
+    // A float's leftovers are refused too: the file was written through a float.
+    let e = refuse(&base_with_line_field("unit_price", num("0.30000000000000004")));
+    assert_eq!(e.field.as_deref(), Some("lines[1] (line_id \"1\").unit_price"));
+    assert!(e.message.contains("17 decimal places"), "{e}");
+}
+
+#[test]
+fn four_decimal_places_keep_the_largest_quote_exact() {
+    let mut v = base_with_line_field("unit_cost", json!("999999999999.9999"));
+    v["lines"][0]["quantity"] = json!(MAX_QUANTITY);
+    let q = parse(&v).unwrap();
+    let line = q.lines[0].unit_cost * Decimal::from(q.lines[0].quantity);
+    assert_eq!(line.to_string(), "999999999999999900.0000");
 }
 
 #[test]

@@ -83,10 +83,10 @@ fn rows_of_one_quote_must_agree_on_the_quote_fields() {
         row(&disagreeing, "2,product,C,,Gamma,3,5,6,,,,,,"),
     ]);
     let e = parse_csv(&text).unwrap_err();
-    assert_eq!(e.position, Some((4, 1)));
+    assert_eq!(e.position, Some((4, 4)));
     assert_eq!(
         e.to_string(),
-        "line 4, column 1: the quote fields of `Q-1` differ from those on row 2; every row of one quote must repeat the same quote fields"
+        "line 4, column 4, field currency: `USD` here but `EUR` on line 2, the first row of quote `Q-1`; every row of one quote repeats the same quote fields"
     );
 }
 
@@ -99,23 +99,80 @@ fn the_reported_csv_line_counts_multi_line_fields() {
     ]);
     let e = parse_csv(&text).unwrap_err();
     // Header on line 1, the first record on lines 2-3, the disagreeing one on line 4.
-    assert_eq!(e.position, Some((4, 1)), "{e}");
+    assert_eq!(e.position, Some((4, 4)), "{e}");
 }
 
 #[test]
-fn a_bad_cell_names_the_line_field_and_the_quote_start_row() {
+fn a_bad_cell_names_its_line_in_the_file_and_its_column() {
     let text = csv(&[
         row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,"),
-        row(CSV_Q2, "7,product,B,,Beta,0,3,4,,,,,,"),
+        row(CSV_Q2, "1,product,B,,Beta,2,3,4,,,,,,"),
+        row(CSV_Q1, "2,product,C,,\"Gamma\nsecond line\",3,5,6,,,,,,"),
+        row(CSV_Q1, "7,product,D,,Delta,0,3,4,,,,,,"),
+    ]);
+    let e = parse_csv(&text).unwrap_err();
+    // The header is line 1; the Gamma row takes lines 4 and 5; Delta starts on line 6.
+    assert_eq!(e.position, Some((6, 18)));
+    assert_eq!(e.field.as_deref(), Some("quantity"));
+    assert_eq!(
+        e.to_string(),
+        "line 6, column 18, field quantity: is 0; must be a whole number greater than 0"
+    );
+    let text = csv(&[row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,nope,,,")]);
+    let e = parse_csv(&text).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 2, column 23, field recurring: must be true or false"
+    );
+}
+
+#[test]
+fn a_bad_quote_field_names_the_first_row_of_its_quote_and_the_column() {
+    let text = csv(&[
+        row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,"),
+        row(&CSV_Q2.replace(",Globex,", ",,"), "1,product,B,,Beta,2,3,4,,,,,,"),
+        row(&CSV_Q2.replace(",Globex,", ",,"), "2,product,C,,Gamma,2,3,4,,,,,,"),
     ]);
     let e = parse_csv(&text).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "field lines[1] (line_id \"7\").quantity (quote starting on row 3): is 0; must be a whole number greater than 0"
+        "line 3, column 6, field customer_name: is missing or empty"
     );
-    let text = csv(&[row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,nope,,,")]);
+    // A line id used twice names the later row.
+    let text = csv(&[
+        row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,"),
+        row(CSV_Q1, "1,product,B,,Beta,1,1,2,,,,,,"),
+    ]);
     let e = parse_csv(&text).unwrap_err();
-    assert!(e.to_string().contains("lines[1] (line_id \"1\").recurring"), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "line 3, column 13, field line_id: `1` is used by an earlier line; line ids must be unique"
+    );
+}
+
+#[test]
+fn a_column_given_twice_is_refused_naming_it() {
+    let text = "quote_id,approved_at,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost,unit_price,sku\n\
+                Q-1,2026-11-20T09:30:00Z,EUR,C-1,Acme,1,product,S,D,1,1,1,T\n";
+    let e = parse_csv(text).unwrap_err();
+    assert_eq!(e.position, Some((1, 13)));
+    assert_eq!(e.field.as_deref(), Some("sku"));
+    assert_eq!(
+        e.to_string(),
+        "line 1, column 13, field sku: the header row has this column twice (columns 8 and 13); each column may appear once"
+    );
+    // Columns Purser does not read may repeat: a spreadsheet's blank ones, say.
+    let text = "quote_id,approved_at,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost,unit_price,,\n\
+                Q-1,2026-11-20T09:30:00Z,EUR,C-1,Acme,1,product,S,D,1,1,1,,\n";
+    assert_eq!(parse_csv(text).unwrap()[0].lines[0].sku, "S");
+}
+
+#[test]
+fn a_byte_order_mark_before_the_header_is_accepted() {
+    let text = "quote_id,approved_at,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost,unit_price\n\
+                Q-1,2026-11-20T09:30:00Z,EUR,C-1,Acme,1,product,SKU-1,Thing 1,2,10.00,12.50\n";
+    let with_bom = format!("\u{feff}{text}");
+    assert_eq!(parse_csv(&with_bom).unwrap(), parse_csv(text).unwrap());
 }
 
 #[test]
@@ -154,14 +211,14 @@ fn a_missing_required_csv_column_is_refused() {
             format!("line 1, column 1: the header row has no `{missing}` column")
         );
     }
-    // A line column missing from the header shows up as a missing field of the line.
+    // A required line column missing from the header is refused on the header too.
     let text =
         "quote_id,approved_at,currency,customer_id,customer_name,line_id,kind,sku,description,quantity,unit_cost\n\
                 Q-1,2026-11-20T09:30:00Z,EUR,C-1,Acme,1,product,S,D,1,1\n";
     let e = parse_csv(text).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "field lines[1] (line_id \"1\").unit_price (quote starting on row 2): is missing"
+        "line 1, column 1: the header row has no `unit_price` column"
     );
 }
 
@@ -177,7 +234,7 @@ fn a_csv_with_only_a_header_is_refused() {
 fn a_csv_row_without_quote_id_or_with_the_wrong_width_is_refused() {
     let no_id = CSV_Q1.replacen("Q-1", "", 1);
     let e = parse_csv(&csv(&[row(&no_id, "1,product,A,,Alpha,1,1,2,,,,,,")])).unwrap_err();
-    assert_eq!(e.to_string(), "line 2, column 1: is missing or empty");
+    assert_eq!(e.to_string(), "line 2, column 1, field quote_id: is missing or empty");
     assert_eq!(e.field.as_deref(), Some("quote_id"));
     let e = parse_csv(&csv(&[row(CSV_Q1, "1,product,A")])).unwrap_err();
     assert!(e.message.starts_with("cannot read this row"), "{e}");

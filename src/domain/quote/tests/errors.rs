@@ -240,3 +240,71 @@ fn wrongly_typed_fields_are_refused() {
     let e = refuse(&base_with_line_field("sku", json!({"a": 1})));
     assert_eq!(e.to_string(), "field lines[1] (line_id \"1\").sku: must be text");
 }
+
+#[test]
+fn a_key_given_twice_is_refused_naming_it_and_where_it_is() {
+    // serde_json's Value keeps the last of two equal keys, so these are written as text.
+    let doc = |quote: &str, customer: &str, line: &str| {
+        format!(
+            "{{\"quote_id\": \"Q-1\", \"approved_at\": \"2026-11-20T09:30:00Z\", \"currency\": \"EUR\",{quote}\n\
+             \"customer\": {{\"id\": \"C-1\", \"name\": \"Acme\"{customer}}},\n\
+             \"lines\": [\n\
+             {{\"line_id\": \"1\", \"kind\": \"product\", \"sku\": \"A\", \"description\": \"Alpha\", \"quantity\": 1, \"unit_cost\": \"1\", \"unit_price\": \"2\"}},\n\
+             {{\"line_id\": \"2\", \"kind\": \"product\", \"sku\": \"B\", \"description\": \"Beta\", \"quantity\": 1, \"unit_cost\": \"1\", \"unit_price\": \"2\"{line}}}\n\
+             ]}}"
+        )
+    };
+    assert!(parse_json(&doc("", "", "")).is_ok());
+    let e = parse_json(&doc("", "", ", \"quantity\": 500")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("lines[2] (line_id \"2\").quantity"));
+    assert_eq!(e.position.map(|p| p.0), Some(5), "{e}");
+    assert!(
+        e.to_string().ends_with(
+            "field lines[2] (line_id \"2\").quantity: is given twice; a key may appear only once in an object"
+        ),
+        "{e}"
+    );
+    let e = parse_json(&doc(" \"currency\": \"USD\",", "", "")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("currency"));
+    assert_eq!(e.position.map(|p| p.0), Some(1), "{e}");
+    let e = parse_json(&doc("", ", \"name\": \"Other\"", "")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("customer.name"));
+    assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
+    // Fields Purser does not read are refused twice too: the file says two things.
+    let e = parse_json(&doc(" \"margin\": 1, \"margin\": 2,", "", "")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("margin"));
+    let mut v = base();
+    v["ship_to"] = json!({"city": "Utrecht"});
+    let text = v
+        .to_string()
+        .replace("\"city\":\"Utrecht\"", "\"city\":\"Utrecht\",\"city\":\"Delft\"");
+    assert_eq!(parse_json(&text).unwrap_err().field.as_deref(), Some("ship_to.city"));
+    // A key escaped differently is still the same key.
+    let e = parse_json(&doc("", "", ", \"s\\u006bu\": \"C\"")).unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("lines[2] (line_id \"2\").sku"));
+}
+
+#[test]
+fn a_utf8_byte_order_mark_is_accepted_as_in_csv() {
+    let text = base().to_string();
+    let with_bom = format!("\u{feff}{text}");
+    assert_eq!(parse_json(&with_bom).unwrap(), parse_json(&text).unwrap());
+    // Only at the very start, and only once.
+    assert!(parse_json(&format!("\u{feff}\u{feff}{text}")).is_err());
+}
+
+#[test]
+fn a_sku_with_a_control_character_is_refused() {
+    for (sku, code) in [("A\u{1f}B", "U+001F"), ("NB\t14", "U+0009"), ("X\u{1b}[2J", "U+001B")] {
+        let e = refuse(&base_with_line_field("sku", json!(sku)));
+        assert_eq!(
+            e.to_string(),
+            format!("field lines[1] (line_id \"1\").sku: holds the control character {code}; a SKU is printable text")
+        );
+    }
+    // Blanks around it are trimmed, as for every text field.
+    assert_eq!(
+        parse(&base_with_line_field("sku", json!(" NB-14\n"))).unwrap().lines[0].sku,
+        "NB-14"
+    );
+}

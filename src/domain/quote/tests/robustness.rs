@@ -92,7 +92,7 @@ proptest! {
     }
 
     #[test]
-    fn any_valid_amount_text_parses_exactly(int in 0u64..10_000_000_000, frac in "[0-9]{0,6}") {
+    fn any_valid_amount_text_parses_exactly(int in 0u64..10_000_000_000, frac in "[0-9]{0,4}") {
         let text = if frac.is_empty() { int.to_string() } else { format!("{int}.{frac}") };
         let as_string = parse(&base_with_line_field("unit_cost", json!(text.clone()))).unwrap();
         let as_number = parse(&base_with_line_field("unit_cost", num(&text))).unwrap();
