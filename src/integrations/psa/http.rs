@@ -3,6 +3,7 @@
 //! headers only and are never part of a message.
 
 use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
@@ -77,6 +78,11 @@ impl Http {
     /// Sends a request; `what` names the step for messages ("creating the ticket").
     /// A 2xx answer gives its JSON (`Null` when empty).
     pub fn send(&self, what: &str, req: RequestBuilder) -> Result<Value, PsaError> {
+        self.send_with_headers(what, req).map(|(v, _)| v)
+    }
+
+    /// [`Http::send`], with the answer's headers (a `Link` to the next page).
+    pub fn send_with_headers(&self, what: &str, req: RequestBuilder) -> Result<(Value, HeaderMap), PsaError> {
         let psa = self.psa;
         let resp = req.send().map_err(|e| {
             if e.is_timeout() {
@@ -102,6 +108,7 @@ impl Http {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(retry_after_secs);
+        let headers = resp.headers().clone();
         let text = resp.text().map_err(|e| {
             PsaError::temporary(format!(
                 "the answer of {psa} was cut off while {what} ({}); it will be retried",
@@ -110,9 +117,10 @@ impl Http {
         })?;
         if status.is_success() {
             if text.trim().is_empty() {
-                return Ok(Value::Null);
+                return Ok((Value::Null, headers));
             }
             return serde_json::from_str(&text)
+                .map(|v| (v, headers))
                 .map_err(|_| PsaError::temporary(format!("{psa} sent an answer that is not JSON while {what}")));
         }
         let detail = error_text(&text);

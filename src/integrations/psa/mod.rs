@@ -16,7 +16,7 @@ use crate::app::psa::{psa_title, step};
 use crate::app::{JobOutcome, Service};
 use crate::config::{Config, PsaKind};
 use crate::domain::job::{Job, JobKind};
-use crate::domain::{LineKind, Order, OrderLine, PoNumber, Receipt};
+use crate::domain::{LineKind, Order, OrderLine, OrderStatus, PoNumber, Receipt};
 use crate::store::psa::{PsaSyncState, PsaSyncStatus};
 
 /// One order line as the PSA sees it.
@@ -29,6 +29,10 @@ pub struct LineData {
     pub is_service: bool,
     /// The quote's line kind, when the quote is known.
     pub kind: Option<LineKind>,
+    /// The opportunity of the line's quote, when it has one.
+    pub opportunity: Option<String>,
+    /// The quote line's own quantity (an item split over orders has less on each).
+    pub quote_quantity: Option<u32>,
 }
 
 /// An order with what the PSA needs from its quotes.
@@ -40,6 +44,9 @@ pub struct OrderData {
     pub opportunities: Vec<String>,
     /// Distinct quote numbers (or ids), for titles and notes.
     pub quotes: Vec<String>,
+    /// The other placed orders drawing on the same opportunities: (opportunity id, order,
+    /// its status), so that a stage can follow the whole opportunity.
+    pub opportunity_orders: Vec<(String, PoNumber, OrderStatus)>,
 }
 
 impl OrderData {
@@ -63,9 +70,8 @@ impl OrderData {
         let mut quotes: Vec<String> = Vec::new();
         for (i, l) in order.lines.iter().enumerate() {
             let stored = stored_quotes.get(&l.quote_id).and_then(Option::as_ref);
-            let kind = stored
-                .and_then(|q| q.quote.lines.iter().find(|ql| ql.line_id == l.line_id))
-                .map(|ql| ql.kind);
+            let quote_line = stored.and_then(|q| q.quote.lines.iter().find(|ql| ql.line_id == l.line_id));
+            let kind = quote_line.map(|ql| ql.kind);
             if let Some(q) = stored {
                 if let Some(o) = &q.quote.opportunity_id {
                     if !opportunities.contains(o) {
@@ -82,13 +88,21 @@ impl OrderData {
                 line: l.clone(),
                 is_service: matches!(kind, Some(LineKind::Service | LineKind::Labour)),
                 kind,
+                opportunity: stored.and_then(|q| q.quote.opportunity_id.clone()),
+                quote_quantity: quote_line.map(|ql| ql.quantity),
             });
         }
+        let opportunity_orders = if opportunities.is_empty() {
+            Vec::new()
+        } else {
+            other_orders_of(svc, po, &opportunities).map_err(|e| PsaError::temporary(e.to_string()))?
+        };
         Ok(OrderData {
             order,
             lines,
             opportunities,
             quotes,
+            opportunity_orders,
         })
     }
 
@@ -134,6 +148,37 @@ impl OrderData {
         }
         s
     }
+}
+
+/// The placed orders other than `po` that draw on any of `opportunities`: (opportunity,
+/// order, status), each pair once.
+fn other_orders_of(
+    svc: &Service,
+    po: PoNumber,
+    opportunities: &[String],
+) -> Result<Vec<(String, PoNumber, OrderStatus)>, crate::store::StoreError> {
+    svc.store().read(|tx| {
+        let mut opportunity_of: std::collections::BTreeMap<String, Option<String>> = Default::default();
+        let mut out = Vec::new();
+        for o in tx.orders()? {
+            if o.number == po || o.submission().is_none() {
+                continue;
+            }
+            for l in &o.lines {
+                if !opportunity_of.contains_key(&l.quote_id) {
+                    let op = tx.quote(&l.quote_id)?.and_then(|q| q.quote.opportunity_id);
+                    opportunity_of.insert(l.quote_id.clone(), op);
+                }
+                if let Some(Some(op)) = opportunity_of.get(&l.quote_id) {
+                    let entry = (op.clone(), o.number, o.status());
+                    if opportunities.contains(op) && !out.contains(&entry) {
+                        out.push(entry);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    })
 }
 
 /// The link to an order (`[psa] order_url`, `{po}` replaced).
