@@ -174,7 +174,7 @@ fn item_of(w: &World, line: &str) -> u64 {
         .list_items(&Default::default())
         .unwrap()
         .iter()
-        .find(|i| i.line_id.to_string() == line)
+        .find(|i| i.line_id == line)
         .unwrap_or_else(|| panic!("no pooled item for line {line}"))
         .id
 }
@@ -256,7 +256,10 @@ fn one_opportunity_in_two_orders_converts_each_product_once_even_after_a_lost_an
     // The notebooks and the onboarding from one distributor, the docks from another.
     let first = order(&w, vec![item_of(&w, "1"), item_of(&w, "3")]);
     w.drain();
-    assert_eq!(w.svc.psa_sync_state(first).unwrap().unwrap().status, PsaSyncStatus::Synced);
+    assert_eq!(
+        w.svc.psa_sync_state(first).unwrap().unwrap().status,
+        PsaSyncStatus::Synced
+    );
     let second = order(&w, vec![item_of(&w, "2")]);
     // The second order's conversion reaches ConnectWise, its answer does not.
     fake.inject(
@@ -267,7 +270,10 @@ fn one_opportunity_in_two_orders_converts_each_product_once_even_after_a_lost_an
     w.run_once();
     w.restart();
     w.drain();
-    assert_eq!(w.svc.psa_sync_state(second).unwrap().unwrap().status, PsaSyncStatus::Synced);
+    assert_eq!(
+        w.svc.psa_sync_state(second).unwrap().unwrap().status,
+        PsaSyncStatus::Synced
+    );
 
     let tickets = fake.entities("Tickets");
     assert_eq!(tickets.len(), 2, "{tickets:#?}");
@@ -285,7 +291,10 @@ fn one_opportunity_in_two_orders_converts_each_product_once_even_after_a_lost_an
     );
     let state = w.svc.psa_sync_state(second).unwrap().unwrap();
     let step = state.steps.iter().find(|s| s.key == "products/3100/250").unwrap();
-    assert!(step.adopted, "the lost conversion was found, not made again: {state:#?}");
+    assert!(
+        step.adopted,
+        "the lost conversion was found, not made again: {state:#?}"
+    );
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
 
@@ -373,7 +382,10 @@ fn an_unknown_name_lists_what_there_is_page_after_page() {
     let msg = &r.failed[0].1;
     // 32 boards: the name look-up, then four pages of 10.
     assert!(msg.contains("Help Desk - Site 01, Help Desk - Site 02"), "{msg}");
-    assert!(msg.contains("Help Desk - Site 30, Professional Services, Procurement"), "{msg}");
+    assert!(
+        msg.contains("Help Desk - Site 30, Professional Services, Procurement"),
+        "{msg}"
+    );
     let boards = fake.requests().iter().filter(|r| *r == "GET /service/boards").count();
     assert_eq!(boards, 5, "{:#?}", fake.requests());
     assert!(fake.entities("Tickets").is_empty());
@@ -397,15 +409,19 @@ fn the_sandbox_refuses_to_convert_a_product_twice_and_pages_with_links() {
             .send()
             .unwrap()
     };
-    let ticket: serde_json::Value = send(http.post(format!("{}/service/tickets", fake.url())).json(
-        &serde_json::json!({"summary": "t", "company": {"id": 250}, "board": {"id": 8}}),
-    ))
+    let ticket: serde_json::Value = send(
+        http.post(format!("{}/service/tickets", fake.url()))
+            .json(&serde_json::json!({"summary": "t", "company": {"id": 250}, "board": {"id": 8}})),
+    )
     .json()
     .unwrap();
     let convert = |body: serde_json::Value| {
         send(
-            http.post(format!("{}/sales/opportunities/3100/convertToServiceTicket", fake.url()))
-                .json(&body),
+            http.post(format!(
+                "{}/sales/opportunities/3100/convertToServiceTicket",
+                fake.url()
+            ))
+            .json(&body),
         )
     };
     let id = ticket["id"].clone();
@@ -418,7 +434,10 @@ fn the_sandbox_refuses_to_convert_a_product_twice_and_pages_with_links() {
     let body: serde_json::Value = again.json().unwrap();
     assert_eq!(body["errors"][0]["field"], "includeProductIds");
     assert!(
-        body["errors"][0]["message"].as_str().unwrap().contains("converted to ticket"),
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("converted to ticket"),
         "{body}"
     );
     assert_eq!(fake.entities("Products").len(), 1);

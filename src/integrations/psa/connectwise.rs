@@ -221,7 +221,13 @@ impl Connectwise {
             let id = match ids.iter().find(|(n, _)| *n == name) {
                 Some((_, id)) => *id,
                 None => {
-                    let id = self.named("/sales/stages", None, &name, &format!("[psa.stages] {which}"), "sales stage")?;
+                    let id = self.named(
+                        "/sales/stages",
+                        None,
+                        &name,
+                        &format!("[psa.stages] {which}"),
+                        "sales stage",
+                    )?;
                     ids.push((name.clone(), id));
                     id
                 }
@@ -283,8 +289,17 @@ impl Connectwise {
                 &format!("reading the forecast of opportunity {op}"),
             )?
             .iter()
-            .flat_map(|f| f.get("forecastItems").and_then(Value::as_array).cloned().unwrap_or_default())
-            .filter(|i| i.get("forecastType").and_then(Value::as_str).is_none_or(|t| t == "Product"))
+            .flat_map(|f| {
+                f.get("forecastItems")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|i| {
+                i.get("forecastType")
+                    .and_then(Value::as_str)
+                    .is_none_or(|t| t == "Product")
+            })
             .collect();
         let converted: Vec<i64> = self
             .list(
@@ -309,7 +324,14 @@ impl Connectwise {
     /// Converts onto `ticket` the products of opportunity `op` that `lines` ordered and
     /// no order converted yet: one recorded step, found again through the ticket's
     /// products when its answer was lost.
-    fn convert(&self, run: &mut Run<'_>, op: i64, company: i64, ticket: i64, lines: &[&LineData]) -> Result<(), PsaError> {
+    fn convert(
+        &self,
+        run: &mut Run<'_>,
+        op: i64,
+        company: i64,
+        ticket: i64,
+        lines: &[&LineData],
+    ) -> Result<(), PsaError> {
         let key = format!("products/{op}/{company}");
         // Recorded as `products/{op}` (its ticket's id) before orders shared opportunities.
         if run.id(&key).is_some() || run.id(&format!("products/{op}")) == Some(ticket) {
@@ -347,8 +369,10 @@ impl Connectwise {
                     Method::POST,
                     &format!("/sales/opportunities/{op}/convertToServiceTicket"),
                     &[],
-                    Some(json!({"ticketId": ticket, "includeProductIds": include, "includeAllProductsFlag": false,
-                                "includeAllNotesFlag": false, "includeAllDocumentsFlag": false})),
+                    Some(
+                        json!({"ticketId": ticket, "includeProductIds": include, "includeAllProductsFlag": false,
+                                "includeAllNotesFlag": false, "includeAllDocumentsFlag": false}),
+                    ),
                     "converting the opportunity's products onto the ticket",
                 )?;
                 Ok(ticket)
@@ -441,7 +465,12 @@ fn opportunity_state(data: &OrderData, op: i64) -> &'static str {
 /// MPN (ignoring case).
 fn is_for(item: &Value, l: &LineData) -> bool {
     let catalog = item.get("catalogItem");
-    match l.line.psa_product_id.as_deref().and_then(|p| p.trim().parse::<i64>().ok()) {
+    match l
+        .line
+        .psa_product_id
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+    {
         Some(p) => catalog.and_then(|c| c.get("id")).and_then(as_id) == Some(p),
         None => catalog
             .and_then(|c| c.get("identifier"))
@@ -534,7 +563,12 @@ impl PsaClient for Connectwise {
             data.note_text(&self.config),
             order_link(&self.config, o.number)
         );
-        let company_of = |l: &LineData| l.line.psa_company_id.as_deref().and_then(|c| c.trim().parse::<i64>().ok());
+        let company_of = |l: &LineData| {
+            l.line
+                .psa_company_id
+                .as_deref()
+                .and_then(|c| c.trim().parse::<i64>().ok())
+        };
         let opportunity_of = |l: &LineData| l.opportunity.as_deref().and_then(|x| x.trim().parse::<i64>().ok());
         for company in &company_ids {
             let lines: Vec<&LineData> = data.lines.iter().filter(|l| company_of(l) == Some(*company)).collect();
@@ -584,7 +618,11 @@ impl PsaClient for Connectwise {
             )?;
             // The won opportunities' products of this ticket's lines, converted onto it.
             for op in ticket_opportunities {
-                let of_op: Vec<&LineData> = lines.iter().filter(|l| opportunity_of(l) == Some(op)).copied().collect();
+                let of_op: Vec<&LineData> = lines
+                    .iter()
+                    .filter(|l| opportunity_of(l) == Some(op))
+                    .copied()
+                    .collect();
                 self.convert(run, op, *company, ticket, &of_op)?;
             }
         }
@@ -625,7 +663,13 @@ impl PsaClient for Connectwise {
             ("completed", &st.completed),
         ] {
             if let Some(name) = name {
-                if let Err(e) = self.named("/sales/stages", None, name, &format!("[psa.stages] {which}"), "sales stage") {
+                if let Err(e) = self.named(
+                    "/sales/stages",
+                    None,
+                    name,
+                    &format!("[psa.stages] {which}"),
+                    "sales stage",
+                ) {
                     out.push(e.to_string());
                 }
             }
@@ -645,8 +689,14 @@ mod tests {
             next_link(h).as_deref(),
             Some("https://api-na.myconnectwise.net/v4_6_release/apis/3.0/service/boards?pageSize=25&page=3")
         );
-        assert_eq!(next_link(r#"<https://x/a?page=1>; rel="first", <https://x/a?page=1>; rel="prev""#), None);
-        assert_eq!(next_link(r#"<https://x/a?page=2>; rel="last next""#).as_deref(), Some("https://x/a?page=2"));
+        assert_eq!(
+            next_link(r#"<https://x/a?page=1>; rel="first", <https://x/a?page=1>; rel="prev""#),
+            None
+        );
+        assert_eq!(
+            next_link(r#"<https://x/a?page=2>; rel="last next""#).as_deref(),
+            Some("https://x/a?page=2")
+        );
         assert_eq!(next_link(""), None);
     }
 
@@ -654,8 +704,11 @@ mod tests {
     fn a_next_page_is_asked_of_the_configured_host_only() {
         let root = "https://na.myconnectwise.net/v4_6_release/apis/3.0";
         assert_eq!(
-            under_root(root, "https://api-na.myconnectwise.net/v2025_1/apis/3.0/service/boards?conditions=name%3D%22X%22&page=2")
-                .as_deref(),
+            under_root(
+                root,
+                "https://api-na.myconnectwise.net/v2025_1/apis/3.0/service/boards?conditions=name%3D%22X%22&page=2"
+            )
+            .as_deref(),
             Some("https://na.myconnectwise.net/v4_6_release/apis/3.0/service/boards?conditions=name%3D%22X%22&page=2")
         );
         assert_eq!(

@@ -67,7 +67,9 @@ pub struct ConnectwiseSandbox {
 
 /// Boards of a busy instance, listed before the ones Purser uses.
 fn filler_boards() -> Vec<(i64, String)> {
-    (1..=30).map(|i| (100 + i, format!("Help Desk - Site {i:02}"))).collect()
+    (1..=30)
+        .map(|i| (100 + i, format!("Help Desk - Site {i:02}")))
+        .collect()
 }
 
 impl Default for ConnectwiseSandbox {
@@ -181,7 +183,7 @@ fn clauses(text: &str) -> Vec<String> {
             }
             None => {
                 let rest: String = chars[i..].iter().take(5).collect();
-                if rest.len() == 5 && rest.to_ascii_lowercase() == " and " {
+                if rest.len() == 5 && rest.eq_ignore_ascii_case(" and ") {
                     out.push(std::mem::take(&mut cur));
                     i += 5;
                     continue;
@@ -205,7 +207,9 @@ fn parse_conditions(text: &str) -> Result<Vec<Condition>, String> {
         } else if let Some((f, v)) = clause.split_once('=') {
             (f, false, v)
         } else {
-            return Err(format!("cannot read the condition `{clause}` (the sandbox takes = and !=)"));
+            return Err(format!(
+                "cannot read the condition `{clause}` (the sandbox takes = and !=)"
+            ));
         };
         let raw = raw.trim();
         let value = if raw.len() >= 2
@@ -517,7 +521,13 @@ impl Routes for Connectwise {
                     })
                     .collect();
                 // The description answers a list of forecasts; an opportunity has one.
-                self.list(shared, req, vec![json!({"id": op, "forecastItems": items})], &[], &plain)
+                self.list(
+                    shared,
+                    req,
+                    vec![json!({"id": op, "forecastItems": items})],
+                    &[],
+                    &plain,
+                )
             }
             ("POST", "/service/tickets") => {
                 if !ref_id(&body, "company").is_some_and(|i| c.companies.contains(&i)) {
