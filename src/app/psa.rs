@@ -166,6 +166,40 @@ impl Service {
         })?)
     }
 
+    /// The placed orders other than `po` that draw on any of `opportunities`:
+    /// (opportunity, order, status), each pair once.
+    pub fn orders_sharing_opportunities(
+        &self,
+        po: PoNumber,
+        opportunities: &[String],
+    ) -> Result<Vec<(String, PoNumber, crate::domain::OrderStatus)>, AppError> {
+        if opportunities.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.read(|tx| {
+            let mut opportunity_of: std::collections::BTreeMap<String, Option<String>> = Default::default();
+            let mut out = Vec::new();
+            for o in tx.orders()? {
+                if o.number == po || o.submission().is_none() {
+                    continue;
+                }
+                for l in &o.lines {
+                    if !opportunity_of.contains_key(&l.quote_id) {
+                        let op = tx.quote(&l.quote_id)?.and_then(|q| q.quote.opportunity_id);
+                        opportunity_of.insert(l.quote_id.clone(), op);
+                    }
+                    if let Some(Some(op)) = opportunity_of.get(&l.quote_id) {
+                        let entry = (op.clone(), o.number, o.status());
+                        if opportunities.contains(op) && !out.contains(&entry) {
+                            out.push(entry);
+                        }
+                    }
+                }
+            }
+            Ok::<_, crate::store::StoreError>(out)
+        })?)
+    }
+
     pub fn psa_config_problems(&self) -> Vec<String> {
         self.config.psa.problems()
     }

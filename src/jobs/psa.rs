@@ -93,9 +93,8 @@ async fn order_data(db: &Db, po: PoNumber) -> Result<OrderData, PsaError> {
     let mut names: Vec<String> = Vec::new();
     for (i, l) in order.lines.iter().enumerate() {
         let stored = quotes.get(&l.quote_id).and_then(Option::as_ref);
-        let kind = stored
-            .and_then(|q| q.lines.iter().find(|ql| ql.line_id == l.line_id))
-            .map(|ql| ql.kind);
+        let quote_line = stored.and_then(|q| q.lines.iter().find(|ql| ql.line_id == l.line_id));
+        let kind = quote_line.map(|ql| ql.kind);
         if let Some(q) = stored {
             if let Some(o) = &q.opportunity_id {
                 if !opportunities.contains(o) {
@@ -112,13 +111,21 @@ async fn order_data(db: &Db, po: PoNumber) -> Result<OrderData, PsaError> {
             line: l.clone(),
             is_service: matches!(kind, Some(LineKind::Service | LineKind::Labour)),
             kind,
+            opportunity: stored.and_then(|q| q.opportunity_id.clone()),
+            quote_quantity: quote_line.map(|ql| ql.quantity),
         });
     }
+    let wanted = opportunities.clone();
+    let opportunity_orders = db
+        .run(move |svc| svc.orders_sharing_opportunities(po, &wanted))
+        .await
+        .map_err(|e| PsaError::temporary(e.to_string()))?;
     Ok(OrderData {
         order,
         lines,
         opportunities,
         quotes: names,
+        opportunity_orders,
     })
 }
 

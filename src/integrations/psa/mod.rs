@@ -14,7 +14,7 @@ pub use http::{error_text, PsaError};
 
 use crate::config::{Config, PsaKind};
 use crate::domain::psa_sync::PsaSyncState;
-use crate::domain::{LineKind, Order, OrderLine, PoNumber, Receipt};
+use crate::domain::{LineKind, Order, OrderLine, OrderStatus, PoNumber, Receipt};
 use futures_util::future::BoxFuture;
 
 /// One order line as the PSA sees it.
@@ -27,6 +27,10 @@ pub struct LineData {
     pub is_service: bool,
     /// The quote's line kind, when the quote is known.
     pub kind: Option<LineKind>,
+    /// The opportunity of the line's quote, when it has one.
+    pub opportunity: Option<String>,
+    /// The quote line's own quantity (an item split over orders has less on each).
+    pub quote_quantity: Option<u32>,
 }
 
 /// An order with what the PSA needs from its quotes.
@@ -38,6 +42,9 @@ pub struct OrderData {
     pub opportunities: Vec<String>,
     /// Distinct quote numbers (or ids), for titles and notes.
     pub quotes: Vec<String>,
+    /// The other placed orders drawing on the same opportunities: (opportunity id, order,
+    /// its status), so that a stage can follow the whole opportunity.
+    pub opportunity_orders: Vec<(String, PoNumber, OrderStatus)>,
 }
 
 impl OrderData {

@@ -61,14 +61,24 @@ impl Req {
 pub struct Answer {
     pub status: u16,
     pub body: Value,
+    /// A `Link` header (the pages of a ConnectWise list).
+    pub link: Option<String>,
 }
 
 impl Answer {
     pub fn ok(body: Value) -> Self {
-        Answer { status: 200, body }
+        Answer {
+            status: 200,
+            body,
+            link: None,
+        }
     }
     pub fn status(status: u16, body: Value) -> Self {
-        Answer { status, body }
+        Answer {
+            status,
+            body,
+            link: None,
+        }
     }
 }
 
@@ -211,7 +221,11 @@ impl FakePsa {
 
 fn respond(a: Answer, retry_after: Option<u64>) -> Response {
     let status = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let link = a.link.and_then(|l| l.parse().ok());
     let mut r = (status, axum::Json(a.body)).into_response();
+    if let Some(l) = link {
+        r.headers_mut().insert("Link", l);
+    }
     if let Some(s) = retry_after {
         if let Ok(v) = s.to_string().parse() {
             r.headers_mut().insert("Retry-After", v);
@@ -431,10 +445,19 @@ pub fn start_for_demo(
         PsaKind::Connectwise => {
             let mut cfg = connectwise::ConnectwiseSandbox::default();
             cfg.companies.extend(&ids.companies);
+            // Each demo opportunity's forecast has every demo product once.
+            let mut forecast_id = 6000;
             for o in &ids.opportunities {
                 let company = ids.companies.first().copied().unwrap_or(250);
-                cfg.opportunities
-                    .push((*o, company, vec![(901, "Converted product".into(), 1)]));
+                let products = ids
+                    .products
+                    .iter()
+                    .map(|p| {
+                        forecast_id += 1;
+                        connectwise::ForecastProduct::new(forecast_id, *p, &p.to_string(), "Demo product", 1)
+                    })
+                    .collect();
+                cfg.opportunities.push((*o, company, products));
             }
             let public = owner_only(secrets_dir, "connectwise-public-key", &cfg.public_key)?;
             let private = owner_only(secrets_dir, "connectwise-private-key", &cfg.private_key)?;
