@@ -157,7 +157,8 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
     let ids: Vec<ItemId> = (1..=u64::from(order_lines)).collect();
     let mut placed = Vec::new();
     for chunk in ids.chunks(3) {
-        let o = svc.create_order(
+        // Scratch orders of whatever items come next, whoever's items they are.
+        let o = svc.create_order_with(
             &actor,
             CreateOrder {
                 distributor: "ingram".into(),
@@ -165,6 +166,7 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
                 items: chunk.to_vec(),
                 ..Default::default()
             },
+            crate::app::OtherDistributors::Allow,
         )?;
         if placed.len() < RECEIPTS {
             svc.place(

@@ -54,7 +54,7 @@ pub fn run(g: &Global, args: &StressArgs) -> Result<(), CliError> {
             crate::app::ImportOutcome::Imported { items, .. } => items.clone(),
             crate::app::ImportOutcome::Unchanged { .. } => continue,
         };
-        let order = svc.create_order(
+        let order = svc.create_order_with(
             actor,
             CreateOrder {
                 distributor: distributor.clone(),
@@ -62,6 +62,7 @@ pub fn run(g: &Global, args: &StressArgs) -> Result<(), CliError> {
                 items,
                 ..Default::default()
             },
+            crate::app::OtherDistributors::Allow,
         )?;
         say(format!("create {}", order.number));
         svc.place(

@@ -1265,7 +1265,10 @@ fn text_from_a_quote_or_a_file_name_cannot_steer_the_terminal() {
     let path = env.write(&format!("q{evil}.json"), &quote.to_string());
     let out = env.ok("alice", &["quote", "import", s(&path)]);
     let list = env.ok("alice", &["pending", "list"]);
-    let po = env.ok("alice", &["po", "create", "--distributor", "ingram", "1"]);
+    let po = env.ok(
+        "alice",
+        &["po", "create", "--distributor", "ingram", "--other-distributors", "1"],
+    );
     let show = env.ok("alice", &["po", "show", "PO-000001"]);
     for text in [&out, &list, &po, &show] {
         assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");

@@ -21,6 +21,7 @@ pub mod views;
 
 pub use distributors::{polling_finished, ApiStart};
 pub use error::AppError;
+pub use orders::OtherDistributors;
 pub use orders::{CreateOrder, PlaceRequest, PlaceResult};
 pub use outbox::{Effect, JobOutcome, LEASE as JOB_LEASE_SECS, RENEW_EVERY};
 pub use permissions::{OrderAction, OrderActions, Permission};
@@ -70,6 +71,7 @@ impl Service {
     fn policy(&self) -> OrderPolicy {
         OrderPolicy {
             one_company_per_order: self.config.psa.kind == PsaKind::Halopsa,
+            other_distributors_confirmed: false,
         }
     }
 

@@ -21,6 +21,24 @@ pub struct CreateOrder {
     pub items: Vec<ItemId>,
 }
 
+/// Whether items of another distributor than the order's may go on it: only when the
+/// person was asked, naming both, and agreed. Their other distributor's part numbers are
+/// then not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherDistributors {
+    Refuse,
+    Allow,
+}
+
+impl OtherDistributors {
+    fn applied_to(self, policy: crate::domain::order::OrderPolicy) -> crate::domain::order::OrderPolicy {
+        crate::domain::order::OrderPolicy {
+            other_distributors_confirmed: self == OtherDistributors::Allow,
+            ..policy
+        }
+    }
+}
+
 /// How to place an order.
 #[derive(Debug, Clone)]
 pub struct PlaceRequest {
@@ -80,13 +98,24 @@ impl Service {
 
     /// Creates a pending order for one distributor from pool items of any quotes.
     pub fn create_order(&self, actor: &Actor, req: CreateOrder) -> Result<Order, AppError> {
+        self.create_order_with(actor, req, OtherDistributors::Refuse)
+    }
+
+    /// [`Service::create_order`], saying whether items of another distributor than the
+    /// order's may go on it (the person was asked and agreed).
+    pub fn create_order_with(
+        &self,
+        actor: &Actor,
+        req: CreateOrder,
+        others: OtherDistributors,
+    ) -> Result<Order, AppError> {
         Permission::CreateOrders.check(actor)?;
         self.check_distributor(&req.distributor)?;
         if req.items.is_empty() {
             return Err(RuleError::EmptyOrder.into());
         }
         let now = self.now();
-        let policy = self.policy();
+        let policy = others.applied_to(self.policy());
         self.store.write(|tx| {
             let items = load_items(tx, &req.items)?;
             let quote_ship_to = match (&req.ship_to, req.order_type) {
@@ -131,8 +160,19 @@ impl Service {
 
     /// Adds pool items to a pending order.
     pub fn add_to_order(&self, actor: &Actor, po: PoNumber, ids: &[ItemId]) -> Result<Order, AppError> {
+        self.add_to_order_with(actor, po, ids, OtherDistributors::Refuse)
+    }
+
+    /// [`Service::add_to_order`], saying whether items of another distributor may go on it.
+    pub fn add_to_order_with(
+        &self,
+        actor: &Actor,
+        po: PoNumber,
+        ids: &[ItemId],
+        others: OtherDistributors,
+    ) -> Result<Order, AppError> {
         let now = self.now();
-        let policy = self.policy();
+        let policy = others.applied_to(self.policy());
         self.store.write(|tx| {
             let before = load_order(tx, po)?;
             self.may(actor, &before, OrderAction::AddItems)?;

@@ -197,14 +197,16 @@ impl Kit {
         self.create_at("ingram", items)
     }
 
+    /// (An item of another distributor goes on it as if alice had agreed when asked.)
     pub(crate) fn create_at(&self, distributor: &str, items: &[ItemId]) -> Order {
-        self.create_order(
+        self.create_order_with(
             &self.alice(),
             CreateOrder {
                 distributor: distributor.into(),
                 items: items.to_vec(),
                 ..Default::default()
             },
+            super::OtherDistributors::Allow,
         )
         .expect("the order is created")
     }

@@ -169,12 +169,18 @@ pub enum PoCmd {
         end_user: Option<PathBuf>,
         #[arg(long)]
         notes: Option<String>,
+        /// Order items of other distributors from this one too (refused without it, naming both)
+        #[arg(long)]
+        other_distributors: bool,
         #[arg(required = true, value_name = "ITEM_ID")]
         items: Vec<u64>,
     },
     /// Add pending items to a pending order
     Add {
         po: String,
+        /// Add items of other distributors too (refused without it, naming both)
+        #[arg(long)]
+        other_distributors: bool,
         #[arg(required = true, value_name = "ITEM_ID")]
         items: Vec<u64>,
     },

@@ -36,6 +36,7 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             special_bid,
             end_user,
             notes,
+            other_distributors,
             items,
         } => {
             let req = CreateOrder {
@@ -47,9 +48,13 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                 notes,
                 items,
             };
-            show(&svc.create_order(actor, req)?);
+            show(&svc.create_order_with(actor, req, others(other_distributors))?);
         }
-        PoCmd::Add { po, items } => show(&svc.add_to_order(actor, po_arg(&po)?, &items)?),
+        PoCmd::Add {
+            po,
+            items,
+            other_distributors,
+        } => show(&svc.add_to_order_with(actor, po_arg(&po)?, &items, others(other_distributors))?),
         PoCmd::Remove { po, items } => show(&svc.remove_from_order(actor, po_arg(&po)?, &items)?),
         PoCmd::Edit {
             po,
@@ -303,4 +308,13 @@ fn prepare_api_placement(
         }
     }
     Ok(Some(options))
+}
+
+/// Whether `--other-distributors` was given.
+fn others(given: bool) -> crate::app::OtherDistributors {
+    if given {
+        crate::app::OtherDistributors::Allow
+    } else {
+        crate::app::OtherDistributors::Refuse
+    }
 }

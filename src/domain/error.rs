@@ -40,6 +40,12 @@ pub enum RuleError {
         po: String,
         order_currency: String,
     },
+    #[error("item {id} is an item of distributor `{item_distributor}`, and the order goes to `{order_distributor}`; confirm to order it from `{order_distributor}` (its `{item_distributor}` part number is then not used)")]
+    OtherDistributor {
+        id: ItemId,
+        item_distributor: String,
+        order_distributor: String,
+    },
     #[error("item {id} belongs to customer {item_company} but the order is for {order_company}; with HaloPSA all items of one order must belong to one customer company")]
     MixedCompany {
         id: ItemId,

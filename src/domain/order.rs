@@ -229,6 +229,15 @@ impl OrderLine {
         self.distributor_sku.as_deref().unwrap_or(&self.sku)
     }
 
+    /// The line as it goes to `distributor`: another distributor's part number does not
+    /// apply there, so the line is ordered by its SKU (or MPN) instead.
+    pub fn for_distributor(mut self, item: &PendingItem, distributor: &str) -> Self {
+        if item.distributor.as_deref().is_some_and(|d| d != distributor) {
+            self.distributor_sku = None;
+        }
+        self
+    }
+
     pub fn from_item(item: &PendingItem) -> Self {
         OrderLine {
             item_id: item.id,

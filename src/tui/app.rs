@@ -11,7 +11,7 @@ use super::theme::Theme;
 use super::worker::{Command, Effect, Load, Msg, Req};
 use crate::app::{OrderAction, OrderActions, Permission};
 use crate::config::Config;
-use crate::domain::{ApprovalRule, AuditEntry, Order, PendingItem, PoNumber, Role, RuleError, Timestamp};
+use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber, Role, RuleError, Timestamp};
 use crate::identity::Actor;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::sync::Arc;
@@ -86,6 +86,14 @@ pub struct Data {
 }
 
 impl Data {
+    /// A pool item by id (items are kept in id order).
+    pub fn item(&self, id: ItemId) -> Option<&PendingItem> {
+        self.items
+            .binary_search_by_key(&id, |i| i.id)
+            .ok()
+            .map(|i| &self.items[i])
+    }
+
     pub fn upsert_items(&mut self, items: Vec<PendingItem>) {
         for item in items {
             if !super::worker::shown_in_pending(&item) {
@@ -419,7 +427,7 @@ impl App {
                     match self.submit_form(&form) {
                         Ok(cmd) => {
                             self.dialog = None;
-                            self.send_from(cmd, Some(form));
+                            self.send_asking(cmd, Some(form));
                         }
                         Err(e) => {
                             self.bell = true;
@@ -447,7 +455,65 @@ impl App {
             Confirm::Quit => self.quit = true,
             Confirm::Cancel(po) => self.send(Command::Cancel { po }),
             Confirm::RemoveRule(n) => self.send(Command::RemoveRule(n)),
+            Confirm::OtherDistributors(sent) => {
+                let (cmd, form) = *sent;
+                self.send_from(allow_others(cmd), form);
+            }
         }
+    }
+
+    /// Sends a command that puts items on an order, asking first — naming both — when
+    /// any item is another distributor's than the order's.
+    pub(crate) fn send_asking(&mut self, cmd: Command, form: Option<Form>) {
+        match self.other_distributors_question(&cmd) {
+            Some(text) => {
+                self.dialog = Some(Dialog::Confirm {
+                    text,
+                    what: Confirm::OtherDistributors(Box::new((cmd, form))),
+                });
+            }
+            None => self.send_from(cmd, form),
+        }
+    }
+
+    /// The question to ask before `cmd`, when it puts items of another distributor on an
+    /// order: naming the items' distributors and the order's.
+    fn other_distributors_question(&self, cmd: &Command) -> Option<String> {
+        let (ids, order_distributor) = match cmd {
+            Command::CreateOrder(req, crate::app::OtherDistributors::Refuse) => (&req.items, req.distributor.clone()),
+            Command::AddToOrder {
+                po,
+                ids,
+                others: crate::app::OtherDistributors::Refuse,
+            } => (ids, self.data.order(*po)?.distributor.clone()),
+            _ => return None,
+        };
+        let mut others: Vec<(String, Vec<String>)> = Vec::new();
+        for id in ids {
+            let Some(d) = self.data.item(*id).and_then(|i| i.distributor.clone()) else {
+                continue;
+            };
+            if d == order_distributor {
+                continue;
+            }
+            match others.iter_mut().find(|(k, _)| *k == d) {
+                Some((_, list)) => list.push(id.to_string()),
+                None => others.push((d.to_string(), vec![id.to_string()])),
+            }
+        }
+        if others.is_empty() {
+            return None;
+        }
+        let name = |k: &str| self.config.distributor_name(k);
+        let whose: Vec<String> = others
+            .iter()
+            .map(|(d, ids)| format!("item {} of {}", ids.join(", "), name(d)))
+            .collect();
+        Some(format!(
+            "{} — order from {} anyway? Their own part numbers are then not used. y: order them · n: back",
+            whose.join("; "),
+            name(&order_distributor)
+        ))
     }
 
     /// Switches to a pane, loading what it shows if needed.
@@ -737,5 +803,18 @@ impl App {
         } else {
             false
         }
+    }
+}
+
+/// `cmd` with items of other distributors allowed (the person said yes).
+fn allow_others(cmd: Command) -> Command {
+    match cmd {
+        Command::CreateOrder(req, _) => Command::CreateOrder(req, crate::app::OtherDistributors::Allow),
+        Command::AddToOrder { po, ids, .. } => Command::AddToOrder {
+            po,
+            ids,
+            others: crate::app::OtherDistributors::Allow,
+        },
+        other => other,
     }
 }

@@ -2,7 +2,7 @@
 //! [`execute`] turns a [`Command`] into the [`Effect`] the screens patch in. The worker
 //! thread ([`super::worker`]) calls it, one command at a time in the order sent.
 
-use crate::app::{CreateOrder, PlaceRequest, Service};
+use crate::app::{CreateOrder, OtherDistributors, PlaceRequest, Service};
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{ApprovalRule, ItemId, Order, PendingItem, PoNumber, Receipt};
 use crate::identity::Actor;
@@ -21,10 +21,12 @@ pub enum Command {
         id: ItemId,
         qty: u32,
     },
-    CreateOrder(Box<CreateOrder>),
+    /// Create an order; `others`: items of another distributor may go on it (asked).
+    CreateOrder(Box<CreateOrder>, OtherDistributors),
     AddToOrder {
         po: PoNumber,
         ids: Vec<ItemId>,
+        others: OtherDistributors,
     },
     RemoveFromOrder {
         po: PoNumber,
@@ -105,7 +107,7 @@ impl Command {
             Command::Dismiss { .. } => "dismiss",
             Command::Restore { .. } => "restore",
             Command::Split { .. } => "split",
-            Command::CreateOrder(_) => "create order",
+            Command::CreateOrder(..) => "create order",
             Command::AddToOrder { .. } => "add to order",
             Command::RemoveFromOrder { .. } => "remove from order",
             Command::Place(_) | Command::PlaceWithOptions(..) => "place",
@@ -231,15 +233,15 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             );
             fx.items = vec![rest, part];
         }
-        Command::CreateOrder(req) => {
+        Command::CreateOrder(req, others) => {
             let ids = req.items.clone();
-            let o = svc.create_order(actor, *req).map_err(e)?;
+            let o = svc.create_order_with(actor, *req, others).map_err(e)?;
             fx.message = format!("{} created with {}", o.number, plural(o.lines.len(), "line"));
             fx.items = items_after(svc, &ids);
             fx.orders.push(o);
         }
-        Command::AddToOrder { po, ids } => {
-            let o = svc.add_to_order(actor, po, &ids).map_err(e)?;
+        Command::AddToOrder { po, ids, others } => {
+            let o = svc.add_to_order_with(actor, po, &ids, others).map_err(e)?;
             fx.message = format!("{} added to {po}", plural(ids.len(), "item"));
             fx.items = items_after(svc, &ids);
             fx.orders.push(o);

@@ -263,11 +263,14 @@ impl Picker {
 }
 
 /// What a yes/no question is about.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Confirm {
     Cancel(PoNumber),
     RemoveRule(usize),
     Quit,
+    /// Items of another distributor than the order's: sent with them allowed on `y`
+    /// (with the form they came from, which a refusal reopens).
+    OtherDistributors(Box<(crate::tui::worker::Command, Option<Form>)>),
 }
 
 /// An open dialog.

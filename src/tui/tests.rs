@@ -363,7 +363,20 @@ fn order_detail_add_and_remove_items() {
     h.keys("a");
     h.type_text("P24H");
     h.keys("space enter");
+    // The monitor is TD SYNNEX's and PO-000005 goes to Ingram Micro: asked first.
+    let screen = h.render(120, 40);
+    assert!(
+        screen.contains("of TD SYNNEX") && screen.contains("order from Ingram Micro anyway?"),
+        "{screen}"
+    );
+    assert_eq!(h.order(5).lines.len(), 1, "nothing added before the answer");
+    h.keys("y");
     assert_eq!(h.order(5).lines.len(), 2);
+    let added = h.order(5).lines[1].clone();
+    assert_eq!(
+        added.distributor_sku, None,
+        "TD SYNNEX's part number is not sent to Ingram"
+    );
     h.keys("j x");
     assert_eq!(h.order(5).lines.len(), 1);
 }

@@ -21,7 +21,8 @@ fn long_scenario(k: &Kit) {
     let (_, part) = k.split(&alice, by_sku("HS-BT-50"), 1).unwrap();
     k.clock.advance(60);
     let docks = k.create(&[by_sku("40AY0090EU"), by_sku("P24H-2L")]).number;
-    k.add_to_order(&alice, docks, &[part.id]).unwrap();
+    k.add_to_order_with(&alice, docks, &[part.id], OtherDistributors::Allow)
+        .unwrap();
     k.remove_from_order(&alice, docks, &[part.id]).unwrap();
     k.place_manual(docks);
     k.receive_as_rick(docks, 1, Some(3), &[]).unwrap();

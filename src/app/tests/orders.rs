@@ -419,3 +419,57 @@ fn editing_a_pending_order_changes_its_header() {
     assert_eq!(k.order(po).unwrap(), o);
     assert_eq!(actions(&k).last().map(String::as_str), Some("po.edit"));
 }
+
+#[test]
+fn items_of_another_distributor_go_on_an_order_only_when_the_buyer_agrees() {
+    let k = Kit::new();
+    let mut q = QuoteJson::new("Q-1").product("1", "A", 1, "10.00");
+    q = q.line(json!({
+        "line_id": "2", "kind": "product", "sku": "B", "description": "B", "quantity": 1,
+        "unit_cost": "5.00", "unit_price": "5.00", "distributor": "tdsynnex", "distributor_sku": "TD-B",
+    }));
+    let ids = k.import(&q);
+    let (ingram_item, td_item) = (ids[0], ids[1]);
+    let req = |items: Vec<ItemId>| CreateOrder {
+        distributor: "ingram".into(),
+        items,
+        ..Default::default()
+    };
+    let before = k.snapshot();
+    refused(
+        k.create_order(&k.alice(), req(vec![ingram_item, td_item])),
+        &[&format!(
+            "item {td_item} is an item of distributor `tdsynnex`, and the order goes to `ingram`"
+        )],
+    );
+    k.assert_unchanged(&before);
+    // Agreed: it goes on, ordered by its SKU, not by TD SYNNEX's part number.
+    let o = k
+        .create_order_with(&k.alice(), req(vec![ingram_item, td_item]), OtherDistributors::Allow)
+        .unwrap();
+    let line = o.lines.iter().find(|l| l.item_id == td_item).unwrap();
+    assert_eq!((line.distributor_sku.as_deref(), line.part_number()), (None, "B"));
+
+    // Adding asks the same.
+    let more = k.import(&QuoteJson::new("Q-2").line(json!({
+        "line_id": "1", "kind": "product", "sku": "C", "description": "C", "quantity": 1,
+        "unit_cost": "5.00", "unit_price": "5.00", "distributor": "tdsynnex",
+    })));
+    let before = k.snapshot();
+    refused(
+        k.add_to_order(&k.alice(), o.number, &more),
+        &["is an item of distributor `tdsynnex`, and the order goes to `ingram`"],
+    );
+    k.assert_unchanged(&before);
+    let o = k
+        .add_to_order_with(&k.alice(), o.number, &more, OtherDistributors::Allow)
+        .unwrap();
+    assert_eq!(o.lines.len(), 3);
+    // Its own distributor's items keep their part numbers.
+    let own = k.import(&QuoteJson::new("Q-3").line(json!({
+        "line_id": "1", "kind": "product", "sku": "D", "description": "D", "quantity": 1,
+        "unit_cost": "5.00", "unit_price": "5.00", "distributor": "ingram", "distributor_sku": "IM-D",
+    })));
+    let o = k.add_to_order(&k.alice(), o.number, &own).unwrap();
+    assert_eq!(o.lines.last().unwrap().part_number(), "IM-D");
+}

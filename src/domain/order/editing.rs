@@ -11,6 +11,8 @@ use rust_decimal::Decimal;
 pub struct OrderPolicy {
     /// HaloPSA: all items of one order belong to one customer company.
     pub one_company_per_order: bool,
+    /// The person confirmed ordering items of another distributor from this order's.
+    pub other_distributors_confirmed: bool,
 }
 
 /// The fields a buyer can edit while an order is pending.
@@ -128,6 +130,15 @@ impl Order {
             if items[..i].iter().any(|o| o.id == item.id) || self.lines.iter().any(|l| l.item_id == item.id) {
                 return Err(RuleError::DuplicateItem(item.id));
             }
+            if let Some(d) = item.distributor.as_deref().filter(|d| *d != self.distributor) {
+                if !policy.other_distributors_confirmed {
+                    return Err(RuleError::OtherDistributor {
+                        id: item.id,
+                        item_distributor: d.to_string(),
+                        order_distributor: self.distributor.clone(),
+                    });
+                }
+            }
             if item.currency != self.currency {
                 return Err(RuleError::MixedCurrency {
                     id: item.id,
@@ -171,7 +182,12 @@ impl Order {
                 }
             }
         }
-        self.lines.extend(items.iter().map(OrderLine::from_item));
+        let distributor = self.distributor.clone();
+        self.lines.extend(
+            items
+                .iter()
+                .map(|i| OrderLine::from_item(i).for_distributor(i, &distributor)),
+        );
         Ok(())
     }
 

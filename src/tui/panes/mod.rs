@@ -38,11 +38,22 @@ impl App {
             return;
         }
         match purpose {
-            PickPurpose::OrderFor(ids) => self.send(Command::AddToOrder {
-                po: PoNumber(chosen[0]),
-                ids,
-            }),
-            PickPurpose::ItemsFor(po) => self.send(Command::AddToOrder { po, ids: chosen }),
+            PickPurpose::OrderFor(ids) => self.send_asking(
+                Command::AddToOrder {
+                    po: PoNumber(chosen[0]),
+                    ids,
+                    others: crate::app::OtherDistributors::Refuse,
+                },
+                None,
+            ),
+            PickPurpose::ItemsFor(po) => self.send_asking(
+                Command::AddToOrder {
+                    po,
+                    ids: chosen,
+                    others: crate::app::OtherDistributors::Refuse,
+                },
+                None,
+            ),
         }
     }
 }

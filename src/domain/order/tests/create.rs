@@ -105,6 +105,7 @@ fn create_refuses_items_not_in_the_pool() {
 fn with_halopsa_one_order_holds_one_company() {
     let halo = OrderPolicy {
         one_company_per_order: true,
+        ..Default::default()
     };
     let mixed = [item(1, 1), other_customer(item(2, 1))];
     let e = Order::create(
@@ -144,6 +145,7 @@ fn with_halopsa_one_order_holds_one_company() {
 fn with_halopsa_customers_without_psa_company_are_not_mixed() {
     let halo = OrderPolicy {
         one_company_per_order: true,
+        ..Default::default()
     };
     let a = PendingItem {
         psa_company_id: None,

@@ -37,6 +37,7 @@ fn a_failed_add_changes_nothing() {
     );
     let halo = OrderPolicy {
         one_company_per_order: true,
+        ..Default::default()
     };
     let e = o
         .add_items(&[item(4, 1), other_customer(item(5, 1))], halo)

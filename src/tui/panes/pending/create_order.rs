@@ -2,7 +2,7 @@
 //! quote's ship-to filled in when it arrives, and the submitted form turned into a
 //! command.
 
-use crate::app::CreateOrder;
+use crate::app::{CreateOrder, OtherDistributors};
 use crate::domain::money::group_thousands;
 use crate::domain::{Address, ItemId, OrderType, PendingItem};
 use crate::tui::app::{App, Tone};
@@ -21,11 +21,9 @@ impl App {
         let ids: Vec<ItemId> = items.iter().map(|i| i.id).collect();
         let quote = items[0].quote_id.to_string();
         let dists = self.distributors();
-        let common = items[0]
-            .distributor
-            .clone()
-            .filter(|d| items.iter().all(|i| i.distributor.as_deref() == Some(d)));
-        let idx = common
+        // The items' own distributor: the one they share, else the one most of them name
+        // (placing asks first when any item is another distributor's).
+        let idx = items_distributor(&items)
             .and_then(|d| dists.iter().position(|(k, _)| *k == d))
             .unwrap_or(0);
         if dists.is_empty() {
@@ -110,14 +108,30 @@ impl App {
             }
         };
         self.pending.marks.clear();
-        Ok(Command::CreateOrder(Box::new(CreateOrder {
-            distributor,
-            order_type,
-            ship_to,
-            special_bid: opt("Special bid"),
-            end_user: None,
-            notes: opt("Notes"),
-            items: items.to_vec(),
-        })))
+        Ok(Command::CreateOrder(
+            Box::new(CreateOrder {
+                distributor,
+                order_type,
+                ship_to,
+                special_bid: opt("Special bid"),
+                end_user: None,
+                notes: opt("Notes"),
+                items: items.to_vec(),
+            }),
+            OtherDistributors::Refuse,
+        ))
     }
+}
+
+/// The distributor the items name most (the first item's on a tie); `None` when none names one.
+fn items_distributor(items: &[&PendingItem]) -> Option<String> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for d in items.iter().filter_map(|i| i.distributor.as_deref()) {
+        match counts.iter_mut().find(|(k, _)| *k == d) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((d, 1)),
+        }
+    }
+    let most = counts.iter().map(|(_, n)| *n).max()?;
+    counts.iter().find(|(_, n)| *n == most).map(|(d, _)| d.to_string())
 }
