@@ -17,11 +17,12 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)?;
     // The temporary file is private (0600); the result keeps the permissions of the file
-    // it replaces, or gets the usual 0644 when new.
+    // it replaces, or stays private when new (PDFs and emails carry customers' addresses
+    // and prices).
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        let mode = std::fs::metadata(path).map_or(0o600, |m| m.permissions().mode() & 0o7777);
         tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
     tmp.write_all(bytes)?;
@@ -50,12 +51,13 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn a_new_file_is_readable_as_usual_and_a_replaced_one_keeps_its_permissions() {
+    fn a_new_file_is_private_and_a_replaced_one_keeps_its_permissions() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("po.pdf");
         write_atomically(&path, b"one").unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o644);
+        // Whatever the umask.
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         write_atomically(&path, b"two").unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);

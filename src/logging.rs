@@ -7,9 +7,12 @@ use std::sync::Mutex;
 /// Logging is best-effort: when the file cannot be opened, nothing is logged.
 pub fn init(dir: &Path) {
     let _ = std::fs::create_dir_all(dir);
+    // Private to its owner whatever the umask: the log names customers and orders.
+    use std::os::unix::fs::OpenOptionsExt;
     let Ok(file) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(dir.join("purser.log"))
     else {
         return;

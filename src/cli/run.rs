@@ -156,17 +156,34 @@ pub fn main_args(args: Vec<std::ffi::OsString>) -> i32 {
 /// Runs the parsed command line; returns the exit code.
 pub fn main_with(cli: Cli) -> i32 {
     let json = cli.global.json;
-    match dispatch(cli) {
+    // A panic below a command is logged, not printed: the command reports it as its error
+    // (exit 3, the --json shape kept). A write under way when it happened is not committed.
+    std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli)))
+        .unwrap_or_else(|payload| Err(CliError::new(panic_message(payload.as_ref()), 3)));
+    match outcome {
         Ok(()) => 0,
         Err(e) => {
+            // Whatever the far side said, no secret Purser has read is shown.
+            let message = crate::secrets::scrub(&e.message);
             if json {
-                eprintln!("{}", serde_json::json!({ "error": e.message, "code": e.code }));
+                eprintln!("{}", serde_json::json!({ "error": message, "code": e.code }));
             } else {
-                eprintln!("purser: {}", printable_lines(&e.message));
+                eprintln!("purser: {}", printable_lines(&message));
             }
             e.code
         }
     }
+}
+
+/// The error a panic becomes.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no details".into());
+    format!("internal error ({what}); nothing further was done and a change under way was not saved; see purser.log")
 }
 
 fn dispatch(cli: Cli) -> Result<(), CliError> {
@@ -557,4 +574,19 @@ fn background(ctx: &Ctx) -> Result<(), CliError> {
     }
     eprintln!("purser background: stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod panic_tests {
+    #[test]
+    fn a_panic_becomes_an_error_that_says_nothing_was_saved() {
+        let caught = std::panic::catch_unwind(|| -> () { panic!("index out of bounds") }).unwrap_err();
+        let m = super::panic_message(caught.as_ref());
+        assert!(
+            m.contains("internal error (index out of bounds)") && m.contains("was not saved"),
+            "{m}"
+        );
+        let caught = std::panic::catch_unwind(|| -> () { std::panic::panic_any(7u8) }).unwrap_err();
+        assert!(super::panic_message(caught.as_ref()).contains("no details"));
+    }
 }

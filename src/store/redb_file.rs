@@ -33,6 +33,47 @@ fn open_db(path: &Path) -> Result<Database, StoreError> {
         .map_err(|e| StoreError::open(path, e))
 }
 
+/// A new database file is created private to its owner (0600), whatever the umask: it
+/// holds customer names, addresses and prices. An existing file keeps its permissions
+/// (a shared one may be group-writable on purpose). An existing file of no bytes is
+/// refused: it is what a lost database looks like, and opening it would start a new one
+/// silently.
+fn prepare_file(path: &Path) -> Result<(), StoreError> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == 0 => Err(StoreError::Open {
+            path: path.to_path_buf(),
+            message: "the file is empty (0 bytes), so it is not a Purser database; restore it from a backup, \
+                      or remove it to start a new one"
+                .into(),
+        }),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map(|_| ())
+                .or_else(|e| {
+                    // Another process created it a moment ago: theirs to set up.
+                    if e.kind() == std::io::ErrorKind::AlreadyExists {
+                        Ok(())
+                    } else {
+                        Err(StoreError::Io {
+                            path: path.to_path_buf(),
+                            source: e,
+                        })
+                    }
+                })
+        }
+        Err(e) => Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
 /// A number no other commit of any process uses: which commit wrote the file's state.
 fn commit_token() -> u64 {
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -60,6 +101,7 @@ impl RedbFile {
                 source: e,
             })?;
         }
+        prepare_file(path)?;
         let store = RedbFile {
             db: RwLock::new(Arc::new(open_db(path)?)),
             path: path.to_path_buf(),
@@ -213,6 +255,28 @@ mod tests {
             })
             .unwrap()
             .expect("a token")
+    }
+
+    #[test]
+    fn a_new_database_is_private_and_an_empty_file_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.redb");
+        drop(RedbFile::open(&path).unwrap());
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        // A shared database keeps the permissions it was given.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660)).unwrap();
+        drop(RedbFile::open(&path).unwrap());
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o660);
+        // An emptied file is not taken for a new database.
+        let empty = dir.path().join("emptied.redb");
+        std::fs::write(&empty, b"").unwrap();
+        let e = RedbFile::open(&empty).err().expect("refused").to_string();
+        assert!(
+            e.contains("is empty (0 bytes)") && e.contains("not a Purser database"),
+            "{e}"
+        );
+        assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "left as it was");
     }
 
     #[test]
