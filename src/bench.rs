@@ -316,8 +316,8 @@ pub fn screens_child(db: &Path) -> Result<(), CliError> {
     let actor = identity::resolve(&config, Some("bench"), "bench").expect("bench user is configured");
     let mut term = Terminal::new(TestBackend::new(120, 40)).map_err(draw_error)?;
     let svc = Service::new(Store::open(db)?, Arc::new(config), crate::app::system_clock());
-    let mut app = crate::tui::new_app(&svc, actor.clone()).map_err(|e| CliError::new(e, 2))?;
-    let (first, _) = worker::items_chunk(&svc, 0, worker::FIRST_CHUNK).map_err(|e| CliError::new(e, 3))?;
+    let mut app = crate::tui::new_app(&svc, actor.clone()).map_err(|e| CliError::new(e.to_string(), 2))?;
+    let (first, _) = worker::items_chunk(&svc, 0, worker::FIRST_CHUNK)?;
     app.on_msg(first);
     term.draw(|f| crate::tui::ui::draw(&app, f)).map_err(draw_error)?;
     println!("first-frame");

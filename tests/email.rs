@@ -110,7 +110,7 @@ impl World {
                 },
             )
             .unwrap();
-        assert_eq!(r.outcome, "sending");
+        assert!(matches!(r.outcome, purser::domain::order::PlaceOutcome::Sending { .. }));
         r.job.expect("a job sends it")
     }
 
@@ -357,7 +357,10 @@ fn approvers_and_creators_are_notified() {
             },
         )
         .unwrap();
-    assert_eq!(r.outcome, "awaiting_approval");
+    assert!(matches!(
+        r.outcome,
+        purser::domain::order::PlaceOutcome::SentForApproval { .. }
+    ));
     w.svc.run_due_jobs(&alice, &w.executor()).unwrap();
     let msgs = server.messages();
     assert_eq!(msgs.len(), 1);

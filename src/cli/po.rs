@@ -4,7 +4,7 @@ use super::args::*;
 use super::print;
 use super::run::{address_file, amount, method, order_type, po_arg, write_atomically, CliError, Ctx};
 use crate::app::{CreateOrder, JobOutcome, OrderAction, PlaceRequest};
-use crate::domain::order::OrderEdit;
+use crate::domain::order::{OrderEdit, PlaceOutcome};
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{OrderStatus, PlacementMethod, PoNumber};
 use serde::Serialize;
@@ -207,18 +207,18 @@ fn place(
         _ => svc.place_with_options(actor, req, options)?,
     };
     // Email and API placement run as a job; wait for it unless told not to.
-    let (outcome, job_outcome) = match r.job {
+    let job_outcome = match r.job {
         Some(job) if !no_wait => {
             let executor = crate::jobs::Executor::from_config(svc.config());
-            (r.outcome, svc.run_job(actor, job, &executor)?)
+            svc.run_job(actor, job, &executor)?
         }
-        _ => (r.outcome, None),
+        _ => None,
     };
     let order = svc.order(po)?;
     let view = crate::app::views::OrderView::from(&order);
     #[derive(Serialize)]
     struct Placed<'a> {
-        outcome: &'a str,
+        outcome: &'a PlaceOutcome,
         job: Option<u64>,
         #[serde(flatten)]
         order: &'a crate::app::views::OrderView,
@@ -237,29 +237,27 @@ fn place(
         }
         _ => None,
     };
-    let outcome = match (&job_outcome, outcome) {
-        (Some(JobOutcome::Done(_)), _) => "placed",
-        (_, o) => o,
+    let outcome = match &job_outcome {
+        Some(JobOutcome::Done(_)) => PlaceOutcome::Placed,
+        _ => r.outcome.clone(),
     };
     ctx.out(
         &Placed {
-            outcome,
+            outcome: &outcome,
             job: r.job,
             order: &view,
         },
-        || match (&r.approver, outcome) {
-            (Some(a), "awaiting_approval") => {
+        || match &outcome {
+            PlaceOutcome::SentForApproval { approver } => {
                 format!(
-                    "{} needs approval: it now awaits {a}, who will be notified",
+                    "{} needs approval: it now awaits {approver}, who will be notified",
                     view.number
                 )
             }
-            (_, "sending") => format!(
-                "{} is being sent in the background (job {})",
-                view.number,
-                r.job.unwrap_or(0)
-            ),
-            _ => match view.submission.as_ref() {
+            PlaceOutcome::Sending { job } => {
+                format!("{} is being sent in the background (job {job})", view.number)
+            }
+            PlaceOutcome::Placed => match view.submission.as_ref() {
                 Some(sub) if !sub.recipients.is_empty() => format!(
                     "{} emailed to {} (message {})",
                     view.number,

@@ -392,7 +392,7 @@ impl App {
                         Err(e) => {
                             self.bell = true;
                             if let Some(Dialog::Form(f)) = self.dialog.as_mut() {
-                                f.error = Some(e);
+                                f.error = Some(e.to_string());
                             }
                         }
                     }
@@ -578,17 +578,17 @@ impl App {
             Msg::ShipTo(quote, addr) => self.ship_to_arrived(&quote, addr),
             Msg::Changed => self.reload(),
             Msg::Busy(b) => self.busy = b,
-            Msg::Failed(e) => self.info(Tone::Error, e),
+            Msg::Failed(e) => self.info(Tone::Error, e.to_string()),
             Msg::Notice(tone, text) => self.info(tone, text),
             Msg::Done { command, result } => {
                 if let (Some(mut form), Err(e)) = (self.submitted.pop_front().flatten(), &result) {
                     if self.dialog.is_none() {
-                        form.error = Some(e.clone());
+                        form.error = Some(e.to_string());
                         self.dialog = Some(Dialog::Form(form));
                         self.bell = true;
                     }
                 }
-                let scan = matches!(command, "receive" | "undo receipt");
+                let scan = command.is_scan();
                 // The dock needs only the message and the receipt once the data is applied.
                 let result = result.map(|fx| {
                     let done = (fx.message.clone(), fx.receipt.clone());

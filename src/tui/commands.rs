@@ -3,9 +3,11 @@
 //! thread ([`super::worker`]) calls it, one command at a time in the order sent.
 
 use crate::app::{CreateOrder, PlaceRequest, Service};
+use crate::domain::order::PlaceOutcome;
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{ApprovalRule, ItemId, Order, PendingItem, PoNumber, Receipt};
 use crate::identity::Actor;
+use crate::tui::error::ScreenError;
 
 /// A change a person asked for.
 #[derive(Debug, Clone)]
@@ -95,30 +97,93 @@ pub struct Effect {
     pub receipt: Option<(PoNumber, Receipt)>,
 }
 
+/// Which command it was, without its arguments: what an answer is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandKind {
+    Dismiss,
+    Restore,
+    Split,
+    CreateOrder,
+    AddToOrder,
+    RemoveFromOrder,
+    Place,
+    Approve,
+    EditOrder,
+    Reject,
+    Cancel,
+    Receive,
+    UndoReceipt,
+    AddRule,
+    RemoveRule,
+    LatestCost,
+    Import,
+    ExportPdf,
+    RetrySync,
+    MarkSent,
+    SendAgain,
+}
+
+impl CommandKind {
+    /// Whether it is the dock's (receiving or undoing a receipt): its answer goes to the
+    /// scan log.
+    pub fn is_scan(self) -> bool {
+        matches!(self, CommandKind::Receive | CommandKind::UndoReceipt)
+    }
+}
+
+/// The command's name, as a refusal starts: "place: …".
+impl std::fmt::Display for CommandKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CommandKind::Dismiss => "dismiss",
+            CommandKind::Restore => "restore",
+            CommandKind::Split => "split",
+            CommandKind::CreateOrder => "create order",
+            CommandKind::AddToOrder => "add to order",
+            CommandKind::RemoveFromOrder => "remove from order",
+            CommandKind::Place => "place",
+            CommandKind::Approve => "approve",
+            CommandKind::EditOrder => "edit order",
+            CommandKind::Reject => "reject",
+            CommandKind::Cancel => "cancel",
+            CommandKind::Receive => "receive",
+            CommandKind::UndoReceipt => "undo receipt",
+            CommandKind::AddRule => "add rule",
+            CommandKind::RemoveRule => "remove rule",
+            CommandKind::LatestCost => "latest cost",
+            CommandKind::Import => "import",
+            CommandKind::ExportPdf => "export PDF",
+            CommandKind::RetrySync => "retry sync",
+            CommandKind::MarkSent => "mark sent",
+            CommandKind::SendAgain => "send again",
+        })
+    }
+}
+
 impl Command {
-    pub fn name(&self) -> &'static str {
+    pub fn kind(&self) -> CommandKind {
         match self {
-            Command::Dismiss { .. } => "dismiss",
-            Command::Restore { .. } => "restore",
-            Command::Split { .. } => "split",
-            Command::CreateOrder(_) => "create order",
-            Command::AddToOrder { .. } => "add to order",
-            Command::RemoveFromOrder { .. } => "remove from order",
-            Command::Place(_) | Command::PlaceWithOptions(..) => "place",
-            Command::Approve(..) => "approve",
-            Command::EditOrder { .. } => "edit order",
-            Command::Reject { .. } => "reject",
-            Command::Cancel { .. } => "cancel",
-            Command::Receive { .. } => "receive",
-            Command::Unreceive { .. } => "undo receipt",
-            Command::AddRule(_) => "add rule",
-            Command::RemoveRule(_) => "remove rule",
-            Command::LatestCost { .. } => "latest cost",
-            Command::Import { .. } => "import",
-            Command::ExportPdf { .. } => "export PDF",
-            Command::RetrySync { .. } => "retry sync",
-            Command::MarkSent { .. } => "mark sent",
-            Command::SendAgain { .. } => "send again",
+            Command::Dismiss { .. } => CommandKind::Dismiss,
+            Command::Restore { .. } => CommandKind::Restore,
+            Command::Split { .. } => CommandKind::Split,
+            Command::CreateOrder(_) => CommandKind::CreateOrder,
+            Command::AddToOrder { .. } => CommandKind::AddToOrder,
+            Command::RemoveFromOrder { .. } => CommandKind::RemoveFromOrder,
+            Command::Place(_) | Command::PlaceWithOptions(..) => CommandKind::Place,
+            Command::Approve(..) => CommandKind::Approve,
+            Command::EditOrder { .. } => CommandKind::EditOrder,
+            Command::Reject { .. } => CommandKind::Reject,
+            Command::Cancel { .. } => CommandKind::Cancel,
+            Command::Receive { .. } => CommandKind::Receive,
+            Command::Unreceive { .. } => CommandKind::UndoReceipt,
+            Command::AddRule(_) => CommandKind::AddRule,
+            Command::RemoveRule(_) => CommandKind::RemoveRule,
+            Command::LatestCost { .. } => CommandKind::LatestCost,
+            Command::Import { .. } => CommandKind::Import,
+            Command::ExportPdf { .. } => CommandKind::ExportPdf,
+            Command::RetrySync { .. } => CommandKind::RetrySync,
+            Command::MarkSent { .. } => CommandKind::MarkSent,
+            Command::SendAgain { .. } => CommandKind::SendAgain,
         }
     }
 }
@@ -135,27 +200,26 @@ fn placed(
     req: PlaceRequest,
     options: Option<crate::domain::order::ApiOptions>,
     approve: bool,
-) -> Result<Effect, String> {
+) -> Result<Effect, ScreenError> {
     let method = req.method;
     let r = if approve {
         svc.approve_with_options(actor, req, options)
     } else {
         svc.place_with_options(actor, req, options)
-    }
-    .map_err(|e| e.to_string())?;
-    let message = match (&r.approver, r.outcome) {
-        (Some(a), "awaiting_approval") => {
+    }?;
+    let message = match &r.outcome {
+        PlaceOutcome::SentForApproval { approver } => {
             format!(
-                "{} needs approval: it now awaits {a}, who will be notified",
+                "{} needs approval: it now awaits {approver}, who will be notified",
                 r.order.number
             )
         }
-        (_, "sending") => format!(
+        PlaceOutcome::Sending { .. } => format!(
             "{} is being sent ({}) in the background; its status follows",
             r.order.number,
             method.describe()
         ),
-        _ => format!("{} placed ({})", r.order.number, method.describe()),
+        PlaceOutcome::Placed => format!("{} placed ({})", r.order.number, method.describe()),
     };
     Ok(Effect {
         message,
@@ -165,20 +229,19 @@ fn placed(
 }
 
 /// Runs one command through the service (also used synchronously by tests).
-pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, String> {
-    let e = |e: crate::app::AppError| e.to_string();
+pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, ScreenError> {
     let mut fx = Effect::default();
     match cmd {
         Command::Dismiss { ids, reason } => {
-            fx.items = svc.dismiss_all(actor, &ids, &reason).map_err(e)?;
+            fx.items = svc.dismiss_all(actor, &ids, &reason)?;
             fx.message = format!("{} dismissed: {}", plural(ids.len(), "item"), reason.trim());
         }
         Command::Restore { ids } => {
-            fx.items = svc.restore_all(actor, &ids).map_err(e)?;
+            fx.items = svc.restore_all(actor, &ids)?;
             fx.message = format!("{} back in the pool", plural(ids.len(), "item"));
         }
         Command::Split { id, qty } => {
-            let (rest, part) = svc.split(actor, id, qty).map_err(e)?;
+            let (rest, part) = svc.split(actor, id, qty)?;
             fx.message = format!(
                 "item {id} keeps {}; new item {} has {}",
                 rest.quantity, part.id, part.quantity
@@ -187,25 +250,25 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
         }
         Command::CreateOrder(req) => {
             let ids = req.items.clone();
-            let o = svc.create_order(actor, *req).map_err(e)?;
+            let o = svc.create_order(actor, *req)?;
             fx.message = format!("{} created with {}", o.number, plural(o.lines.len(), "line"));
             fx.items = items_after(svc, &ids);
             fx.orders.push(o);
         }
         Command::AddToOrder { po, ids } => {
-            let o = svc.add_to_order(actor, po, &ids).map_err(e)?;
+            let o = svc.add_to_order(actor, po, &ids)?;
             fx.message = format!("{} added to {po}", plural(ids.len(), "item"));
             fx.items = items_after(svc, &ids);
             fx.orders.push(o);
         }
         Command::RemoveFromOrder { po, ids } => {
-            let o = svc.remove_from_order(actor, po, &ids).map_err(e)?;
+            let o = svc.remove_from_order(actor, po, &ids)?;
             fx.message = format!("{} removed from {po}; back in the pool", plural(ids.len(), "item"));
             fx.items = items_after(svc, &ids);
             fx.orders.push(o);
         }
         Command::EditOrder { po, edit } => {
-            let o = svc.edit_order(actor, po, *edit).map_err(e)?;
+            let o = svc.edit_order(actor, po, *edit)?;
             fx.message = format!("{po} saved");
             fx.orders.push(o);
         }
@@ -246,7 +309,7 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
                 ));
             }
             if done.is_empty() {
-                return Err(failed.join("; "));
+                return Err(ScreenError::NothingImported(failed));
             }
             fx.message = format!("imported {}", done.join(", "));
             if !failed.is_empty() {
@@ -257,7 +320,7 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             use crate::integrations::distributors::price;
             let mut lines = Vec::new();
             for id in &ids {
-                let change = price::refresh_cost(svc, actor, *id, None)?;
+                let change = price::refresh_cost(svc, actor, *id, None).map_err(ScreenError::LatestCost)?;
                 let best = price::compare(svc, *id)
                     .ok()
                     .and_then(|offers| offers.into_iter().find(|o| o.best))
@@ -279,24 +342,27 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             fx.message = lines.join(" · ");
         }
         Command::ExportPdf { po, dir } => {
-            let order = svc.order(po).map_err(e)?;
+            let order = svc.order(po)?;
             let bytes = crate::pdf::render_order(&order, svc.config());
-            std::fs::create_dir_all(&dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+            if let Err(error) = std::fs::create_dir_all(&dir) {
+                return Err(ScreenError::PdfFolder { dir, error });
+            }
             let path = dir.join(format!("{po}.pdf"));
-            crate::fsutil::write_atomically(&path, &bytes)
-                .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+            if let Err(error) = crate::fsutil::write_atomically(&path, &bytes) {
+                return Err(ScreenError::PdfFile { path, error });
+            }
             fx.message = format!("{po} written to {} ({} KB)", path.display(), bytes.len().div_ceil(1024));
         }
         Command::MarkSent { job } => {
-            svc.settle_job_done(actor, job).map_err(e)?;
+            svc.settle_job_done(actor, job)?;
             fx.message = format!("job {job} recorded as sent");
         }
         Command::SendAgain { job } => {
-            svc.retry_job(actor, job).map_err(e)?;
+            svc.retry_job(actor, job)?;
             fx.message = format!("job {job} queued to be sent again");
         }
         Command::RetrySync { po } => {
-            let jobs = svc.psa_retry(actor, po).map_err(e)?;
+            let jobs = svc.psa_retry(actor, po)?;
             fx.message = if jobs.is_empty() {
                 format!("{po}: nothing to retry in the PSA sync")
             } else {
@@ -304,12 +370,12 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             };
         }
         Command::Reject { po, reason } => {
-            let o = svc.reject(actor, po, &reason).map_err(e)?;
+            let o = svc.reject(actor, po, &reason)?;
             fx.message = format!("{po} rejected; back to pending for {}", o.created_by);
             fx.orders.push(o);
         }
         Command::Cancel { po } => {
-            let r = svc.cancel(actor, po).map_err(e)?;
+            let r = svc.cancel(actor, po)?;
             fx.message = format!(
                 "{po} cancelled; {} back in the pool",
                 plural(r.returned_items.len(), "item")
@@ -319,7 +385,7 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             fx.orders.push(r.order);
         }
         Command::Receive { po, req } => {
-            let r = svc.receive(actor, po, req).map_err(e)?;
+            let r = svc.receive(actor, po, req)?;
             let line = &r.order.lines[r.receipt.line as usize - 1];
             let serials = if r.receipt.serials.is_empty() {
                 String::new()
@@ -340,7 +406,7 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
             fx.orders.push(r.order);
         }
         Command::Unreceive { po, receipt } => {
-            let r = svc.unreceive(actor, po, receipt).map_err(e)?;
+            let r = svc.unreceive(actor, po, receipt)?;
             let serials = if r.receipt.serials.is_empty() {
                 String::new()
             } else {
@@ -358,11 +424,11 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Str
         }
         Command::AddRule(rule) => {
             let d = rule.describe();
-            fx.rules = Some(svc.add_rule(actor, rule).map_err(e)?);
+            fx.rules = Some(svc.add_rule(actor, rule)?);
             fx.message = format!("rule added: {d}");
         }
         Command::RemoveRule(n) => {
-            fx.rules = Some(svc.remove_rule(actor, n).map_err(e)?);
+            fx.rules = Some(svc.remove_rule(actor, n)?);
             fx.message = format!("rule {n} removed");
         }
     }

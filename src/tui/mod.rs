@@ -11,6 +11,7 @@ pub mod action;
 pub mod app;
 pub mod background;
 pub mod commands;
+pub mod error;
 pub mod form;
 pub mod keymap;
 pub mod panes;
@@ -29,6 +30,7 @@ use app::App;
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{cursor, execute};
+use error::ScreenError;
 use futures_util::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
@@ -38,7 +40,7 @@ use std::time::Duration;
 
 /// Builds the screen state for `actor` from the service's configuration: keymap from
 /// `[ui] keys`, theme from `[ui] theme` (monochrome under `NO_COLOR`).
-pub fn new_app(svc: &Service, actor: Actor) -> Result<App, String> {
+pub fn new_app(svc: &Service, actor: Actor) -> Result<App, ScreenError> {
     let config = Arc::new(svc.config().clone());
     let keymap = keymap::Keymap::load(&config.ui.keys)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
@@ -73,18 +75,18 @@ fn install_panic_hook() {
 
 /// Opens the screens on `svc` as `actor` until the user quits. A send under way in the
 /// background when the user quits is finished first, so that it never stops halfway.
-pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
+pub fn run(svc: Service, actor: Actor) -> Result<(), ScreenError> {
     let app = new_app(&svc, actor.clone())?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the event loop: {e}"))?;
+        .map_err(ScreenError::EventLoop)?;
     install_panic_hook();
-    terminal::enable_raw_mode().map_err(|e| format!("cannot use this terminal: {e}"))?;
+    terminal::enable_raw_mode().map_err(ScreenError::Terminal)?;
     let mut out = std::io::stdout();
     if let Err(e) = execute!(out, terminal::EnterAlternateScreen) {
         restore_terminal();
-        return Err(format!("cannot use this terminal: {e}"));
+        return Err(ScreenError::Terminal(e));
     }
     let svc = Arc::new(svc);
     let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -108,10 +110,10 @@ async fn event_loop(
     mut app: App,
     msg_tx: tokio::sync::mpsc::UnboundedSender<worker::Msg>,
     mut msg_rx: tokio::sync::mpsc::UnboundedReceiver<worker::Msg>,
-) -> Result<(), String> {
+) -> Result<(), ScreenError> {
     let backend = CrosstermBackend::new(std::io::stdout());
-    let mut term = Terminal::new(backend).map_err(|e| e.to_string())?;
-    term.clear().map_err(|e| e.to_string())?;
+    let mut term = Terminal::new(backend).map_err(ScreenError::Terminal)?;
+    term.clear().map_err(ScreenError::Terminal)?;
     let worker = worker::spawn(svc.clone(), actor, msg_tx);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -123,7 +125,7 @@ async fn event_loop(
     loop {
         for req in app.outbox.drain(..) {
             if worker.send(req).is_err() {
-                return Err("the database worker stopped; see the log".into());
+                return Err(ScreenError::WorkerStopped);
             }
         }
         if app.quit {
@@ -144,20 +146,20 @@ async fn event_loop(
             ev = events.next() => {
                 match ev {
                     Some(Ok(Event::Key(k))) => app.on_key(k),
-                    Some(Ok(Event::Resize(_, _))) => term.autoresize().map_err(|e| e.to_string())?,
+                    Some(Ok(Event::Resize(_, _))) => term.autoresize().map_err(ScreenError::Terminal)?,
                     Some(Ok(_)) => continue,
-                    Some(Err(e)) => return Err(format!("reading the terminal: {e}")),
+                    Some(Err(e)) => return Err(ScreenError::ReadTerminal(e)),
                     None => return Ok(()),
                 }
                 frame_due = frame_due.or_else(soon);
             }
             msg = msg_rx.recv() => match msg {
                 Some(m) => { app.on_msg(m); frame_due = frame_due.or_else(soon); }
-                None => return Err("the database worker stopped; see the log".into()),
+                None => return Err(ScreenError::WorkerStopped),
             },
             _ = tick.tick() => {
                 if worker.send(worker::Req::Poll).is_err() {
-                    return Err("the database worker stopped; see the log".into());
+                    return Err(ScreenError::WorkerStopped);
                 }
                 if app.tick(chrono::Utc::now()) { frame_due = frame_due.or_else(soon); }
             }
@@ -165,10 +167,9 @@ async fn event_loop(
     }
 }
 
-fn draw(term: &mut Terminal<CrosstermBackend<std::io::Stdout>>, app: &App) -> Result<(), String> {
-    let e = |e: std::io::Error| e.to_string();
-    execute!(std::io::stdout(), BeginSynchronizedUpdate).map_err(e)?;
-    term.draw(|f| ui::draw(app, f)).map_err(e)?;
-    execute!(std::io::stdout(), EndSynchronizedUpdate).map_err(e)?;
+fn draw(term: &mut Terminal<CrosstermBackend<std::io::Stdout>>, app: &App) -> Result<(), ScreenError> {
+    execute!(std::io::stdout(), BeginSynchronizedUpdate).map_err(ScreenError::Terminal)?;
+    term.draw(|f| ui::draw(app, f)).map_err(ScreenError::Terminal)?;
+    execute!(std::io::stdout(), EndSynchronizedUpdate).map_err(ScreenError::Terminal)?;
     Ok(())
 }

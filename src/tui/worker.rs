@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
-pub use super::commands::{execute, Command, Effect};
+pub use super::commands::{execute, Command, CommandKind, Effect};
 
 /// Items in the first chunk: enough for the first screen.
 pub const FIRST_CHUNK: usize = 200;
@@ -62,23 +62,20 @@ pub enum Msg {
     Changed,
     /// The outcome of one command.
     Done {
-        command: &'static str,
-        result: Result<Effect, String>,
+        command: CommandKind,
+        result: Result<Effect, super::error::ScreenError>,
     },
     /// Whether the worker has work in hand (for the spinner).
     Busy(bool),
     /// A load failed.
-    Failed(String),
+    Failed(crate::app::AppError),
     /// Something the background work wants a person to notice.
     Notice(super::app::Tone, String),
 }
 
 /// Loads one chunk of items from `from`; returns the message and where to go on.
-pub fn items_chunk(svc: &Service, from: ItemId, limit: usize) -> Result<(Msg, Option<ItemId>), String> {
-    let items = svc
-        .store()
-        .read(|tx| tx.items_from(from, limit))
-        .map_err(|e| e.to_string())?;
+pub fn items_chunk(svc: &Service, from: ItemId, limit: usize) -> Result<(Msg, Option<ItemId>), crate::app::AppError> {
+    let items = svc.store().read(|tx| tx.items_from(from, limit))?;
     let full = items.len() == limit;
     let last = items.last().map(|i| i.id);
     let next = if full { last.map(|l| l + 1) } else { None };
@@ -140,7 +137,7 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
             ),
         })
     })();
-    r.unwrap_or_else(|e| Msg::Failed(e.to_string()))
+    r.unwrap_or_else(Msg::Failed)
 }
 
 /// Starts the worker thread. It stops when the request channel closes.
@@ -205,7 +202,7 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
                     loads.push(l);
                 }
                 Req::Do(cmd) => {
-                    let name = cmd.name();
+                    let name = cmd.kind();
                     let before = svc.store().change_counter().unwrap_or(0);
                     let ours_before = crate::store::commits_on_this_thread();
                     let result = execute(svc, actor, cmd);
@@ -281,7 +278,7 @@ pub fn settle(svc: &Service, app: &mut super::app::App) {
                 Req::Load(l) => app.on_msg(load(svc, &l)),
                 Req::Poll => {}
                 Req::Do(c) => {
-                    let command = c.name();
+                    let command = c.kind();
                     let result = execute(svc, &app.actor.clone(), c);
                     app.on_msg(Msg::Done { command, result });
                 }

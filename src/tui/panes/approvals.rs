@@ -4,6 +4,7 @@ use crate::domain::money::group_thousands;
 use crate::domain::{PoNumber, Stage};
 use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
 use crate::tui::widgets::{age, Cursor};
 use crate::tui::worker::Command;
@@ -73,10 +74,10 @@ impl App {
     }
 }
 
-pub(super) fn reject_command(form: &Form, po: PoNumber) -> Result<Command, String> {
+pub(super) fn reject_command(form: &Form, po: PoNumber) -> Result<Command, FormError> {
     let reason = form.get("Reason").value().trim();
     if reason.is_empty() {
-        return Err("a reason is required to reject".into());
+        return Err(FormError::ReasonRequired("reject"));
     }
     Ok(Command::Reject {
         po,

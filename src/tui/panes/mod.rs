@@ -9,6 +9,7 @@ pub mod receiving;
 pub mod settings;
 
 use super::app::App;
+use super::error::FormError;
 use super::form::{Form, PickPurpose, Purpose};
 use super::worker::Command;
 use crate::domain::PoNumber;
@@ -19,7 +20,7 @@ use ratatui::Frame;
 
 impl App {
     /// Turns a submitted form into a command, or says what is wrong with it.
-    pub(super) fn submit_form(&mut self, form: &Form) -> Result<Command, String> {
+    pub(super) fn submit_form(&mut self, form: &Form) -> Result<Command, FormError> {
         match &form.purpose {
             Purpose::Dismiss(ids) => pending::dismiss_command(form, ids),
             Purpose::Split(id) => pending::split_command(form, *id),

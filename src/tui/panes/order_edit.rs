@@ -5,6 +5,7 @@ use crate::domain::money::{group_thousands, parse_amount, KeepScale};
 use crate::domain::order::OrderEdit;
 use crate::domain::{Address, OrderType, PoNumber};
 use crate::tui::app::{App, Tone};
+use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
 use crate::tui::worker::Command;
 
@@ -67,22 +68,22 @@ pub(crate) fn address_from(form: &Form, prefix: &str) -> Option<Address> {
 }
 
 /// A ship-to must name where to deliver.
-pub(crate) fn check_ship_to(ship_to: &Address) -> Result<(), String> {
+pub(crate) fn check_ship_to(ship_to: &Address) -> Result<(), FormError> {
     let missing = ship_to.missing_for_shipping();
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(format!("the ship-to is incomplete; missing: {}", missing.join(", ")))
+        Err(FormError::ShipToIncomplete(missing))
     }
 }
 
 /// Every header field as the form holds it (trimmed; blank is none), not yet checked.
-fn read_header(form: &Form) -> Result<OrderEdit, String> {
+fn read_header(form: &Form) -> Result<OrderEdit, FormError> {
     let (order_type, _) = TYPES[form.get("Type").idx().min(TYPES.len() - 1)];
     let text = |label: &str| Some(form.get(label).value().trim().to_string()).filter(|s| !s.is_empty());
     let shipping = match form.get("Shipping").value().trim() {
         "" => rust_decimal::Decimal::ZERO,
-        s => parse_amount(s).map_err(|m| format!("shipping: {m}"))?,
+        s => parse_amount(s).map_err(|why| FormError::Amount { field: "shipping", why })?,
     };
     Ok(OrderEdit {
         order_type: Some(order_type),
@@ -140,7 +141,7 @@ impl App {
 
 /// The changes typed into the header form, compared with the header it was opened on, so
 /// that saving never undoes what someone else changed meanwhile in another field.
-pub(super) fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result<Command, String> {
+pub(super) fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result<Command, FormError> {
     let now = read_header(form)?;
     fn changed<T: PartialEq>(now: Option<T>, was: &Option<T>) -> Option<T> {
         now.filter(|v| Some(v) != was.as_ref())
@@ -154,7 +155,7 @@ pub(super) fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result
         shipping: changed(now.shipping, &was.shipping),
     };
     if edit == OrderEdit::default() {
-        return Err("nothing changed (Esc closes the form)".into());
+        return Err(FormError::NothingChanged);
     }
     // A changed address must be whole; an unchanged one stays as it is.
     if let Some(Some(a)) = &edit.ship_to {
@@ -217,7 +218,7 @@ mod tests {
     fn only_changed_fields_are_sent() {
         let a = addr("Utrecht");
         let (mut f, was) = form(Some(&a));
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("nothing changed"), "{e}");
         f.set_text("Notes", "  call before delivery ");
         f.set_text("Ship-to city", "Amersfoort");
@@ -241,7 +242,7 @@ mod tests {
             ..addr("Utrecht")
         };
         let (f, was) = form(Some(&padded));
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("nothing changed"), "{e}");
     }
 
@@ -254,20 +255,20 @@ mod tests {
         assert_eq!(edit.ship_to, Some(None), "a blank ship-to clears it");
         let (mut f, was) = form(Some(&a));
         f.set_text("Ship-to street", " ");
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("missing: street"), "{e}");
         let (mut f, was) = form(Some(&a));
         f.set_text("Shipping", "twelve");
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.starts_with("shipping:"), "{e}");
         f.set_text("Shipping", "-5");
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("negative"), "{e}");
         f.set_text("Shipping", "1250.5");
         let edit = edit_of(edit_command(&f, PoNumber(1), &was).unwrap());
         assert_eq!(edit.shipping, Some("1250.50".parse().unwrap()));
         f.set_text("Shipping", "");
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("nothing changed"), "blank shipping is none: {e}");
     }
 }

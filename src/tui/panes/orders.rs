@@ -8,6 +8,7 @@ use crate::domain::order::{parse_provisioning, BillingTerm};
 use crate::domain::{ApprovalDecision, Order, OrderStatus, PlacementMethod, PoNumber};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
+use crate::tui::error::FormError;
 use crate::tui::form::{Confirm, Dialog, Field, Form, PickPurpose, Picker, Purpose};
 use crate::tui::widgets::{age, clip, Cursor};
 use crate::tui::worker::Command;
@@ -301,11 +302,11 @@ impl App {
 
 const PROVISION_FIELD: &str = "Provisioning";
 
-pub(super) fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<Command, String> {
+pub(super) fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<Command, FormError> {
     let (method, _) = METHODS[form.get("Method").idx().min(METHODS.len() - 1)];
     let link = Some(form.get("Link (optional)").value().trim().to_string()).filter(|s| !s.is_empty());
     if link.is_some() && method != PlacementMethod::Manual {
-        return Err("a link goes with \"mark as submitted\" only".into());
+        return Err(FormError::LinkNotManual);
     }
     let req = PlaceRequest { po, method, link };
     let Some(term) = form.find("Billing term").filter(|_| method == PlacementMethod::Api) else {
@@ -324,7 +325,7 @@ pub(super) fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<
         ..Default::default()
     };
     let provision = form.find(PROVISION_FIELD).map_or("", |f| f.value());
-    for p in parse_provisioning(provision).map_err(|e| e.to_string())? {
+    for p in parse_provisioning(provision)? {
         options.add_provision(p);
     }
     Ok(if approve {
@@ -473,13 +474,17 @@ mod tests {
 
     #[test]
     fn a_provisioning_pair_without_equals_is_refused() {
-        let e = place_command(&pax8_form(api_index(), "tenantDomain"), PoNumber(3), false).unwrap_err();
+        let e = place_command(&pax8_form(api_index(), "tenantDomain"), PoNumber(3), false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("`tenantDomain` is not key=value"), "{e}");
     }
 
     #[test]
     fn a_provisioning_pair_without_a_key_is_refused() {
-        let e = place_command(&pax8_form(api_index(), "tenantDomain=x; =5"), PoNumber(3), false).unwrap_err();
+        let e = place_command(&pax8_form(api_index(), "tenantDomain=x; =5"), PoNumber(3), false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("provisioning `=5` has no key before ="), "{e}");
     }
 

@@ -7,6 +7,7 @@ use crate::domain::money::group_thousands;
 use crate::domain::{ItemId, ItemState, OrderStatus, PendingItem};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
+use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, PickPurpose, Picker, Purpose};
 use crate::tui::widgets::{clip, Cursor};
 use crate::tui::worker::Command;
@@ -355,17 +356,17 @@ impl App {
     }
 }
 
-pub(super) fn import_command(form: &Form) -> Result<Command, String> {
+pub(super) fn import_command(form: &Form) -> Result<Command, FormError> {
     let files = file_names(form.get("Files").value(), std::env::var_os("HOME").as_deref())?;
     if files.is_empty() {
-        return Err("name one or more quote files (JSON or CSV), separated by spaces".into());
+        return Err(FormError::NoFiles);
     }
     Ok(Command::Import { files })
 }
 
 /// The file names typed, as a shell would split them: separated by blanks, a name with
 /// blanks in quotes ('…' or "…") or with `\ `, and a leading `~/` for the home folder.
-fn file_names(text: &str, home: Option<&std::ffi::OsStr>) -> Result<Vec<std::path::PathBuf>, String> {
+fn file_names(text: &str, home: Option<&std::ffi::OsStr>) -> Result<Vec<std::path::PathBuf>, FormError> {
     let mut names = Vec::new();
     let mut current: Option<String> = None;
     let mut quote: Option<char> = None;
@@ -388,7 +389,7 @@ fn file_names(text: &str, home: Option<&std::ffi::OsStr>) -> Result<Vec<std::pat
         }
     }
     if let Some(q) = quote {
-        return Err(format!("a file name opened with {q} is not closed"));
+        return Err(FormError::UnclosedQuote(q));
     }
     names.extend(current);
     Ok(names
@@ -400,10 +401,10 @@ fn file_names(text: &str, home: Option<&std::ffi::OsStr>) -> Result<Vec<std::pat
         .collect())
 }
 
-pub(super) fn dismiss_command(form: &Form, ids: &[ItemId]) -> Result<Command, String> {
+pub(super) fn dismiss_command(form: &Form, ids: &[ItemId]) -> Result<Command, FormError> {
     let reason = form.get("Reason").value().trim();
     if reason.is_empty() {
-        return Err("a reason is required to dismiss".into());
+        return Err(FormError::ReasonRequired("dismiss"));
     }
     Ok(Command::Dismiss {
         ids: ids.to_vec(),
@@ -411,9 +412,9 @@ pub(super) fn dismiss_command(form: &Form, ids: &[ItemId]) -> Result<Command, St
     })
 }
 
-pub(super) fn split_command(form: &Form, id: ItemId) -> Result<Command, String> {
+pub(super) fn split_command(form: &Form, id: ItemId) -> Result<Command, FormError> {
     let t = form.get("Quantity to split off").value().trim();
-    let qty = t.parse::<u32>().map_err(|_| format!("`{t}` is not a whole number"))?;
+    let qty = t.parse::<u32>().map_err(|_| FormError::NotWholeNumber(t.to_string()))?;
     Ok(Command::Split { id, qty })
 }
 
@@ -569,6 +570,9 @@ mod file_name_tests {
         .collect();
         assert_eq!(got, want);
         assert!(file_names("   ", home).unwrap().is_empty());
-        assert!(file_names("\"open.json", home).unwrap_err().contains("not closed"));
+        assert!(file_names("\"open.json", home)
+            .unwrap_err()
+            .to_string()
+            .contains("not closed"));
     }
 }

@@ -7,9 +7,10 @@ use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{OrderStatus, PoNumber, Receipt};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
+use crate::tui::error::ScreenError;
 use crate::tui::scan::{scan_lines, ScanError, ScanLine, ScanMode, ScanState, Step, Target};
 use crate::tui::widgets::{clip, Cursor};
-use crate::tui::worker::Command;
+use crate::tui::worker::{Command, CommandKind};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -259,12 +260,16 @@ impl App {
 
     /// A receipt (or undo) came back from the worker, applied already: its message and
     /// receipt.
-    pub(crate) fn scan_done(&mut self, command: &str, result: Result<(String, Option<(PoNumber, Receipt)>), String>) {
+    pub(crate) fn scan_done(
+        &mut self,
+        command: CommandKind,
+        result: Result<(String, Option<(PoNumber, Receipt)>), ScreenError>,
+    ) {
         let r = &mut self.receiving;
         r.inflight = false;
         match result {
             Ok((message, receipt)) => {
-                if command == "receive" {
+                if command == CommandKind::Receive {
                     r.state.committed(&r.lines);
                     if let Some((po, rc)) = &receipt {
                         r.mine.push((*po, rc.id));
@@ -280,7 +285,7 @@ impl App {
             Err(e) => {
                 r.note(Tone::Error, format!("✗ {e}"));
                 self.bell = true;
-                self.status = Some((Tone::Error, e));
+                self.status = Some((Tone::Error, e.to_string()));
             }
         }
         self.pump_scans();

@@ -4,6 +4,7 @@ use crate::domain::money::parse_amount;
 use crate::domain::{ApprovalRule, Role};
 use crate::tui::action::Action;
 use crate::tui::app::App;
+use crate::tui::error::FormError;
 use crate::tui::form::{Confirm, Dialog, Field, Form, Purpose};
 use crate::tui::widgets::Cursor;
 use crate::tui::worker::Command;
@@ -66,13 +67,13 @@ impl App {
     }
 }
 
-pub(super) fn add_rule_command(form: &Form) -> Result<Command, String> {
-    let from = parse_amount(form.get("From").value()).map_err(|e| format!("From: {e}"))?;
+pub(super) fn add_rule_command(form: &Form) -> Result<Command, FormError> {
+    let from = parse_amount(form.get("From").value()).map_err(|why| FormError::Amount { field: "From", why })?;
     let to_text = form.get("To (empty: no limit)").value().trim();
     let to = if to_text.is_empty() {
         None
     } else {
-        Some(parse_amount(to_text).map_err(|e| format!("To: {e}"))?)
+        Some(parse_amount(to_text).map_err(|why| FormError::Amount { field: "To", why })?)
     };
     Ok(Command::AddRule(ApprovalRule {
         from,

@@ -6,6 +6,7 @@ use crate::app::CreateOrder;
 use crate::domain::money::group_thousands;
 use crate::domain::{Address, ItemId, OrderType, PendingItem};
 use crate::tui::app::{App, Tone};
+use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
 use crate::tui::panes::order_edit::{address_fields, address_from, check_ship_to, fill_address, SHIP_TO, TYPES};
 use crate::tui::worker::{Command, Load};
@@ -85,12 +86,12 @@ impl App {
         &mut self,
         form: &Form,
         items: &[ItemId],
-    ) -> Result<Command, String> {
+    ) -> Result<Command, FormError> {
         let dists = self.distributors();
         let distributor = dists
             .get(form.get("Distributor").idx())
             .map(|(k, _)| k.clone())
-            .ok_or("choose a distributor")?;
+            .ok_or(FormError::NoDistributor)?;
         let (order_type, _) = TYPES[form.get("Type").idx().min(TYPES.len() - 1)];
         let opt = |label: &str| Some(form.get(label).value().trim().to_string()).filter(|s| !s.is_empty());
         // Wholesale goes to our warehouse, unless the buyer typed another address over the
