@@ -206,7 +206,7 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
         )?;
         commit_times.push(t.elapsed());
         let t = Instant::now();
-        svc.store().write(|tx| tx.next_job_id().map(drop))?;
+        svc.commit_probe()?;
         store_times.push(t.elapsed());
         floor.push(probe.measure().map_err(probe_error)?);
     }
@@ -232,7 +232,7 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
         std::hint::black_box(hits);
     }
     filter_times.sort();
-    let (_, order_count) = svc.store().read(|tx| tx.counts())?;
+    let (_, order_count) = svc.counts()?;
     let items = pool.len() as u64;
     let rss_mb = peak_rss_mb();
     drop(pool);

@@ -13,6 +13,7 @@ mod pending;
 pub mod permissions;
 pub mod psa;
 mod quotes;
+mod reads;
 mod receiving;
 mod rules;
 pub mod views;
@@ -53,7 +54,9 @@ impl Service {
         Service { store, config, clock }
     }
 
-    pub fn store(&self) -> &Store {
+    /// The store, for the service's own tests.
+    #[cfg(test)]
+    pub(in crate::app) fn store(&self) -> &Store {
         &self.store
     }
 

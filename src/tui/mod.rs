@@ -47,7 +47,7 @@ pub fn new_app(svc: &Service, actor: Actor) -> Result<App, ScreenError> {
     let dir = config.source.as_ref().and_then(|p| p.parent()).map(|p| p.to_path_buf());
     let theme = theme::Theme::select(config.ui.theme.as_deref(), dir.as_deref(), no_color)?;
     let mut app = App::new(actor, config, keymap, theme, svc.now());
-    if let Some(dir) = svc.store().path().parent() {
+    if let Some(dir) = svc.database_path().parent() {
         app.pdf_dir = dir.join("pdf");
     }
     Ok(app)

@@ -75,7 +75,7 @@ pub enum Msg {
 
 /// Loads one chunk of items from `from`; returns the message and where to go on.
 pub fn items_chunk(svc: &Service, from: ItemId, limit: usize) -> Result<(Msg, Option<ItemId>), crate::app::AppError> {
-    let items = svc.store().read(|tx| tx.items_from(from, limit))?;
+    let items = svc.items_from(from, limit)?;
     let full = items.len() == limit;
     let last = items.last().map(|i| i.id);
     let next = if full { last.map(|l| l + 1) } else { None };
@@ -131,10 +131,7 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                 })?,
             ),
             Load::Rules => Msg::Rules(svc.rules()?),
-            Load::ShipTo(q) => Msg::ShipTo(
-                q.clone(),
-                svc.store().read(|tx| tx.quote(q))?.and_then(|q| q.quote.ship_to),
-            ),
+            Load::ShipTo(q) => Msg::ShipTo(q.clone(), svc.quote_ship_to(q)?),
         })
     })();
     r.unwrap_or_else(Msg::Failed)
@@ -153,7 +150,7 @@ pub fn spawn(svc: Arc<Service>, actor: Actor, out: UnboundedSender<Msg>) -> mpsc
 fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSender<Msg>) {
     let mut loads: Vec<Load> = Vec::new();
     let mut items_at: Option<(ItemId, usize)> = None;
-    let mut seen = svc.store().change_counter().unwrap_or(0);
+    let mut seen = svc.change_counter().unwrap_or(0);
     let mut busy = false;
     let send = |m: Msg| out.send(m).is_ok();
     loop {
@@ -187,7 +184,7 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
             }
             match req {
                 Req::Poll => {
-                    if let Ok(now) = svc.store().change_counter() {
+                    if let Ok(now) = svc.change_counter() {
                         if now != seen {
                             seen = now;
                             if !send(Msg::Changed) {
@@ -203,11 +200,11 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
                 }
                 Req::Do(cmd) => {
                     let name = cmd.kind();
-                    let before = svc.store().change_counter().unwrap_or(0);
-                    let ours_before = crate::store::commits_on_this_thread();
+                    let before = svc.change_counter().unwrap_or(0);
+                    let ours_before = Service::commits_on_this_thread();
                     let result = execute(svc, actor, cmd);
-                    let after = svc.store().change_counter().unwrap_or(0);
-                    let ours = crate::store::commits_on_this_thread() - ours_before;
+                    let after = svc.change_counter().unwrap_or(0);
+                    let ours = Service::commits_on_this_thread() - ours_before;
                     // Only our own commits happened: the screens patch the result in and no
                     // reload is needed. Anyone else's commit in between, and the next poll
                     // reloads.

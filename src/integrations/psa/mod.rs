@@ -47,16 +47,7 @@ impl OrderData {
         let order = svc.order(po).map_err(|e| PsaError::Permanent(e.to_string()))?;
         // Each quote the order draws on, read once.
         let stored_quotes = svc
-            .store()
-            .read(|tx| {
-                let mut by_id = std::collections::BTreeMap::new();
-                for l in &order.lines {
-                    if !by_id.contains_key(&l.quote_id) {
-                        by_id.insert(l.quote_id.clone(), tx.quote(&l.quote_id)?);
-                    }
-                }
-                Ok::<_, crate::store::StoreError>(by_id)
-            })
+            .quotes_of_order(po)
             .map_err(|e| PsaError::temporary(e.to_string()))?;
         let mut lines = Vec::new();
         let mut opportunities: Vec<String> = Vec::new();
