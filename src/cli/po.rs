@@ -11,18 +11,6 @@ use serde::Serialize;
 
 pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
     let (svc, actor) = (&ctx.service, &ctx.actor);
-    let show = |o: &crate::domain::Order| {
-        let mut view = crate::app::views::OrderView::from(o);
-        view.psa = svc.psa_sync_of(o.number).ok().flatten();
-        ctx.out(&view, || {
-            let psa = view
-                .psa
-                .as_ref()
-                .map(|p| format!("\nPSA sync\n{}", p.detail()))
-                .unwrap_or_default();
-            format!("{}{psa}", print::order(&view, svc.config()))
-        });
-    };
     match cmd {
         PoCmd::Create {
             distributor,
@@ -42,10 +30,10 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                 notes,
                 items,
             };
-            show(&svc.create_order(actor, req)?);
+            show(ctx, &svc.create_order(actor, req)?);
         }
-        PoCmd::Add { po, items } => show(&svc.add_to_order(actor, po_arg(&po)?, &items)?),
-        PoCmd::Remove { po, items } => show(&svc.remove_from_order(actor, po_arg(&po)?, &items)?),
+        PoCmd::Add { po, items } => show(ctx, &svc.add_to_order(actor, po_arg(&po)?, &items)?),
+        PoCmd::Remove { po, items } => show(ctx, &svc.remove_from_order(actor, po_arg(&po)?, &items)?),
         PoCmd::Edit {
             po,
             order_type: t,
@@ -69,22 +57,10 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                 notes: notes.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
                 shipping: shipping.as_deref().map(|s| amount(s, "--shipping")).transpose()?,
             };
-            show(&svc.edit_order(actor, po_arg(&po)?, edit)?);
+            show(ctx, &svc.edit_order(actor, po_arg(&po)?, edit)?);
         }
-        PoCmd::List { status } => {
-            let status: Option<OrderStatus> = status
-                .map(|s| s.parse())
-                .transpose()
-                .map_err(|e: String| CliError::new(e, 2))?;
-            let orders: Vec<_> = svc
-                .list_orders()?
-                .iter()
-                .filter(|o| status.is_none_or(|s| o.status() == s))
-                .map(crate::app::views::OrderView::from)
-                .collect();
-            ctx.out(&orders, || print::orders(&orders, svc.config()));
-        }
-        PoCmd::Show { po } => show(&svc.order(po_arg(&po)?)?),
+        PoCmd::List { status } => list(ctx, status)?,
+        PoCmd::Show { po } => show(ctx, &svc.order(po_arg(&po)?)?),
         PoCmd::Place {
             po,
             via,
@@ -99,47 +75,15 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             no_wait,
             api,
         } => place(ctx, &po, via, link, no_wait, api, OrderAction::Approve)?,
-        PoCmd::Pdf { po, out } => {
-            let order = svc.order(po_arg(&po)?)?;
-            let bytes = crate::pdf::render_order(&order, svc.config());
-            write_atomically(&out, &bytes)?;
-            ctx.out(
-                &serde_json::json!({"file": out, "bytes": bytes.len(), "number": order.number}),
-                || format!("{} written to {} ({} bytes)", order.number, out.display(), bytes.len()),
-            );
-        }
-        PoCmd::Reject { po, reason } => {
-            let o = svc.reject(actor, po_arg(&po)?, &reason)?;
-            show(&o);
-        }
+        PoCmd::Pdf { po, out } => pdf(ctx, &po, &out)?,
+        PoCmd::Reject { po, reason } => show(ctx, &svc.reject(actor, po_arg(&po)?, &reason)?),
         PoCmd::Receive { po, line, qty, serials } => {
-            let r = svc.receive(
-                actor,
-                po_arg(&po)?,
-                ReceiveRequest {
-                    line,
-                    quantity: qty,
-                    serials,
-                },
-            )?;
-            let view = crate::app::views::OrderView::from(&r.order);
-            #[derive(Serialize)]
-            struct Received<'a> {
-                receipt: &'a crate::domain::Receipt,
-                order: &'a crate::app::views::OrderView,
-            }
-            ctx.out(
-                &Received {
-                    receipt: &r.receipt,
-                    order: &view,
-                },
-                || {
-                    format!(
-                        "receipt {} on {} line {}: {} received ({}/{} on the order, {})",
-                        r.receipt.id, view.number, line, r.receipt.quantity, view.received, view.ordered, view.status
-                    )
-                },
-            );
+            let req = ReceiveRequest {
+                line,
+                quantity: qty,
+                serials,
+            };
+            receive(ctx, &po, req)?;
         }
         PoCmd::Unreceive { po, receipt } => {
             let r = svc.unreceive(actor, po_arg(&po)?, receipt)?;
@@ -148,34 +92,107 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                 format!("receipt {} of {} undone ({})", receipt, view.number, view.status)
             });
         }
-        PoCmd::Cancel { po } => {
-            let r = svc.cancel(actor, po_arg(&po)?)?;
-            // The order in the shape every other `po` command prints, with what cancelling
-            // returned to the pool and the distributor warning.
-            #[derive(Serialize)]
-            struct Cancelled<'a> {
-                returned_items: &'a [crate::domain::ItemId],
-                warning: Option<&'a str>,
-                #[serde(flatten)]
-                order: crate::app::views::OrderView,
-            }
-            let shown = Cancelled {
-                returned_items: &r.returned_items,
-                warning: r.warning.as_deref(),
-                order: crate::app::views::OrderView::from(&r.order),
-            };
-            ctx.out(&shown, || {
-                let mut s = format!(
-                    "{} cancelled; items {:?} are pending again",
-                    r.order.number, r.returned_items
-                );
-                if let Some(w) = &r.warning {
-                    s.push_str(&format!("\nnote: {w}"));
-                }
-                s
-            });
-        }
+        PoCmd::Cancel { po } => cancel(ctx, &po)?,
     }
+    Ok(())
+}
+
+/// Prints one order, with its PSA sync when there is one.
+fn show(ctx: &Ctx, o: &crate::domain::Order) {
+    let svc = &ctx.service;
+    let mut view = crate::app::views::OrderView::from(o);
+    view.psa = svc.psa_sync_of(o.number).ok().flatten();
+    ctx.out(&view, || {
+        let psa = view
+            .psa
+            .as_ref()
+            .map(|p| format!("\nPSA sync\n{}", p.detail()))
+            .unwrap_or_default();
+        format!("{}{psa}", print::order(&view, svc.config()))
+    });
+}
+
+/// `po list [--status S]`.
+fn list(ctx: &Ctx, status: Option<String>) -> Result<(), CliError> {
+    let svc = &ctx.service;
+    let status: Option<OrderStatus> = status
+        .map(|s| s.parse())
+        .transpose()
+        .map_err(|e: String| CliError::new(e, 2))?;
+    let orders: Vec<_> = svc
+        .list_orders()?
+        .iter()
+        .filter(|o| status.is_none_or(|s| o.status() == s))
+        .map(crate::app::views::OrderView::from)
+        .collect();
+    ctx.out(&orders, || print::orders(&orders, svc.config()));
+    Ok(())
+}
+
+/// `po pdf PO --out FILE`.
+fn pdf(ctx: &Ctx, po: &str, out: &std::path::Path) -> Result<(), CliError> {
+    let svc = &ctx.service;
+    let order = svc.order(po_arg(po)?)?;
+    let bytes = crate::pdf::render_order(&order, svc.config());
+    write_atomically(out, &bytes)?;
+    ctx.out(
+        &serde_json::json!({"file": out, "bytes": bytes.len(), "number": order.number}),
+        || format!("{} written to {} ({} bytes)", order.number, out.display(), bytes.len()),
+    );
+    Ok(())
+}
+
+/// `po receive PO --line N [--qty Q] [--serial S]...`.
+fn receive(ctx: &Ctx, po: &str, req: ReceiveRequest) -> Result<(), CliError> {
+    let line = req.line;
+    let r = ctx.service.receive(&ctx.actor, po_arg(po)?, req)?;
+    let view = crate::app::views::OrderView::from(&r.order);
+    #[derive(Serialize)]
+    struct Received<'a> {
+        receipt: &'a crate::domain::Receipt,
+        order: &'a crate::app::views::OrderView,
+    }
+    ctx.out(
+        &Received {
+            receipt: &r.receipt,
+            order: &view,
+        },
+        || {
+            format!(
+                "receipt {} on {} line {}: {} received ({}/{} on the order, {})",
+                r.receipt.id, view.number, line, r.receipt.quantity, view.received, view.ordered, view.status
+            )
+        },
+    );
+    Ok(())
+}
+
+/// `po cancel PO`: the order in the shape every other `po` command prints, with what
+/// cancelling returned to the pool and the distributor warning.
+fn cancel(ctx: &Ctx, po: &str) -> Result<(), CliError> {
+    let r = ctx.service.cancel(&ctx.actor, po_arg(po)?)?;
+    #[derive(Serialize)]
+    struct Cancelled<'a> {
+        returned_items: &'a [crate::domain::ItemId],
+        warning: Option<&'a str>,
+        #[serde(flatten)]
+        order: crate::app::views::OrderView,
+    }
+    let shown = Cancelled {
+        returned_items: &r.returned_items,
+        warning: r.warning.as_deref(),
+        order: crate::app::views::OrderView::from(&r.order),
+    };
+    ctx.out(&shown, || {
+        let mut s = format!(
+            "{} cancelled; items {:?} are pending again",
+            r.order.number, r.returned_items
+        );
+        if let Some(w) = &r.warning {
+            s.push_str(&format!("\nnote: {w}"));
+        }
+        s
+    });
     Ok(())
 }
 

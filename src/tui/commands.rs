@@ -2,7 +2,7 @@
 //! [`execute`] turns a [`Command`] into the [`Effect`] the screens patch in. The worker
 //! thread ([`super::worker`]) calls it, one command at a time in the order sent.
 
-use crate::app::{CreateOrder, PlaceRequest, Service};
+use crate::app::{CreateOrder, ImportOutcome, PlaceRequest, Service};
 use crate::domain::order::PlaceOutcome;
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{ApprovalRule, ItemId, Order, PendingItem, PoNumber, Receipt};
@@ -230,209 +230,247 @@ fn placed(
 
 /// Runs one command through the service (also used synchronously by tests).
 pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, ScreenError> {
-    let mut fx = Effect::default();
     match cmd {
-        Command::Dismiss { ids, reason } => {
-            fx.items = svc.dismiss_all(actor, &ids, &reason)?;
-            fx.message = format!("{} dismissed: {}", plural(ids.len(), "item"), reason.trim());
-        }
-        Command::Restore { ids } => {
-            fx.items = svc.restore_all(actor, &ids)?;
-            fx.message = format!("{} back in the pool", plural(ids.len(), "item"));
-        }
+        Command::Dismiss { ids, reason } => dismiss(svc, actor, &ids, &reason),
+        Command::Restore { ids } => done(
+            format!("{} back in the pool", plural(ids.len(), "item")),
+            svc.restore_all(actor, &ids)?,
+            vec![],
+        ),
         Command::Split { id, qty } => {
             let (rest, part) = svc.split(actor, id, qty)?;
-            fx.message = format!(
+            let message = format!(
                 "item {id} keeps {}; new item {} has {}",
                 rest.quantity, part.id, part.quantity
             );
-            fx.items = vec![rest, part];
+            done(message, vec![rest, part], vec![])
         }
         Command::CreateOrder(req) => {
             let ids = req.items.clone();
             let o = svc.create_order(actor, *req)?;
-            fx.message = format!("{} created with {}", o.number, plural(o.lines.len(), "line"));
-            fx.items = items_after(svc, &ids);
-            fx.orders.push(o);
+            let message = format!("{} created with {}", o.number, plural(o.lines.len(), "line"));
+            done(message, items_after(svc, &ids), vec![o])
         }
         Command::AddToOrder { po, ids } => {
             let o = svc.add_to_order(actor, po, &ids)?;
-            fx.message = format!("{} added to {po}", plural(ids.len(), "item"));
-            fx.items = items_after(svc, &ids);
-            fx.orders.push(o);
+            let message = format!("{} added to {po}", plural(ids.len(), "item"));
+            done(message, items_after(svc, &ids), vec![o])
         }
         Command::RemoveFromOrder { po, ids } => {
             let o = svc.remove_from_order(actor, po, &ids)?;
-            fx.message = format!("{} removed from {po}; back in the pool", plural(ids.len(), "item"));
-            fx.items = items_after(svc, &ids);
-            fx.orders.push(o);
+            let message = format!("{} removed from {po}; back in the pool", plural(ids.len(), "item"));
+            done(message, items_after(svc, &ids), vec![o])
         }
-        Command::EditOrder { po, edit } => {
-            let o = svc.edit_order(actor, po, *edit)?;
-            fx.message = format!("{po} saved");
-            fx.orders.push(o);
+        Command::EditOrder { po, edit } => done(format!("{po} saved"), vec![], vec![svc.edit_order(actor, po, *edit)?]),
+        Command::Place(req) => placed(svc, actor, req, None, false),
+        Command::PlaceWithOptions(req, options) => placed(svc, actor, req, Some(*options), false),
+        Command::Approve(req, options) => placed(svc, actor, req, options.map(|o| *o), true),
+        Command::Reject { po, reason } => {
+            let o = svc.reject(actor, po, &reason)?;
+            done(
+                format!("{po} rejected; back to pending for {}", o.created_by),
+                vec![],
+                vec![o],
+            )
         }
-        Command::Place(req) => fx = placed(svc, actor, req, None, false)?,
-        Command::PlaceWithOptions(req, options) => fx = placed(svc, actor, req, Some(*options), false)?,
-        Command::Approve(req, options) => fx = placed(svc, actor, req, options.map(|o| *o), true)?,
-        Command::Import { files } => {
-            // Each file imports whole or not at all, on its own: one bad file does not hold
-            // back the others, and what did import is shown with what did not.
-            let mut done = Vec::new();
-            let mut failed = Vec::new();
-            for f in &files {
-                let report = match svc.import_file(actor, f) {
-                    Ok(r) => r,
-                    Err(err) => {
-                        failed.push(err.to_string());
-                        continue;
-                    }
-                };
-                for q in &report.quotes {
-                    done.push(match q {
-                        crate::app::ImportOutcome::Imported { quote_id, items, .. } => {
-                            format!("{quote_id}: {} items", items.len())
-                        }
-                        crate::app::ImportOutcome::Unchanged { quote_id } => format!("{quote_id}: already imported"),
-                    });
-                }
-                fx.items.extend(items_after(
-                    svc,
-                    &report
-                        .quotes
-                        .iter()
-                        .flat_map(|q| match q {
-                            crate::app::ImportOutcome::Imported { items, .. } => items.clone(),
-                            crate::app::ImportOutcome::Unchanged { .. } => Vec::new(),
-                        })
-                        .collect::<Vec<_>>(),
-                ));
-            }
-            if done.is_empty() {
-                return Err(ScreenError::NothingImported(failed));
-            }
-            fx.message = format!("imported {}", done.join(", "));
-            if !failed.is_empty() {
-                fx.warning = Some(format!("not imported: {}", failed.join("; ")));
-            }
-        }
-        Command::LatestCost { ids } => {
-            use crate::integrations::distributors::price;
-            let mut lines = Vec::new();
-            for id in &ids {
-                let change = price::refresh_cost(svc, actor, *id, None).map_err(ScreenError::LatestCost)?;
-                let best = price::compare(svc, *id)
-                    .ok()
-                    .and_then(|offers| offers.into_iter().find(|o| o.best))
-                    .map(|o| {
-                        format!(
-                            "; cheapest in stock: {} {}",
-                            o.name,
-                            o.unit_cost.map(|c| c.to_string()).unwrap_or_default()
-                        )
-                    })
-                    .unwrap_or_default();
-                let stock = change.available.map(|a| format!(", {a} in stock")).unwrap_or_default();
-                lines.push(format!(
-                    "item {id}: {} → {} {} at {}{stock}{best}",
-                    change.old, change.new, change.currency, change.distributor
-                ));
-            }
-            fx.items = items_after(svc, &ids);
-            fx.message = lines.join(" · ");
-        }
-        Command::ExportPdf { po, dir } => {
-            let order = svc.order(po)?;
-            let bytes = crate::pdf::render_order(&order, svc.config());
-            if let Err(error) = std::fs::create_dir_all(&dir) {
-                return Err(ScreenError::PdfFolder { dir, error });
-            }
-            let path = dir.join(format!("{po}.pdf"));
-            if let Err(error) = crate::fsutil::write_atomically(&path, &bytes) {
-                return Err(ScreenError::PdfFile { path, error });
-            }
-            fx.message = format!("{po} written to {} ({} KB)", path.display(), bytes.len().div_ceil(1024));
-        }
+        Command::Cancel { po } => cancel(svc, actor, po),
+        Command::Import { files } => import(svc, actor, &files),
+        Command::LatestCost { ids } => latest_cost(svc, actor, &ids),
+        Command::ExportPdf { po, dir } => export_pdf(svc, po, dir),
         Command::MarkSent { job } => {
             svc.settle_job_done(actor, job)?;
-            fx.message = format!("job {job} recorded as sent");
+            done(format!("job {job} recorded as sent"), vec![], vec![])
         }
         Command::SendAgain { job } => {
             svc.retry_job(actor, job)?;
-            fx.message = format!("job {job} queued to be sent again");
+            done(format!("job {job} queued to be sent again"), vec![], vec![])
         }
-        Command::RetrySync { po } => {
-            let jobs = svc.psa_retry(actor, po)?;
-            fx.message = if jobs.is_empty() {
-                format!("{po}: nothing to retry in the PSA sync")
-            } else {
-                format!("{po}: PSA sync queued again ({} job(s))", jobs.len())
-            };
-        }
-        Command::Reject { po, reason } => {
-            let o = svc.reject(actor, po, &reason)?;
-            fx.message = format!("{po} rejected; back to pending for {}", o.created_by);
-            fx.orders.push(o);
-        }
-        Command::Cancel { po } => {
-            let r = svc.cancel(actor, po)?;
-            fx.message = format!(
-                "{po} cancelled; {} back in the pool",
-                plural(r.returned_items.len(), "item")
-            );
-            fx.warning = r.warning.clone();
-            fx.items = items_after(svc, &r.returned_items);
-            fx.orders.push(r.order);
-        }
-        Command::Receive { po, req } => {
-            let r = svc.receive(actor, po, req)?;
-            let line = &r.order.lines[r.receipt.line as usize - 1];
-            let serials = if r.receipt.serials.is_empty() {
-                String::new()
-            } else {
-                format!(" serial {}", r.receipt.serials.join(", "))
-            };
-            fx.message = format!(
-                "✓ {} × {}{serials} → {po} line {} ({}/{}), order {} {}",
-                r.receipt.quantity,
-                line.sku,
-                r.receipt.line,
-                r.order.received_on(r.receipt.line),
-                line.quantity,
-                r.order.progress(),
-                r.order.status()
-            );
-            fx.receipt = Some((po, r.receipt));
-            fx.orders.push(r.order);
-        }
-        Command::Unreceive { po, receipt } => {
-            let r = svc.unreceive(actor, po, receipt)?;
-            let serials = if r.receipt.serials.is_empty() {
-                String::new()
-            } else {
-                format!(", serial {}", r.receipt.serials.join(", "))
-            };
-            fx.message = format!(
-                "receipt {receipt} of {po} undone ({} × {}{serials}); order {} {}",
-                r.receipt.quantity,
-                r.order.lines[r.receipt.line as usize - 1].sku,
-                r.order.progress(),
-                r.order.status()
-            );
-            fx.receipt = Some((po, r.receipt));
-            fx.orders.push(r.order);
-        }
+        Command::RetrySync { po } => retry_sync(svc, actor, po),
+        Command::Receive { po, req } => receive(svc, actor, po, req),
+        Command::Unreceive { po, receipt } => unreceive(svc, actor, po, receipt),
         Command::AddRule(rule) => {
             let d = rule.describe();
-            fx.rules = Some(svc.add_rule(actor, rule)?);
-            fx.message = format!("rule added: {d}");
+            let rules = svc.add_rule(actor, rule)?;
+            Ok(Effect {
+                message: format!("rule added: {d}"),
+                rules: Some(rules),
+                ..Effect::default()
+            })
         }
-        Command::RemoveRule(n) => {
-            fx.rules = Some(svc.remove_rule(actor, n)?);
-            fx.message = format!("rule {n} removed");
+        Command::RemoveRule(n) => Ok(Effect {
+            rules: Some(svc.remove_rule(actor, n)?),
+            message: format!("rule {n} removed"),
+            ..Effect::default()
+        }),
+    }
+}
+
+/// A command done: what to say, and the items and orders as they are now.
+fn done(message: String, items: Vec<PendingItem>, orders: Vec<Order>) -> Result<Effect, ScreenError> {
+    Ok(Effect {
+        message,
+        items,
+        orders,
+        ..Effect::default()
+    })
+}
+
+fn dismiss(svc: &Service, actor: &Actor, ids: &[ItemId], reason: &str) -> Result<Effect, ScreenError> {
+    let items = svc.dismiss_all(actor, ids, reason)?;
+    done(
+        format!("{} dismissed: {}", plural(ids.len(), "item"), reason.trim()),
+        items,
+        vec![],
+    )
+}
+
+fn cancel(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Effect, ScreenError> {
+    let r = svc.cancel(actor, po)?;
+    Ok(Effect {
+        message: format!(
+            "{po} cancelled; {} back in the pool",
+            plural(r.returned_items.len(), "item")
+        ),
+        warning: r.warning.clone(),
+        items: items_after(svc, &r.returned_items),
+        orders: vec![r.order],
+        ..Effect::default()
+    })
+}
+
+/// Imports quote files. Each file imports whole or not at all, on its own: one bad file
+/// does not hold back the others, and what did import is shown with what did not.
+fn import(svc: &Service, actor: &Actor, files: &[std::path::PathBuf]) -> Result<Effect, ScreenError> {
+    let mut fx = Effect::default();
+    let mut imported = Vec::new();
+    let mut failed = Vec::new();
+    for f in files {
+        let report = match svc.import_file(actor, f) {
+            Ok(r) => r,
+            Err(err) => {
+                failed.push(err.to_string());
+                continue;
+            }
+        };
+        let mut new_items = Vec::new();
+        for q in &report.quotes {
+            imported.push(match q {
+                ImportOutcome::Imported { quote_id, items, .. } => {
+                    new_items.extend(items.iter().copied());
+                    format!("{quote_id}: {} items", items.len())
+                }
+                ImportOutcome::Unchanged { quote_id } => format!("{quote_id}: already imported"),
+            });
         }
+        fx.items.extend(items_after(svc, &new_items));
+    }
+    if imported.is_empty() {
+        return Err(ScreenError::NothingImported(failed));
+    }
+    fx.message = format!("imported {}", imported.join(", "));
+    if !failed.is_empty() {
+        fx.warning = Some(format!("not imported: {}", failed.join("; ")));
     }
     Ok(fx)
+}
+
+/// Takes the latest distributor cost of each item, and names the cheapest in stock.
+fn latest_cost(svc: &Service, actor: &Actor, ids: &[ItemId]) -> Result<Effect, ScreenError> {
+    use crate::integrations::distributors::price;
+    let mut lines = Vec::new();
+    for id in ids {
+        let change = price::refresh_cost(svc, actor, *id, None).map_err(ScreenError::LatestCost)?;
+        let best = price::compare(svc, *id)
+            .ok()
+            .and_then(|offers| offers.into_iter().find(|o| o.best))
+            .map(|o| {
+                format!(
+                    "; cheapest in stock: {} {}",
+                    o.name,
+                    o.unit_cost.map(|c| c.to_string()).unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        let stock = change.available.map(|a| format!(", {a} in stock")).unwrap_or_default();
+        lines.push(format!(
+            "item {id}: {} → {} {} at {}{stock}{best}",
+            change.old, change.new, change.currency, change.distributor
+        ));
+    }
+    done(lines.join(" · "), items_after(svc, ids), vec![])
+}
+
+/// Writes the order's PDF into `dir`.
+fn export_pdf(svc: &Service, po: PoNumber, dir: std::path::PathBuf) -> Result<Effect, ScreenError> {
+    let order = svc.order(po)?;
+    let bytes = crate::pdf::render_order(&order, svc.config());
+    if let Err(error) = std::fs::create_dir_all(&dir) {
+        return Err(ScreenError::PdfFolder { dir, error });
+    }
+    let path = dir.join(format!("{po}.pdf"));
+    if let Err(error) = crate::fsutil::write_atomically(&path, &bytes) {
+        return Err(ScreenError::PdfFile { path, error });
+    }
+    let message = format!("{po} written to {} ({} KB)", path.display(), bytes.len().div_ceil(1024));
+    done(message, vec![], vec![])
+}
+
+fn retry_sync(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Effect, ScreenError> {
+    let jobs = svc.psa_retry(actor, po)?;
+    let message = if jobs.is_empty() {
+        format!("{po}: nothing to retry in the PSA sync")
+    } else {
+        format!("{po}: PSA sync queued again ({} job(s))", jobs.len())
+    };
+    done(message, vec![], vec![])
+}
+
+fn receive(svc: &Service, actor: &Actor, po: PoNumber, req: ReceiveRequest) -> Result<Effect, ScreenError> {
+    let r = svc.receive(actor, po, req)?;
+    let line = &r.order.lines[r.receipt.line as usize - 1];
+    let serials = if r.receipt.serials.is_empty() {
+        String::new()
+    } else {
+        format!(" serial {}", r.receipt.serials.join(", "))
+    };
+    let message = format!(
+        "✓ {} × {}{serials} → {po} line {} ({}/{}), order {} {}",
+        r.receipt.quantity,
+        line.sku,
+        r.receipt.line,
+        r.order.received_on(r.receipt.line),
+        line.quantity,
+        r.order.progress(),
+        r.order.status()
+    );
+    Ok(Effect {
+        message,
+        receipt: Some((po, r.receipt)),
+        orders: vec![r.order],
+        ..Effect::default()
+    })
+}
+
+fn unreceive(svc: &Service, actor: &Actor, po: PoNumber, receipt: u32) -> Result<Effect, ScreenError> {
+    let r = svc.unreceive(actor, po, receipt)?;
+    let serials = if r.receipt.serials.is_empty() {
+        String::new()
+    } else {
+        format!(", serial {}", r.receipt.serials.join(", "))
+    };
+    let message = format!(
+        "receipt {receipt} of {po} undone ({} × {}{serials}); order {} {}",
+        r.receipt.quantity,
+        r.order.lines[r.receipt.line as usize - 1].sku,
+        r.order.progress(),
+        r.order.status()
+    );
+    Ok(Effect {
+        message,
+        receipt: Some((po, r.receipt)),
+        orders: vec![r.order],
+        ..Effect::default()
+    })
 }
 
 fn plural(n: usize, what: &str) -> String {

@@ -2,9 +2,10 @@
 //!
 //! Creating an order from the marked items (its form and command) is in `create_order`.
 
+use crate::app::{OrderAction, OrderActions};
 use crate::domain::item::ItemFilter;
 use crate::domain::money::group_thousands;
-use crate::domain::{ItemId, ItemState, OrderStatus, PendingItem};
+use crate::domain::{ItemId, ItemState, PendingItem};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Tone};
 use crate::tui::error::FormError;
@@ -226,19 +227,7 @@ impl App {
                     self.pending.cursor.down(1, len);
                 }
             }
-            Action::MarkAll => {
-                let ids: Vec<ItemId> = self
-                    .pending
-                    .view
-                    .iter()
-                    .map(|i| self.data.items[*i as usize].id)
-                    .collect();
-                if ids.iter().all(|id| self.pending.marks.contains(id)) {
-                    self.pending.marks.clear();
-                } else {
-                    self.pending.marks.extend(ids);
-                }
-            }
+            Action::MarkAll => self.mark_all(),
             Action::ClearMarks => self.pending.marks.clear(),
             Action::ImportQuotes => {
                 let form = Form::new(
@@ -251,17 +240,7 @@ impl App {
                 );
                 self.dialog = Some(Dialog::Form(form));
             }
-            Action::LatestCost => {
-                let ids: Vec<ItemId> = self.targets().iter().filter(|i| i.is_pending()).map(|i| i.id).collect();
-                if ids.is_empty() {
-                    return self.info(Tone::Error, "nothing to price: choose pool items first");
-                }
-                self.info(
-                    Tone::Info,
-                    format!("asking the distributors about {} item(s)…", ids.len()),
-                );
-                self.send(Command::LatestCost { ids });
-            }
+            Action::LatestCost => self.ask_latest_cost(),
             Action::ShowDismissed => {
                 self.pending.dismissed = !self.pending.dismissed;
                 self.pending.marks.clear();
@@ -273,86 +252,128 @@ impl App {
                 };
                 self.info(Tone::Info, format!("showing {what}"));
             }
-            Action::Dismiss => {
-                let ids: Vec<ItemId> = self.targets().iter().filter(|i| i.is_pending()).map(|i| i.id).collect();
-                if ids.is_empty() {
-                    return self.info(Tone::Error, "nothing to dismiss: mark pool items with space first");
-                }
-                let form = Form::new(
-                    &format!("Dismiss {} item(s)", ids.len()),
-                    Purpose::Dismiss(ids),
-                    vec![Field::text("Reason", "")],
-                )
-                .with_note("A reason is required; dismissed items can be restored (d shows them).");
-                self.dialog = Some(Dialog::Form(form));
-            }
-            Action::Restore => {
-                let ids: Vec<ItemId> = self
-                    .targets()
-                    .iter()
-                    .filter(|i| matches!(i.state, ItemState::Dismissed { .. }))
-                    .map(|i| i.id)
-                    .collect();
-                if ids.is_empty() {
-                    return self.info(
-                        Tone::Error,
-                        "nothing to restore: press d to show dismissed items, then r",
-                    );
-                }
-                self.pending.marks.clear();
-                self.send(Command::Restore { ids });
-            }
-            Action::Split => {
-                let Some(item) = self.current_item() else { return };
-                let (id, qty, sku) = (item.id, item.quantity, item.sku.clone());
-                let form = Form::new(
-                    &format!("Split item {id}"),
-                    Purpose::Split(id),
-                    vec![Field::text("Quantity to split off", "")],
-                )
-                .with_note(format!(
-                    "{sku}: {qty} units; the new item gets the quantity typed here."
-                ));
-                self.dialog = Some(Dialog::Form(form));
-            }
+            Action::Dismiss => self.open_dismiss(),
+            Action::Restore => self.restore_marked(),
+            Action::Split => self.open_split(),
             Action::CreateOrder => self.open_create_order(),
-            Action::AddToOrder => {
-                let ids: Vec<ItemId> = self.targets().iter().filter(|i| i.is_pending()).map(|i| i.id).collect();
-                if ids.is_empty() {
-                    return self.info(Tone::Error, "nothing to add: mark pool items with space first");
-                }
-                let rows: Vec<(u64, String)> = self
-                    .data
-                    .orders
-                    .iter()
-                    .filter(|o| o.status() == OrderStatus::Pending)
-                    .map(|o| {
-                        (
-                            o.number.0,
-                            format!(
-                                "{}  {:<14} {:>14} {}  {} lines",
-                                o.number,
-                                clip(&self.config.distributor_name(&o.distributor), 14),
-                                group_thousands(o.total()),
-                                o.currency,
-                                o.lines.len()
-                            ),
-                        )
-                    })
-                    .collect();
-                if rows.is_empty() {
-                    return self.info(Tone::Error, "no pending order to add to; create one with n");
-                }
-                let title = format!("Add {} item(s) to which pending order?", ids.len());
-                self.dialog = Some(Dialog::Pick(Picker::new(
-                    &title,
-                    rows,
-                    false,
-                    PickPurpose::OrderFor(ids),
-                )));
-            }
+            Action::AddToOrder => self.pick_order_to_add_to(),
             _ => {}
         }
+    }
+
+    /// Marks every row shown, or clears the marks when all are marked already.
+    fn mark_all(&mut self) {
+        let ids: Vec<ItemId> = self
+            .pending
+            .view
+            .iter()
+            .map(|i| self.data.items[*i as usize].id)
+            .collect();
+        if ids.iter().all(|id| self.pending.marks.contains(id)) {
+            self.pending.marks.clear();
+        } else {
+            self.pending.marks.extend(ids);
+        }
+    }
+
+    /// The pool items marked (or the one under the cursor).
+    fn pool_targets(&self) -> Vec<ItemId> {
+        self.targets().iter().filter(|i| i.is_pending()).map(|i| i.id).collect()
+    }
+
+    fn ask_latest_cost(&mut self) {
+        let ids = self.pool_targets();
+        if ids.is_empty() {
+            return self.info(Tone::Error, "nothing to price: choose pool items first");
+        }
+        self.info(
+            Tone::Info,
+            format!("asking the distributors about {} item(s)…", ids.len()),
+        );
+        self.send(Command::LatestCost { ids });
+    }
+
+    fn open_dismiss(&mut self) {
+        let ids = self.pool_targets();
+        if ids.is_empty() {
+            return self.info(Tone::Error, "nothing to dismiss: mark pool items with space first");
+        }
+        let form = Form::new(
+            &format!("Dismiss {} item(s)", ids.len()),
+            Purpose::Dismiss(ids),
+            vec![Field::text("Reason", "")],
+        )
+        .with_note("A reason is required; dismissed items can be restored (d shows them).");
+        self.dialog = Some(Dialog::Form(form));
+    }
+
+    fn restore_marked(&mut self) {
+        let ids: Vec<ItemId> = self
+            .targets()
+            .iter()
+            .filter(|i| matches!(i.state, ItemState::Dismissed { .. }))
+            .map(|i| i.id)
+            .collect();
+        if ids.is_empty() {
+            return self.info(
+                Tone::Error,
+                "nothing to restore: press d to show dismissed items, then r",
+            );
+        }
+        self.pending.marks.clear();
+        self.send(Command::Restore { ids });
+    }
+
+    fn open_split(&mut self) {
+        let Some(item) = self.current_item() else { return };
+        let (id, qty, sku) = (item.id, item.quantity, item.sku.clone());
+        let form = Form::new(
+            &format!("Split item {id}"),
+            Purpose::Split(id),
+            vec![Field::text("Quantity to split off", "")],
+        )
+        .with_note(format!(
+            "{sku}: {qty} units; the new item gets the quantity typed here."
+        ));
+        self.dialog = Some(Dialog::Form(form));
+    }
+
+    /// Opens the list of orders the marked items may be added to: those the service says
+    /// the user may add items to now.
+    fn pick_order_to_add_to(&mut self) {
+        let ids = self.pool_targets();
+        if ids.is_empty() {
+            return self.info(Tone::Error, "nothing to add: mark pool items with space first");
+        }
+        let rows: Vec<(u64, String)> = self
+            .data
+            .orders
+            .iter()
+            .filter(|o| OrderActions::of(&self.config, &self.actor, o).allows(OrderAction::AddItems))
+            .map(|o| {
+                (
+                    o.number.0,
+                    format!(
+                        "{}  {:<14} {:>14} {}  {} lines",
+                        o.number,
+                        clip(&self.config.distributor_name(&o.distributor), 14),
+                        group_thousands(o.total()),
+                        o.currency,
+                        o.lines.len()
+                    ),
+                )
+            })
+            .collect();
+        if rows.is_empty() {
+            return self.info(Tone::Error, "no pending order to add to; create one with n");
+        }
+        let title = format!("Add {} item(s) to which pending order?", ids.len());
+        self.dialog = Some(Dialog::Pick(Picker::new(
+            &title,
+            rows,
+            false,
+            PickPurpose::OrderFor(ids),
+        )));
     }
 }
 
@@ -438,6 +459,36 @@ fn sort_view(view: &mut [u32], items: &[PendingItem], key: SortKey, desc: bool) 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let p = &app.pending;
     let th = &app.theme;
+    let block = Block::bordered()
+        .title(Span::styled(title(app), th.title))
+        .border_style(th.border);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let show_filter = p.filter_focus || !p.filter.value().is_empty();
+    let [filter_area, table_area] =
+        Layout::vertical([Constraint::Length(u16::from(show_filter)), Constraint::Min(0)]).areas(inner);
+    if show_filter {
+        render_filter(app, f, filter_area);
+    }
+    if !app.data.items_loaded {
+        f.render_widget(Paragraph::new("loading pending items…").style(th.muted), table_area);
+        return;
+    }
+    if p.view.is_empty() {
+        let text = if p.dismissed {
+            "no dismissed items"
+        } else {
+            "no pending items match"
+        };
+        f.render_widget(Paragraph::new(text).style(th.muted), table_area);
+        return;
+    }
+    render_items(app, f, table_area);
+}
+
+/// The pane's title: what it shows, how many, marked, their totals, loading.
+fn title(app: &App) -> String {
+    let p = &app.pending;
     let totals = p
         .totals
         .iter()
@@ -460,45 +511,33 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         title.push_str(&format!(" · loading {}…", app.data.items.len()));
     }
     title.push(' ');
-    let block = Block::bordered()
-        .title(Span::styled(title, th.title))
-        .border_style(th.border);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let show_filter = p.filter_focus || !p.filter.value().is_empty();
-    let [filter_area, table_area] =
-        Layout::vertical([Constraint::Length(u16::from(show_filter)), Constraint::Min(0)]).areas(inner);
-    if show_filter {
-        let label = "Filter: ";
-        let style = if p.filter_focus { th.input } else { th.muted };
-        let w = filter_area.width.saturating_sub(label.len() as u16) as usize;
-        let scroll = p.filter.visual_scroll(w);
-        let line = Line::from(vec![
-            Span::styled(label, th.accent),
-            Span::styled(
-                format!("{:<w$}", p.filter.value().chars().skip(scroll).collect::<String>()),
-                style,
-            ),
-        ]);
-        f.render_widget(Paragraph::new(line), filter_area);
-        if p.filter_focus {
-            let x = (p.filter.visual_cursor().max(scroll) - scroll) as u16;
-            f.set_cursor_position((filter_area.x + label.len() as u16 + x, filter_area.y));
-        }
+    title
+}
+
+fn render_filter(app: &App, f: &mut Frame, filter_area: Rect) {
+    let p = &app.pending;
+    let th = &app.theme;
+    let label = "Filter: ";
+    let style = if p.filter_focus { th.input } else { th.muted };
+    let w = filter_area.width.saturating_sub(label.len() as u16) as usize;
+    let scroll = p.filter.visual_scroll(w);
+    let line = Line::from(vec![
+        Span::styled(label, th.accent),
+        Span::styled(
+            format!("{:<w$}", p.filter.value().chars().skip(scroll).collect::<String>()),
+            style,
+        ),
+    ]);
+    f.render_widget(Paragraph::new(line), filter_area);
+    if p.filter_focus {
+        let x = (p.filter.visual_cursor().max(scroll) - scroll) as u16;
+        f.set_cursor_position((filter_area.x + label.len() as u16 + x, filter_area.y));
     }
-    if !app.data.items_loaded {
-        f.render_widget(Paragraph::new("loading pending items…").style(th.muted), table_area);
-        return;
-    }
-    if p.view.is_empty() {
-        let text = if p.dismissed {
-            "no dismissed items"
-        } else {
-            "no pending items match"
-        };
-        f.render_widget(Paragraph::new(text).style(th.muted), table_area);
-        return;
-    }
+}
+
+fn render_items(app: &App, f: &mut Frame, table_area: Rect) {
+    let p = &app.pending;
+    let th = &app.theme;
     let wide = table_area.width >= 110;
     let height = table_area.height.saturating_sub(1) as usize;
     let (start, end) = p.cursor.window(p.view.len(), height);

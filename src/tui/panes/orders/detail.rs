@@ -3,7 +3,7 @@
 //! rules it was created under and its audit trail.
 
 use crate::domain::money::group_thousands;
-use crate::domain::{PoNumber, Stage};
+use crate::domain::{Order, PoNumber, Stage};
 use crate::tui::app::{App, Pane};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::Cursor;
@@ -42,7 +42,7 @@ fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
     ])
 }
 
-/// Draws one order in detail.
+/// Draws one order in detail: its head, its lines, and the rest below (scrollable).
 pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
     let th = &app.theme;
     let Some(o) = app.data.order(d.po) else {
@@ -62,7 +62,25 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
     let lines_h = (o.lines.len() as u16 + 1).min(inner.height / 2).max(2);
     let [head, table_area, rest] =
         Layout::vertical([Constraint::Length(3), Constraint::Length(lines_h), Constraint::Min(0)]).areas(inner);
+    f.render_widget(Paragraph::new(head_lines(app, o)).style(th.base), head);
+    render_lines(app, o, d, f, table_area);
+    let mut info = facts(app, o);
+    info.extend(receipts(th, o));
+    info.extend(approval(th, o));
+    info.extend(audit_trail(app, o));
+    f.render_widget(
+        Paragraph::new(info)
+            .wrap(Wrap { trim: false })
+            .scroll((d.scroll, 0))
+            .style(th.base),
+        rest,
+    );
+}
 
+/// The three lines at the top: distributor and totals, where the order stands, where it
+/// ships to.
+fn head_lines<'a>(app: &'a App, o: &Order) -> Vec<Line<'a>> {
+    let th = &app.theme;
     let sub = o.submission().map(|s| {
         let link = s.link.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
         format!(
@@ -72,7 +90,32 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             s.at.format("%Y-%m-%d %H:%M")
         )
     });
-    let head_lines = vec![
+    let stands = match (&o.stage, sub, &o.sending) {
+        (_, _, Some(sn)) => format!(
+            "being sent: {} by {} (job {}); if it stays uncertain: M recorded as sent, R send again",
+            sn.method.describe(),
+            sn.by,
+            sn.job
+        ),
+        (
+            Stage::AwaitingApproval {
+                approver, requested_by, ..
+            },
+            _,
+            _,
+        ) => format!("awaiting approval by {approver} (asked by {requested_by})"),
+        (_, Some(s), _) => format!("placed: {s}"),
+        (Stage::Cancelled { by, at }, _, _) => format!("cancelled by {by} {}", at.format("%Y-%m-%d %H:%M")),
+        _ => "not placed yet".to_string(),
+    };
+    let ships = match &o.ship_to {
+        Some(a) => format!("ship to: {}", a.one_line()),
+        None => match app.config.company.as_ref().and_then(crate::config::Company::warehouse) {
+            Some(w) => format!("ship to: our warehouse, {}", w.one_line()),
+            None => "ship to: our warehouse".into(),
+        },
+    };
+    vec![
         Line::from(vec![
             Span::styled(app.config.distributor_name(&o.distributor), th.accent),
             Span::raw(format!(
@@ -84,41 +127,15 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
                 o.created_at.format("%Y-%m-%d %H:%M")
             )),
         ]),
-        Line::from(match (&o.stage, sub) {
-            (_, _) if o.sending.is_some() => {
-                let sn = o.sending.as_ref().expect("checked");
-                format!(
-                    "being sent: {} by {} (job {}); if it stays uncertain: M recorded as sent, R send again",
-                    sn.method.describe(),
-                    sn.by,
-                    sn.job
-                )
-            }
-            (
-                Stage::AwaitingApproval {
-                    approver, requested_by, ..
-                },
-                _,
-            ) => {
-                format!("awaiting approval by {approver} (asked by {requested_by})")
-            }
-            (_, Some(s)) => format!("placed: {s}"),
-            (Stage::Cancelled { by, at }, _) => format!("cancelled by {by} {}", at.format("%Y-%m-%d %H:%M")),
-            _ => "not placed yet".to_string(),
-        }),
-        Line::from(match &o.ship_to {
-            Some(a) => format!("ship to: {}", a.one_line()),
-            None => match app.config.company.as_ref().and_then(crate::config::Company::warehouse) {
-                Some(w) => format!("ship to: our warehouse, {}", w.one_line()),
-                None => "ship to: our warehouse".into(),
-            },
-        }),
-    ];
-    f.render_widget(Paragraph::new(head_lines).style(th.base), head);
+        Line::from(stands),
+        Line::from(ships),
+    ]
+}
 
-    let (start, end) = d
-        .lines
-        .window(o.lines.len(), table_area.height.saturating_sub(1) as usize);
+/// The order's lines, with what was received of each.
+fn render_lines(app: &App, o: &Order, d: &Detail, f: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let (start, end) = d.lines.window(o.lines.len(), area.height.saturating_sub(1) as usize);
     let rows = o.lines[start..end].iter().enumerate().map(|(n, l)| {
         let ln = (start + n) as u32 + 1;
         let style = if start + n == d.lines.sel { th.selected } else { th.base };
@@ -143,10 +160,14 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
         Constraint::Length(6),
     ];
     let header = Row::new(["#", "SKU", "Description", " Qty", " Unit cost", "  Recvd", ""]).style(th.header);
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), table_area);
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+}
 
+/// Special bid, end user, shipping, notes, what the distributor and the PSA sync said,
+/// and the sends that failed.
+fn facts<'a>(app: &'a App, o: &Order) -> Vec<Line<'a>> {
+    let th = &app.theme;
     let mut info: Vec<Line> = Vec::new();
-    let section = |t: &'static str| Line::from(Span::styled(t, th.header));
     if let Some(b) = &o.special_bid {
         info.push(kv(th, "special bid", b.clone()));
     }
@@ -201,7 +222,15 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             th.error,
         )));
     }
-    info.push(section("Receipts"));
+    info
+}
+
+fn section<'a>(th: &Theme, t: &'static str) -> Line<'a> {
+    Line::from(Span::styled(t, th.header))
+}
+
+fn receipts<'a>(th: &Theme, o: &Order) -> Vec<Line<'a>> {
+    let mut info = vec![section(th, "Receipts")];
     if o.receipts.is_empty() {
         info.push(Line::from(Span::styled("  none yet", th.muted)));
     }
@@ -229,7 +258,12 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             style,
         )));
     }
-    info.push(section("Approval rules (snapshot at creation)"));
+    info
+}
+
+/// The approval rules the order was created under, and its rejections.
+fn approval<'a>(th: &Theme, o: &Order) -> Vec<Line<'a>> {
+    let mut info = vec![section(th, "Approval rules (snapshot at creation)")];
     if o.rules.is_empty() {
         info.push(Line::from(Span::styled("  none: no approval needed", th.muted)));
     }
@@ -242,7 +276,12 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             th.warn,
         )));
     }
-    info.push(section("Audit trail"));
+    info
+}
+
+fn audit_trail<'a>(app: &'a App, o: &Order) -> Vec<Line<'a>> {
+    let th = &app.theme;
+    let mut info = vec![section(th, "Audit trail")];
     match &app.data.order_audit {
         Some((po, entries)) if *po == o.number => {
             for e in entries {
@@ -255,11 +294,5 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
         }
         _ => info.push(Line::from(Span::styled("  loading…", th.muted))),
     }
-    f.render_widget(
-        Paragraph::new(info)
-            .wrap(Wrap { trim: false })
-            .scroll((d.scroll, 0))
-            .style(th.base),
-        rest,
-    );
+    info
 }
