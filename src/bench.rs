@@ -310,7 +310,7 @@ fn measure_screens(db: &Path) -> Result<(f64, ScreenFigures), CliError> {
 /// drawing every pane; prints the figures as JSON.
 pub fn screens_child(db: &Path) -> Result<(), CliError> {
     use crate::tui::action::Action;
-    use crate::tui::{app::Pane, worker};
+    use crate::tui::{screen::Pane, worker};
     use ratatui::{backend::TestBackend, Terminal};
     let config = Config::parse(BENCH_CONFIG).expect("bench configuration parses");
     let actor = identity::resolve(&config, Some("bench"), "bench").expect("bench user is configured");
@@ -323,7 +323,7 @@ pub fn screens_child(db: &Path) -> Result<(), CliError> {
     println!("first-frame");
     let _ = std::io::Write::flush(&mut std::io::stdout());
 
-    app.outbox.clear();
+    app.to_worker.clear();
     app.load(worker::Load::Items);
     app.load(worker::Load::Orders);
     app.load(worker::Load::Audit);

@@ -1,5 +1,5 @@
 //! The commands a person gives on the screens, and how each runs through the service:
-//! [`execute`] turns a [`Command`] into the [`Effect`] the screens patch in. The worker
+//! [`execute`] turns a [`Command`] into the [`Patch`] the screens patch in. The worker
 //! thread ([`super::worker`]) calls it, one command at a time in the order sent.
 
 use crate::app::{CreateOrder, ImportOutcome, PlaceRequest, Service};
@@ -88,7 +88,7 @@ pub enum Command {
 
 /// What a command changed, for the screens to patch in without reloading.
 #[derive(Debug, Clone, Default)]
-pub struct Effect {
+pub struct Patch {
     pub message: String,
     pub warning: Option<String>,
     pub items: Vec<PendingItem>,
@@ -200,7 +200,7 @@ fn placed(
     req: PlaceRequest,
     options: Option<crate::domain::order::ApiOptions>,
     approve: bool,
-) -> Result<Effect, ScreenError> {
+) -> Result<Patch, ScreenError> {
     let method = req.method;
     let r = if approve {
         svc.approve_with_options(actor, req, options)
@@ -221,15 +221,15 @@ fn placed(
         ),
         PlaceOutcome::Placed => format!("{} placed ({})", r.order.number, method.describe()),
     };
-    Ok(Effect {
+    Ok(Patch {
         message,
         orders: vec![r.order],
-        ..Effect::default()
+        ..Patch::default()
     })
 }
 
 /// Runs one command through the service (also used synchronously by tests).
-pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, ScreenError> {
+pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Patch, ScreenError> {
     match cmd {
         Command::Dismiss { ids, reason } => dismiss(svc, actor, &ids, &reason),
         Command::Restore { ids } => done(
@@ -291,31 +291,31 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Effect, Scr
         Command::AddRule(rule) => {
             let d = rule.describe();
             let rules = svc.add_rule(actor, rule)?;
-            Ok(Effect {
+            Ok(Patch {
                 message: format!("rule added: {d}"),
                 rules: Some(rules),
-                ..Effect::default()
+                ..Patch::default()
             })
         }
-        Command::RemoveRule(n) => Ok(Effect {
+        Command::RemoveRule(n) => Ok(Patch {
             rules: Some(svc.remove_rule(actor, n)?),
             message: format!("rule {n} removed"),
-            ..Effect::default()
+            ..Patch::default()
         }),
     }
 }
 
 /// A command done: what to say, and the items and orders as they are now.
-fn done(message: String, items: Vec<PendingItem>, orders: Vec<Order>) -> Result<Effect, ScreenError> {
-    Ok(Effect {
+fn done(message: String, items: Vec<PendingItem>, orders: Vec<Order>) -> Result<Patch, ScreenError> {
+    Ok(Patch {
         message,
         items,
         orders,
-        ..Effect::default()
+        ..Patch::default()
     })
 }
 
-fn dismiss(svc: &Service, actor: &Actor, ids: &[ItemId], reason: &str) -> Result<Effect, ScreenError> {
+fn dismiss(svc: &Service, actor: &Actor, ids: &[ItemId], reason: &str) -> Result<Patch, ScreenError> {
     let items = svc.dismiss_all(actor, ids, reason)?;
     done(
         format!("{} dismissed: {}", plural(ids.len(), "item"), reason.trim()),
@@ -324,9 +324,9 @@ fn dismiss(svc: &Service, actor: &Actor, ids: &[ItemId], reason: &str) -> Result
     )
 }
 
-fn cancel(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Effect, ScreenError> {
+fn cancel(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Patch, ScreenError> {
     let r = svc.cancel(actor, po)?;
-    Ok(Effect {
+    Ok(Patch {
         message: format!(
             "{po} cancelled; {} back in the pool",
             plural(r.returned_items.len(), "item")
@@ -334,14 +334,14 @@ fn cancel(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Effect, ScreenEr
         warning: r.warning.clone(),
         items: items_after(svc, &r.returned_items),
         orders: vec![r.order],
-        ..Effect::default()
+        ..Patch::default()
     })
 }
 
 /// Imports quote files. Each file imports whole or not at all, on its own: one bad file
 /// does not hold back the others, and what did import is shown with what did not.
-fn import(svc: &Service, actor: &Actor, files: &[std::path::PathBuf]) -> Result<Effect, ScreenError> {
-    let mut fx = Effect::default();
+fn import(svc: &Service, actor: &Actor, files: &[std::path::PathBuf]) -> Result<Patch, ScreenError> {
+    let mut fx = Patch::default();
     let mut imported = Vec::new();
     let mut failed = Vec::new();
     for f in files {
@@ -375,7 +375,7 @@ fn import(svc: &Service, actor: &Actor, files: &[std::path::PathBuf]) -> Result<
 }
 
 /// Takes the latest distributor cost of each item, and names the cheapest in stock.
-fn latest_cost(svc: &Service, actor: &Actor, ids: &[ItemId]) -> Result<Effect, ScreenError> {
+fn latest_cost(svc: &Service, actor: &Actor, ids: &[ItemId]) -> Result<Patch, ScreenError> {
     use crate::integrations::distributors::price;
     let mut lines = Vec::new();
     for id in ids {
@@ -401,7 +401,7 @@ fn latest_cost(svc: &Service, actor: &Actor, ids: &[ItemId]) -> Result<Effect, S
 }
 
 /// Writes the order's PDF into `dir`.
-fn export_pdf(svc: &Service, po: PoNumber, dir: std::path::PathBuf) -> Result<Effect, ScreenError> {
+fn export_pdf(svc: &Service, po: PoNumber, dir: std::path::PathBuf) -> Result<Patch, ScreenError> {
     let order = svc.order(po)?;
     let bytes = crate::pdf::render_order(&order, svc.config());
     if let Err(error) = std::fs::create_dir_all(&dir) {
@@ -415,7 +415,7 @@ fn export_pdf(svc: &Service, po: PoNumber, dir: std::path::PathBuf) -> Result<Ef
     done(message, vec![], vec![])
 }
 
-fn retry_sync(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Effect, ScreenError> {
+fn retry_sync(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Patch, ScreenError> {
     let jobs = svc.psa_retry(actor, po)?;
     let message = if jobs.is_empty() {
         format!("{po}: nothing to retry in the PSA sync")
@@ -425,7 +425,7 @@ fn retry_sync(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Effect, Scre
     done(message, vec![], vec![])
 }
 
-fn receive(svc: &Service, actor: &Actor, po: PoNumber, req: ReceiveRequest) -> Result<Effect, ScreenError> {
+fn receive(svc: &Service, actor: &Actor, po: PoNumber, req: ReceiveRequest) -> Result<Patch, ScreenError> {
     let r = svc.receive(actor, po, req)?;
     let line = &r.order.lines[r.receipt.line as usize - 1];
     let serials = if r.receipt.serials.is_empty() {
@@ -443,15 +443,15 @@ fn receive(svc: &Service, actor: &Actor, po: PoNumber, req: ReceiveRequest) -> R
         r.order.progress(),
         r.order.status()
     );
-    Ok(Effect {
+    Ok(Patch {
         message,
         receipt: Some((po, r.receipt)),
         orders: vec![r.order],
-        ..Effect::default()
+        ..Patch::default()
     })
 }
 
-fn unreceive(svc: &Service, actor: &Actor, po: PoNumber, receipt: u32) -> Result<Effect, ScreenError> {
+fn unreceive(svc: &Service, actor: &Actor, po: PoNumber, receipt: u32) -> Result<Patch, ScreenError> {
     let r = svc.unreceive(actor, po, receipt)?;
     let serials = if r.receipt.serials.is_empty() {
         String::new()
@@ -465,11 +465,11 @@ fn unreceive(svc: &Service, actor: &Actor, po: PoNumber, receipt: u32) -> Result
         r.order.progress(),
         r.order.status()
     );
-    Ok(Effect {
+    Ok(Patch {
         message,
         receipt: Some((po, r.receipt)),
         orders: vec![r.order],
-        ..Effect::default()
+        ..Patch::default()
     })
 }
 

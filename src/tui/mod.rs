@@ -3,19 +3,20 @@
 //!
 //! The event loop selects over terminal events, a tick that asks the worker to look at
 //! the database change counter, and the worker's answers. All database work happens on
-//! the worker thread ([`worker`]); the screen state ([`app::App`]) only changes on keys
+//! the worker thread ([`worker`]); the screen state ([`screen::App`]) only changes on keys
 //! and messages, and is drawn by pure functions ([`ui::draw`]) when something changed,
 //! each frame wrapped in a synchronized update.
 
 pub mod action;
-pub mod app;
 pub mod background;
 pub mod commands;
+pub mod data;
 pub mod error;
 pub mod form;
 pub mod keymap;
 pub mod panes;
 pub mod scan;
+pub mod screen;
 pub mod theme;
 pub mod ui;
 pub mod widgets;
@@ -26,7 +27,6 @@ mod tests;
 
 use crate::app::Service;
 use crate::identity::Actor;
-use app::App;
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{cursor, execute};
@@ -34,6 +34,7 @@ use error::ScreenError;
 use futures_util::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
+use screen::App;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,7 +124,7 @@ async fn event_loop(
     let mut frame_due = Some(tokio::time::Instant::now());
     let soon = || Some(tokio::time::Instant::now() + Duration::from_millis(8));
     loop {
-        for req in app.outbox.drain(..) {
+        for req in app.to_worker.drain(..) {
             if worker.send(req).is_err() {
                 return Err(ScreenError::WorkerStopped);
             }

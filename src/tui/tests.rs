@@ -2,8 +2,8 @@
 //! clock, requests run synchronously, frames rendered to a `TestBackend` and compared
 //! with committed insta snapshots.
 
-use super::app::{App, Pane};
 use super::keymap::{Key, Keymap};
+use super::screen::{App, Pane};
 use super::theme::Theme;
 use super::worker::Msg;
 use crate::app::{CreateOrder, PlaceRequest, Service};

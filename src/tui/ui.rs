@@ -2,9 +2,9 @@
 //! the help overlay. Nothing here changes the state.
 
 use super::action::Mode;
-use super::app::{App, Pane, Tone};
 use super::form::{Dialog, FieldKind, Form, Picker};
 use super::panes;
+use super::screen::{App, Pane, Tone};
 use super::widgets::centered;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

@@ -3,7 +3,7 @@
 //! latest wins) and run when no command waits, the pending items in chunks so commands
 //! never wait behind a long load.
 //!
-//! What each command does, and the [`Effect`] it answers with, is in [`super::commands`].
+//! What each command does, and the [`Patch`] it answers with, is in [`super::commands`].
 
 use crate::app::audit::AuditFilter;
 use crate::app::Service;
@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
-pub use super::commands::{execute, Command, CommandKind, Effect};
+pub use super::commands::{execute, Command, CommandKind, Patch};
 
 /// Items in the first chunk: enough for the first screen.
 pub const FIRST_CHUNK: usize = 200;
@@ -63,14 +63,14 @@ pub enum Msg {
     /// The outcome of one command.
     Done {
         command: CommandKind,
-        result: Result<Effect, super::error::ScreenError>,
+        result: Result<Patch, super::error::ScreenError>,
     },
     /// Whether the worker has work in hand (for the spinner).
     Busy(bool),
     /// A load failed.
     Failed(crate::app::AppError),
     /// Something the background work wants a person to notice.
-    Notice(super::app::Tone, String),
+    Notice(super::screen::Tone, String),
 }
 
 /// Loads one chunk of items from `from`; returns the message and where to go on.
@@ -246,9 +246,9 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
 
 /// Runs every request the screens made, in this thread, feeding the answers back until
 /// no request is left (tests and the benchmark use it instead of the worker thread).
-pub fn settle(svc: &Service, app: &mut super::app::App) {
+pub fn settle(svc: &Service, app: &mut super::screen::App) {
     loop {
-        let reqs = std::mem::take(&mut app.outbox);
+        let reqs = std::mem::take(&mut app.to_worker);
         if reqs.is_empty() {
             return;
         }

@@ -3,9 +3,9 @@
 use crate::domain::money::group_thousands;
 use crate::domain::{PoNumber, Stage};
 use crate::tui::action::Action;
-use crate::tui::app::App;
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
+use crate::tui::screen::App;
 use crate::tui::widgets::{age, Cursor};
 use crate::tui::worker::Command;
 use ratatui::layout::{Constraint, Layout, Rect};

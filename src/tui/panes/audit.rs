@@ -2,7 +2,7 @@
 
 use crate::app::audit::AuditFilter;
 use crate::tui::action::Action;
-use crate::tui::app::App;
+use crate::tui::screen::App;
 use crate::tui::widgets::Cursor;
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};

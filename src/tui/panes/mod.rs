@@ -8,9 +8,9 @@ pub mod pending;
 pub mod receiving;
 pub mod settings;
 
-use super::app::App;
 use super::error::FormError;
 use super::form::{Form, PickPurpose, Purpose};
+use super::screen::App;
 use super::worker::Command;
 use crate::domain::PoNumber;
 use ratatui::layout::Rect;

@@ -4,9 +4,9 @@
 use crate::domain::money::{group_thousands, parse_amount, KeepScale};
 use crate::domain::order::OrderEdit;
 use crate::domain::{Address, OrderType, PoNumber};
-use crate::tui::app::{App, Tone};
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
+use crate::tui::screen::{App, Tone};
 use crate::tui::worker::Command;
 
 /// Label prefixes of the two addresses.

@@ -6,9 +6,9 @@
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{OrderStatus, PoNumber, Receipt};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Tone};
 use crate::tui::error::ScreenError;
 use crate::tui::scan::{scan_lines, ScanError, ScanLine, ScanMode, ScanState, Step, Target};
+use crate::tui::screen::{App, Tone};
 use crate::tui::widgets::{clip, Cursor};
 use crate::tui::worker::{Command, CommandKind};
 use crossterm::event::{Event, KeyCode, KeyEvent};

@@ -3,9 +3,9 @@
 use crate::domain::money::parse_amount;
 use crate::domain::{ApprovalRule, Role};
 use crate::tui::action::Action;
-use crate::tui::app::App;
 use crate::tui::error::FormError;
 use crate::tui::form::{Confirm, Dialog, Field, Form, Purpose};
+use crate::tui::screen::App;
 use crate::tui::widgets::Cursor;
 use crate::tui::worker::Command;
 use ratatui::layout::Rect;
@@ -38,7 +38,10 @@ impl App {
                     .cloned()
                     .collect();
                 if approvers.is_empty() {
-                    return self.info(crate::tui::app::Tone::Error, "no configured user has the approver role");
+                    return self.info(
+                        crate::tui::screen::Tone::Error,
+                        "no configured user has the approver role",
+                    );
                 }
                 let form = Form::new(
                     "Add approval rule",

@@ -4,7 +4,7 @@
 
 use crate::domain::money::group_thousands;
 use crate::domain::{Order, PoNumber, Stage};
-use crate::tui::app::{App, Pane};
+use crate::tui::screen::{App, Pane};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::Cursor;
 use crate::tui::worker::Load;

@@ -5,10 +5,10 @@
 use crate::app::CreateOrder;
 use crate::domain::money::group_thousands;
 use crate::domain::{Address, ItemId, OrderType, PendingItem};
-use crate::tui::app::{App, Tone};
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
 use crate::tui::panes::order_edit::{address_fields, address_from, check_ship_to, fill_address, SHIP_TO, TYPES};
+use crate::tui::screen::{App, Tone};
 use crate::tui::worker::{Command, Load};
 use rust_decimal::Decimal;
 

@@ -1,17 +1,19 @@
 //! The state of the screens and how keys and worker messages change it. Nothing here
-//! touches the database: requests go into `outbox` for the worker, answers come back
+//! touches the database: requests go into `to_worker` (the database worker's queue), answers come back
 //! through [`App::on_msg`].
 
 use super::action::{Action, Mode};
+pub use super::data::Data;
 use super::form::{Confirm, Dialog, Form, Outcome};
 use super::keymap::{Key, Keymap};
 use super::panes::{approvals::ApprovalsPane, audit::AuditPane, orders::OrdersPane, pending::PendingPane};
 use super::panes::{receiving::ReceivingPane, settings::SettingsPane};
 use super::theme::Theme;
-use super::worker::{Command, Effect, Load, Msg, Req};
+pub use super::widgets::Tone;
+use super::worker::{Command, Load, Msg, Patch, Req};
 use crate::app::{OrderAction, OrderActions, Permission};
 use crate::config::Config;
-use crate::domain::{ApprovalRule, AuditEntry, Order, PendingItem, PoNumber, Role, RuleError, Timestamp};
+use crate::domain::{PoNumber, Role, RuleError, Timestamp};
 use crate::identity::Actor;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::sync::Arc;
@@ -48,85 +50,6 @@ impl Pane {
     }
 }
 
-/// How a status message looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Info,
-    Ok,
-    Warn,
-    Error,
-}
-
-/// Everything loaded from the database, as the worker last reported it.
-#[derive(Debug, Default)]
-pub struct Data {
-    /// In id order.
-    pub items: Vec<PendingItem>,
-    /// PSA sync state by order (empty when standalone).
-    pub sync: std::collections::HashMap<crate::domain::PoNumber, String>,
-    pub items_loaded: bool,
-    pub items_done: bool,
-    /// Bumped whenever `items` changes, so views know to filter again.
-    pub items_gen: u64,
-    /// Newest first.
-    pub orders: Vec<Order>,
-    pub orders_loaded: bool,
-    pub audit: Vec<AuditEntry>,
-    pub audit_loaded: bool,
-    pub order_audit: Option<(PoNumber, Vec<AuditEntry>)>,
-    pub rules: Vec<ApprovalRule>,
-    pub rules_loaded: bool,
-}
-
-impl Data {
-    pub fn upsert_items(&mut self, items: Vec<PendingItem>) {
-        for item in items {
-            if !super::worker::shown_in_pending(&item) {
-                if let Ok(i) = self.items.binary_search_by_key(&item.id, |i| i.id) {
-                    self.items.remove(i);
-                }
-                continue;
-            }
-            match self.items.binary_search_by_key(&item.id, |i| i.id) {
-                Ok(i) => self.items[i] = item,
-                Err(i) => self.items.insert(i, item),
-            }
-        }
-        self.items_gen += 1;
-    }
-
-    pub fn splice_items(&mut self, from: u64, to: Option<u64>, items: Vec<PendingItem>) {
-        let start = self.items.partition_point(|i| i.id < from);
-        let end = match to {
-            Some(t) => self.items.partition_point(|i| i.id <= t),
-            None => self.items.len(),
-        };
-        self.items.splice(start..end.max(start), items);
-        self.items_loaded = true;
-        self.items_done = to.is_none();
-        if self.items_done {
-            // Chunks grew the list by doubling; give back what it will not use.
-            self.items.shrink_to_fit();
-        }
-        self.items_gen += 1;
-    }
-
-    pub fn upsert_order(&mut self, order: Order) {
-        match self.orders.binary_search_by(|o| order.number.cmp(&o.number)) {
-            Ok(i) => self.orders[i] = order,
-            Err(i) => self.orders.insert(i, order),
-        }
-    }
-
-    /// An order by number (the list is kept newest first).
-    pub fn order(&self, po: PoNumber) -> Option<&Order> {
-        self.orders
-            .binary_search_by(|o| po.cmp(&o.number))
-            .ok()
-            .map(|i| &self.orders[i])
-    }
-}
-
 /// The whole screen state.
 pub struct App {
     pub actor: Actor,
@@ -148,8 +71,8 @@ pub struct App {
     pub quit: bool,
     /// Ring the terminal bell after the next frame.
     pub bell: bool,
-    /// Requests for the worker, taken by the event loop.
-    pub outbox: Vec<Req>,
+    /// Requests for the database worker (its queue), taken by the event loop.
+    pub to_worker: Vec<Req>,
     pub data: Data,
     pub pending: PendingPane,
     pub orders: OrdersPane,
@@ -190,7 +113,7 @@ impl App {
             spinner: 0,
             quit: false,
             bell: false,
-            outbox: Vec::new(),
+            to_worker: Vec::new(),
             pdf_dir: std::path::PathBuf::from("pdf"),
             data: Data::default(),
             pending: PendingPane::default(),
@@ -213,7 +136,7 @@ impl App {
     }
 
     pub fn load(&mut self, l: Load) {
-        self.outbox.push(Req::Load(l));
+        self.to_worker.push(Req::Load(l));
     }
 
     pub fn send(&mut self, c: Command) {
@@ -223,7 +146,7 @@ impl App {
     /// Sends a command, remembering the form it came from.
     fn send_from(&mut self, c: Command, form: Option<Form>) {
         self.submitted.push_back(form);
-        self.outbox.push(Req::Do(c));
+        self.to_worker.push(Req::Do(c));
     }
 
     pub fn info(&mut self, tone: Tone, text: impl Into<String>) {
@@ -460,7 +383,7 @@ impl App {
             self.data.audit_loaded = false;
         }
         if let Some(d) = &self.orders.detail {
-            self.outbox.push(Req::Load(Load::OrderAudit(d.po)));
+            self.to_worker.push(Req::Load(Load::OrderAudit(d.po)));
         }
         if self.pane == Pane::Settings {
             self.load(Load::Rules);
@@ -606,7 +529,7 @@ impl App {
         }
     }
 
-    fn apply(&mut self, fx: Effect) {
+    fn apply(&mut self, fx: Patch) {
         if !fx.items.is_empty() {
             self.items_change(|d| d.upsert_items(fx.items));
         }
