@@ -7,47 +7,33 @@ pub use super::data::Data;
 use super::form::{Confirm, Dialog, Form, Outcome};
 use super::keymap::{Key, Keymap};
 use super::panes::{approvals::ApprovalsPane, audit::AuditPane, orders::OrdersPane, pending::PendingPane};
-use super::panes::{receiving::ReceivingPane, settings::SettingsPane};
+use super::panes::{receiving::ReceivingPane, settings::SettingsPane, Ask, Ctx};
 use super::theme::Theme;
 pub use super::widgets::Tone;
 use super::worker::{Command, Load, Msg, Patch, Req};
-use crate::app::{OrderAction, OrderActions, Permission};
+use crate::app::{OrderActions, Permission};
 use crate::config::Config;
 use crate::domain::{PoNumber, Role, RuleError, Timestamp};
 use crate::identity::Actor;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::sync::Arc;
 
-/// The panes, in tab order, and the admin settings view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Pending,
-    Orders,
-    Approvals,
-    Receiving,
-    Audit,
-    Settings,
-}
+pub use super::panes::Pane;
 
-impl Pane {
-    pub const TABS: [Pane; 5] = [
-        Pane::Pending,
-        Pane::Orders,
-        Pane::Approvals,
-        Pane::Receiving,
-        Pane::Audit,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Pending => "Pending",
-            Pane::Orders => "Orders",
-            Pane::Approvals => "Approvals",
-            Pane::Receiving => "Receiving",
-            Pane::Audit => "Audit",
-            Pane::Settings => "Settings",
+/// The panes' read-only context, borrowed field by field from the screen, so that a
+/// pane can be borrowed mutably beside it.
+macro_rules! ctx {
+    ($s:expr) => {
+        Ctx {
+            data: &$s.data,
+            config: &$s.config,
+            actor: &$s.actor,
+            theme: &$s.theme,
+            keymap: &$s.keymap,
+            now: $s.now,
+            pdf_dir: &$s.pdf_dir,
         }
-    }
+    };
 }
 
 /// The whole screen state.
@@ -160,7 +146,7 @@ impl App {
     pub fn mode(&self) -> Mode {
         match self.pane {
             Pane::Pending => Mode::Pending,
-            Pane::Orders if self.orders.detail.is_some() => Mode::OrderDetail,
+            Pane::Orders if self.orders.detail_po().is_some() => Mode::OrderDetail,
             Pane::Orders => Mode::Orders,
             Pane::Approvals => Mode::Approvals,
             Pane::Receiving if self.receiving.focused => Mode::Scan,
@@ -253,8 +239,8 @@ impl App {
                 self.pending_filter_key(ev);
                 true
             }
-            Pane::Audit if self.audit.focus.is_some() => {
-                self.audit_filter_key(ev);
+            Pane::Audit if self.audit.typing() => {
+                self.audit.filter_key(ev, &ctx!(self));
                 true
             }
             Pane::Receiving if self.receiving.focused => {
@@ -382,8 +368,8 @@ impl App {
         } else {
             self.data.audit_loaded = false;
         }
-        if let Some(d) = &self.orders.detail {
-            self.to_worker.push(Req::Load(Load::OrderAudit(d.po)));
+        if let Some(po) = self.orders.detail_po() {
+            self.to_worker.push(Req::Load(Load::OrderAudit(po)));
         }
         if self.pane == Pane::Settings {
             self.load(Load::Rules);
@@ -408,11 +394,23 @@ impl App {
             _ if !self.may(a) => {}
             _ => match self.pane {
                 Pane::Pending => self.pending_act(a),
-                Pane::Orders => self.orders_act(a),
-                Pane::Approvals => self.approvals_act(a),
+                Pane::Orders => {
+                    let asks = self.orders.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
+                Pane::Approvals => {
+                    let asks = self.approvals.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
                 Pane::Receiving => self.receiving_act(a),
-                Pane::Audit => self.audit_act(a),
-                Pane::Settings => self.settings_act(a),
+                Pane::Audit => {
+                    let asks = self.audit.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
+                Pane::Settings => {
+                    let asks = self.settings.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
             },
         }
     }
@@ -433,11 +431,8 @@ impl App {
     /// The order the focused pane shows or has selected, if any.
     pub(crate) fn focused_order(&self) -> Option<PoNumber> {
         match self.pane {
-            Pane::Orders => match &self.orders.detail {
-                Some(d) => Some(d.po),
-                None => self.orders_selected(),
-            },
-            Pane::Approvals => self.approval_selected(),
+            Pane::Orders => self.orders.focused(&self.ctx()),
+            Pane::Approvals => self.approvals.selected(&self.ctx()),
             _ => None,
         }
     }
@@ -447,21 +442,6 @@ impl App {
         self.data
             .order(po)
             .map(|o| OrderActions::of(&self.config, &self.actor, o))
-    }
-
-    /// Whether the user may do `action` to order `po` now, by the service's answer; if
-    /// not, says why at once (no form opens, nothing is sent).
-    pub(crate) fn may_on_order(&mut self, po: PoNumber, action: OrderAction) -> bool {
-        let Some(answer) = self.order_actions(po) else {
-            return false;
-        };
-        match answer.may(action) {
-            Ok(()) => true,
-            Err(e) => {
-                self.refuse(e);
-                false
-            }
-        }
     }
 
     /// Shows a refusal in the status line (a missing role in short: who, what, which role).
@@ -478,6 +458,57 @@ impl App {
         self.info(Tone::Error, text);
     }
 
+    /// The order on the selected row of the Orders list.
+    pub fn orders_selected(&self) -> Option<PoNumber> {
+        self.orders.selected(&self.ctx())
+    }
+
+    /// The order on the selected row of the Approvals pane.
+    pub fn approval_selected(&self) -> Option<PoNumber> {
+        self.approvals.selected(&self.ctx())
+    }
+
+    /// Opens an order in detail (from any pane).
+    pub fn open_order(&mut self, po: PoNumber) {
+        self.switch(Pane::Orders);
+        self.data.order_audit = None;
+        let asks = self.orders.open(po);
+        self.ask(asks);
+    }
+
+    /// Opens the method picker to place (or approve and place) an order, unless the
+    /// service says the user may not.
+    pub fn open_place(&mut self, po: PoNumber, approve: bool) {
+        let ask = super::panes::orders::place_dialog(&ctx!(self), po, approve);
+        self.ask([ask]);
+    }
+
+    /// The panes' read-only context.
+    pub fn ctx(&self) -> Ctx<'_> {
+        ctx!(self)
+    }
+
+    /// Does what a pane asked.
+    pub(crate) fn ask(&mut self, asks: impl IntoIterator<Item = Ask>) {
+        for a in asks {
+            match a {
+                Ask::Nothing => {}
+                Ask::Dialog(d) => self.dialog = Some(*d),
+                Ask::Send(c) => self.send(c),
+                Ask::Load(l) => self.load(l),
+                Ask::Say(tone, text) => self.info(tone, text),
+                Ask::Refuse(e) => self.refuse(&e),
+                Ask::OpenOrder(po) => self.open_order(po),
+                Ask::Switch(p) => self.switch(p),
+                Ask::Back => {
+                    let p = self.prev_pane;
+                    self.switch(p);
+                }
+                Ask::Bell => self.bell = true,
+            }
+        }
+    }
+
     /// An answer from the worker.
     pub fn on_msg(&mut self, msg: Msg) {
         match msg {
@@ -490,13 +521,13 @@ impl App {
             Msg::Audit(entries) => {
                 self.data.audit = entries;
                 self.data.audit_loaded = true;
-                self.audit_refresh();
+                self.audit.refresh(&ctx!(self));
             }
             Msg::OrderAudit(po, entries) => self.data.order_audit = Some((po, entries)),
             Msg::Rules(rules) => {
                 self.data.rules = rules;
                 self.data.rules_loaded = true;
-                self.settings.cursor.clamp(self.data.rules.len());
+                self.settings.rules_changed(&ctx!(self));
             }
             Msg::ShipTo(quote, addr) => self.ship_to_arrived(&quote, addr),
             Msg::Changed => self.reload(),
@@ -542,10 +573,9 @@ impl App {
         }
         if let Some(rules) = fx.rules {
             self.data.rules = rules;
-            self.settings.cursor.clamp(self.data.rules.len());
+            self.settings.rules_changed(&ctx!(self));
         }
-        if let Some(d) = &self.orders.detail {
-            let po = d.po;
+        if let Some(po) = self.orders.detail_po() {
             self.load(Load::OrderAudit(po));
         }
         if self.pane == Pane::Audit {
@@ -572,8 +602,8 @@ impl App {
     fn orders_change(&mut self, change: impl FnOnce(&mut Data)) {
         let (orders, approvals) = (self.orders_selected(), self.approval_selected());
         change(&mut self.data);
-        self.orders_refresh_keeping(orders);
-        self.approvals_refresh_keeping(approvals);
+        self.orders.refresh(&ctx!(self), orders);
+        self.approvals.refresh(&ctx!(self), approvals);
         self.receiving_refresh();
     }
 

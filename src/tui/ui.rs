@@ -22,11 +22,11 @@ pub fn draw(app: &App, f: &mut Frame) {
     draw_tabs(app, f, tabs);
     match app.pane {
         Pane::Pending => panes::pending::render(app, f, body),
-        Pane::Orders => panes::orders::render(app, f, body),
-        Pane::Approvals => panes::approvals::render(app, f, body),
+        Pane::Orders => app.orders.render(&app.ctx(), f, body),
+        Pane::Approvals => app.approvals.render(&app.ctx(), f, body),
         Pane::Receiving => panes::receiving::render(app, f, body),
-        Pane::Audit => panes::audit::render(app, f, body),
-        Pane::Settings => panes::settings::render(app, f, body),
+        Pane::Audit => app.audit.render(&app.ctx(), f, body),
+        Pane::Settings => app.settings.render(&app.ctx(), f, body),
     }
     draw_status(app, f, status);
     match &app.dialog {
@@ -45,8 +45,8 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     for (i, p) in Pane::TABS.iter().enumerate() {
         let mut label = format!(" {} {} ", i + 1, p.title());
-        if *p == Pane::Approvals && !app.approvals.view.is_empty() {
-            label = format!(" {} {} ({}) ", i + 1, p.title(), app.approvals.view.len());
+        if *p == Pane::Approvals && app.approvals.count() > 0 {
+            label = format!(" {} {} ({}) ", i + 1, p.title(), app.approvals.count());
         }
         let style = if app.pane == *p { th.tab_active } else { th.tab };
         spans.push(Span::styled(label, style));

@@ -1,12 +1,13 @@
 //! The header form of a pending order (type, ship-to, special bid, end user, notes,
 //! shipping), and the address fields it shares with the create-order form.
 
+use super::{Ask, Ctx};
 use crate::domain::money::{group_thousands, parse_amount, KeepScale};
 use crate::domain::order::OrderEdit;
 use crate::domain::{Address, OrderType, PoNumber};
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
-use crate::tui::screen::{App, Tone};
+use crate::tui::widgets::Tone;
 use crate::tui::worker::Command;
 
 /// Label prefixes of the two addresses.
@@ -95,48 +96,49 @@ fn read_header(form: &Form) -> Result<OrderEdit, FormError> {
     })
 }
 
-impl App {
-    /// Opens the header form of a pending order, filled with what it holds now.
-    pub(crate) fn open_edit_order(&mut self, po: PoNumber) {
-        if !self.may_on_order(po, crate::app::OrderAction::Edit) {
-            return;
-        }
-        let Some(o) = self.data.order(po) else { return };
-        let type_idx = TYPES.iter().position(|(t, _)| *t == o.order_type).unwrap_or(0);
-        let mut fields = vec![Field::choice(
-            "Type",
-            TYPES.iter().map(|(_, l)| l.to_string()).collect(),
-            type_idx,
-        )];
-        fields.extend(address_fields(SHIP_TO, o.ship_to.as_ref()));
-        fields.push(Field::text("Special bid", o.special_bid.as_deref().unwrap_or("")));
-        fields.extend(address_fields(END_USER, o.end_user.as_ref()));
-        fields.push(Field::text("Notes", o.notes.as_deref().unwrap_or("")));
-        fields.push(Field::text("Shipping", &o.shipping.normalize_keep_scale().to_string()));
-        let title = format!(
-            "Edit {po}: {} · {} {}",
-            self.config.distributor_name(&o.distributor),
-            group_thousands(o.total()),
-            o.currency
-        );
-        let note = "Only what you change is saved. A blank ship-to: wholesale ships to us, dropship \
-             to the quote's ship-to. A blank end user removes it.";
-        let purpose = Purpose::EditOrder {
-            po,
-            was: Box::default(),
-        };
-        let mut form = Form::new(&title, purpose, fields).with_note(note);
-        // What the form shows, read back the way a submission is read, so that a stored
-        // value the form shows differently (untrimmed, say) does not count as a change.
-        let was = match read_header(&form) {
-            Ok(was) => was,
-            Err(e) => return self.info(Tone::Error, format!("{po} cannot be edited here: {e}")),
-        };
-        if let Purpose::EditOrder { was: slot, .. } = &mut form.purpose {
-            **slot = was;
-        }
-        self.dialog = Some(Dialog::Form(form));
+/// The header form of a pending order, filled with what it holds now; or why the user
+/// may not edit it (by the service's answer).
+pub(super) fn edit_dialog(ctx: &Ctx, po: PoNumber) -> Ask {
+    if let Err(refused) = ctx.may_on_order(po, crate::app::OrderAction::Edit) {
+        return refused;
     }
+    let Some(o) = ctx.data.order(po) else {
+        return Ask::Nothing;
+    };
+    let type_idx = TYPES.iter().position(|(t, _)| *t == o.order_type).unwrap_or(0);
+    let mut fields = vec![Field::choice(
+        "Type",
+        TYPES.iter().map(|(_, l)| l.to_string()).collect(),
+        type_idx,
+    )];
+    fields.extend(address_fields(SHIP_TO, o.ship_to.as_ref()));
+    fields.push(Field::text("Special bid", o.special_bid.as_deref().unwrap_or("")));
+    fields.extend(address_fields(END_USER, o.end_user.as_ref()));
+    fields.push(Field::text("Notes", o.notes.as_deref().unwrap_or("")));
+    fields.push(Field::text("Shipping", &o.shipping.normalize_keep_scale().to_string()));
+    let title = format!(
+        "Edit {po}: {} · {} {}",
+        ctx.config.distributor_name(&o.distributor),
+        group_thousands(o.total()),
+        o.currency
+    );
+    let note = "Only what you change is saved. A blank ship-to: wholesale ships to us, dropship \
+         to the quote's ship-to. A blank end user removes it.";
+    let purpose = Purpose::EditOrder {
+        po,
+        was: Box::default(),
+    };
+    let mut form = Form::new(&title, purpose, fields).with_note(note);
+    // What the form shows, read back the way a submission is read, so that a stored
+    // value the form shows differently (untrimmed, say) does not count as a change.
+    let was = match read_header(&form) {
+        Ok(was) => was,
+        Err(e) => return Ask::Say(Tone::Error, format!("{po} cannot be edited here: {e}")),
+    };
+    if let Purpose::EditOrder { was: slot, .. } = &mut form.purpose {
+        **slot = was;
+    }
+    Ask::Dialog(Box::new(Dialog::Form(form)))
 }
 
 /// The changes typed into the header form, compared with the header it was opened on, so
@@ -183,7 +185,7 @@ mod tests {
         }
     }
 
-    /// The form as `open_edit_order` lays it out, and what it held when opened.
+    /// The form as `edit_dialog` lays it out, and what it held when opened.
     fn form(ship_to: Option<&Address>) -> (Form, OrderEdit) {
         let mut fields = vec![Field::choice("Type", vec!["wholesale".into(), "dropship".into()], 1)];
         fields.extend(address_fields(SHIP_TO, ship_to));

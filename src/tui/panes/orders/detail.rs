@@ -4,10 +4,9 @@
 
 use crate::domain::money::group_thousands;
 use crate::domain::{Order, PoNumber, Stage};
-use crate::tui::screen::{App, Pane};
+use crate::tui::panes::Ctx;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::Cursor;
-use crate::tui::worker::Load;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
@@ -21,20 +20,6 @@ pub struct Detail {
     pub scroll: u16,
 }
 
-impl App {
-    /// Opens an order in detail (from any pane).
-    pub fn open_order(&mut self, po: PoNumber) {
-        self.switch(Pane::Orders);
-        self.orders.detail = Some(Detail {
-            po,
-            lines: Cursor::default(),
-            scroll: 0,
-        });
-        self.data.order_audit = None;
-        self.load(Load::OrderAudit(po));
-    }
-}
-
 fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{k:<13}"), th.muted),
@@ -43,9 +28,9 @@ fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
 }
 
 /// Draws one order in detail: its head, its lines, and the rest below (scrollable).
-pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
-    let th = &app.theme;
-    let Some(o) = app.data.order(d.po) else {
+pub(super) fn render_detail(ctx: &Ctx, d: &Detail, f: &mut Frame, area: Rect) {
+    let th = ctx.theme;
+    let Some(o) = ctx.data.order(d.po) else {
         let block = Block::bordered().title(Span::styled(format!(" Orders · {} ", d.po), th.title));
         f.render_widget(Paragraph::new("this order is not loaded (yet)").block(block), area);
         return;
@@ -62,12 +47,12 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
     let lines_h = (o.lines.len() as u16 + 1).min(inner.height / 2).max(2);
     let [head, table_area, rest] =
         Layout::vertical([Constraint::Length(3), Constraint::Length(lines_h), Constraint::Min(0)]).areas(inner);
-    f.render_widget(Paragraph::new(head_lines(app, o)).style(th.base), head);
-    render_lines(app, o, d, f, table_area);
-    let mut info = facts(app, o);
+    f.render_widget(Paragraph::new(head_lines(ctx, o)).style(th.base), head);
+    render_lines(ctx, o, d, f, table_area);
+    let mut info = facts(ctx, o);
     info.extend(receipts(th, o));
     info.extend(approval(th, o));
-    info.extend(audit_trail(app, o));
+    info.extend(audit_trail(ctx, o));
     f.render_widget(
         Paragraph::new(info)
             .wrap(Wrap { trim: false })
@@ -79,8 +64,8 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
 
 /// The three lines at the top: distributor and totals, where the order stands, where it
 /// ships to.
-fn head_lines<'a>(app: &'a App, o: &Order) -> Vec<Line<'a>> {
-    let th = &app.theme;
+fn head_lines<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
+    let th = ctx.theme;
     let sub = o.submission().map(|s| {
         let link = s.link.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
         format!(
@@ -110,14 +95,14 @@ fn head_lines<'a>(app: &'a App, o: &Order) -> Vec<Line<'a>> {
     };
     let ships = match &o.ship_to {
         Some(a) => format!("ship to: {}", a.one_line()),
-        None => match app.config.company.as_ref().and_then(crate::config::Company::warehouse) {
+        None => match ctx.config.company.as_ref().and_then(crate::config::Company::warehouse) {
             Some(w) => format!("ship to: our warehouse, {}", w.one_line()),
             None => "ship to: our warehouse".into(),
         },
     };
     vec![
         Line::from(vec![
-            Span::styled(app.config.distributor_name(&o.distributor), th.accent),
+            Span::styled(ctx.config.distributor_name(&o.distributor), th.accent),
             Span::raw(format!(
                 " · {} · {} {} · by {} {}",
                 o.order_type.as_str(),
@@ -133,8 +118,8 @@ fn head_lines<'a>(app: &'a App, o: &Order) -> Vec<Line<'a>> {
 }
 
 /// The order's lines, with what was received of each.
-fn render_lines(app: &App, o: &Order, d: &Detail, f: &mut Frame, area: Rect) {
-    let th = &app.theme;
+fn render_lines(ctx: &Ctx, o: &Order, d: &Detail, f: &mut Frame, area: Rect) {
+    let th = ctx.theme;
     let (start, end) = d.lines.window(o.lines.len(), area.height.saturating_sub(1) as usize);
     let rows = o.lines[start..end].iter().enumerate().map(|(n, l)| {
         let ln = (start + n) as u32 + 1;
@@ -165,8 +150,8 @@ fn render_lines(app: &App, o: &Order, d: &Detail, f: &mut Frame, area: Rect) {
 
 /// Special bid, end user, shipping, notes, what the distributor and the PSA sync said,
 /// and the sends that failed.
-fn facts<'a>(app: &'a App, o: &Order) -> Vec<Line<'a>> {
-    let th = &app.theme;
+fn facts<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
+    let th = ctx.theme;
     let mut info: Vec<Line> = Vec::new();
     if let Some(b) = &o.special_bid {
         info.push(kv(th, "special bid", b.clone()));
@@ -201,7 +186,7 @@ fn facts<'a>(app: &'a App, o: &Order) -> Vec<Line<'a>> {
             info.push(kv(th, "emailed to", sub.recipients.join(", ")));
         }
     }
-    if let Some(sync) = app.data.sync.get(&o.number) {
+    if let Some(sync) = ctx.data.sync.get(&o.number) {
         info.push(kv(
             th,
             "PSA sync",
@@ -279,10 +264,10 @@ fn approval<'a>(th: &Theme, o: &Order) -> Vec<Line<'a>> {
     info
 }
 
-fn audit_trail<'a>(app: &'a App, o: &Order) -> Vec<Line<'a>> {
-    let th = &app.theme;
+fn audit_trail<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
+    let th = ctx.theme;
     let mut info = vec![section(th, "Audit trail")];
-    match &app.data.order_audit {
+    match &ctx.data.order_audit {
         Some((po, entries)) if *po == o.number => {
             for e in entries {
                 info.push(Line::from(vec![
