@@ -235,8 +235,8 @@ impl App {
     /// Keys for a focused text field of a pane; returns whether the key was used.
     fn text_key(&mut self, ev: &KeyEvent, key: &Key) -> bool {
         match self.pane {
-            Pane::Pending if self.pending.filter_focus => {
-                self.pending_filter_key(ev);
+            Pane::Pending if self.pending.typing() => {
+                self.pending.filter_key(ev, &ctx!(self));
                 true
             }
             Pane::Audit if self.audit.typing() => {
@@ -293,8 +293,11 @@ impl App {
                 Outcome::Cancel => self.dialog = None,
                 Outcome::Submit => {
                     let form = form.clone();
-                    match self.submit_form(&form) {
+                    match super::panes::form_command(&ctx!(self), &form) {
                         Ok(cmd) => {
+                            if matches!(form.purpose, super::form::Purpose::CreateOrder { .. }) {
+                                self.pending.clear_marks();
+                            }
                             self.dialog = None;
                             self.send_from(cmd, Some(form));
                         }
@@ -313,7 +316,9 @@ impl App {
                 Outcome::Submit => {
                     let (purpose, chosen) = (p.purpose.clone(), p.chosen());
                     self.dialog = None;
-                    self.picked(purpose, chosen);
+                    if let Some(cmd) = super::panes::picked_command(purpose, chosen) {
+                        self.send(cmd);
+                    }
                 }
             },
         }
@@ -393,7 +398,10 @@ impl App {
             }
             _ if !self.may(a) => {}
             _ => match self.pane {
-                Pane::Pending => self.pending_act(a),
+                Pane::Pending => {
+                    let asks = self.pending.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
                 Pane::Orders => {
                     let asks = self.orders.handle(a, &ctx!(self));
                     self.ask(asks);
@@ -456,6 +464,11 @@ impl App {
             other => other.to_string(),
         };
         self.info(Tone::Error, text);
+    }
+
+    /// The item on the selected row of the Pending pane.
+    pub fn pending_selected(&self) -> Option<crate::domain::ItemId> {
+        self.pending.selected(&self.ctx())
     }
 
     /// The order on the selected row of the Orders list.
@@ -529,7 +542,7 @@ impl App {
                 self.data.rules_loaded = true;
                 self.settings.rules_changed(&ctx!(self));
             }
-            Msg::ShipTo(quote, addr) => self.ship_to_arrived(&quote, addr),
+            Msg::ShipTo(quote, addr) => super::panes::pending::ship_to_arrived(self.dialog.as_mut(), &quote, addr),
             Msg::Changed => self.reload(),
             Msg::Busy(b) => self.busy = b,
             Msg::Failed(e) => self.info(Tone::Error, e.to_string()),
@@ -592,9 +605,9 @@ impl App {
     /// Changes the items; the Pending rows follow, on the item that was selected. (Rows
     /// number the items, so the selection is read before the change, not after.)
     fn items_change(&mut self, change: impl FnOnce(&mut Data)) {
-        let selected = self.pending_selected();
+        let selected = self.pending.selected(&self.ctx());
         change(&mut self.data);
-        self.pending_refresh_keeping(selected);
+        self.pending.refresh(&ctx!(self), selected);
     }
 
     /// Changes the orders; every view derived from them follows, each on the order it had
@@ -619,15 +632,6 @@ impl App {
             _ => return false,
         }
         true
-    }
-
-    /// The distributors of the configuration, as (key, display name).
-    pub fn distributors(&self) -> Vec<(String, String)> {
-        self.config
-            .distributors
-            .keys()
-            .map(|k| (k.clone(), self.config.distributor_name(k)))
-            .collect()
     }
 
     /// Called on every tick of the event loop.

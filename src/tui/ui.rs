@@ -21,7 +21,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
     draw_tabs(app, f, tabs);
     match app.pane {
-        Pane::Pending => panes::pending::render(app, f, body),
+        Pane::Pending => app.pending.render(&app.ctx(), f, body),
         Pane::Orders => app.orders.render(&app.ctx(), f, body),
         Pane::Approvals => app.approvals.render(&app.ctx(), f, body),
         Pane::Receiving => panes::receiving::render(app, f, body),

@@ -79,7 +79,7 @@ fn reject_dialog(ctx: &Ctx, po: PoNumber) -> Ask {
     Ask::Dialog(Box::new(Dialog::Form(form)))
 }
 
-pub(super) fn reject_command(form: &Form, po: PoNumber) -> Result<Command, FormError> {
+pub fn reject_command(form: &Form, po: PoNumber) -> Result<Command, FormError> {
     let reason = form.get("Reason").value().trim();
     if reason.is_empty() {
         return Err(FormError::ReasonRequired("reject"));

@@ -17,7 +17,6 @@ use super::data::Data;
 use super::error::FormError;
 use super::form::{Dialog, Form, PickPurpose, Purpose};
 use super::keymap::Keymap;
-use super::screen::App;
 use super::theme::Theme;
 use super::widgets::{Cursor, Tone};
 use super::worker::{Command, Load};
@@ -146,34 +145,32 @@ pub fn navigate(cursor: &mut Cursor, a: Action, len: usize) -> bool {
     true
 }
 
-impl App {
-    /// Turns a submitted form into a command, or says what is wrong with it.
-    pub(super) fn submit_form(&mut self, form: &Form) -> Result<Command, FormError> {
-        match &form.purpose {
-            Purpose::Dismiss(ids) => pending::dismiss_command(form, ids),
-            Purpose::Split(id) => pending::split_command(form, *id),
-            Purpose::CreateOrder { items, .. } => self.create_order_command(form, items),
-            Purpose::Place { po, approve } => orders::place_command(form, *po, *approve),
-            Purpose::EditOrder { po, was } => order_edit::edit_command(form, *po, was),
-            Purpose::Reject(po) => approvals::reject_command(form, *po),
-            Purpose::AddRule => settings::add_rule_command(form),
-            Purpose::ImportQuotes => pending::import_command(form),
-        }
+/// Turns a submitted form into a command, or says what is wrong with it.
+pub fn form_command(ctx: &Ctx, form: &Form) -> Result<Command, FormError> {
+    match &form.purpose {
+        Purpose::Dismiss(ids) => pending::dismiss_command(form, ids),
+        Purpose::Split(id) => pending::split_command(form, *id),
+        Purpose::CreateOrder { items, .. } => pending::create_order_command(ctx, form, items),
+        Purpose::Place { po, approve } => orders::place_command(form, *po, *approve),
+        Purpose::EditOrder { po, was } => order_edit::edit_command(form, *po, was),
+        Purpose::Reject(po) => approvals::reject_command(form, *po),
+        Purpose::AddRule => settings::add_rule_command(form),
+        Purpose::ImportQuotes => pending::import_command(form),
     }
+}
 
-    /// A pick list was answered.
-    pub(super) fn picked(&mut self, purpose: PickPurpose, chosen: Vec<u64>) {
-        if chosen.is_empty() {
-            return;
-        }
-        match purpose {
-            PickPurpose::OrderFor(ids) => self.send(Command::AddToOrder {
-                po: PoNumber(chosen[0]),
-                ids,
-            }),
-            PickPurpose::ItemsFor(po) => self.send(Command::AddToOrder { po, ids: chosen }),
-        }
+/// The command a pick list's answer asks for, if any was chosen.
+pub fn picked_command(purpose: PickPurpose, chosen: Vec<u64>) -> Option<Command> {
+    if chosen.is_empty() {
+        return None;
     }
+    Some(match purpose {
+        PickPurpose::OrderFor(ids) => Command::AddToOrder {
+            po: PoNumber(chosen[0]),
+            ids,
+        },
+        PickPurpose::ItemsFor(po) => Command::AddToOrder { po, ids: chosen },
+    })
 }
 
 /// Draws the bordered frame of a list of orders; returns the area for the rows, or `None`

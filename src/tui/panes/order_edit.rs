@@ -143,7 +143,7 @@ pub(super) fn edit_dialog(ctx: &Ctx, po: PoNumber) -> Ask {
 
 /// The changes typed into the header form, compared with the header it was opened on, so
 /// that saving never undoes what someone else changed meanwhile in another field.
-pub(super) fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result<Command, FormError> {
+pub fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result<Command, FormError> {
     let now = read_header(form)?;
     fn changed<T: PartialEq>(now: Option<T>, was: &Option<T>) -> Option<T> {
         now.filter(|v| Some(v) != was.as_ref())

@@ -335,7 +335,7 @@ fn add_items_picker(ctx: &Ctx, po: PoNumber) -> Ask {
 
 const PROVISION_FIELD: &str = "Provisioning";
 
-pub(super) fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<Command, FormError> {
+pub fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<Command, FormError> {
     let (method, _) = METHODS[form.get("Method").idx().min(METHODS.len() - 1)];
     let link = Some(form.get("Link (optional)").value().trim().to_string()).filter(|s| !s.is_empty());
     if link.is_some() && method != PlacementMethod::Manual {

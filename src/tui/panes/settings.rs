@@ -110,7 +110,7 @@ fn add_rule_form(ctx: &Ctx) -> Ask {
     Ask::Dialog(Box::new(Dialog::Form(form)))
 }
 
-pub(super) fn add_rule_command(form: &Form) -> Result<Command, FormError> {
+pub fn add_rule_command(form: &Form) -> Result<Command, FormError> {
     let from = parse_amount(form.get("From").value()).map_err(|why| FormError::Amount { field: "From", why })?;
     let to_text = form.get("To (empty: no limit)").value().trim();
     let to = if to_text.is_empty() {
