@@ -208,7 +208,7 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
         )?;
         commit_times.push(t.elapsed());
         let t = Instant::now();
-        svc.store().write(|tx| tx.next_job_id().map(drop))?;
+        svc.commit_probe()?;
         store_times.push(t.elapsed());
         floor.push(probe.measure().map_err(probe_error)?);
     }
@@ -234,7 +234,7 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
         std::hint::black_box(hits);
     }
     filter_times.sort();
-    let (_, order_count) = svc.store().read(|tx| tx.counts())?;
+    let (_, order_count) = svc.counts()?;
     let items = pool.len() as u64;
     let rss_mb = peak_rss_mb();
     drop(pool);
@@ -312,20 +312,20 @@ fn measure_screens(db: &Path) -> Result<(f64, ScreenFigures), CliError> {
 /// drawing every pane; prints the figures as JSON.
 pub fn screens_child(db: &Path) -> Result<(), CliError> {
     use crate::tui::action::Action;
-    use crate::tui::{app::Pane, worker};
+    use crate::tui::{screen::Pane, worker};
     use ratatui::{backend::TestBackend, Terminal};
     let config = Config::parse(BENCH_CONFIG).expect("bench configuration parses");
     let actor = identity::resolve(&config, Some("bench"), "bench").expect("bench user is configured");
     let mut term = Terminal::new(TestBackend::new(120, 40)).map_err(draw_error)?;
     let svc = Service::new(Store::open(db)?, Arc::new(config), crate::app::system_clock());
-    let mut app = crate::tui::new_app(&svc, actor.clone()).map_err(|e| CliError::new(e, 2))?;
-    let (first, _) = worker::items_chunk(&svc, 0, worker::FIRST_CHUNK).map_err(|e| CliError::new(e, 3))?;
+    let mut app = crate::tui::new_app(&svc, actor.clone()).map_err(|e| CliError::new(e.to_string(), 2))?;
+    let (first, _) = worker::items_chunk(&svc, 0, worker::FIRST_CHUNK)?;
     app.on_msg(first);
     term.draw(|f| crate::tui::ui::draw(&app, f)).map_err(draw_error)?;
     println!("first-frame");
     let _ = std::io::Write::flush(&mut std::io::stdout());
 
-    app.outbox.clear();
+    app.to_worker.clear();
     app.load(worker::Load::Items);
     app.load(worker::Load::Orders);
     app.load(worker::Load::Audit);

@@ -355,7 +355,7 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
             json: false,
         };
         let ctx = crate::cli::run::Ctx::open(&on_demo)?;
-        crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e, 1))?;
+        crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e.to_string(), 1))?;
     }
     println!("{}", describe(&demo).trim_end());
     Ok(())

@@ -109,7 +109,7 @@ impl World {
                 },
             )
             .unwrap();
-        assert_eq!(r.outcome, "sending");
+        assert!(matches!(r.outcome, purser::domain::order::PlaceOutcome::Sending { .. }));
         r.job.expect("a job sends it")
     }
 
@@ -350,7 +350,10 @@ fn approvers_and_creators_are_notified() {
             },
         )
         .unwrap();
-    assert_eq!(r.outcome, "awaiting_approval");
+    assert!(matches!(
+        r.outcome,
+        purser::domain::order::PlaceOutcome::SentForApproval { .. }
+    ));
     purser::jobs::outbox::run_due_now(&w.svc, &alice).unwrap();
     let msgs = server.messages();
     assert_eq!(msgs.len(), 1);

@@ -15,6 +15,7 @@ pub mod permissions;
 pub mod psa;
 pub mod quote_file;
 mod quotes;
+mod reads;
 mod receiving;
 mod rules;
 pub mod views;
@@ -56,7 +57,9 @@ impl Service {
         Service { store, config, clock }
     }
 
-    pub fn store(&self) -> &Store {
+    /// The store, for the service's own tests.
+    #[cfg(test)]
+    pub(in crate::app) fn store(&self) -> &Store {
         &self.store
     }
 

@@ -51,10 +51,11 @@ pub struct PlaceRequest {
 /// What placing did.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlaceResult {
-    /// `placed`, `awaiting_approval`, or `sending` (a background job sends it).
-    pub outcome: &'static str,
+    /// Placed, sent for approval, or being sent by a background job.
+    pub outcome: PlaceOutcome,
+    /// Who approved it, or whom it awaits.
     pub approver: Option<String>,
-    /// The job sending the order, when `outcome` is `sending`.
+    /// The job sending the order, when it is being sent.
     pub job: Option<u64>,
     pub order: Order,
 }
@@ -329,7 +330,7 @@ impl Service {
                 }
             };
             tx.put_order(&after)?;
-            let (label, action, approver, job) = match &outcome {
+            let (action, approver, job) = match &outcome {
                 PlaceOutcome::SentForApproval { approver } => {
                     enqueue(
                         tx,
@@ -339,10 +340,9 @@ impl Service {
                         },
                         now,
                     )?;
-                    ("awaiting_approval", "po.request_approval", Some(approver.clone()), None)
+                    ("po.request_approval", Some(approver.clone()), None)
                 }
                 PlaceOutcome::Sending { job } => (
-                    "sending",
                     "po.submit",
                     after.sending.as_ref().and_then(|s| s.approved_by.clone()),
                     Some(*job),
@@ -354,7 +354,7 @@ impl Service {
                     } else {
                         "po.place"
                     };
-                    ("placed", action, after.approver().map(str::to_string), None)
+                    (action, after.approver().map(str::to_string), None)
                 }
             };
             audit(
@@ -367,7 +367,7 @@ impl Service {
                 &serde_json::json!({"stage": after.stage, "sending": after.sending}),
             )?;
             Ok(PlaceResult {
-                outcome: label,
+                outcome,
                 approver,
                 job,
                 order: after,

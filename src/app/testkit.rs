@@ -223,7 +223,7 @@ impl Kit {
                 },
             )
             .expect("the order is placed");
-        assert_eq!(r.outcome, "placed");
+        assert_eq!(r.outcome, crate::domain::order::PlaceOutcome::Placed);
         r.order
     }
 

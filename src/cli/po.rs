@@ -4,30 +4,13 @@ use super::args::*;
 use super::print;
 use super::run::{address_file, amount, method, order_type, po_arg, write_atomically, CliError, Ctx};
 use crate::app::{CreateOrder, JobOutcome, OrderAction, PlaceRequest};
-use crate::domain::order::OrderEdit;
+use crate::domain::order::{OrderEdit, PlaceOutcome};
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{OrderStatus, PlacementMethod, PoNumber};
 use serde::Serialize;
 
 pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
     let (svc, actor) = (&ctx.service, &ctx.actor);
-    let show = |o: &crate::domain::Order| {
-        let mut view = crate::app::views::OrderView::from(o);
-        view.psa = svc.psa_sync_of(o.number).ok().flatten();
-        view.notices = svc.notices_of(o.number).unwrap_or_default();
-        ctx.out(&view, || {
-            let psa = view
-                .psa
-                .as_ref()
-                .map(|p| format!("\nPSA sync\n{}", p.detail()))
-                .unwrap_or_default();
-            format!(
-                "{}{psa}{}",
-                print::order(&view, svc.config()),
-                print::notices(&view.notices)
-            )
-        });
-    };
     match cmd {
         PoCmd::Create {
             distributor,
@@ -48,14 +31,17 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                 notes,
                 items,
             };
-            show(&svc.create_order_with(actor, req, others(other_distributors))?);
+            show(ctx, &svc.create_order_with(actor, req, others(other_distributors))?);
         }
         PoCmd::Add {
             po,
             items,
             other_distributors,
-        } => show(&svc.add_to_order_with(actor, po_arg(&po)?, &items, others(other_distributors))?),
-        PoCmd::Remove { po, items } => show(&svc.remove_from_order(actor, po_arg(&po)?, &items)?),
+        } => show(
+            ctx,
+            &svc.add_to_order_with(actor, po_arg(&po)?, &items, others(other_distributors))?,
+        ),
+        PoCmd::Remove { po, items } => show(ctx, &svc.remove_from_order(actor, po_arg(&po)?, &items)?),
         PoCmd::Edit {
             po,
             order_type: t,
@@ -79,22 +65,10 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                 notes: notes.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
                 shipping: shipping.as_deref().map(|s| amount(s, "--shipping")).transpose()?,
             };
-            show(&svc.edit_order(actor, po_arg(&po)?, edit)?);
+            show(ctx, &svc.edit_order(actor, po_arg(&po)?, edit)?);
         }
-        PoCmd::List { status } => {
-            let status: Option<OrderStatus> = status
-                .map(|s| s.parse())
-                .transpose()
-                .map_err(|e: String| CliError::new(e, 2))?;
-            let orders: Vec<_> = svc
-                .list_orders()?
-                .iter()
-                .filter(|o| status.is_none_or(|s| o.status() == s))
-                .map(crate::app::views::OrderView::from)
-                .collect();
-            ctx.out(&orders, || print::orders(&orders, svc.config()));
-        }
-        PoCmd::Show { po } => show(&svc.order(po_arg(&po)?)?),
+        PoCmd::List { status } => list(ctx, status)?,
+        PoCmd::Show { po } => show(ctx, &svc.order(po_arg(&po)?)?),
         PoCmd::Place {
             po,
             via,
@@ -109,47 +83,15 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             no_wait,
             api,
         } => place(ctx, &po, via, link, no_wait, api, OrderAction::Approve)?,
-        PoCmd::Pdf { po, out } => {
-            let order = svc.order(po_arg(&po)?)?;
-            let bytes = crate::pdf::render_order(&order, svc.config());
-            write_atomically(&out, &bytes)?;
-            ctx.out(
-                &serde_json::json!({"file": out, "bytes": bytes.len(), "number": order.number}),
-                || format!("{} written to {} ({} bytes)", order.number, out.display(), bytes.len()),
-            );
-        }
-        PoCmd::Reject { po, reason } => {
-            let o = svc.reject(actor, po_arg(&po)?, &reason)?;
-            show(&o);
-        }
+        PoCmd::Pdf { po, out } => pdf(ctx, &po, &out)?,
+        PoCmd::Reject { po, reason } => show(ctx, &svc.reject(actor, po_arg(&po)?, &reason)?),
         PoCmd::Receive { po, line, qty, serials } => {
-            let r = svc.receive(
-                actor,
-                po_arg(&po)?,
-                ReceiveRequest {
-                    line,
-                    quantity: qty,
-                    serials,
-                },
-            )?;
-            let view = crate::app::views::OrderView::from(&r.order);
-            #[derive(Serialize)]
-            struct Received<'a> {
-                receipt: &'a crate::domain::Receipt,
-                order: &'a crate::app::views::OrderView,
-            }
-            ctx.out(
-                &Received {
-                    receipt: &r.receipt,
-                    order: &view,
-                },
-                || {
-                    format!(
-                        "receipt {} on {} line {}: {} received ({}/{} on the order, {})",
-                        r.receipt.id, view.number, line, r.receipt.quantity, view.received, view.ordered, view.status
-                    )
-                },
-            );
+            let req = ReceiveRequest {
+                line,
+                quantity: qty,
+                serials,
+            };
+            receive(ctx, &po, req)?;
         }
         PoCmd::Unreceive { po, receipt } => {
             let r = svc.unreceive(actor, po_arg(&po)?, receipt)?;
@@ -158,34 +100,112 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                 format!("receipt {} of {} undone ({})", receipt, view.number, view.status)
             });
         }
-        PoCmd::Cancel { po } => {
-            let r = svc.cancel(actor, po_arg(&po)?)?;
-            // The order in the shape every other `po` command prints, with what cancelling
-            // returned to the pool and the distributor warning.
-            #[derive(Serialize)]
-            struct Cancelled<'a> {
-                returned_items: &'a [crate::domain::ItemId],
-                warning: Option<&'a str>,
-                #[serde(flatten)]
-                order: crate::app::views::OrderView,
-            }
-            let shown = Cancelled {
-                returned_items: &r.returned_items,
-                warning: r.warning.as_deref(),
-                order: crate::app::views::OrderView::from(&r.order),
-            };
-            ctx.out(&shown, || {
-                let mut s = format!(
-                    "{} cancelled; items {:?} are pending again",
-                    r.order.number, r.returned_items
-                );
-                if let Some(w) = &r.warning {
-                    s.push_str(&format!("\nnote: {w}"));
-                }
-                s
-            });
-        }
+        PoCmd::Cancel { po } => cancel(ctx, &po)?,
     }
+    Ok(())
+}
+
+/// Prints one order, with its PSA sync when there is one.
+fn show(ctx: &Ctx, o: &crate::domain::Order) {
+    let svc = &ctx.service;
+    let mut view = crate::app::views::OrderView::from(o);
+    view.psa = svc.psa_sync_of(o.number).ok().flatten();
+    view.notices = svc.notices_of(o.number).unwrap_or_default();
+    ctx.out(&view, || {
+        let psa = view
+            .psa
+            .as_ref()
+            .map(|p| format!("\nPSA sync\n{}", p.detail()))
+            .unwrap_or_default();
+        format!(
+            "{}{psa}{}",
+            print::order(&view, svc.config()),
+            print::notices(&view.notices)
+        )
+    });
+}
+
+/// `po list [--status S]`.
+fn list(ctx: &Ctx, status: Option<String>) -> Result<(), CliError> {
+    let svc = &ctx.service;
+    let status: Option<OrderStatus> = status
+        .map(|s| s.parse())
+        .transpose()
+        .map_err(|e: String| CliError::new(e, 2))?;
+    let orders: Vec<_> = svc
+        .list_orders()?
+        .iter()
+        .filter(|o| status.is_none_or(|s| o.status() == s))
+        .map(crate::app::views::OrderView::from)
+        .collect();
+    ctx.out(&orders, || print::orders(&orders, svc.config()));
+    Ok(())
+}
+
+/// `po pdf PO --out FILE`.
+fn pdf(ctx: &Ctx, po: &str, out: &std::path::Path) -> Result<(), CliError> {
+    let svc = &ctx.service;
+    let order = svc.order(po_arg(po)?)?;
+    let bytes = crate::pdf::render_order(&order, svc.config());
+    write_atomically(out, &bytes)?;
+    ctx.out(
+        &serde_json::json!({"file": out, "bytes": bytes.len(), "number": order.number}),
+        || format!("{} written to {} ({} bytes)", order.number, out.display(), bytes.len()),
+    );
+    Ok(())
+}
+
+/// `po receive PO --line N [--qty Q] [--serial S]...`.
+fn receive(ctx: &Ctx, po: &str, req: ReceiveRequest) -> Result<(), CliError> {
+    let line = req.line;
+    let r = ctx.service.receive(&ctx.actor, po_arg(po)?, req)?;
+    let view = crate::app::views::OrderView::from(&r.order);
+    #[derive(Serialize)]
+    struct Received<'a> {
+        receipt: &'a crate::domain::Receipt,
+        order: &'a crate::app::views::OrderView,
+    }
+    ctx.out(
+        &Received {
+            receipt: &r.receipt,
+            order: &view,
+        },
+        || {
+            format!(
+                "receipt {} on {} line {}: {} received ({}/{} on the order, {})",
+                r.receipt.id, view.number, line, r.receipt.quantity, view.received, view.ordered, view.status
+            )
+        },
+    );
+    Ok(())
+}
+
+/// `po cancel PO`: the order in the shape every other `po` command prints, with what
+/// cancelling returned to the pool and the distributor warning.
+fn cancel(ctx: &Ctx, po: &str) -> Result<(), CliError> {
+    let r = ctx.service.cancel(&ctx.actor, po_arg(po)?)?;
+    #[derive(Serialize)]
+    struct Cancelled<'a> {
+        returned_items: &'a [crate::domain::ItemId],
+        warning: Option<&'a str>,
+        #[serde(flatten)]
+        order: crate::app::views::OrderView,
+    }
+    let shown = Cancelled {
+        returned_items: &r.returned_items,
+        warning: r.warning.as_deref(),
+        order: crate::app::views::OrderView::from(&r.order),
+    };
+    ctx.out(&shown, || {
+        let mut s = format!(
+            "{} cancelled; items {:?} are pending again",
+            r.order.number, r.returned_items
+        );
+        if let Some(w) = &r.warning {
+            s.push_str(&format!("\nnote: {w}"));
+        }
+        s
+    });
     Ok(())
 }
 
@@ -217,15 +237,15 @@ fn place(
         _ => svc.place_with_options(actor, req, options)?,
     };
     // Email and API placement run as a job; wait for it unless told not to.
-    let (outcome, job_outcome) = match r.job {
-        Some(job) if !no_wait => (r.outcome, crate::jobs::outbox::run_job_now(svc, actor, job)?),
-        _ => (r.outcome, None),
+    let job_outcome = match r.job {
+        Some(job) if !no_wait => crate::jobs::outbox::run_job_now(svc, actor, job)?,
+        _ => None,
     };
     let order = svc.order(po)?;
     let view = crate::app::views::OrderView::from(&order);
     #[derive(Serialize)]
     struct Placed<'a> {
-        outcome: &'a str,
+        outcome: &'a PlaceOutcome,
         job: Option<u64>,
         #[serde(flatten)]
         order: &'a crate::app::views::OrderView,
@@ -244,29 +264,27 @@ fn place(
         }
         _ => None,
     };
-    let outcome = match (&job_outcome, outcome) {
-        (Some(JobOutcome::Done(_)), _) => "placed",
-        (_, o) => o,
+    let outcome = match &job_outcome {
+        Some(JobOutcome::Done(_)) => PlaceOutcome::Placed,
+        _ => r.outcome.clone(),
     };
     ctx.out(
         &Placed {
-            outcome,
+            outcome: &outcome,
             job: r.job,
             order: &view,
         },
-        || match (&r.approver, outcome) {
-            (Some(a), "awaiting_approval") => {
+        || match &outcome {
+            PlaceOutcome::SentForApproval { approver } => {
                 format!(
-                    "{} needs approval: it now awaits {a}, who will be notified",
+                    "{} needs approval: it now awaits {approver}, who will be notified",
                     view.number
                 )
             }
-            (_, "sending") => format!(
-                "{} is being sent in the background (job {})",
-                view.number,
-                r.job.unwrap_or(0)
-            ),
-            _ => match view.submission.as_ref() {
+            PlaceOutcome::Sending { job } => {
+                format!("{} is being sent in the background (job {job})", view.number)
+            }
+            PlaceOutcome::Placed => match view.submission.as_ref() {
                 Some(sub) if !sub.recipients.is_empty() => format!(
                     "{} emailed to {} (message {})",
                     view.number,

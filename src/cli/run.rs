@@ -191,7 +191,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     let Some(command) = cli.command else {
         // No subcommand: the screens, as the current user.
         let ctx = Ctx::open(&g)?;
-        return crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e, 1));
+        return crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e.to_string(), 1));
     };
     match command {
         Command::Demo(args) => crate::demo::run(&g, &args),

@@ -350,6 +350,23 @@ pub enum PlaceOutcome {
     Sending { job: u64 },
 }
 
+impl PlaceOutcome {
+    /// Machine name, as in `--json`: `awaiting_approval`, `placed` or `sending`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            PlaceOutcome::SentForApproval { .. } => "awaiting_approval",
+            PlaceOutcome::Placed => "placed",
+            PlaceOutcome::Sending { .. } => "sending",
+        }
+    }
+}
+
+impl Serialize for PlaceOutcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.key())
+    }
+}
+
 /// A submission under way in the background (email or API).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sending {

@@ -177,7 +177,7 @@ mod tests {
         let done = std::fs::read_dir(inbox.join("done")).unwrap().count();
         assert_eq!(done, names.len(), "each file in done/ once");
         assert_eq!(std::fs::read_dir(inbox.join("failed")).unwrap().count(), 0);
-        let quotes = services[0].store().read(|tx| tx.counts()).unwrap();
+        let quotes = services[0].counts().unwrap();
         assert!(quotes.0 > 0);
     }
 

@@ -3,7 +3,9 @@
 //! database worker, so a scan at the dock commits in its usual time while a distributor
 //! takes its time. Esc stops waiting.
 
-use super::app::Call;
+use super::commands::CommandKind;
+use super::error::ScreenError;
+use super::screen::Call;
 use super::worker::Msg;
 use crate::identity::Actor;
 use crate::jobs::Db;
@@ -31,7 +33,7 @@ impl Calls {
         match call {
             Call::Start(c) => {
                 let (db, actor, out) = (self.db.clone(), self.actor.clone(), self.out.clone());
-                let command = c.name();
+                let command = c.kind();
                 let task = tokio::spawn(async move {
                     let result = super::commands::call(&db, &actor, c).await;
                     let _ = out.send(Msg::Called { command, result });
@@ -42,8 +44,10 @@ impl Calls {
                 if let Some(task) = self.under_way.take().filter(|t| !t.is_finished()) {
                     task.abort();
                     let _ = self.out.send(Msg::Called {
-                        command: "latest cost",
-                        result: Err("stopped waiting for the distributors; a cost already taken stays".into()),
+                        command: CommandKind::LatestCost,
+                        result: Err(ScreenError::LatestCost(
+                            "stopped waiting for the distributors; a cost already taken stays".into(),
+                        )),
                     });
                 }
             }
@@ -130,7 +134,11 @@ mod tests {
                 }
             }
         });
-        assert_eq!(first, ("receive", true), "the scan committed while the call hung");
+        assert_eq!(
+            first,
+            (CommandKind::Receive, true),
+            "the scan committed while the call hung"
+        );
         calls.take(Call::Stop);
         let stopped = rt.block_on(async {
             loop {
@@ -139,6 +147,6 @@ mod tests {
                 }
             }
         });
-        assert!(matches!(stopped, Err(e) if e.contains("stopped waiting")));
+        assert!(matches!(stopped, Err(e) if e.to_string().contains("stopped waiting")));
     }
 }

@@ -5,6 +5,42 @@ use super::action::{Action, Mode};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 
+/// A key file or `[ui] keys` entry that cannot be taken, naming where (`at`: the
+/// section and action, as `pending.dismiss`) and what.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    #[error("an empty key")]
+    EmptyKey,
+    #[error("`{0}` is not a key (try a character, ctrl-x, alt-1, f1, enter, esc, space, pagedown …)")]
+    NotAKey(String),
+    #[error(
+        "`{at}`: `{key}` is typed into the scan box in Receiving (a scanner types letters, digits \
+         and signs); use a key with ctrl or alt, or a named key such as f2"
+    )]
+    TypedAtTheDock { at: String, key: String },
+    #[error("`{0}`: keys must be strings")]
+    NotStrings(String),
+    #[error("`{0}`: expected a key like \"x\" or a list of keys")]
+    NotKeys(String),
+    #[error("`{at}`: {error}")]
+    BadKey { at: String, error: Box<KeymapError> },
+    #[error("`{at}`: `{action}` is not an action")]
+    UnknownAction { at: String, action: String },
+    #[error("`[{section}]` is not a pane (known: {})", Mode::ALL.map(|m| m.name()).join(", "))]
+    UnknownSection { section: String },
+    #[error("`{at}`: `{pane}` is not a pane (known: {})", Mode::ALL.map(|m| m.name()).join(", "))]
+    UnknownPane { at: String, pane: String },
+    #[error("`{0}` must be a section")]
+    NotASection(String),
+    /// The file is not TOML.
+    #[error("{0}")]
+    Toml(String),
+    #[error("built-in keys: {0}")]
+    BuiltIn(Box<KeymapError>),
+    #[error("[ui] keys: {0}")]
+    Configured(Box<KeymapError>),
+}
+
 /// The default bindings, embedded at build time.
 pub const DEFAULT_KEYS: &str = include_str!("keys.toml");
 
@@ -39,10 +75,10 @@ impl Key {
     }
 
     /// Parses `q`, `G`, `ctrl-r`, `alt-1`, `f1`, `pagedown`, `space`, …
-    pub fn parse(text: &str) -> Result<Key, String> {
+    pub fn parse(text: &str) -> Result<Key, KeymapError> {
         let t = text.trim();
         if t.is_empty() {
-            return Err("an empty key".into());
+            return Err(KeymapError::EmptyKey);
         }
         let mut mods = KeyModifiers::NONE;
         let mut rest = t;
@@ -87,11 +123,7 @@ impl Key {
                 f if f.starts_with('f') && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) => {
                     KeyCode::F(f[1..].parse().expect("checked"))
                 }
-                _ => {
-                    return Err(format!(
-                        "`{t}` is not a key (try a character, ctrl-x, alt-1, f1, enter, esc, space, pagedown …)"
-                    ))
-                }
+                _ => return Err(KeymapError::NotAKey(t.to_string())),
             },
         };
         // Fold shift into characters, as terminals report them.
@@ -143,16 +175,15 @@ impl Key {
 
 /// In Receiving every letter, digit and sign is part of a scan (a barcode scanner types
 /// them), so keys there must carry ctrl or alt, or be named keys.
-fn check_dock_keys(mode: Mode, at: &str, keys: &[Key]) -> Result<(), String> {
+fn check_dock_keys(mode: Mode, at: &str, keys: &[Key]) -> Result<(), KeymapError> {
     if !matches!(mode, Mode::Receiving | Mode::Scan) {
         return Ok(());
     }
     match keys.iter().find(|k| k.is_text()) {
-        Some(k) => Err(format!(
-            "`{at}`: `{}` is typed into the scan box in Receiving (a scanner types letters, digits \
-             and signs); use a key with ctrl or alt, or a named key such as f2",
-            k.label()
-        )),
+        Some(k) => Err(KeymapError::TypedAtTheDock {
+            at: at.to_string(),
+            key: k.label(),
+        }),
         None => Ok(()),
     }
 }
@@ -163,7 +194,7 @@ pub struct Keymap {
     modes: BTreeMap<Mode, Vec<(Action, Vec<Key>)>>,
 }
 
-fn keys_of(value: &toml::Value, at: &str) -> Result<Vec<Key>, String> {
+fn keys_of(value: &toml::Value, at: &str) -> Result<Vec<Key>, KeymapError> {
     let texts: Vec<String> = match value {
         toml::Value::String(s) => s.split(',').map(str::to_string).collect(),
         toml::Value::Array(a) => a
@@ -171,47 +202,53 @@ fn keys_of(value: &toml::Value, at: &str) -> Result<Vec<Key>, String> {
             .map(|v| {
                 v.as_str()
                     .map(str::to_string)
-                    .ok_or_else(|| format!("`{at}`: keys must be strings"))
+                    .ok_or_else(|| KeymapError::NotStrings(at.to_string()))
             })
             .collect::<Result<_, _>>()?,
-        _ => return Err(format!("`{at}`: expected a key like \"x\" or a list of keys")),
+        _ => return Err(KeymapError::NotKeys(at.to_string())),
     };
     texts
         .iter()
-        .map(|t| Key::parse(t).map_err(|e| format!("`{at}`: {e}")))
+        .map(|t| {
+            Key::parse(t).map_err(|e| KeymapError::BadKey {
+                at: at.to_string(),
+                error: Box::new(e),
+            })
+        })
         .collect()
 }
 
 impl Keymap {
     /// The embedded defaults patched by the configuration's `[ui] keys`
     /// (`"pending.dismiss" = "x"`, or `"quit" = "q, ctrl-q"` for a global action).
-    pub fn load(overrides: &BTreeMap<String, String>) -> Result<Keymap, String> {
-        let mut km = Keymap::parse(DEFAULT_KEYS).map_err(|e| format!("built-in keys: {e}"))?;
+    pub fn load(overrides: &BTreeMap<String, String>) -> Result<Keymap, KeymapError> {
+        let mut km = Keymap::parse(DEFAULT_KEYS).map_err(|e| KeymapError::BuiltIn(Box::new(e)))?;
         for (name, keys) in overrides {
-            km.apply_override(name, keys).map_err(|e| format!("[ui] keys: {e}"))?;
+            km.apply_override(name, keys)
+                .map_err(|e| KeymapError::Configured(Box::new(e)))?;
         }
         Ok(km)
     }
 
     /// Parses a key file: `[mode]` sections of `action = "key"` or `action = ["k1", "k2"]`.
-    pub fn parse(text: &str) -> Result<Keymap, String> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    pub fn parse(text: &str) -> Result<Keymap, KeymapError> {
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| KeymapError::Toml(e.to_string().trim_end().to_string()))?;
         let mut km = Keymap::default();
         for (mode_name, section) in &table {
-            let mode = Mode::from_name(mode_name).ok_or_else(|| {
-                format!(
-                    "`[{mode_name}]` is not a pane (known: {})",
-                    Mode::ALL.map(|m| m.name()).join(", ")
-                )
+            let mode = Mode::from_name(mode_name).ok_or_else(|| KeymapError::UnknownSection {
+                section: mode_name.clone(),
             })?;
             let section = section
                 .as_table()
-                .ok_or_else(|| format!("`{mode_name}` must be a section"))?;
+                .ok_or_else(|| KeymapError::NotASection(mode_name.clone()))?;
             let list = km.modes.entry(mode).or_default();
             for (action_name, value) in section {
                 let at = format!("{mode_name}.{action_name}");
-                let action = Action::from_name(action_name)
-                    .ok_or_else(|| format!("`{at}`: `{action_name}` is not an action"))?;
+                let action = Action::from_name(action_name).ok_or_else(|| KeymapError::UnknownAction {
+                    at: at.clone(),
+                    action: action_name.clone(),
+                })?;
                 let keys = keys_of(value, &at)?;
                 check_dock_keys(mode, &at, &keys)?;
                 list.push((action, keys));
@@ -222,21 +259,21 @@ impl Keymap {
         Ok(km)
     }
 
-    fn apply_override(&mut self, name: &str, keys: &str) -> Result<(), String> {
+    fn apply_override(&mut self, name: &str, keys: &str) -> Result<(), KeymapError> {
         let (mode, action_name) = match name.split_once('.') {
             Some((m, a)) => (
-                Mode::from_name(m).ok_or_else(|| {
-                    format!(
-                        "`{name}`: `{m}` is not a pane (known: {})",
-                        Mode::ALL.map(|m| m.name()).join(", ")
-                    )
+                Mode::from_name(m).ok_or_else(|| KeymapError::UnknownPane {
+                    at: name.to_string(),
+                    pane: m.to_string(),
                 })?,
                 a,
             ),
             None => (Mode::Global, name),
         };
-        let action =
-            Action::from_name(action_name).ok_or_else(|| format!("`{name}`: `{action_name}` is not an action"))?;
+        let action = Action::from_name(action_name).ok_or_else(|| KeymapError::UnknownAction {
+            at: name.to_string(),
+            action: action_name.to_string(),
+        })?;
         let keys = keys_of(&toml::Value::String(keys.to_string()), name)?;
         check_dock_keys(mode, name, &keys)?;
         let list = self.modes.entry(mode).or_default();
@@ -378,7 +415,7 @@ mod tests {
         let bad = |name: &str, keys: &str| {
             let mut o = BTreeMap::new();
             o.insert(name.to_string(), keys.to_string());
-            Keymap::load(&o).unwrap_err()
+            Keymap::load(&o).unwrap_err().to_string()
         };
         let e = bad("pending.dismis", "x");
         assert!(
@@ -396,9 +433,11 @@ mod tests {
 
     #[test]
     fn a_bad_key_file_names_the_entry() {
-        let e = Keymap::parse("[pending]\nfilter = \"/\"\nsplat = \"s\"\n").unwrap_err();
+        let e = Keymap::parse("[pending]\nfilter = \"/\"\nsplat = \"s\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("pending.splat"), "{e}");
-        let e = Keymap::parse("[pending]\nfilter = 3\n").unwrap_err();
+        let e = Keymap::parse("[pending]\nfilter = 3\n").unwrap_err().to_string();
         assert!(e.contains("pending.filter"), "{e}");
     }
 }

@@ -3,20 +3,22 @@
 //!
 //! The event loop selects over terminal events, a tick that asks the worker to look at
 //! the database change counter, and the worker's answers. All database work happens on
-//! the worker thread ([`worker`]); the screen state ([`app::App`]) only changes on keys
+//! the worker thread ([`worker`]); the screen state ([`screen::App`]) only changes on keys
 //! and messages, and is drawn by pure functions ([`ui::draw`]) when something changed,
 //! each frame wrapped in a synchronized update.
 
 pub mod action;
-pub mod app;
 pub mod background;
 pub mod calls;
 pub mod commands;
+pub mod data;
+pub mod error;
 pub mod form;
 pub mod keymap;
 pub mod panes;
 pub mod scan;
 pub mod scan_bench;
+pub mod screen;
 pub mod theme;
 pub mod ui;
 pub mod widgets;
@@ -27,27 +29,28 @@ mod tests;
 
 use crate::app::Service;
 use crate::identity::Actor;
-use app::App;
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{cursor, execute};
+use error::ScreenError;
 use futures_util::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
+use screen::App;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Builds the screen state for `actor` from the service's configuration: keymap from
 /// `[ui] keys`, theme from `[ui] theme` (monochrome under `NO_COLOR`).
-pub fn new_app(svc: &Service, actor: Actor) -> Result<App, String> {
+pub fn new_app(svc: &Service, actor: Actor) -> Result<App, ScreenError> {
     let config = Arc::new(svc.config().clone());
     let keymap = keymap::Keymap::load(&config.ui.keys)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let dir = config.source.as_ref().and_then(|p| p.parent()).map(|p| p.to_path_buf());
     let theme = theme::Theme::select(config.ui.theme.as_deref(), dir.as_deref(), no_color)?;
     let mut app = App::new(actor, config, keymap, theme, svc.now());
-    if let Some(dir) = svc.store().path().parent() {
+    if let Some(dir) = svc.database_path().parent() {
         app.pdf_dir = dir.join("pdf");
     }
     Ok(app)
@@ -75,7 +78,7 @@ fn install_panic_hook() {
 
 /// Opens the screens on `svc` as `actor` until the user quits. A send under way in the
 /// background when the user quits is finished first, so that it never stops halfway.
-pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
+pub fn run(svc: Service, actor: Actor) -> Result<(), ScreenError> {
     let app = new_app(&svc, actor.clone())?;
     // The process's one runtime: the event loop, the background jobs and calls made on the
     // user's behalf are its tasks; the database has a thread of its own (the worker).
@@ -83,13 +86,13 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), String> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the event loop: {e}"))?;
+        .map_err(ScreenError::EventLoop)?;
     install_panic_hook();
-    terminal::enable_raw_mode().map_err(|e| format!("cannot use this terminal: {e}"))?;
+    terminal::enable_raw_mode().map_err(ScreenError::Terminal)?;
     let mut out = std::io::stdout();
     if let Err(e) = execute!(out, terminal::EnterAlternateScreen) {
         restore_terminal();
-        return Err(format!("cannot use this terminal: {e}"));
+        return Err(ScreenError::Terminal(e));
     }
     let config = Arc::new(svc.config().clone());
     let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -119,10 +122,10 @@ async fn event_loop(
     worker: std::sync::mpsc::Sender<worker::Req>,
     mut calls: calls::Calls,
     mut msg_rx: tokio::sync::mpsc::UnboundedReceiver<worker::Msg>,
-) -> Result<(), String> {
+) -> Result<(), ScreenError> {
     let backend = CrosstermBackend::new(std::io::stdout());
-    let mut term = Terminal::new(backend).map_err(|e| e.to_string())?;
-    term.clear().map_err(|e| e.to_string())?;
+    let mut term = Terminal::new(backend).map_err(ScreenError::Terminal)?;
+    term.clear().map_err(ScreenError::Terminal)?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -131,9 +134,9 @@ async fn event_loop(
     let mut frame_due = Some(tokio::time::Instant::now());
     let soon = || Some(tokio::time::Instant::now() + Duration::from_millis(8));
     loop {
-        for req in app.outbox.drain(..) {
+        for req in app.to_worker.drain(..) {
             if worker.send(req).is_err() {
-                return Err("the database worker stopped; see the log".into());
+                return Err(ScreenError::WorkerStopped);
             }
         }
         for call in app.calls.drain(..) {
@@ -157,20 +160,20 @@ async fn event_loop(
             ev = events.next() => {
                 match ev {
                     Some(Ok(Event::Key(k))) => app.on_key(k),
-                    Some(Ok(Event::Resize(_, _))) => term.autoresize().map_err(|e| e.to_string())?,
+                    Some(Ok(Event::Resize(_, _))) => term.autoresize().map_err(ScreenError::Terminal)?,
                     Some(Ok(_)) => continue,
-                    Some(Err(e)) => return Err(format!("reading the terminal: {e}")),
+                    Some(Err(e)) => return Err(ScreenError::ReadTerminal(e)),
                     None => return Ok(()),
                 }
                 frame_due = frame_due.or_else(soon);
             }
             msg = msg_rx.recv() => match msg {
                 Some(m) => { app.on_msg(m); frame_due = frame_due.or_else(soon); }
-                None => return Err("the database worker stopped; see the log".into()),
+                None => return Err(ScreenError::WorkerStopped),
             },
             _ = tick.tick() => {
                 if worker.send(worker::Req::Poll).is_err() {
-                    return Err("the database worker stopped; see the log".into());
+                    return Err(ScreenError::WorkerStopped);
                 }
                 if app.tick(chrono::Utc::now()) { frame_due = frame_due.or_else(soon); }
             }
@@ -178,10 +181,9 @@ async fn event_loop(
     }
 }
 
-fn draw(term: &mut Terminal<CrosstermBackend<std::io::Stdout>>, app: &App) -> Result<(), String> {
-    let e = |e: std::io::Error| e.to_string();
-    execute!(std::io::stdout(), BeginSynchronizedUpdate).map_err(e)?;
-    term.draw(|f| ui::draw(app, f)).map_err(e)?;
-    execute!(std::io::stdout(), EndSynchronizedUpdate).map_err(e)?;
+fn draw(term: &mut Terminal<CrosstermBackend<std::io::Stdout>>, app: &App) -> Result<(), ScreenError> {
+    execute!(std::io::stdout(), BeginSynchronizedUpdate).map_err(ScreenError::Terminal)?;
+    term.draw(|f| ui::draw(app, f)).map_err(ScreenError::Terminal)?;
+    execute!(std::io::stdout(), EndSynchronizedUpdate).map_err(ScreenError::Terminal)?;
     Ok(())
 }

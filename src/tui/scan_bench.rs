@@ -1,9 +1,9 @@
 //! What a scan at the dock costs through the screens' database worker, alone and while a
 //! distributor call made from the same screens hangs (`purser bench`).
 
-use super::app::Call;
 use super::calls::Calls;
 use super::commands::Command;
+use super::screen::Call;
 use super::worker::{self, Msg, Req};
 use crate::app::{CreateOrder, PlaceRequest, Service};
 use crate::config::Config;
@@ -102,7 +102,7 @@ pub fn measure(dir: &std::path::Path) -> Result<ScanTimes, String> {
             loop {
                 match answers.recv().await {
                     Some(Msg::Done { result: Ok(_), .. }) => return Ok(started.elapsed()),
-                    Some(Msg::Done { result: Err(e), .. }) => return Err(e),
+                    Some(Msg::Done { result: Err(e), .. }) => return Err(e.to_string()),
                     Some(Msg::Called { .. }) => return Err("the stalled call answered".to_string()),
                     Some(_) => {}
                     None => return Err("the worker stopped".to_string()),

@@ -14,6 +14,33 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("monochrome", include_str!("../../themes/monochrome.toml")),
 ];
 
+/// A theme that cannot be used, naming the theme and the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThemeError {
+    #[error("theme `{theme}`: style `{style}` is missing")]
+    MissingStyle { theme: String, style: &'static str },
+    #[error("`{at}`: `{text}` is not a colour (use a name like red or dark_gray, 0–255, or #rrggbb)")]
+    NotAColour { at: String, text: String },
+    /// The file is not a theme file (TOML, and only the keys a theme has).
+    #[error("theme {theme}: {why}")]
+    Unreadable { theme: String, why: String },
+    #[error("theme {theme}: `styles.{key}` is not a style (known: {})", STYLE_NAMES.join(", "))]
+    UnknownStyle { theme: String, key: String },
+    #[error("theme {theme}: {error}")]
+    InTheme { theme: String, error: Box<ThemeError> },
+    #[error(
+        "theme {theme}: `extends = \"{base}\"` is not a built-in theme ({})",
+        BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    )]
+    UnknownBase { theme: String, base: String },
+    #[error(
+        "[ui] theme = \"{name}\": no such theme (built in: {}; or a file {})",
+        BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
+        tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" or ")
+    )]
+    NotFound { name: String, tried: Vec<PathBuf> },
+}
+
 macro_rules! theme_styles {
     ($($field:ident),* $(,)?) => {
         /// Resolved styles, one per role on screen.
@@ -27,11 +54,12 @@ macro_rules! theme_styles {
         pub const STYLE_NAMES: &[&str] = &[$(stringify!($field)),*];
 
         impl Theme {
-            fn from_map(name: &str, map: &BTreeMap<String, Style>) -> Result<Theme, String> {
+            fn from_map(name: &str, map: &BTreeMap<String, Style>) -> Result<Theme, ThemeError> {
                 Ok(Theme {
                     name: name.to_string(),
-                    $($field: *map.get(stringify!($field)).ok_or_else(|| {
-                        format!("theme `{name}`: style `{}` is missing", stringify!($field))
+                    $($field: *map.get(stringify!($field)).ok_or_else(|| ThemeError::MissingStyle {
+                        theme: name.to_string(),
+                        style: stringify!($field),
                     })?,)*
                 })
             }
@@ -93,13 +121,15 @@ struct StyleSpec {
     dim: bool,
 }
 
-fn color(text: &str, at: &str) -> Result<Color, String> {
-    text.parse::<Color>()
-        .map_err(|_| format!("`{at}`: `{text}` is not a colour (use a name like red or dark_gray, 0–255, or #rrggbb)"))
+fn color(text: &str, at: &str) -> Result<Color, ThemeError> {
+    text.parse::<Color>().map_err(|_| ThemeError::NotAColour {
+        at: at.to_string(),
+        text: text.to_string(),
+    })
 }
 
 impl StyleSpec {
-    fn style(&self, at: &str) -> Result<Style, String> {
+    fn style(&self, at: &str) -> Result<Style, ThemeError> {
         let mut s = Style::default();
         if let Some(fg) = &self.fg {
             s = s.fg(color(fg, &format!("{at}.fg"))?);
@@ -125,19 +155,23 @@ impl StyleSpec {
 /// A theme file read: its name, the theme it extends, and the styles it sets.
 type Parsed = (Option<String>, Option<String>, BTreeMap<String, Style>);
 
-fn parse_map(label: &str, text: &str) -> Result<Parsed, String> {
-    let file: ThemeFile = toml::from_str(text).map_err(|e| format!("theme {label}: {}", e.to_string().trim_end()))?;
+fn parse_map(label: &str, text: &str) -> Result<Parsed, ThemeError> {
+    let file: ThemeFile = toml::from_str(text).map_err(|e| ThemeError::Unreadable {
+        theme: label.to_string(),
+        why: e.to_string().trim_end().to_string(),
+    })?;
     let mut map = BTreeMap::new();
     for (key, spec) in &file.styles {
         if !STYLE_NAMES.contains(&key.as_str()) {
-            return Err(format!(
-                "theme {label}: `styles.{key}` is not a style (known: {})",
-                STYLE_NAMES.join(", ")
-            ));
+            return Err(ThemeError::UnknownStyle {
+                theme: label.to_string(),
+                key: key.clone(),
+            });
         }
-        let style = spec
-            .style(&format!("styles.{key}"))
-            .map_err(|e| format!("theme {label}: {e}"))?;
+        let style = spec.style(&format!("styles.{key}")).map_err(|e| ThemeError::InTheme {
+            theme: label.to_string(),
+            error: Box::new(e),
+        })?;
         map.insert(key.clone(), style);
     }
     Ok((file.name, file.extends, map))
@@ -155,18 +189,16 @@ impl Theme {
     }
 
     /// Parses theme text; styles it leaves out come from the theme it `extends` (dark).
-    pub fn parse(label: &str, text: &str) -> Result<Theme, String> {
+    pub fn parse(label: &str, text: &str) -> Result<Theme, ThemeError> {
         let (name, extends, map) = parse_map(label, text)?;
         let name = name.unwrap_or_else(|| label.to_string());
         let mut full = BTreeMap::new();
         let is_built_in = built_in_text(label).is_some_and(|t| t == text);
         if !is_built_in {
             let base = extends.as_deref().unwrap_or("dark");
-            let base_text = built_in_text(base).ok_or_else(|| {
-                format!(
-                    "theme {label}: `extends = \"{base}\"` is not a built-in theme ({})",
-                    BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                )
+            let base_text = built_in_text(base).ok_or_else(|| ThemeError::UnknownBase {
+                theme: label.to_string(),
+                base: base.to_string(),
             })?;
             full = parse_map(base, base_text)?.2;
         }
@@ -176,7 +208,7 @@ impl Theme {
 
     /// The theme to use: monochrome under `NO_COLOR`, else `[ui] theme` — a built-in name,
     /// a file `NAME.toml` in the configuration folder (or its `themes/` folder), or a path.
-    pub fn select(configured: Option<&str>, config_dir: Option<&Path>, no_color: bool) -> Result<Theme, String> {
+    pub fn select(configured: Option<&str>, config_dir: Option<&Path>, no_color: bool) -> Result<Theme, ThemeError> {
         if no_color {
             return Ok(Theme::built_in("monochrome").expect("built in"));
         }
@@ -202,15 +234,10 @@ impl Theme {
                 return Theme::parse(&path.display().to_string(), &text);
             }
         }
-        Err(format!(
-            "[ui] theme = \"{name}\": no such theme (built in: {}; or a file {})",
-            BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
-            candidates
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ))
+        Err(ThemeError::NotFound {
+            name: name.to_string(),
+            tried: candidates,
+        })
     }
 
     /// The style for an order status.
@@ -273,15 +300,23 @@ mod tests {
 
     #[test]
     fn bad_theme_files_name_the_key() {
-        let e = Theme::parse("mine", "[styles]\nselected = { fg = \"purplish\" }\n").unwrap_err();
+        let e = Theme::parse("mine", "[styles]\nselected = { fg = \"purplish\" }\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("styles.selected.fg") && e.contains("purplish"), "{e}");
-        let e = Theme::parse("mine", "[styles]\nselcted = { fg = \"red\" }\n").unwrap_err();
+        let e = Theme::parse("mine", "[styles]\nselcted = { fg = \"red\" }\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("styles.selcted"), "{e}");
-        let e = Theme::parse("mine", "[styles]\nselected = { fg = \"red\", blink = true }\n").unwrap_err();
+        let e = Theme::parse("mine", "[styles]\nselected = { fg = \"red\", blink = true }\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("blink"), "{e}");
-        let e = Theme::parse("mine", "extends = \"neon\"\n").unwrap_err();
+        let e = Theme::parse("mine", "extends = \"neon\"\n").unwrap_err().to_string();
         assert!(e.contains("neon"), "{e}");
-        let e = Theme::select(Some("nope"), Some(Path::new("/nonexistent")), false).unwrap_err();
+        let e = Theme::select(Some("nope"), Some(Path::new("/nonexistent")), false)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("nope"), "{e}");
     }
 }

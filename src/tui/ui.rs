@@ -2,9 +2,9 @@
 //! the help overlay. Nothing here changes the state.
 
 use super::action::Mode;
-use super::app::{App, Pane, Tone};
 use super::form::{Dialog, FieldKind, Form, Picker};
 use super::panes;
+use super::screen::{App, Pane, Tone};
 use super::widgets::centered;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -30,12 +30,12 @@ pub fn draw(app: &App, f: &mut Frame) {
         draw_notices(app, f, banner);
     }
     match app.pane {
-        Pane::Pending => panes::pending::render(app, f, body),
-        Pane::Orders => panes::orders::render(app, f, body),
-        Pane::Approvals => panes::approvals::render(app, f, body),
+        Pane::Pending => app.pending.render(&app.ctx(), f, body),
+        Pane::Orders => app.orders.render(&app.ctx(), f, body),
+        Pane::Approvals => app.approvals.render(&app.ctx(), f, body),
         Pane::Receiving => panes::receiving::render(app, f, body),
-        Pane::Audit => panes::audit::render(app, f, body),
-        Pane::Settings => panes::settings::render(app, f, body),
+        Pane::Audit => app.audit.render(&app.ctx(), f, body),
+        Pane::Settings => app.settings.render(&app.ctx(), f, body),
     }
     draw_status(app, f, status);
     match &app.dialog {
@@ -54,8 +54,8 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     for (i, p) in Pane::TABS.iter().enumerate() {
         let mut label = format!(" {} {} ", i + 1, p.title());
-        if *p == Pane::Approvals && !app.approvals.view.is_empty() {
-            label = format!(" {} {} ({}) ", i + 1, p.title(), app.approvals.view.len());
+        if *p == Pane::Approvals && app.approvals.count() > 0 {
+            label = format!(" {} {} ({}) ", i + 1, p.title(), app.approvals.count());
         }
         let style = if app.pane == *p { th.tab_active } else { th.tab };
         spans.push(Span::styled(label, style));

@@ -3,6 +3,15 @@
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use std::cell::Cell;
 
+/// How a status message looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Ok,
+    Warn,
+    Error,
+}
+
 /// A selection in a list, with the scroll offset the last frame used. The offset is a
 /// `Cell` so drawing (which takes `&self`) can keep the selection in view without
 /// changing anything else.

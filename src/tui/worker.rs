@@ -3,7 +3,7 @@
 //! latest wins) and run when no command waits, the pending items in chunks so commands
 //! never wait behind a long load.
 //!
-//! What each command does, and the [`Effect`] it answers with, is in [`super::commands`].
+//! What each command does, and the [`Patch`] it answers with, is in [`super::commands`].
 
 use crate::app::audit::AuditFilter;
 use crate::app::Service;
@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
-pub use super::commands::{execute, Command, Effect};
+pub use super::commands::{execute, Command, CommandKind, Patch};
 
 /// Items in the first chunk: enough for the first screen.
 pub const FIRST_CHUNK: usize = 200;
@@ -67,28 +67,25 @@ pub enum Msg {
     Changed,
     /// The outcome of one command.
     Done {
-        command: &'static str,
-        result: Result<Effect, String>,
+        command: CommandKind,
+        result: Result<Patch, super::error::ScreenError>,
     },
-    /// The outcome of a call to the far side (see [`super::app::Call`]).
+    /// The outcome of a call to the far side (see [`super::screen::Call`]).
     Called {
-        command: &'static str,
-        result: Result<Effect, String>,
+        command: CommandKind,
+        result: Result<Patch, super::error::ScreenError>,
     },
     /// Whether the worker has work in hand (for the spinner).
     Busy(bool),
     /// A load failed.
-    Failed(String),
+    Failed(crate::app::AppError),
     /// Something the background work wants a person to notice.
-    Notice(super::app::Tone, String),
+    Notice(super::screen::Tone, String),
 }
 
 /// Loads one chunk of items from `from`; returns the message and where to go on.
-pub fn items_chunk(svc: &Service, from: ItemId, limit: usize) -> Result<(Msg, Option<ItemId>), String> {
-    let items = svc
-        .store()
-        .read(|tx| tx.items_from(from, limit))
-        .map_err(|e| e.to_string())?;
+pub fn items_chunk(svc: &Service, from: ItemId, limit: usize) -> Result<(Msg, Option<ItemId>), crate::app::AppError> {
+    let items = svc.items_from(from, limit)?;
     let full = items.len() == limit;
     let last = items.last().map(|i| i.id);
     let next = if full { last.map(|l| l + 1) } else { None };
@@ -151,13 +148,10 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                 })?,
             ),
             Load::Rules => Msg::Rules(svc.rules()?),
-            Load::ShipTo(q) => Msg::ShipTo(
-                q.clone(),
-                svc.store().read(|tx| tx.quote(q))?.and_then(|q| q.quote.ship_to),
-            ),
+            Load::ShipTo(q) => Msg::ShipTo(q.clone(), svc.quote_ship_to(q)?),
         })
     })();
-    r.unwrap_or_else(|e| Msg::Failed(e.to_string()))
+    r.unwrap_or_else(Msg::Failed)
 }
 
 /// Starts the worker thread. It stops when the request channel closes.
@@ -173,7 +167,7 @@ pub fn spawn(svc: Arc<Service>, actor: Actor, out: UnboundedSender<Msg>) -> mpsc
 fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSender<Msg>) {
     let mut loads: Vec<Load> = Vec::new();
     let mut items_at: Option<(ItemId, usize)> = None;
-    let mut seen = svc.store().change_counter().unwrap_or(0);
+    let mut seen = svc.change_counter().unwrap_or(0);
     let mut busy = false;
     let send = |m: Msg| out.send(m).is_ok();
     loop {
@@ -207,7 +201,7 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
             }
             match req {
                 Req::Poll => {
-                    if let Ok(now) = svc.store().change_counter() {
+                    if let Ok(now) = svc.change_counter() {
                         if now != seen {
                             seen = now;
                             if !send(Msg::Changed) {
@@ -223,12 +217,12 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
                     loads.push(l);
                 }
                 Req::Do(cmd) => {
-                    let name = cmd.name();
-                    let before = svc.store().change_counter().unwrap_or(0);
-                    let ours_before = crate::store::commits_on_this_thread();
+                    let name = cmd.kind();
+                    let before = svc.change_counter().unwrap_or(0);
+                    let ours_before = Service::commits_on_this_thread();
                     let result = execute(svc, actor, cmd);
-                    let after = svc.store().change_counter().unwrap_or(0);
-                    let ours = crate::store::commits_on_this_thread() - ours_before;
+                    let after = svc.change_counter().unwrap_or(0);
+                    let ours = Service::commits_on_this_thread() - ours_before;
                     // Only our own commits happened: the screens patch the result in and no
                     // reload is needed. Anyone else's commit in between, and the next poll
                     // reloads.
@@ -270,16 +264,16 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
 
 /// Runs every request the screens made, in this thread, feeding the answers back until
 /// no request is left (tests and the benchmark use it instead of the worker thread).
-pub fn settle(svc: &Service, app: &mut super::app::App) {
+pub fn settle(svc: &Service, app: &mut super::screen::App) {
     loop {
-        let reqs = std::mem::take(&mut app.outbox);
+        let reqs = std::mem::take(&mut app.to_worker);
         let calls = std::mem::take(&mut app.calls);
         if reqs.is_empty() && calls.is_empty() {
             return;
         }
         for call in calls {
-            if let super::app::Call::Start(c) = call {
-                let command = c.name();
+            if let super::screen::Call::Start(c) = call {
+                let command = c.kind();
                 let actor = app.actor.clone();
                 let result = crate::jobs::db::with_db(svc, |db| {
                     crate::jobs::db::block_on(super::commands::call(&db, &actor, c))
@@ -311,7 +305,7 @@ pub fn settle(svc: &Service, app: &mut super::app::App) {
                 Req::Poll => {}
                 Req::Task(task) => task(svc),
                 Req::Do(c) => {
-                    let command = c.name();
+                    let command = c.kind();
                     let result = execute(svc, &app.actor.clone(), c);
                     app.on_msg(Msg::Done { command, result });
                 }

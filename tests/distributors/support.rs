@@ -203,7 +203,7 @@ impl World {
                 },
             )
             .unwrap();
-        assert_eq!(r.outcome, "sending");
+        assert!(matches!(r.outcome, purser::domain::order::PlaceOutcome::Sending { .. }));
         r.job.expect("a job sends it")
     }
 

@@ -14,7 +14,15 @@ fn approval_flow_from_request_to_placement() {
     let po = k.create(&it).number;
 
     let r = k.place(&k.alice(), place_req(po, PlacementMethod::Manual)).unwrap();
-    assert_eq!((r.outcome, r.approver.as_deref()), ("awaiting_approval", Some("carol")));
+    assert_eq!(
+        (r.outcome, r.approver.as_deref()),
+        (
+            PlaceOutcome::SentForApproval {
+                approver: "carol".into()
+            },
+            Some("carol")
+        )
+    );
     assert_eq!(r.order.status(), OrderStatus::AwaitingApproval);
     assert!(
         matches!(&r.order.stage, Stage::AwaitingApproval { approver, requested_by, total, .. }
@@ -86,7 +94,9 @@ fn approval_flow_from_request_to_placement() {
         k.place(&k.alice(), place_req(po, PlacementMethod::Manual))
             .unwrap()
             .outcome,
-        "awaiting_approval"
+        PlaceOutcome::SentForApproval {
+            approver: "carol".into()
+        }
     );
     assert_eq!(k.jobs().unwrap().len(), 3);
     let before = k.snapshot();
@@ -105,7 +115,10 @@ fn approval_flow_from_request_to_placement() {
             },
         )
         .unwrap();
-    assert_eq!((r.outcome, r.approver.as_deref()), ("placed", Some("carol")));
+    assert_eq!(
+        (r.outcome, r.approver.as_deref()),
+        (PlaceOutcome::Placed, Some("carol"))
+    );
     assert_eq!(r.order.status(), OrderStatus::Submitted);
     let sub = r.order.submission().unwrap();
     assert_eq!((sub.by.as_str(), sub.approved_by.as_deref()), ("carol", Some("carol")));
@@ -154,7 +167,7 @@ fn rules_are_copied_when_the_order_is_created() {
     let third = k.create(&[it[2]]).number;
     k.add_rule(&k.ada(), rule("0", None, "carol")).unwrap();
     let r = k.place(&k.alice(), place_req(third, PlacementMethod::Manual)).unwrap();
-    assert_eq!((r.outcome, r.approver), ("placed", None));
+    assert_eq!((r.outcome, r.approver), (PlaceOutcome::Placed, None));
     assert_eq!(k.rules().unwrap(), vec![rule("0", None, "carol")]);
 }
 
@@ -182,7 +195,15 @@ fn the_creator_never_approves_their_own_order() {
         .number;
     // The rule naming carol is skipped: dave decides.
     let r = k.place(&carol, place_req(po, PlacementMethod::Manual)).unwrap();
-    assert_eq!((r.outcome, r.approver.as_deref()), ("awaiting_approval", Some("dave")));
+    assert_eq!(
+        (r.outcome, r.approver.as_deref()),
+        (
+            PlaceOutcome::SentForApproval {
+                approver: "dave".into()
+            },
+            Some("dave")
+        )
+    );
     let before = k.snapshot();
     refused(
         k.place(&carol, place_req(po, PlacementMethod::Manual)),
@@ -207,7 +228,7 @@ fn the_creator_never_approves_their_own_order() {
         .unwrap()
         .number;
     let r = k.place(&carol, place_req(po, PlacementMethod::Manual)).unwrap();
-    assert_eq!((r.outcome, r.approver), ("placed", None));
+    assert_eq!((r.outcome, r.approver), (PlaceOutcome::Placed, None));
     assert_eq!(r.order.submission().unwrap().approved_by, None);
 }
 
@@ -219,7 +240,10 @@ fn an_approver_who_is_also_a_buyer_places_directly() {
         .create(&k.import(&QuoteJson::new("Q-1").product("1", "A", 1, "50.00")))
         .number;
     let r = k.place(&k.carol(), place_req(po, PlacementMethod::Manual)).unwrap();
-    assert_eq!((r.outcome, r.approver.as_deref()), ("placed", Some("carol")));
+    assert_eq!(
+        (r.outcome, r.approver.as_deref()),
+        (PlaceOutcome::Placed, Some("carol"))
+    );
     assert!(k.jobs().unwrap().is_empty(), "no one to notify");
     // Placing it approved it: the trail says so, so a search for approvals finds it.
     assert_eq!(actions(&k).last().map(String::as_str), Some("po.approve_and_place"));
@@ -271,7 +295,10 @@ fn placing_an_order_whose_rule_names_you_approves_it_and_needs_the_approver_role
         .number;
     // Carol places a pending order her rule names: that approves it, and says so.
     let r = k.place(&k.carol(), place_req(first, PlacementMethod::Manual)).unwrap();
-    assert_eq!((r.outcome, r.approver.as_deref()), ("placed", Some("carol")));
+    assert_eq!(
+        (r.outcome, r.approver.as_deref()),
+        (PlaceOutcome::Placed, Some("carol"))
+    );
     assert_eq!(actions(&k).last().map(String::as_str), Some("po.approve_and_place"));
 
     // Carol loses the approver role after the second order took its rules.

@@ -15,7 +15,10 @@ fn email_placement_is_sent_by_a_job_and_completes_with_it() {
     );
     let po = k.create(&[it[0]]).number;
     let r = k.place(&k.alice(), place_req(po, PlacementMethod::Email)).unwrap();
-    assert_eq!((r.outcome, r.job, r.approver), ("sending", Some(1), None));
+    assert_eq!(
+        (r.outcome, r.job, r.approver),
+        (PlaceOutcome::Sending { job: 1 }, Some(1), None)
+    );
     let o = k.order(po).unwrap();
     assert_eq!(o.status(), OrderStatus::Pending, "not placed until the email left");
     let s = o.sending.as_ref().unwrap();
@@ -175,7 +178,7 @@ fn an_order_being_sent_cannot_be_rejected() {
     let k = Kit::with_mail();
     let po = awaiting_carol(&k);
     let r = k.place(&k.carol(), place_req(po, PlacementMethod::Email)).unwrap();
-    assert_eq!((r.outcome, r.job), ("sending", Some(2)));
+    assert_eq!((r.outcome, r.job), (PlaceOutcome::Sending { job: 2 }, Some(2)));
     let before = k.snapshot();
     refused(
         k.reject(&k.carol(), po, "changed my mind"),

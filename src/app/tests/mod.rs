@@ -12,7 +12,7 @@ use crate::demo::SAMPLES;
 use crate::domain::audit::{verify_chain, ChainBreak};
 use crate::domain::item::ItemFilter;
 use crate::domain::job::{JobKind, JobState};
-use crate::domain::order::{OrderEdit, Rejection};
+use crate::domain::order::{OrderEdit, PlaceOutcome, Rejection};
 use crate::domain::receiving::{serial_product_key, ReceiveRequest};
 use crate::domain::{
     Address, ApprovalRule, ItemId, ItemState, OrderStatus, OrderType, PlacementMethod, PoNumber, Stage,

@@ -25,7 +25,9 @@ fn every_missing_role_is_refused_naming_user_action_and_role() {
         k.place(&k.alice(), place_req(awaiting, PlacementMethod::Manual))
             .unwrap()
             .outcome,
-        "awaiting_approval"
+        PlaceOutcome::SentForApproval {
+            approver: "carol".into()
+        }
     );
     let free = it[4];
 

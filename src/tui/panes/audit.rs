@@ -1,8 +1,8 @@
 //! Pane 5, Audit: the trail of every change, filterable by order, user and action.
 
+use super::{navigate, Ask, Ctx};
 use crate::app::audit::AuditFilter;
 use crate::tui::action::Action;
-use crate::tui::app::App;
 use crate::tui::widgets::Cursor;
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -37,13 +37,18 @@ impl AuditPane {
     }
 }
 
-impl App {
-    pub(crate) fn audit_refresh(&mut self) {
-        let a = &mut self.audit;
-        let f = a.filter();
-        let order_text = a.filters[0].value().trim().to_ascii_lowercase();
-        let entries = &self.data.audit;
-        a.view = (0..entries.len())
+impl AuditPane {
+    /// Whether a filter field has the focus (keys are typed into it).
+    pub fn typing(&self) -> bool {
+        self.focus.is_some()
+    }
+
+    /// The rows again, after the entries or the filter changed.
+    pub fn refresh(&mut self, ctx: &Ctx) {
+        let f = self.filter();
+        let order_text = self.filters[0].value().trim().to_ascii_lowercase();
+        let entries = &ctx.data.audit;
+        self.view = (0..entries.len())
             .rev()
             .filter(|i| {
                 let e = &entries[*i];
@@ -52,37 +57,39 @@ impl App {
                     && f.matches(e)
             })
             .collect();
-        a.cursor.clamp(a.view.len());
+        self.cursor.clamp(self.view.len());
     }
 
-    pub(crate) fn audit_filter_key(&mut self, ev: &KeyEvent) {
-        let Some(i) = self.audit.focus else { return };
+    /// A key typed into the focused filter field.
+    pub fn filter_key(&mut self, ev: &KeyEvent, ctx: &Ctx) {
+        let Some(i) = self.focus else { return };
         match ev.code {
-            KeyCode::Esc | KeyCode::Enter => self.audit.focus = None,
-            KeyCode::Tab => self.audit.focus = Some((i + 1) % FIELDS.len()),
-            KeyCode::BackTab => self.audit.focus = Some((i + FIELDS.len() - 1) % FIELDS.len()),
+            KeyCode::Esc | KeyCode::Enter => self.focus = None,
+            KeyCode::Tab => self.focus = Some((i + 1) % FIELDS.len()),
+            KeyCode::BackTab => self.focus = Some((i + FIELDS.len() - 1) % FIELDS.len()),
             _ => {
-                if self.audit.filters[i].handle_event(&Event::Key(*ev)).is_some() {
-                    self.audit_refresh();
+                if self.filters[i].handle_event(&Event::Key(*ev)).is_some() {
+                    self.refresh(ctx);
                 }
             }
         }
     }
 
-    pub(crate) fn audit_act(&mut self, a: Action) {
-        if App::navigate(&mut self.audit.cursor, a, self.audit.view.len()) {
-            return;
+    pub fn handle(&mut self, a: Action, ctx: &Ctx) -> Vec<Ask> {
+        if navigate(&mut self.cursor, a, self.view.len()) {
+            return Vec::new();
         }
         match a {
-            Action::Filter => self.audit.focus = Some(0),
+            Action::Filter => self.focus = Some(0),
             Action::ClearFilter => {
-                for f in &mut self.audit.filters {
+                for f in &mut self.filters {
                     f.reset();
                 }
-                self.audit_refresh();
+                self.refresh(ctx);
             }
             _ => {}
         }
+        Vec::new()
     }
 }
 
@@ -123,67 +130,69 @@ fn summary(v: &serde_json::Value) -> String {
     }
 }
 
-/// Draws the pane.
-pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    let th = &app.theme;
-    let a = &app.audit;
-    let title = format!(" Audit trail · {} of {} entries ", a.view.len(), app.data.audit.len());
-    let block = Block::bordered()
-        .title(Span::styled(title, th.title))
-        .border_style(th.border);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let [filters, table] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    let cols = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(filters);
-    for (i, name) in FIELDS.iter().enumerate() {
-        let label = format!("{name}: ");
-        let focused = a.focus == Some(i);
-        let w = cols[i].width.saturating_sub(label.len() as u16 + 1) as usize;
-        let scroll = a.filters[i].visual_scroll(w);
-        let value: String = a.filters[i].value().chars().skip(scroll).collect();
-        let style = if focused { th.input } else { th.muted };
-        f.render_widget(
-            Paragraph::new(Line::from(vec![
-                Span::styled(label.clone(), th.accent),
-                Span::styled(format!("{value:<w$}"), style),
-            ])),
-            cols[i],
-        );
-        if focused {
-            let x = (a.filters[i].visual_cursor().max(scroll) - scroll) as u16;
-            f.set_cursor_position((cols[i].x + label.len() as u16 + x, cols[i].y));
+impl AuditPane {
+    /// Draws the pane.
+    pub fn render(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
+        let th = ctx.theme;
+        let a = self;
+        let title = format!(" Audit trail · {} of {} entries ", a.view.len(), ctx.data.audit.len());
+        let block = Block::bordered()
+            .title(Span::styled(title, th.title))
+            .border_style(th.border);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [filters, table] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let cols = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(filters);
+        for (i, name) in FIELDS.iter().enumerate() {
+            let label = format!("{name}: ");
+            let focused = a.focus == Some(i);
+            let w = cols[i].width.saturating_sub(label.len() as u16 + 1) as usize;
+            let scroll = a.filters[i].visual_scroll(w);
+            let value: String = a.filters[i].value().chars().skip(scroll).collect();
+            let style = if focused { th.input } else { th.muted };
+            f.render_widget(
+                Paragraph::new(Line::from(vec![
+                    Span::styled(label.clone(), th.accent),
+                    Span::styled(format!("{value:<w$}"), style),
+                ])),
+                cols[i],
+            );
+            if focused {
+                let x = (a.filters[i].visual_cursor().max(scroll) - scroll) as u16;
+                f.set_cursor_position((cols[i].x + label.len() as u16 + x, cols[i].y));
+            }
         }
+        if !ctx.data.audit_loaded && ctx.data.audit.is_empty() {
+            f.render_widget(Paragraph::new("loading the audit trail…").style(th.muted), table);
+            return;
+        }
+        let (start, end) = a.cursor.window(a.view.len(), table.height.saturating_sub(1) as usize);
+        let rows = a.view[start..end].iter().enumerate().map(|(n, i)| {
+            let e = &ctx.data.audit[*i];
+            let style = if start + n == a.cursor.sel {
+                th.selected
+            } else {
+                th.base
+            };
+            Row::new(vec![
+                Cell::from(Line::from(e.seq.to_string()).right_aligned()),
+                Cell::from(e.at.format("%m-%d %H:%M").to_string()),
+                Cell::from(e.actor.clone()),
+                Cell::from(e.action.clone()),
+                Cell::from(e.entity.clone()),
+                Cell::from(summary(&e.after)),
+            ])
+            .style(style)
+        });
+        let widths = [
+            Constraint::Length(5),
+            Constraint::Length(11),
+            Constraint::Length(8),
+            Constraint::Length(19),
+            Constraint::Length(18),
+            Constraint::Fill(1),
+        ];
+        let header = Row::new(["  Seq", "When (UTC)", "User", "Action", "Entity", "After"]).style(th.header);
+        f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), table);
     }
-    if !app.data.audit_loaded && app.data.audit.is_empty() {
-        f.render_widget(Paragraph::new("loading the audit trail…").style(th.muted), table);
-        return;
-    }
-    let (start, end) = a.cursor.window(a.view.len(), table.height.saturating_sub(1) as usize);
-    let rows = a.view[start..end].iter().enumerate().map(|(n, i)| {
-        let e = &app.data.audit[*i];
-        let style = if start + n == a.cursor.sel {
-            th.selected
-        } else {
-            th.base
-        };
-        Row::new(vec![
-            Cell::from(Line::from(e.seq.to_string()).right_aligned()),
-            Cell::from(e.at.format("%m-%d %H:%M").to_string()),
-            Cell::from(e.actor.clone()),
-            Cell::from(e.action.clone()),
-            Cell::from(e.entity.clone()),
-            Cell::from(summary(&e.after)),
-        ])
-        .style(style)
-    });
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(11),
-        Constraint::Length(8),
-        Constraint::Length(19),
-        Constraint::Length(18),
-        Constraint::Fill(1),
-    ];
-    let header = Row::new(["  Seq", "When (UTC)", "User", "Action", "Entity", "After"]).style(th.header);
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), table);
 }

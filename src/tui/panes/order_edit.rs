@@ -1,11 +1,13 @@
 //! The header form of a pending order (type, ship-to, special bid, end user, notes,
 //! shipping), and the address fields it shares with the create-order form.
 
+use super::{Ask, Ctx};
 use crate::domain::money::{group_thousands, parse_amount, KeepScale};
 use crate::domain::order::OrderEdit;
 use crate::domain::{Address, OrderType, PoNumber};
-use crate::tui::app::{App, Tone};
+use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
+use crate::tui::widgets::Tone;
 use crate::tui::worker::Command;
 
 /// Label prefixes of the two addresses.
@@ -67,22 +69,22 @@ pub(crate) fn address_from(form: &Form, prefix: &str) -> Option<Address> {
 }
 
 /// A ship-to must name where to deliver.
-pub(crate) fn check_ship_to(ship_to: &Address) -> Result<(), String> {
+pub(crate) fn check_ship_to(ship_to: &Address) -> Result<(), FormError> {
     let missing = ship_to.missing_for_shipping();
     if missing.is_empty() {
         Ok(())
     } else {
-        Err(format!("the ship-to is incomplete; missing: {}", missing.join(", ")))
+        Err(FormError::ShipToIncomplete(missing))
     }
 }
 
 /// Every header field as the form holds it (trimmed; blank is none), not yet checked.
-fn read_header(form: &Form) -> Result<OrderEdit, String> {
+fn read_header(form: &Form) -> Result<OrderEdit, FormError> {
     let (order_type, _) = TYPES[form.get("Type").idx().min(TYPES.len() - 1)];
     let text = |label: &str| Some(form.get(label).value().trim().to_string()).filter(|s| !s.is_empty());
     let shipping = match form.get("Shipping").value().trim() {
         "" => rust_decimal::Decimal::ZERO,
-        s => parse_amount(s).map_err(|m| format!("shipping: {m}"))?,
+        s => parse_amount(s).map_err(|why| FormError::Amount { field: "shipping", why })?,
     };
     Ok(OrderEdit {
         order_type: Some(order_type),
@@ -94,53 +96,54 @@ fn read_header(form: &Form) -> Result<OrderEdit, String> {
     })
 }
 
-impl App {
-    /// Opens the header form of a pending order, filled with what it holds now.
-    pub(crate) fn open_edit_order(&mut self, po: PoNumber) {
-        if !self.may_on_order(po, crate::app::OrderAction::Edit) {
-            return;
-        }
-        let Some(o) = self.data.order(po) else { return };
-        let type_idx = TYPES.iter().position(|(t, _)| *t == o.order_type).unwrap_or(0);
-        let mut fields = vec![Field::choice(
-            "Type",
-            TYPES.iter().map(|(_, l)| l.to_string()).collect(),
-            type_idx,
-        )];
-        fields.extend(address_fields(SHIP_TO, o.ship_to.as_ref()));
-        fields.push(Field::text("Special bid", o.special_bid.as_deref().unwrap_or("")));
-        fields.extend(address_fields(END_USER, o.end_user.as_ref()));
-        fields.push(Field::text("Notes", o.notes.as_deref().unwrap_or("")));
-        fields.push(Field::text("Shipping", &o.shipping.normalize_keep_scale().to_string()));
-        let title = format!(
-            "Edit {po}: {} · {} {}",
-            self.config.distributor_name(&o.distributor),
-            group_thousands(o.total()),
-            o.currency
-        );
-        let note = "Only what you change is saved. A blank ship-to: wholesale ships to us, dropship \
-             to the quote's ship-to. A blank end user removes it.";
-        let purpose = Purpose::EditOrder {
-            po,
-            was: Box::default(),
-        };
-        let mut form = Form::new(&title, purpose, fields).with_note(note);
-        // What the form shows, read back the way a submission is read, so that a stored
-        // value the form shows differently (untrimmed, say) does not count as a change.
-        let was = match read_header(&form) {
-            Ok(was) => was,
-            Err(e) => return self.info(Tone::Error, format!("{po} cannot be edited here: {e}")),
-        };
-        if let Purpose::EditOrder { was: slot, .. } = &mut form.purpose {
-            **slot = was;
-        }
-        self.dialog = Some(Dialog::Form(form));
+/// The header form of a pending order, filled with what it holds now; or why the user
+/// may not edit it (by the service's answer).
+pub(super) fn edit_dialog(ctx: &Ctx, po: PoNumber) -> Ask {
+    if let Err(refused) = ctx.may_on_order(po, crate::app::OrderAction::Edit) {
+        return refused;
     }
+    let Some(o) = ctx.data.order(po) else {
+        return Ask::Nothing;
+    };
+    let type_idx = TYPES.iter().position(|(t, _)| *t == o.order_type).unwrap_or(0);
+    let mut fields = vec![Field::choice(
+        "Type",
+        TYPES.iter().map(|(_, l)| l.to_string()).collect(),
+        type_idx,
+    )];
+    fields.extend(address_fields(SHIP_TO, o.ship_to.as_ref()));
+    fields.push(Field::text("Special bid", o.special_bid.as_deref().unwrap_or("")));
+    fields.extend(address_fields(END_USER, o.end_user.as_ref()));
+    fields.push(Field::text("Notes", o.notes.as_deref().unwrap_or("")));
+    fields.push(Field::text("Shipping", &o.shipping.normalize_keep_scale().to_string()));
+    let title = format!(
+        "Edit {po}: {} · {} {}",
+        ctx.config.distributor_name(&o.distributor),
+        group_thousands(o.total()),
+        o.currency
+    );
+    let note = "Only what you change is saved. A blank ship-to: wholesale ships to us, dropship \
+         to the quote's ship-to. A blank end user removes it.";
+    let purpose = Purpose::EditOrder {
+        po,
+        was: Box::default(),
+    };
+    let mut form = Form::new(&title, purpose, fields).with_note(note);
+    // What the form shows, read back the way a submission is read, so that a stored
+    // value the form shows differently (untrimmed, say) does not count as a change.
+    let was = match read_header(&form) {
+        Ok(was) => was,
+        Err(e) => return Ask::Say(Tone::Error, format!("{po} cannot be edited here: {e}")),
+    };
+    if let Purpose::EditOrder { was: slot, .. } = &mut form.purpose {
+        **slot = was;
+    }
+    Ask::Dialog(Box::new(Dialog::Form(form)))
 }
 
 /// The changes typed into the header form, compared with the header it was opened on, so
 /// that saving never undoes what someone else changed meanwhile in another field.
-pub(super) fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result<Command, String> {
+pub fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result<Command, FormError> {
     let now = read_header(form)?;
     fn changed<T: PartialEq>(now: Option<T>, was: &Option<T>) -> Option<T> {
         now.filter(|v| Some(v) != was.as_ref())
@@ -154,7 +157,7 @@ pub(super) fn edit_command(form: &Form, po: PoNumber, was: &OrderEdit) -> Result
         shipping: changed(now.shipping, &was.shipping),
     };
     if edit == OrderEdit::default() {
-        return Err("nothing changed (Esc closes the form)".into());
+        return Err(FormError::NothingChanged);
     }
     // A changed address must be whole; an unchanged one stays as it is.
     if let Some(Some(a)) = &edit.ship_to {
@@ -182,7 +185,7 @@ mod tests {
         }
     }
 
-    /// The form as `open_edit_order` lays it out, and what it held when opened.
+    /// The form as `edit_dialog` lays it out, and what it held when opened.
     fn form(ship_to: Option<&Address>) -> (Form, OrderEdit) {
         let mut fields = vec![Field::choice("Type", vec!["wholesale".into(), "dropship".into()], 1)];
         fields.extend(address_fields(SHIP_TO, ship_to));
@@ -217,7 +220,7 @@ mod tests {
     fn only_changed_fields_are_sent() {
         let a = addr("Utrecht");
         let (mut f, was) = form(Some(&a));
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("nothing changed"), "{e}");
         f.set_text("Notes", "  call before delivery ");
         f.set_text("Ship-to city", "Amersfoort");
@@ -241,7 +244,7 @@ mod tests {
             ..addr("Utrecht")
         };
         let (f, was) = form(Some(&padded));
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("nothing changed"), "{e}");
     }
 
@@ -254,20 +257,20 @@ mod tests {
         assert_eq!(edit.ship_to, Some(None), "a blank ship-to clears it");
         let (mut f, was) = form(Some(&a));
         f.set_text("Ship-to street", " ");
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("missing: street"), "{e}");
         let (mut f, was) = form(Some(&a));
         f.set_text("Shipping", "twelve");
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.starts_with("shipping:"), "{e}");
         f.set_text("Shipping", "-5");
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("negative"), "{e}");
         f.set_text("Shipping", "1250.5");
         let edit = edit_of(edit_command(&f, PoNumber(1), &was).unwrap());
         assert_eq!(edit.shipping, Some("1250.50".parse().unwrap()));
         f.set_text("Shipping", "");
-        let e = edit_command(&f, PoNumber(1), &was).unwrap_err();
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("nothing changed"), "blank shipping is none: {e}");
     }
 }

@@ -2,12 +2,15 @@
 //!
 //! Creating an order from the marked items (its form and command) is in `create_order`.
 
+use super::{navigate, Ask, Ctx};
+use crate::app::{OrderAction, OrderActions};
 use crate::domain::item::ItemFilter;
 use crate::domain::money::group_thousands;
-use crate::domain::{ItemId, ItemState, OrderStatus, PendingItem};
+use crate::domain::{ItemId, ItemState, PendingItem};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Tone};
+use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, PickPurpose, Picker, Purpose};
+use crate::tui::widgets::Tone;
 use crate::tui::widgets::{clip, Cursor};
 use crate::tui::worker::Command;
 use crossterm::event::{Event, KeyCode, KeyEvent};
@@ -21,6 +24,7 @@ use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
 mod create_order;
+pub use create_order::{create_order_command, ship_to_arrived};
 
 /// Columns the list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,162 +87,152 @@ fn quote_label(i: &PendingItem) -> &str {
     i.quote_number.as_deref().unwrap_or(&i.quote_id)
 }
 
-impl App {
+impl PendingPane {
     /// The item on the selected row.
-    pub(crate) fn pending_selected(&self) -> Option<ItemId> {
-        let p = &self.pending;
-        p.view
-            .get(p.cursor.sel)
-            .and_then(|i| self.data.items.get(*i as usize))
+    pub fn selected(&self, ctx: &Ctx) -> Option<ItemId> {
+        self.view
+            .get(self.cursor.sel)
+            .and_then(|i| ctx.data.items.get(*i as usize))
             .map(|i| i.id)
     }
 
-    /// Filters and sorts the rows again (incrementally when the filter only grew).
-    pub fn pending_refresh(&mut self) {
-        let selected = self.pending_selected();
-        self.pending_refresh_keeping(selected);
+    /// Whether the filter has the focus (keys are typed into it).
+    pub fn typing(&self) -> bool {
+        self.filter_focus
     }
 
-    /// [`App::pending_refresh`] after the items changed: the rows were numbered for the
-    /// old items, so the caller says which item was selected before.
-    pub(crate) fn pending_refresh_keeping(&mut self, selected: Option<ItemId>) {
-        let p = &mut self.pending;
-        let items = &self.data.items;
-        let needle = p.filter.value().trim().to_ascii_lowercase();
+    /// Filters and sorts the rows again (incrementally when the filter only grew),
+    /// keeping the item selected that was: after the items changed the rows were
+    /// numbered for the old items, so the caller says which item that was.
+    pub fn refresh(&mut self, ctx: &Ctx, selected: Option<ItemId>) {
+        let items = &ctx.data.items;
+        let needle = self.filter.value().trim().to_ascii_lowercase();
         let filter = ItemFilter {
-            dismissed_only: p.dismissed,
+            dismissed_only: self.dismissed,
             text: Some(needle.clone()).filter(|n| !n.is_empty()),
             ..Default::default()
         };
-        let incremental = p
-            .seen
-            .as_ref()
-            .is_some_and(|(g, n, d)| *g == self.data.items_gen && *d == p.dismissed && needle.starts_with(n.as_str()));
+        let incremental = self.seen.as_ref().is_some_and(|(g, n, d)| {
+            *g == ctx.data.items_gen && *d == self.dismissed && needle.starts_with(n.as_str())
+        });
         if incremental {
-            p.view.retain(|i| filter.matches(&items[*i as usize]));
+            self.view.retain(|i| filter.matches(&items[*i as usize]));
         } else {
-            p.view = (0..items.len() as u32)
+            self.view = (0..items.len() as u32)
                 .filter(|i| filter.matches(&items[*i as usize]))
                 .collect();
-            sort_view(&mut p.view, items, p.sort, p.desc);
+            sort_view(&mut self.view, items, self.sort, self.desc);
         }
-        p.seen = Some((self.data.items_gen, needle, p.dismissed));
-        p.totals.clear();
-        for i in &p.view {
+        self.seen = Some((ctx.data.items_gen, needle, self.dismissed));
+        self.totals.clear();
+        for i in &self.view {
             let it = &items[*i as usize];
-            *p.totals.entry(it.currency.to_string()).or_default() += it.total_cost();
+            *self.totals.entry(it.currency.to_string()).or_default() += it.total_cost();
         }
         if let Some(id) = selected {
-            if let Some(pos) = p.view.iter().position(|i| items[*i as usize].id == id) {
-                p.cursor.sel = pos;
+            if let Some(pos) = self.view.iter().position(|i| items[*i as usize].id == id) {
+                self.cursor.sel = pos;
             }
         }
-        p.cursor.clamp(p.view.len());
+        self.cursor.clamp(self.view.len());
     }
 
-    fn pending_resort(&mut self) {
-        sort_view(
-            &mut self.pending.view,
-            &self.data.items,
-            self.pending.sort,
-            self.pending.desc,
-        );
-        self.info(
+    fn refresh_in_place(&mut self, ctx: &Ctx) {
+        let selected = self.selected(ctx);
+        self.refresh(ctx, selected);
+    }
+
+    fn resort(&mut self, ctx: &Ctx) -> Ask {
+        sort_view(&mut self.view, &ctx.data.items, self.sort, self.desc);
+        Ask::Say(
             Tone::Info,
             format!(
                 "sorted by {}{}",
-                self.pending.sort.label(),
-                if self.pending.desc { ", descending" } else { "" }
+                self.sort.label(),
+                if self.desc { ", descending" } else { "" }
             ),
-        );
+        )
     }
 
-    fn current_item(&self) -> Option<&PendingItem> {
-        self.pending
-            .view
-            .get(self.pending.cursor.sel)
-            .map(|i| &self.data.items[*i as usize])
+    fn current_item<'a>(&self, ctx: &Ctx<'a>) -> Option<&'a PendingItem> {
+        self.view.get(self.cursor.sel).map(|i| &ctx.data.items[*i as usize])
     }
 
     /// The marked items, or the one under the cursor.
-    fn targets(&self) -> Vec<&PendingItem> {
-        if self.pending.marks.is_empty() {
-            return self.current_item().into_iter().collect();
+    fn targets<'a>(&self, ctx: &Ctx<'a>) -> Vec<&'a PendingItem> {
+        if self.marks.is_empty() {
+            return self.current_item(ctx).into_iter().collect();
         }
-        self.pending
-            .marks
+        self.marks
             .iter()
             .filter_map(|id| {
-                self.data
+                ctx.data
                     .items
                     .binary_search_by_key(id, |i| i.id)
                     .ok()
-                    .map(|i| &self.data.items[i])
+                    .map(|i| &ctx.data.items[i])
             })
             .collect()
     }
 
-    pub(crate) fn pending_filter_key(&mut self, ev: &KeyEvent) {
+    /// A key typed into the filter.
+    pub fn filter_key(&mut self, ev: &KeyEvent, ctx: &Ctx) {
         match ev.code {
-            KeyCode::Esc | KeyCode::Enter => self.pending.filter_focus = false,
+            KeyCode::Esc | KeyCode::Enter => self.filter_focus = false,
             KeyCode::Up | KeyCode::Down => {
-                self.pending.filter_focus = false;
+                self.filter_focus = false;
                 let a = if ev.code == KeyCode::Up {
                     Action::Up
                 } else {
                     Action::Down
                 };
-                App::navigate(&mut self.pending.cursor, a, self.pending.view.len());
+                navigate(&mut self.cursor, a, self.view.len());
             }
             _ => {
-                if self.pending.filter.handle_event(&Event::Key(*ev)).is_some() {
-                    self.pending_refresh();
+                if self.filter.handle_event(&Event::Key(*ev)).is_some() {
+                    self.refresh_in_place(ctx);
                 }
             }
         }
     }
 
-    pub(crate) fn pending_act(&mut self, a: Action) {
-        let len = self.pending.view.len();
-        if App::navigate(&mut self.pending.cursor, a, len) {
-            return;
+    pub fn handle(&mut self, a: Action, ctx: &Ctx) -> Vec<Ask> {
+        let len = self.view.len();
+        if navigate(&mut self.cursor, a, len) {
+            return Vec::new();
         }
-        match a {
-            Action::Filter => self.pending.filter_focus = true,
+        let ask = match a {
+            Action::Filter => {
+                self.filter_focus = true;
+                Ask::Nothing
+            }
             Action::ClearFilter => {
-                self.pending.filter.reset();
-                self.pending_refresh();
+                self.filter.reset();
+                self.refresh_in_place(ctx);
+                Ask::Nothing
             }
             Action::Sort => {
-                self.pending.sort = self.pending.sort.next();
-                self.pending_resort();
+                self.sort = self.sort.next();
+                self.resort(ctx)
             }
             Action::ReverseSort => {
-                self.pending.desc = !self.pending.desc;
-                self.pending_resort();
+                self.desc = !self.desc;
+                self.resort(ctx)
             }
             Action::Mark => {
-                if let Some(id) = self.current_item().map(|i| i.id) {
-                    if !self.pending.marks.remove(&id) {
-                        self.pending.marks.insert(id);
+                if let Some(id) = self.current_item(ctx).map(|i| i.id) {
+                    if !self.marks.remove(&id) {
+                        self.marks.insert(id);
                     }
-                    self.pending.cursor.down(1, len);
+                    self.cursor.down(1, len);
                 }
+                Ask::Nothing
             }
-            Action::MarkAll => {
-                let ids: Vec<ItemId> = self
-                    .pending
-                    .view
-                    .iter()
-                    .map(|i| self.data.items[*i as usize].id)
-                    .collect();
-                if ids.iter().all(|id| self.pending.marks.contains(id)) {
-                    self.pending.marks.clear();
-                } else {
-                    self.pending.marks.extend(ids);
-                }
+            Action::MarkAll => self.mark_all(ctx),
+            Action::ClearMarks => {
+                self.marks.clear();
+                Ask::Nothing
             }
-            Action::ClearMarks => self.pending.marks.clear(),
             Action::ImportQuotes => {
                 let form = Form::new(
                     "Import approved quotes",
@@ -248,135 +242,176 @@ impl App {
                 .with_note(
                     "Paths of JSON or CSV quote files, separated by spaces; each file imports whole or not at all.",
                 );
-                self.dialog = Some(Dialog::Form(form));
+                Ask::Dialog(Box::new(Dialog::Form(form)))
             }
-            Action::LatestCost => {
-                let ids: Vec<ItemId> = self.targets().iter().filter(|i| i.is_pending()).map(|i| i.id).collect();
-                if ids.is_empty() {
-                    return self.info(Tone::Error, "nothing to price: choose pool items first");
-                }
-                if self.calling {
-                    return self.info(
-                        Tone::Error,
-                        "the distributors are being asked already; Esc stops waiting",
-                    );
-                }
-                self.info(
-                    Tone::Info,
-                    format!(
-                        "asking the distributors about {} item(s)… (Esc stops waiting)",
-                        ids.len()
-                    ),
-                );
-                self.calling = true;
-                self.calls
-                    .push(super::super::app::Call::Start(Command::LatestCost { ids }));
-            }
+            Action::LatestCost => return self.ask_latest_cost(ctx),
             Action::ShowDismissed => {
-                self.pending.dismissed = !self.pending.dismissed;
-                self.pending.marks.clear();
-                self.pending_refresh();
-                let what = if self.pending.dismissed {
+                self.dismissed = !self.dismissed;
+                self.marks.clear();
+                self.refresh_in_place(ctx);
+                let what = if self.dismissed {
                     "dismissed items (r restores)"
                 } else {
                     "the pool"
                 };
-                self.info(Tone::Info, format!("showing {what}"));
+                Ask::Say(Tone::Info, format!("showing {what}"))
             }
-            Action::Dismiss => {
-                let ids: Vec<ItemId> = self.targets().iter().filter(|i| i.is_pending()).map(|i| i.id).collect();
-                if ids.is_empty() {
-                    return self.info(Tone::Error, "nothing to dismiss: mark pool items with space first");
-                }
-                let form = Form::new(
-                    &format!("Dismiss {} item(s)", ids.len()),
-                    Purpose::Dismiss(ids),
-                    vec![Field::text("Reason", "")],
-                )
-                .with_note("A reason is required; dismissed items can be restored (d shows them).");
-                self.dialog = Some(Dialog::Form(form));
-            }
-            Action::Restore => {
-                let ids: Vec<ItemId> = self
-                    .targets()
-                    .iter()
-                    .filter(|i| matches!(i.state, ItemState::Dismissed { .. }))
-                    .map(|i| i.id)
-                    .collect();
-                if ids.is_empty() {
-                    return self.info(
-                        Tone::Error,
-                        "nothing to restore: press d to show dismissed items, then r",
-                    );
-                }
-                self.pending.marks.clear();
-                self.send(Command::Restore { ids });
-            }
-            Action::Split => {
-                let Some(item) = self.current_item() else { return };
-                let (id, qty, sku) = (item.id, item.quantity, item.sku.clone());
-                let form = Form::new(
-                    &format!("Split item {id}"),
-                    Purpose::Split(id),
-                    vec![Field::text("Quantity to split off", "")],
-                )
-                .with_note(format!(
-                    "{sku}: {qty} units; the new item gets the quantity typed here."
-                ));
-                self.dialog = Some(Dialog::Form(form));
-            }
-            Action::CreateOrder => self.open_create_order(),
-            Action::AddToOrder => {
-                let ids: Vec<ItemId> = self.targets().iter().filter(|i| i.is_pending()).map(|i| i.id).collect();
-                if ids.is_empty() {
-                    return self.info(Tone::Error, "nothing to add: mark pool items with space first");
-                }
-                let rows: Vec<(u64, String)> = self
-                    .data
-                    .orders
-                    .iter()
-                    .filter(|o| o.status() == OrderStatus::Pending)
-                    .map(|o| {
-                        (
-                            o.number.0,
-                            format!(
-                                "{}  {:<14} {:>14} {}  {} lines",
-                                o.number,
-                                clip(&self.config.distributor_name(&o.distributor), 14),
-                                group_thousands(o.total()),
-                                o.currency,
-                                o.lines.len()
-                            ),
-                        )
-                    })
-                    .collect();
-                if rows.is_empty() {
-                    return self.info(Tone::Error, "no pending order to add to; create one with n");
-                }
-                let title = format!("Add {} item(s) to which pending order?", ids.len());
-                self.dialog = Some(Dialog::Pick(Picker::new(
-                    &title,
-                    rows,
-                    false,
-                    PickPurpose::OrderFor(ids),
-                )));
-            }
-            _ => {}
+            Action::Dismiss => self.dismiss_dialog(ctx),
+            Action::Restore => self.restore_marked(ctx),
+            Action::Split => self.split_dialog(ctx),
+            Action::CreateOrder => return self.create_order_dialog(ctx),
+            Action::AddToOrder => self.pick_order_to_add_to(ctx),
+            _ => Ask::Nothing,
+        };
+        vec![ask]
+    }
+
+    /// Marks every row shown, or clears the marks when all are marked already.
+    fn mark_all(&mut self, ctx: &Ctx) -> Ask {
+        let ids: Vec<ItemId> = self.view.iter().map(|i| ctx.data.items[*i as usize].id).collect();
+        if ids.iter().all(|id| self.marks.contains(id)) {
+            self.marks.clear();
+        } else {
+            self.marks.extend(ids);
         }
+        Ask::Nothing
+    }
+
+    /// The pool items marked (or the one under the cursor).
+    fn pool_targets(&self, ctx: &Ctx) -> Vec<ItemId> {
+        self.targets(ctx)
+            .iter()
+            .filter(|i| i.is_pending())
+            .map(|i| i.id)
+            .collect()
+    }
+
+    fn ask_latest_cost(&self, ctx: &Ctx) -> Vec<Ask> {
+        let ids = self.pool_targets(ctx);
+        if ids.is_empty() {
+            return vec![Ask::Say(
+                Tone::Error,
+                "nothing to price: choose pool items first".into(),
+            )];
+        }
+        vec![
+            Ask::Say(
+                Tone::Info,
+                format!(
+                    "asking the distributors about {} item(s)… (Esc stops waiting)",
+                    ids.len()
+                ),
+            ),
+            Ask::Call(Command::LatestCost { ids }),
+        ]
+    }
+
+    fn dismiss_dialog(&self, ctx: &Ctx) -> Ask {
+        let ids = self.pool_targets(ctx);
+        if ids.is_empty() {
+            return Ask::Say(
+                Tone::Error,
+                "nothing to dismiss: mark pool items with space first".into(),
+            );
+        }
+        let form = Form::new(
+            &format!("Dismiss {} item(s)", ids.len()),
+            Purpose::Dismiss(ids),
+            vec![Field::text("Reason", "")],
+        )
+        .with_note("A reason is required; dismissed items can be restored (d shows them).");
+        Ask::Dialog(Box::new(Dialog::Form(form)))
+    }
+
+    fn restore_marked(&mut self, ctx: &Ctx) -> Ask {
+        let ids: Vec<ItemId> = self
+            .targets(ctx)
+            .iter()
+            .filter(|i| matches!(i.state, ItemState::Dismissed { .. }))
+            .map(|i| i.id)
+            .collect();
+        if ids.is_empty() {
+            return Ask::Say(
+                Tone::Error,
+                "nothing to restore: press d to show dismissed items, then r".into(),
+            );
+        }
+        self.marks.clear();
+        Ask::Send(Command::Restore { ids })
+    }
+
+    fn split_dialog(&self, ctx: &Ctx) -> Ask {
+        let Some(item) = self.current_item(ctx) else {
+            return Ask::Nothing;
+        };
+        let (id, qty, sku) = (item.id, item.quantity, item.sku.clone());
+        let form = Form::new(
+            &format!("Split item {id}"),
+            Purpose::Split(id),
+            vec![Field::text("Quantity to split off", "")],
+        )
+        .with_note(format!(
+            "{sku}: {qty} units; the new item gets the quantity typed here."
+        ));
+        Ask::Dialog(Box::new(Dialog::Form(form)))
+    }
+
+    /// Opens the list of orders the marked items may be added to: those the service says
+    /// the user may add items to now.
+    fn pick_order_to_add_to(&self, ctx: &Ctx) -> Ask {
+        let ids = self.pool_targets(ctx);
+        if ids.is_empty() {
+            return Ask::Say(Tone::Error, "nothing to add: mark pool items with space first".into());
+        }
+        let rows: Vec<(u64, String)> = ctx
+            .data
+            .orders
+            .iter()
+            .filter(|o| OrderActions::of(ctx.config, ctx.actor, o).allows(OrderAction::AddItems))
+            .map(|o| {
+                (
+                    o.number.0,
+                    format!(
+                        "{}  {:<14} {:>14} {}  {} lines",
+                        o.number,
+                        clip(&ctx.config.distributor_name(&o.distributor), 14),
+                        group_thousands(o.total()),
+                        o.currency,
+                        o.lines.len()
+                    ),
+                )
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ask::Say(Tone::Error, "no pending order to add to; create one with n".into());
+        }
+        let title = format!("Add {} item(s) to which pending order?", ids.len());
+        Ask::Dialog(Box::new(Dialog::Pick(Picker::new(
+            &title,
+            rows,
+            false,
+            PickPurpose::OrderFor(ids),
+        ))))
+    }
+
+    /// The marks go once the items they marked are ordered (a create-order form was
+    /// submitted).
+    pub fn clear_marks(&mut self) {
+        self.marks.clear();
     }
 }
 
-pub(super) fn import_command(form: &Form) -> Result<Command, String> {
+pub fn import_command(form: &Form) -> Result<Command, FormError> {
     let files = file_names(form.get("Files").value(), std::env::var_os("HOME").as_deref())?;
     if files.is_empty() {
-        return Err("name one or more quote files (JSON or CSV), separated by spaces".into());
+        return Err(FormError::NoFiles);
     }
     Ok(Command::Import { files })
 }
 
 /// The file names typed, as a shell would split them: separated by blanks, a name with
 /// blanks in quotes ('…' or "…") or with `\ `, and a leading `~/` for the home folder.
-fn file_names(text: &str, home: Option<&std::ffi::OsStr>) -> Result<Vec<std::path::PathBuf>, String> {
+fn file_names(text: &str, home: Option<&std::ffi::OsStr>) -> Result<Vec<std::path::PathBuf>, FormError> {
     let mut names = Vec::new();
     let mut current: Option<String> = None;
     let mut quote: Option<char> = None;
@@ -399,7 +434,7 @@ fn file_names(text: &str, home: Option<&std::ffi::OsStr>) -> Result<Vec<std::pat
         }
     }
     if let Some(q) = quote {
-        return Err(format!("a file name opened with {q} is not closed"));
+        return Err(FormError::UnclosedQuote(q));
     }
     names.extend(current);
     Ok(names
@@ -411,10 +446,10 @@ fn file_names(text: &str, home: Option<&std::ffi::OsStr>) -> Result<Vec<std::pat
         .collect())
 }
 
-pub(super) fn dismiss_command(form: &Form, ids: &[ItemId]) -> Result<Command, String> {
+pub fn dismiss_command(form: &Form, ids: &[ItemId]) -> Result<Command, FormError> {
     let reason = form.get("Reason").value().trim();
     if reason.is_empty() {
-        return Err("a reason is required to dismiss".into());
+        return Err(FormError::ReasonRequired("dismiss"));
     }
     Ok(Command::Dismiss {
         ids: ids.to_vec(),
@@ -422,9 +457,9 @@ pub(super) fn dismiss_command(form: &Form, ids: &[ItemId]) -> Result<Command, St
     })
 }
 
-pub(super) fn split_command(form: &Form, id: ItemId) -> Result<Command, String> {
+pub fn split_command(form: &Form, id: ItemId) -> Result<Command, FormError> {
     let t = form.get("Quantity to split off").value().trim();
-    let qty = t.parse::<u32>().map_err(|_| format!("`{t}` is not a whole number"))?;
+    let qty = t.parse::<u32>().map_err(|_| FormError::NotWholeNumber(t.to_string()))?;
     Ok(Command::Split { id, qty })
 }
 
@@ -444,10 +479,41 @@ fn sort_view(view: &mut [u32], items: &[PendingItem], key: SortKey, desc: bool) 
     }
 }
 
-/// Draws the pane.
-pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    let p = &app.pending;
-    let th = &app.theme;
+impl PendingPane {
+    /// Draws the pane.
+    pub fn render(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
+        let p = self;
+        let th = ctx.theme;
+        let block = Block::bordered()
+            .title(Span::styled(title(p, ctx), th.title))
+            .border_style(th.border);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let show_filter = p.filter_focus || !p.filter.value().is_empty();
+        let [filter_area, table_area] =
+            Layout::vertical([Constraint::Length(u16::from(show_filter)), Constraint::Min(0)]).areas(inner);
+        if show_filter {
+            render_filter(p, ctx, f, filter_area);
+        }
+        if !ctx.data.items_loaded {
+            f.render_widget(Paragraph::new("loading pending items…").style(th.muted), table_area);
+            return;
+        }
+        if p.view.is_empty() {
+            let text = if p.dismissed {
+                "no dismissed items"
+            } else {
+                "no pending items match"
+            };
+            f.render_widget(Paragraph::new(text).style(th.muted), table_area);
+            return;
+        }
+        render_items(p, ctx, f, table_area);
+    }
+}
+
+/// The pane's title: what it shows, how many, marked, their totals, loading.
+fn title(p: &PendingPane, ctx: &Ctx) -> String {
     let totals = p
         .totals
         .iter()
@@ -466,54 +532,40 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     if !totals.is_empty() {
         title.push_str(&format!(" · total {totals}"));
     }
-    if app.data.items_loaded && !app.data.items_done {
-        title.push_str(&format!(" · loading {}…", app.data.items.len()));
+    if ctx.data.items_loaded && !ctx.data.items_done {
+        title.push_str(&format!(" · loading {}…", ctx.data.items.len()));
     }
     title.push(' ');
-    let block = Block::bordered()
-        .title(Span::styled(title, th.title))
-        .border_style(th.border);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let show_filter = p.filter_focus || !p.filter.value().is_empty();
-    let [filter_area, table_area] =
-        Layout::vertical([Constraint::Length(u16::from(show_filter)), Constraint::Min(0)]).areas(inner);
-    if show_filter {
-        let label = "Filter: ";
-        let style = if p.filter_focus { th.input } else { th.muted };
-        let w = filter_area.width.saturating_sub(label.len() as u16) as usize;
-        let scroll = p.filter.visual_scroll(w);
-        let line = Line::from(vec![
-            Span::styled(label, th.accent),
-            Span::styled(
-                format!("{:<w$}", p.filter.value().chars().skip(scroll).collect::<String>()),
-                style,
-            ),
-        ]);
-        f.render_widget(Paragraph::new(line), filter_area);
-        if p.filter_focus {
-            let x = (p.filter.visual_cursor().max(scroll) - scroll) as u16;
-            f.set_cursor_position((filter_area.x + label.len() as u16 + x, filter_area.y));
-        }
+    title
+}
+
+fn render_filter(p: &PendingPane, ctx: &Ctx, f: &mut Frame, filter_area: Rect) {
+    let th = ctx.theme;
+    let label = "Filter: ";
+    let style = if p.filter_focus { th.input } else { th.muted };
+    let w = filter_area.width.saturating_sub(label.len() as u16) as usize;
+    let scroll = p.filter.visual_scroll(w);
+    let line = Line::from(vec![
+        Span::styled(label, th.accent),
+        Span::styled(
+            format!("{:<w$}", p.filter.value().chars().skip(scroll).collect::<String>()),
+            style,
+        ),
+    ]);
+    f.render_widget(Paragraph::new(line), filter_area);
+    if p.filter_focus {
+        let x = (p.filter.visual_cursor().max(scroll) - scroll) as u16;
+        f.set_cursor_position((filter_area.x + label.len() as u16 + x, filter_area.y));
     }
-    if !app.data.items_loaded {
-        f.render_widget(Paragraph::new("loading pending items…").style(th.muted), table_area);
-        return;
-    }
-    if p.view.is_empty() {
-        let text = if p.dismissed {
-            "no dismissed items"
-        } else {
-            "no pending items match"
-        };
-        f.render_widget(Paragraph::new(text).style(th.muted), table_area);
-        return;
-    }
+}
+
+fn render_items(p: &PendingPane, ctx: &Ctx, f: &mut Frame, table_area: Rect) {
+    let th = ctx.theme;
     let wide = table_area.width >= 110;
     let height = table_area.height.saturating_sub(1) as usize;
     let (start, end) = p.cursor.window(p.view.len(), height);
     let rows = p.view[start..end].iter().enumerate().map(|(n, i)| {
-        let it = &app.data.items[*i as usize];
+        let it = &ctx.data.items[*i as usize];
         let marked = p.marks.contains(&it.id);
         let mut cells = vec![
             Cell::from(if marked { "●" } else { " " }),
@@ -580,6 +632,9 @@ mod file_name_tests {
         .collect();
         assert_eq!(got, want);
         assert!(file_names("   ", home).unwrap().is_empty());
-        assert!(file_names("\"open.json", home).unwrap_err().contains("not closed"));
+        assert!(file_names("\"open.json", home)
+            .unwrap_err()
+            .to_string()
+            .contains("not closed"));
     }
 }

@@ -6,10 +6,11 @@
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{OrderStatus, PoNumber, Receipt};
 use crate::tui::action::Action;
-use crate::tui::app::{App, Tone};
+use crate::tui::error::ScreenError;
 use crate::tui::scan::{scan_lines, ScanError, ScanLine, ScanMode, ScanState, Step, Target};
+use crate::tui::screen::{App, Tone};
 use crate::tui::widgets::{clip, Cursor};
-use crate::tui::worker::Command;
+use crate::tui::worker::{Command, CommandKind};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -259,12 +260,16 @@ impl App {
 
     /// A receipt (or undo) came back from the worker, applied already: its message and
     /// receipt.
-    pub(crate) fn scan_done(&mut self, command: &str, result: Result<(String, Option<(PoNumber, Receipt)>), String>) {
+    pub(crate) fn scan_done(
+        &mut self,
+        command: CommandKind,
+        result: Result<(String, Option<(PoNumber, Receipt)>), ScreenError>,
+    ) {
         let r = &mut self.receiving;
         r.inflight = false;
         match result {
             Ok((message, receipt)) => {
-                if command == "receive" {
+                if command == CommandKind::Receive {
                     r.state.committed(&r.lines);
                     if let Some((po, rc)) = &receipt {
                         r.mine.push((*po, rc.id));
@@ -280,7 +285,7 @@ impl App {
             Err(e) => {
                 r.note(Tone::Error, format!("✗ {e}"));
                 self.bell = true;
-                self.status = Some((Tone::Error, e));
+                self.status = Some((Tone::Error, e.to_string()));
             }
         }
         self.pump_scans();
@@ -306,11 +311,25 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Length(log_h),
     ])
     .areas(inner);
-
     f.render_widget(
         Paragraph::new(Span::styled(r.state.prompt(&r.lines), th.accent)),
         prompt,
     );
+    render_scan_box(app, f, scanbox);
+    let [left, right] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(middle);
+    render_orders(app, f, left);
+    if let ScanMode::Pick { candidates, .. } = &r.state.mode {
+        render_pick(app, candidates, f, right);
+    } else if let Some(o) = r.shown_order().and_then(|po| app.data.order(po)) {
+        render_order_lines(app, o, f, right);
+    }
+    render_log(app, f, log);
+}
+
+/// The scan box: what is typed, and how many scans wait to be saved.
+fn render_scan_box(app: &App, f: &mut Frame, scanbox: Rect) {
+    let th = &app.theme;
+    let r = &app.receiving;
     let label = "Scan › ";
     let queued = if r.queue.is_empty() && !r.inflight {
         String::new()
@@ -339,98 +358,115 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         let x = (r.input.visual_cursor().max(scroll) - scroll) as u16;
         f.set_cursor_position((scanbox.x + lw + x, scanbox.y));
     }
+}
 
-    let [left, right] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(middle);
-    // Receivable orders with their progress.
+/// Receivable orders with their progress.
+fn render_orders(app: &App, f: &mut Frame, left: Rect) {
+    let th = &app.theme;
+    let r = &app.receiving;
     if !app.data.orders_loaded {
         f.render_widget(Paragraph::new("loading orders…").style(th.muted), left);
-    } else if r.orders.is_empty() {
+        return;
+    }
+    if r.orders.is_empty() {
         f.render_widget(Paragraph::new("no order is waiting for goods").style(th.muted), left);
-    } else {
-        let (start, end) = r.cursor.window(r.orders.len(), left.height.saturating_sub(1) as usize);
-        let shown_po = r.shown_order();
-        let rows = r.orders[start..end].iter().enumerate().filter_map(|(n, po)| {
-            let o = app.data.order(*po)?;
-            let style = if Some(*po) == shown_po {
-                th.selected
-            } else if start + n == r.cursor.sel {
-                th.marked
-            } else {
-                th.base
-            };
-            Some(
-                Row::new(vec![
-                    Cell::from(po.to_string()),
-                    Cell::from(clip(&app.config.distributor_name(&o.distributor), 11)),
-                    Cell::from(Line::from(o.progress()).right_aligned()),
-                    Cell::from(Span::styled(short_status(o.status()), th.status(o.status()))),
-                ])
-                .style(style),
-            )
-        });
-        let widths = [
-            Constraint::Length(9),
-            Constraint::Length(11),
-            Constraint::Length(7),
-            Constraint::Length(6),
-        ];
-        let header = Row::new(["Order", "Distrib.", "  Recvd", "Status"]).style(th.header);
-        f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), left);
+        return;
     }
-
-    // The pick list, or the lines of the order in hand.
-    if let ScanMode::Pick { candidates, .. } = &r.state.mode {
-        let mut lines = vec![Line::from(Span::styled("Which line? (number, or ↑↓ Enter)", th.header))];
-        for (i, t) in candidates.iter().enumerate() {
-            let l = r.lines.iter().find(|l| l.target == *t);
-            let text = format!(
-                "{}. {} line {} {} {}/{}",
-                i + 1,
-                t.po,
-                t.line,
-                l.map_or("", |l| l.line.sku.as_str()),
-                l.map_or(0, |l| l.received),
-                l.map_or(0, |l| l.line.quantity)
-            );
-            lines.push(Line::from(Span::styled(
-                text,
-                if i == r.pick.sel { th.selected } else { th.base },
-            )));
-        }
-        f.render_widget(Paragraph::new(lines), right);
-    } else if let Some(o) = r.shown_order().and_then(|po| app.data.order(po)) {
-        let (start, end) = (0, o.lines.len().min(right.height.saturating_sub(1) as usize));
-        let rows = o.lines[start..end].iter().enumerate().map(|(i, l)| {
-            let n = i as u32 + 1;
-            let here = r.current == Some(Target { po: o.number, line: n });
-            let rec = o.received_on(n);
-            let style = if here {
-                th.selected
-            } else if rec >= l.quantity {
-                th.ok
-            } else {
-                th.base
-            };
+    let (start, end) = r.cursor.window(r.orders.len(), left.height.saturating_sub(1) as usize);
+    let shown_po = r.shown_order();
+    let rows = r.orders[start..end].iter().enumerate().filter_map(|(n, po)| {
+        let o = app.data.order(*po)?;
+        let style = if Some(*po) == shown_po {
+            th.selected
+        } else if start + n == r.cursor.sel {
+            th.marked
+        } else {
+            th.base
+        };
+        Some(
             Row::new(vec![
-                Cell::from(n.to_string()),
-                Cell::from(l.sku.clone()),
-                Cell::from(Line::from(format!("{rec}/{}", l.quantity)).right_aligned()),
-                Cell::from(if l.serialized { "serial" } else { "" }),
-                Cell::from(l.description.clone()),
+                Cell::from(po.to_string()),
+                Cell::from(clip(&app.config.distributor_name(&o.distributor), 11)),
+                Cell::from(Line::from(o.progress()).right_aligned()),
+                Cell::from(Span::styled(short_status(o.status()), th.status(o.status()))),
             ])
-            .style(style)
-        });
-        let widths = [
-            Constraint::Length(2),
-            Constraint::Length(13),
-            Constraint::Length(7),
-            Constraint::Length(6),
-            Constraint::Fill(1),
-        ];
-        let header = Row::new(["#", "SKU", "  Recvd", "", "Description"]).style(th.header);
-        f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), right);
-    }
+            .style(style),
+        )
+    });
+    let widths = [
+        Constraint::Length(9),
+        Constraint::Length(11),
+        Constraint::Length(7),
+        Constraint::Length(6),
+    ];
+    let header = Row::new(["Order", "Distrib.", "  Recvd", "Status"]).style(th.header);
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), left);
+}
 
+/// The pick list: the open lines a scanned code matches.
+fn render_pick(app: &App, candidates: &[Target], f: &mut Frame, right: Rect) {
+    let th = &app.theme;
+    let r = &app.receiving;
+    let mut lines = vec![Line::from(Span::styled("Which line? (number, or ↑↓ Enter)", th.header))];
+    for (i, t) in candidates.iter().enumerate() {
+        let l = r.lines.iter().find(|l| l.target == *t);
+        let text = format!(
+            "{}. {} line {} {} {}/{}",
+            i + 1,
+            t.po,
+            t.line,
+            l.map_or("", |l| l.line.sku.as_str()),
+            l.map_or(0, |l| l.received),
+            l.map_or(0, |l| l.line.quantity)
+        );
+        lines.push(Line::from(Span::styled(
+            text,
+            if i == r.pick.sel { th.selected } else { th.base },
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), right);
+}
+
+/// The lines of the order in hand.
+fn render_order_lines(app: &App, o: &crate::domain::Order, f: &mut Frame, right: Rect) {
+    let th = &app.theme;
+    let r = &app.receiving;
+    let (start, end) = (0, o.lines.len().min(right.height.saturating_sub(1) as usize));
+    let rows = o.lines[start..end].iter().enumerate().map(|(i, l)| {
+        let n = i as u32 + 1;
+        let here = r.current == Some(Target { po: o.number, line: n });
+        let rec = o.received_on(n);
+        let style = if here {
+            th.selected
+        } else if rec >= l.quantity {
+            th.ok
+        } else {
+            th.base
+        };
+        Row::new(vec![
+            Cell::from(n.to_string()),
+            Cell::from(l.sku.clone()),
+            Cell::from(Line::from(format!("{rec}/{}", l.quantity)).right_aligned()),
+            Cell::from(if l.serialized { "serial" } else { "" }),
+            Cell::from(l.description.clone()),
+        ])
+        .style(style)
+    });
+    let widths = [
+        Constraint::Length(2),
+        Constraint::Length(13),
+        Constraint::Length(7),
+        Constraint::Length(6),
+        Constraint::Fill(1),
+    ];
+    let header = Row::new(["#", "SKU", "  Recvd", "", "Description"]).style(th.header);
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), right);
+}
+
+/// The scan log, newest last.
+fn render_log(app: &App, f: &mut Frame, log: Rect) {
+    let th = &app.theme;
+    let r = &app.receiving;
     let skip = r.log.len().saturating_sub(log.height.saturating_sub(1) as usize);
     let lines: Vec<Line> = r
         .log

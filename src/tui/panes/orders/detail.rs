@@ -3,11 +3,10 @@
 //! rules it was created under and its audit trail.
 
 use crate::domain::money::group_thousands;
-use crate::domain::{PoNumber, Stage};
-use crate::tui::app::{App, Pane};
+use crate::domain::{Order, PoNumber, Stage};
+use crate::tui::panes::Ctx;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::Cursor;
-use crate::tui::worker::Load;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
@@ -21,20 +20,6 @@ pub struct Detail {
     pub scroll: u16,
 }
 
-impl App {
-    /// Opens an order in detail (from any pane).
-    pub fn open_order(&mut self, po: PoNumber) {
-        self.switch(Pane::Orders);
-        self.orders.detail = Some(Detail {
-            po,
-            lines: Cursor::default(),
-            scroll: 0,
-        });
-        self.data.order_audit = None;
-        self.load(Load::OrderAudit(po));
-    }
-}
-
 fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
     Line::from(vec![
         Span::styled(format!("{k:<13}"), th.muted),
@@ -42,10 +27,10 @@ fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
     ])
 }
 
-/// Draws one order in detail.
-pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
-    let th = &app.theme;
-    let Some(o) = app.data.order(d.po) else {
+/// Draws one order in detail: its head, its lines, and the rest below (scrollable).
+pub(super) fn render_detail(ctx: &Ctx, d: &Detail, f: &mut Frame, area: Rect) {
+    let th = ctx.theme;
+    let Some(o) = ctx.data.order(d.po) else {
         let block = Block::bordered().title(Span::styled(format!(" Orders · {} ", d.po), th.title));
         f.render_widget(Paragraph::new("this order is not loaded (yet)").block(block), area);
         return;
@@ -62,7 +47,25 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
     let lines_h = (o.lines.len() as u16 + 1).min(inner.height / 2).max(2);
     let [head, table_area, rest] =
         Layout::vertical([Constraint::Length(3), Constraint::Length(lines_h), Constraint::Min(0)]).areas(inner);
+    f.render_widget(Paragraph::new(head_lines(ctx, o)).style(th.base), head);
+    render_lines(ctx, o, d, f, table_area);
+    let mut info = facts(ctx, o);
+    info.extend(receipts(th, o));
+    info.extend(approval(th, o));
+    info.extend(audit_trail(ctx, o));
+    f.render_widget(
+        Paragraph::new(info)
+            .wrap(Wrap { trim: false })
+            .scroll((d.scroll, 0))
+            .style(th.base),
+        rest,
+    );
+}
 
+/// The three lines at the top: distributor and totals, where the order stands, where it
+/// ships to.
+fn head_lines<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
+    let th = ctx.theme;
     let sub = o.submission().map(|s| {
         let link = s.link.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
         format!(
@@ -72,9 +75,34 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             s.at.format("%Y-%m-%d %H:%M")
         )
     });
-    let head_lines = vec![
+    let stands = match (&o.stage, sub, &o.sending) {
+        (_, _, Some(sn)) => format!(
+            "being sent: {} by {} (job {}); if it stays uncertain: M recorded as sent, R send again",
+            sn.method.describe(),
+            sn.by,
+            sn.job
+        ),
+        (
+            Stage::AwaitingApproval {
+                approver, requested_by, ..
+            },
+            _,
+            _,
+        ) => format!("awaiting approval by {approver} (asked by {requested_by})"),
+        (_, Some(s), _) => format!("placed: {s}"),
+        (Stage::Cancelled { by, at }, _, _) => format!("cancelled by {by} {}", at.format("%Y-%m-%d %H:%M")),
+        _ => "not placed yet".to_string(),
+    };
+    let ships = match &o.ship_to {
+        Some(a) => format!("ship to: {}", a.one_line()),
+        None => match ctx.config.company.as_ref().and_then(crate::config::Company::warehouse) {
+            Some(w) => format!("ship to: our warehouse, {}", w.one_line()),
+            None => "ship to: our warehouse".into(),
+        },
+    };
+    vec![
         Line::from(vec![
-            Span::styled(app.config.distributor_name(&o.distributor), th.accent),
+            Span::styled(ctx.config.distributor_name(&o.distributor), th.accent),
             Span::raw(format!(
                 " · {} · {} {} · by {} {}",
                 o.order_type.as_str(),
@@ -84,41 +112,15 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
                 o.created_at.format("%Y-%m-%d %H:%M")
             )),
         ]),
-        Line::from(match (&o.stage, sub) {
-            (_, _) if o.sending.is_some() => {
-                let sn = o.sending.as_ref().expect("checked");
-                format!(
-                    "being sent: {} by {} (job {}); if it stays uncertain: M recorded as sent, R send again",
-                    sn.method.describe(),
-                    sn.by,
-                    sn.job
-                )
-            }
-            (
-                Stage::AwaitingApproval {
-                    approver, requested_by, ..
-                },
-                _,
-            ) => {
-                format!("awaiting approval by {approver} (asked by {requested_by})")
-            }
-            (_, Some(s)) => format!("placed: {s}"),
-            (Stage::Cancelled { by, at }, _) => format!("cancelled by {by} {}", at.format("%Y-%m-%d %H:%M")),
-            _ => "not placed yet".to_string(),
-        }),
-        Line::from(match &o.ship_to {
-            Some(a) => format!("ship to: {}", a.one_line()),
-            None => match app.config.company.as_ref().and_then(crate::config::Company::warehouse) {
-                Some(w) => format!("ship to: our warehouse, {}", w.one_line()),
-                None => "ship to: our warehouse".into(),
-            },
-        }),
-    ];
-    f.render_widget(Paragraph::new(head_lines).style(th.base), head);
+        Line::from(stands),
+        Line::from(ships),
+    ]
+}
 
-    let (start, end) = d
-        .lines
-        .window(o.lines.len(), table_area.height.saturating_sub(1) as usize);
+/// The order's lines, with what was received of each.
+fn render_lines(ctx: &Ctx, o: &Order, d: &Detail, f: &mut Frame, area: Rect) {
+    let th = ctx.theme;
+    let (start, end) = d.lines.window(o.lines.len(), area.height.saturating_sub(1) as usize);
     let rows = o.lines[start..end].iter().enumerate().map(|(n, l)| {
         let ln = (start + n) as u32 + 1;
         let style = if start + n == d.lines.sel { th.selected } else { th.base };
@@ -143,10 +145,14 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
         Constraint::Length(6),
     ];
     let header = Row::new(["#", "SKU", "Description", " Qty", " Unit cost", "  Recvd", ""]).style(th.header);
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), table_area);
+    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+}
 
+/// Special bid, end user, shipping, notes, what the distributor and the PSA sync said,
+/// and the sends that failed.
+fn facts<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
+    let th = ctx.theme;
     let mut info: Vec<Line> = Vec::new();
-    let section = |t: &'static str| Line::from(Span::styled(t, th.header));
     if let Some(b) = &o.special_bid {
         info.push(kv(th, "special bid", b.clone()));
     }
@@ -180,7 +186,7 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             info.push(kv(th, "emailed to", sub.recipients.join(", ")));
         }
     }
-    if let Some(sync) = app.data.sync.get(&o.number) {
+    if let Some(sync) = ctx.data.sync.get(&o.number) {
         info.push(kv(
             th,
             "PSA sync",
@@ -201,7 +207,15 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             th.error,
         )));
     }
-    info.push(section("Receipts"));
+    info
+}
+
+fn section<'a>(th: &Theme, t: &'static str) -> Line<'a> {
+    Line::from(Span::styled(t, th.header))
+}
+
+fn receipts<'a>(th: &Theme, o: &Order) -> Vec<Line<'a>> {
+    let mut info = vec![section(th, "Receipts")];
     if o.receipts.is_empty() {
         info.push(Line::from(Span::styled("  none yet", th.muted)));
     }
@@ -229,7 +243,12 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             style,
         )));
     }
-    info.push(section("Approval rules (snapshot at creation)"));
+    info
+}
+
+/// The approval rules the order was created under, and its rejections.
+fn approval<'a>(th: &Theme, o: &Order) -> Vec<Line<'a>> {
+    let mut info = vec![section(th, "Approval rules (snapshot at creation)")];
     if o.rules.is_empty() {
         info.push(Line::from(Span::styled("  none: no approval needed", th.muted)));
     }
@@ -242,8 +261,13 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
             th.warn,
         )));
     }
-    info.push(section("Audit trail"));
-    match &app.data.order_audit {
+    info
+}
+
+fn audit_trail<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
+    let th = ctx.theme;
+    let mut info = vec![section(th, "Audit trail")];
+    match &ctx.data.order_audit {
         Some((po, entries)) if *po == o.number => {
             for e in entries {
                 info.push(Line::from(vec![
@@ -255,11 +279,5 @@ pub(super) fn render_detail(app: &App, d: &Detail, f: &mut Frame, area: Rect) {
         }
         _ => info.push(Line::from(Span::styled("  loading…", th.muted))),
     }
-    f.render_widget(
-        Paragraph::new(info)
-            .wrap(Wrap { trim: false })
-            .scroll((d.scroll, 0))
-            .style(th.base),
-        rest,
-    );
+    info
 }

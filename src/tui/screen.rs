@@ -1,145 +1,39 @@
 //! The state of the screens and how keys and worker messages change it. Nothing here
-//! touches the database: requests go into `outbox` for the worker, answers come back
+//! touches the database: requests go into `to_worker` (the database worker's queue), answers come back
 //! through [`App::on_msg`].
 
 use super::action::{Action, Mode};
+pub use super::data::Data;
 use super::form::{Confirm, Dialog, Form, Outcome};
 use super::keymap::{Key, Keymap};
 use super::panes::{approvals::ApprovalsPane, audit::AuditPane, orders::OrdersPane, pending::PendingPane};
-use super::panes::{receiving::ReceivingPane, settings::SettingsPane};
+use super::panes::{receiving::ReceivingPane, settings::SettingsPane, Ask, Ctx};
 use super::theme::Theme;
-use super::worker::{Command, Effect, Load, Msg, Req};
-use crate::app::{OrderAction, OrderActions, Permission};
+pub use super::widgets::Tone;
+use super::worker::{Command, Load, Msg, Patch, Req};
+use crate::app::{OrderActions, OtherDistributors, Permission};
 use crate::config::Config;
-use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber, Role, RuleError, Timestamp};
+use crate::domain::{PoNumber, Role, RuleError, Timestamp};
 use crate::identity::Actor;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::sync::Arc;
 
-/// The panes, in tab order, and the admin settings view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Pending,
-    Orders,
-    Approvals,
-    Receiving,
-    Audit,
-    Settings,
-}
+pub use super::panes::Pane;
 
-impl Pane {
-    pub const TABS: [Pane; 5] = [
-        Pane::Pending,
-        Pane::Orders,
-        Pane::Approvals,
-        Pane::Receiving,
-        Pane::Audit,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Pending => "Pending",
-            Pane::Orders => "Orders",
-            Pane::Approvals => "Approvals",
-            Pane::Receiving => "Receiving",
-            Pane::Audit => "Audit",
-            Pane::Settings => "Settings",
+/// The panes' read-only context, borrowed field by field from the screen, so that a
+/// pane can be borrowed mutably beside it.
+macro_rules! ctx {
+    ($s:expr) => {
+        Ctx {
+            data: &$s.data,
+            config: &$s.config,
+            actor: &$s.actor,
+            theme: &$s.theme,
+            keymap: &$s.keymap,
+            now: $s.now,
+            pdf_dir: &$s.pdf_dir,
         }
-    }
-}
-
-/// How a status message looks.
-/// A call to the far side made on the user's behalf: started, or no longer waited for.
-#[derive(Debug, Clone)]
-pub enum Call {
-    Start(super::commands::Command),
-    Stop,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Info,
-    Ok,
-    Warn,
-    Error,
-}
-
-/// Everything loaded from the database, as the worker last reported it.
-#[derive(Debug, Default)]
-pub struct Data {
-    /// In id order.
-    pub items: Vec<PendingItem>,
-    /// PSA sync state by order (empty when standalone).
-    pub sync: std::collections::HashMap<crate::domain::PoNumber, String>,
-    pub items_loaded: bool,
-    pub items_done: bool,
-    /// Bumped whenever `items` changes, so views know to filter again.
-    pub items_gen: u64,
-    /// Newest first.
-    pub orders: Vec<Order>,
-    pub orders_loaded: bool,
-    pub audit: Vec<AuditEntry>,
-    pub audit_loaded: bool,
-    pub order_audit: Option<(PoNumber, Vec<AuditEntry>)>,
-    pub rules: Vec<ApprovalRule>,
-    pub rules_loaded: bool,
-}
-
-impl Data {
-    /// A pool item by id (items are kept in id order).
-    pub fn item(&self, id: ItemId) -> Option<&PendingItem> {
-        self.items
-            .binary_search_by_key(&id, |i| i.id)
-            .ok()
-            .map(|i| &self.items[i])
-    }
-
-    pub fn upsert_items(&mut self, items: Vec<PendingItem>) {
-        for item in items {
-            if !super::worker::shown_in_pending(&item) {
-                if let Ok(i) = self.items.binary_search_by_key(&item.id, |i| i.id) {
-                    self.items.remove(i);
-                }
-                continue;
-            }
-            match self.items.binary_search_by_key(&item.id, |i| i.id) {
-                Ok(i) => self.items[i] = item,
-                Err(i) => self.items.insert(i, item),
-            }
-        }
-        self.items_gen += 1;
-    }
-
-    pub fn splice_items(&mut self, from: u64, to: Option<u64>, items: Vec<PendingItem>) {
-        let start = self.items.partition_point(|i| i.id < from);
-        let end = match to {
-            Some(t) => self.items.partition_point(|i| i.id <= t),
-            None => self.items.len(),
-        };
-        self.items.splice(start..end.max(start), items);
-        self.items_loaded = true;
-        self.items_done = to.is_none();
-        if self.items_done {
-            // Chunks grew the list by doubling; give back what it will not use.
-            self.items.shrink_to_fit();
-        }
-        self.items_gen += 1;
-    }
-
-    pub fn upsert_order(&mut self, order: Order) {
-        match self.orders.binary_search_by(|o| order.number.cmp(&o.number)) {
-            Ok(i) => self.orders[i] = order,
-            Err(i) => self.orders.insert(i, order),
-        }
-    }
-
-    /// An order by number (the list is kept newest first).
-    pub fn order(&self, po: PoNumber) -> Option<&Order> {
-        self.orders
-            .binary_search_by(|o| po.cmp(&o.number))
-            .ok()
-            .map(|i| &self.orders[i])
-    }
+    };
 }
 
 /// The whole screen state.
@@ -163,8 +57,8 @@ pub struct App {
     pub quit: bool,
     /// Ring the terminal bell after the next frame.
     pub bell: bool,
-    /// Requests for the worker, taken by the event loop.
-    pub outbox: Vec<Req>,
+    /// Requests for the database worker (its queue), taken by the event loop.
+    pub to_worker: Vec<Req>,
     /// Calls to distributors made on the user's behalf, taken by the event loop, which
     /// runs each as a task (never on the database worker).
     pub calls: Vec<Call>,
@@ -213,7 +107,7 @@ impl App {
             spinner: 0,
             quit: false,
             bell: false,
-            outbox: Vec::new(),
+            to_worker: Vec::new(),
             calls: Vec::new(),
             calling: false,
             notices: Vec::new(),
@@ -241,7 +135,7 @@ impl App {
     }
 
     pub fn load(&mut self, l: Load) {
-        self.outbox.push(Req::Load(l));
+        self.to_worker.push(Req::Load(l));
     }
 
     pub fn send(&mut self, c: Command) {
@@ -251,7 +145,7 @@ impl App {
     /// Sends a command, remembering the form it came from.
     fn send_from(&mut self, c: Command, form: Option<Form>) {
         self.submitted.push_back(form);
-        self.outbox.push(Req::Do(c));
+        self.to_worker.push(Req::Do(c));
     }
 
     pub fn info(&mut self, tone: Tone, text: impl Into<String>) {
@@ -265,7 +159,7 @@ impl App {
     pub fn mode(&self) -> Mode {
         match self.pane {
             Pane::Pending => Mode::Pending,
-            Pane::Orders if self.orders.detail.is_some() => Mode::OrderDetail,
+            Pane::Orders if self.orders.detail_po().is_some() => Mode::OrderDetail,
             Pane::Orders => Mode::Orders,
             Pane::Approvals => Mode::Approvals,
             Pane::Receiving if self.receiving.focused => Mode::Scan,
@@ -366,12 +260,12 @@ impl App {
     /// Keys for a focused text field of a pane; returns whether the key was used.
     fn text_key(&mut self, ev: &KeyEvent, key: &Key) -> bool {
         match self.pane {
-            Pane::Pending if self.pending.filter_focus => {
-                self.pending_filter_key(ev);
+            Pane::Pending if self.pending.typing() => {
+                self.pending.filter_key(ev, &ctx!(self));
                 true
             }
-            Pane::Audit if self.audit.focus.is_some() => {
-                self.audit_filter_key(ev);
+            Pane::Audit if self.audit.typing() => {
+                self.audit.filter_key(ev, &ctx!(self));
                 true
             }
             Pane::Receiving if self.receiving.focused => {
@@ -424,15 +318,18 @@ impl App {
                 Outcome::Cancel => self.dialog = None,
                 Outcome::Submit => {
                     let form = form.clone();
-                    match self.submit_form(&form) {
+                    match super::panes::form_command(&ctx!(self), &form) {
                         Ok(cmd) => {
+                            if matches!(form.purpose, super::form::Purpose::CreateOrder { .. }) {
+                                self.pending.clear_marks();
+                            }
                             self.dialog = None;
                             self.send_asking(cmd, Some(form));
                         }
                         Err(e) => {
                             self.bell = true;
                             if let Some(Dialog::Form(f)) = self.dialog.as_mut() {
-                                f.error = Some(e);
+                                f.error = Some(e.to_string());
                             }
                         }
                     }
@@ -444,7 +341,9 @@ impl App {
                 Outcome::Submit => {
                     let (purpose, chosen) = (p.purpose.clone(), p.chosen());
                     self.dialog = None;
-                    self.picked(purpose, chosen);
+                    if let Some(cmd) = super::panes::picked_command(purpose, chosen) {
+                        self.send_asking(cmd, None);
+                    }
                 }
             },
         }
@@ -480,11 +379,11 @@ impl App {
     /// order: naming the items' distributors and the order's.
     fn other_distributors_question(&self, cmd: &Command) -> Option<String> {
         let (ids, order_distributor) = match cmd {
-            Command::CreateOrder(req, crate::app::OtherDistributors::Refuse) => (&req.items, req.distributor.clone()),
+            Command::CreateOrder(req, OtherDistributors::Refuse) => (&req.items, req.distributor.clone()),
             Command::AddToOrder {
                 po,
                 ids,
-                others: crate::app::OtherDistributors::Refuse,
+                others: OtherDistributors::Refuse,
             } => (ids, self.data.order(*po)?.distributor.clone()),
             _ => return None,
         };
@@ -557,14 +456,14 @@ impl App {
         } else {
             self.data.audit_loaded = false;
         }
-        if let Some(d) = &self.orders.detail {
-            self.outbox.push(Req::Load(Load::OrderAudit(d.po)));
-        }
-        if self.pane == Pane::Settings {
-            self.load(Load::Rules);
+        if let Some(po) = self.orders.detail_po() {
+            self.to_worker.push(Req::Load(Load::OrderAudit(po)));
         }
         let me = self.actor.name.clone();
         self.load(Load::Notices(me));
+        if self.pane == Pane::Settings {
+            self.load(Load::Rules);
+        }
     }
 
     /// One action from the keymap.
@@ -584,12 +483,27 @@ impl App {
             }
             _ if !self.may(a) => {}
             _ => match self.pane {
-                Pane::Pending => self.pending_act(a),
-                Pane::Orders => self.orders_act(a),
-                Pane::Approvals => self.approvals_act(a),
+                Pane::Pending => {
+                    let asks = self.pending.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
+                Pane::Orders => {
+                    let asks = self.orders.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
+                Pane::Approvals => {
+                    let asks = self.approvals.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
                 Pane::Receiving => self.receiving_act(a),
-                Pane::Audit => self.audit_act(a),
-                Pane::Settings => self.settings_act(a),
+                Pane::Audit => {
+                    let asks = self.audit.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
+                Pane::Settings => {
+                    let asks = self.settings.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
             },
         }
     }
@@ -610,11 +524,8 @@ impl App {
     /// The order the focused pane shows or has selected, if any.
     pub(crate) fn focused_order(&self) -> Option<PoNumber> {
         match self.pane {
-            Pane::Orders => match &self.orders.detail {
-                Some(d) => Some(d.po),
-                None => self.orders_selected(),
-            },
-            Pane::Approvals => self.approval_selected(),
+            Pane::Orders => self.orders.focused(&self.ctx()),
+            Pane::Approvals => self.approvals.selected(&self.ctx()),
             _ => None,
         }
     }
@@ -624,21 +535,6 @@ impl App {
         self.data
             .order(po)
             .map(|o| OrderActions::of(&self.config, &self.actor, o))
-    }
-
-    /// Whether the user may do `action` to order `po` now, by the service's answer; if
-    /// not, says why at once (no form opens, nothing is sent).
-    pub(crate) fn may_on_order(&mut self, po: PoNumber, action: OrderAction) -> bool {
-        let Some(answer) = self.order_actions(po) else {
-            return false;
-        };
-        match answer.may(action) {
-            Ok(()) => true,
-            Err(e) => {
-                self.refuse(e);
-                false
-            }
-        }
     }
 
     /// Shows a refusal in the status line (a missing role in short: who, what, which role).
@@ -655,6 +551,70 @@ impl App {
         self.info(Tone::Error, text);
     }
 
+    /// The item on the selected row of the Pending pane.
+    pub fn pending_selected(&self) -> Option<crate::domain::ItemId> {
+        self.pending.selected(&self.ctx())
+    }
+
+    /// The order on the selected row of the Orders list.
+    pub fn orders_selected(&self) -> Option<PoNumber> {
+        self.orders.selected(&self.ctx())
+    }
+
+    /// The order on the selected row of the Approvals pane.
+    pub fn approval_selected(&self) -> Option<PoNumber> {
+        self.approvals.selected(&self.ctx())
+    }
+
+    /// Opens an order in detail (from any pane).
+    pub fn open_order(&mut self, po: PoNumber) {
+        self.switch(Pane::Orders);
+        self.data.order_audit = None;
+        let asks = self.orders.open(po);
+        self.ask(asks);
+    }
+
+    /// Opens the method picker to place (or approve and place) an order, unless the
+    /// service says the user may not.
+    pub fn open_place(&mut self, po: PoNumber, approve: bool) {
+        let ask = super::panes::orders::place_dialog(&ctx!(self), po, approve);
+        self.ask([ask]);
+    }
+
+    /// The panes' read-only context.
+    pub fn ctx(&self) -> Ctx<'_> {
+        ctx!(self)
+    }
+
+    /// Does what a pane asked.
+    pub(crate) fn ask(&mut self, asks: impl IntoIterator<Item = Ask>) {
+        for a in asks {
+            match a {
+                Ask::Nothing => {}
+                Ask::Dialog(d) => self.dialog = Some(*d),
+                Ask::Send(c) => self.send(c),
+                Ask::Call(_) if self.calling => self.info(
+                    Tone::Error,
+                    "the distributors are being asked already; Esc stops waiting",
+                ),
+                Ask::Call(c) => {
+                    self.calling = true;
+                    self.calls.push(Call::Start(c));
+                }
+                Ask::Load(l) => self.load(l),
+                Ask::Say(tone, text) => self.info(tone, text),
+                Ask::Refuse(e) => self.refuse(&e),
+                Ask::OpenOrder(po) => self.open_order(po),
+                Ask::Switch(p) => self.switch(p),
+                Ask::Back => {
+                    let p = self.prev_pane;
+                    self.switch(p);
+                }
+                Ask::Bell => self.bell = true,
+            }
+        }
+    }
+
     /// An answer from the worker.
     pub fn on_msg(&mut self, msg: Msg) {
         match msg {
@@ -667,23 +627,23 @@ impl App {
             Msg::Audit(entries) => {
                 self.data.audit = entries;
                 self.data.audit_loaded = true;
-                self.audit_refresh();
+                self.audit.refresh(&ctx!(self));
             }
             Msg::OrderAudit(po, entries) => self.data.order_audit = Some((po, entries)),
             Msg::Rules(rules) => {
                 self.data.rules = rules;
                 self.data.rules_loaded = true;
-                self.settings.cursor.clamp(self.data.rules.len());
+                self.settings.rules_changed(&ctx!(self));
             }
-            Msg::ShipTo(quote, addr) => self.ship_to_arrived(&quote, addr),
+            Msg::ShipTo(quote, addr) => super::panes::pending::ship_to_arrived(self.dialog.as_mut(), &quote, addr),
             Msg::Changed => self.reload(),
+            Msg::Busy(b) => self.busy = b,
             Msg::Notices(list) => {
                 if list.iter().any(|n| !self.notices.iter().any(|m| m.id == n.id)) {
                     self.bell = true;
                 }
                 self.notices = list;
             }
-            Msg::Busy(b) => self.busy = b,
             Msg::Called { command, result } => {
                 self.calling = false;
                 match result {
@@ -695,17 +655,17 @@ impl App {
                     Err(e) => self.info(Tone::Error, format!("{command}: {e}")),
                 }
             }
-            Msg::Failed(e) => self.info(Tone::Error, e),
+            Msg::Failed(e) => self.info(Tone::Error, e.to_string()),
             Msg::Notice(tone, text) => self.info(tone, text),
             Msg::Done { command, result } => {
                 if let (Some(mut form), Err(e)) = (self.submitted.pop_front().flatten(), &result) {
                     if self.dialog.is_none() {
-                        form.error = Some(e.clone());
+                        form.error = Some(e.to_string());
                         self.dialog = Some(Dialog::Form(form));
                         self.bell = true;
                     }
                 }
-                let scan = matches!(command, "receive" | "undo receipt");
+                let scan = command.is_scan();
                 // The dock needs only the message and the receipt once the data is applied.
                 let result = result.map(|fx| {
                     let done = (fx.message.clone(), fx.receipt.clone());
@@ -723,7 +683,7 @@ impl App {
         }
     }
 
-    fn apply(&mut self, fx: Effect) {
+    fn apply(&mut self, fx: Patch) {
         if !fx.items.is_empty() {
             self.items_change(|d| d.upsert_items(fx.items));
         }
@@ -736,10 +696,9 @@ impl App {
         }
         if let Some(rules) = fx.rules {
             self.data.rules = rules;
-            self.settings.cursor.clamp(self.data.rules.len());
+            self.settings.rules_changed(&ctx!(self));
         }
-        if let Some(d) = &self.orders.detail {
-            let po = d.po;
+        if let Some(po) = self.orders.detail_po() {
             self.load(Load::OrderAudit(po));
         }
         if self.pane == Pane::Audit {
@@ -756,9 +715,9 @@ impl App {
     /// Changes the items; the Pending rows follow, on the item that was selected. (Rows
     /// number the items, so the selection is read before the change, not after.)
     fn items_change(&mut self, change: impl FnOnce(&mut Data)) {
-        let selected = self.pending_selected();
+        let selected = self.pending.selected(&self.ctx());
         change(&mut self.data);
-        self.pending_refresh_keeping(selected);
+        self.pending.refresh(&ctx!(self), selected);
     }
 
     /// Changes the orders; every view derived from them follows, each on the order it had
@@ -766,8 +725,8 @@ impl App {
     fn orders_change(&mut self, change: impl FnOnce(&mut Data)) {
         let (orders, approvals) = (self.orders_selected(), self.approval_selected());
         change(&mut self.data);
-        self.orders_refresh_keeping(orders);
-        self.approvals_refresh_keeping(approvals);
+        self.orders.refresh(&ctx!(self), orders);
+        self.approvals.refresh(&ctx!(self), approvals);
         self.receiving_refresh();
     }
 
@@ -785,15 +744,6 @@ impl App {
         true
     }
 
-    /// The distributors of the configuration, as (key, display name).
-    pub fn distributors(&self) -> Vec<(String, String)> {
-        self.config
-            .distributors
-            .keys()
-            .map(|k| (k.clone(), self.config.distributor_name(k)))
-            .collect()
-    }
-
     /// Called on every tick of the event loop.
     pub fn tick(&mut self, now: Timestamp) -> bool {
         self.now = now;
@@ -806,14 +756,21 @@ impl App {
     }
 }
 
+/// A call to the far side made on the user's behalf: started, or no longer waited for.
+#[derive(Debug, Clone)]
+pub enum Call {
+    Start(Command),
+    Stop,
+}
+
 /// `cmd` with items of other distributors allowed (the person said yes).
 fn allow_others(cmd: Command) -> Command {
     match cmd {
-        Command::CreateOrder(req, _) => Command::CreateOrder(req, crate::app::OtherDistributors::Allow),
+        Command::CreateOrder(req, _) => Command::CreateOrder(req, OtherDistributors::Allow),
         Command::AddToOrder { po, ids, .. } => Command::AddToOrder {
             po,
             ids,
-            others: crate::app::OtherDistributors::Allow,
+            others: OtherDistributors::Allow,
         },
         other => other,
     }

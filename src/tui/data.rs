@@ -1,0 +1,82 @@
+//! Everything the screens loaded from the database, as the worker last reported it:
+//! what every pane reads and none owns.
+
+use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
+
+/// Everything loaded from the database, as the worker last reported it.
+#[derive(Debug, Default)]
+pub struct Data {
+    /// In id order.
+    pub items: Vec<PendingItem>,
+    /// PSA sync state by order (empty when standalone).
+    pub sync: std::collections::HashMap<PoNumber, String>,
+    pub items_loaded: bool,
+    pub items_done: bool,
+    /// Bumped whenever `items` changes, so views know to filter again.
+    pub items_gen: u64,
+    /// Newest first.
+    pub orders: Vec<Order>,
+    pub orders_loaded: bool,
+    pub audit: Vec<AuditEntry>,
+    pub audit_loaded: bool,
+    pub order_audit: Option<(PoNumber, Vec<AuditEntry>)>,
+    pub rules: Vec<ApprovalRule>,
+    pub rules_loaded: bool,
+}
+
+impl Data {
+    /// A pool item by id (items are kept in id order).
+    pub fn item(&self, id: ItemId) -> Option<&PendingItem> {
+        self.items
+            .binary_search_by_key(&id, |i| i.id)
+            .ok()
+            .map(|i| &self.items[i])
+    }
+
+    pub fn upsert_items(&mut self, items: Vec<PendingItem>) {
+        for item in items {
+            if !super::worker::shown_in_pending(&item) {
+                if let Ok(i) = self.items.binary_search_by_key(&item.id, |i| i.id) {
+                    self.items.remove(i);
+                }
+                continue;
+            }
+            match self.items.binary_search_by_key(&item.id, |i| i.id) {
+                Ok(i) => self.items[i] = item,
+                Err(i) => self.items.insert(i, item),
+            }
+        }
+        self.items_gen += 1;
+    }
+
+    pub fn splice_items(&mut self, from: u64, to: Option<u64>, items: Vec<PendingItem>) {
+        let start = self.items.partition_point(|i| i.id < from);
+        let end = match to {
+            Some(t) => self.items.partition_point(|i| i.id <= t),
+            None => self.items.len(),
+        };
+        self.items.splice(start..end.max(start), items);
+        self.items_loaded = true;
+        self.items_done = to.is_none();
+        if self.items_done {
+            // Chunks grew the list by doubling; give back what it will not use.
+            self.items.shrink_to_fit();
+        }
+        self.items_gen += 1;
+    }
+
+    pub fn upsert_order(&mut self, order: Order) {
+        match self.orders.binary_search_by(|o| order.number.cmp(&o.number)) {
+            Ok(i) => self.orders[i] = order,
+            Err(i) => self.orders.insert(i, order),
+        }
+    }
+
+    /// An order by number (the list is kept newest first).
+    pub fn order(&self, po: PoNumber) -> Option<&Order> {
+        self.orders
+            .binary_search_by(|o| po.cmp(&o.number))
+            .ok()
+            .map(|i| &self.orders[i])
+    }
+}
