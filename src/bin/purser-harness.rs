@@ -7,9 +7,9 @@
 
 use clap::{Parser, Subcommand};
 use purser::wiring::{CliError, Global};
-use std::path::PathBuf;
 
-/// Test and bench harness for Purser (not a user command).
+/// Test and bench harness for Purser (not a user command)
+// Errors are plain text on stderr; `--json` comes with the shared options and changes nothing.
 #[derive(Debug, Parser)]
 #[command(name = "purser-harness", version)]
 struct Harness {
@@ -23,18 +23,18 @@ struct Harness {
 enum HarnessCmd {
     /// Run a stream of commands, printing each acknowledged one
     Stress(purser::stress::StressArgs),
-    /// Draw the screens on a bench database in a process of their own
-    BenchScreens {
-        #[arg(long)]
-        db: PathBuf,
-    },
+    /// Draw the screens on a bench database (--db) in a process of their own
+    BenchScreens,
 }
 
 fn main() {
     let h = Harness::parse();
     let result: Result<(), CliError> = match &h.command {
         HarnessCmd::Stress(args) => purser::stress::run(&h.global, args),
-        HarnessCmd::BenchScreens { db } => purser::bench::screens_child(db),
+        HarnessCmd::BenchScreens => match &h.global.db {
+            Some(db) => purser::bench::screens_child(db),
+            None => Err(CliError::new("bench-screens needs --db PATH", 2)),
+        },
     };
     if let Err(e) = result {
         eprintln!("purser-harness: {}", e.message);
