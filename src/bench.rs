@@ -1,22 +1,37 @@
 //! `purser bench`: measures this machine on a scratch database in a temporary folder
 //! (never the user's): quote import rate, receipt commit latency beside the raw fdatasync
 //! floor of the same disk and the store's own smallest commit, pending-list filtering over
-//! the whole pool, and peak memory.
+//! the whole pool, peak memory, and the size of the binaries. The screens are measured in
+//! a fresh process of their own: `purser-harness bench-screens`, which is built beside
+//! `purser` and must lie next to it.
 
 use crate::app::{CreateOrder, PlaceRequest, Service};
-use crate::cli::args::{BenchArgs, Global};
-use crate::cli::run::CliError;
 use crate::config::Config;
 use crate::domain::item::ItemFilter;
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{ItemId, OrderType, PlacementMethod};
 use crate::identity;
 use crate::store::Store;
+use crate::wiring::{CliError, Global};
 use serde::Serialize;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// `purser bench`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Pending items in the scratch database
+    #[arg(long, default_value_t = 100_000)]
+    pub items: u32,
+    /// Orders in the scratch database
+    #[arg(long, default_value_t = 10_000)]
+    pub orders: u32,
+    /// Build the scratch database in this folder (default: a temporary folder)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
 
 /// The figures printed by `purser bench --json`.
 #[derive(Debug, Serialize)]
@@ -41,6 +56,65 @@ pub struct Figures {
     pub render_p99_us: u64,
     /// Peak memory of a process showing the screens with everything loaded.
     pub screens_rss_mb: f64,
+    /// Size of the binary built with the default features (the `demo` among them):
+    /// this executable when it is that build, else the file `PURSER_BENCH_DEMO_BIN`
+    /// names; `null` when neither.
+    pub binary_size_mb: Option<f64>,
+    /// Size of the binary built with `--no-default-features` (no demo, no sandbox
+    /// servers): this executable when it is that build, else the file
+    /// `PURSER_BENCH_NO_DEMO_BIN` names; `null` when neither.
+    pub binary_size_no_demo_mb: Option<f64>,
+}
+
+/// The two builds' binary sizes, in MiB: (with the demo, without it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BinarySizes {
+    pub demo_mb: Option<f64>,
+    pub no_demo_mb: Option<f64>,
+}
+
+/// Names the file of the build with the `demo` feature, for a bench run by a build without it.
+pub const DEMO_BIN_VAR: &str = "PURSER_BENCH_DEMO_BIN";
+/// Names the file of the build without the `demo` feature, for a bench run by one with it.
+pub const NO_DEMO_BIN_VAR: &str = "PURSER_BENCH_NO_DEMO_BIN";
+
+fn file_mb(path: &Path, what: &str) -> Result<f64, CliError> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| CliError::new(format!("bench: {what} {}: {e}", path.display()), 2))?;
+    if !meta.is_file() {
+        return Err(CliError::new(
+            format!("bench: {what} {} is not a file", path.display()),
+            2,
+        ));
+    }
+    Ok(meta.len() as f64 / (1024.0 * 1024.0))
+}
+
+/// Measures the binaries: `exe` (this executable) for the build it is, and the other
+/// build's file when `other` (the value of [`DEMO_BIN_VAR`] or [`NO_DEMO_BIN_VAR`]) names
+/// one. A name that is not a readable file is an error that names the variable.
+pub fn binary_sizes(exe: &Path, other: Option<&std::ffi::OsStr>) -> Result<BinarySizes, CliError> {
+    let own = file_mb(exe, "this executable")?;
+    let (var, own_is_demo) = if cfg!(feature = "demo") {
+        (NO_DEMO_BIN_VAR, true)
+    } else {
+        (DEMO_BIN_VAR, false)
+    };
+    let other = match other.filter(|o| !o.is_empty()) {
+        Some(path) => Some(file_mb(Path::new(path), var)?),
+        None => None,
+    };
+    Ok(if own_is_demo {
+        BinarySizes {
+            demo_mb: Some(own),
+            no_demo_mb: other,
+        }
+    } else {
+        BinarySizes {
+            demo_mb: other,
+            no_demo_mb: Some(own),
+        }
+    })
 }
 
 const LINES_PER_QUOTE: u32 = 1000;
@@ -129,7 +203,16 @@ kind = "tdsynnex_eu"
 "#;
 
 /// Builds the scratch database and measures. `progress` hears what is happening.
-pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&str)) -> Result<Figures, CliError> {
+/// `harness` is the `purser-harness` executable that draws the screens in a process of
+/// its own ([`harness_path`]); `sizes` go into the figures as they are.
+pub fn measure(
+    dir: &Path,
+    items: u32,
+    orders: u32,
+    harness: &Path,
+    sizes: BinarySizes,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Figures, CliError> {
     let config = Config::parse(BENCH_CONFIG).expect("bench configuration parses");
     let actor = identity::resolve(&config, Some("bench"), "bench").expect("bench user is configured");
     let svc = Service::new(
@@ -241,7 +324,7 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
     drop(svc);
 
     progress("measuring the screens");
-    let (first_frame_ms, screens) = measure_screens(&dir.join("bench.redb"))?;
+    let (first_frame_ms, screens) = measure_screens(harness, &dir.join("bench.redb"))?;
 
     Ok(Figures {
         items,
@@ -259,6 +342,8 @@ pub fn measure(dir: &Path, items: u32, orders: u32, progress: &mut dyn FnMut(&st
         first_frame_ms,
         render_p99_us: screens.render_p99_us,
         screens_rss_mb: screens.rss_mb,
+        binary_size_mb: sizes.demo_mb,
+        binary_size_no_demo_mb: sizes.no_demo_mb,
     })
 }
 
@@ -273,15 +358,41 @@ struct ScreenFigures {
     rss_mb: f64,
 }
 
-/// Runs the screens measurement in a process of its own, so that its memory is the
-/// screens' alone and its first frame counts from process start: the parent starts the
-/// clock before spawning and stops it when the child says the first frame is drawn.
-fn measure_screens(db: &Path) -> Result<(f64, ScreenFigures), CliError> {
+/// The name of the harness executable: `purser-harness` (with `.exe` on Windows).
+pub fn harness_name() -> String {
+    format!("purser-harness{}", std::env::consts::EXE_SUFFIX)
+}
+
+/// Where `purser bench` expects `purser-harness`: in the folder of `exe` (this executable),
+/// as `cargo build` and `cargo install` put them. Says so, with the path, when it is not there.
+pub fn harness_path(exe: &Path) -> Result<PathBuf, CliError> {
+    let path = exe.parent().unwrap_or(Path::new(".")).join(harness_name());
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(CliError::new(
+            format!(
+                "bench: the screens are measured by {name}, which is not at {path}; it is built \
+                 beside purser (cargo build --release puts both in target/release, cargo install \
+                 installs both): put it next to {exe}",
+                name = harness_name(),
+                path = path.display(),
+                exe = exe.display()
+            ),
+            2,
+        ))
+    }
+}
+
+/// Runs the screens measurement in a process of its own (`harness bench-screens`), so
+/// that its memory is the screens' alone and its first frame counts from process start:
+/// the parent starts the clock before spawning and stops it when the child says the first
+/// frame is drawn.
+fn measure_screens(harness: &Path, db: &Path) -> Result<(f64, ScreenFigures), CliError> {
     use std::io::BufRead;
-    let exe = std::env::current_exe().map_err(|e| CliError::new(format!("bench: {e}"), 3))?;
-    let fail = |e: String| CliError::new(format!("bench: screens: {e}"), 3);
+    let fail = |e: String| CliError::new(format!("bench: screens ({}): {e}", harness.display()), 3);
     let t = Instant::now();
-    let mut child = std::process::Command::new(exe)
+    let mut child = std::process::Command::new(harness)
         .arg("bench-screens")
         .arg("--db")
         .arg(db)
@@ -307,7 +418,7 @@ fn measure_screens(db: &Path) -> Result<(f64, ScreenFigures), CliError> {
     Ok((first_frame_ms, figures))
 }
 
-/// `purser bench-screens --db PATH` (hidden): opens the store as `purser` does, draws the
+/// `purser-harness bench-screens --db PATH`: opens the store as `purser` does, draws the
 /// first frame (first page of items) and says so, then loads everything and measures
 /// drawing every pane; prints the figures as JSON.
 pub fn screens_child(db: &Path) -> Result<(), CliError> {
@@ -359,6 +470,15 @@ pub fn screens_child(db: &Path) -> Result<(), CliError> {
 
 /// `purser bench`.
 pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
+    // Everything that can be wrong before minutes of building the scratch database.
+    let exe = std::env::current_exe().map_err(|e| CliError::new(format!("bench: this executable: {e}"), 3))?;
+    let harness = harness_path(&exe)?;
+    let other_var = if cfg!(feature = "demo") {
+        NO_DEMO_BIN_VAR
+    } else {
+        DEMO_BIN_VAR
+    };
+    let sizes = binary_sizes(&exe, std::env::var_os(other_var).as_deref())?;
     let tmp;
     let dir = match &args.dir {
         Some(d) => {
@@ -375,7 +495,7 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
             eprintln!("bench: {s}…");
         }
     };
-    let f = measure(tmp.path(), args.items, args.orders, &mut progress)?;
+    let f = measure(tmp.path(), args.items, args.orders, &harness, sizes, &mut progress)?;
     let times_floor = |us: u64| us as f64 / f.fsync_floor_p50_us.max(1) as f64;
     if g.json {
         println!("{}", serde_json::to_string_pretty(&f).expect("figures serialize"));
@@ -392,7 +512,9 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
              peak RSS              {:>10.1} MB        (target ≤ 150)\n\
              first frame           {:>10.1} ms        (target ≤ 50)\n\
              render p99            {:>10} µs        (target ≤ 2,000)\n\
-             screens peak RSS      {:>10.1} MB        (target ≤ 150)",
+             screens peak RSS      {:>10.1} MB        (target ≤ 150)\n\
+             binary                {}\n\
+             binary without demo   {}",
             f.items,
             f.orders,
             f.import_lines_per_s,
@@ -409,8 +531,112 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
             f.rss_mb,
             f.first_frame_ms,
             f.render_p99_us,
-            f.screens_rss_mb
+            f.screens_rss_mb,
+            size_line(f.binary_size_mb, 25, DEMO_BIN_VAR, cfg!(feature = "demo")),
+            size_line(f.binary_size_no_demo_mb, 12, NO_DEMO_BIN_VAR, !cfg!(feature = "demo")),
         );
     }
     Ok(())
+}
+
+/// One binary size for the human output: the figure and its target, or how to get it.
+/// `own`: the figure is this executable's.
+fn size_line(mb: Option<f64>, target: u32, var: &str, own: bool) -> String {
+    let build = match (own, cfg!(debug_assertions)) {
+        (true, true) => ", this executable: a development build; the targets are for --release",
+        (true, false) => ", this executable",
+        (false, _) => "",
+    };
+    match mb {
+        Some(mb) => format!("{mb:>10.1} MB        (target ≤ {target}{build})"),
+        None => format!("{:>10}           (not measured: set {var} to that build's file)", "—"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_of(dir: &Path, name: &str, mib: u64) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(mib * 1024 * 1024)
+            .unwrap();
+        path
+    }
+
+    #[test]
+    fn this_executable_counts_for_its_own_build_and_the_other_only_when_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = file_of(dir.path(), "purser", 4);
+        let other = file_of(dir.path(), "purser-other", 2);
+        let alone = binary_sizes(&exe, None).unwrap();
+        let both = binary_sizes(&exe, Some(other.as_os_str())).unwrap();
+        let empty = binary_sizes(&exe, Some(std::ffi::OsStr::new(""))).unwrap();
+        if cfg!(feature = "demo") {
+            assert_eq!(
+                alone,
+                BinarySizes {
+                    demo_mb: Some(4.0),
+                    no_demo_mb: None
+                }
+            );
+            assert_eq!(
+                both,
+                BinarySizes {
+                    demo_mb: Some(4.0),
+                    no_demo_mb: Some(2.0)
+                }
+            );
+        } else {
+            assert_eq!(
+                alone,
+                BinarySizes {
+                    demo_mb: None,
+                    no_demo_mb: Some(4.0)
+                }
+            );
+            assert_eq!(
+                both,
+                BinarySizes {
+                    demo_mb: Some(2.0),
+                    no_demo_mb: Some(4.0)
+                }
+            );
+        }
+        assert_eq!(empty, alone);
+    }
+
+    #[test]
+    fn a_named_build_that_is_no_file_is_refused_with_its_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = file_of(dir.path(), "purser", 1);
+        let var = if cfg!(feature = "demo") {
+            NO_DEMO_BIN_VAR
+        } else {
+            DEMO_BIN_VAR
+        };
+        for bad in [dir.path().join("missing"), dir.path().to_path_buf()] {
+            let e = binary_sizes(&exe, Some(bad.as_os_str())).unwrap_err();
+            assert_eq!(e.code, 2);
+            assert!(
+                e.message.contains(var) && e.message.contains(&*bad.to_string_lossy()),
+                "{}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn the_harness_is_looked_for_beside_the_executable() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = file_of(dir.path(), "purser", 0);
+        let e = harness_path(&exe).unwrap_err();
+        assert_eq!(e.code, 2);
+        let expected = dir.path().join(harness_name());
+        assert!(e.message.contains(&*expected.to_string_lossy()), "{}", e.message);
+        file_of(dir.path(), &harness_name(), 0);
+        assert_eq!(harness_path(&exe).unwrap(), expected);
+    }
 }

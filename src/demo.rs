@@ -1,17 +1,39 @@
 //! `purser demo`: a self-contained demo in its own folder — configuration with users for
 //! every role, sample quotes from several customers, approval rules, and orders in
 //! several statuses — built through the same service calls people use.
+//!
+//! The demo talks to the sandbox servers ([`crate::sandbox`]), so everything but the
+//! sample quotes and the command's arguments is part of the `demo` cargo feature (on by
+//! default). A build without it parses `purser demo` and says it has no demo.
 
-use crate::app::{CreateOrder, PlaceRequest, Service};
-use crate::cli::args::{DemoArgs, Global};
-use crate::cli::run::CliError;
-use crate::config::{Config, PsaKind};
-use crate::domain::receiving::ReceiveRequest;
-use crate::domain::{ApprovalRule, ItemId, OrderType, PendingItem, PlacementMethod, PoNumber};
-use crate::identity::{self, Actor};
-use crate::store::Store;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
+
+#[cfg(feature = "demo")]
+use {
+    crate::app::{CreateOrder, PlaceRequest, Service},
+    crate::config::{Config, PsaKind},
+    crate::domain::receiving::ReceiveRequest,
+    crate::domain::{ApprovalRule, ItemId, OrderType, PendingItem, PlacementMethod, PoNumber},
+    crate::identity::{self, Actor},
+    crate::store::Store,
+    crate::wiring::{CliError, Global},
+    std::path::Path,
+    std::sync::Arc,
+};
+
+/// `purser demo`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Build the demo here instead of a new temporary folder
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Only build it and print how to explore it; do not open the screens
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Connect a sandbox PSA on loopback (autotask, connectwise, halopsa)
+    #[arg(long, value_name = "KIND")]
+    pub psa: Option<String>,
+}
 
 /// The sample quotes shipped in `assets/samples/`, embedded in the binary.
 pub const SAMPLES: &[(&str, &str)] = &[
@@ -34,9 +56,11 @@ pub const SAMPLES: &[(&str, &str)] = &[
 ];
 
 /// The demo configuration; `{os_user}`, `{inbox}` and `{mail}` are filled in.
+#[cfg(feature = "demo")]
 const DEMO_CONFIG: &str = include_str!("../assets/demo-config.toml");
 
 /// Paths of a built demo.
+#[cfg(feature = "demo")]
 pub struct Demo {
     pub dir: PathBuf,
     pub db: PathBuf,
@@ -44,12 +68,14 @@ pub struct Demo {
     pub inbox: PathBuf,
 }
 
+#[cfg(feature = "demo")]
 fn io(what: &str, p: &Path, e: std::io::Error) -> CliError {
     CliError::new(format!("demo: cannot {what} {}: {e}", p.display()), 3)
 }
 
 /// The loopback sandboxes a demo talks to: distributors always, a PSA when asked. They
 /// serve while this value lives.
+#[cfg(feature = "demo")]
 pub struct Sandboxes {
     _distributors: crate::sandbox::distributors::Sandbox,
     _psa: Option<crate::sandbox::psa::FakePsa>,
@@ -59,6 +85,7 @@ pub struct Sandboxes {
 }
 
 /// The PSA ids the sample quotes carry.
+#[cfg(feature = "demo")]
 fn demo_psa_ids() -> crate::sandbox::psa::DemoIds {
     crate::sandbox::psa::DemoIds {
         companies: vec![29683512, 29680044, 29681200, 29689001],
@@ -71,6 +98,7 @@ fn demo_psa_ids() -> crate::sandbox::psa::DemoIds {
 
 /// Starts the sandbox distributors (Ingram Micro, TD SYNNEX, Pax8 under the keys the
 /// sample quotes use) and, for `psa`, a sandbox PSA, on loopback.
+#[cfg(feature = "demo")]
 pub fn start_sandboxes(dir: &Path, psa: PsaKind) -> Result<Sandboxes, CliError> {
     let fail = |what: &str, e: std::io::Error| CliError::new(format!("demo: cannot start the {what} sandbox: {e}"), 3);
     // The sandbox's secret is read from the environment; set it before threads start.
@@ -111,6 +139,7 @@ pub fn start_sandboxes(dir: &Path, psa: PsaKind) -> Result<Sandboxes, CliError> 
 
 /// Builds the demo in `dir` (which must not hold a demo database yet), talking to
 /// `sandboxes`.
+#[cfg(feature = "demo")]
 pub fn build(dir: &Path, sandboxes: &Sandboxes) -> Result<Demo, CliError> {
     let os_user = identity::os_account().map_err(|e| CliError::new(e.to_string(), 2))?;
     let demo = Demo {
@@ -143,10 +172,12 @@ pub fn build(dir: &Path, sandboxes: &Sandboxes) -> Result<Demo, CliError> {
     Ok(demo)
 }
 
+#[cfg(feature = "demo")]
 fn as_user(config: &Config, name: &str) -> Actor {
     identity::resolve(config, Some(name), name).expect("demo users are configured")
 }
 
+#[cfg(feature = "demo")]
 fn item_ids(svc: &Service, quote: &str, skus: &[&str]) -> Result<Vec<ItemId>, CliError> {
     let items: Vec<PendingItem> = svc.list_items(&Default::default())?;
     Ok(skus
@@ -160,6 +191,7 @@ fn item_ids(svc: &Service, quote: &str, skus: &[&str]) -> Result<Vec<ItemId>, Cl
         .collect())
 }
 
+#[cfg(feature = "demo")]
 fn populate(svc: &Service, config: &Config) -> Result<(), CliError> {
     let alice = as_user(config, "alice");
     let ada = as_user(config, "ada");
@@ -285,6 +317,7 @@ fn populate(svc: &Service, config: &Config) -> Result<(), CliError> {
 }
 
 /// Prints what the demo made and how to explore it.
+#[cfg(feature = "demo")]
 pub fn describe(demo: &Demo) -> String {
     let db = demo.db.display();
     let cfg = demo.config.display();
@@ -324,6 +357,7 @@ Try (in another terminal while the demo's screens are open):
 
 /// `purser demo`: builds the demo, then opens the screens on it (as the account running
 /// it, which holds every role there, or as `--user NAME`) unless `--no-tui`.
+#[cfg(feature = "demo")]
 pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
     let psa = match args.psa.as_deref() {
         None | Some("none") => PsaKind::None,
@@ -354,14 +388,14 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
             user: g.user.clone(),
             json: false,
         };
-        let ctx = crate::cli::run::Ctx::open(&on_demo)?;
-        crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e.to_string(), 1))?;
+        let (service, actor) = crate::wiring::open(&on_demo)?;
+        crate::tui::run(service, actor).map_err(|e| CliError::new(e.to_string(), 1))?;
     }
     println!("{}", describe(&demo).trim_end());
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod tests {
     use super::*;
 

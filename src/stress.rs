@@ -1,13 +1,24 @@
-//! A stream of real commands for the crash test: each acknowledged command is printed
-//! (`ack N what`) only after it committed, so a test can kill the process at any moment
-//! and check on reopen that every acknowledged command is there and none is half-applied.
+//! `purser-harness stress`: a stream of real commands for the crash test. Each
+//! acknowledged command is printed (`ack N what`) only after it committed, so a test can
+//! kill the process at any moment and check on reopen that every acknowledged command is
+//! there and none is half-applied.
 
 use crate::app::{CreateOrder, PlaceRequest};
-use crate::cli::args::{Global, StressArgs};
-use crate::cli::run::{CliError, Ctx};
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{OrderType, PlacementMethod};
+use crate::wiring::{CliError, Global};
 use std::io::Write;
+
+/// `purser-harness stress`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct StressArgs {
+    /// How many commands to run
+    #[arg(long, default_value_t = 1000)]
+    pub ops: u32,
+    /// Seed for the command mix
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
 
 /// The quote the stress run imports as its `n`-th: three lines, the first serialized.
 pub fn stress_quote(seed: u64, n: u32) -> String {
@@ -28,9 +39,11 @@ pub fn stress_quote(seed: u64, n: u32) -> String {
     .to_string()
 }
 
+/// `purser-harness stress`: runs `args.ops` rounds of import, create, place and two
+/// receipts against the database `g` names, acknowledging each committed command.
 pub fn run(g: &Global, args: &StressArgs) -> Result<(), CliError> {
-    let ctx = Ctx::open(g)?;
-    let (svc, actor) = (&ctx.service, &ctx.actor);
+    let (service, actor) = crate::wiring::open(g)?;
+    let (svc, actor) = (&service, &actor);
     let distributor = svc
         .config()
         .distributors

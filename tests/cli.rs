@@ -1006,6 +1006,7 @@ fn inbox_run_moves_good_files_to_done_and_bad_ones_to_failed() {
     assert_eq!(out.trim_end(), "the inbox is empty");
 }
 
+#[cfg(feature = "demo")]
 fn demo_env() -> (TempDir, PathBuf) {
     let dir = tempfile::Builder::new().prefix("purser-demo-test-").tempdir().unwrap();
     let d = dir.path().join("demo");
@@ -1023,6 +1024,7 @@ fn demo_env() -> (TempDir, PathBuf) {
     (dir, d)
 }
 
+#[cfg(feature = "demo")]
 fn on_demo(d: &Path, user: &str, args: &[&str]) -> Output {
     Command::new(BIN)
         .env_remove("PURSER_DB")
@@ -1037,6 +1039,7 @@ fn on_demo(d: &Path, user: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn the_demo_builds_with_an_order_awaiting_approval() {
     let (_keep, d) = demo_env();
@@ -1087,6 +1090,7 @@ fn the_demo_builds_with_an_order_awaiting_approval() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+#[cfg(feature = "demo")]
 #[test]
 fn the_demo_inbox_quote_imports() {
     let (_keep, d) = demo_env();
@@ -1121,10 +1125,21 @@ fn bench_measures_a_scratch_database_and_leaves_nothing_behind() {
                 "--json",
             ],
         )
+        .env_remove("PURSER_BENCH_DEMO_BIN")
+        .env_remove("PURSER_BENCH_NO_DEMO_BIN")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let f: Value = serde_json::from_slice(&out.stdout).expect("bench prints JSON");
+    // This executable's size counts for the build it is; the other build is not known.
+    let own = std::fs::metadata(BIN).unwrap().len() as f64 / (1024.0 * 1024.0);
+    let (own_key, other_key) = if cfg!(feature = "demo") {
+        ("binary_size_mb", "binary_size_no_demo_mb")
+    } else {
+        ("binary_size_no_demo_mb", "binary_size_mb")
+    };
+    assert!((f[own_key].as_f64().unwrap() - own).abs() < 0.001, "{own_key}: {f}");
+    assert!(f[other_key].is_null(), "{other_key}: {f}");
     assert_eq!(f["items"], 300);
     assert_eq!(f["orders"], 30);
     assert!(f["import_lines_per_s"].as_u64().unwrap() > 0);
@@ -1284,4 +1299,100 @@ fn text_from_a_quote_or_a_file_name_cannot_steer_the_terminal() {
     let (_, stderr) = env.refused("alice", &["quote", "import", s(&bad)]);
     assert!(!stderr.chars().any(|c| c.is_control() && c != '\n'), "{stderr:?}");
     contains_all(&stderr, &["bad]0;pwned[2J.json: line 1, column 1"]);
+}
+
+/// The variable naming the other build's binary, for a bench run by this build.
+fn other_build_var() -> &'static str {
+    if cfg!(feature = "demo") {
+        "PURSER_BENCH_NO_DEMO_BIN"
+    } else {
+        "PURSER_BENCH_DEMO_BIN"
+    }
+}
+
+#[test]
+fn bench_reports_the_other_build_from_its_variable_and_refuses_a_bad_one() {
+    let env = Env::new();
+    let other = env.dir.path().join("purser-other-build");
+    std::fs::File::create(&other).unwrap().set_len(3 * 1024 * 1024).unwrap();
+    let scratch = env.dir.path().join("scratch");
+    let bench = |other: &Path| {
+        env.cmd(
+            None,
+            &[
+                "bench",
+                "--items",
+                "30",
+                "--orders",
+                "3",
+                "--dir",
+                s(&scratch),
+                "--json",
+            ],
+        )
+        .env_remove("PURSER_BENCH_DEMO_BIN")
+        .env_remove("PURSER_BENCH_NO_DEMO_BIN")
+        .env(other_build_var(), other)
+        .output()
+        .unwrap()
+    };
+    let out = bench(&other);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let f: Value = serde_json::from_slice(&out.stdout).expect("bench prints JSON");
+    let key = if cfg!(feature = "demo") {
+        "binary_size_no_demo_mb"
+    } else {
+        "binary_size_mb"
+    };
+    assert_eq!(f[key].as_f64(), Some(3.0), "{f}");
+
+    // A name that is no file is refused before anything is built.
+    std::fs::remove_dir_all(&scratch).unwrap();
+    let missing = env.dir.path().join("no-such-build");
+    let out = bench(&missing);
+    assert_eq!(out.status.code(), Some(2));
+    contains_all(&String::from_utf8_lossy(&out.stderr), &[other_build_var(), s(&missing)]);
+    assert!(!scratch.exists(), "the bench started although it was refused");
+}
+
+#[test]
+fn bench_says_so_when_the_harness_is_not_next_to_it() {
+    // A copy of purser alone in a folder: no purser-harness beside it.
+    let alone = tempfile::Builder::new()
+        .prefix("purser-alone-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .unwrap();
+    let exe = alone.path().join("purser");
+    if std::fs::hard_link(BIN, &exe).is_err() {
+        std::fs::copy(BIN, &exe).unwrap();
+    }
+    let scratch = alone.path().join("scratch");
+    let out = Command::new(&exe)
+        .args(["bench", "--items", "30", "--orders", "3", "--dir", s(&scratch)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let harness = alone.path().join("purser-harness");
+    contains_all(
+        &String::from_utf8_lossy(&out.stderr),
+        &["the screens are measured by purser-harness", s(&harness)],
+    );
+    assert!(!scratch.exists(), "the bench started without its harness");
+}
+
+#[test]
+fn the_test_harness_is_not_on_the_command_line() {
+    let env = Env::new();
+    for command in [
+        &["stress", "--ops", "1"][..],
+        &["bench-screens", "--db", s(&env.db)][..],
+    ] {
+        let out = env.cmd(Some("alice"), command).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command:?}");
+        contains_all(
+            &String::from_utf8_lossy(&out.stderr),
+            &[&format!("unrecognized subcommand '{}'", command[0])],
+        );
+    }
+    assert!(!env.db.exists(), "nothing was opened");
 }

@@ -1,4 +1,4 @@
-//! Crash safety: `purser stress` prints `ack N what` only after each command committed.
+//! Crash safety: `purser-harness stress` prints `ack N what` only after each command committed.
 //! Kill it with SIGKILL at random moments, reopen the database, and prove that every
 //! acknowledged command is there and nothing is half-applied.
 
@@ -12,7 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_purser");
+/// The test harness, which runs the command stream (`stress` is not a `purser` command).
+const HARNESS: &str = env!("CARGO_BIN_EXE_purser-harness");
 
 const CONFIG: &str = r#"
 [identity]
@@ -69,11 +70,11 @@ fn parse_ack(line: &str) -> (u64, Ack) {
     (n, ack)
 }
 
-/// Runs `purser stress` and kills it with SIGKILL after `kill_after` acks (and a pause of
+/// Runs `purser-harness stress` and kills it with SIGKILL after `kill_after` acks (and a pause of
 /// `pause_us`, to land between two acks). Returns every ack it printed, and whether it
 /// was killed before finishing.
 fn run_and_kill(db: &Path, config: &Path, seed: u64, kill_after: usize, pause_us: u64) -> (Vec<Ack>, bool) {
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(HARNESS)
         .env_remove("PURSER_DB")
         .env_remove("PURSER_CONFIG")
         .arg("--db")
@@ -84,7 +85,7 @@ fn run_and_kill(db: &Path, config: &Path, seed: u64, kill_after: usize, pause_us
         .stdout(Stdio::piped())
         .stderr(Stdio::from(std::fs::File::create(db.with_extension("stderr")).unwrap()))
         .spawn()
-        .expect("purser stress starts");
+        .expect("purser-harness stress starts");
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut acks = Vec::new();
     let mut killed = false;

@@ -1,6 +1,9 @@
 //! End to end: the real binary in tmux on a demo database, driven with `send-keys` and read
 //! with `capture-pane`, including a burst of scanner input sent in one go.
 
+// `purser demo` is part of the `demo` feature, on by default.
+#![cfg(feature = "demo")]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};

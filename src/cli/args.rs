@@ -3,6 +3,10 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+pub use crate::bench::BenchArgs;
+pub use crate::demo::DemoArgs;
+pub use crate::wiring::Global;
+
 /// Purser: procurement from approved quote to the last serial number scanned at the dock.
 #[derive(Debug, Parser)]
 #[command(name = "purser", version, about, propagate_version = true)]
@@ -11,23 +15,6 @@ pub struct Cli {
     pub global: Global,
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-/// Options accepted before or after the subcommand.
-#[derive(Debug, Args, Clone, Default)]
-pub struct Global {
-    /// Database file [default: $XDG_DATA_HOME/purser/purser.redb]
-    #[arg(long, global = true, env = "PURSER_DB", value_name = "PATH")]
-    pub db: Option<PathBuf>,
-    /// Configuration file [default: $XDG_CONFIG_HOME/purser/config.toml]
-    #[arg(long, global = true, env = "PURSER_CONFIG", value_name = "PATH")]
-    pub config: Option<PathBuf>,
-    /// Act as this user (only when [identity] allow_user_override = true)
-    #[arg(long, global = true, value_name = "NAME")]
-    pub user: Option<String>,
-    /// Machine-readable output on stdout; errors as JSON on stderr
-    #[arg(long, global = true)]
-    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,18 +45,11 @@ pub enum Command {
     /// Who you are to Purser, and your roles
     Whoami,
     /// Build a demo database with sample quotes and users for every role
+    // A build without the `demo` feature parses the same arguments and says it has no demo.
+    #[cfg_attr(not(feature = "demo"), command(hide = true))]
     Demo(DemoArgs),
-    /// Measure this machine: import, receipt commits, filtering, memory
+    /// Measure this machine: import, receipt commits, filtering, memory, binary size
     Bench(BenchArgs),
-    /// (testing) run a stream of commands, printing each acknowledged one
-    #[command(hide = true)]
-    Stress(StressArgs),
-    /// (bench) draw the screens on a bench database in a process of their own
-    #[command(hide = true)]
-    BenchScreens {
-        #[arg(long)]
-        db: PathBuf,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -355,42 +335,6 @@ pub enum SyncCmd {
     Retry { job: u64 },
     /// Record an uncertain job as done (e.g. the distributor confirmed the emailed order)
     MarkSent { job: u64 },
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Build the demo here instead of a new temporary folder
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-    /// Only build it and print how to explore it; do not open the screens
-    #[arg(long)]
-    pub no_tui: bool,
-    /// Connect a sandbox PSA on loopback (autotask, connectwise, halopsa)
-    #[arg(long, value_name = "KIND")]
-    pub psa: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct BenchArgs {
-    /// Pending items in the scratch database
-    #[arg(long, default_value_t = 100_000)]
-    pub items: u32,
-    /// Orders in the scratch database
-    #[arg(long, default_value_t = 10_000)]
-    pub orders: u32,
-    /// Build the scratch database in this folder (default: a temporary folder)
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct StressArgs {
-    /// How many commands to run
-    #[arg(long, default_value_t = 1000)]
-    pub ops: u32,
-    /// Seed for the command mix
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
 }
 
 /// What an API placement carries (Pax8).

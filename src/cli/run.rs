@@ -3,45 +3,16 @@
 use super::args::*;
 use super::print;
 use crate::app::audit::{audit_csv, AuditFilter};
-use crate::app::{AppError, Service};
-use crate::config::{self, Config};
+use crate::app::Service;
 use crate::domain::item::ItemFilter;
 use crate::domain::money::parse_amount;
 use crate::domain::text::{printable, printable_lines};
 use crate::domain::{Address, ApprovalRule, OrderType, PlacementMethod, PoNumber};
-use crate::identity::{self, Actor};
-use crate::store::Store;
+use crate::identity::Actor;
 use serde::Serialize;
 use std::path::Path;
-use std::sync::Arc;
 
-/// A failure to report: the message for people and the exit code.
-#[derive(Debug)]
-pub struct CliError {
-    pub message: String,
-    pub code: i32,
-}
-
-impl CliError {
-    pub fn new(message: impl Into<String>, code: i32) -> Self {
-        CliError {
-            message: message.into(),
-            code,
-        }
-    }
-}
-
-impl From<AppError> for CliError {
-    fn from(e: AppError) -> Self {
-        CliError::new(e.to_string(), e.exit_code())
-    }
-}
-
-impl From<crate::store::StoreError> for CliError {
-    fn from(e: crate::store::StoreError) -> Self {
-        CliError::new(e.to_string(), 3)
-    }
-}
+pub use crate::wiring::CliError;
 
 /// Everything a command needs.
 pub struct Ctx {
@@ -53,16 +24,9 @@ pub struct Ctx {
 impl Ctx {
     /// Loads configuration, opens the database, resolves who is acting.
     pub fn open(global: &Global) -> Result<Ctx, CliError> {
-        let config_path = global.config.clone().unwrap_or_else(config::default_config_path);
-        let config = Config::load(&config_path).map_err(|e| CliError::new(e.to_string(), 2))?;
-        let db_path = global.db.clone().unwrap_or_else(config::default_db_path);
-        let os_user = identity::os_account().map_err(|e| CliError::new(e.to_string(), 2))?;
-        let actor = identity::resolve(&config, global.user.as_deref(), &os_user)
-            .map_err(|e| CliError::new(e.to_string(), 1))?;
-        crate::logging::init(db_path.parent().unwrap_or(Path::new(".")));
-        let store = Store::open(&db_path)?;
+        let (service, actor) = crate::wiring::open(global)?;
         Ok(Ctx {
-            service: Service::new(store, Arc::new(config), crate::app::system_clock()),
+            service,
             actor,
             json: global.json,
         })
@@ -186,6 +150,11 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     format!("internal error ({what}); nothing further was done and a change under way was not saved; see purser.log")
 }
 
+/// What `purser demo` says in a build without the `demo` feature.
+#[cfg(not(feature = "demo"))]
+pub const NO_DEMO: &str = "this build of purser has no demo: it was built without the `demo` feature \
+     (cargo build --no-default-features); build it with the default features for `purser demo`";
+
 fn dispatch(cli: Cli) -> Result<(), CliError> {
     let g = cli.global;
     let Some(command) = cli.command else {
@@ -194,10 +163,11 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         return crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e.to_string(), 1));
     };
     match command {
+        #[cfg(feature = "demo")]
         Command::Demo(args) => crate::demo::run(&g, &args),
+        #[cfg(not(feature = "demo"))]
+        Command::Demo(_) => Err(CliError::new(NO_DEMO, 2)),
         Command::Bench(args) => crate::bench::run(&g, &args),
-        Command::Stress(args) => crate::stress::run(&g, &args),
-        Command::BenchScreens { db } => crate::bench::screens_child(&db),
         other => run_with_ctx(&Ctx::open(&g)?, other),
     }
 }
@@ -315,9 +285,7 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             let j = svc.retry_job(actor, job)?;
             ctx.out(&j, || format!("job {} queued again", j.id));
         }
-        Command::Demo(_) | Command::Bench(_) | Command::Stress(_) | Command::BenchScreens { .. } => {
-            unreachable!("handled without a context")
-        }
+        Command::Demo(_) | Command::Bench(_) => unreachable!("handled without a context"),
     }
     Ok(())
 }
@@ -588,5 +556,31 @@ mod panic_tests {
         );
         let caught = std::panic::catch_unwind(|| -> () { std::panic::panic_any(7u8) }).unwrap_err();
         assert!(super::panic_message(caught.as_ref()).contains("no details"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_is_listed_exactly_when_the_build_has_it() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        let listed = help.lines().any(|l| l.trim_start().starts_with("demo "));
+        assert_eq!(listed, cfg!(feature = "demo"), "{help}");
+    }
+
+    #[cfg(not(feature = "demo"))]
+    #[test]
+    fn a_build_without_the_demo_says_so_and_builds_nothing() {
+        use clap::Parser;
+        let dir = tempfile::tempdir().unwrap();
+        let demo = dir.path().join("demo");
+        let cli = Cli::try_parse_from(["purser", "demo", "--no-tui", "--dir", demo.to_str().unwrap()]).unwrap();
+        let e = dispatch(cli).unwrap_err();
+        assert_eq!(e.code, 2);
+        assert!(e.message.contains("without the `demo` feature"), "{}", e.message);
+        assert!(!demo.exists());
     }
 }

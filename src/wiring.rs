@@ -1,0 +1,100 @@
+//! What every entry point shares: the global options, the failure a command reports (a
+//! message and an exit code), and opening the service as the acting user.
+//!
+//! The command line ([`crate::cli`]), the demo, the bench and the test harness
+//! (`purser-harness`) all build on this module; it uses none of them, so the dependencies
+//! run one way: `cli` → `demo`/`bench` → `wiring`.
+
+use crate::app::{AppError, Service};
+use crate::config::{self, Config};
+use crate::identity::{self, Actor};
+use crate::store::Store;
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Options accepted before or after the subcommand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Global {
+    /// Database file [default: $XDG_DATA_HOME/purser/purser.redb]
+    #[arg(long, global = true, env = "PURSER_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Configuration file [default: $XDG_CONFIG_HOME/purser/config.toml]
+    #[arg(long, global = true, env = "PURSER_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Act as this user (only when [identity] allow_user_override = true)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Machine-readable output on stdout; errors as JSON on stderr
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// A failure to report: the message for people and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: i32,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>, code: i32) -> Self {
+        CliError {
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+impl From<AppError> for CliError {
+    fn from(e: AppError) -> Self {
+        CliError::new(e.to_string(), e.exit_code())
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CliError::new(e.to_string(), 3)
+    }
+}
+
+/// Loads the configuration, resolves who is acting, starts logging beside the database
+/// and opens it: the service a command runs against, and its actor.
+pub fn open(global: &Global) -> Result<(Service, Actor), CliError> {
+    let config_path = global.config.clone().unwrap_or_else(config::default_config_path);
+    let config = Config::load(&config_path).map_err(|e| CliError::new(e.to_string(), 2))?;
+    let db_path = global.db.clone().unwrap_or_else(config::default_db_path);
+    let os_user = identity::os_account().map_err(|e| CliError::new(e.to_string(), 2))?;
+    let actor =
+        identity::resolve(&config, global.user.as_deref(), &os_user).map_err(|e| CliError::new(e.to_string(), 1))?;
+    crate::logging::init(db_path.parent().unwrap_or(Path::new(".")));
+    let store = Store::open(&db_path)?;
+    Ok((Service::new(store, Arc::new(config), crate::app::system_clock()), actor))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The demo, the bench and the harness sit below the command line: they build on this
+    /// module and never reach back into `cli` (which dispatches to them).
+    #[test]
+    fn the_entry_points_below_the_command_line_do_not_use_it() {
+        for (name, text) in [
+            ("demo.rs", include_str!("demo.rs")),
+            ("bench.rs", include_str!("bench.rs")),
+            ("stress.rs", include_str!("stress.rs")),
+            ("bin/purser-harness.rs", include_str!("bin/purser-harness.rs")),
+            (
+                "wiring.rs",
+                include_str!("wiring.rs").split("#[cfg(test)]").next().unwrap(),
+            ),
+        ] {
+            // Code only: the documentation may name the command line.
+            let code = text.lines().filter(|l| !l.trim_start().starts_with("//"));
+            for (n, line) in code.enumerate() {
+                for reach in ["crate::cli", "purser::cli", "super::cli"] {
+                    assert!(!line.contains(reach), "{name} uses {reach}: {line} (code line {n})");
+                }
+            }
+        }
+    }
+}
