@@ -56,6 +56,12 @@ pub struct Figures {
     pub render_p99_us: u64,
     /// Peak memory of a process showing the screens with everything loaded.
     pub screens_rss_mb: f64,
+    /// 99th percentile of a scan committed through the screens' database worker (sent →
+    /// answered), nothing else under way.
+    pub scan_commit_p99_us: u64,
+    /// The same while a latest-cost call from the same screens hangs at a distributor
+    /// that never answers (target: within 1.2× `scan_commit_p99_us`).
+    pub scan_commit_p99_during_stall_us: u64,
     /// Size of the binary built with the default features (the `demo` among them):
     /// this executable when it is that build, else the file `PURSER_BENCH_DEMO_BIN`
     /// names; `null` when neither.
@@ -326,6 +332,11 @@ pub fn measure(
     progress("measuring the screens");
     let (first_frame_ms, screens) = measure_screens(harness, &dir.join("bench.redb"))?;
 
+    progress("measuring scans while a distributor call hangs");
+    let mut scans = crate::tui::scan_bench::measure(dir).map_err(|e| CliError::new(format!("bench: scans: {e}"), 3))?;
+    scans.alone.sort();
+    scans.during_stall.sort();
+
     Ok(Figures {
         items,
         orders: order_count,
@@ -342,6 +353,8 @@ pub fn measure(
         first_frame_ms,
         render_p99_us: screens.render_p99_us,
         screens_rss_mb: screens.rss_mb,
+        scan_commit_p99_us: percentile(&scans.alone, 0.99),
+        scan_commit_p99_during_stall_us: percentile(&scans.during_stall, 0.99),
         binary_size_mb: sizes.demo_mb,
         binary_size_no_demo_mb: sizes.no_demo_mb,
     })
@@ -513,6 +526,8 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
              first frame           {:>10.1} ms        (target ≤ 50)\n\
              render p99            {:>10} µs        (target ≤ 2,000)\n\
              screens peak RSS      {:>10.1} MB        (target ≤ 150)\n\
+             scan commit p99       {:>10} µs\n\
+             … while a call hangs  {:>10} µs        ({:.2}× the scan alone; target ≤ 1.2×)\n\
              binary                {}\n\
              binary without demo   {}",
             f.items,
@@ -532,6 +547,9 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
             f.first_frame_ms,
             f.render_p99_us,
             f.screens_rss_mb,
+            f.scan_commit_p99_us,
+            f.scan_commit_p99_during_stall_us,
+            f.scan_commit_p99_during_stall_us as f64 / f.scan_commit_p99_us.max(1) as f64,
             size_line(f.binary_size_mb, 25, DEMO_BIN_VAR, cfg!(feature = "demo")),
             size_line(f.binary_size_no_demo_mb, 12, NO_DEMO_BIN_VAR, !cfg!(feature = "demo")),
         );
