@@ -208,6 +208,90 @@ kind = "ingram"
 kind = "tdsynnex_eu"
 "#;
 
+/// Creates orders of three items each from the first `order_lines` items; places the first
+/// [`RECEIPTS`] of them by hand (they take the receipts) and returns those.
+fn create_orders(
+    svc: &Service,
+    actor: &crate::identity::Actor,
+    order_lines: u32,
+) -> Result<Vec<crate::domain::Order>, CliError> {
+    let ids: Vec<ItemId> = (1..=u64::from(order_lines)).collect();
+    let mut placed = Vec::new();
+    for chunk in ids.chunks(3) {
+        // Scratch orders of whatever items come next, whoever's items they are.
+        let o = svc.create_order_with(
+            actor,
+            CreateOrder {
+                distributor: "ingram".into(),
+                order_type: OrderType::Wholesale,
+                items: chunk.to_vec(),
+                ..Default::default()
+            },
+            crate::app::OtherDistributors::Allow,
+        )?;
+        if placed.len() < RECEIPTS {
+            svc.place(
+                actor,
+                PlaceRequest {
+                    po: o.number,
+                    method: PlacementMethod::Manual,
+                    link: None,
+                },
+            )?;
+            placed.push(o);
+        }
+    }
+
+    Ok(placed)
+}
+
+/// Sorted times of a receipt's commit, of the store's smallest commit and of the raw
+/// fdatasync.
+type CommitTimes = (Vec<Duration>, Vec<Duration>, Vec<Duration>);
+
+/// [`CommitTimes`] of [`RECEIPTS`] receipts, taking turns on the same disk.
+fn measure_receipts(
+    svc: &Service,
+    actor: &crate::identity::Actor,
+    dir: &Path,
+    placed: &[crate::domain::Order],
+) -> Result<CommitTimes, CliError> {
+    let probe_error = |e: std::io::Error| CliError::new(format!("bench: fsync probe: {e}"), 3);
+    let mut probe = FsyncProbe::create(dir).map_err(probe_error)?;
+    let mut commit_times = Vec::with_capacity(RECEIPTS);
+    let mut store_times = Vec::with_capacity(RECEIPTS);
+    let mut floor = Vec::with_capacity(RECEIPTS);
+    for (i, o) in placed.iter().enumerate() {
+        let line = &o.lines[0];
+        let serials = if line.serialized {
+            vec![format!("BENCH-SN-{i}")]
+        } else {
+            vec![]
+        };
+        let t = Instant::now();
+        svc.receive(
+            actor,
+            o.number,
+            ReceiveRequest {
+                line: 1,
+                quantity: Some(1),
+                serials,
+            },
+        )?;
+        commit_times.push(t.elapsed());
+        let t = Instant::now();
+        svc.commit_probe()?;
+        store_times.push(t.elapsed());
+        floor.push(probe.measure().map_err(probe_error)?);
+    }
+    probe.remove().map_err(probe_error)?;
+    commit_times.sort();
+    store_times.sort();
+    floor.sort();
+
+    Ok((commit_times, store_times, floor))
+}
+
 /// Builds the scratch database and measures. `progress` hears what is happening.
 /// `harness` is the `purser-harness` executable that draws the screens in a process of
 /// its own ([`harness_path`]); `sizes` go into the figures as they are.
@@ -243,68 +327,12 @@ pub fn measure(
     drop(texts);
 
     progress(&format!("creating {orders} orders"));
-    let ids: Vec<ItemId> = (1..=u64::from(order_lines)).collect();
-    let mut placed = Vec::new();
-    for chunk in ids.chunks(3) {
-        // Scratch orders of whatever items come next, whoever's items they are.
-        let o = svc.create_order_with(
-            &actor,
-            CreateOrder {
-                distributor: "ingram".into(),
-                order_type: OrderType::Wholesale,
-                items: chunk.to_vec(),
-                ..Default::default()
-            },
-            crate::app::OtherDistributors::Allow,
-        )?;
-        if placed.len() < RECEIPTS {
-            svc.place(
-                &actor,
-                PlaceRequest {
-                    po: o.number,
-                    method: PlacementMethod::Manual,
-                    link: None,
-                },
-            )?;
-            placed.push(o);
-        }
-    }
+    let placed = create_orders(&svc, &actor, order_lines)?;
 
     // Receipts, the store's smallest commit and the raw fdatasync take turns, so that all
     // three meet the disk in the same state.
     progress("measuring receipt commits");
-    let probe_error = |e: std::io::Error| CliError::new(format!("bench: fsync probe: {e}"), 3);
-    let mut probe = FsyncProbe::create(dir).map_err(probe_error)?;
-    let mut commit_times = Vec::with_capacity(RECEIPTS);
-    let mut store_times = Vec::with_capacity(RECEIPTS);
-    let mut floor = Vec::with_capacity(RECEIPTS);
-    for (i, o) in placed.iter().enumerate() {
-        let line = &o.lines[0];
-        let serials = if line.serialized {
-            vec![format!("BENCH-SN-{i}")]
-        } else {
-            vec![]
-        };
-        let t = Instant::now();
-        svc.receive(
-            &actor,
-            o.number,
-            ReceiveRequest {
-                line: 1,
-                quantity: Some(1),
-                serials,
-            },
-        )?;
-        commit_times.push(t.elapsed());
-        let t = Instant::now();
-        svc.commit_probe()?;
-        store_times.push(t.elapsed());
-        floor.push(probe.measure().map_err(probe_error)?);
-    }
-    probe.remove().map_err(probe_error)?;
-    commit_times.sort();
-    store_times.sort();
-    floor.sort();
+    let (commit_times, store_times, floor) = measure_receipts(&svc, &actor, dir, &placed)?;
 
     progress("measuring the pending filter");
     let t = Instant::now();

@@ -173,7 +173,6 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
 }
 
 fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
-    let svc = &ctx.service;
     let actor = &ctx.actor;
     match command {
         Command::Background => background(ctx)?,
@@ -189,46 +188,66 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
             };
             ctx.out(&me, || format!("{} ({})", actor.name, actor.roles));
         }
-        Command::Quote(QuoteCmd::Import { files }) => {
-            let mut reports = Vec::new();
-            let mut failures = Vec::new();
-            // The exit code of the worst failure: storage or I/O (3) before a refusal (1).
-            let mut code = 1;
-            for f in &files {
-                match svc.import_file(actor, f) {
-                    Ok(r) => reports.push(r),
-                    Err(e) => {
-                        code = code.max(e.exit_code());
-                        failures.push(e.to_string());
-                    }
-                }
-            }
-            ctx.out(&reports, || print::import_reports(&reports));
-            if !failures.is_empty() {
-                return Err(CliError::new(failures.join("\n"), code));
-            }
-        }
+        Command::Quote(QuoteCmd::Import { files }) => import(ctx, &files)?,
         Command::Pending(cmd) => pending(ctx, cmd)?,
         Command::Po(cmd) => super::po::po(ctx, cmd)?,
         Command::Rules(cmd) => rules(ctx, cmd)?,
         Command::Audit(args) => audit(ctx, args)?,
-        Command::Inbox(InboxCmd::Run) => {
-            let inbox = svc.config().inbox.clone().ok_or_else(|| {
-                CliError::new(
-                    "no inbox is configured; add [inbox] path = \"…\" to the configuration",
-                    2,
-                )
-            })?;
-            let results = crate::jobs::inbox::run_once(svc, actor, &inbox.path)?;
-            ctx.out(&results, || print::inbox_results(&results));
-            if results
-                .iter()
-                .any(|r| matches!(r, crate::jobs::inbox::InboxResult::Failed { .. }))
-            {
-                return Err(CliError::new("some inbox files failed; see the failed/ folder", 1));
+        Command::Inbox(InboxCmd::Run) => inbox_run(ctx)?,
+        Command::Sync(cmd) => sync(ctx, cmd)?,
+        Command::Demo(_) | Command::Bench(_) => unreachable!("handled without a context"),
+    }
+    Ok(())
+}
+
+/// `quote import FILE...`: each file whole or not at all, going on past a bad one.
+fn import(ctx: &Ctx, files: &[std::path::PathBuf]) -> Result<(), CliError> {
+    let (svc, actor) = (&ctx.service, &ctx.actor);
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
+    // The exit code of the worst failure: storage or I/O (3) before a refusal (1).
+    let mut code = 1;
+    for f in files {
+        match svc.import_file(actor, f) {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                code = code.max(e.exit_code());
+                failures.push(e.to_string());
             }
         }
-        Command::Sync(SyncCmd::Status { po: Some(po), .. }) => {
+    }
+    ctx.out(&reports, || print::import_reports(&reports));
+    if !failures.is_empty() {
+        return Err(CliError::new(failures.join("\n"), code));
+    }
+    Ok(())
+}
+
+/// `inbox run`: the watched folder, once.
+fn inbox_run(ctx: &Ctx) -> Result<(), CliError> {
+    let (svc, actor) = (&ctx.service, &ctx.actor);
+    let inbox = svc.config().inbox.clone().ok_or_else(|| {
+        CliError::new(
+            "no inbox is configured; add [inbox] path = \"…\" to the configuration",
+            2,
+        )
+    })?;
+    let results = crate::jobs::inbox::run_once(svc, actor, &inbox.path)?;
+    ctx.out(&results, || print::inbox_results(&results));
+    if results
+        .iter()
+        .any(|r| matches!(r, crate::jobs::inbox::InboxResult::Failed { .. }))
+    {
+        return Err(CliError::new("some inbox files failed; see the failed/ folder", 1));
+    }
+    Ok(())
+}
+
+/// `sync …`: background jobs and the PSA sync.
+fn sync(ctx: &Ctx, cmd: SyncCmd) -> Result<(), CliError> {
+    let (svc, actor) = (&ctx.service, &ctx.actor);
+    match cmd {
+        SyncCmd::Status { po: Some(po), .. } => {
             let po = po_arg(&po)?;
             let view = svc
                 .psa_sync_status()?
@@ -237,7 +256,7 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
                 .ok_or_else(|| CliError::new(format!("{po} is not a placed order; nothing is synced for it"), 1))?;
             ctx.out(&view, || view.detail());
         }
-        Command::Sync(SyncCmd::Status { po: None, orders }) => {
+        SyncCmd::Status { po: None, orders } => {
             let jobs = svc.jobs()?;
             let per_order = svc.psa_sync_status()?;
             if orders {
@@ -252,12 +271,12 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
                 });
             }
         }
-        Command::Sync(SyncCmd::RetryPsa { po }) => {
+        SyncCmd::RetryPsa { po } => {
             let po = po_arg(&po)?;
             let jobs = svc.psa_retry(actor, po)?;
             ctx.out(&jobs, || format!("{po}: {} PSA job(s) queued again", jobs.len()));
         }
-        Command::Sync(SyncCmd::Check) => {
+        SyncCmd::Check => {
             let problems = crate::jobs::db::block_on(crate::jobs::psa::check(svc.config()));
             ctx.out(&problems, || {
                 if problems.is_empty() {
@@ -270,22 +289,21 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
                 return Err(CliError::new(format!("{} PSA setting(s) to fix", problems.len()), 2));
             }
         }
-        Command::Sync(SyncCmd::Run) => {
+        SyncCmd::Run => {
             for p in svc.psa_config_problems() {
                 eprintln!("warning: {}", printable_lines(&p));
             }
             let report = crate::jobs::outbox::run_due_now(svc, actor)?;
             ctx.out(&report, || print::run_report(&report));
         }
-        Command::Sync(SyncCmd::MarkSent { job }) => {
+        SyncCmd::MarkSent { job } => {
             let j = svc.settle_job_done(actor, job)?;
             ctx.out(&j, || format!("job {} recorded as done", j.id));
         }
-        Command::Sync(SyncCmd::Retry { job }) => {
+        SyncCmd::Retry { job } => {
             let j = svc.retry_job(actor, job)?;
             ctx.out(&j, || format!("job {} queued again", j.id));
         }
-        Command::Demo(_) | Command::Bench(_) => unreachable!("handled without a context"),
     }
     Ok(())
 }
