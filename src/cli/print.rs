@@ -126,6 +126,14 @@ pub fn orders(orders: &[OrderView], config: &Config) -> String {
 
 pub fn order(o: &OrderView, config: &Config) -> String {
     let mut s = String::new();
+    order_header(&mut s, o, config);
+    order_history(&mut s, o);
+    order_lines(&mut s, o);
+    s
+}
+
+/// The order's header: number, status, distributor, addresses, notes.
+fn order_header(s: &mut String, o: &OrderView, config: &Config) {
     let _ = writeln!(
         s,
         "{}  {}  {}  {}",
@@ -155,6 +163,10 @@ pub fn order(o: &OrderView, config: &Config) -> String {
     if let Some(n) = &o.notes {
         let _ = writeln!(s, "notes: {n}");
     }
+}
+
+/// How the order went out: placement, a send under way, errors, rejections.
+fn order_history(s: &mut String, o: &OrderView) {
     if let Some(sub) = &o.submission {
         let _ = writeln!(
             s,
@@ -210,6 +222,10 @@ pub fn order(o: &OrderView, config: &Config) -> String {
             r.reason
         );
     }
+}
+
+/// The order's lines, receipts and the approval rules it was placed under.
+fn order_lines(s: &mut String, o: &OrderView) {
     let _ = writeln!(
         s,
         "\n{:>4}  {:>6}  {:<14} {:<36} {:>5} {:>12} {:>14} {:>9}",
@@ -265,7 +281,6 @@ pub fn order(o: &OrderView, config: &Config) -> String {
             let _ = writeln!(s, "  {}. {}", i + 1, r.describe());
         }
     }
-    s
 }
 
 pub fn rules(rules: &[ApprovalRule]) -> String {
