@@ -548,32 +548,7 @@ impl PsaClient for Connectwise {
     async fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
         let o = &data.order;
         let po = o.number.to_string();
-        let companies = data.companies();
-        let mut problems = Vec::new();
-        let mut company_ids = Vec::new();
-        for c in &companies {
-            match c.as_deref().and_then(|c| c.trim().parse::<i64>().ok()) {
-                Some(id) => company_ids.push(id),
-                None => problems.push(format!("customer company id {c:?} is not a ConnectWise id")),
-            }
-        }
-        let opportunities: Vec<i64> = data
-            .opportunities
-            .iter()
-            .filter_map(|x| x.trim().parse().ok())
-            .collect();
-        if opportunities.len() != data.opportunities.len() {
-            problems.push(format!(
-                "opportunity ids {:?} are not all ConnectWise ids",
-                data.opportunities
-            ));
-        }
-        if !problems.is_empty() {
-            return Err(PsaError::Permanent(format!(
-                "{po} was not sent to ConnectWise: {}",
-                problems.join("; ")
-            )));
-        }
+        let (company_ids, opportunities) = connectwise_ids(data)?;
         let (board, status, priority, sla) = self.ticket_settings().await?;
         let stages = self.stage_plan(data, &opportunities, true).await?;
         let note = format!(
@@ -703,6 +678,38 @@ impl PsaClient for Connectwise {
         }
         Ok(out)
     }
+}
+
+/// The order's customer companies and opportunities as ConnectWise ids; a permanent
+/// error naming every one that is not.
+fn connectwise_ids(data: &OrderData) -> Result<(Vec<i64>, Vec<i64>), PsaError> {
+    let mut problems = Vec::new();
+    let mut company_ids = Vec::new();
+    for c in &data.companies() {
+        match c.as_deref().and_then(|c| c.trim().parse::<i64>().ok()) {
+            Some(id) => company_ids.push(id),
+            None => problems.push(format!("customer company id {c:?} is not a ConnectWise id")),
+        }
+    }
+    let opportunities: Vec<i64> = data
+        .opportunities
+        .iter()
+        .filter_map(|x| x.trim().parse().ok())
+        .collect();
+    if opportunities.len() != data.opportunities.len() {
+        problems.push(format!(
+            "opportunity ids {:?} are not all ConnectWise ids",
+            data.opportunities
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(PsaError::Permanent(format!(
+            "{} was not sent to ConnectWise: {}",
+            data.order.number,
+            problems.join("; ")
+        )));
+    }
+    Ok((company_ids, opportunities))
 }
 
 #[cfg(test)]
