@@ -2,7 +2,7 @@
 //! and SMTP clients block), reporting what a person should notice as messages; the
 //! screens pick up the data itself through the change counter like any other change.
 
-use super::screen::Tone;
+use super::widgets::Tone;
 use super::worker::Msg;
 use crate::app::Service;
 use crate::identity::Actor;
