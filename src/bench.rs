@@ -481,7 +481,7 @@ pub fn screens_child(db: &Path) -> Result<(), CliError> {
     app.load(worker::Load::Items);
     app.load(worker::Load::Orders);
     app.load(worker::Load::Audit);
-    worker::settle(&svc, &mut app);
+    app.settle(&svc);
     let mut times = Vec::new();
     for pane in [
         Pane::Pending,
@@ -491,7 +491,7 @@ pub fn screens_child(db: &Path) -> Result<(), CliError> {
         Pane::Audit,
     ] {
         app.switch(pane);
-        worker::settle(&svc, &mut app);
+        app.settle(&svc);
         for i in 0..100 {
             // Move through the list so every frame draws a different window.
             app.act(if i % 10 == 9 { Action::PageDown } else { Action::Down });

@@ -3,7 +3,7 @@
 //! should notice as messages; the screens pick up the data itself through the change
 //! counter like any other change.
 
-use super::screen::Tone;
+use super::widgets::Tone;
 use super::worker::Msg;
 use crate::identity::Actor;
 use crate::jobs::{Context, Db};

@@ -9,6 +9,19 @@ use crate::domain::{ApprovalRule, ItemId, Order, PendingItem, PoNumber, Receipt}
 use crate::identity::Actor;
 use crate::tui::error::ScreenError;
 
+/// What can be loaded; a newer request for the same thing replaces an older one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Load {
+    Items,
+    Orders,
+    Audit,
+    OrderAudit(PoNumber),
+    Rules,
+    ShipTo(String),
+    /// The unseen notices of this user.
+    Notices(String),
+}
+
 /// A change a person asked for.
 #[derive(Debug, Clone)]
 pub enum Command {

@@ -3,6 +3,17 @@
 
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
 
+/// The values of an audit entry's `after` that the Audit pane's list shows.
+pub const SUMMARY_KEYS: [&str; 7] = [
+    "status",
+    "stage",
+    "received",
+    "reason",
+    "dismissed_reason",
+    "quantity",
+    "unit_cost",
+];
+
 /// Everything loaded from the database, as the worker last reported it.
 #[derive(Debug, Default)]
 pub struct Data {
@@ -35,7 +46,7 @@ impl Data {
 
     pub fn upsert_items(&mut self, items: Vec<PendingItem>) {
         for item in items {
-            if !super::worker::shown_in_pending(&item) {
+            if !shown_in_pending(&item) {
                 if let Ok(i) = self.items.binary_search_by_key(&item.id, |i| i.id) {
                     self.items.remove(i);
                 }
@@ -79,4 +90,22 @@ impl Data {
             .ok()
             .map(|i| &self.orders[i])
     }
+}
+
+/// The Audit pane lists a summary of each change; keeping only the values it shows
+/// (not whole orders before and after) keeps thousands of entries small.
+pub fn slim_for_list(e: &mut AuditEntry) {
+    use serde_json::Value;
+    e.before = Value::Null;
+    if let Value::Object(m) = &mut e.after {
+        m.retain(|k, _| SUMMARY_KEYS.contains(&k.as_str()));
+        if let Some(Value::Object(stage)) = m.get_mut("stage") {
+            stage.retain(|k, _| k == "stage");
+        }
+    }
+}
+
+/// Whether the Pending pane can show an item (pool or dismissed, not on an order).
+pub fn shown_in_pending(item: &PendingItem) -> bool {
+    !matches!(item.state, crate::domain::ItemState::Ordered { .. })
 }

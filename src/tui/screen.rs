@@ -10,7 +10,7 @@ use super::panes::{approvals::ApprovalsPane, audit::AuditPane, orders::OrdersPan
 use super::panes::{receiving::ReceivingPane, settings::SettingsPane, Ask, Ctx};
 use super::theme::Theme;
 pub use super::widgets::Tone;
-use super::worker::{Command, Load, Msg, Patch, Req};
+use super::worker::{self, Command, Load, Msg, Patch, Req};
 use crate::app::{OrderActions, OtherDistributors, Permission};
 use crate::config::Config;
 use crate::domain::{PoNumber, Role, RuleError, Timestamp};
@@ -120,7 +120,7 @@ impl App {
             audit: AuditPane::default(),
             settings: SettingsPane::default(),
         };
-        app.receiving.focused = true;
+        app.receiving.focus();
         let me = app.actor.name.clone();
         app.load(Load::Notices(me));
         // The current pane's data first: the first frame needs only that.
@@ -162,7 +162,7 @@ impl App {
             Pane::Orders if self.orders.detail_po().is_some() => Mode::OrderDetail,
             Pane::Orders => Mode::Orders,
             Pane::Approvals => Mode::Approvals,
-            Pane::Receiving if self.receiving.focused => Mode::Scan,
+            Pane::Receiving if self.receiving.typing() => Mode::Scan,
             Pane::Receiving => Mode::Receiving,
             Pane::Audit => Mode::Audit,
             Pane::Settings => Mode::Settings,
@@ -246,7 +246,7 @@ impl App {
             return;
         }
         if scan {
-            self.receiving.focused = true;
+            self.receiving.focus();
         }
         if self.text_key(&ev, &key) {
             return;
@@ -268,7 +268,7 @@ impl App {
                 self.audit.filter_key(ev, &ctx!(self));
                 true
             }
-            Pane::Receiving if self.receiving.focused => {
+            Pane::Receiving if self.receiving.typing() => {
                 // Esc followed quickly by a character arrives as Alt+character. While the
                 // scanner is busy (serials, a pick list, typed text) Esc has work to do, so
                 // that is what it was; on an idle box, Alt+digit switches panes.
@@ -276,9 +276,7 @@ impl App {
                     KeyCode::Char(c) if key.mods == KeyModifiers::ALT => Some(c),
                     _ => None,
                 };
-                let busy = self.receiving.state.mode != crate::tui::scan::ScanMode::Idle
-                    || self.receiving.state.qty.is_some()
-                    || !self.receiving.input.value().is_empty();
+                let busy = self.receiving.is_busy();
                 let bound = self
                     .keymap
                     .lookup(Mode::Scan, key)
@@ -286,10 +284,19 @@ impl App {
                 match (bound, alt_char) {
                     (Some(a), _) => self.act(a),
                     (None, Some(c)) => {
-                        self.scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
-                        self.scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+                        let esc = self
+                            .receiving
+                            .scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), &ctx!(self));
+                        self.ask(esc);
+                        let typed = self
+                            .receiving
+                            .scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), &ctx!(self));
+                        self.ask(typed);
                     }
-                    (None, None) => self.scan_key(ev),
+                    (None, None) => {
+                        let asks = self.receiving.scan_key(ev, &ctx!(self));
+                        self.ask(asks);
+                    }
                 }
                 true
             }
@@ -441,7 +448,7 @@ impl App {
             _ => {}
         }
         if pane == Pane::Receiving {
-            self.receiving.focused = true;
+            self.receiving.focus();
         }
     }
 
@@ -495,7 +502,10 @@ impl App {
                     let asks = self.approvals.handle(a, &ctx!(self));
                     self.ask(asks);
                 }
-                Pane::Receiving => self.receiving_act(a),
+                Pane::Receiving => {
+                    let asks = self.receiving.handle(a, &ctx!(self));
+                    self.ask(asks);
+                }
                 Pane::Audit => {
                     let asks = self.audit.handle(a, &ctx!(self));
                     self.ask(asks);
@@ -677,7 +687,8 @@ impl App {
                     _ => {}
                 }
                 if scan {
-                    self.scan_done(command, result);
+                    let asks = self.receiving.done(command, result, &ctx!(self));
+                    self.ask(asks);
                 }
             }
         }
@@ -727,27 +738,65 @@ impl App {
         change(&mut self.data);
         self.orders.refresh(&ctx!(self), orders);
         self.approvals.refresh(&ctx!(self), approvals);
-        self.receiving_refresh();
+        self.receiving.refresh(&ctx!(self));
     }
 
-    /// Moves a cursor by a navigation action; returns whether it was one.
-    pub fn navigate(cursor: &mut super::widgets::Cursor, a: Action, len: usize) -> bool {
-        match a {
-            Action::Up => cursor.up(1),
-            Action::Down => cursor.down(1, len),
-            Action::PageUp => cursor.up(10),
-            Action::PageDown => cursor.down(10, len),
-            Action::Top => cursor.top(),
-            Action::Bottom => cursor.bottom(len),
-            _ => return false,
+    /// Runs every request the screens made, in this thread, feeding the answers back until
+    /// no request is left (tests and the benchmark use it instead of the worker thread).
+    pub fn settle(&mut self, svc: &crate::app::Service) {
+        loop {
+            let reqs = std::mem::take(&mut self.to_worker);
+            let calls = std::mem::take(&mut self.calls);
+            if reqs.is_empty() && calls.is_empty() {
+                return;
+            }
+            for call in calls {
+                if let Call::Start(c) = call {
+                    let command = c.kind();
+                    let actor = self.actor.clone();
+                    let result = crate::jobs::db::with_db(svc, |db| {
+                        crate::jobs::db::block_on(super::commands::call(&db, &actor, c))
+                    });
+                    self.on_msg(Msg::Called { command, result });
+                }
+            }
+            for r in reqs {
+                match r {
+                    Req::Load(Load::Items) => {
+                        let mut from = 0;
+                        loop {
+                            match worker::items_chunk(svc, from, worker::CHUNK) {
+                                Ok((msg, next)) => {
+                                    self.on_msg(msg);
+                                    match next {
+                                        Some(n) => from = n,
+                                        None => break,
+                                    }
+                                }
+                                Err(e) => {
+                                    self.on_msg(Msg::Failed(e));
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Req::Load(l) => self.on_msg(worker::load(svc, &l)),
+                    Req::Poll => {}
+                    Req::Task(task) => task(svc),
+                    Req::Do(c) => {
+                        let command = c.kind();
+                        let result = worker::execute(svc, &self.actor.clone(), c);
+                        self.on_msg(Msg::Done { command, result });
+                    }
+                }
+            }
         }
-        true
     }
 
     /// Called on every tick of the event loop.
     pub fn tick(&mut self, now: Timestamp) -> bool {
         self.now = now;
-        if self.busy || self.calling || self.receiving.inflight {
+        if self.busy || self.calling || self.receiving.saving() {
             self.spinner = self.spinner.wrapping_add(1);
             true
         } else {

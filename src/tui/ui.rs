@@ -3,7 +3,6 @@
 
 use super::action::Mode;
 use super::form::{Dialog, FieldKind, Form, Picker};
-use super::panes;
 use super::screen::{App, Pane, Tone};
 use super::widgets::centered;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -33,7 +32,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         Pane::Pending => app.pending.render(&app.ctx(), f, body),
         Pane::Orders => app.orders.render(&app.ctx(), f, body),
         Pane::Approvals => app.approvals.render(&app.ctx(), f, body),
-        Pane::Receiving => panes::receiving::render(app, f, body),
+        Pane::Receiving => app.receiving.render(&app.ctx(), f, body),
         Pane::Audit => app.audit.render(&app.ctx(), f, body),
         Pane::Settings => app.settings.render(&app.ctx(), f, body),
     }
@@ -63,7 +62,7 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
     if app.pane == Pane::Settings {
         spans.push(Span::styled(" Settings ", th.tab_active));
     }
-    let busy = if app.busy || app.calling || app.receiving.inflight {
+    let busy = if app.busy || app.calling || app.receiving.saving() {
         SPINNER[app.spinner % SPINNER.len()]
     } else {
         " "

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
-pub use super::commands::{execute, Command, CommandKind, Patch};
+pub use super::commands::{execute, Command, CommandKind, Load, Patch};
 
 /// Items in the first chunk: enough for the first screen.
 pub const FIRST_CHUNK: usize = 200;
@@ -22,19 +22,6 @@ pub const CHUNK: usize = 20_000;
 /// Audit entries the Audit pane holds: the latest ones (an order's own trail is loaded
 /// whole with its detail view).
 pub const AUDIT_LATEST: usize = 5_000;
-
-/// What can be loaded; a newer request for the same thing replaces an older one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Load {
-    Items,
-    Orders,
-    Audit,
-    OrderAudit(PoNumber),
-    Rules,
-    ShipTo(String),
-    /// The unseen notices of this user.
-    Notices(String),
-}
 
 /// A request to the worker.
 pub enum Req {
@@ -80,7 +67,7 @@ pub enum Msg {
     /// A load failed.
     Failed(crate::app::AppError),
     /// Something the background work wants a person to notice.
-    Notice(super::screen::Tone, String),
+    Notice(super::widgets::Tone, String),
 }
 
 /// Loads one chunk of items from `from`; returns the message and where to go on.
@@ -91,26 +78,8 @@ pub fn items_chunk(svc: &Service, from: ItemId, limit: usize) -> Result<(Msg, Op
     let next = if full { last.map(|l| l + 1) } else { None };
     let to = if full { last } else { None };
     // Items on orders never show in the Pending pane; leaving them out keeps memory down.
-    let items = items.into_iter().filter(shown_in_pending).collect();
+    let items = items.into_iter().filter(super::data::shown_in_pending).collect();
     Ok((Msg::Items { from, to, items }, next))
-}
-
-/// The Audit pane lists a summary of each change; keeping only the values it shows
-/// (not whole orders before and after) keeps thousands of entries small.
-fn slim_for_list(e: &mut AuditEntry) {
-    use serde_json::Value;
-    e.before = Value::Null;
-    if let Value::Object(m) = &mut e.after {
-        m.retain(|k, _| super::panes::audit::SUMMARY_KEYS.contains(&k.as_str()));
-        if let Some(Value::Object(stage)) = m.get_mut("stage") {
-            stage.retain(|k, _| k == "stage");
-        }
-    }
-}
-
-/// Whether the Pending pane can show an item (pool or dismissed, not on an order).
-pub fn shown_in_pending(item: &PendingItem) -> bool {
-    !matches!(item.state, crate::domain::ItemState::Ordered { .. })
 }
 
 /// Runs one load and answers (also used synchronously by tests). Items normally load in
@@ -139,7 +108,9 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                 };
                 Msg::Notices(svc.notices(&who, false)?)
             }
-            Load::Audit => Msg::Audit(svc.audit_latest(&AuditFilter::default(), AUDIT_LATEST, &slim_for_list)?),
+            Load::Audit => {
+                Msg::Audit(svc.audit_latest(&AuditFilter::default(), AUDIT_LATEST, &super::data::slim_for_list)?)
+            }
             Load::OrderAudit(po) => Msg::OrderAudit(
                 *po,
                 svc.audit(&AuditFilter {
@@ -256,58 +227,6 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
                     if !send(Msg::Failed(e)) {
                         return;
                     }
-                }
-            }
-        }
-    }
-}
-
-/// Runs every request the screens made, in this thread, feeding the answers back until
-/// no request is left (tests and the benchmark use it instead of the worker thread).
-pub fn settle(svc: &Service, app: &mut super::screen::App) {
-    loop {
-        let reqs = std::mem::take(&mut app.to_worker);
-        let calls = std::mem::take(&mut app.calls);
-        if reqs.is_empty() && calls.is_empty() {
-            return;
-        }
-        for call in calls {
-            if let super::screen::Call::Start(c) = call {
-                let command = c.kind();
-                let actor = app.actor.clone();
-                let result = crate::jobs::db::with_db(svc, |db| {
-                    crate::jobs::db::block_on(super::commands::call(&db, &actor, c))
-                });
-                app.on_msg(Msg::Called { command, result });
-            }
-        }
-        for r in reqs {
-            match r {
-                Req::Load(Load::Items) => {
-                    let mut from = 0;
-                    loop {
-                        match items_chunk(svc, from, CHUNK) {
-                            Ok((msg, next)) => {
-                                app.on_msg(msg);
-                                match next {
-                                    Some(n) => from = n,
-                                    None => break,
-                                }
-                            }
-                            Err(e) => {
-                                app.on_msg(Msg::Failed(e));
-                                break;
-                            }
-                        }
-                    }
-                }
-                Req::Load(l) => app.on_msg(load(svc, &l)),
-                Req::Poll => {}
-                Req::Task(task) => task(svc),
-                Req::Do(c) => {
-                    let command = c.kind();
-                    let result = execute(svc, &app.actor.clone(), c);
-                    app.on_msg(Msg::Done { command, result });
                 }
             }
         }

@@ -3,6 +3,7 @@
 use super::{navigate, Ask, Ctx};
 use crate::app::audit::AuditFilter;
 use crate::tui::action::Action;
+use crate::tui::data::SUMMARY_KEYS;
 use crate::tui::widgets::Cursor;
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -92,17 +93,6 @@ impl AuditPane {
         Vec::new()
     }
 }
-
-/// The values of an entry's `after` that the list shows.
-pub const SUMMARY_KEYS: [&str; 7] = [
-    "status",
-    "stage",
-    "received",
-    "reason",
-    "dismissed_reason",
-    "quantity",
-    "unit_cost",
-];
 
 fn summary(v: &serde_json::Value) -> String {
     match v {

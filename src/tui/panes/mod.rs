@@ -13,13 +13,13 @@ pub mod receiving;
 pub mod settings;
 
 use super::action::Action;
+use super::commands::{Command, Load};
 use super::data::Data;
 use super::error::FormError;
 use super::form::{Dialog, Form, PickPurpose, Purpose};
 use super::keymap::Keymap;
 use super::theme::Theme;
 use super::widgets::{Cursor, Tone};
-use super::worker::{Command, Load};
 use crate::app::{OrderAction, OrderActions};
 use crate::config::Config;
 use crate::domain::{PoNumber, RuleError, Timestamp};

@@ -5,10 +5,10 @@ use super::{Ask, Ctx};
 use crate::domain::money::{group_thousands, parse_amount, KeepScale};
 use crate::domain::order::OrderEdit;
 use crate::domain::{Address, OrderType, PoNumber};
+use crate::tui::commands::Command;
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
 use crate::tui::widgets::Tone;
-use crate::tui::worker::Command;
 
 /// Label prefixes of the two addresses.
 pub(crate) const SHIP_TO: &str = "Ship-to";

@@ -3,14 +3,15 @@
 //! a time, while the box keeps taking keystrokes — nothing typed is lost, however fast
 //! the scanner is.
 
+use super::{navigate, Ask, Ctx};
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{OrderStatus, PoNumber, Receipt};
 use crate::tui::action::Action;
+use crate::tui::commands::{Command, CommandKind};
 use crate::tui::error::ScreenError;
 use crate::tui::scan::{scan_lines, ScanError, ScanLine, ScanMode, ScanState, Step, Target};
-use crate::tui::screen::{App, Tone};
+use crate::tui::widgets::Tone;
 use crate::tui::widgets::{clip, Cursor};
-use crate::tui::worker::{Command, CommandKind};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -72,12 +73,33 @@ impl ReceivingPane {
     }
 }
 
-impl App {
-    pub(crate) fn receiving_refresh(&mut self) {
-        let r = &mut self.receiving;
-        let sel = r.orders.get(r.cursor.sel).copied();
-        r.lines = scan_lines(self.data.orders.iter().rev());
-        r.orders = self
+impl ReceivingPane {
+    /// Puts the focus in the scan box.
+    pub fn focus(&mut self) {
+        self.focused = true;
+    }
+
+    /// Whether the scan box has the focus (keys are typed into it).
+    pub fn typing(&self) -> bool {
+        self.focused
+    }
+
+    /// Whether the scanner is in the middle of something: serials or a pick list
+    /// expected, a quantity set, or text typed. Esc has work to do then.
+    pub fn is_busy(&self) -> bool {
+        self.state.mode != ScanMode::Idle || self.state.qty.is_some() || !self.input.value().is_empty()
+    }
+
+    /// Whether a receipt is being saved (for the spinner).
+    pub fn saving(&self) -> bool {
+        self.inflight
+    }
+
+    /// The open lines and receivable orders again, after the orders changed.
+    pub fn refresh(&mut self, ctx: &Ctx) {
+        let sel = self.orders.get(self.cursor.sel).copied();
+        self.lines = scan_lines(ctx.data.orders.iter().rev());
+        self.orders = ctx
             .data
             .orders
             .iter()
@@ -86,129 +108,136 @@ impl App {
             .map(|o| o.number)
             .collect();
         if let Some(po) = sel {
-            if let Some(i) = r.orders.iter().position(|p| *p == po) {
-                r.cursor.sel = i;
+            if let Some(i) = self.orders.iter().position(|p| *p == po) {
+                self.cursor.sel = i;
             }
         }
-        r.cursor.clamp(r.orders.len());
+        self.cursor.clamp(self.orders.len());
     }
 
-    pub(crate) fn scan_key(&mut self, ev: &KeyEvent) {
-        let r = &mut self.receiving;
+    /// A key typed into the scan box.
+    pub fn scan_key(&mut self, ev: &KeyEvent, ctx: &Ctx) -> Vec<Ask> {
         match ev.code {
             KeyCode::Enter => {
-                let v = r.input.value_and_reset();
+                let v = self.input.value_and_reset();
                 if v.trim().is_empty() {
-                    if let ScanMode::Pick { candidates, .. } = &r.state.mode {
-                        let n = r.pick.sel.min(candidates.len().saturating_sub(1)) + 1;
-                        r.queue.push_back(Queued::Scan(n.to_string()));
+                    if let ScanMode::Pick { candidates, .. } = &self.state.mode {
+                        let n = self.pick.sel.min(candidates.len().saturating_sub(1)) + 1;
+                        self.queue.push_back(Queued::Scan(n.to_string()));
                     }
                 } else {
-                    r.queue.push_back(Queued::Scan(v));
+                    self.queue.push_back(Queued::Scan(v));
                 }
-                self.pump_scans();
+                self.pump(ctx)
             }
             KeyCode::Esc => {
                 // Half-typed text goes first, so it never joins the next scan.
-                if !r.input.value().is_empty() {
-                    r.input.reset();
-                    return;
+                if !self.input.value().is_empty() {
+                    self.input.reset();
+                    return Vec::new();
                 }
-                let busy = r.state.mode != ScanMode::Idle || r.state.qty.is_some() || !r.queue.is_empty() || r.inflight;
+                let busy = self.state.mode != ScanMode::Idle
+                    || self.state.qty.is_some()
+                    || !self.queue.is_empty()
+                    || self.inflight;
                 if busy {
-                    r.queue.push_back(Queued::Cancel);
-                    self.pump_scans();
+                    self.queue.push_back(Queued::Cancel);
+                    self.pump(ctx)
                 } else {
-                    r.focused = false;
+                    self.focused = false;
+                    Vec::new()
                 }
             }
             _ => {
-                r.input.handle_event(&Event::Key(*ev));
+                self.input.handle_event(&Event::Key(*ev));
+                Vec::new()
             }
         }
     }
 
-    pub(crate) fn receiving_act(&mut self, a: Action) {
-        let r = &mut self.receiving;
-        if let ScanMode::Pick { candidates, .. } = &r.state.mode {
-            if App::navigate(&mut r.pick, a, candidates.len()) {
-                return;
+    pub fn handle(&mut self, a: Action, ctx: &Ctx) -> Vec<Ask> {
+        if let ScanMode::Pick { candidates, .. } = &self.state.mode {
+            if navigate(&mut self.pick, a, candidates.len()) {
+                return Vec::new();
             }
         }
-        if App::navigate(&mut r.cursor, a, r.orders.len()) {
-            r.current = None;
-            return;
+        if navigate(&mut self.cursor, a, self.orders.len()) {
+            self.current = None;
+            return Vec::new();
         }
         match a {
-            Action::FocusScan => r.focused = true,
-            Action::Undo => {
-                r.queue.push_back(Queued::Undo);
-                self.pump_scans();
+            Action::FocusScan => {
+                self.focused = true;
+                Vec::new()
             }
-            _ => {}
+            Action::Undo => {
+                self.queue.push_back(Queued::Undo);
+                self.pump(ctx)
+            }
+            _ => Vec::new(),
         }
     }
 
     /// Reads queued scans in order until one needs a commit (then waits for it).
-    pub(crate) fn pump_scans(&mut self) {
-        while !self.receiving.inflight {
-            let Some(q) = self.receiving.queue.pop_front() else {
+    fn pump(&mut self, ctx: &Ctx) -> Vec<Ask> {
+        let mut asks = Vec::new();
+        while !self.inflight {
+            let Some(q) = self.queue.pop_front() else {
                 break;
             };
             match q {
                 Queued::Cancel => {
-                    if self.receiving.state.cancel() {
-                        self.receiving.note(Tone::Info, "stopped; scan a product code");
+                    if self.state.cancel() {
+                        self.note(Tone::Info, "stopped; scan a product code");
                     }
                 }
-                Queued::Undo => self.undo_receipt(),
-                Queued::Scan(s) => self.read_scan(&s),
+                Queued::Undo => asks.push(self.undo_receipt()),
+                Queued::Scan(s) => asks.push(self.read_scan(&s, ctx)),
             }
         }
+        asks
     }
 
-    fn undo_receipt(&mut self) {
-        let r = &mut self.receiving;
+    fn undo_receipt(&mut self) -> Ask {
         // Only what was received here, since the screens opened: an older receipt (someone
         // else's, or from another day) is never undone by a stray key.
-        match r.mine.pop() {
+        match self.mine.pop() {
             Some((po, receipt)) => {
-                r.inflight = true;
-                self.send(Command::Unreceive { po, receipt });
+                self.inflight = true;
+                Ask::Send(Command::Unreceive { po, receipt })
             }
             None => {
-                r.note(
+                self.note(
                     Tone::Error,
                     "nothing received in this session to undo; an older receipt is undone with \
                      `purser po unreceive PO --receipt ID`",
                 );
-                self.bell = true;
+                Ask::Bell
             }
         }
     }
 
-    fn read_scan(&mut self, s: &str) {
-        let r = &mut self.receiving;
-        let step = r.state.scan(&r.lines, s);
+    fn read_scan(&mut self, s: &str, ctx: &Ctx) -> Ask {
+        let step = self.state.scan(&self.lines, s);
         match step {
             Step::Nothing => {}
-            Step::QuantitySet(n) => r.note(Tone::Info, format!("quantity ×{n} for the next product scanned")),
+            Step::QuantitySet(n) => self.note(Tone::Info, format!("quantity ×{n} for the next product scanned")),
             Step::Picking(c) => {
-                r.pick = Cursor::default();
-                r.note(
+                self.pick = Cursor::default();
+                self.note(
                     Tone::Warn,
                     format!("`{}` is on {} open lines: scan or type its number", s.trim(), c.len()),
                 );
             }
             Step::AwaitSerials { target, left } => {
-                r.current = Some(target);
-                let sku = r
+                self.current = Some(target);
+                let sku = self
                     .lines
                     .iter()
                     .find(|l| l.target == target)
                     .map_or("?", |l| l.line.sku.as_str())
                     .to_string();
-                r.note(
+                self.note(
                     Tone::Info,
                     format!(
                         "{sku} on {} line {}: scan up to {left} serial number(s)",
@@ -216,7 +245,7 @@ impl App {
                     ),
                 );
             }
-            Step::StillSerials { target, left } => r.note(
+            Step::StillSerials { target, left } => self.note(
                 Tone::Info,
                 format!(
                     "still scanning serials for {} line {} ({left} to go)",
@@ -224,112 +253,116 @@ impl App {
                 ),
             ),
             Step::Receive { target, qty, serial } => {
-                r.current = Some(target);
-                r.inflight = true;
+                self.current = Some(target);
+                self.inflight = true;
                 let req = ReceiveRequest {
                     line: target.line,
                     quantity: Some(qty),
                     serials: serial.into_iter().collect(),
                 };
-                self.send(Command::Receive { po: target.po, req });
+                return Ask::Send(Command::Receive { po: target.po, req });
             }
             Step::Error(e) => {
-                // A code no open line has may be on an order that is complete already:
-                // say so, rather than "unknown".
-                let done = match &e {
-                    ScanError::Unknown(code) => self.data.orders.iter().find_map(|o| {
-                        let line = o.lines.iter().position(|l| l.matches_code(code))?;
-                        (o.status() == OrderStatus::Completed).then(|| {
-                            format!(
-                                "✗ `{code}` is on {} line {}, which is completely received ({}/{}); nothing is open for it",
-                                o.number,
-                                line + 1,
-                                o.received_on(line as u32 + 1),
-                                o.lines[line].quantity
-                            )
-                        })
-                    }),
-                    _ => None,
-                };
-                let r = &mut self.receiving;
-                r.note(Tone::Error, done.unwrap_or_else(|| format!("✗ {e}")));
-                self.bell = true;
+                let done = completed_line(ctx, &e);
+                self.note(Tone::Error, done.unwrap_or_else(|| format!("✗ {e}")));
+                return Ask::Bell;
             }
         }
+        Ask::Nothing
     }
 
     /// A receipt (or undo) came back from the worker, applied already: its message and
-    /// receipt.
-    pub(crate) fn scan_done(
+    /// receipt; then the next scans are read.
+    pub fn done(
         &mut self,
         command: CommandKind,
         result: Result<(String, Option<(PoNumber, Receipt)>), ScreenError>,
-    ) {
-        let r = &mut self.receiving;
-        r.inflight = false;
+        ctx: &Ctx,
+    ) -> Vec<Ask> {
+        self.inflight = false;
+        let mut asks = Vec::new();
         match result {
             Ok((message, receipt)) => {
                 if command == CommandKind::Receive {
-                    r.state.committed(&r.lines);
+                    self.state.committed(&self.lines);
                     if let Some((po, rc)) = &receipt {
-                        r.mine.push((*po, rc.id));
+                        self.mine.push((*po, rc.id));
                     }
                 } else if let Some((po, rc)) = &receipt {
                     // An undone receipt on the line whose serials are being scanned opens
                     // its units again.
-                    r.state
-                        .reopened(&r.lines, Target { po: *po, line: rc.line }, rc.quantity);
+                    self.state
+                        .reopened(&self.lines, Target { po: *po, line: rc.line }, rc.quantity);
                 }
-                r.note(Tone::Ok, message);
+                self.note(Tone::Ok, message);
             }
             Err(e) => {
-                r.note(Tone::Error, format!("✗ {e}"));
-                self.bell = true;
-                self.status = Some((Tone::Error, e.to_string()));
+                self.note(Tone::Error, format!("✗ {e}"));
+                asks.push(Ask::Say(Tone::Error, e.to_string()));
             }
         }
-        self.pump_scans();
+        asks.extend(self.pump(ctx));
+        asks
     }
 }
 
-/// Draws the pane.
-pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    let th = &app.theme;
-    let r = &app.receiving;
-    let title = format!(" Receiving · {} open order(s) · {} ", r.orders.len(), app.actor.name);
-    let block = Block::bordered()
-        .title(Span::styled(title, th.title))
-        .border_style(th.border);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let log_h = if inner.height >= 16 { 5 } else { 3 };
-    let [prompt, scanbox, _gap, middle, log] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(log_h),
-    ])
-    .areas(inner);
-    f.render_widget(
-        Paragraph::new(Span::styled(r.state.prompt(&r.lines), th.accent)),
-        prompt,
-    );
-    render_scan_box(app, f, scanbox);
-    let [left, right] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(middle);
-    render_orders(app, f, left);
-    if let ScanMode::Pick { candidates, .. } = &r.state.mode {
-        render_pick(app, candidates, f, right);
-    } else if let Some(o) = r.shown_order().and_then(|po| app.data.order(po)) {
-        render_order_lines(app, o, f, right);
+/// A code no open line has may be on an order that is complete already: say so, rather
+/// than "unknown".
+fn completed_line(ctx: &Ctx, e: &ScanError) -> Option<String> {
+    let ScanError::Unknown(code) = e else { return None };
+    ctx.data.orders.iter().find_map(|o| {
+        let line = o.lines.iter().position(|l| l.matches_code(code))?;
+        (o.status() == OrderStatus::Completed).then(|| {
+            format!(
+                "✗ `{code}` is on {} line {}, which is completely received ({}/{}); nothing is open for it",
+                o.number,
+                line + 1,
+                o.received_on(line as u32 + 1),
+                o.lines[line].quantity
+            )
+        })
+    })
+}
+
+impl ReceivingPane {
+    /// Draws the pane.
+    pub fn render(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
+        let th = ctx.theme;
+        let r = self;
+        let title = format!(" Receiving · {} open order(s) · {} ", r.orders.len(), ctx.actor.name);
+        let block = Block::bordered()
+            .title(Span::styled(title, th.title))
+            .border_style(th.border);
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let log_h = if inner.height >= 16 { 5 } else { 3 };
+        let [prompt, scanbox, _gap, middle, log] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(log_h),
+        ])
+        .areas(inner);
+        f.render_widget(
+            Paragraph::new(Span::styled(r.state.prompt(&r.lines), th.accent)),
+            prompt,
+        );
+        render_scan_box(r, ctx, f, scanbox);
+        let [left, right] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(middle);
+        render_orders(r, ctx, f, left);
+        if let ScanMode::Pick { candidates, .. } = &r.state.mode {
+            render_pick(r, ctx, candidates, f, right);
+        } else if let Some(o) = r.shown_order().and_then(|po| ctx.data.order(po)) {
+            render_order_lines(r, ctx, o, f, right);
+        }
+        render_log(r, ctx, f, log);
     }
-    render_log(app, f, log);
 }
 
 /// The scan box: what is typed, and how many scans wait to be saved.
-fn render_scan_box(app: &App, f: &mut Frame, scanbox: Rect) {
-    let th = &app.theme;
-    let r = &app.receiving;
+fn render_scan_box(r: &ReceivingPane, ctx: &Ctx, f: &mut Frame, scanbox: Rect) {
+    let th = ctx.theme;
     let label = "Scan › ";
     let queued = if r.queue.is_empty() && !r.inflight {
         String::new()
@@ -361,10 +394,9 @@ fn render_scan_box(app: &App, f: &mut Frame, scanbox: Rect) {
 }
 
 /// Receivable orders with their progress.
-fn render_orders(app: &App, f: &mut Frame, left: Rect) {
-    let th = &app.theme;
-    let r = &app.receiving;
-    if !app.data.orders_loaded {
+fn render_orders(r: &ReceivingPane, ctx: &Ctx, f: &mut Frame, left: Rect) {
+    let th = ctx.theme;
+    if !ctx.data.orders_loaded {
         f.render_widget(Paragraph::new("loading orders…").style(th.muted), left);
         return;
     }
@@ -375,7 +407,7 @@ fn render_orders(app: &App, f: &mut Frame, left: Rect) {
     let (start, end) = r.cursor.window(r.orders.len(), left.height.saturating_sub(1) as usize);
     let shown_po = r.shown_order();
     let rows = r.orders[start..end].iter().enumerate().filter_map(|(n, po)| {
-        let o = app.data.order(*po)?;
+        let o = ctx.data.order(*po)?;
         let style = if Some(*po) == shown_po {
             th.selected
         } else if start + n == r.cursor.sel {
@@ -386,7 +418,7 @@ fn render_orders(app: &App, f: &mut Frame, left: Rect) {
         Some(
             Row::new(vec![
                 Cell::from(po.to_string()),
-                Cell::from(clip(&app.config.distributor_name(&o.distributor), 11)),
+                Cell::from(clip(&ctx.config.distributor_name(&o.distributor), 11)),
                 Cell::from(Line::from(o.progress()).right_aligned()),
                 Cell::from(Span::styled(short_status(o.status()), th.status(o.status()))),
             ])
@@ -404,9 +436,8 @@ fn render_orders(app: &App, f: &mut Frame, left: Rect) {
 }
 
 /// The pick list: the open lines a scanned code matches.
-fn render_pick(app: &App, candidates: &[Target], f: &mut Frame, right: Rect) {
-    let th = &app.theme;
-    let r = &app.receiving;
+fn render_pick(r: &ReceivingPane, ctx: &Ctx, candidates: &[Target], f: &mut Frame, right: Rect) {
+    let th = ctx.theme;
     let mut lines = vec![Line::from(Span::styled("Which line? (number, or ↑↓ Enter)", th.header))];
     for (i, t) in candidates.iter().enumerate() {
         let l = r.lines.iter().find(|l| l.target == *t);
@@ -428,9 +459,8 @@ fn render_pick(app: &App, candidates: &[Target], f: &mut Frame, right: Rect) {
 }
 
 /// The lines of the order in hand.
-fn render_order_lines(app: &App, o: &crate::domain::Order, f: &mut Frame, right: Rect) {
-    let th = &app.theme;
-    let r = &app.receiving;
+fn render_order_lines(r: &ReceivingPane, ctx: &Ctx, o: &crate::domain::Order, f: &mut Frame, right: Rect) {
+    let th = ctx.theme;
     let (start, end) = (0, o.lines.len().min(right.height.saturating_sub(1) as usize));
     let rows = o.lines[start..end].iter().enumerate().map(|(i, l)| {
         let n = i as u32 + 1;
@@ -464,9 +494,8 @@ fn render_order_lines(app: &App, o: &crate::domain::Order, f: &mut Frame, right:
 }
 
 /// The scan log, newest last.
-fn render_log(app: &App, f: &mut Frame, log: Rect) {
-    let th = &app.theme;
-    let r = &app.receiving;
+fn render_log(r: &ReceivingPane, ctx: &Ctx, f: &mut Frame, log: Rect) {
+    let th = ctx.theme;
     let skip = r.log.len().saturating_sub(log.height.saturating_sub(1) as usize);
     let lines: Vec<Line> = r
         .log

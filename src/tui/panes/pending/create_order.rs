@@ -6,12 +6,12 @@ use super::PendingPane;
 use crate::app::{CreateOrder, OtherDistributors};
 use crate::domain::money::group_thousands;
 use crate::domain::{Address, ItemId, OrderType, PendingItem};
+use crate::tui::commands::{Command, Load};
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
 use crate::tui::panes::order_edit::{address_fields, address_from, check_ship_to, fill_address, SHIP_TO, TYPES};
 use crate::tui::panes::{Ask, Ctx};
 use crate::tui::widgets::Tone;
-use crate::tui::worker::{Command, Load};
 use rust_decimal::Decimal;
 
 impl PendingPane {
