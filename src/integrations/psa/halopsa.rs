@@ -358,25 +358,55 @@ impl Halopsa {
             .filter_map(|l| Some((l.get("note")?.as_str()?.to_string(), l.get("id").and_then(as_id)?)))
             .collect())
     }
-}
 
-impl PsaClient for Halopsa {
-    async fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
-        let (client, supplier) = self.preflight(data).await?;
-        if let Some(stage) = &self.config.psa.stages.placed {
-            if data.opportunities.iter().any(|o| num(o).is_some()) {
-                self.status_id(stage, "[psa.stages] placed").await?;
-            }
-        }
+    /// The sales order with its lines, linked to the quotation and the opportunity; its id.
+    async fn sales_order(
+        &self,
+        run: &mut Run<'_>,
+        data: &OrderData,
+        client: i64,
+        supplier: i64,
+    ) -> Result<i64, PsaError> {
         let o = &data.order;
         let po = o.number.to_string();
-        let qty = self.s.line_quantity_field.clone();
         let opportunity = data.opportunities.iter().find_map(|x| num(x));
         let quotation = data.lines.iter().find_map(|l| num(&l.line.quote_id));
         let link = order_link(&self.config, o.number);
-        // The sales order with its lines.
-        let lines: Vec<Value> = data
-            .lines
+        let mut so = json!({
+            "client_id": client,
+            "po_number": po,
+            "note": format!("{}\n{link}", data.note_text(&self.config)),
+            "lines": self.sales_order_lines(data, supplier, quotation),
+        });
+        if let Some(t) = opportunity {
+            so["ticket_id"] = json!(t);
+        }
+        if let Some(q) = quotation {
+            so["quotation_id"] = json!(q);
+        }
+        run.ensure(
+            "sales_order",
+            "SalesOrder",
+            async || {
+                self.find(
+                    "SalesOrder",
+                    &[("search", po.clone())],
+                    "po_number",
+                    &po,
+                    "looking for the sales order",
+                )
+                .await
+            },
+            async || self.create("SalesOrder", so, "creating the sales order").await,
+        )
+        .await
+    }
+
+    /// The sales order's lines: item, supplier, cost and sell price, and the quotation line.
+    fn sales_order_lines(&self, data: &OrderData, supplier: i64, quotation: Option<i64>) -> Vec<Value> {
+        let po = data.order.number.to_string();
+        let qty = &self.s.line_quantity_field;
+        data.lines
             .iter()
             .map(|l| {
                 let mut v = json!({
@@ -387,7 +417,7 @@ impl PsaClient for Halopsa {
                     "item_description": l.line.description,
                     "note": format!("{po}/L{}", l.n),
                 });
-                v[&qty] = json!(l.line.quantity);
+                v[qty] = json!(l.line.quantity);
                 if let Some(q) = num(&l.line.line_id) {
                     if quotation.is_some() {
                         v["quotation_line_id"] = json!(q);
@@ -395,37 +425,14 @@ impl PsaClient for Halopsa {
                 }
                 v
             })
-            .collect();
-        let mut so = json!({
-            "client_id": client,
-            "po_number": po,
-            "note": format!("{}\n{link}", data.note_text(&self.config)),
-            "lines": lines,
-        });
-        if let Some(t) = opportunity {
-            so["ticket_id"] = json!(t);
-        }
-        if let Some(q) = quotation {
-            so["quotation_id"] = json!(q);
-        }
-        let so_id = run
-            .ensure(
-                "sales_order",
-                "SalesOrder",
-                async || {
-                    self.find(
-                        "SalesOrder",
-                        &[("search", po.clone())],
-                        "po_number",
-                        &po,
-                        "looking for the sales order",
-                    )
-                    .await
-                },
-                async || self.create("SalesOrder", so, "creating the sales order").await,
-            )
-            .await?;
-        // The CRM note on the sales order, hidden from the customer.
+            .collect()
+    }
+
+    /// The CRM note on the sales order, hidden from the customer.
+    async fn note(&self, run: &mut Run<'_>, data: &OrderData, so_id: i64) -> Result<(), PsaError> {
+        let po = data.order.number.to_string();
+        let opportunity = data.opportunities.iter().find_map(|x| num(x));
+        let link = order_link(&self.config, data.order.number);
         let mut note = json!({
             "salesorder_id": so_id,
             "outcome": NOTE_OUTCOME,
@@ -459,7 +466,20 @@ impl PsaClient for Halopsa {
             async || self.create("Actions", note, "adding the note to the sales order").await,
         )
         .await?;
-        // The purchase order, linked to the sales order and the supplier.
+        Ok(())
+    }
+
+    /// The purchase order, linked to the sales order (line by line) and the supplier.
+    async fn purchase_order(
+        &self,
+        run: &mut Run<'_>,
+        data: &OrderData,
+        client: i64,
+        supplier: i64,
+        so_id: i64,
+    ) -> Result<(), PsaError> {
+        let po = data.order.number.to_string();
+        let qty = &self.s.line_quantity_field;
         let so_lines = self
             .line_ids("SalesOrder", so_id, "reading the sales order lines")
             .await?;
@@ -476,7 +496,7 @@ impl PsaClient for Halopsa {
                 if let Some((_, id)) = so_lines.iter().find(|(r, _)| *r == reference) {
                     v["salesorder_line_id"] = json!(id);
                 }
-                v[&qty] = json!(l.line.quantity);
+                v[qty] = json!(l.line.quantity);
                 v
             })
             .collect();
@@ -485,7 +505,7 @@ impl PsaClient for Halopsa {
             "salesorder_id": so_id,
             "client_id": client,
             "po_ref": po,
-            "deliver_to_so_address": o.order_type == OrderType::Dropship,
+            "deliver_to_so_address": data.order.order_type == OrderType::Dropship,
             "lines": po_lines,
         });
         run.ensure(
@@ -504,6 +524,21 @@ impl PsaClient for Halopsa {
             async || self.create("PurchaseOrder", body, "creating the purchase order").await,
         )
         .await?;
+        Ok(())
+    }
+}
+
+impl PsaClient for Halopsa {
+    async fn sync_order(&self, run: &mut Run<'_>, data: &OrderData) -> Result<(), PsaError> {
+        let (client, supplier) = self.preflight(data).await?;
+        if let Some(stage) = &self.config.psa.stages.placed {
+            if data.opportunities.iter().any(|o| num(o).is_some()) {
+                self.status_id(stage, "[psa.stages] placed").await?;
+            }
+        }
+        let so_id = self.sales_order(run, data, client, supplier).await?;
+        self.note(run, data, so_id).await?;
+        self.purchase_order(run, data, client, supplier, so_id).await?;
         self.stage(run, data, "placed", self.config.psa.stages.placed.clone())
             .await
     }

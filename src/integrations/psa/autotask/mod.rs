@@ -19,6 +19,8 @@
 //! number; charge `internalPurchaseOrderNumber` = `PO-…/L{n}` (`/SHIP`); note and
 //! attachment title; PO `externalPONumber`; PO item `memo`; receiving by item, date and serial.
 
+mod checks;
+mod receiving;
 mod sync;
 
 use super::http::{as_id, Http, PsaError};
