@@ -212,6 +212,22 @@ mod tests {
         k.add_rule(&k.ada(), rule).unwrap();
     }
 
+    /// A kit with one order awaiting carol's approval (its notice is job 1).
+    fn awaiting_carol() -> Kit {
+        let k = Kit::new();
+        approvals_by_carol(&k);
+        let po = k
+            .create(&k.import(&QuoteJson::new("Q-1").product("1", "A", 1, "1.00")))
+            .number;
+        let req = PlaceRequest {
+            po,
+            method: PlacementMethod::Manual,
+            link: None,
+        };
+        k.place(&k.alice(), req).unwrap();
+        k
+    }
+
     #[test]
     fn due_jobs_without_mail_are_left_waiting() {
         let k = Kit::new();
@@ -263,17 +279,7 @@ mod tests {
 
     #[test]
     fn a_job_slower_than_its_lease_stays_with_the_process_running_it() {
-        let k = Kit::new();
-        approvals_by_carol(&k);
-        let po = k
-            .create(&k.import(&QuoteJson::new("Q-1").product("1", "A", 1, "1.00")))
-            .number;
-        let req = PlaceRequest {
-            po,
-            method: PlacementMethod::Manual,
-            link: None,
-        };
-        k.place(&k.alice(), req).unwrap();
+        let k = awaiting_carol();
         let job = k.claim_job("A", None).unwrap().expect("a due job");
         let (outcome, taken_by_other) = super::super::db::with_db(&k, |db| {
             super::super::db::block_on(async {
@@ -301,17 +307,7 @@ mod tests {
 
     #[test]
     fn a_job_whose_lease_was_taken_over_is_dropped_unrecorded() {
-        let k = Kit::new();
-        approvals_by_carol(&k);
-        let po = k
-            .create(&k.import(&QuoteJson::new("Q-1").product("1", "A", 1, "1.00")))
-            .number;
-        let req = PlaceRequest {
-            po,
-            method: PlacementMethod::Manual,
-            link: None,
-        };
-        k.place(&k.alice(), req).unwrap();
+        let k = awaiting_carol();
         let job = k.claim_job("A", None).unwrap().expect("a due job");
         // Another process took the job over while A stalled.
         k.clock.advance(LEASE);
@@ -327,17 +323,7 @@ mod tests {
 
     #[test]
     fn a_stop_request_runs_no_further_job() {
-        let k = Kit::new();
-        approvals_by_carol(&k);
-        let po = k
-            .create(&k.import(&QuoteJson::new("Q-1").product("1", "A", 1, "1.00")))
-            .number;
-        let req = PlaceRequest {
-            po,
-            method: PlacementMethod::Manual,
-            link: None,
-        };
-        k.place(&k.alice(), req).unwrap();
+        let k = awaiting_carol();
         let report = super::super::db::with_db(&k, |db| {
             super::super::db::block_on(async {
                 let stop = CancellationToken::new();
