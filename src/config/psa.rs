@@ -28,6 +28,24 @@ impl PsaKind {
     }
 }
 
+/// Says that `key` is needed, unless `ok`.
+fn need(out: &mut Vec<String>, ok: bool, key: &str, what: &str) {
+    if !ok {
+        out.push(format!("[psa] needs {key}: {what}"));
+    }
+}
+
+/// Says what is wrong with a secret's two ways of being given, if anything.
+fn secret(out: &mut Vec<String>, section: &str, name: &str, env: &Option<String>, file: &Option<PathBuf>) {
+    match (env, file) {
+        (Some(_), Some(_)) => out.push(format!("[{section}] sets both {name}_env and {name}_file; keep one")),
+        (None, None) => out.push(format!(
+            "[{section}] needs {name}_env (an environment variable) or {name}_file (a file only you can read)"
+        )),
+        _ => {}
+    }
+}
+
 impl Psa {
     /// Whether a receipt gives the PSA something to do: receiving records (Autotask,
     /// HaloPSA), or only the opportunity stage for partial / completed (ConnectWise).
@@ -187,161 +205,166 @@ impl Psa {
     /// Every missing or malformed value for the connected PSA, each in its own sentence.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let mut need = |ok: bool, key: &str, what: &str| {
-            if !ok {
-                out.push(format!("[psa] needs {key}: {what}"));
-            }
-        };
-        fn secret(out: &mut Vec<String>, section: &str, name: &str, env: &Option<String>, file: &Option<PathBuf>) {
-            match (env, file) {
-                (Some(_), Some(_)) => out.push(format!("[{section}] sets both {name}_env and {name}_file; keep one")),
-                (None, None) => out.push(format!(
-                    "[{section}] needs {name}_env (an environment variable) or {name}_file (a file only you can read)"
-                )),
-                _ => {}
-            }
-        }
-        match self.kind {
+        let complete = match self.kind {
             PsaKind::None => return out,
-            PsaKind::Autotask => {
-                need(
-                    self.stages.placed.is_some(),
-                    "stages.placed",
-                    "the opportunity stage for a placed order",
-                );
-                let Some(a) = &self.autotask else {
-                    out.push("[psa] kind = \"autotask\" but there is no [psa.autotask] section (username, credentials, ticket and charge settings)".into());
-                    return out;
-                };
-                let s = "psa.autotask";
-                secret(
-                    &mut out,
-                    s,
-                    "integration_code",
-                    &a.integration_code_env,
-                    &a.integration_code_file,
-                );
-                secret(&mut out, s, "secret", &a.secret_env, &a.secret_file);
-                let mut need = |ok: bool, key: &str, what: &str| {
-                    if !ok {
-                        out.push(format!("[{s}] needs {key}: {what}"));
-                    }
-                };
-                need(
-                    a.ticket_status.is_some(),
-                    "ticket_status",
-                    "the status label of the post-sale ticket",
-                );
-                need(
-                    a.ticket_priority.is_some(),
-                    "ticket_priority",
-                    "the priority label of the post-sale ticket",
-                );
-                need(
-                    a.ticket_queue.is_some(),
-                    "ticket_queue",
-                    "the queue label of the post-sale ticket",
-                );
-                need(
-                    a.shipping_billing_code_id.is_some(),
-                    "shipping_billing_code_id",
-                    "the billing code id of the shipping charge",
-                );
-                need(
-                    a.note_type.is_some(),
-                    "note_type",
-                    "the note type label of the internal note",
-                );
-                need(
-                    a.note_publish.is_some(),
-                    "note_publish",
-                    "the publish label that keeps the note internal",
-                );
-                if a.purchase_orders {
-                    need(
-                        a.inventory_location_id.is_some(),
-                        "inventory_location_id",
-                        "where purchase-order items are received (purchase_orders = true)",
-                    );
-                    need(
-                        a.purchase_order_status.is_some(),
-                        "purchase_order_status",
-                        "the status label of a new purchase order",
-                    );
-                }
-            }
-            PsaKind::Connectwise => {
-                need(
-                    self.base_url.is_some(),
-                    "base_url",
-                    "the API root, like https://SITE/v4_6_release/apis/3.0",
-                );
-                need(
-                    self.stages.placed.is_some(),
-                    "stages.placed",
-                    "the opportunity stage for a placed order",
-                );
-                let Some(c) = &self.connectwise else {
-                    out.push("[psa] kind = \"connectwise\" but there is no [psa.connectwise] section (company_id, client_id, keys, ticket settings)".into());
-                    return out;
-                };
-                let s = "psa.connectwise";
-                secret(&mut out, s, "public_key", &c.public_key_env, &c.public_key_file);
-                secret(&mut out, s, "private_key", &c.private_key_env, &c.private_key_file);
-                for (v, key, what) in [
-                    (&c.board, "board", "the service board of the ticket"),
-                    (&c.status, "status", "the ticket status on that board"),
-                    (&c.priority, "priority", "the ticket priority"),
-                    (&c.sla, "sla", "the ticket SLA"),
-                    (&c.impact, "impact", "the ticket impact (Low, Medium or High)"),
-                ] {
-                    if v.is_none() {
-                        out.push(format!("[{s}] needs {key}: {what}"));
-                    }
-                }
-                for (v, key) in [(&c.impact, "impact"), (&c.severity, "severity")] {
-                    if let Some(v) = v {
-                        if !IMPACTS.contains(&v.as_str()) {
-                            out.push(format!("[{s}] {key} = \"{v}\" is unknown; use Low, Medium or High"));
-                        }
-                    }
-                }
-            }
-            PsaKind::Halopsa => {
-                need(
-                    self.base_url.is_some(),
-                    "base_url",
-                    "the tenant root, like https://TENANT.halopsa.com",
-                );
-                need(
-                    self.stages.placed.is_some(),
-                    "stages.placed",
-                    "the opportunity status for a placed order",
-                );
-                let Some(h) = &self.halopsa else {
-                    out.push("[psa] kind = \"halopsa\" but there is no [psa.halopsa] section (client_id, client secret, stock location and bin)".into());
-                    return out;
-                };
-                let s = "psa.halopsa";
-                secret(
-                    &mut out,
-                    s,
-                    "client_secret",
-                    &h.client_secret_env,
-                    &h.client_secret_file,
-                );
-                if h.stock_location_id.is_none() {
-                    out.push(format!("[{s}] needs stock_location_id: where received stock is booked"));
-                }
-                if h.stock_bin_id.is_none() {
-                    out.push(format!("[{s}] needs stock_bin_id: the bin in that stock location"));
-                }
-            }
-        }
-        if self.timeout_secs == Some(0) {
+            PsaKind::Autotask => self.autotask_problems(&mut out),
+            PsaKind::Connectwise => self.connectwise_problems(&mut out),
+            PsaKind::Halopsa => self.halopsa_problems(&mut out),
+        };
+        if complete && self.timeout_secs == Some(0) {
             out.push("[psa] timeout_secs must be at least 1".into());
         }
         out
+    }
+
+    /// Autotask's settings; false when its section is missing (nothing more to say).
+    fn autotask_problems(&self, out: &mut Vec<String>) -> bool {
+        need(
+            out,
+            self.stages.placed.is_some(),
+            "stages.placed",
+            "the opportunity stage for a placed order",
+        );
+        let Some(a) = &self.autotask else {
+            out.push("[psa] kind = \"autotask\" but there is no [psa.autotask] section (username, credentials, ticket and charge settings)".into());
+            return false;
+        };
+        let s = "psa.autotask";
+        secret(
+            out,
+            s,
+            "integration_code",
+            &a.integration_code_env,
+            &a.integration_code_file,
+        );
+        secret(out, s, "secret", &a.secret_env, &a.secret_file);
+        let need = |out: &mut Vec<String>, ok: bool, key: &str, what: &str| {
+            if !ok {
+                out.push(format!("[{s}] needs {key}: {what}"));
+            }
+        };
+        need(
+            out,
+            a.ticket_status.is_some(),
+            "ticket_status",
+            "the status label of the post-sale ticket",
+        );
+        need(
+            out,
+            a.ticket_priority.is_some(),
+            "ticket_priority",
+            "the priority label of the post-sale ticket",
+        );
+        need(
+            out,
+            a.ticket_queue.is_some(),
+            "ticket_queue",
+            "the queue label of the post-sale ticket",
+        );
+        need(
+            out,
+            a.shipping_billing_code_id.is_some(),
+            "shipping_billing_code_id",
+            "the billing code id of the shipping charge",
+        );
+        need(
+            out,
+            a.note_type.is_some(),
+            "note_type",
+            "the note type label of the internal note",
+        );
+        need(
+            out,
+            a.note_publish.is_some(),
+            "note_publish",
+            "the publish label that keeps the note internal",
+        );
+        if a.purchase_orders {
+            need(
+                out,
+                a.inventory_location_id.is_some(),
+                "inventory_location_id",
+                "where purchase-order items are received (purchase_orders = true)",
+            );
+            need(
+                out,
+                a.purchase_order_status.is_some(),
+                "purchase_order_status",
+                "the status label of a new purchase order",
+            );
+        }
+        true
+    }
+
+    /// ConnectWise Manage's settings; false when its section is missing.
+    fn connectwise_problems(&self, out: &mut Vec<String>) -> bool {
+        need(
+            out,
+            self.base_url.is_some(),
+            "base_url",
+            "the API root, like https://SITE/v4_6_release/apis/3.0",
+        );
+        need(
+            out,
+            self.stages.placed.is_some(),
+            "stages.placed",
+            "the opportunity stage for a placed order",
+        );
+        let Some(c) = &self.connectwise else {
+            out.push("[psa] kind = \"connectwise\" but there is no [psa.connectwise] section (company_id, client_id, keys, ticket settings)".into());
+            return false;
+        };
+        let s = "psa.connectwise";
+        secret(out, s, "public_key", &c.public_key_env, &c.public_key_file);
+        secret(out, s, "private_key", &c.private_key_env, &c.private_key_file);
+        for (v, key, what) in [
+            (&c.board, "board", "the service board of the ticket"),
+            (&c.status, "status", "the ticket status on that board"),
+            (&c.priority, "priority", "the ticket priority"),
+            (&c.sla, "sla", "the ticket SLA"),
+            (&c.impact, "impact", "the ticket impact (Low, Medium or High)"),
+        ] {
+            if v.is_none() {
+                out.push(format!("[{s}] needs {key}: {what}"));
+            }
+        }
+        for (v, key) in [(&c.impact, "impact"), (&c.severity, "severity")] {
+            if let Some(v) = v {
+                if !IMPACTS.contains(&v.as_str()) {
+                    out.push(format!("[{s}] {key} = \"{v}\" is unknown; use Low, Medium or High"));
+                }
+            }
+        }
+        true
+    }
+
+    /// HaloPSA's settings; false when its section is missing.
+    fn halopsa_problems(&self, out: &mut Vec<String>) -> bool {
+        need(
+            out,
+            self.base_url.is_some(),
+            "base_url",
+            "the tenant root, like https://TENANT.halopsa.com",
+        );
+        need(
+            out,
+            self.stages.placed.is_some(),
+            "stages.placed",
+            "the opportunity status for a placed order",
+        );
+        let Some(h) = &self.halopsa else {
+            out.push("[psa] kind = \"halopsa\" but there is no [psa.halopsa] section (client_id, client secret, stock location and bin)".into());
+            return false;
+        };
+        let s = "psa.halopsa";
+        secret(out, s, "client_secret", &h.client_secret_env, &h.client_secret_file);
+        if h.stock_location_id.is_none() {
+            out.push(format!("[{s}] needs stock_location_id: where received stock is booked"));
+        }
+        if h.stock_bin_id.is_none() {
+            out.push(format!("[{s}] needs stock_bin_id: the bin in that stock location"));
+        }
+        true
     }
 
     /// Request timeout.
