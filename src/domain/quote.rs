@@ -963,14 +963,6 @@ pub fn parse_csv(text: &str) -> Result<Vec<Quote>, QuoteError> {
     // Columns Purser does not know (an adapter's `margin`, say) are ignored, as unknown
     // fields are in JSON: only the known columns are read below.
     let columns = CsvColumns::new(header)?;
-    /// The rows of one quote: its quote cells as on its first row, and its lines.
-    struct Group {
-        first_line: usize,
-        quote_cells: Vec<Option<String>>,
-        lines: Vec<QuoteLine>,
-        /// The line of the file each line's row starts on.
-        rows: Vec<usize>,
-    }
     let mut groups: Vec<Group> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut record = csv::StringRecord::new();
@@ -1043,48 +1035,60 @@ pub fn parse_csv(text: &str) -> Result<Vec<Quote>, QuoteError> {
     }
     groups
         .into_iter()
-        .map(|group| {
-            let mut parts = Parts::default();
-            let mut customer = Map::new();
-            let mut ship_to = Map::new();
-            for (name, value) in CSV_QUOTE_COLUMNS.iter().zip(group.quote_cells) {
-                let Some(v) = value.map(Value::String) else { continue };
-                match *name {
-                    "customer_id" => customer.insert("id".into(), v),
-                    "customer_name" => customer.insert("name".into(), v),
-                    "psa_company_id" => customer.insert("psa_company_id".into(), v),
-                    c if c.starts_with("ship_to_") => ship_to.insert(c["ship_to_".len()..].into(), v),
-                    c => parts.head.insert(c.into(), v),
-                };
-            }
-            parts.customer = Some(customer);
-            parts.ship_to = (!ship_to.is_empty()).then_some(ship_to);
-            parts.lines = Some(group.lines);
-            let head = |part| CsvRow {
-                line: group.first_line,
-                part,
-                columns: &columns,
-            };
-            let rows = &group.rows;
-            let line = |i: usize, _: &QuoteLine, key: &str, message: String| {
-                CsvRow {
-                    line: rows[i],
-                    part: Part::Line,
-                    columns: &columns,
-                }
-                .err(key, message)
-            };
-            quote_from_parts(
-                parts,
-                &Places {
-                    head: &head(Part::Quote),
-                    customer: &head(Part::Customer),
-                    ship_to: &head(Part::ShipTo),
-                    line: &line,
-                },
-            )
-        })
+        .map(|group| quote_of_group(group, &columns))
         .collect()
+}
+
+/// The rows of one quote in a CSV file: its quote cells as on its first row, and its lines.
+struct Group {
+    first_line: usize,
+    quote_cells: Vec<Option<String>>,
+    lines: Vec<QuoteLine>,
+    /// The line of the file each line's row starts on.
+    rows: Vec<usize>,
+}
+
+/// One quote from its rows, each problem placed at its row and column.
+fn quote_of_group(group: Group, columns: &CsvColumns) -> Result<Quote, QuoteError> {
+    let mut parts = Parts::default();
+    let mut customer = Map::new();
+    let mut ship_to = Map::new();
+    for (name, value) in CSV_QUOTE_COLUMNS.iter().zip(group.quote_cells) {
+        let Some(v) = value.map(Value::String) else { continue };
+        match *name {
+            "customer_id" => customer.insert("id".into(), v),
+            "customer_name" => customer.insert("name".into(), v),
+            "psa_company_id" => customer.insert("psa_company_id".into(), v),
+            c if c.starts_with("ship_to_") => ship_to.insert(c["ship_to_".len()..].into(), v),
+            c => parts.head.insert(c.into(), v),
+        };
+    }
+    parts.customer = Some(customer);
+    parts.ship_to = (!ship_to.is_empty()).then_some(ship_to);
+    parts.lines = Some(group.lines);
+    let head = |part| CsvRow {
+        line: group.first_line,
+        part,
+        columns,
+    };
+    let rows = &group.rows;
+    let line = |i: usize, _: &QuoteLine, key: &str, message: String| {
+        CsvRow {
+            line: rows[i],
+            part: Part::Line,
+            columns,
+        }
+        .err(key, message)
+    };
+    quote_from_parts(
+        parts,
+        &Places {
+            head: &head(Part::Quote),
+            customer: &head(Part::Customer),
+            ship_to: &head(Part::ShipTo),
+            line: &line,
+        },
+    )
 }
 
 fn csv_err(e: &csv::Error, what: &str) -> QuoteError {
