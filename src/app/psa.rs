@@ -150,22 +150,6 @@ impl Service {
     }
 
     /// Every missing or unknown PSA setting that can be told without asking the PSA.
-    /// The quotes an order draws on, each once by quote id (`None`: not stored).
-    pub fn quotes_of(
-        &self,
-        order: &crate::domain::Order,
-    ) -> Result<std::collections::BTreeMap<String, Option<crate::domain::Quote>>, AppError> {
-        Ok(self.store.read(|tx| {
-            let mut by_id = std::collections::BTreeMap::new();
-            for l in &order.lines {
-                if !by_id.contains_key(&l.quote_id) {
-                    by_id.insert(l.quote_id.clone(), tx.quote(&l.quote_id)?.map(|q| q.quote));
-                }
-            }
-            Ok::<_, crate::store::StoreError>(by_id)
-        })?)
-    }
-
     /// The placed orders other than `po` that draw on any of `opportunities`:
     /// (opportunity, order, status), each pair once.
     pub fn orders_sharing_opportunities(

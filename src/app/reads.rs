@@ -4,8 +4,7 @@
 //! store itself.
 
 use super::{AppError, Service};
-use crate::domain::{Address, ItemId, PendingItem, PoNumber};
-use crate::store::StoredQuote;
+use crate::domain::{Address, ItemId, Order, PendingItem, Quote};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -20,14 +19,13 @@ impl Service {
         Ok(self.store.read(|tx| tx.quote(quote_id))?.and_then(|q| q.quote.ship_to))
     }
 
-    /// Each quote order `po` draws on, by quote id, read once (`None`: not stored).
-    pub fn quotes_of_order(&self, po: PoNumber) -> Result<BTreeMap<String, Option<StoredQuote>>, AppError> {
-        let order = self.order(po)?;
+    /// The quotes an order draws on, each read once, by quote id (`None`: not stored).
+    pub fn quotes_of(&self, order: &Order) -> Result<BTreeMap<String, Option<Quote>>, AppError> {
         Ok(self.store.read(|tx| {
             let mut by_id = BTreeMap::new();
             for l in &order.lines {
                 if !by_id.contains_key(&l.quote_id) {
-                    by_id.insert(l.quote_id.clone(), tx.quote(&l.quote_id)?);
+                    by_id.insert(l.quote_id.clone(), tx.quote(&l.quote_id)?.map(|q| q.quote));
                 }
             }
             Ok::<_, crate::store::StoreError>(by_id)

@@ -164,35 +164,31 @@ pub async fn run_due(db: &Db, ctx: &Context, actor: &Actor) -> Result<RunReport,
     Ok(report)
 }
 
-/// [`run_due`] from synchronous code (a command, a test), on a borrowed service.
-pub fn run_due_now(svc: &crate::app::Service, actor: &Actor) -> Result<RunReport, AppError> {
+/// Runs `f` from synchronous code (a command, a test) on a borrowed service: a database
+/// thread lent for the call, one runtime, a context that is never asked to stop.
+fn now<R>(svc: &crate::app::Service, f: impl AsyncFnOnce(&Db, &Context) -> R) -> R {
     super::db::with_db(svc, |db| {
         super::db::block_on(async {
             let ctx = Context::new(&db, CancellationToken::new());
-            run_due(&db, &ctx, actor).await
+            f(&db, &ctx).await
         })
     })
+}
+
+/// [`run_due`] from synchronous code (a command, a test), on a borrowed service.
+pub fn run_due_now(svc: &crate::app::Service, actor: &Actor) -> Result<RunReport, AppError> {
+    now(svc, async |db, ctx| run_due(db, ctx, actor).await)
 }
 
 /// The work of a claimed job, unrecorded: what a process does at the far side before it
 /// could record the outcome (tests use it to stand for a crash right after sending).
 pub fn work_now(svc: &crate::app::Service, job: &Job) -> JobOutcome {
-    super::db::with_db(svc, |db| {
-        super::db::block_on(async {
-            let ctx = Context::new(&db, CancellationToken::new());
-            work(&db, &ctx, job).await
-        })
-    })
+    now(svc, async |db, ctx| work(db, ctx, job).await)
 }
 
 /// [`run_job`] from synchronous code, on a borrowed service.
 pub fn run_job_now(svc: &crate::app::Service, actor: &Actor, id: u64) -> Result<Option<JobOutcome>, AppError> {
-    super::db::with_db(svc, |db| {
-        super::db::block_on(async {
-            let ctx = Context::new(&db, CancellationToken::new());
-            run_job(&db, &ctx, actor, id).await
-        })
-    })
+    now(svc, async |db, ctx| run_job(db, ctx, actor, id).await)
 }
 
 #[cfg(test)]

@@ -472,11 +472,7 @@ fn retry_sync(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Patch, Scree
 fn receive(svc: &Service, actor: &Actor, po: PoNumber, req: ReceiveRequest) -> Result<Patch, ScreenError> {
     let r = svc.receive(actor, po, req)?;
     let line = &r.order.lines[r.receipt.line as usize - 1];
-    let serials = if r.receipt.serials.is_empty() {
-        String::new()
-    } else {
-        format!(" serial {}", r.receipt.serials.join(", "))
-    };
+    let serials = serials_text(" serial", &r.receipt.serials);
     let message = format!(
         "✓ {} × {}{serials} → {po} line {} ({}/{}), order {} {}",
         r.receipt.quantity,
@@ -495,13 +491,18 @@ fn receive(svc: &Service, actor: &Actor, po: PoNumber, req: ReceiveRequest) -> R
     })
 }
 
-fn unreceive(svc: &Service, actor: &Actor, po: PoNumber, receipt: u32) -> Result<Patch, ScreenError> {
-    let r = svc.unreceive(actor, po, receipt)?;
-    let serials = if r.receipt.serials.is_empty() {
+/// `lead` and the serials, or nothing when there are none.
+fn serials_text(lead: &str, serials: &[String]) -> String {
+    if serials.is_empty() {
         String::new()
     } else {
-        format!(", serial {}", r.receipt.serials.join(", "))
-    };
+        format!("{lead} {}", serials.join(", "))
+    }
+}
+
+fn unreceive(svc: &Service, actor: &Actor, po: PoNumber, receipt: u32) -> Result<Patch, ScreenError> {
+    let r = svc.unreceive(actor, po, receipt)?;
+    let serials = serials_text(", serial", &r.receipt.serials);
     let message = format!(
         "receipt {receipt} of {po} undone ({} × {}{serials}); order {} {}",
         r.receipt.quantity,
