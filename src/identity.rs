@@ -23,10 +23,15 @@ pub enum IdentityError {
 
 /// The login name of the real uid.
 pub fn os_account() -> Result<String, IdentityError> {
-    // SAFETY: getuid has no preconditions; getpwuid_r writes into the buffers we own and
-    // returns a pointer into them (or null), which we read before they go out of scope.
+    // SAFETY: getuid has no preconditions.
+    account_of(unsafe { libc::getuid() })
+}
+
+/// The login name of `uid` (the service names its clients by their socket's peer uid).
+pub fn account_of(uid: u32) -> Result<String, IdentityError> {
+    // SAFETY: getpwuid_r writes into the buffers we own and returns a pointer into them
+    // (or null), which we read before they go out of scope.
     unsafe {
-        let uid = libc::getuid();
         let mut pwd: libc::passwd = std::mem::zeroed();
         let mut buf = vec![0 as libc::c_char; 4096];
         let mut result: *mut libc::passwd = std::ptr::null_mut();

@@ -23,6 +23,7 @@ pub mod pdf;
 #[cfg(feature = "demo")]
 pub mod sandbox;
 pub mod secrets;
+pub mod serve;
 pub mod store;
 pub mod stress;
 pub mod tui;

@@ -22,6 +22,10 @@ pub struct Global {
     /// Configuration file [default: $XDG_CONFIG_HOME/purser/config.toml]
     #[arg(long, global = true, env = "PURSER_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// The Purser service's socket: commands and screens go through it [default:
+    /// /run/purser/purser.sock when it is there and no database is named]
+    #[arg(long, global = true, env = "PURSER_SOCKET", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
     /// Act as this user (only when [identity] allow_user_override = true)
     #[arg(long, global = true, value_name = "NAME")]
     pub user: Option<String>,

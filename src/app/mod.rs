@@ -26,7 +26,7 @@ pub use orders::OtherDistributors;
 pub use orders::{CreateOrder, PlaceRequest, PlaceResult};
 pub use outbox::{Effect, JobOutcome, LEASE as JOB_LEASE_SECS, RENEW_EVERY};
 pub use permissions::{OrderAction, OrderActions, Permission};
-pub use quotes::{ImportOutcome, ImportReport};
+pub use quotes::{read_error, ImportOutcome, ImportReport};
 
 use crate::config::{Config, PsaKind};
 use crate::domain::audit::Change;
@@ -65,6 +65,11 @@ impl Service {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Learns of this process's writes as they land (see [`Store::commits`]).
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.store.commits()
     }
 
     pub fn now(&self) -> Timestamp {

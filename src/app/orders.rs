@@ -10,7 +10,7 @@ use crate::store::WriteOps;
 use serde::Serialize;
 
 /// What a buyer fills in to create an order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateOrder {
     pub distributor: String,
     pub order_type: OrderType,
@@ -24,7 +24,7 @@ pub struct CreateOrder {
 /// Whether items of another distributor than the order's may go on it: only when the
 /// person was asked, naming both, and agreed. Their other distributor's part numbers are
 /// then not used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OtherDistributors {
     Refuse,
     Allow,
@@ -40,7 +40,7 @@ impl OtherDistributors {
 }
 
 /// How to place an order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PlaceRequest {
     pub po: PoNumber,
     pub method: PlacementMethod,

@@ -58,6 +58,16 @@ pub fn parse_quote_file(name: &str, text: &str) -> Result<Vec<Quote>, quote::Quo
     }
 }
 
+/// Why the quote file `file` could not be read, as the import reports it.
+pub fn read_error(file: &str, e: QuoteFileError) -> AppError {
+    let (file, message) = (file.to_string(), e.to_string());
+    match e {
+        QuoteFileError::Io(_) => AppError::ReadFailed { file, message },
+        QuoteFileError::NotUtf8 { .. } => AppError::Unreadable { file, message },
+        QuoteFileError::NotAFile { .. } | QuoteFileError::TooLarge { .. } => AppError::FileRefused { file, message },
+    }
+}
+
 fn parse(file: &str, text: &str) -> Result<Vec<Quote>, AppError> {
     parse_quote_file(file, text).map_err(|error| AppError::BadQuote {
         file: file.to_string(),
@@ -72,26 +82,25 @@ impl Service {
         Self::may_import(actor)?;
         let file = path.display().to_string();
         let quotes = {
-            let text = read_quote_file(path, self.config.import.max_file_bytes()).map_err(|e| {
-                let message = e.to_string();
-                match e {
-                    QuoteFileError::Io(_) => AppError::ReadFailed {
-                        file: file.clone(),
-                        message,
-                    },
-                    QuoteFileError::NotUtf8 { .. } => AppError::Unreadable {
-                        file: file.clone(),
-                        message,
-                    },
-                    QuoteFileError::NotAFile { .. } | QuoteFileError::TooLarge { .. } => AppError::FileRefused {
-                        file: file.clone(),
-                        message,
-                    },
-                }
-            })?;
+            let text = read_quote_file(path, self.config.import.max_file_bytes()).map_err(|e| read_error(&file, e))?;
             parse(&file, &text)?
         };
         self.import_quotes(actor, &file, quotes)
+    }
+
+    /// Imports the text of a quote file a client of the service read for it: refused
+    /// over `[import] max_file_mb` as the file itself would have been.
+    pub fn import_sent_text(&self, actor: &Actor, file: &str, text: &str) -> Result<ImportReport, AppError> {
+        Self::may_import(actor)?;
+        let limit = self.config.import.max_file_bytes();
+        if text.len() as u64 > limit {
+            let e = QuoteFileError::TooLarge {
+                size: text.len() as u64,
+                limit,
+            };
+            return Err(read_error(file, e));
+        }
+        self.import_text(actor, file, text)
     }
 
     /// Refuses, naming the roles needed, unless `actor` may import quotes.

@@ -44,6 +44,9 @@ pub enum Command {
     Background,
     /// Who you are to Purser, and your roles
     Whoami,
+    /// Own the database for everyone on this machine: serve screens and commands on a
+    /// Unix socket (--socket), and run the background jobs and the inbox
+    Serve,
     /// Build a demo database with sample quotes and users for every role
     // A build without the `demo` feature parses the same arguments and says it has no demo.
     #[cfg_attr(not(feature = "demo"), command(hide = true))]

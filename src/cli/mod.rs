@@ -2,9 +2,12 @@
 //! cron. Parsing lives here; each command calls one service method.
 
 pub mod args;
+mod io;
 mod po;
 mod print;
+mod remote;
 pub mod run;
+mod serve;
 
 pub use args::{Cli, Command};
 pub use run::{main_args, main_with, CliError};

@@ -2,7 +2,7 @@
 
 use super::args::*;
 use super::print;
-use super::run::{address_file, amount, method, order_type, po_arg, write_atomically, CliError, Ctx};
+use super::run::{address_file, amount, method, order_type, po_arg, CliError, Ctx};
 use crate::app::{CreateOrder, JobOutcome, OrderAction, PlaceRequest};
 use crate::domain::order::{OrderEdit, PlaceOutcome};
 use crate::domain::receiving::ReceiveRequest;
@@ -25,9 +25,15 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
             let req = CreateOrder {
                 distributor,
                 order_type: order_type(t),
-                ship_to: ship_to.as_deref().map(|p| address_file(p, "ship-to")).transpose()?,
+                ship_to: ship_to
+                    .as_deref()
+                    .map(|p| address_file(ctx, p, "ship-to"))
+                    .transpose()?,
                 special_bid,
-                end_user: end_user.as_deref().map(|p| address_file(p, "end-user")).transpose()?,
+                end_user: end_user
+                    .as_deref()
+                    .map(|p| address_file(ctx, p, "end-user"))
+                    .transpose()?,
                 notes,
                 items,
             };
@@ -55,12 +61,12 @@ pub(super) fn po(ctx: &Ctx, cmd: PoCmd) -> Result<(), CliError> {
                 order_type: t.map(order_type),
                 ship_to: ship_to
                     .as_deref()
-                    .map(|p| address_file(p, "ship-to").map(Some))
+                    .map(|p| address_file(ctx, p, "ship-to").map(Some))
                     .transpose()?,
                 special_bid: special_bid.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
                 end_user: end_user
                     .as_deref()
-                    .map(|p| address_file(p, "end-user").map(Some))
+                    .map(|p| address_file(ctx, p, "end-user").map(Some))
                     .transpose()?,
                 notes: notes.map(|s| Some(s).filter(|s| !s.trim().is_empty())),
                 shipping: shipping.as_deref().map(|s| amount(s, "--shipping")).transpose()?,
@@ -147,7 +153,7 @@ fn pdf(ctx: &Ctx, po: &str, out: &std::path::Path) -> Result<(), CliError> {
     let svc = &ctx.service;
     let order = svc.order(po_arg(po)?)?;
     let bytes = crate::pdf::render_order(&order, svc.config());
-    write_atomically(out, &bytes)?;
+    ctx.write_file(out, &bytes)?;
     ctx.out(
         &serde_json::json!({"file": out, "bytes": bytes.len(), "number": order.number}),
         || format!("{} written to {} ({} bytes)", order.number, out.display(), bytes.len()),

@@ -11,14 +11,19 @@ use crate::domain::{Address, ApprovalRule, OrderType, PlacementMethod, PoNumber}
 use crate::identity::Actor;
 use serde::Serialize;
 use std::path::Path;
+use std::sync::Arc;
+
+pub use super::io::Io;
 
 pub use crate::wiring::CliError;
 
 /// Everything a command needs.
 pub struct Ctx {
-    pub service: Service,
+    pub service: Arc<Service>,
     pub actor: Actor,
     pub json: bool,
+    /// Where its text and files go (here, or back to a client of the service).
+    pub io: Io,
 }
 
 impl Ctx {
@@ -26,19 +31,20 @@ impl Ctx {
     pub fn open(global: &Global) -> Result<Ctx, CliError> {
         let (service, actor) = crate::wiring::open(global)?;
         Ok(Ctx {
-            service,
+            service: Arc::new(service),
             actor,
             json: global.json,
+            io: Io::Local,
         })
     }
 
     pub(super) fn out<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).expect("output serializes"));
+            self.println(&serde_json::to_string_pretty(value).expect("output serializes"));
         } else {
             let text = human();
             if !text.is_empty() {
-                println!("{}", printable_lines(text.trim_end()));
+                self.println(&printable_lines(text.trim_end()));
             }
         }
     }
@@ -48,9 +54,10 @@ pub(super) fn po_arg(s: &str) -> Result<PoNumber, CliError> {
     s.parse().map_err(|e: String| CliError::new(e, 2))
 }
 
-pub(super) fn address_file(path: &Path, what: &str) -> Result<Address, CliError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| CliError::new(format!("{what} file {}: {e}", path.display()), 2))?;
+pub(super) fn address_file(ctx: &Ctx, path: &Path, what: &str) -> Result<Address, CliError> {
+    let text = ctx
+        .read_text(path)
+        .map_err(|e| CliError::new(format!("{what} file {}: {e}", path.display()), 2))?;
     serde_json::from_str::<Address>(&text).map_err(|e| {
         CliError::new(
             format!(
@@ -60,12 +67,6 @@ pub(super) fn address_file(path: &Path, what: &str) -> Result<Address, CliError>
             2,
         )
     })
-}
-
-/// Writes `bytes` to `path` whole or not at all (see [`crate::fsutil::write_atomically`]).
-pub(super) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    crate::fsutil::write_atomically(path, bytes)
-        .map_err(|e| CliError::new(format!("cannot write {}: {e}", path.display()), 3))
 }
 
 pub(super) fn order_type(t: TypeArg) -> OrderType {
@@ -94,20 +95,13 @@ pub(super) fn amount(s: &str, what: &str) -> Result<rust_decimal::Decimal, CliEr
 pub fn main_args(args: Vec<std::ffi::OsString>) -> i32 {
     use clap::Parser;
     match Cli::try_parse_from(&args) {
-        Ok(cli) => main_with(cli),
+        Ok(cli) => main_with(cli, &args),
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
             0
         }
         Err(e) if args.iter().skip(1).any(|a| a == "--json") => {
-            let message = e.render().to_string();
-            let first = message
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .trim_start_matches("error: ")
-                .to_string();
-            eprintln!("{}", serde_json::json!({ "error": first, "code": 2 }));
+            eprintln!("{}", serde_json::json!({ "error": clap_message(&e), "code": 2 }));
             2
         }
         Err(e) => {
@@ -117,14 +111,30 @@ pub fn main_args(args: Vec<std::ffi::OsString>) -> i32 {
     }
 }
 
-/// Runs the parsed command line; returns the exit code.
-pub fn main_with(cli: Cli) -> i32 {
+/// The first line of what clap says about a command line it refuses.
+pub(super) fn clap_message(e: &clap::Error) -> String {
+    let message = e.render().to_string();
+    message
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
+/// Runs `f`, a panic inside it becoming its error: exit 3, the `--json` shape kept, and
+/// nothing of a write under way committed.
+pub(super) fn guarded(f: impl FnOnce() -> Result<(), CliError>) -> Result<(), CliError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|payload| Err(CliError::new(panic_message(payload.as_ref()), 3)))
+}
+
+/// Runs the parsed command line (`args`: as typed); returns the exit code.
+pub fn main_with(cli: Cli, args: &[std::ffi::OsString]) -> i32 {
     let json = cli.global.json;
-    // A panic below a command is logged, not printed: the command reports it as its error
-    // (exit 3, the --json shape kept). A write under way when it happened is not committed.
+    // A panic below a command is logged, not printed: the command reports it as its error.
     std::panic::set_hook(Box::new(|info| tracing::error!("panic: {info}")));
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli)))
-        .unwrap_or_else(|payload| Err(CliError::new(panic_message(payload.as_ref()), 3)));
+    let outcome = guarded(|| dispatch(cli, args));
     match outcome {
         Ok(()) => 0,
         Err(e) => {
@@ -155,24 +165,30 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 pub const NO_DEMO: &str = "this build of purser has no demo: it was built without the `demo` feature \
      (cargo build --no-default-features); build it with the default features for `purser demo`";
 
-fn dispatch(cli: Cli) -> Result<(), CliError> {
+fn dispatch(cli: Cli, args: &[std::ffi::OsString]) -> Result<(), CliError> {
     let g = cli.global;
+    match cli.command {
+        #[cfg(feature = "demo")]
+        Some(Command::Demo(args)) => return crate::demo::run(&g, &args),
+        #[cfg(not(feature = "demo"))]
+        Some(Command::Demo(_)) => return Err(CliError::new(NO_DEMO, 2)),
+        Some(Command::Bench(args)) => return crate::bench::run(&g, &args),
+        Some(Command::Serve) => return super::serve::run(&g),
+        _ => {}
+    }
+    if let Some(socket) = crate::serve::socket_to_use(g.socket.as_deref(), g.db.is_some()) {
+        return super::remote::run(&socket, &g, cli.command, args);
+    }
     let Some(command) = cli.command else {
         // No subcommand: the screens, as the current user.
-        let ctx = Ctx::open(&g)?;
-        return crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e.to_string(), 1));
+        let (service, actor) = crate::wiring::open(&g)?;
+        return crate::tui::run(crate::tui::Source::Direct(service, actor))
+            .map_err(|e| CliError::new(e.to_string(), 1));
     };
-    match command {
-        #[cfg(feature = "demo")]
-        Command::Demo(args) => crate::demo::run(&g, &args),
-        #[cfg(not(feature = "demo"))]
-        Command::Demo(_) => Err(CliError::new(NO_DEMO, 2)),
-        Command::Bench(args) => crate::bench::run(&g, &args),
-        other => run_with_ctx(&Ctx::open(&g)?, other),
-    }
+    run_with_ctx(&Ctx::open(&g)?, command)
 }
 
-fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
+pub(super) fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
     let actor = &ctx.actor;
     match command {
         Command::Background => background(ctx)?,
@@ -195,20 +211,19 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Audit(args) => audit(ctx, args)?,
         Command::Inbox(InboxCmd::Run) => inbox_run(ctx)?,
         Command::Sync(cmd) => sync(ctx, cmd)?,
-        Command::Demo(_) | Command::Bench(_) => unreachable!("handled without a context"),
+        Command::Demo(_) | Command::Bench(_) | Command::Serve => unreachable!("handled without a context"),
     }
     Ok(())
 }
 
 /// `quote import FILE...`: each file whole or not at all, going on past a bad one.
 fn import(ctx: &Ctx, files: &[std::path::PathBuf]) -> Result<(), CliError> {
-    let (svc, actor) = (&ctx.service, &ctx.actor);
     let mut reports = Vec::new();
     let mut failures = Vec::new();
     // The exit code of the worst failure: storage or I/O (3) before a refusal (1).
     let mut code = 1;
     for f in files {
-        match svc.import_file(actor, f) {
+        match ctx.import_file(f) {
             Ok(r) => reports.push(r),
             Err(e) => {
                 code = code.max(e.exit_code());
@@ -291,7 +306,7 @@ fn sync(ctx: &Ctx, cmd: SyncCmd) -> Result<(), CliError> {
         }
         SyncCmd::Run => {
             for p in svc.psa_config_problems() {
-                eprintln!("warning: {}", printable_lines(&p));
+                ctx.eprintln(&format!("warning: {}", printable_lines(&p)));
             }
             let report = crate::jobs::outbox::run_due_now(svc, actor)?;
             ctx.out(&report, || print::run_report(&report));
@@ -479,11 +494,11 @@ fn audit(ctx: &Ctx, args: AuditArgs) -> Result<(), CliError> {
     };
     let entries = svc.audit(&filter)?;
     match (args.format, ctx.json) {
-        (Some(AuditFormat::Csv), _) => print!("{}", audit_csv(&entries)),
+        (Some(AuditFormat::Csv), _) => ctx.print(&audit_csv(&entries)),
         (Some(AuditFormat::Json), _) | (None, true) => {
-            println!("{}", serde_json::to_string_pretty(&entries).expect("audit serializes"))
+            ctx.println(&serde_json::to_string_pretty(&entries).expect("audit serializes"))
         }
-        (None, false) => println!("{}", printable_lines(print::audit(&entries).trim_end())),
+        (None, false) => ctx.println(&printable_lines(print::audit(&entries).trim_end())),
     }
     Ok(())
 }

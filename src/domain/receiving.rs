@@ -27,7 +27,7 @@ pub struct Receipt {
 }
 
 /// A request to receive.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiveRequest {
     /// The order line, 1-based.
     pub line: u32,

@@ -30,6 +30,9 @@ pub const SCHEMA_VERSION: u64 = 2;
 /// The database.
 pub struct Store {
     backend: Box<dyn Backend>,
+    /// Bumped after every write of this process that returned `Ok`: what a service that
+    /// owns the file pushes to its clients' screens (see [`Store::commits`]).
+    commits: tokio::sync::watch::Sender<u64>,
 }
 
 impl Store {
@@ -40,7 +43,17 @@ impl Store {
 
     /// A store over another backend.
     pub fn with_backend(backend: Box<dyn Backend>) -> Store {
-        Store { backend }
+        Store {
+            backend,
+            commits: tokio::sync::watch::Sender::new(0),
+        }
+    }
+
+    /// Learns of this process's writes as they land: the receiver sees a new number after
+    /// each write that returned `Ok` (writes of other processes are in
+    /// [`Store::change_counter`]).
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// Where the data lives (files such as PDFs are kept beside it).
@@ -86,7 +99,11 @@ impl Store {
                 false
             }
         })?;
-        out.unwrap_or_else(|| Err(not_run().into()))
+        let out = out.unwrap_or_else(|| Err(not_run().into()));
+        if out.is_ok() {
+            self.commits.send_modify(|n| *n += 1);
+        }
+        out
     }
 
     /// The change counter: bumped by every commit of any process. Screens poll it to learn

@@ -17,6 +17,8 @@ pub struct Calls {
     actor: Actor,
     out: UnboundedSender<Msg>,
     under_way: Option<tokio::task::AbortHandle>,
+    /// Screens that are a client of the service hand their calls to it.
+    through: Option<std::sync::mpsc::Sender<super::worker::Req>>,
 }
 
 impl Calls {
@@ -26,10 +28,32 @@ impl Calls {
             actor,
             out,
             under_way: None,
+            through: None,
+        }
+    }
+
+    /// Calls handed to the service through the screens' link to it.
+    pub fn through(
+        link: std::sync::mpsc::Sender<super::worker::Req>,
+        config: std::sync::Arc<crate::config::Config>,
+        actor: Actor,
+        out: UnboundedSender<Msg>,
+    ) -> Calls {
+        let db = Db::from_fn(config, |_| false);
+        Calls {
+            through: Some(link),
+            ..Calls::new(db, actor, out)
         }
     }
 
     pub fn take(&mut self, call: Call) {
+        if let Some(link) = &self.through {
+            let _ = link.send(match call {
+                Call::Start(c) => super::worker::Req::Call(c),
+                Call::Stop => super::worker::Req::StopCall,
+            });
+            return;
+        }
         match call {
             Call::Start(c) => {
                 let (db, actor, out) = (self.db.clone(), self.actor.clone(), self.out.clone());

@@ -10,7 +10,7 @@ use crate::identity::Actor;
 use crate::tui::error::ScreenError;
 
 /// What can be loaded; a newer request for the same thing replaces an older one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Load {
     Items,
     Orders,
@@ -23,7 +23,7 @@ pub enum Load {
 }
 
 /// A change a person asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Command {
     Dismiss {
         ids: Vec<ItemId>,
@@ -78,6 +78,10 @@ pub enum Command {
     Import {
         files: Vec<std::path::PathBuf>,
     },
+    /// Import quote files a client of the service read (see [`crate::serve`]).
+    ImportRead {
+        files: Vec<ReadQuote>,
+    },
     /// Fetch the latest distributor cost of items, with a comparison across distributors.
     LatestCost {
         ids: Vec<ItemId>,
@@ -105,8 +109,26 @@ pub enum Command {
     },
 }
 
+/// A quote file as a client of the service read it: its name and text, or why it could
+/// not be read (in the words of [`crate::app::read_error`]).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReadQuote {
+    pub file: String,
+    pub text: Result<String, String>,
+}
+
+impl ReadQuote {
+    /// Reads `path` with the limits of [`crate::app::quote_file::read_quote_file`].
+    pub fn read(path: &std::path::Path, max_bytes: u64) -> ReadQuote {
+        let file = path.display().to_string();
+        let text = crate::app::quote_file::read_quote_file(path, max_bytes)
+            .map_err(|e| crate::app::read_error(&file, e).to_string());
+        ReadQuote { file, text }
+    }
+}
+
 /// What a command changed, for the screens to patch in without reloading.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Patch {
     pub message: String,
     pub warning: Option<String>,
@@ -117,7 +139,7 @@ pub struct Patch {
 }
 
 /// Which command it was, without its arguments: what an answer is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CommandKind {
     Dismiss,
     Restore,
@@ -200,7 +222,7 @@ impl Command {
             Command::AddRule(_) => CommandKind::AddRule,
             Command::RemoveRule(_) => CommandKind::RemoveRule,
             Command::LatestCost { .. } => CommandKind::LatestCost,
-            Command::Import { .. } => CommandKind::Import,
+            Command::Import { .. } | Command::ImportRead { .. } => CommandKind::Import,
             Command::ExportPdf { .. } => CommandKind::ExportPdf,
             Command::RetrySync { .. } => CommandKind::RetrySync,
             Command::MarkSent { .. } => CommandKind::MarkSent,
@@ -296,7 +318,14 @@ pub fn execute(svc: &Service, actor: &Actor, cmd: Command) -> Result<Patch, Scre
             )
         }
         Command::Cancel { po } => cancel(svc, actor, po),
-        Command::Import { files } => import(svc, actor, &files),
+        Command::Import { files } => import(svc, files.iter().map(|f| svc.import_file(actor, f))),
+        Command::ImportRead { files } => import(
+            svc,
+            files.into_iter().map(|f| match f.text {
+                Ok(text) => svc.import_sent_text(actor, &f.file, &text).map_err(|e| e.to_string()),
+                Err(why) => Err(why),
+            }),
+        ),
         // Asked off the database worker, by a task of its own (see `call`).
         Command::LatestCost { .. } => Err(ScreenError::LatestCost(
             "the latest cost is asked off the database worker".into(),
@@ -369,12 +398,15 @@ fn cancel(svc: &Service, actor: &Actor, po: PoNumber) -> Result<Patch, ScreenErr
 
 /// Imports quote files. Each file imports whole or not at all, on its own: one bad file
 /// does not hold back the others, and what did import is shown with what did not.
-fn import(svc: &Service, actor: &Actor, files: &[std::path::PathBuf]) -> Result<Patch, ScreenError> {
+fn import<E: std::fmt::Display>(
+    svc: &Service,
+    reports: impl Iterator<Item = Result<crate::app::ImportReport, E>>,
+) -> Result<Patch, ScreenError> {
     let mut fx = Patch::default();
     let mut imported = Vec::new();
     let mut failed = Vec::new();
-    for f in files {
-        let report = match svc.import_file(actor, f) {
+    for report in reports {
+        let report = match report {
             Ok(r) => r,
             Err(err) => {
                 failed.push(err.to_string());
@@ -447,12 +479,16 @@ pub async fn call(db: &crate::jobs::Db, actor: &Actor, c: Command) -> Result<Pat
 /// Writes the order's PDF into `dir`.
 fn export_pdf(svc: &Service, po: PoNumber, dir: std::path::PathBuf) -> Result<Patch, ScreenError> {
     let order = svc.order(po)?;
-    let bytes = crate::pdf::render_order(&order, svc.config());
+    save_pdf(po, &crate::pdf::render_order(&order, svc.config()), dir)
+}
+
+/// Saves an order's PDF `bytes` into `dir` (made by this process or by the service).
+pub fn save_pdf(po: PoNumber, bytes: &[u8], dir: std::path::PathBuf) -> Result<Patch, ScreenError> {
     if let Err(error) = std::fs::create_dir_all(&dir) {
         return Err(ScreenError::PdfFolder { dir, error });
     }
     let path = dir.join(format!("{po}.pdf"));
-    if let Err(error) = crate::fsutil::write_atomically(&path, &bytes) {
+    if let Err(error) = crate::fsutil::write_atomically(&path, bytes) {
         return Err(ScreenError::PdfFile { path, error });
     }
     let message = format!("{po} written to {} ({} KB)", path.display(), bytes.len().div_ceil(1024));

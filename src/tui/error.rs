@@ -40,6 +40,9 @@ pub enum ScreenError {
     ReadTerminal(std::io::Error),
     #[error("the database worker stopped; see the log")]
     WorkerStopped,
+    /// The Purser service refused or failed, in its words (the screens are its client).
+    #[error("{0}")]
+    Service(String),
 }
 
 /// What is wrong with a form's input; the form stays open with it.

@@ -40,18 +40,29 @@ use screen::App;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
 
 /// Builds the screen state for `actor` from the service's configuration: keymap from
 /// `[ui] keys`, theme from `[ui] theme` (monochrome under `NO_COLOR`).
 pub fn new_app(svc: &Service, actor: Actor) -> Result<App, ScreenError> {
-    let config = Arc::new(svc.config().clone());
+    let pdf_dir = svc.database_path().parent().map(|dir| dir.join("pdf"));
+    new_app_with(Arc::new(svc.config().clone()), actor, svc.now(), pdf_dir)
+}
+
+/// [`new_app`] from a configuration, the time and the PDF folder.
+pub fn new_app_with(
+    config: Arc<crate::config::Config>,
+    actor: Actor,
+    now: crate::domain::Timestamp,
+    pdf_dir: Option<std::path::PathBuf>,
+) -> Result<App, ScreenError> {
     let keymap = keymap::Keymap::load(&config.ui.keys)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let dir = config.source.as_ref().and_then(|p| p.parent()).map(|p| p.to_path_buf());
     let theme = theme::Theme::select(config.ui.theme.as_deref(), dir.as_deref(), no_color)?;
-    let mut app = App::new(actor, config, keymap, theme, svc.now());
-    if let Some(dir) = svc.database_path().parent() {
-        app.pdf_dir = dir.join("pdf");
+    let mut app = App::new(actor, config, keymap, theme, now);
+    if let Some(dir) = pdf_dir {
+        app.pdf_dir = dir;
     }
     Ok(app)
 }
@@ -76,24 +87,83 @@ fn install_panic_hook() {
     }));
 }
 
-/// Opens the screens on `svc` as `actor` until the user quits. A send under way in the
-/// background when the user quits is finished first, so that it never stops halfway.
-pub fn run(svc: Service, actor: Actor) -> Result<(), ScreenError> {
-    let app = new_app(&svc, actor.clone())?;
-    // The process's one runtime: the event loop, the background jobs and calls made on the
-    // user's behalf are its tasks; the database has a thread of its own (the worker).
-    let rt = tokio::runtime::Builder::new_multi_thread()
+/// A link to the Purser service, made within the screens' runtime.
+pub struct Linked {
+    /// The service's configuration (with this user's display preferences).
+    pub config: crate::config::Config,
+    /// Who the service takes the user for.
+    pub actor: Actor,
+    /// Where PDFs are written.
+    pub pdf_dir: std::path::PathBuf,
+    /// Takes the worker's requests; the answers come on the sender the link was given.
+    pub link: std::sync::mpsc::Sender<worker::Req>,
+}
+
+/// Connects to the service within the given runtime, answering on the given sender.
+pub type Connect = Box<dyn FnOnce(&tokio::runtime::Runtime, UnboundedSender<worker::Msg>) -> Result<Linked, String>>;
+
+/// Where the screens' data comes from.
+pub enum Source {
+    /// The database file, opened by this process (which also runs the background work),
+    /// as this user.
+    Direct(Service, Actor),
+    /// The Purser service, which owns the database and runs the background work.
+    Service(Connect),
+}
+
+/// Opens the screens until the user quits.
+pub fn run(source: Source) -> Result<(), ScreenError> {
+    match source {
+        Source::Direct(svc, actor) => run_direct(svc, actor),
+        Source::Service(connect) => run_client(connect),
+    }
+}
+
+/// The screens of a client of the service.
+fn run_client(connect: Connect) -> Result<(), ScreenError> {
+    let rt = runtime()?;
+    let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    let linked = connect(&rt, msg_tx.clone()).map_err(ScreenError::Service)?;
+    let config = Arc::new(linked.config);
+    let app = new_app_with(
+        config.clone(),
+        linked.actor.clone(),
+        chrono::Utc::now(),
+        Some(linked.pdf_dir),
+    )?;
+    let _guard = rt.enter();
+    let calls = calls::Calls::through(linked.link.clone(), config, linked.actor, msg_tx);
+    with_terminal(|| rt.block_on(event_loop(app, linked.link, calls, msg_rx)))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ScreenError> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(ScreenError::EventLoop)?;
+        .map_err(ScreenError::EventLoop)
+}
+
+/// Runs `screens` in raw mode on the alternate screen, and restores the terminal after.
+fn with_terminal(screens: impl FnOnce() -> Result<(), ScreenError>) -> Result<(), ScreenError> {
     install_panic_hook();
     terminal::enable_raw_mode().map_err(ScreenError::Terminal)?;
-    let mut out = std::io::stdout();
-    if let Err(e) = execute!(out, terminal::EnterAlternateScreen) {
+    if let Err(e) = execute!(std::io::stdout(), terminal::EnterAlternateScreen) {
         restore_terminal();
         return Err(ScreenError::Terminal(e));
     }
+    let result = screens();
+    restore_terminal();
+    result
+}
+
+/// The screens on the database file. A send under way in the background when the user
+/// quits is finished first, so that it never stops halfway.
+fn run_direct(svc: Service, actor: Actor) -> Result<(), ScreenError> {
+    let app = new_app(&svc, actor.clone())?;
+    // The process's one runtime: the event loop, the background jobs and calls made on the
+    // user's behalf are its tasks; the database has a thread of its own (the worker).
+    let rt = runtime()?;
     let config = Arc::new(svc.config().clone());
     let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
     let worker = worker::spawn(Arc::new(svc), actor.clone(), msg_tx.clone());
@@ -103,8 +173,7 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), ScreenError> {
     let _guard = rt.enter();
     let mut work = background::spawn(db.clone(), actor.clone(), msg_tx.clone(), stop.clone());
     let calls = calls::Calls::new(db, actor, msg_tx);
-    let result = rt.block_on(event_loop(app, worker, calls, msg_rx));
-    restore_terminal();
+    let result = with_terminal(|| rt.block_on(event_loop(app, worker, calls, msg_rx)));
     stop.cancel();
     rt.block_on(async {
         // A job under way (a send, a sync step) finishes; nothing new starts.

@@ -781,7 +781,7 @@ impl App {
                         }
                     }
                     Req::Load(l) => self.on_msg(worker::load(svc, &l)),
-                    Req::Poll => {}
+                    Req::Poll | Req::Call(_) | Req::StopCall => {}
                     Req::Task(task) => task(svc),
                     Req::Do(c) => {
                         let command = c.kind();

@@ -4,7 +4,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use std::cell::Cell;
 
 /// How a status message looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Tone {
     Info,
     Ok,

@@ -31,6 +31,11 @@ pub enum Req {
     Do(Command),
     /// Work of a background job for the database (see [`crate::jobs::db`]).
     Task(crate::jobs::db::DbTask),
+    /// A call to the far side, for screens whose calls the service makes (see
+    /// [`super::calls::Calls::through`]); a worker of its own answers it as not made.
+    Call(Command),
+    /// Stop waiting for the call under way (the service's screens only).
+    StopCall,
 }
 
 /// Answers from the worker.
@@ -164,7 +169,7 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
             }
         }
         for req in batch {
-            if !matches!(req, Req::Poll | Req::Task(_)) && !busy {
+            if !matches!(req, Req::Poll | Req::Task(_) | Req::StopCall) && !busy {
                 busy = true;
                 if !send(Msg::Busy(true)) {
                     return;
@@ -182,6 +187,18 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
                     }
                 }
                 Req::Task(task) => task(svc),
+                Req::Call(c) => {
+                    let refused = Msg::Called {
+                        command: c.kind(),
+                        result: Err(super::error::ScreenError::Service(
+                            "calls to distributors are made by the screens' own task here".into(),
+                        )),
+                    };
+                    if !send(refused) {
+                        return;
+                    }
+                }
+                Req::StopCall => {}
                 Req::Load(Load::Items) => items_at = Some((0, FIRST_CHUNK)),
                 Req::Load(l) => {
                     loads.retain(|x| x != &l);

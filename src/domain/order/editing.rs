@@ -16,7 +16,7 @@ pub struct OrderPolicy {
 }
 
 /// The fields a buyer can edit while an order is pending.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OrderEdit {
     pub order_type: Option<OrderType>,
     /// `Some(None)` clears it: a wholesale order then ships to the reseller, a dropship

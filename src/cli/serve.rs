@@ -1,0 +1,107 @@
+//! `purser serve`: the one process that owns the database on a shared machine.
+
+use super::run::CliError;
+use crate::app::{system_clock, Service};
+use crate::config::Config;
+use crate::domain::{Role, Roles};
+use crate::identity::Actor;
+use crate::serve::server::{self, Server};
+use crate::store::Store;
+use crate::wiring::Global;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// The service's configuration unless `--config` names another: the only source of users,
+/// roles and identity rules in shared use.
+pub const SERVICE_CONFIG: &str = "/etc/purser/config.toml";
+/// The service's database unless `--db` names another.
+pub const SERVICE_DB: &str = "/var/lib/purser/purser.redb";
+
+/// Who the service's own work (the outbox, the inbox) acts as in the audit trail.
+pub fn service_actor() -> Actor {
+    Actor {
+        name: crate::app::notices::SYSTEM_ACTOR.into(),
+        // The inbox imports quotes, which takes a buyer.
+        roles: Roles::new([Role::Buyer]),
+    }
+}
+
+/// Serves until SIGTERM or SIGINT; the job under way finishes first.
+pub fn run(g: &Global) -> Result<(), CliError> {
+    let config_path = g.config.clone().unwrap_or_else(|| PathBuf::from(SERVICE_CONFIG));
+    let config_text = std::fs::read_to_string(&config_path).map_err(|e| {
+        CliError::new(
+            format!("cannot read the service's configuration {}: {e}", config_path.display()),
+            2,
+        )
+    })?;
+    let config = Config::load(&config_path).map_err(|e| CliError::new(e.to_string(), 2))?;
+    let db_path = g.db.clone().unwrap_or_else(|| PathBuf::from(SERVICE_DB));
+    let socket = g
+        .socket
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(crate::serve::DEFAULT_SOCKET));
+    crate::logging::init(db_path.parent().unwrap_or(Path::new(".")));
+    let store = Store::open(&db_path)?;
+    let service = Arc::new(Service::new(store, Arc::new(config), system_clock()));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(format!("cannot start the service's runtime: {e}"), 3))?;
+    rt.block_on(serve(service, config_text, &db_path, &socket))
+}
+
+async fn serve(service: Arc<Service>, config_text: String, db: &Path, socket: &Path) -> Result<(), CliError> {
+    let fail = |e: server::ServeError| CliError::new(e.to_string(), 3);
+    let listener = server::bind(socket).await.map_err(fail)?;
+    let server = Server::new(service, config_text, Arc::new(super::remote::execute)).map_err(fail)?;
+    let stop = CancellationToken::new();
+    stop_on_signals(stop.clone()).map_err(|e| CliError::new(format!("cannot watch for signals: {e}"), 3))?;
+    let work = background(&server, stop.clone());
+    eprintln!(
+        "purser serve: {} on {}; background work as {}; stop with SIGTERM or Ctrl-C",
+        db.display(),
+        socket.display(),
+        service_actor().name
+    );
+    tracing::info!("serving {} on {}", db.display(), socket.display());
+    server::accept(server, listener, stop).await;
+    // The job under way (a send, a sync step) finishes; nothing new starts.
+    let _ = work.await;
+    let _ = std::fs::remove_file(socket);
+    eprintln!("purser serve: stopped");
+    Ok(())
+}
+
+fn stop_on_signals(stop: CancellationToken) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        stop.cancel();
+    });
+    Ok(())
+}
+
+/// The outbox and the inbox, as the service's own work; what a person should notice is
+/// logged (and reaches its person as a notice).
+fn background(server: &Server, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+    let db = server.db().clone();
+    tokio::spawn(async move {
+        let ctx = crate::jobs::Context::new(&db, stop);
+        let mut log = |n: crate::jobs::runner::Notice| {
+            if n.ok {
+                tracing::info!("{}", n.text);
+            } else {
+                tracing::warn!("{}", n.text);
+            }
+            true
+        };
+        crate::jobs::runner::run(&db, &ctx, &service_actor(), &mut log).await;
+    })
+}

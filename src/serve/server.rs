@@ -1,0 +1,254 @@
+//! The service side: one process owns the database and serves everyone on the machine
+//! over a Unix socket. Who a client is comes from the kernel (the socket's peer
+//! credentials), never from the client; what they may do comes from the service's own
+//! configuration.
+//!
+//! A command runs to its end on a thread of its own once received, whether or not its
+//! client is still there to hear the answer, so a dropped connection never leaves one
+//! half done (each command's writes are one transaction in any case). Open screens get
+//! every commit pushed to them as it lands.
+
+use super::protocol::{
+    CommandDone, CommandRequest, Hello, Purpose, ScreenMessage, ScreenRequest, Welcome, Wire, WireError, PROTOCOL,
+};
+use crate::app::Service;
+use crate::identity::{self, Actor};
+use crate::tui::screen::Call;
+use crate::tui::worker::{self, Msg, Req};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use thiserror::Error;
+use tokio::net::{UnixListener, UnixStream};
+use tokio_util::sync::CancellationToken;
+
+/// Runs one command line for `actor` and says how it ended (the command line layer
+/// provides it: the service runs the same commands as a terminal does).
+pub type Executor = Arc<dyn Fn(&Arc<Service>, Actor, CommandRequest) -> CommandDone + Send + Sync>;
+
+/// Why the service could not start.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    #[error("another Purser service is already listening on {0}")]
+    AlreadyServing(PathBuf),
+    #[error("cannot listen on {path}: {source}")]
+    Listen { path: PathBuf, source: std::io::Error },
+    #[error("cannot start the database thread: {0}")]
+    Db(String),
+}
+
+/// What every connection shares.
+pub struct Server {
+    service: Arc<Service>,
+    /// The configuration's text, sent to screens (see [`Welcome::Accepted`]).
+    config_text: String,
+    executor: Executor,
+    db: crate::jobs::Db,
+}
+
+impl Server {
+    pub fn new(service: Arc<Service>, config_text: String, executor: Executor) -> Result<Arc<Server>, ServeError> {
+        let db = crate::jobs::Db::spawn(service.clone()).map_err(|e| ServeError::Db(e.to_string()))?;
+        Ok(Arc::new(Server {
+            service,
+            config_text,
+            executor,
+            db,
+        }))
+    }
+
+    pub fn service(&self) -> &Arc<Service> {
+        &self.service
+    }
+
+    pub fn db(&self) -> &crate::jobs::Db {
+        &self.db
+    }
+}
+
+/// Binds the socket at `path`: group read-write (0660), so the group the folder gives it
+/// (`purser` when installed) may connect. A socket file left by a service that is gone
+/// is replaced; one a live service answers on is not.
+pub async fn bind(path: &Path) -> Result<UnixListener, ServeError> {
+    if path.exists() {
+        if UnixStream::connect(path).await.is_ok() {
+            return Err(ServeError::AlreadyServing(path.to_path_buf()));
+        }
+        let _ = std::fs::remove_file(path);
+    }
+    let listen = |source| ServeError::Listen {
+        path: path.to_path_buf(),
+        source,
+    };
+    let listener = UnixListener::bind(path).map_err(listen)?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)).map_err(listen)?;
+    Ok(listener)
+}
+
+/// Accepts clients until `stop` is cancelled, each connection a task of its own.
+pub async fn accept(server: Arc<Server>, listener: UnixListener, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            conn = listener.accept() => match conn {
+                Ok((stream, _)) => {
+                    let server = server.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = connection(server, stream).await {
+                            tracing::info!("a client connection ended: {e}");
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!("accepting a client failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+}
+
+/// Who is at the other end of `stream`, and with which roles, or why they are refused.
+fn who(server: &Server, stream: &UnixStream, hello: &Hello) -> Result<Actor, (String, i32)> {
+    if hello.protocol != PROTOCOL {
+        return Err((
+            format!(
+                "the Purser service is version {} (protocol {PROTOCOL}) and this purser is version {} \
+                 (protocol {}); use the purser installed with the service",
+                env!("CARGO_PKG_VERSION"),
+                hello.version,
+                hello.protocol
+            ),
+            2,
+        ));
+    }
+    let uid = stream
+        .peer_cred()
+        .map_err(|e| (format!("the service cannot tell who you are: {e}"), 2))?
+        .uid();
+    let name = identity::account_of(uid).map_err(|e| (e.to_string(), 2))?;
+    identity::resolve(server.service.config(), hello.user.as_deref(), &name).map_err(|e| (e.to_string(), 1))
+}
+
+async fn connection(server: Arc<Server>, stream: UnixStream) -> Result<(), WireError> {
+    let mut wire = Wire::new(stream);
+    let hello: Hello = wire.recv().await?;
+    let actor = match who(&server, wire.get_ref(), &hello) {
+        Ok(a) => a,
+        Err((message, code)) => {
+            tracing::info!("refused a client: {message}");
+            return wire.send(&Welcome::Refused { message, code }).await;
+        }
+    };
+    wire.send(&Welcome::Accepted {
+        user: actor.name.clone(),
+        roles: actor.roles.clone(),
+        config: server.config_text.clone(),
+    })
+    .await?;
+    match hello.purpose {
+        Purpose::Command => command(&server, wire, actor).await,
+        Purpose::Screens => screens(&server, wire, actor).await,
+    }
+}
+
+/// One command line: run to its end, then answered (if the client is still there).
+async fn command(server: &Arc<Server>, mut wire: Wire<UnixStream>, actor: Actor) -> Result<(), WireError> {
+    let req: CommandRequest = wire.recv().await?;
+    tracing::info!("{} runs: {}", actor.name, req.args.join(" "));
+    let (svc, exec) = (server.service.clone(), server.executor.clone());
+    let done = tokio::task::spawn_blocking(move || exec(&svc, actor, req))
+        .await
+        .unwrap_or_else(|e| CommandDone {
+            error: Some((format!("internal error ({e}); see the service's log"), 3)),
+            ..CommandDone::default()
+        });
+    wire.send(&done).await
+}
+
+/// A screens session: the worker the screens would have, run here, with its answers
+/// sent to the client and every commit pushed as a poll.
+async fn screens(server: &Arc<Server>, wire: Wire<UnixStream>, actor: Actor) -> Result<(), WireError> {
+    let (mut sink, mut stream) = wire.split();
+    let (msg_tx, mut msg_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let (extra_tx, mut extra_rx) = tokio::sync::mpsc::unbounded_channel::<ScreenMessage>();
+    let to_worker = worker::spawn(server.service.clone(), actor.clone(), msg_tx.clone());
+    let mut calls = crate::tui::calls::Calls::new(server.db.clone(), actor.clone(), msg_tx);
+    let mut commits = server.service.commits();
+    let svc = server.service.clone();
+    let writer = async move {
+        loop {
+            let message = tokio::select! {
+                m = msg_rx.recv() => match m { Some(m) => to_wire(m), None => return Ok(()) },
+                m = extra_rx.recv() => match m { Some(m) => m, None => return Ok(()) },
+            };
+            sink.send(&message).await?;
+        }
+    };
+    let reader = async move {
+        loop {
+            tokio::select! {
+                changed = commits.changed() => {
+                    if changed.is_err() || to_worker.send(Req::Poll).is_err() {
+                        return Ok::<(), WireError>(());
+                    }
+                }
+                req = stream.recv::<ScreenRequest>() => {
+                    let sent = match req? {
+                        ScreenRequest::Load(l) => to_worker.send(Req::Load(l)).is_ok(),
+                        ScreenRequest::Do(c) => to_worker.send(Req::Do(c)).is_ok(),
+                        ScreenRequest::Poll => to_worker.send(Req::Poll).is_ok(),
+                        ScreenRequest::Call(c) => { calls.take(Call::Start(c)); true }
+                        ScreenRequest::StopCall => { calls.take(Call::Stop); true }
+                        ScreenRequest::Pdf(po) => {
+                            let (svc, extra) = (svc.clone(), extra_tx.clone());
+                            tokio::task::spawn_blocking(move || {
+                                let _ = extra.send(ScreenMessage::Pdf(po, pdf_of(&svc, po)));
+                            });
+                            true
+                        }
+                    };
+                    if !sent {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    };
+    // Either side ending ends the session; the worker stops when its channel closes.
+    tokio::select! {
+        r = writer => r,
+        r = reader => r,
+    }
+}
+
+/// An order's PDF: its file name and bytes.
+fn pdf_of(svc: &Service, po: crate::domain::PoNumber) -> Result<(String, Vec<u8>), String> {
+    let order = svc.order(po).map_err(|e| e.to_string())?;
+    Ok((format!("{po}.pdf"), crate::pdf::render_order(&order, svc.config())))
+}
+
+/// A worker's answer as it travels: errors as their text (the screens show only that).
+pub fn to_wire(m: Msg) -> ScreenMessage {
+    match m {
+        Msg::Items { from, to, items } => ScreenMessage::Items { from, to, items },
+        Msg::Orders(orders, sync) => ScreenMessage::Orders(orders, sync.into_iter().collect()),
+        Msg::Audit(a) => ScreenMessage::Audit(a),
+        Msg::OrderAudit(po, a) => ScreenMessage::OrderAudit(po, a),
+        Msg::Rules(r) => ScreenMessage::Rules(r),
+        Msg::ShipTo(q, a) => ScreenMessage::ShipTo(q, a),
+        Msg::Notices(n) => ScreenMessage::Notices(n),
+        Msg::Changed => ScreenMessage::Changed,
+        Msg::Done { command, result } => ScreenMessage::Done {
+            command,
+            result: result.map_err(|e| e.to_string()),
+        },
+        Msg::Called { command, result } => ScreenMessage::Called {
+            command,
+            result: result.map_err(|e| e.to_string()),
+        },
+        Msg::Busy(b) => ScreenMessage::Busy(b),
+        Msg::Failed(e) => ScreenMessage::Failed(e.to_string()),
+        Msg::Notice(tone, text) => ScreenMessage::Notice(tone, text),
+    }
+}
