@@ -131,8 +131,18 @@ pub(super) fn append(
     counter: u64,
     record: &Record,
 ) -> Result<(), StoreError> {
+    append_keeping(table, counter, record, RETAINED)
+}
+
+/// [`append`], keeping the latest `retained` records.
+fn append_keeping(
+    table: &mut redb::Table<'_, u64, &'static [u8]>,
+    counter: u64,
+    record: &Record,
+    retained: u64,
+) -> Result<(), StoreError> {
     table.insert(counter, encode(record).as_slice())?;
-    let oldest_kept = counter.saturating_sub(RETAINED - 1);
+    let oldest_kept = counter.saturating_sub(retained.max(1) - 1);
     loop {
         let first = table.first()?.map(|(k, _)| k.value());
         match first {
@@ -182,4 +192,196 @@ pub(super) fn since(
         return Ok(behind);
     }
     Ok(Feed::Changes(Changes { since, now, touched }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tables::{FEED, K_CHANGES, META};
+    use super::super::{ReadOps, Store};
+    use super::*;
+    use crate::domain::audit::Change;
+    use crate::domain::job::{Job, JobKind};
+    use redb::{Database, ReadableDatabase, ReadableTableMetadata};
+
+    fn change(entity: &str) -> Change {
+        Change {
+            at: chrono::DateTime::UNIX_EPOCH,
+            actor: "ann".into(),
+            action: "test".into(),
+            entity: entity.into(),
+            before: serde_json::Value::Null,
+            after: serde_json::Value::Null,
+        }
+    }
+
+    fn feed(store: &Store, since: u64) -> Feed {
+        store.changes_since(since).unwrap()
+    }
+
+    fn touched(store: &Store, since: u64) -> Vec<Touched> {
+        match feed(store, since) {
+            Feed::Changes(c) => c.touched.into_iter().collect(),
+            other => panic!("expected changes, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_commit_records_what_it_touched_and_a_reader_gets_them_merged_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feed.redb");
+        let store = Store::open(&path).unwrap();
+        let start = store.change_counter().unwrap();
+        store
+            .write(|tx| {
+                tx.append_audit(change("PO-1"))?;
+                tx.set_rules(&[])
+            })
+            .unwrap();
+        let middle = store.change_counter().unwrap();
+        store
+            .write(|tx| {
+                let po = crate::domain::PoNumber(7);
+                tx.put_job(&Job::new(3, JobKind::PsaSync { po }, chrono::DateTime::UNIX_EPOCH))?;
+                tx.set_rules(&[])
+            })
+            .unwrap();
+        // A commit that touched no entity (a job number taken) is in the feed too.
+        store.write(|tx| tx.next_job_id().map(drop)).unwrap();
+        drop(store);
+
+        let store = Store::open(&path).unwrap();
+        let now = store.change_counter().unwrap();
+        assert_eq!(now, start + 3);
+        let job = Touched::Job {
+            id: 3,
+            po: Some(crate::domain::PoNumber(7)),
+        };
+        assert_eq!(
+            touched(&store, start),
+            vec![Touched::Audit(1), Touched::Rules, job.clone()],
+            "both commits, the rules once"
+        );
+        assert_eq!(touched(&store, middle), vec![Touched::Rules, job]);
+        assert_eq!(touched(&store, now), vec![], "nothing after the newest");
+        let Feed::Changes(c) = feed(&store, start) else { unreachable!() };
+        assert_eq!((c.since, c.now), (start, now));
+        assert_eq!(c.orders(), vec![crate::domain::PoNumber(7)], "the job's order");
+        assert!(c.audit() && c.rules() && !c.notices());
+    }
+
+    #[test]
+    fn a_file_without_the_feed_falls_behind_once_then_the_feed_serves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.redb");
+        let store = Store::open(&path).unwrap();
+        store.write(|tx| tx.set_rules(&[])).unwrap();
+        drop(store);
+        // As a build without the feed left it: no feed table.
+        {
+            let db = Database::create(&path).unwrap();
+            let w = db.begin_write().unwrap();
+            assert!(w.delete_table(FEED).unwrap());
+            w.commit().unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let seen = store.change_counter().unwrap();
+        assert_eq!(
+            feed(&store, seen - 1),
+            Feed::FellBehind { since: seen - 1, now: seen }
+        );
+        assert_eq!(touched(&store, seen), vec![], "nothing new: no reload");
+        store.write(|tx| tx.append_audit(change("PO-2"))).unwrap();
+        assert_eq!(touched(&store, seen), vec![Touched::Audit(1)]);
+        drop(store);
+        // A commit by such a build in between leaves a gap: behind again, never a miss.
+        {
+            let db = Database::create(&path).unwrap();
+            let w = db.begin_write().unwrap();
+            {
+                let mut meta = w.open_table(META).unwrap();
+                let n = meta.get(K_CHANGES).unwrap().unwrap().value();
+                meta.insert(K_CHANGES, n + 1).unwrap();
+            }
+            w.commit().unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        store.write(|tx| tx.set_rules(&[])).unwrap();
+        let now = store.change_counter().unwrap();
+        assert_eq!(feed(&store, seen), Feed::FellBehind { since: seen, now });
+        assert_eq!(touched(&store, now - 1), vec![Touched::Rules]);
+    }
+
+    /// A scratch redb file with a feed table, written by `f`.
+    fn with_table<T>(f: impl FnOnce(&mut redb::Table<'_, u64, &'static [u8]>) -> T) -> (tempfile::TempDir, T) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join("t.redb")).unwrap();
+        let w = db.begin_write().unwrap();
+        let out = f(&mut w.open_table(FEED).unwrap());
+        w.commit().unwrap();
+        let r = db.begin_read().unwrap();
+        let t = r.open_table(FEED).unwrap();
+        let keys: Vec<u64> = t.iter().unwrap().map(|row| row.unwrap().0.value()).collect();
+        assert!(keys.windows(2).all(|w| w[1] == w[0] + 1), "contiguous: {keys:?}");
+        (dir, out)
+    }
+
+    #[test]
+    fn only_the_retained_commits_are_kept_and_an_older_reader_falls_behind() {
+        let rec = |n: u64| Record::Touched(vec![Touched::Item(n)]);
+        let (_dir, answers) = with_table(|t| {
+            for n in 1..=12 {
+                append_keeping(t, n, &rec(n), 5).unwrap();
+            }
+            assert_eq!(t.len().unwrap(), 5);
+            assert_eq!(t.first().unwrap().unwrap().0.value(), 8);
+            (since(Some(&*t), 6, 12).unwrap(), since(Some(&*t), 7, 12).unwrap())
+        });
+        assert_eq!(answers.0, Feed::FellBehind { since: 6, now: 12 });
+        let Feed::Changes(c) = answers.1 else { panic!("{:?}", answers.1) };
+        assert_eq!(c.items(), vec![8, 9, 10, 11, 12]);
+    }
+
+    #[test]
+    fn a_commit_that_touched_too_many_makes_readers_reload() {
+        let many: BTreeSet<Touched> = (0..=MAX_TOUCHED as u64).map(Touched::Item).collect();
+        assert_eq!(record_of(&many), Record::TooMany(MAX_TOUCHED as u64 + 1));
+        let few: BTreeSet<Touched> = (0..3).map(Touched::Item).collect();
+        let (_dir, answers) = with_table(|t| {
+            append(t, 1, &record_of(&few)).unwrap();
+            append(t, 2, &record_of(&many)).unwrap();
+            append(t, 3, &record_of(&few)).unwrap();
+            (
+                since(Some(&*t), 0, 3).unwrap(),
+                since(Some(&*t), 2, 3).unwrap(),
+            )
+        });
+        assert_eq!(answers.0, Feed::FellBehind { since: 0, now: 3 });
+        assert!(matches!(answers.1, Feed::Changes(ref c) if c.items() == vec![0, 1, 2]));
+    }
+
+    #[test]
+    fn what_changed_travels_as_json() {
+        let c = Feed::Changes(Changes {
+            since: 4,
+            now: 6,
+            touched: [
+                Touched::Order(crate::domain::PoNumber(2)),
+                Touched::Quote("Q-1".into()),
+                Touched::Job { id: 1, po: None },
+            ]
+            .into(),
+        });
+        let text = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Feed>(&text).unwrap(), c);
+    }
+
+    #[test]
+    fn a_read_transaction_answers_through_the_trait() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.redb")).unwrap();
+        let n = store.change_counter().unwrap();
+        store.write(|tx| tx.append_audit(change("PO-3")).map(drop)).unwrap();
+        let f = store.read(|tx: &dyn ReadOps| tx.changes_since(n)).unwrap();
+        assert_eq!(f.now(), n + 1);
+    }
 }
