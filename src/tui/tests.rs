@@ -5,7 +5,6 @@
 use super::keymap::{Key, Keymap};
 use super::screen::{App, Pane};
 use super::theme::Theme;
-use super::worker::Msg;
 use crate::app::{CreateOrder, PlaceRequest, Service};
 use crate::config::Config;
 use crate::domain::job::JobKind;
@@ -161,6 +160,8 @@ struct Harness {
     _dir: tempfile::TempDir,
     svc: Service,
     app: App,
+    /// What the screens saw of the database, as the worker keeps it.
+    poller: super::worker::Poller,
 }
 
 impl Harness {
@@ -181,9 +182,33 @@ impl Harness {
             Theme::built_in("dark").unwrap(),
             t0() + chrono::Duration::hours(2),
         );
-        let mut h = Harness { _dir: dir, svc, app };
+        let poller = super::worker::Poller::new(&svc);
+        let mut h = Harness {
+            _dir: dir,
+            svc,
+            app,
+            poller,
+        };
         h.settle();
         h
+    }
+
+    /// The worker's poll: what changed since the screens last looked goes to them, and
+    /// what they ask for then is run.
+    fn poll(&mut self) {
+        if let Some(m) = self.poller.poll(&self.svc) {
+            self.app.on_msg(m);
+        }
+        self.settle();
+    }
+
+    /// Another client on the same database file (as another process would be).
+    fn other_client(&self) -> Service {
+        Service::new(
+            Store::open(self.svc.database_path()).unwrap(),
+            Arc::new(config()),
+            Arc::new(t0),
+        )
     }
 
     /// Runs every request the screens made, feeding the answers back, until quiet.
@@ -507,8 +532,7 @@ fn other_peoples_changes_appear() {
             },
         )
         .unwrap();
-    h.app.on_msg(Msg::Changed);
-    h.settle();
+    h.poll();
     assert!(h.app.receiving.orders.contains(&PoNumber(5)));
 }
 
@@ -918,8 +942,7 @@ fn a_code_of_a_completed_order_is_named_not_unknown() {
         };
         h.svc.receive(&rick, po, req).unwrap();
     }
-    h.app.on_msg(Msg::Changed);
-    h.settle();
+    h.poll();
     let sku = order.lines[0].sku.to_string();
     h.type_text(&format!("{sku}\n"));
     h.settle();
@@ -1008,12 +1031,19 @@ fn an_api_placement_the_distributor_would_refuse_is_refused_at_once() {
         .replace("state = \"UT\"\n", "")
         + STATIC_DISTRIBUTORS;
     let c = Arc::new(Config::parse(&text).unwrap());
-    let Harness { _dir, svc, mut app } = h;
+    let Harness {
+        _dir, svc, mut app, poller,
+    } = h;
     drop(svc);
     let store = Store::open(&_dir.path().join("t.redb")).unwrap();
     let svc = Service::new(store, c.clone(), Arc::new(t0));
     app.config = c.clone();
-    let mut h = Harness { _dir, svc, app };
+    let mut h = Harness {
+        _dir,
+        svc,
+        app,
+        poller,
+    };
     let missing = "TD SYNNEX cannot take this order: the warehouse ([company.warehouse]) address lacks state";
 
     // Alice's placement is refused at once, by the service's answer for the order, naming
@@ -1123,8 +1153,7 @@ fn a_failed_send_shows_on_every_pane_of_its_buyer_until_marked_seen() {
     h.svc
         .finish_job(&as_user(&config(), "rick"), claimed.id, "rick@dock", &failed)
         .unwrap();
-    h.app.on_msg(Msg::Changed);
-    h.settle();
+    h.poll();
     for pane in ["1", "2", "4"] {
         h.keys(pane);
         let screen = h.render(120, 40);
