@@ -126,7 +126,8 @@ pub fn binary_sizes(exe: &Path, other: Option<&std::ffi::OsStr>) -> Result<Binar
 const LINES_PER_QUOTE: u32 = 1000;
 const RECEIPTS: usize = 200;
 
-fn quote_json(n: u32, lines: u32) -> String {
+/// A quote of `lines` lines (quote id `BENCH-n`) in the JSON quote format.
+pub(crate) fn quote_json(n: u32, lines: u32) -> String {
     let lines: Vec<serde_json::Value> = (0..lines)
         .map(|l| {
             serde_json::json!({

@@ -1220,3 +1220,51 @@ fn nothing_below_the_screen_imports_it() {
     assert!(found.is_empty(), "{}", found.join("\n"));
     assert!(files.len() > 10, "the panes were found");
 }
+
+/// The Pending rows shown, by item id.
+fn pending_ids(h: &Harness) -> Vec<ItemId> {
+    h.app
+        .pending
+        .view
+        .iter()
+        .map(|i| h.app.data.items[*i as usize].id)
+        .collect()
+}
+
+#[test]
+fn selection_marks_filter_and_scroll_survive_another_clients_change() {
+    let mut h = Harness::new("alice");
+    // Another client imports a quote of 30 lines: they join the list.
+    let quote = crate::bench::quote_json(1, 30);
+    let alice = as_user(&config(), "alice");
+    h.other_client().import_text(&alice, "q.json", &quote).unwrap();
+    h.poll();
+    h.keys("/");
+    h.type_text("bench");
+    h.keys("enter");
+    let shown = pending_ids(&h);
+    assert_eq!(shown.len(), 30, "the other client's import arrived");
+    // Down the list far enough that a short screen scrolls, two rows marked.
+    h.keys("down down space down space down down down");
+    let selected = h.app.pending_selected().unwrap();
+    let marks = h.app.pending.marks.clone();
+    assert_eq!(marks.len(), 2);
+    let before = h.render(100, 12);
+    let top_row = |screen: &str| screen.lines().find(|l| l.contains("SKU-1-")).map(str::to_string);
+    // Another client dismisses the last row shown (neither selected nor marked).
+    let gone = *shown.last().unwrap();
+    assert!(gone != selected && !marks.contains(&gone));
+    let other = h.other_client();
+    other.dismiss(&alice, gone, "not needed").unwrap();
+    h.poll();
+    assert!(!pending_ids(&h).contains(&gone), "the dismissed item left the list");
+    assert!(matches!(
+        h.app.data.item(gone).unwrap().state,
+        crate::domain::ItemState::Dismissed { .. }
+    ));
+    assert_eq!(h.app.pending_selected(), Some(selected), "selection kept");
+    assert_eq!(h.app.pending.marks, marks, "marks kept");
+    assert_eq!(h.app.pending.filter.value(), "bench", "filter kept");
+    let after = h.render(100, 12);
+    assert_eq!(top_row(&after), top_row(&before), "scroll kept:\n{before}\n{after}");
+}
