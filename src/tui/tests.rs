@@ -5,6 +5,7 @@
 use super::keymap::{Key, Keymap};
 use super::screen::{App, Pane};
 use super::theme::Theme;
+use super::worker::Msg;
 use crate::app::{CreateOrder, PlaceRequest, Service};
 use crate::config::Config;
 use crate::domain::job::JobKind;
@@ -1267,4 +1268,191 @@ fn selection_marks_filter_and_scroll_survive_another_clients_change() {
     assert_eq!(h.app.pending.filter.value(), "bench", "filter kept");
     let after = h.render(100, 12);
     assert_eq!(top_row(&after), top_row(&before), "scroll kept:\n{before}\n{after}");
+}
+
+/// One command of another client, on whatever exists when it runs (refusals are fine:
+/// they change nothing).
+#[derive(Debug, Clone)]
+enum OtherCmd {
+    Dismiss(usize),
+    Restore(usize),
+    Split(usize),
+    CreateOrder(usize, usize),
+    Place(usize),
+    Receive(usize),
+    Cancel(usize),
+    AddRule(u32),
+    RemoveRule,
+    Import(u32),
+}
+
+fn other_cmd() -> impl proptest::strategy::Strategy<Value = OtherCmd> {
+    use proptest::prelude::*;
+    prop_oneof![
+        any::<usize>().prop_map(OtherCmd::Dismiss),
+        any::<usize>().prop_map(OtherCmd::Restore),
+        any::<usize>().prop_map(OtherCmd::Split),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| OtherCmd::CreateOrder(a, b)),
+        any::<usize>().prop_map(OtherCmd::Place),
+        any::<usize>().prop_map(OtherCmd::Receive),
+        any::<usize>().prop_map(OtherCmd::Cancel),
+        (1u32..50).prop_map(OtherCmd::AddRule),
+        Just(OtherCmd::RemoveRule),
+        (2u32..6).prop_map(OtherCmd::Import),
+    ]
+}
+
+/// Runs `cmd` through `svc` (another client); a refusal is ignored.
+fn run_other(svc: &Service, cmd: &OtherCmd) {
+    let c = config();
+    let (alice, ada, rick) = (as_user(&c, "alice"), as_user(&c, "ada"), as_user(&c, "rick"));
+    let items = svc.items_from(0, usize::MAX).unwrap();
+    let orders = svc.list_orders().unwrap();
+    let item = |i: usize| items[i % items.len()].id;
+    let order = |i: usize| orders[i % orders.len()].clone();
+    let _ = match cmd {
+        OtherCmd::Dismiss(i) => svc.dismiss_all(&alice, &[item(*i)], "not needed").map(drop),
+        OtherCmd::Restore(i) => svc.restore_all(&alice, &[item(*i)]).map(drop),
+        OtherCmd::Split(i) => svc.split(&alice, item(*i), 1).map(drop),
+        OtherCmd::CreateOrder(a, b) => {
+            let ids = vec![item(*a), item(*b)];
+            let distributor = items[*a % items.len()]
+                .distributor
+                .as_ref()
+                .map_or("ingram".to_string(), |d| d.to_string());
+            let req = CreateOrder {
+                distributor,
+                order_type: OrderType::Wholesale,
+                items: ids,
+                ..Default::default()
+            };
+            svc.create_order_with(&alice, req, crate::app::OtherDistributors::Allow)
+                .map(drop)
+        }
+        OtherCmd::Place(i) => {
+            let po = order(*i).number;
+            let req = PlaceRequest {
+                po,
+                method: PlacementMethod::Manual,
+                link: None,
+            };
+            svc.place(&alice, req).map(drop)
+        }
+        OtherCmd::Receive(i) => {
+            let o = order(*i);
+            let serials = if o.lines[0].serialized {
+                vec![format!("P-{}-{}", o.number.0, o.receipts.len())]
+            } else {
+                vec![]
+            };
+            let req = ReceiveRequest {
+                line: 1,
+                quantity: Some(1),
+                serials,
+            };
+            svc.receive(&rick, o.number, req).map(drop)
+        }
+        OtherCmd::Cancel(i) => svc.cancel(&alice, order(*i).number).map(drop),
+        OtherCmd::AddRule(k) => {
+            let rule = ApprovalRule {
+                from: rust_decimal::Decimal::from(100_000 + k * 1000),
+                to: None,
+                approver: "carol".into(),
+            };
+            svc.add_rule(&ada, rule).map(drop)
+        }
+        OtherCmd::RemoveRule => svc.remove_rule(&ada, 0).map(drop),
+        OtherCmd::Import(lines) => {
+            let n = 1000 + svc.change_counter().unwrap() as u32;
+            let text = crate::bench::quote_json(n, *lines);
+            svc.import_text(&alice, &format!("q{n}.json"), &text).map(drop)
+        }
+    };
+}
+
+/// A screen of `user` with everything loaded: items, orders, the audit list, the rules,
+/// and an order's detail with its trail.
+fn loaded_screen(svc: &Service, user: &str) -> App {
+    let c = config();
+    let keymap = Keymap::load(&BTreeMap::new()).unwrap();
+    let mut app = App::new(
+        as_user(&c, user),
+        Arc::new(c),
+        keymap,
+        Theme::built_in("dark").unwrap(),
+        t0(),
+    );
+    app.settle(svc);
+    app.open_order(PoNumber(1));
+    app.load(super::worker::Load::Audit);
+    app.load(super::worker::Load::Rules);
+    app.settle(svc);
+    app
+}
+
+/// What the screens hold, as JSON, to compare a patched screen with a fresh one.
+fn held(app: &App) -> serde_json::Value {
+    let d = &app.data;
+    let sync: BTreeMap<String, &String> = d.sync.iter().map(|(k, v)| (k.to_string(), v)).collect();
+    serde_json::json!({
+        "items": d.items, "orders": d.orders, "sync": sync,
+        "audit": if d.audit_loaded { Some(&d.audit) } else { None },
+        "order_audit": d.order_audit, "rules": d.rules, "notices": app.notices,
+        "receiving": app.receiving.orders, "approvals": app.approvals.view.len(),
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
+
+    /// Several clients (services on the same file, each on a thread of its own, as
+    /// processes would be) change things; the screens take in each poll's changes; the
+    /// patched screens hold what a fresh load would.
+    #[test]
+    fn patched_screens_equal_a_fresh_load(
+        steps in proptest::collection::vec((other_cmd(), 0usize..2, proptest::bool::ANY), 1..14)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config();
+        let path = dir.path().join("t.redb");
+        let svc = Service::new(Store::open(&path).unwrap(), Arc::new(c.clone()), Arc::new(t0));
+        populate(&svc, &c);
+        let open = || Service::new(Store::open(&path).unwrap(), Arc::new(config()), Arc::new(t0));
+        let clients = [open(), open()];
+        let mut poller = super::worker::Poller::new(&svc);
+        let mut screens = [loaded_screen(&svc, "alice"), loaded_screen(&svc, "carol")];
+        for (cmd, who, poll) in &steps {
+            let client = &clients[*who];
+            std::thread::scope(|s| {
+                s.spawn(|| run_other(client, cmd));
+            });
+            if *poll {
+                if let Some(m) = poller.poll(&svc) {
+                    for app in &mut screens {
+                        app.on_msg(clone_msg(&m));
+                        app.settle(&svc);
+                    }
+                }
+            }
+        }
+        if let Some(m) = poller.poll(&svc) {
+            for app in &mut screens {
+                app.on_msg(clone_msg(&m));
+                app.settle(&svc);
+            }
+        }
+        for (app, user) in screens.iter().zip(["alice", "carol"]) {
+            let fresh = loaded_screen(&svc, user);
+            proptest::prop_assert_eq!(held(app), held(&fresh), "{}", user);
+        }
+    }
+}
+
+/// The poll's answer for each screen (the worker sends each its own).
+fn clone_msg(m: &Msg) -> Msg {
+    match m {
+        Msg::Changed(c) => Msg::Changed(c.clone()),
+        Msg::Reload => Msg::Reload,
+        other => panic!("a poll answers a change or a reload, not {other:?}"),
+    }
 }
