@@ -554,8 +554,13 @@ fn process_cpu() -> Duration {
 }
 
 /// Draws one frame of the screens.
-fn frame(term: &mut ratatui::Terminal<ratatui::backend::TestBackend>, app: &crate::tui::screen::App) -> Result<(), CliError> {
-    term.draw(|f| crate::tui::ui::draw(app, f)).map(drop).map_err(draw_error)
+fn frame(
+    term: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
+    app: &crate::tui::screen::App,
+) -> Result<(), CliError> {
+    term.draw(|f| crate::tui::ui::draw(app, f))
+        .map(drop)
+        .map_err(draw_error)
 }
 
 /// Another client (a service of its own on the file, as another process) receives one
@@ -582,7 +587,11 @@ fn external_changes(
     let mut poller = crate::tui::worker::Poller::new(svc);
     let mut times = Vec::with_capacity(EXTERNAL_CHANGES);
     for (n, (po, line, serialized)) in open.into_iter().take(EXTERNAL_CHANGES).enumerate() {
-        let serials = if serialized { vec![format!("EXT-SN-{n}")] } else { vec![] };
+        let serials = if serialized {
+            vec![format!("EXT-SN-{n}")]
+        } else {
+            vec![]
+        };
         let req = ReceiveRequest {
             line,
             quantity: Some(1),

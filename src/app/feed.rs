@@ -14,7 +14,11 @@ impl Service {
     pub fn changes_since(&self, since: u64) -> Result<Feed, AppError> {
         let feed = self.store.changes_since(since)?;
         if let Feed::FellBehind { since, now } = &feed {
-            tracing::info!(since, now, "the change feed does not reach back far enough: reloading everything");
+            tracing::info!(
+                since,
+                now,
+                "the change feed does not reach back far enough: reloading everything"
+            );
         }
         Ok(feed)
     }
@@ -50,7 +54,12 @@ impl Service {
             orders
                 .iter()
                 .filter(|o| o.submission().is_some())
-                .map(|o| (o.number, self.sync_view(o, states.iter().find(|s| s.po == o.number), &jobs).sync))
+                .map(|o| {
+                    (
+                        o.number,
+                        self.sync_view(o, states.iter().find(|s| s.po == o.number), &jobs).sync,
+                    )
+                })
                 .collect()
         } else {
             HashMap::new()

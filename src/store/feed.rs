@@ -31,7 +31,10 @@ pub enum Touched {
     /// The approval rules.
     Rules,
     /// A background job, with the order it is for (if any).
-    Job { id: u64, po: Option<PoNumber> },
+    Job {
+        id: u64,
+        po: Option<PoNumber>,
+    },
     Notice(u64),
     /// The PSA sync state of an order.
     PsaSync(PoNumber),
@@ -263,7 +266,9 @@ mod tests {
         );
         assert_eq!(touched(&store, middle), vec![Touched::Rules, job]);
         assert_eq!(touched(&store, now), vec![], "nothing after the newest");
-        let Feed::Changes(c) = feed(&store, start) else { unreachable!() };
+        let Feed::Changes(c) = feed(&store, start) else {
+            unreachable!()
+        };
         assert_eq!((c.since, c.now), (start, now));
         assert_eq!(c.orders(), vec![crate::domain::PoNumber(7)], "the job's order");
         assert!(c.audit() && c.rules() && !c.notices());
@@ -287,7 +292,10 @@ mod tests {
         let seen = store.change_counter().unwrap();
         assert_eq!(
             feed(&store, seen - 1),
-            Feed::FellBehind { since: seen - 1, now: seen }
+            Feed::FellBehind {
+                since: seen - 1,
+                now: seen
+            }
         );
         assert_eq!(touched(&store, seen), vec![], "nothing new: no reload");
         store.write(|tx| tx.append_audit(change("PO-2"))).unwrap();
@@ -337,7 +345,9 @@ mod tests {
             (since(Some(&*t), 6, 12).unwrap(), since(Some(&*t), 7, 12).unwrap())
         });
         assert_eq!(answers.0, Feed::FellBehind { since: 6, now: 12 });
-        let Feed::Changes(c) = answers.1 else { panic!("{:?}", answers.1) };
+        let Feed::Changes(c) = answers.1 else {
+            panic!("{:?}", answers.1)
+        };
         assert_eq!(c.items(), vec![8, 9, 10, 11, 12]);
     }
 
@@ -350,10 +360,7 @@ mod tests {
             append(t, 1, &record_of(&few)).unwrap();
             append(t, 2, &record_of(&many)).unwrap();
             append(t, 3, &record_of(&few)).unwrap();
-            (
-                since(Some(&*t), 0, 3).unwrap(),
-                since(Some(&*t), 2, 3).unwrap(),
-            )
+            (since(Some(&*t), 0, 3).unwrap(), since(Some(&*t), 2, 3).unwrap())
         });
         assert_eq!(answers.0, Feed::FellBehind { since: 0, now: 3 });
         assert!(matches!(answers.1, Feed::Changes(ref c) if c.items() == vec![0, 1, 2]));

@@ -1033,18 +1033,16 @@ fn an_api_placement_the_distributor_would_refuse_is_refused_at_once() {
         + STATIC_DISTRIBUTORS;
     let c = Arc::new(Config::parse(&text).unwrap());
     let Harness {
-        _dir, svc, mut app, poller,
+        _dir,
+        svc,
+        mut app,
+        poller,
     } = h;
     drop(svc);
     let store = Store::open(&_dir.path().join("t.redb")).unwrap();
     let svc = Service::new(store, c.clone(), Arc::new(t0));
     app.config = c.clone();
-    let mut h = Harness {
-        _dir,
-        svc,
-        app,
-        poller,
-    };
+    let mut h = Harness { _dir, svc, app, poller };
     let missing = "TD SYNNEX cannot take this order: the warehouse ([company.warehouse]) address lacks state";
 
     // Alice's placement is refused at once, by the service's answer for the order, naming
