@@ -56,6 +56,14 @@ pub struct Figures {
     pub render_p99_us: u64,
     /// Peak memory of a process showing the screens with everything loaded.
     pub screens_rss_mb: f64,
+    /// CPU time one open screen (100,000 items, 10,000 orders loaded) spends taking in one
+    /// receipt made by another client: the poll, the feed, re-reading what it touched,
+    /// patching it in and one frame (median and 99th percentile; target p99 ≤ 2,000 µs).
+    pub external_change_cpu_us_p50: u64,
+    pub external_change_cpu_us_p99: u64,
+    /// CPU of one open screen over 10 s with nothing happening: its 250 ms ticks and polls
+    /// (percent of one core; target ≤ 0.5).
+    pub screens_idle_cpu_pct: f64,
     /// 99th percentile of a scan committed through the screens' database worker (sent →
     /// answered), nothing else under way.
     pub scan_commit_p99_us: u64,
@@ -126,7 +134,8 @@ pub fn binary_sizes(exe: &Path, other: Option<&std::ffi::OsStr>) -> Result<Binar
 const LINES_PER_QUOTE: u32 = 1000;
 const RECEIPTS: usize = 200;
 
-fn quote_json(n: u32, lines: u32) -> String {
+/// A quote of `lines` lines (quote id `BENCH-n`) in the JSON quote format.
+pub(crate) fn quote_json(n: u32, lines: u32) -> String {
     let lines: Vec<serde_json::Value> = (0..lines)
         .map(|l| {
             serde_json::json!({
@@ -381,6 +390,9 @@ pub fn measure(
         first_frame_ms,
         render_p99_us: screens.render_p99_us,
         screens_rss_mb: screens.rss_mb,
+        external_change_cpu_us_p50: screens.external_change_cpu_us_p50,
+        external_change_cpu_us_p99: screens.external_change_cpu_us_p99,
+        screens_idle_cpu_pct: screens.idle_cpu_pct,
         scan_commit_p99_us: percentile(&scans.alone, 0.99),
         scan_commit_p99_during_stall_us: percentile(&scans.during_stall, 0.99),
         binary_size_mb: sizes.demo_mb,
@@ -397,6 +409,9 @@ fn draw_error(e: impl std::fmt::Display) -> CliError {
 struct ScreenFigures {
     render_p99_us: u64,
     rss_mb: f64,
+    external_change_cpu_us_p50: u64,
+    external_change_cpu_us_p99: u64,
+    idle_cpu_pct: f64,
 }
 
 /// The name of the harness executable: `purser-harness` (with `.exe` on Windows).
@@ -501,12 +516,127 @@ pub fn screens_child(db: &Path) -> Result<(), CliError> {
         }
     }
     times.sort();
+    let rss_mb = peak_rss_mb();
+    app.switch(Pane::Pending);
+    app.settle(&svc);
+    let mut changes = external_changes(&svc, db, &mut app, &mut term)?;
+    changes.sort();
+    let idle_cpu_pct = idle_cpu_pct(&svc, &mut app, &mut term)?;
     let figures = ScreenFigures {
         render_p99_us: percentile(&times, 0.99),
-        rss_mb: peak_rss_mb(),
+        rss_mb,
+        external_change_cpu_us_p50: percentile(&changes, 0.50),
+        external_change_cpu_us_p99: percentile(&changes, 0.99),
+        idle_cpu_pct,
     };
     println!("{}", serde_json::to_string(&figures).expect("figures serialize"));
     Ok(())
+}
+
+/// Receipts another client makes while the screens watch.
+const EXTERNAL_CHANGES: usize = 100;
+
+/// CPU time of the calling thread.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid timespec to write to; the clock id is a constant.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// CPU time (user and system) of this process, all threads.
+fn process_cpu() -> Duration {
+    // SAFETY: getrusage writes into the zeroed struct it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+/// Draws one frame of the screens.
+fn frame(
+    term: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
+    app: &crate::tui::screen::App,
+) -> Result<(), CliError> {
+    term.draw(|f| crate::tui::ui::draw(app, f))
+        .map(drop)
+        .map_err(draw_error)
+}
+
+/// Another client (a service of its own on the file, as another process) receives one
+/// unit at a time on placed orders; after each, the screens do what their worker and
+/// event loop do — poll, read the feed, load what it names, patch it in, draw a frame —
+/// on this thread, whose CPU time is measured.
+fn external_changes(
+    svc: &Service,
+    db: &Path,
+    app: &mut crate::tui::screen::App,
+    term: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
+) -> Result<Vec<Duration>, CliError> {
+    let config = Config::parse(BENCH_CONFIG).expect("bench configuration parses");
+    let actor = identity::resolve(&config, Some("bench"), "bench").expect("bench user is configured");
+    let other = Service::new(Store::open(db)?, Arc::new(config), crate::app::system_clock());
+    let mut open = Vec::new();
+    for o in other.list_orders()?.iter().filter(|o| o.status().is_receivable()) {
+        for (i, l) in o.lines.iter().enumerate() {
+            for _ in o.received_on(i as u32 + 1)..l.quantity {
+                open.push((o.number, i as u32 + 1, l.serialized));
+            }
+        }
+    }
+    let mut poller = crate::tui::worker::Poller::new(svc);
+    let mut times = Vec::with_capacity(EXTERNAL_CHANGES);
+    for (n, (po, line, serialized)) in open.into_iter().take(EXTERNAL_CHANGES).enumerate() {
+        let serials = if serialized {
+            vec![format!("EXT-SN-{n}")]
+        } else {
+            vec![]
+        };
+        let req = ReceiveRequest {
+            line,
+            quantity: Some(1),
+            serials,
+        };
+        other.receive(&actor, po, req)?;
+        let t = thread_cpu();
+        if let Some(msg) = poller.poll(svc) {
+            app.on_msg(msg);
+            app.settle(svc);
+        }
+        frame(term, app)?;
+        times.push(thread_cpu() - t);
+    }
+    Ok(times)
+}
+
+/// How long the screens sit idle for [`idle_cpu_pct`].
+const IDLE: Duration = Duration::from_secs(10);
+
+/// One open screen with nothing happening for [`IDLE`]: every 250 ms the event loop's
+/// tick (a poll of the change counter; a frame only when something changed). Returns the
+/// process's CPU time over that as a percentage of the time.
+fn idle_cpu_pct(
+    svc: &Service,
+    app: &mut crate::tui::screen::App,
+    term: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
+) -> Result<f64, CliError> {
+    let mut poller = crate::tui::worker::Poller::new(svc);
+    let (cpu, start) = (process_cpu(), Instant::now());
+    let mut next = start;
+    while start.elapsed() < IDLE {
+        next += Duration::from_millis(250);
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        let mut redraw = app.tick(chrono::Utc::now());
+        if let Some(msg) = poller.poll(svc) {
+            app.on_msg(msg);
+            app.settle(svc);
+            redraw = true;
+        }
+        if redraw {
+            frame(term, app)?;
+        }
+    }
+    Ok((process_cpu() - cpu).as_secs_f64() / start.elapsed().as_secs_f64() * 100.0)
 }
 
 /// `purser bench`.
@@ -554,6 +684,9 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
              first frame           {:>10.1} ms        (target ≤ 50)\n\
              render p99            {:>10} µs        (target ≤ 2,000)\n\
              screens peak RSS      {:>10.1} MB        (target ≤ 150)\n\
+             other's change p50    {:>10} µs CPU    (one open screen takes in a receipt)\n\
+             other's change p99    {:>10} µs CPU    (target ≤ 2,000)\n\
+             screens idle          {:>10.2} % CPU     (target ≤ 0.5)\n\
              scan commit p99       {:>10} µs\n\
              … while a call hangs  {:>10} µs        ({:.2}× the scan alone; target ≤ 1.2×)\n\
              binary                {}\n\
@@ -575,6 +708,9 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
             f.first_frame_ms,
             f.render_p99_us,
             f.screens_rss_mb,
+            f.external_change_cpu_us_p50,
+            f.external_change_cpu_us_p99,
+            f.screens_idle_cpu_pct,
             f.scan_commit_p99_us,
             f.scan_commit_p99_during_stall_us,
             f.scan_commit_p99_during_stall_us as f64 / f.scan_commit_p99_us.max(1) as f64,

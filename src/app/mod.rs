@@ -7,6 +7,7 @@
 pub mod audit;
 mod distributors;
 mod error;
+pub mod feed;
 pub mod notices;
 mod orders;
 mod outbox;
@@ -22,6 +23,7 @@ pub mod views;
 
 pub use distributors::{polling_finished, ApiStart};
 pub use error::AppError;
+pub use feed::{Changes, Feed, Touched};
 pub use orders::OtherDistributors;
 pub use orders::{CreateOrder, PlaceRequest, PlaceResult};
 pub use outbox::{Effect, JobOutcome, LEASE as JOB_LEASE_SECS, RENEW_EVERY};

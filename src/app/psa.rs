@@ -225,7 +225,12 @@ impl Service {
             .map(|o| self.sync_view(&o, state.as_ref(), &jobs)))
     }
 
-    fn sync_view(&self, order: &crate::domain::Order, state: Option<&PsaSyncState>, jobs: &[Job]) -> PsaSyncView {
+    pub(super) fn sync_view(
+        &self,
+        order: &crate::domain::Order,
+        state: Option<&PsaSyncState>,
+        jobs: &[Job],
+    ) -> PsaSyncView {
         let kind = self.config.psa.kind;
         let po = order.number;
         let order_jobs: Vec<PsaJobView> = jobs

@@ -8,6 +8,7 @@
 
 mod codec;
 mod error;
+pub mod feed;
 mod ops;
 pub mod psa;
 mod redb_file;
@@ -110,6 +111,12 @@ impl Store {
     /// about other people's changes.
     pub fn change_counter(&self) -> Result<u64, StoreError> {
         self.read(|tx| tx.change_counter())
+    }
+
+    /// What the commits after change counter `since` touched, or that the feed does not
+    /// reach back that far (see [`feed`]).
+    pub fn changes_since(&self, since: u64) -> Result<feed::Feed, StoreError> {
+        self.read(|tx| tx.changes_since(since))
     }
 }
 

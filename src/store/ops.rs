@@ -2,6 +2,7 @@
 //! traits; the redb file in [`super::redb_file`] is one implementation, and a server
 //! database for several sites could be another.
 
+use super::feed::Feed;
 use super::psa::PsaSyncState;
 use super::{StoreError, StoredQuote};
 use crate::domain::audit::Change;
@@ -14,6 +15,10 @@ use std::path::Path;
 pub trait ReadOps {
     /// Bumped by every commit of any process: screens poll it to learn of changes.
     fn change_counter(&self) -> Result<u64, StoreError>;
+
+    /// What the commits after change counter `since` touched, merged; or that the feed
+    /// does not reach back that far (see [`super::feed`]).
+    fn changes_since(&self, since: u64) -> Result<Feed, StoreError>;
 
     /// The sequence number of the newest audit entry as recorded with it (0: none).
     fn audit_last_recorded(&self) -> Result<u64, StoreError>;
@@ -48,6 +53,10 @@ pub trait ReadOps {
         shape: &dyn Fn(&mut AuditEntry),
     ) -> Result<Vec<AuditEntry>, StoreError>;
 
+    /// The entries with sequence numbers from `start` on, oldest first, each passed
+    /// through `shape` as it is read.
+    fn audit_from(&self, start: u64, shape: &dyn Fn(&mut AuditEntry)) -> Result<Vec<AuditEntry>, StoreError>;
+
     fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError>;
 
     fn jobs(&self) -> Result<Vec<Job>, StoreError>;
@@ -62,7 +71,8 @@ pub trait ReadOps {
 }
 
 /// A transaction that changes things: everything a command changes (state, audit entry,
-/// outbox jobs) goes through one, and is committed together or not at all.
+/// outbox jobs) goes through one, and is committed together or not at all. Every entity
+/// written is recorded in the change feed under the commit's change counter.
 pub trait WriteOps {
     fn next_item_id(&mut self) -> Result<ItemId, StoreError>;
 

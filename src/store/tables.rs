@@ -21,6 +21,9 @@ pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// Notices for people, by id.
 pub const NOTICES: TableDefinition<u64, &[u8]> = TableDefinition::new("notices");
+/// The change feed: what each commit touched, by the change counter it set (see
+/// [`super::feed`]).
+pub const FEED: TableDefinition<u64, &[u8]> = TableDefinition::new("feed");
 
 pub const K_SCHEMA: &str = "schema_version";
 pub const K_CHANGES: &str = "changes";

@@ -1,6 +1,7 @@
 //! Typed read and write transactions.
 
 use super::codec::{decode, encode};
+use super::feed::{self, Feed, Touched};
 use super::ops::{ReadOps, WriteOps};
 use super::psa::{PsaSyncState, PSA_SYNC};
 use super::tables::*;
@@ -101,6 +102,17 @@ impl ReadOps for ReadTx {
         Ok(t.get(K_CHANGES)?.map_or(0, |v| v.value()))
     }
 
+    fn changes_since(&self, since: u64) -> Result<Feed, StoreError> {
+        let now = self.change_counter()?;
+        match self.txn.open_table(FEED) {
+            Ok(t) => feed::since(Some(&t), since, now),
+            Err(redb::TableError::TableDoesNotExist(_)) => {
+                feed::since(None::<&redb::ReadOnlyTable<u64, &[u8]>>, since, now)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The sequence number of the newest audit entry as recorded with it (0: none).
     fn audit_last_recorded(&self) -> Result<u64, StoreError> {
         let t = ro_table!(self, META, 0);
@@ -185,6 +197,18 @@ impl ReadOps for ReadTx {
         Ok(out)
     }
 
+    fn audit_from(&self, start: u64, shape: &dyn Fn(&mut AuditEntry)) -> Result<Vec<AuditEntry>, StoreError> {
+        let t = ro_table!(self, AUDIT, Vec::new());
+        let mut out = Vec::new();
+        for row in t.range(start..)? {
+            let (k, v) = row?;
+            let mut e: AuditEntry = decode(v.value(), || format!("audit entry {}", k.value()))?;
+            shape(&mut e);
+            out.push(e);
+        }
+        Ok(out)
+    }
+
     fn serial_owner(&self, product: &str, serial: &str) -> Result<Option<PoNumber>, StoreError> {
         let t = ro_table!(self, SERIALS, None);
         Ok(t.get(key_of_serial(product, serial).as_str())?
@@ -233,11 +257,22 @@ pub struct WriteTx {
     /// Whether anything was written: a transaction that wrote nothing is not committed
     /// (no sync, and no change for other people's screens to reload for).
     pub(super) dirty: bool,
+    /// The entities written, for the change feed.
+    touched: std::collections::BTreeSet<Touched>,
 }
 
 impl WriteTx {
     pub(super) fn new(txn: WriteTransaction) -> Self {
-        WriteTx { txn, dirty: false }
+        WriteTx {
+            txn,
+            dirty: false,
+            touched: Default::default(),
+        }
+    }
+
+    /// Notes an entity written, for the change feed.
+    fn touch(&mut self, t: Touched) {
+        self.touched.insert(t);
     }
 
     /// Opens a table to change it.
@@ -249,7 +284,8 @@ impl WriteTx {
         Ok(self.txn.open_table(def)?)
     }
 
-    /// Commits durably, recording `token` as the last commit's (see `RedbFile::write`).
+    /// Commits durably, recording `token` as the last commit's (see `RedbFile::write`)
+    /// and what it touched in the change feed under the new change counter.
     pub(super) fn commit(self, token: u64) -> Result<(), StoreError> {
         {
             let mut meta = self.txn.open_table(META)?;
@@ -257,6 +293,8 @@ impl WriteTx {
             meta.insert(K_CHANGES, n + 1)?;
             let slot = format!("{K_COMMIT_TOKEN}.{}", (n + 1) % COMMIT_TOKENS);
             meta.insert(slot.as_str(), token)?;
+            let mut log = self.txn.open_table(FEED)?;
+            feed::append(&mut log, n + 1, &feed::record_of(&self.touched))?;
         }
         self.txn.commit()?;
         Ok(())
@@ -377,6 +415,7 @@ impl WriteOps for WriteTx {
     }
 
     fn put_item(&mut self, item: &PendingItem) -> Result<(), StoreError> {
+        self.touch(Touched::Item(item.id));
         self.put(ITEMS, item.id, item)
     }
 
@@ -385,6 +424,8 @@ impl WriteOps for WriteTx {
         for item in items {
             t.insert(item.id, encode(item).as_slice())?;
         }
+        drop(t);
+        self.touched.extend(items.iter().map(|i| Touched::Item(i.id)));
         Ok(())
     }
 
@@ -393,6 +434,7 @@ impl WriteOps for WriteTx {
     }
 
     fn put_order(&mut self, order: &Order) -> Result<(), StoreError> {
+        self.touch(Touched::Order(order.number));
         self.put(ORDERS, order.number.0, order)
     }
 
@@ -406,6 +448,8 @@ impl WriteOps for WriteTx {
         drop(q);
         let mut t = self.writable(QUOTES)?;
         t.insert(id.as_str(), bytes.as_slice())?;
+        drop(t);
+        self.touch(Touched::Quote(id));
         Ok(())
     }
 
@@ -416,6 +460,7 @@ impl WriteOps for WriteTx {
     }
 
     fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError> {
+        self.touch(Touched::Rules);
         self.put(SETTINGS, S_RULES, &rules)
     }
 
@@ -463,6 +508,7 @@ impl WriteOps for WriteTx {
         t.insert(seq, encode(&entry).as_slice())?;
         drop(t);
         self.writable(META)?.insert(K_AUDIT_LAST, seq)?;
+        self.touch(Touched::Audit(seq));
         Ok(entry)
     }
 
@@ -476,6 +522,10 @@ impl WriteOps for WriteTx {
     }
 
     fn put_job(&mut self, job: &Job) -> Result<(), StoreError> {
+        self.touch(Touched::Job {
+            id: job.id,
+            po: job.kind.po(),
+        });
         self.put(OUTBOX, job.id, job)
     }
 
@@ -484,6 +534,7 @@ impl WriteOps for WriteTx {
     }
 
     fn put_psa_sync(&mut self, state: &PsaSyncState) -> Result<(), StoreError> {
+        self.touch(Touched::PsaSync(state.po));
         self.put(PSA_SYNC, state.po.0, state)
     }
 
@@ -496,6 +547,7 @@ impl WriteOps for WriteTx {
     }
 
     fn put_notice(&mut self, notice: &Notice) -> Result<(), StoreError> {
+        self.touch(Touched::Notice(notice.id));
         self.put(NOTICES, notice.id, notice)
     }
 }

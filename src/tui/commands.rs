@@ -20,6 +20,14 @@ pub enum Load {
     ShipTo(String),
     /// The unseen notices of this user.
     Notices(String),
+    /// These items as they are now (someone else changed them).
+    ItemsById(Vec<ItemId>),
+    /// These orders, with their PSA sync state, as they are now.
+    OrdersByNumber(Vec<PoNumber>),
+    /// The audit entries from this sequence number on, for the Audit pane's list.
+    AuditFrom(u64),
+    /// An order's audit entries from this sequence number on, for its detail view.
+    OrderAuditFrom(PoNumber, u64),
 }
 
 /// A change a person asked for.

@@ -1,7 +1,9 @@
 //! Everything the screens loaded from the database, as the worker last reported it:
 //! what every pane reads and none owns.
 
+use super::worker::AUDIT_LATEST;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
+use std::collections::HashMap;
 
 /// The values of an audit entry's `after` that the Audit pane's list shows.
 pub const SUMMARY_KEYS: [&str; 7] = [
@@ -83,6 +85,39 @@ impl Data {
         }
     }
 
+    /// Orders someone else changed: each replaces its old self (or joins the list), and
+    /// the PSA sync state of each number asked follows the answer.
+    pub fn patch_orders(&mut self, asked: &[PoNumber], orders: Vec<Order>, mut sync: HashMap<PoNumber, String>) {
+        for po in asked {
+            match sync.remove(po) {
+                Some(s) => self.sync.insert(*po, s),
+                None => self.sync.remove(po),
+            };
+        }
+        for o in orders {
+            self.upsert_order(o);
+        }
+    }
+
+    /// Entries appended to the audit trail: those newer than the list's newest join it,
+    /// and the list keeps its latest [`AUDIT_LATEST`].
+    pub fn add_audit(&mut self, entries: Vec<AuditEntry>) {
+        append_newer(&mut self.audit, entries);
+        if self.audit.len() > AUDIT_LATEST {
+            let extra = self.audit.len() - AUDIT_LATEST;
+            self.audit.drain(..extra);
+        }
+    }
+
+    /// Entries appended to order `po`'s trail, when its detail is open.
+    pub fn add_order_audit(&mut self, po: PoNumber, entries: Vec<AuditEntry>) {
+        if let Some((open, list)) = &mut self.order_audit {
+            if *open == po {
+                append_newer(list, entries);
+            }
+        }
+    }
+
     /// An order by number (the list is kept newest first).
     pub fn order(&self, po: PoNumber) -> Option<&Order> {
         self.orders
@@ -90,6 +125,12 @@ impl Data {
             .ok()
             .map(|i| &self.orders[i])
     }
+}
+
+/// Appends the entries newer than the newest of `list` (oldest first), in order.
+fn append_newer(list: &mut Vec<AuditEntry>, entries: Vec<AuditEntry>) {
+    let newest = list.last().map_or(0, |e| e.seq);
+    list.extend(entries.into_iter().filter(|e| e.seq > newest));
 }
 
 /// The Audit pane lists a summary of each change; keeping only the values it shows

@@ -473,6 +473,39 @@ impl App {
         }
     }
 
+    /// Other people's changes: asks for exactly the entities they touched that the
+    /// screens hold, to patch them in (selection, marks, filters and scroll stay).
+    pub fn take_in(&mut self, changes: &crate::app::Changes) {
+        let items = changes.items();
+        if !items.is_empty() && self.data.items_loaded {
+            self.load(Load::ItemsById(items));
+        }
+        let orders = changes.orders();
+        if !orders.is_empty() && self.data.orders_loaded {
+            self.load(Load::OrdersByNumber(orders));
+        }
+        let first_audit = changes.touched.iter().find_map(|t| match t {
+            crate::app::Touched::Audit(seq) => Some(*seq),
+            _ => None,
+        });
+        if let Some(start) = first_audit {
+            if self.data.audit_loaded {
+                self.load(Load::AuditFrom(start));
+            }
+            if let Some((po, _)) = &self.data.order_audit {
+                let po = *po;
+                self.load(Load::OrderAuditFrom(po, start));
+            }
+        }
+        if changes.rules() && self.data.rules_loaded {
+            self.load(Load::Rules);
+        }
+        if changes.notices() {
+            let me = self.actor.name.clone();
+            self.load(Load::Notices(me));
+        }
+    }
+
     /// One action from the keymap.
     pub fn act(&mut self, a: Action) {
         match a {
@@ -646,7 +679,25 @@ impl App {
                 self.settings.rules_changed(&ctx!(self));
             }
             Msg::ShipTo(quote, addr) => super::panes::pending::ship_to_arrived(self.dialog.as_mut(), &quote, addr),
-            Msg::Changed => self.reload(),
+            Msg::Changed(changes) => self.take_in(&changes),
+            Msg::Reload => self.reload(),
+            Msg::ItemsChanged(items) => {
+                if self.data.items_loaded {
+                    self.items_change(|d| d.upsert_items(items));
+                }
+            }
+            Msg::OrdersChanged { asked, orders, sync } => {
+                if self.data.orders_loaded {
+                    self.orders_change(|d| d.patch_orders(&asked, orders, sync));
+                }
+            }
+            Msg::AuditAdded(entries) => {
+                if self.data.audit_loaded && !entries.is_empty() {
+                    self.data.add_audit(entries);
+                    self.audit.refresh(&ctx!(self));
+                }
+            }
+            Msg::OrderAuditAdded(po, entries) => self.data.add_order_audit(po, entries),
             Msg::Busy(b) => self.busy = b,
             Msg::Notices(list) => {
                 if list.iter().any(|n| !self.notices.iter().any(|m| m.id == n.id)) {

@@ -161,6 +161,8 @@ struct Harness {
     _dir: tempfile::TempDir,
     svc: Service,
     app: App,
+    /// What the screens saw of the database, as the worker keeps it.
+    poller: super::worker::Poller,
 }
 
 impl Harness {
@@ -181,9 +183,33 @@ impl Harness {
             Theme::built_in("dark").unwrap(),
             t0() + chrono::Duration::hours(2),
         );
-        let mut h = Harness { _dir: dir, svc, app };
+        let poller = super::worker::Poller::new(&svc);
+        let mut h = Harness {
+            _dir: dir,
+            svc,
+            app,
+            poller,
+        };
         h.settle();
         h
+    }
+
+    /// The worker's poll: what changed since the screens last looked goes to them, and
+    /// what they ask for then is run.
+    fn poll(&mut self) {
+        if let Some(m) = self.poller.poll(&self.svc) {
+            self.app.on_msg(m);
+        }
+        self.settle();
+    }
+
+    /// Another client on the same database file (as another process would be).
+    fn other_client(&self) -> Service {
+        Service::new(
+            Store::open(self.svc.database_path()).unwrap(),
+            Arc::new(config()),
+            Arc::new(t0),
+        )
     }
 
     /// Runs every request the screens made, feeding the answers back, until quiet.
@@ -507,8 +533,7 @@ fn other_peoples_changes_appear() {
             },
         )
         .unwrap();
-    h.app.on_msg(Msg::Changed);
-    h.settle();
+    h.poll();
     assert!(h.app.receiving.orders.contains(&PoNumber(5)));
 }
 
@@ -918,8 +943,7 @@ fn a_code_of_a_completed_order_is_named_not_unknown() {
         };
         h.svc.receive(&rick, po, req).unwrap();
     }
-    h.app.on_msg(Msg::Changed);
-    h.settle();
+    h.poll();
     let sku = order.lines[0].sku.to_string();
     h.type_text(&format!("{sku}\n"));
     h.settle();
@@ -1008,12 +1032,17 @@ fn an_api_placement_the_distributor_would_refuse_is_refused_at_once() {
         .replace("state = \"UT\"\n", "")
         + STATIC_DISTRIBUTORS;
     let c = Arc::new(Config::parse(&text).unwrap());
-    let Harness { _dir, svc, mut app } = h;
+    let Harness {
+        _dir,
+        svc,
+        mut app,
+        poller,
+    } = h;
     drop(svc);
     let store = Store::open(&_dir.path().join("t.redb")).unwrap();
     let svc = Service::new(store, c.clone(), Arc::new(t0));
     app.config = c.clone();
-    let mut h = Harness { _dir, svc, app };
+    let mut h = Harness { _dir, svc, app, poller };
     let missing = "TD SYNNEX cannot take this order: the warehouse ([company.warehouse]) address lacks state";
 
     // Alice's placement is refused at once, by the service's answer for the order, naming
@@ -1123,8 +1152,7 @@ fn a_failed_send_shows_on_every_pane_of_its_buyer_until_marked_seen() {
     h.svc
         .finish_job(&as_user(&config(), "rick"), claimed.id, "rick@dock", &failed)
         .unwrap();
-    h.app.on_msg(Msg::Changed);
-    h.settle();
+    h.poll();
     for pane in ["1", "2", "4"] {
         h.keys(pane);
         let screen = h.render(120, 40);
@@ -1190,4 +1218,239 @@ fn nothing_below_the_screen_imports_it() {
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
     assert!(files.len() > 10, "the panes were found");
+}
+
+/// The Pending rows shown, by item id.
+fn pending_ids(h: &Harness) -> Vec<ItemId> {
+    h.app
+        .pending
+        .view
+        .iter()
+        .map(|i| h.app.data.items[*i as usize].id)
+        .collect()
+}
+
+#[test]
+fn selection_marks_filter_and_scroll_survive_another_clients_change() {
+    let mut h = Harness::new("alice");
+    // Another client imports a quote of 30 lines: they join the list.
+    let quote = crate::bench::quote_json(1, 30);
+    let alice = as_user(&config(), "alice");
+    h.other_client().import_text(&alice, "q.json", &quote).unwrap();
+    h.poll();
+    h.keys("/");
+    h.type_text("bench");
+    h.keys("enter");
+    let shown = pending_ids(&h);
+    assert_eq!(shown.len(), 30, "the other client's import arrived");
+    // Down the list far enough that a short screen scrolls, two rows marked.
+    h.keys("down down space down space down down down");
+    let selected = h.app.pending_selected().unwrap();
+    let marks = h.app.pending.marks.clone();
+    assert_eq!(marks.len(), 2);
+    let before = h.render(100, 12);
+    let top_row = |screen: &str| screen.lines().find(|l| l.contains("SKU-1-")).map(str::to_string);
+    // Another client dismisses the last row shown (neither selected nor marked).
+    let gone = *shown.last().unwrap();
+    assert!(gone != selected && !marks.contains(&gone));
+    let other = h.other_client();
+    other.dismiss(&alice, gone, "not needed").unwrap();
+    h.poll();
+    assert!(!pending_ids(&h).contains(&gone), "the dismissed item left the list");
+    assert!(matches!(
+        h.app.data.item(gone).unwrap().state,
+        crate::domain::ItemState::Dismissed { .. }
+    ));
+    assert_eq!(h.app.pending_selected(), Some(selected), "selection kept");
+    assert_eq!(h.app.pending.marks, marks, "marks kept");
+    assert_eq!(h.app.pending.filter.value(), "bench", "filter kept");
+    let after = h.render(100, 12);
+    assert_eq!(top_row(&after), top_row(&before), "scroll kept:\n{before}\n{after}");
+}
+
+/// One command of another client, on whatever exists when it runs (refusals are fine:
+/// they change nothing).
+#[derive(Debug, Clone)]
+enum OtherCmd {
+    Dismiss(usize),
+    Restore(usize),
+    Split(usize),
+    CreateOrder(usize, usize),
+    Place(usize),
+    Receive(usize),
+    Cancel(usize),
+    AddRule(u32),
+    RemoveRule,
+    Import(u32),
+}
+
+fn other_cmd() -> impl proptest::strategy::Strategy<Value = OtherCmd> {
+    use proptest::prelude::*;
+    prop_oneof![
+        any::<usize>().prop_map(OtherCmd::Dismiss),
+        any::<usize>().prop_map(OtherCmd::Restore),
+        any::<usize>().prop_map(OtherCmd::Split),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| OtherCmd::CreateOrder(a, b)),
+        any::<usize>().prop_map(OtherCmd::Place),
+        any::<usize>().prop_map(OtherCmd::Receive),
+        any::<usize>().prop_map(OtherCmd::Cancel),
+        (1u32..50).prop_map(OtherCmd::AddRule),
+        Just(OtherCmd::RemoveRule),
+        (2u32..6).prop_map(OtherCmd::Import),
+    ]
+}
+
+/// Runs `cmd` through `svc` (another client); a refusal is ignored.
+fn run_other(svc: &Service, cmd: &OtherCmd) {
+    let c = config();
+    let (alice, ada, rick) = (as_user(&c, "alice"), as_user(&c, "ada"), as_user(&c, "rick"));
+    let items = svc.items_from(0, usize::MAX).unwrap();
+    let orders = svc.list_orders().unwrap();
+    let item = |i: usize| items[i % items.len()].id;
+    let order = |i: usize| orders[i % orders.len()].clone();
+    let _ = match cmd {
+        OtherCmd::Dismiss(i) => svc.dismiss_all(&alice, &[item(*i)], "not needed").map(drop),
+        OtherCmd::Restore(i) => svc.restore_all(&alice, &[item(*i)]).map(drop),
+        OtherCmd::Split(i) => svc.split(&alice, item(*i), 1).map(drop),
+        OtherCmd::CreateOrder(a, b) => {
+            let ids = vec![item(*a), item(*b)];
+            let distributor = items[*a % items.len()]
+                .distributor
+                .as_ref()
+                .map_or("ingram".to_string(), |d| d.to_string());
+            let req = CreateOrder {
+                distributor,
+                order_type: OrderType::Wholesale,
+                items: ids,
+                ..Default::default()
+            };
+            svc.create_order_with(&alice, req, crate::app::OtherDistributors::Allow)
+                .map(drop)
+        }
+        OtherCmd::Place(i) => {
+            let po = order(*i).number;
+            let req = PlaceRequest {
+                po,
+                method: PlacementMethod::Manual,
+                link: None,
+            };
+            svc.place(&alice, req).map(drop)
+        }
+        OtherCmd::Receive(i) => {
+            let o = order(*i);
+            let serials = if o.lines[0].serialized {
+                vec![format!("P-{}-{}", o.number.0, o.receipts.len())]
+            } else {
+                vec![]
+            };
+            let req = ReceiveRequest {
+                line: 1,
+                quantity: Some(1),
+                serials,
+            };
+            svc.receive(&rick, o.number, req).map(drop)
+        }
+        OtherCmd::Cancel(i) => svc.cancel(&alice, order(*i).number).map(drop),
+        OtherCmd::AddRule(k) => {
+            let rule = ApprovalRule {
+                from: rust_decimal::Decimal::from(100_000 + k * 1000),
+                to: None,
+                approver: "carol".into(),
+            };
+            svc.add_rule(&ada, rule).map(drop)
+        }
+        OtherCmd::RemoveRule => svc.remove_rule(&ada, 0).map(drop),
+        OtherCmd::Import(lines) => {
+            let n = 1000 + svc.change_counter().unwrap() as u32;
+            let text = crate::bench::quote_json(n, *lines);
+            svc.import_text(&alice, &format!("q{n}.json"), &text).map(drop)
+        }
+    };
+}
+
+/// A screen of `user` with everything loaded: items, orders, the audit list, the rules,
+/// and an order's detail with its trail.
+fn loaded_screen(svc: &Service, user: &str) -> App {
+    let c = config();
+    let keymap = Keymap::load(&BTreeMap::new()).unwrap();
+    let mut app = App::new(
+        as_user(&c, user),
+        Arc::new(c),
+        keymap,
+        Theme::built_in("dark").unwrap(),
+        t0(),
+    );
+    app.settle(svc);
+    app.open_order(PoNumber(1));
+    app.load(super::worker::Load::Audit);
+    app.load(super::worker::Load::Rules);
+    app.settle(svc);
+    app
+}
+
+/// What the screens hold, as JSON, to compare a patched screen with a fresh one.
+fn held(app: &App) -> serde_json::Value {
+    let d = &app.data;
+    let sync: BTreeMap<String, &String> = d.sync.iter().map(|(k, v)| (k.to_string(), v)).collect();
+    serde_json::json!({
+        "items": d.items, "orders": d.orders, "sync": sync,
+        "audit": if d.audit_loaded { Some(&d.audit) } else { None },
+        "order_audit": d.order_audit, "rules": d.rules, "notices": app.notices,
+        "receiving": app.receiving.orders, "approvals": app.approvals.view.len(),
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, ..Default::default() })]
+
+    /// Several clients (services on the same file, each on a thread of its own, as
+    /// processes would be) change things; the screens take in each poll's changes; the
+    /// patched screens hold what a fresh load would.
+    #[test]
+    fn patched_screens_equal_a_fresh_load(
+        steps in proptest::collection::vec((other_cmd(), 0usize..2, proptest::bool::ANY), 1..14)
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let c = config();
+        let path = dir.path().join("t.redb");
+        let svc = Service::new(Store::open(&path).unwrap(), Arc::new(c.clone()), Arc::new(t0));
+        populate(&svc, &c);
+        let open = || Service::new(Store::open(&path).unwrap(), Arc::new(config()), Arc::new(t0));
+        let clients = [open(), open()];
+        let mut poller = super::worker::Poller::new(&svc);
+        let mut screens = [loaded_screen(&svc, "alice"), loaded_screen(&svc, "carol")];
+        for (cmd, who, poll) in &steps {
+            let client = &clients[*who];
+            std::thread::scope(|s| {
+                s.spawn(|| run_other(client, cmd));
+            });
+            if *poll {
+                if let Some(m) = poller.poll(&svc) {
+                    for app in &mut screens {
+                        app.on_msg(clone_msg(&m));
+                        app.settle(&svc);
+                    }
+                }
+            }
+        }
+        if let Some(m) = poller.poll(&svc) {
+            for app in &mut screens {
+                app.on_msg(clone_msg(&m));
+                app.settle(&svc);
+            }
+        }
+        for (app, user) in screens.iter().zip(["alice", "carol"]) {
+            let fresh = loaded_screen(&svc, user);
+            proptest::prop_assert_eq!(held(app), held(&fresh), "{}", user);
+        }
+    }
+}
+
+/// The poll's answer for each screen (the worker sends each its own).
+fn clone_msg(m: &Msg) -> Msg {
+    match m {
+        Msg::Changed(c) => Msg::Changed(c.clone()),
+        Msg::Reload => Msg::Reload,
+        other => panic!("a poll answers a change or a reload, not {other:?}"),
+    }
 }

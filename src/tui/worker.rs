@@ -26,7 +26,8 @@ pub const AUDIT_LATEST: usize = 5_000;
 /// A request to the worker.
 pub enum Req {
     Load(Load),
-    /// Look at the change counter; answers [`Msg::Changed`] when another process wrote.
+    /// Look at the change counter; answers [`Msg::Changed`] (what changed) or
+    /// [`Msg::Reload`] when another process wrote.
     Poll,
     Do(Command),
     /// Work of a background job for the database (see [`crate::jobs::db`]).
@@ -55,8 +56,24 @@ pub enum Msg {
     ShipTo(String, Option<crate::domain::Address>),
     /// The user's unseen notices, newest first.
     Notices(Vec<crate::domain::notice::Notice>),
-    /// Another process changed the database.
-    Changed,
+    /// Another process (or a background job) changed these entities: re-read them.
+    Changed(crate::app::Changes),
+    /// The change feed does not reach back to what the screens saw: reload everything.
+    Reload,
+    /// Items someone else changed, as they are now (every state: an item that left the
+    /// pool leaves the list).
+    ItemsChanged(Vec<PendingItem>),
+    /// Orders someone else changed (`asked`: the numbers asked for), and the PSA sync
+    /// state of those that have one.
+    OrdersChanged {
+        asked: Vec<PoNumber>,
+        orders: Vec<Order>,
+        sync: std::collections::HashMap<PoNumber, String>,
+    },
+    /// Audit entries appended since the list was loaded (shaped for the list).
+    AuditAdded(Vec<AuditEntry>),
+    /// Entries appended to an order's audit trail.
+    OrderAuditAdded(PoNumber, Vec<AuditEntry>),
     /// The outcome of one command.
     Done {
         command: CommandKind,
@@ -124,10 +141,66 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                 })?,
             ),
             Load::Rules => Msg::Rules(svc.rules()?),
+            Load::ItemsById(ids) => Msg::ItemsChanged(svc.items_by_ids(ids)?),
+            Load::OrdersByNumber(asked) => {
+                let (orders, sync) = svc.orders_by_numbers(asked)?;
+                Msg::OrdersChanged {
+                    asked: asked.clone(),
+                    orders,
+                    sync,
+                }
+            }
+            Load::AuditFrom(start) => Msg::AuditAdded(svc.audit_from(*start, &super::data::slim_for_list)?),
+            Load::OrderAuditFrom(po, start) => {
+                let entity = po.to_string();
+                let mut entries = svc.audit_from(*start, &|_| {})?;
+                entries.retain(|e| e.entity == entity);
+                Msg::OrderAuditAdded(*po, entries)
+            }
             Load::ShipTo(q) => Msg::ShipTo(q.clone(), svc.quote_ship_to(q)?),
         })
     })();
     r.unwrap_or_else(Msg::Failed)
+}
+
+/// What the screens last saw of the database: answers a poll with what changed since.
+#[derive(Debug, Clone, Copy)]
+pub struct Poller {
+    /// The change counter the screens are up to date with.
+    pub seen: u64,
+}
+
+impl Poller {
+    /// Up to date with the database as it is now.
+    pub fn new(svc: &Service) -> Poller {
+        Poller {
+            seen: svc.change_counter().unwrap_or(0),
+        }
+    }
+
+    /// One look at the change counter (a cheap read); when it moved, what changed since
+    /// ([`Msg::Changed`]), or [`Msg::Reload`] when the feed does not reach back that far.
+    pub fn poll(&mut self, svc: &Service) -> Option<Msg> {
+        let now = svc.change_counter().ok()?;
+        if now == self.seen {
+            return None;
+        }
+        match svc.changes_since(self.seen) {
+            Ok(crate::app::Feed::Changes(c)) => {
+                self.seen = c.now;
+                Some(Msg::Changed(c))
+            }
+            Ok(crate::app::Feed::FellBehind { now, .. }) => {
+                self.seen = now;
+                Some(Msg::Reload)
+            }
+            Err(e) => {
+                tracing::warn!("reading the change feed: {e}; reloading everything");
+                self.seen = now;
+                Some(Msg::Reload)
+            }
+        }
+    }
 }
 
 /// Starts the worker thread. It stops when the request channel closes.
@@ -143,7 +216,7 @@ pub fn spawn(svc: Arc<Service>, actor: Actor, out: UnboundedSender<Msg>) -> mpsc
 fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSender<Msg>) {
     let mut loads: Vec<Load> = Vec::new();
     let mut items_at: Option<(ItemId, usize)> = None;
-    let mut seen = svc.change_counter().unwrap_or(0);
+    let mut poller = Poller::new(svc);
     let mut busy = false;
     let send = |m: Msg| out.send(m).is_ok();
     loop {
@@ -177,12 +250,9 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
             }
             match req {
                 Req::Poll => {
-                    if let Ok(now) = svc.change_counter() {
-                        if now != seen {
-                            seen = now;
-                            if !send(Msg::Changed) {
-                                return;
-                            }
+                    if let Some(m) = poller.poll(svc) {
+                        if !send(m) {
+                            return;
                         }
                     }
                 }
@@ -211,11 +281,11 @@ fn run(svc: &Service, actor: &Actor, rx: &mpsc::Receiver<Req>, out: &UnboundedSe
                     let result = execute(svc, actor, cmd);
                     let after = svc.change_counter().unwrap_or(0);
                     let ours = Service::commits_on_this_thread() - ours_before;
-                    // Only our own commits happened: the screens patch the result in and no
-                    // reload is needed. Anyone else's commit in between, and the next poll
-                    // reloads.
-                    if seen == before && after == before + ours {
-                        seen = after;
+                    // Only our own commits happened: the screens patch the result in and need
+                    // not read it again. Anyone else's commit in between, and the next poll
+                    // answers what every commit since touched, ours among them.
+                    if poller.seen == before && after == before + ours {
+                        poller.seen = after;
                     }
                     if !send(Msg::Done { command: name, result }) {
                         return;
