@@ -131,7 +131,16 @@ impl Link {
             ScreenMessage::Rules(r) => Msg::Rules(r),
             ScreenMessage::ShipTo(q, a) => Msg::ShipTo(q, a),
             ScreenMessage::Notices(n) => Msg::Notices(n),
-            ScreenMessage::Changed => Msg::Changed,
+            ScreenMessage::Changed(c) => Msg::Changed(c),
+            ScreenMessage::Reload => Msg::Reload,
+            ScreenMessage::ItemsChanged(items) => Msg::ItemsChanged(items),
+            ScreenMessage::OrdersChanged { asked, orders, sync } => Msg::OrdersChanged {
+                asked,
+                orders,
+                sync: sync.into_iter().collect(),
+            },
+            ScreenMessage::AuditAdded(a) => Msg::AuditAdded(a),
+            ScreenMessage::OrderAuditAdded(po, a) => Msg::OrderAuditAdded(po, a),
             ScreenMessage::Done { command, result } => {
                 self.sent.pop_front();
                 Msg::Done {
@@ -203,7 +212,7 @@ impl Link {
                                 Tone::Ok,
                                 "reconnected to the Purser service; the screens show its data afresh".into(),
                             ));
-                            let _ = self.out.send(Msg::Changed);
+                            let _ = self.out.send(Msg::Reload);
                             return Some(s);
                         }
                         Err(e @ ClientError::Refused { .. }) => {

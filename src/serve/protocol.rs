@@ -144,7 +144,16 @@ pub enum ScreenMessage {
     Rules(Vec<crate::domain::ApprovalRule>),
     ShipTo(String, Option<crate::domain::Address>),
     Notices(Vec<crate::domain::notice::Notice>),
-    Changed,
+    Changed(crate::app::Changes),
+    Reload,
+    ItemsChanged(Vec<crate::domain::PendingItem>),
+    OrdersChanged {
+        asked: Vec<crate::domain::PoNumber>,
+        orders: Vec<crate::domain::Order>,
+        sync: Vec<(crate::domain::PoNumber, String)>,
+    },
+    AuditAdded(Vec<crate::domain::AuditEntry>),
+    OrderAuditAdded(crate::domain::PoNumber, Vec<crate::domain::AuditEntry>),
     Done {
         command: CommandKind,
         result: Result<Patch, String>,

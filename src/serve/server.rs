@@ -238,7 +238,16 @@ pub fn to_wire(m: Msg) -> ScreenMessage {
         Msg::Rules(r) => ScreenMessage::Rules(r),
         Msg::ShipTo(q, a) => ScreenMessage::ShipTo(q, a),
         Msg::Notices(n) => ScreenMessage::Notices(n),
-        Msg::Changed => ScreenMessage::Changed,
+        Msg::Changed(c) => ScreenMessage::Changed(c),
+        Msg::Reload => ScreenMessage::Reload,
+        Msg::ItemsChanged(items) => ScreenMessage::ItemsChanged(items),
+        Msg::OrdersChanged { asked, orders, sync } => ScreenMessage::OrdersChanged {
+            asked,
+            orders,
+            sync: sync.into_iter().collect(),
+        },
+        Msg::AuditAdded(a) => ScreenMessage::AuditAdded(a),
+        Msg::OrderAuditAdded(po, a) => ScreenMessage::OrderAuditAdded(po, a),
         Msg::Done { command, result } => ScreenMessage::Done {
             command,
             result: result.map_err(|e| e.to_string()),
