@@ -235,6 +235,14 @@ impl Picker {
             .unwrap_or_default()
     }
 
+    /// Types `text` into the filter (a paste, or a scan).
+    pub fn paste(&mut self, text: &str) {
+        for c in text.chars() {
+            self.filter.handle(tui_input::InputRequest::InsertChar(c));
+        }
+        self.refilter();
+    }
+
     pub fn key(&mut self, ev: &KeyEvent) -> Outcome {
         match ev.code {
             KeyCode::Esc => return Outcome::Cancel,

@@ -18,6 +18,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 fn t0() -> Timestamp {
     "2026-11-26T10:00:00Z".parse().unwrap()
@@ -161,6 +162,8 @@ struct Harness {
     _dir: tempfile::TempDir,
     svc: Service,
     app: App,
+    /// The time keys arrive at: a person's keys come 150 ms apart, a scanner's 4 ms.
+    clock: Instant,
 }
 
 impl Harness {
@@ -181,7 +184,12 @@ impl Harness {
             Theme::built_in("dark").unwrap(),
             t0() + chrono::Duration::hours(2),
         );
-        let mut h = Harness { _dir: dir, svc, app };
+        let mut h = Harness {
+            _dir: dir,
+            svc,
+            app,
+            clock: Instant::now(),
+        };
         h.settle();
         h
     }
@@ -191,7 +199,8 @@ impl Harness {
         self.app.settle(&self.svc);
     }
 
-    /// Presses keys named as in key files, separated by spaces: "x", "enter", "ctrl-c".
+    /// Presses keys named as in key files, separated by spaces: "x", "enter", "ctrl-c",
+    /// as a person does (each alone), settling after each.
     fn keys(&mut self, keys: &str) {
         for k in keys.split_whitespace() {
             let key = Key::parse(k).unwrap();
@@ -201,19 +210,45 @@ impl Harness {
                     mods |= KeyModifiers::SHIFT;
                 }
             }
-            self.app.on_key(KeyEvent::new(key.code, mods));
+            self.press(KeyEvent::new(key.code, mods));
             self.settle();
         }
     }
 
-    /// Types text character by character (as a scanner does), without settling between.
+    /// One key, as a person presses it: alone, then a pause.
+    fn press(&mut self, ev: KeyEvent) {
+        self.clock += Duration::from_millis(150);
+        self.app.on_key_at(ev, self.clock);
+        self.pause();
+    }
+
+    /// Time passes without a key: characters held back act.
+    fn pause(&mut self) {
+        self.clock += Duration::from_millis(100);
+        self.app.idle_at(self.clock);
+    }
+
+    /// Types text character by character as a person does (`\n` is Enter), without
+    /// settling between.
     fn type_text(&mut self, text: &str) {
+        self.type_at(text, 120);
+        self.pause();
+    }
+
+    /// Types text as a barcode scanner does: a character every 4 ms (`\n` is Enter).
+    fn scan(&mut self, text: &str) {
+        self.type_at(text, 4);
+    }
+
+    fn type_at(&mut self, text: &str, every_ms: u64) {
         for c in text.chars() {
             let ev = match c {
                 '\n' => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+                c if c.is_ascii_uppercase() => KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT),
                 c => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
             };
-            self.app.on_key(ev);
+            self.clock += Duration::from_millis(every_ms);
+            self.app.on_key_at(ev, self.clock);
         }
     }
 
@@ -684,7 +719,7 @@ fn a_pending_orders_header_is_edited_in_its_detail() {
 #[test]
 fn a_refusal_reopens_the_form_it_came_from_even_with_others_in_flight() {
     let mut h = Harness::new("alice");
-    let press = |h: &mut Harness, code: KeyCode, mods: KeyModifiers| h.app.on_key(KeyEvent::new(code, mods));
+    let press = |h: &mut Harness, code: KeyCode, mods: KeyModifiers| h.press(KeyEvent::new(code, mods));
     let first = h.app.pending.view[0];
     let first_id = h.app.data.items[first as usize].id;
     // Two splits sent before the worker answers either: too many units, then one unit.
@@ -851,7 +886,7 @@ fn esc_then_a_quick_digit_while_scanning_serials_is_not_a_pane_switch() {
         crate::tui::scan::ScanMode::Serials { .. }
     ));
     // Esc followed within the terminal's escape time by `3` arrives as alt-3.
-    h.app.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    h.press(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
     h.settle();
     assert_eq!(h.app.pane, Pane::Receiving, "still at the dock");
     assert_eq!(
@@ -862,7 +897,7 @@ fn esc_then_a_quick_digit_while_scanning_serials_is_not_a_pane_switch() {
     assert_eq!(scan_box(&h), "3");
     // On an idle, empty box alt-3 does switch panes.
     h.keys("esc");
-    h.app.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    h.press(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
     assert_eq!(h.app.pane, Pane::Approvals);
 }
 
@@ -1008,12 +1043,14 @@ fn an_api_placement_the_distributor_would_refuse_is_refused_at_once() {
         .replace("state = \"UT\"\n", "")
         + STATIC_DISTRIBUTORS;
     let c = Arc::new(Config::parse(&text).unwrap());
-    let Harness { _dir, svc, mut app } = h;
+    let Harness {
+        _dir, svc, mut app, clock
+    } = h;
     drop(svc);
     let store = Store::open(&_dir.path().join("t.redb")).unwrap();
     let svc = Service::new(store, c.clone(), Arc::new(t0));
     app.config = c.clone();
-    let mut h = Harness { _dir, svc, app };
+    let mut h = Harness { _dir, svc, app, clock };
     let missing = "TD SYNNEX cannot take this order: the warehouse ([company.warehouse]) address lacks state";
 
     // Alice's placement is refused at once, by the service's answer for the order, naming
