@@ -1228,3 +1228,310 @@ fn nothing_below_the_screen_imports_it() {
     assert!(found.is_empty(), "{}", found.join("\n"));
     assert!(files.len() > 10, "the panes were found");
 }
+
+/// The form open now, if any.
+fn open_form(h: &Harness) -> Option<&super::form::Form> {
+    match &h.app.dialog {
+        Some(super::form::Dialog::Form(f)) => Some(f),
+        _ => None,
+    }
+}
+
+#[test]
+fn no_to_quit_goes_back_to_the_form_as_it_was() {
+    let mut h = Harness::new("alice");
+    // A dismiss form with a reason typed, the cursor in the middle of it.
+    h.keys("space x");
+    h.type_text("customer cancelled");
+    h.keys("left left");
+    for answer in ["n", "esc"] {
+        h.keys("ctrl-c");
+        assert!(matches!(h.app.dialog, Some(super::form::Dialog::Confirm { .. })));
+        h.keys(answer);
+        assert!(!h.app.quit);
+        let form = open_form(&h).expect("the form is back");
+        assert_eq!(form.get("Reason").value(), "customer cancelled", "after {answer}");
+        let super::form::FieldKind::Text(input) = &form.get("Reason").kind else {
+            panic!("a text field")
+        };
+        assert_eq!(input.cursor(), "customer cancelled".len() - 2, "the cursor where it was");
+    }
+    // Typing goes on where it stopped.
+    h.type_text("X");
+    assert_eq!(open_form(&h).unwrap().get("Reason").value(), "customer cancellXed");
+
+    // The order edit form, on its second field, likewise.
+    let mut h = Harness::new("alice");
+    h.keys("2 j enter e tab tab tab");
+    h.type_text("Kanaalweg 12");
+    let focus = open_form(&h).unwrap().focus;
+    h.keys("ctrl-c n");
+    let form = open_form(&h).expect("the edit form is back");
+    assert_eq!(form.focus, focus);
+    assert!(form.fields.iter().any(|f| f.value() == "Kanaalweg 12"));
+    // Help open under the question comes back too; yes quits.
+    h.keys("f1 ctrl-c n");
+    assert!(h.app.help && open_form(&h).is_some());
+    h.keys("ctrl-c y");
+    assert!(h.app.quit);
+}
+
+#[test]
+fn a_scan_never_answers_a_question_at_the_dock() {
+    let mut h = Harness::new("rick");
+    h.type_text("half");
+    h.keys("ctrl-c");
+    assert!(h.app.dialog.is_some());
+    // A code starting with Y, scanned: not a yes.
+    h.scan("Y0195348765432\n");
+    h.settle();
+    assert!(!h.app.quit, "a scan answered the question");
+    assert!(h.app.dialog.is_none(), "the question is left as no");
+    assert_eq!(scan_box(&h), "half", "what was typed stays");
+    let log = format!("{:?}", h.app.receiving.log);
+    assert!(log.contains("Y0195348765432"), "the scan was read as a scan: {log}");
+    // Two quick keys are no answer either; one key alone is.
+    h.keys("ctrl-c");
+    h.type_at("yn", 4);
+    h.pause();
+    assert!(!h.app.quit && h.app.dialog.is_none());
+    assert_eq!(scan_box(&h), "halfyn");
+    h.keys("ctrl-c y");
+    assert!(h.app.quit);
+}
+
+#[test]
+fn scans_outside_receiving_go_to_the_dock_never_to_keys() {
+    // boss is buyer and receiver.
+    let mut h = Harness::new("boss");
+    let pdf = tempfile::tempdir().unwrap();
+    h.app.pdf_dir = pdf.path().to_path_buf();
+    let items = h.svc.list_items(&Default::default()).unwrap();
+    assert_eq!(h.app.pane, Pane::Pending);
+    // S splits, 1 and 2 switch panes, Enter creates an order: none of it.
+    h.scan("S12\n");
+    h.settle();
+    assert_eq!(h.app.pane, Pane::Receiving, "taken to the dock");
+    assert!(h.app.dialog.is_none());
+    assert_eq!(h.svc.list_items(&Default::default()).unwrap(), items);
+    let log = format!("{:?}", h.app.receiving.log);
+    assert!(log.contains("S12"), "read as a scan: {log}");
+    // On Orders, an order number: no PDF, no pane switch by its digits.
+    h.keys("alt-2");
+    assert_eq!(h.app.pane, Pane::Orders);
+    h.scan("PO-000004\n");
+    h.settle();
+    assert_eq!(h.app.pane, Pane::Receiving);
+    assert_eq!(std::fs::read_dir(pdf.path()).unwrap().count(), 0, "no PDF written");
+    // On Audit, an EAN.
+    h.keys("alt-5");
+    h.scan("0195348765432\n");
+    h.settle();
+    assert_eq!(h.app.pane, Pane::Receiving);
+    assert!(format!("{:?}", h.app.receiving.log).contains("0195348765432"));
+    // The same keys typed by a person still act.
+    h.keys("alt-1 S");
+    assert!(open_form(&h).is_some(), "S opens the split form");
+    // A scan into a form's text field is typed, not submitted.
+    h.scan("123\n");
+    let form = open_form(&h).expect("still open");
+    assert_eq!(form.fields[form.focus].value(), "123");
+    h.keys("esc");
+
+    // Someone who is no receiver: refused, in one message, nothing done.
+    let mut h = Harness::new("alice");
+    h.scan("S12\n");
+    h.settle();
+    assert_eq!(h.app.pane, Pane::Pending);
+    assert!(h.app.dialog.is_none());
+    let (tone, text) = h.app.status.clone().unwrap();
+    assert_eq!(tone, super::widgets::Tone::Error);
+    assert!(text.contains("`S12` came as a scan") && text.contains("receiver"), "{text}");
+}
+
+#[test]
+fn a_scan_right_after_star_n_is_the_code_that_quantity_is_for() {
+    let mut h = Harness::new("rick");
+    let before = h.order(4).received_on(2);
+    h.type_text("*2");
+    h.scan("JL259A\n");
+    h.settle();
+    let log = format!("{:?}", h.app.receiving.log);
+    assert!(!log.contains("not a quantity"), "{log}");
+    h.scan("S1\n");
+    h.scan("S2\n");
+    h.settle();
+    assert_eq!(h.order(4).received_on(2), before + 2, "{:?}", h.app.receiving.log);
+    // Typed by hand, `*20` then Enter is still a quantity of 20.
+    h.type_text("*20\n");
+    h.settle();
+    let (_, last) = h.app.receiving.log.back().cloned().unwrap();
+    assert!(last.contains("×20"), "{last}");
+    assert!(h.render(80, 24).contains("type *N, then scan"));
+}
+
+#[test]
+fn the_status_line_shows_the_latest_outcome_of_a_scan() {
+    let mut h = Harness::new("rick");
+    h.scan("JL259A\n");
+    h.settle();
+    h.scan("S1\n");
+    h.settle();
+    assert_eq!(h.app.status.as_ref().unwrap().0, super::widgets::Tone::Ok);
+    h.keys("esc");
+    h.scan("NOPE-1\n");
+    h.settle();
+    let (tone, text) = h.app.status.clone().unwrap();
+    assert_eq!(tone, super::widgets::Tone::Error);
+    assert!(text.contains("NOPE-1"), "{text}");
+    assert!(h.render(120, 40).lines().last().unwrap().contains("NOPE-1"));
+}
+
+/// A left click at column `x`, row `y`.
+fn click(h: &mut Harness, x: u16, y: u16) {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    h.app.on_mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    });
+    h.settle();
+}
+
+fn wheel(h: &mut Harness, down: bool) {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let kind = if down {
+        MouseEventKind::ScrollDown
+    } else {
+        MouseEventKind::ScrollUp
+    };
+    h.app.on_mouse(MouseEvent {
+        kind,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    });
+    h.settle();
+}
+
+/// Where `text` is on the screen: (column, row).
+fn find_on(screen: &str, text: &str) -> (u16, u16) {
+    for (y, line) in screen.lines().enumerate() {
+        let line = line.trim_matches('"');
+        if let Some(i) = line.find(text) {
+            return (line[..i].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("{text:?} is not on the screen:\n{screen}")
+}
+
+#[test]
+fn the_mouse_clicks_tabs_rows_and_answers_and_the_wheel_scrolls() {
+    let mut h = Harness::new("alice");
+    let screen = h.render(120, 40);
+    let (x, y) = find_on(&screen, "2 Orders");
+    click(&mut h, x + 1, y);
+    assert_eq!(h.app.pane, Pane::Orders);
+    // A click on the third row selects it.
+    let screen = h.render(120, 40);
+    let first = h.app.orders_selected().unwrap();
+    let (_, y) = find_on(&screen, &first.to_string());
+    click(&mut h, 5, y + 2);
+    let third = h.app.orders_selected().unwrap();
+    assert_ne!(third, first);
+    let screen = h.render(120, 40);
+    assert_eq!(find_on(&screen, &third.to_string()).1, y + 2, "the clicked row");
+    // The wheel moves through the list.
+    wheel(&mut h, false);
+    assert_eq!(h.app.orders_selected(), Some(first));
+    // A question's answers are buttons: "no" leaves the order as it was.
+    h.keys("j j");
+    let po = h.app.orders_selected().unwrap();
+    let status = h.svc.order(po).unwrap().status();
+    h.keys("c");
+    assert!(matches!(h.app.dialog, Some(super::form::Dialog::Confirm { .. })), "{po}");
+    let screen = h.render(120, 40);
+    let (x, y) = find_on(&screen, "n / Esc: no");
+    click(&mut h, x, y);
+    assert!(h.app.dialog.is_none());
+    assert_eq!(h.svc.order(po).unwrap().status(), status);
+    h.keys("c");
+    let screen = h.render(120, 40);
+    let (x, y) = find_on(&screen, "y: yes");
+    click(&mut h, x, y);
+    assert_eq!(h.svc.order(po).unwrap().status(), crate::domain::OrderStatus::Cancelled);
+}
+
+#[test]
+fn the_mouse_is_on_unless_the_settings_say_off() {
+    assert!(Config::parse("").unwrap().ui.mouse);
+    assert!(!Config::parse("[ui]\nmouse = false\n").unwrap().ui.mouse);
+    let c = Config::parse("[ui]\nscan_gap_ms = 35\nscan_min_chars = 5\n").unwrap();
+    assert_eq!((c.ui.scan_gap_ms, c.ui.scan_min_chars), (35, 5));
+    let e = Config::parse("[ui]\nscan_gap_ms = 500\n").unwrap_err();
+    assert!(e.contains("scan_gap_ms is 500"), "{e}");
+    let e = Config::parse("[ui]\nscan_min_chars = 0\n").unwrap_err();
+    assert!(e.contains("scan_min_chars"), "{e}");
+}
+
+#[test]
+fn a_paste_goes_into_the_text_field_never_to_keys() {
+    let mut h = Harness::new("alice");
+    // Nothing takes text on the list: the paste does nothing (x would dismiss, 2 switch).
+    h.app.on_paste("x2\n");
+    h.settle();
+    assert!(h.app.dialog.is_none() && h.app.pane == Pane::Pending);
+    assert!(h.app.status.as_ref().unwrap().1.contains("paste was not used"));
+    // Into a form's field, on one line; Enter in it does not submit.
+    h.keys("space x");
+    h.app.on_paste("customer\ncancelled\n");
+    assert_eq!(open_form(&h).unwrap().get("Reason").value(), "customer cancelled");
+    // Into the dock's scan box.
+    let mut h = Harness::new("rick");
+    h.app.on_paste("AP-650");
+    assert_eq!(scan_box(&h), "AP-650");
+    assert!(h.app.receiving.queue.is_empty() && !h.app.receiving.inflight);
+}
+
+#[test]
+fn every_message_is_kept_and_read_whole() {
+    let mut h = Harness::new("alice");
+    let long = format!("{} the end of a long message", "word ".repeat(40));
+    h.app.info(super::widgets::Tone::Error, long.clone());
+    h.app.info(super::widgets::Tone::Info, "a later one");
+    // The status line cuts it; the messages show it whole, wrapped.
+    h.keys("m");
+    assert!(h.app.messages.is_open());
+    let screen = h.render(80, 24);
+    assert!(screen.contains("a later one"), "{screen}");
+    assert!(screen.contains("the end of a long message"), "{screen}");
+    let help = super::ui::help_lines(&h.app);
+    h.keys("esc");
+    assert!(!h.app.messages.is_open());
+    h.keys("?");
+    let help_now = super::ui::help_lines(&h.app);
+    assert!(help_now.iter().any(|(k, d)| k.contains("f3") && d.contains("messages")), "{help:?}");
+    h.keys("esc");
+    // Many messages scroll; the oldest ones are dropped past the limit.
+    for i in 0..super::messages::KEEP + 5 {
+        h.app.info(super::widgets::Tone::Info, format!("message {i}"));
+    }
+    assert_eq!(h.app.messages.len(), super::messages::KEEP);
+    h.keys("m");
+    h.render(80, 24);
+    h.keys("pagedown down");
+    assert_eq!(h.app.messages.offset(), Some(11));
+    wheel(&mut h, true);
+    assert_eq!(h.app.messages.offset(), Some(14));
+    h.keys("end");
+    let screen = h.render(80, 24);
+    assert!(screen.contains("message 5 "), "the oldest kept: {screen}");
+    // From the dock's scan box, f3 opens them (m is typed into the box).
+    let mut h = Harness::new("rick");
+    h.keys("m");
+    assert!(!h.app.messages.is_open());
+    assert_eq!(scan_box(&h), "m");
+    h.keys("f3");
+    assert!(h.app.messages.is_open());
+}
