@@ -239,9 +239,42 @@ fn a_buyer_edits_an_order_header_in_tmux() {
     for _ in 0..10 {
         tmux.keys(&["Tab"]);
     }
-    tmux.keys(&["SB-2026-77", "Enter"]);
+    // Typed, then Enter on its own (text and Enter sent in one go would be a scanner's
+    // burst, which a form takes as text only).
+    tmux.keys(&["SB-2026-77"]);
+    tmux.wait_for("SB-2026-77");
+    tmux.keys(&["Enter"]);
     tmux.wait_for("PO-000005 saved");
     tmux.wait_for("SB-2026-77");
     assert_eq!(order_json(&dir, "PO-000005")["special_bid"], "SB-2026-77");
+    tmux.quit();
+}
+
+#[test]
+fn a_scan_on_a_buyers_pane_runs_no_command_in_tmux() {
+    let (_tmp, dir) = demo();
+    let cmd = format!(
+        "{BIN} --db {} --config {} --user alice",
+        dir.join("purser.redb").display(),
+        dir.join("config.toml").display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_for("Pending items");
+    let before = purser(&dir, &["--json", "pending", "list"]);
+    assert!(before.status.success(), "{}", String::from_utf8_lossy(&before.stderr));
+    // A scanner's burst, at the terminal's real speed: S would split, 1 and 2 switch panes.
+    tmux.keys(&["S12", "Enter"]);
+    tmux.wait_for("`S12` came as a scan");
+    let screen = tmux.screen();
+    assert!(screen.contains("Pending items") && !screen.contains("Split"), "{screen}");
+    assert_eq!(purser(&dir, &["--json", "pending", "list"]).stdout, before.stdout);
+    // A person's key still acts.
+    tmux.keys(&["2"]);
+    tmux.wait_for("Orders ·");
+    // A bracketed paste is never keys: nothing here takes text.
+    tmux.run(&["set-buffer", "x1"]);
+    tmux.run(&["paste-buffer", "-p", "-t", "main"]);
+    tmux.wait_for("the paste was not used");
+    assert!(tmux.screen().contains("Orders ·"));
     tmux.quit();
 }

@@ -28,7 +28,8 @@ pub struct Held {
 impl Held {
     /// When the held characters are let through as keys, if none follows sooner.
     pub fn due(&self, gap: Duration) -> Option<Instant> {
-        self.keys.last().map(|(_, at)| *at + gap)
+        // Just past the gap: a key exactly at the gap still belongs to the run.
+        self.keys.last().map(|(_, at)| *at + gap + Duration::from_millis(1))
     }
 
     fn expired(&self, at: Instant, gap: Duration) -> bool {
