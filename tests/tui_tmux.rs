@@ -266,7 +266,10 @@ fn a_scan_on_a_buyers_pane_runs_no_command_in_tmux() {
     tmux.keys(&["S12", "Enter"]);
     tmux.wait_for("`S12` came as a scan");
     let screen = tmux.screen();
-    assert!(screen.contains("Pending items") && !screen.contains("Split"), "{screen}");
+    assert!(
+        screen.contains("Pending items") && !screen.contains("Split"),
+        "{screen}"
+    );
     assert_eq!(purser(&dir, &["--json", "pending", "list"]).stdout, before.stdout);
     // A person's key still acts.
     tmux.keys(&["2"]);

@@ -33,7 +33,9 @@ impl Held {
     }
 
     fn expired(&self, at: Instant, gap: Duration) -> bool {
-        self.keys.last().is_some_and(|(_, last)| at.saturating_duration_since(*last) > gap)
+        self.keys
+            .last()
+            .is_some_and(|(_, last)| at.saturating_duration_since(*last) > gap)
     }
 
     /// Whether an Enter arriving at `at` ends a burst: enough characters, each within
@@ -308,10 +310,7 @@ impl App {
             } else {
                 return;
             };
-            return self.key_at(
-                KeyEvent::new(KeyCode::Char(answer), KeyModifiers::NONE),
-                Instant::now(),
-            );
+            return self.key_at(KeyEvent::new(KeyCode::Char(answer), KeyModifiers::NONE), Instant::now());
         }
         if self.dialog.is_some() || self.help || self.messages.is_open() {
             return;

@@ -125,7 +125,10 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(Clear, rect);
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" Messages · {} · newest first · ↑↓ PgUp PgDn scroll · Esc closes ", m.len()),
+            format!(
+                " Messages · {} · newest first · ↑↓ PgUp PgDn scroll · Esc closes ",
+                m.len()
+            ),
             th.title,
         ))
         .border_style(th.border_focused);
@@ -144,7 +147,10 @@ pub fn draw(app: &App, f: &mut Frame, area: Rect) {
         let text = crate::domain::text::printable(text);
         for (i, part) in wrap(&text, w.saturating_sub(stamp.len())).into_iter().enumerate() {
             let lead = if i == 0 { stamp.clone() } else { " ".repeat(stamp.len()) };
-            lines.push(Line::from(vec![Span::styled(lead, th.muted), Span::styled(part, style)]));
+            lines.push(Line::from(vec![
+                Span::styled(lead, th.muted),
+                Span::styled(part, style),
+            ]));
         }
     }
     if lines.is_empty() {

@@ -313,9 +313,11 @@ impl App {
                             self.receiving
                                 .scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), at, &ctx!(self));
                         self.ask(esc);
-                        let typed =
-                            self.receiving
-                                .scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), at, &ctx!(self));
+                        let typed = self.receiving.scan_key(
+                            &KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+                            at,
+                            &ctx!(self),
+                        );
                         self.ask(typed);
                     }
                     (None, None) => {

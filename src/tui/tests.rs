@@ -1044,7 +1044,10 @@ fn an_api_placement_the_distributor_would_refuse_is_refused_at_once() {
         + STATIC_DISTRIBUTORS;
     let c = Arc::new(Config::parse(&text).unwrap());
     let Harness {
-        _dir, svc, mut app, clock
+        _dir,
+        svc,
+        mut app,
+        clock,
     } = h;
     drop(svc);
     let store = Store::open(&_dir.path().join("t.redb")).unwrap();
@@ -1254,7 +1257,11 @@ fn no_to_quit_goes_back_to_the_form_as_it_was() {
         let super::form::FieldKind::Text(input) = &form.get("Reason").kind else {
             panic!("a text field")
         };
-        assert_eq!(input.cursor(), "customer cancelled".len() - 2, "the cursor where it was");
+        assert_eq!(
+            input.cursor(),
+            "customer cancelled".len() - 2,
+            "the cursor where it was"
+        );
     }
     // Typing goes on where it stopped.
     h.type_text("X");
@@ -1346,7 +1353,10 @@ fn scans_outside_receiving_go_to_the_dock_never_to_keys() {
     assert!(h.app.dialog.is_none());
     let (tone, text) = h.app.status.clone().unwrap();
     assert_eq!(tone, super::widgets::Tone::Error);
-    assert!(text.contains("`S12` came as a scan") && text.contains("receiver"), "{text}");
+    assert!(
+        text.contains("`S12` came as a scan") && text.contains("receiver"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -1429,6 +1439,20 @@ fn find_on(screen: &str, text: &str) -> (u16, u16) {
 #[test]
 fn the_mouse_clicks_tabs_rows_and_answers_and_the_wheel_scrolls() {
     let mut h = Harness::new("alice");
+    // A row of the Pending list.
+    let first = h.app.pending_selected().unwrap();
+    let screen = h.render(120, 40);
+    let (_, y) = find_on(&screen, "Customer");
+    click(&mut h, 10, y + 3);
+    assert_ne!(h.app.pending_selected(), Some(first));
+    h.render(120, 40);
+    assert_eq!(
+        h.app.hits.borrow().selected_row,
+        Some(y + 3),
+        "the clicked row is selected"
+    );
+    wheel(&mut h, false);
+    assert_eq!(h.app.pending_selected(), Some(first));
     let screen = h.render(120, 40);
     let (x, y) = find_on(&screen, "2 Orders");
     click(&mut h, x + 1, y);
@@ -1450,7 +1474,10 @@ fn the_mouse_clicks_tabs_rows_and_answers_and_the_wheel_scrolls() {
     let po = h.app.orders_selected().unwrap();
     let status = h.svc.order(po).unwrap().status();
     h.keys("c");
-    assert!(matches!(h.app.dialog, Some(super::form::Dialog::Confirm { .. })), "{po}");
+    assert!(
+        matches!(h.app.dialog, Some(super::form::Dialog::Confirm { .. })),
+        "{po}"
+    );
     let screen = h.render(120, 40);
     let (x, y) = find_on(&screen, "n / Esc: no");
     click(&mut h, x, y);
@@ -1511,7 +1538,10 @@ fn every_message_is_kept_and_read_whole() {
     assert!(!h.app.messages.is_open());
     h.keys("?");
     let help_now = super::ui::help_lines(&h.app);
-    assert!(help_now.iter().any(|(k, d)| k.contains("f3") && d.contains("messages")), "{help:?}");
+    assert!(
+        help_now.iter().any(|(k, d)| k.contains("f3") && d.contains("messages")),
+        "{help:?}"
+    );
     h.keys("esc");
     // Many messages scroll; the oldest ones are dropped past the limit.
     for i in 0..super::messages::KEEP + 5 {
@@ -1527,6 +1557,10 @@ fn every_message_is_kept_and_read_whole() {
     h.keys("end");
     let screen = h.render(80, 24);
     assert!(screen.contains("message 5 "), "the oldest kept: {screen}");
+    // Small terminals draw them too.
+    for (w, hh) in [(40, 12), (20, 6), (3, 3)] {
+        h.render(w, hh);
+    }
     // From the dock's scan box, f3 opens them (m is typed into the box).
     let mut h = Harness::new("rick");
     h.keys("m");
