@@ -102,7 +102,13 @@ impl App {
             return;
         }
         let enter = key.code == KeyCode::Enter && key.mods.is_empty();
-        if enter && self.held.is_burst(at, gap, self.config.ui.scan_min_chars) {
+        // Over a question even one character and Enter at a scanner's speed are a scan:
+        // no person answers that fast.
+        let min_chars = match self.dialog {
+            Some(Dialog::Confirm { .. }) => 1,
+            _ => self.config.ui.scan_min_chars,
+        };
+        if enter && self.held.is_burst(at, gap, min_chars) {
             let code = self.held.text();
             self.held.keys.clear();
             self.scanned(code);

@@ -1263,6 +1263,14 @@ fn no_to_quit_goes_back_to_the_form_as_it_was() {
             "the cursor where it was"
         );
     }
+    // Keys in a quick run are no answer: the question stays.
+    h.keys("ctrl-c");
+    h.type_at("yy", 4);
+    h.pause();
+    assert!(!h.app.quit);
+    assert!(matches!(h.app.dialog, Some(super::form::Dialog::Confirm { .. })));
+    assert!(h.app.status.as_ref().unwrap().1.contains("too fast to be an answer"));
+    h.keys("n");
     // Typing goes on where it stopped.
     h.type_text("X");
     assert_eq!(open_form(&h).unwrap().get("Reason").value(), "customer cancellXed");
@@ -1297,6 +1305,12 @@ fn a_scan_never_answers_a_question_at_the_dock() {
     assert_eq!(scan_box(&h), "half", "what was typed stays");
     let log = format!("{:?}", h.app.receiving.log);
     assert!(log.contains("Y0195348765432"), "the scan was read as a scan: {log}");
+    // A short code is no answer either.
+    h.keys("ctrl-c");
+    h.scan("y\n");
+    h.settle();
+    assert!(!h.app.quit && h.app.dialog.is_none());
+    assert!(format!("{:?}", h.app.receiving.log).contains("`y`"));
     // Two quick keys are no answer either; one key alone is.
     h.keys("ctrl-c");
     h.type_at("yn", 4);
