@@ -1391,7 +1391,7 @@ fn a_scan_right_after_star_n_is_the_code_that_quantity_is_for() {
     h.settle();
     let (_, last) = h.app.receiving.log.back().cloned().unwrap();
     assert!(last.contains("×20"), "{last}");
-    assert!(h.render(80, 24).contains("type *N, then scan"));
+    assert!(h.render(80, 24).contains("*N then a scan: receive N"));
 }
 
 #[test]
