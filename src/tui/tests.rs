@@ -1541,7 +1541,12 @@ fn every_message_is_kept_and_read_whole() {
     let long = format!("{} the end of a long message", "word ".repeat(40));
     h.app.info(super::widgets::Tone::Error, long.clone());
     h.app.info(super::widgets::Tone::Info, "a later one");
-    // The status line cuts it; the messages show it whole, wrapped.
+    // The status line cuts it, naming the key that shows it whole; the messages show it
+    // whole, wrapped.
+    h.app.info(super::widgets::Tone::Error, long.clone());
+    let bottom = h.render(80, 24).lines().last().unwrap().to_string();
+    assert!(bottom.contains("… m whole"), "{bottom}");
+    h.app.info(super::widgets::Tone::Info, "a later one");
     h.keys("m");
     assert!(h.app.messages.is_open());
     let screen = h.render(80, 24);

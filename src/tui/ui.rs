@@ -144,11 +144,21 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         None => (th.muted, String::new()),
     };
     let w = (area.width as usize).saturating_sub(help.chars().count());
-    let text = super::widgets::clip(&text, w);
-    let pad = w.saturating_sub(text.chars().count());
+    // A message cut short says which key shows it whole.
+    let whole = if super::widgets::printable_len(&text) > w {
+        format!(
+            " {} whole ",
+            app.keymap.hint(app.mode(), super::action::Action::Messages)
+        )
+    } else {
+        String::new()
+    };
+    let text = super::widgets::clip(&text, w.saturating_sub(whole.chars().count()));
+    let pad = w.saturating_sub(text.chars().count() + whole.chars().count());
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(text, style),
+            Span::styled(whole, th.key),
             Span::styled(" ".repeat(pad), th.base),
             Span::styled(help, th.key),
         ])),
