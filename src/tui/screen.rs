@@ -190,10 +190,7 @@ impl App {
 
     /// Whether quitting now would lose something typed.
     pub fn has_typed_input(&self) -> bool {
-        self.dialog
-            .as_ref()
-            .is_some_and(|d| d.has_typed() && !matches!(d, Dialog::Confirm { .. }))
-            || self.receiving.has_unsent()
+        self.dialog.as_ref().is_some_and(Dialog::has_typed) || self.receiving.has_unsent()
     }
 
     fn request_quit(&mut self) {

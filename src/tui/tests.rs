@@ -1284,7 +1284,19 @@ fn no_to_quit_goes_back_to_the_form_as_it_was() {
     let form = open_form(&h).expect("the edit form is back");
     assert_eq!(form.focus, focus);
     assert!(form.fields.iter().any(|f| f.value() == "Kanaalweg 12"));
+    // A pick list with a filter typed and a row marked comes back as it was.
+    let mut h = Harness::new("alice");
+    h.keys("2 j enter a");
+    h.type_text("P24H");
+    h.keys("space ctrl-c n");
+    let Some(super::form::Dialog::Pick(p)) = &h.app.dialog else {
+        panic!("the pick list is back")
+    };
+    assert_eq!((p.filter.value(), p.marked.len()), ("P24H", 1));
     // Help open under the question comes back too; yes quits.
+    h.keys("esc");
+    h.keys("e tab tab tab");
+    h.type_text("Kanaalweg 12");
     h.keys("f1 ctrl-c n");
     assert!(h.app.help && open_form(&h).is_some());
     h.keys("ctrl-c y");
