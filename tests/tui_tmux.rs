@@ -73,6 +73,12 @@ impl Tmux {
         }
     }
 
+    /// "1" when the program in the pane asked the terminal for mouse events.
+    fn mouse_flag(&self) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "main", "#{mouse_any_flag}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     fn alive(&self) -> bool {
         self.run(&["has-session", "-t", "main"]).status.success()
     }
@@ -279,5 +285,24 @@ fn a_scan_on_a_buyers_pane_runs_no_command_in_tmux() {
     tmux.run(&["paste-buffer", "-p", "-t", "main"]);
     tmux.wait_for("the paste was not used");
     assert!(tmux.screen().contains("Orders ·"));
+    // The mouse is on: the terminal was asked for clicks.
+    assert_eq!(tmux.mouse_flag(), "1");
+    tmux.quit();
+}
+
+#[test]
+fn the_mouse_stays_off_when_the_settings_say_so_in_tmux() {
+    let (_tmp, dir) = demo();
+    let config = dir.join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}\n[ui]\nmouse = false\n")).unwrap();
+    let cmd = format!(
+        "{BIN} --db {} --config {} --user alice",
+        dir.join("purser.redb").display(),
+        config.display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_for("Pending items");
+    assert_eq!(tmux.mouse_flag(), "0");
     tmux.quit();
 }

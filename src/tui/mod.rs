@@ -99,17 +99,11 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), ScreenError> {
     install_panic_hook();
     terminal::enable_raw_mode().map_err(ScreenError::Terminal)?;
     let mut out = std::io::stdout();
-    if let Err(e) = execute!(out, terminal::EnterAlternateScreen, EnableBracketedPaste) {
+    if let Err(e) = execute!(out, terminal::EnterAlternateScreen) {
         restore_terminal();
         return Err(ScreenError::Terminal(e));
     }
     let config = Arc::new(svc.config().clone());
-    if config.ui.mouse {
-        if let Err(e) = execute!(out, EnableMouseCapture) {
-            restore_terminal();
-            return Err(ScreenError::Terminal(e));
-        }
-    }
     let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
     let worker = worker::spawn(Arc::new(svc), actor.clone(), msg_tx.clone());
     let to_worker = worker.clone();
@@ -138,6 +132,11 @@ async fn event_loop(
     mut calls: calls::Calls,
     mut msg_rx: tokio::sync::mpsc::UnboundedReceiver<worker::Msg>,
 ) -> Result<(), ScreenError> {
+    // Pastes arrive whole (never as keys); clicks and the wheel unless `[ui] mouse = false`.
+    execute!(std::io::stdout(), EnableBracketedPaste).map_err(ScreenError::Terminal)?;
+    if app.config.ui.mouse {
+        execute!(std::io::stdout(), EnableMouseCapture).map_err(ScreenError::Terminal)?;
+    }
     let backend = CrosstermBackend::new(std::io::stdout());
     let mut term = Terminal::new(backend).map_err(ScreenError::Terminal)?;
     term.clear().map_err(ScreenError::Terminal)?;
