@@ -374,8 +374,22 @@ impl App {
         }
     }
 
+    /// While the messages are open a key scrolls or closes them (returns true); a dock's
+    /// scan character closes them and goes on to the scan box.
+    pub(crate) fn messages_took(&mut self, key: &Key, scan: bool) -> bool {
+        if !self.messages.is_open() {
+            return false;
+        }
+        if scan {
+            self.messages.close();
+            return false;
+        }
+        self.messages_key(key);
+        true
+    }
+
     /// A key while the messages are open: scrolling, or closing them.
-    pub(crate) fn messages_key(&mut self, key: &Key) {
+    fn messages_key(&mut self, key: &Key) {
         use super::action::{Action, Mode};
         if key.code == KeyCode::Esc {
             return self.messages.close();

@@ -249,11 +249,8 @@ impl App {
                 return;
             }
         }
-        if self.messages.is_open() {
-            if !scan {
-                return self.messages_key(&key);
-            }
-            self.messages.close();
+        if self.messages_took(&key, scan) {
+            return;
         }
         if let Some(Dialog::Confirm { .. }) = &self.dialog {
             if scan && !matches!(key.code, KeyCode::Char('y' | 'Y' | 'n' | 'N')) {

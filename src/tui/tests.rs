@@ -1599,4 +1599,8 @@ fn every_message_is_kept_and_read_whole() {
     assert_eq!(scan_box(&h), "m");
     h.keys("f3");
     assert!(h.app.messages.is_open());
+    // A scan while they are open closes them and goes into the box.
+    h.scan("A");
+    assert!(!h.app.messages.is_open());
+    assert_eq!(scan_box(&h), "mA");
 }
