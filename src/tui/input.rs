@@ -407,3 +407,37 @@ impl App {
         self.messages.scroll_by(by);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(gaps_ms: &[u64]) -> (Held, Instant) {
+        let mut t = Instant::now();
+        let mut h = Held::default();
+        for g in gaps_ms {
+            t += Duration::from_millis(*g);
+            h.keys.push((KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE), t));
+        }
+        (h, t)
+    }
+
+    #[test]
+    fn a_burst_is_enough_characters_each_within_the_gap_and_the_enter_too() {
+        let gap = Duration::from_millis(20);
+        let (h, last) = held(&[0, 5, 20]);
+        assert!(
+            h.is_burst(last + Duration::from_millis(20), gap, 3),
+            "at the gap: still the run"
+        );
+        assert!(
+            !h.is_burst(last + Duration::from_millis(21), gap, 3),
+            "past it: a person's Enter"
+        );
+        assert!(!h.is_burst(last, gap, 4), "too short");
+        assert_eq!(h.due(gap), Some(last + Duration::from_millis(21)));
+        assert!(!h.expired(last + gap, gap) && h.expired(last + Duration::from_millis(21), gap));
+        assert_eq!(h.text(), "aaa");
+        assert_eq!(Held::default().due(gap), None);
+    }
+}
