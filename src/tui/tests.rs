@@ -1398,6 +1398,13 @@ fn a_scan_right_after_star_n_is_the_code_that_quantity_is_for() {
     h.scan("S2\n");
     h.settle();
     assert_eq!(h.order(4).received_on(2), before + 2, "{:?}", h.app.receiving.log);
+    // A scan right after other hand-typed text is read alone; the text stays.
+    h.type_text("half");
+    h.scan("NOPE-2\n");
+    h.settle();
+    assert_eq!(scan_box(&h), "half");
+    assert!(h.app.status.as_ref().unwrap().1.contains("`NOPE-2`"));
+    h.keys("esc");
     // Typed by hand, `*20` then Enter is still a quantity of 20.
     h.type_text("*20\n");
     h.settle();
