@@ -265,16 +265,21 @@ impl App {
     }
 
     /// A mouse event: clicks on tabs, list rows and a question's answers; the wheel
-    /// scrolls lists.
-    pub fn on_mouse(&mut self, m: MouseEvent) {
+    /// scrolls lists. Returns whether it was one of those: the mouse moving (terminals
+    /// report every move) changes nothing, not even characters held back mid-scan.
+    pub fn on_mouse(&mut self, m: MouseEvent) -> bool {
+        let what = match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp | MouseEventKind::Down(MouseButton::Left) => m.kind,
+            _ => return false,
+        };
         self.let_through();
-        match m.kind {
+        match what {
             MouseEventKind::ScrollDown => self.wheel(true),
             MouseEventKind::ScrollUp => self.wheel(false),
-            MouseEventKind::Down(MouseButton::Left) => self.click(Position::new(m.column, m.row)),
-            _ => {}
+            _ => self.click(Position::new(m.column, m.row)),
         }
         self.follow_dock();
+        true
     }
 
     fn wheel(&mut self, down: bool) {

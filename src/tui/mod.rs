@@ -181,7 +181,11 @@ async fn event_loop(
                 match ev {
                     Some(Ok(Event::Key(k))) => app.on_key_at(k, std::time::Instant::now()),
                     Some(Ok(Event::Paste(text))) => app.on_paste(&text),
-                    Some(Ok(Event::Mouse(m))) => app.on_mouse(m),
+                    Some(Ok(Event::Mouse(m))) => {
+                        if !app.on_mouse(m) {
+                            continue;
+                        }
+                    }
                     Some(Ok(Event::Resize(_, _))) => term.autoresize().map_err(ScreenError::Terminal)?,
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => return Err(ScreenError::ReadTerminal(e)),

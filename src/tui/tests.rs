@@ -1341,8 +1341,11 @@ fn scans_outside_receiving_go_to_the_dock_never_to_keys() {
     h.app.pdf_dir = pdf.path().to_path_buf();
     let items = h.svc.list_items(&Default::default()).unwrap();
     assert_eq!(h.app.pane, Pane::Pending);
-    // S splits, 1 and 2 switch panes, Enter creates an order: none of it.
-    h.scan("S12\n");
+    // S splits, 1 and 2 switch panes, Enter creates an order: none of it (not even
+    // with the mouse moving meanwhile).
+    h.scan("S1");
+    mouse_moves(&mut h);
+    h.scan("2\n");
     h.settle();
     assert_eq!(h.app.pane, Pane::Receiving, "taken to the dock");
     assert!(h.app.dialog.is_none());
@@ -1433,13 +1436,25 @@ fn the_status_line_shows_the_latest_outcome_of_a_scan() {
 /// A left click at column `x`, row `y`.
 fn click(h: &mut Harness, x: u16, y: u16) {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
-    h.app.on_mouse(MouseEvent {
+    assert!(h.app.on_mouse(MouseEvent {
         kind: MouseEventKind::Down(MouseButton::Left),
         column: x,
         row: y,
         modifiers: KeyModifiers::NONE,
-    });
+    }));
     h.settle();
+}
+
+/// The mouse moving, as terminals report it with the mouse on.
+fn mouse_moves(h: &mut Harness) {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let moved = MouseEvent {
+        kind: MouseEventKind::Moved,
+        column: 3,
+        row: 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    assert!(!h.app.on_mouse(moved), "nothing to draw");
 }
 
 fn wheel(h: &mut Harness, down: bool) {
@@ -1449,12 +1464,12 @@ fn wheel(h: &mut Harness, down: bool) {
     } else {
         MouseEventKind::ScrollUp
     };
-    h.app.on_mouse(MouseEvent {
+    assert!(h.app.on_mouse(MouseEvent {
         kind,
         column: 10,
         row: 10,
         modifiers: KeyModifiers::NONE,
-    });
+    }));
     h.settle();
 }
 
