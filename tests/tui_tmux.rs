@@ -73,6 +73,12 @@ impl Tmux {
         }
     }
 
+    /// "1" when the program in the pane asked the terminal for mouse events.
+    fn mouse_flag(&self) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "main", "#{mouse_any_flag}"]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     fn alive(&self) -> bool {
         self.run(&["has-session", "-t", "main"]).status.success()
     }
@@ -239,9 +245,64 @@ fn a_buyer_edits_an_order_header_in_tmux() {
     for _ in 0..10 {
         tmux.keys(&["Tab"]);
     }
-    tmux.keys(&["SB-2026-77", "Enter"]);
+    // Typed, then Enter on its own (text and Enter sent in one go would be a scanner's
+    // burst, which a form takes as text only).
+    tmux.keys(&["SB-2026-77"]);
+    tmux.wait_for("SB-2026-77");
+    tmux.keys(&["Enter"]);
     tmux.wait_for("PO-000005 saved");
     tmux.wait_for("SB-2026-77");
     assert_eq!(order_json(&dir, "PO-000005")["special_bid"], "SB-2026-77");
+    tmux.quit();
+}
+
+#[test]
+fn a_scan_on_a_buyers_pane_runs_no_command_in_tmux() {
+    let (_tmp, dir) = demo();
+    let cmd = format!(
+        "{BIN} --db {} --config {} --user alice",
+        dir.join("purser.redb").display(),
+        dir.join("config.toml").display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_for("Pending items");
+    let before = purser(&dir, &["--json", "pending", "list"]);
+    assert!(before.status.success(), "{}", String::from_utf8_lossy(&before.stderr));
+    // A scanner's burst, at the terminal's real speed: S would split, 1 and 2 switch panes.
+    tmux.keys(&["S12", "Enter"]);
+    tmux.wait_for("`S12` came as a scan");
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("Pending items") && !screen.contains("Split"),
+        "{screen}"
+    );
+    assert_eq!(purser(&dir, &["--json", "pending", "list"]).stdout, before.stdout);
+    // A person's key still acts.
+    tmux.keys(&["2"]);
+    tmux.wait_for("Orders ·");
+    // A bracketed paste is never keys: nothing here takes text.
+    tmux.run(&["set-buffer", "x1"]);
+    tmux.run(&["paste-buffer", "-p", "-t", "main"]);
+    tmux.wait_for("the paste was not used");
+    assert!(tmux.screen().contains("Orders ·"));
+    // The mouse is on: the terminal was asked for clicks.
+    assert_eq!(tmux.mouse_flag(), "1");
+    tmux.quit();
+}
+
+#[test]
+fn the_mouse_stays_off_when_the_settings_say_so_in_tmux() {
+    let (_tmp, dir) = demo();
+    let config = dir.join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}\n[ui]\nmouse = false\n")).unwrap();
+    let cmd = format!(
+        "{BIN} --db {} --config {} --user alice",
+        dir.join("purser.redb").display(),
+        config.display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_for("Pending items");
+    assert_eq!(tmux.mouse_flag(), "0");
     tmux.quit();
 }

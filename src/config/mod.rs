@@ -214,7 +214,7 @@ fn default_max_file_mb() -> u64 {
 /// memory while it is imported.
 pub const MAX_FILE_MB: u64 = 1024;
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ui {
     /// Theme name: dark, light, high-contrast, monochrome, or a file in the config folder.
@@ -223,6 +223,65 @@ pub struct Ui {
     /// Key binding overrides: action name → key.
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
+    /// Clicks and the wheel (on unless `false`).
+    #[serde(default = "default_true")]
+    pub mouse: bool,
+    /// Characters arriving at most this many milliseconds apart, ending in Enter, are a
+    /// barcode scanner's, not a person's.
+    #[serde(default = "default_scan_gap_ms")]
+    pub scan_gap_ms: u64,
+    /// The fewest characters before the Enter that make such a burst a scan.
+    #[serde(default = "default_scan_min_chars")]
+    pub scan_min_chars: usize,
+}
+
+impl Default for Ui {
+    fn default() -> Ui {
+        Ui {
+            theme: None,
+            keys: BTreeMap::new(),
+            mouse: true,
+            scan_gap_ms: default_scan_gap_ms(),
+            scan_min_chars: default_scan_min_chars(),
+        }
+    }
+}
+
+impl Ui {
+    /// A person types a key every 60 ms at the very fastest: a longer gap would take
+    /// typing for scans.
+    pub const MAX_SCAN_GAP_MS: u64 = 60;
+
+    fn check(&self) -> Result<(), String> {
+        if self.scan_gap_ms > Self::MAX_SCAN_GAP_MS {
+            return Err(format!(
+                "[ui] scan_gap_ms is {}; at most {} is taken (people type that fast)",
+                self.scan_gap_ms,
+                Self::MAX_SCAN_GAP_MS
+            ));
+        }
+        if self.scan_min_chars == 0 {
+            return Err("[ui] scan_min_chars must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// How far apart a scanner's characters arrive, at most.
+    pub fn scan_gap(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.scan_gap_ms)
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_scan_gap_ms() -> u64 {
+    20
+}
+
+fn default_scan_min_chars() -> usize {
+    3
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -350,6 +409,7 @@ impl Config {
     }
 
     fn check(&self) -> Result<(), String> {
+        self.ui.check()?;
         for (name, user) in &self.users {
             if name == "system" {
                 return Err(

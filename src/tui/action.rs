@@ -7,6 +7,7 @@ use crate::app::{OrderAction, Permission};
 pub enum Action {
     Quit,
     Help,
+    Messages,
     PanePending,
     PaneOrders,
     PaneApprovals,
@@ -61,6 +62,11 @@ pub enum Action {
 pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Quit, "quit", "quit (asks when typed input would be lost)"),
     (Action::Help, "help", "show this help"),
+    (
+        Action::Messages,
+        "messages",
+        "all messages of this session, whole (↑↓ scroll, Esc closes)",
+    ),
     (Action::PanePending, "pane_pending", "Pending items pane"),
     (Action::PaneOrders, "pane_orders", "Orders pane"),
     (Action::PaneApprovals, "pane_approvals", "Approvals pane"),

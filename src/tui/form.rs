@@ -235,6 +235,14 @@ impl Picker {
             .unwrap_or_default()
     }
 
+    /// Types `text` into the filter (a paste, or a scan).
+    pub fn paste(&mut self, text: &str) {
+        for c in text.chars() {
+            self.filter.handle(tui_input::InputRequest::InsertChar(c));
+        }
+        self.refilter();
+    }
+
     pub fn key(&mut self, ev: &KeyEvent) -> Outcome {
         match ev.code {
             KeyCode::Esc => return Outcome::Cancel,
@@ -282,10 +290,17 @@ pub enum Dialog {
 }
 
 impl Dialog {
+    /// Whether closing it would lose something the user typed or chose: a form's fields,
+    /// a pick list's filter or marks, the form a question about it holds.
     pub fn has_typed(&self) -> bool {
         match self {
             Dialog::Form(f) => f.has_typed(),
-            Dialog::Pick(_) | Dialog::Confirm { .. } => false,
+            Dialog::Pick(p) => !p.filter.value().is_empty() || !p.marked.is_empty(),
+            Dialog::Confirm {
+                what: Confirm::OtherDistributors(sent),
+                ..
+            } => sent.1.as_ref().is_some_and(Form::has_typed),
+            Dialog::Confirm { .. } => false,
         }
     }
 }

@@ -14,7 +14,9 @@ pub mod commands;
 pub mod data;
 pub mod error;
 pub mod form;
+pub mod input;
 pub mod keymap;
+pub mod messages;
 pub mod panes;
 pub mod scan;
 pub mod scan_bench;
@@ -29,6 +31,7 @@ mod tests;
 
 use crate::app::Service;
 use crate::identity::Actor;
+use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
 use crossterm::event::{Event, EventStream};
 use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{cursor, execute};
@@ -70,7 +73,13 @@ pub fn new_app_with(
 /// Leaves raw mode and the alternate screen, and shows the cursor.
 fn restore_terminal() {
     let _ = terminal::disable_raw_mode();
-    let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
 }
 
 /// The screens' thread restores the terminal before its panic message is printed. The
@@ -192,6 +201,11 @@ async fn event_loop(
     mut calls: calls::Calls,
     mut msg_rx: tokio::sync::mpsc::UnboundedReceiver<worker::Msg>,
 ) -> Result<(), ScreenError> {
+    // Pastes arrive whole (never as keys); clicks and the wheel unless `[ui] mouse = false`.
+    execute!(std::io::stdout(), EnableBracketedPaste).map_err(ScreenError::Terminal)?;
+    if app.config.ui.mouse {
+        execute!(std::io::stdout(), EnableMouseCapture).map_err(ScreenError::Terminal)?;
+    }
     let backend = CrosstermBackend::new(std::io::stdout());
     let mut term = Terminal::new(backend).map_err(ScreenError::Terminal)?;
     term.clear().map_err(ScreenError::Terminal)?;
@@ -215,8 +229,14 @@ async fn event_loop(
             return Ok(());
         }
         let due = frame_due.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        // Characters held back (the start of a scanner's burst, or a person's keys) act
+        // when no other follows within the scan gap.
+        let held = app.held_due().map(tokio::time::Instant::from_std);
         tokio::select! {
             biased;
+            _ = tokio::time::sleep_until(held.unwrap_or(due)), if held.is_some() => {
+                if app.idle_at(std::time::Instant::now()) { frame_due = frame_due.or_else(soon); }
+            }
             _ = tokio::time::sleep_until(due), if frame_due.is_some() => {
                 frame_due = None;
                 draw(&mut term, &app)?;
@@ -228,7 +248,13 @@ async fn event_loop(
             }
             ev = events.next() => {
                 match ev {
-                    Some(Ok(Event::Key(k))) => app.on_key(k),
+                    Some(Ok(Event::Key(k))) => app.on_key_at(k, std::time::Instant::now()),
+                    Some(Ok(Event::Paste(text))) => app.on_paste(&text),
+                    Some(Ok(Event::Mouse(m))) => {
+                        if !app.on_mouse(m) {
+                            continue;
+                        }
+                    }
                     Some(Ok(Event::Resize(_, _))) => term.autoresize().map_err(ScreenError::Terminal)?,
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => return Err(ScreenError::ReadTerminal(e)),

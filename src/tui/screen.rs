@@ -17,6 +17,7 @@ use crate::domain::{PoNumber, Role, RuleError, Timestamp};
 use crate::identity::Actor;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::sync::Arc;
+use std::time::Instant;
 
 pub use super::panes::Pane;
 
@@ -35,6 +36,7 @@ macro_rules! ctx {
         }
     };
 }
+pub(crate) use ctx;
 
 /// The whole screen state.
 pub struct App {
@@ -76,6 +78,16 @@ pub struct App {
     pub settings: SettingsPane,
     /// Where purchase-order PDFs are written (`pdf/` beside the database).
     pub pdf_dir: std::path::PathBuf,
+    /// Characters held back until it is known they are not a scanner's burst.
+    pub held: super::input::Held,
+    /// Where the last frame drew what can be clicked.
+    pub hits: std::cell::RefCell<super::input::Hits>,
+    /// What a question came up over, to go back to on "no".
+    pub asked_over: Option<super::input::Before>,
+    /// Every status message of the session (the newest few hundred).
+    pub messages: super::messages::Messages,
+    /// How many of the dock's notes the status line has followed.
+    pub dock_seen: u64,
 }
 
 impl App {
@@ -119,6 +131,11 @@ impl App {
             receiving: ReceivingPane::default(),
             audit: AuditPane::default(),
             settings: SettingsPane::default(),
+            held: Default::default(),
+            hits: Default::default(),
+            asked_over: None,
+            messages: Default::default(),
+            dock_seen: 0,
         };
         app.receiving.focus();
         let me = app.actor.name.clone();
@@ -152,7 +169,9 @@ impl App {
         if tone == Tone::Error {
             self.bell = true;
         }
-        self.status = Some((tone, text.into()));
+        let text = text.into();
+        self.messages.push(self.now, tone, &text);
+        self.status = Some((tone, text));
     }
 
     /// The key mode of what has the focus now.
@@ -171,10 +190,7 @@ impl App {
 
     /// Whether quitting now would lose something typed.
     pub fn has_typed_input(&self) -> bool {
-        self.dialog
-            .as_ref()
-            .is_some_and(|d| d.has_typed() && !matches!(d, Dialog::Confirm { .. }))
-            || self.receiving.has_unsent()
+        self.dialog.as_ref().is_some_and(Dialog::has_typed) || self.receiving.has_unsent()
     }
 
     fn request_quit(&mut self) {
@@ -188,15 +204,15 @@ impl App {
         {
             self.quit = true;
         } else {
-            self.dialog = Some(Dialog::Confirm {
+            self.ask_over(Dialog::Confirm {
                 text: "Typed input has not been saved. Quit anyway?".into(),
                 what: Confirm::Quit,
             });
         }
     }
 
-    /// A key from the terminal.
-    pub fn on_key(&mut self, ev: KeyEvent) {
+    /// A key that is known to be a person's (or the dock's), arrived at `at`.
+    pub(crate) fn key_at(&mut self, ev: KeyEvent, at: Instant) {
         if ev.kind == KeyEventKind::Release {
             return;
         }
@@ -233,9 +249,12 @@ impl App {
                 return;
             }
         }
+        if self.messages_took(&key, scan) {
+            return;
+        }
         if let Some(Dialog::Confirm { .. }) = &self.dialog {
             if scan && !matches!(key.code, KeyCode::Char('y' | 'Y' | 'n' | 'N')) {
-                self.dialog = None;
+                self.close_question();
             }
         }
         if self.dialog.is_some() {
@@ -248,7 +267,7 @@ impl App {
         if scan {
             self.receiving.focus();
         }
-        if self.text_key(&ev, &key) {
+        if self.text_key(&ev, &key, at) {
             return;
         }
         let mode = self.mode();
@@ -258,7 +277,7 @@ impl App {
     }
 
     /// Keys for a focused text field of a pane; returns whether the key was used.
-    fn text_key(&mut self, ev: &KeyEvent, key: &Key) -> bool {
+    fn text_key(&mut self, ev: &KeyEvent, key: &Key, at: Instant) -> bool {
         match self.pane {
             Pane::Pending if self.pending.typing() => {
                 self.pending.filter_key(ev, &ctx!(self));
@@ -284,17 +303,19 @@ impl App {
                 match (bound, alt_char) {
                     (Some(a), _) => self.act(a),
                     (None, Some(c)) => {
-                        let esc = self
-                            .receiving
-                            .scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), &ctx!(self));
+                        let esc =
+                            self.receiving
+                                .scan_key(&KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE), at, &ctx!(self));
                         self.ask(esc);
-                        let typed = self
-                            .receiving
-                            .scan_key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE), &ctx!(self));
+                        let typed = self.receiving.scan_key(
+                            &KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+                            at,
+                            &ctx!(self),
+                        );
                         self.ask(typed);
                     }
                     (None, None) => {
-                        let asks = self.receiving.scan_key(ev, &ctx!(self));
+                        let asks = self.receiving.scan_key(ev, at, &ctx!(self));
                         self.ask(asks);
                     }
                 }
@@ -314,9 +335,12 @@ impl App {
                 match ev.code {
                     KeyCode::Char('y') | KeyCode::Char('Y') => {
                         self.dialog = None;
+                        self.asked_over = None;
                         self.confirmed(what);
                     }
-                    KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => self.dialog = None,
+                    KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                        self.close_question()
+                    }
                     _ => {}
                 }
             }
@@ -511,6 +535,7 @@ impl App {
         match a {
             Action::Quit => self.request_quit(),
             Action::Help => self.help = true,
+            Action::Messages => self.messages.toggle(),
             Action::PanePending => self.switch(Pane::Pending),
             Action::PaneOrders => self.switch(Pane::Orders),
             Action::PaneApprovals => self.switch(Pane::Approvals),
@@ -740,6 +765,7 @@ impl App {
                 if scan {
                     let asks = self.receiving.done(command, result, &ctx!(self));
                     self.ask(asks);
+                    self.follow_dock();
                 }
             }
         }

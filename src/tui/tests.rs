@@ -18,6 +18,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 fn t0() -> Timestamp {
     "2026-11-26T10:00:00Z".parse().unwrap()
@@ -163,6 +164,8 @@ struct Harness {
     app: App,
     /// What the screens saw of the database, as the worker keeps it.
     poller: super::worker::Poller,
+    /// The time keys arrive at: a person's keys come 150 ms apart, a scanner's 4 ms.
+    clock: Instant,
 }
 
 impl Harness {
@@ -189,6 +192,7 @@ impl Harness {
             svc,
             app,
             poller,
+            clock: Instant::now(),
         };
         h.settle();
         h
@@ -217,7 +221,8 @@ impl Harness {
         self.app.settle(&self.svc);
     }
 
-    /// Presses keys named as in key files, separated by spaces: "x", "enter", "ctrl-c".
+    /// Presses keys named as in key files, separated by spaces: "x", "enter", "ctrl-c",
+    /// as a person does (each alone), settling after each.
     fn keys(&mut self, keys: &str) {
         for k in keys.split_whitespace() {
             let key = Key::parse(k).unwrap();
@@ -227,19 +232,45 @@ impl Harness {
                     mods |= KeyModifiers::SHIFT;
                 }
             }
-            self.app.on_key(KeyEvent::new(key.code, mods));
+            self.press(KeyEvent::new(key.code, mods));
             self.settle();
         }
     }
 
-    /// Types text character by character (as a scanner does), without settling between.
+    /// One key, as a person presses it: alone, then a pause.
+    fn press(&mut self, ev: KeyEvent) {
+        self.clock += Duration::from_millis(150);
+        self.app.on_key_at(ev, self.clock);
+        self.pause();
+    }
+
+    /// Time passes without a key: characters held back act.
+    fn pause(&mut self) {
+        self.clock += Duration::from_millis(100);
+        self.app.idle_at(self.clock);
+    }
+
+    /// Types text character by character as a person does (`\n` is Enter), without
+    /// settling between.
     fn type_text(&mut self, text: &str) {
+        self.type_at(text, 120);
+        self.pause();
+    }
+
+    /// Types text as a barcode scanner does: a character every 4 ms (`\n` is Enter).
+    fn scan(&mut self, text: &str) {
+        self.type_at(text, 4);
+    }
+
+    fn type_at(&mut self, text: &str, every_ms: u64) {
         for c in text.chars() {
             let ev = match c {
                 '\n' => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+                c if c.is_ascii_uppercase() => KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT),
                 c => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
             };
-            self.app.on_key(ev);
+            self.clock += Duration::from_millis(every_ms);
+            self.app.on_key_at(ev, self.clock);
         }
     }
 
@@ -709,7 +740,7 @@ fn a_pending_orders_header_is_edited_in_its_detail() {
 #[test]
 fn a_refusal_reopens_the_form_it_came_from_even_with_others_in_flight() {
     let mut h = Harness::new("alice");
-    let press = |h: &mut Harness, code: KeyCode, mods: KeyModifiers| h.app.on_key(KeyEvent::new(code, mods));
+    let press = |h: &mut Harness, code: KeyCode, mods: KeyModifiers| h.press(KeyEvent::new(code, mods));
     let first = h.app.pending.view[0];
     let first_id = h.app.data.items[first as usize].id;
     // Two splits sent before the worker answers either: too many units, then one unit.
@@ -876,7 +907,7 @@ fn esc_then_a_quick_digit_while_scanning_serials_is_not_a_pane_switch() {
         crate::tui::scan::ScanMode::Serials { .. }
     ));
     // Esc followed within the terminal's escape time by `3` arrives as alt-3.
-    h.app.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    h.press(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
     h.settle();
     assert_eq!(h.app.pane, Pane::Receiving, "still at the dock");
     assert_eq!(
@@ -887,7 +918,7 @@ fn esc_then_a_quick_digit_while_scanning_serials_is_not_a_pane_switch() {
     assert_eq!(scan_box(&h), "3");
     // On an idle, empty box alt-3 does switch panes.
     h.keys("esc");
-    h.app.on_key(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
+    h.press(KeyEvent::new(KeyCode::Char('3'), KeyModifiers::ALT));
     assert_eq!(h.app.pane, Pane::Approvals);
 }
 
@@ -1037,12 +1068,19 @@ fn an_api_placement_the_distributor_would_refuse_is_refused_at_once() {
         svc,
         mut app,
         poller,
+        clock,
     } = h;
     drop(svc);
     let store = Store::open(&_dir.path().join("t.redb")).unwrap();
     let svc = Service::new(store, c.clone(), Arc::new(t0));
     app.config = c.clone();
-    let mut h = Harness { _dir, svc, app, poller };
+    let mut h = Harness {
+        _dir,
+        svc,
+        app,
+        poller,
+        clock,
+    };
     let missing = "TD SYNNEX cannot take this order: the warehouse ([company.warehouse]) address lacks state";
 
     // Alice's placement is refused at once, by the service's answer for the order, naming
@@ -1453,4 +1491,399 @@ fn clone_msg(m: &Msg) -> Msg {
         Msg::Reload => Msg::Reload,
         other => panic!("a poll answers a change or a reload, not {other:?}"),
     }
+}
+
+/// The form open now, if any.
+fn open_form(h: &Harness) -> Option<&super::form::Form> {
+    match &h.app.dialog {
+        Some(super::form::Dialog::Form(f)) => Some(f),
+        _ => None,
+    }
+}
+
+#[test]
+fn no_to_quit_goes_back_to_the_form_as_it_was() {
+    let mut h = Harness::new("alice");
+    // A dismiss form with a reason typed, the cursor in the middle of it.
+    h.keys("space x");
+    h.type_text("customer cancelled");
+    h.keys("left left");
+    for answer in ["n", "esc"] {
+        h.keys("ctrl-c");
+        assert!(matches!(h.app.dialog, Some(super::form::Dialog::Confirm { .. })));
+        h.keys(answer);
+        assert!(!h.app.quit);
+        let form = open_form(&h).expect("the form is back");
+        assert_eq!(form.get("Reason").value(), "customer cancelled", "after {answer}");
+        let super::form::FieldKind::Text(input) = &form.get("Reason").kind else {
+            panic!("a text field")
+        };
+        assert_eq!(
+            input.cursor(),
+            "customer cancelled".len() - 2,
+            "the cursor where it was"
+        );
+    }
+    // Keys in a quick run are no answer: the question stays.
+    h.keys("ctrl-c");
+    h.type_at("yy", 4);
+    h.pause();
+    assert!(!h.app.quit);
+    assert!(matches!(h.app.dialog, Some(super::form::Dialog::Confirm { .. })));
+    assert!(h.app.status.as_ref().unwrap().1.contains("too fast to be an answer"));
+    h.keys("n");
+    // Typing goes on where it stopped.
+    h.type_text("X");
+    assert_eq!(open_form(&h).unwrap().get("Reason").value(), "customer cancellXed");
+
+    // The order edit form, on its second field, likewise.
+    let mut h = Harness::new("alice");
+    h.keys("2 j enter e tab tab tab");
+    h.type_text("Kanaalweg 12");
+    let focus = open_form(&h).unwrap().focus;
+    h.keys("ctrl-c n");
+    let form = open_form(&h).expect("the edit form is back");
+    assert_eq!(form.focus, focus);
+    assert!(form.fields.iter().any(|f| f.value() == "Kanaalweg 12"));
+    // A pick list with a filter typed and a row marked comes back as it was.
+    let mut h = Harness::new("alice");
+    h.keys("2 j enter a");
+    h.type_text("P24H");
+    h.keys("space ctrl-c n");
+    let Some(super::form::Dialog::Pick(p)) = &h.app.dialog else {
+        panic!("the pick list is back")
+    };
+    assert_eq!((p.filter.value(), p.marked.len()), ("P24H", 1));
+    // Help open under the question comes back too; yes quits.
+    h.keys("esc");
+    h.keys("e tab tab tab");
+    h.type_text("Kanaalweg 12");
+    h.keys("f1 ctrl-c n");
+    assert!(h.app.help && open_form(&h).is_some());
+    h.keys("ctrl-c y");
+    assert!(h.app.quit);
+}
+
+#[test]
+fn a_scan_never_answers_a_question_at_the_dock() {
+    let mut h = Harness::new("rick");
+    h.type_text("half");
+    h.keys("ctrl-c");
+    assert!(h.app.dialog.is_some());
+    // A code starting with Y, scanned: not a yes.
+    h.scan("Y0195348765432\n");
+    h.settle();
+    assert!(!h.app.quit, "a scan answered the question");
+    assert!(h.app.dialog.is_none(), "the question is left as no");
+    assert_eq!(scan_box(&h), "half", "what was typed stays");
+    let log = format!("{:?}", h.app.receiving.log);
+    assert!(log.contains("Y0195348765432"), "the scan was read as a scan: {log}");
+    // A short code is no answer either.
+    h.keys("ctrl-c");
+    h.scan("y\n");
+    h.settle();
+    assert!(!h.app.quit && h.app.dialog.is_none());
+    assert!(format!("{:?}", h.app.receiving.log).contains("`y`"));
+    // Two quick keys are no answer either; one key alone is.
+    h.keys("ctrl-c");
+    h.type_at("yn", 4);
+    h.pause();
+    assert!(!h.app.quit && h.app.dialog.is_none());
+    assert_eq!(scan_box(&h), "halfyn");
+    h.keys("ctrl-c y");
+    assert!(h.app.quit);
+}
+
+#[test]
+fn scans_outside_receiving_go_to_the_dock_never_to_keys() {
+    // boss is buyer and receiver.
+    let mut h = Harness::new("boss");
+    let pdf = tempfile::tempdir().unwrap();
+    h.app.pdf_dir = pdf.path().to_path_buf();
+    let items = h.svc.list_items(&Default::default()).unwrap();
+    assert_eq!(h.app.pane, Pane::Pending);
+    // S splits, 1 and 2 switch panes, Enter creates an order: none of it (not even
+    // with the mouse moving meanwhile).
+    h.scan("S1");
+    mouse_moves(&mut h);
+    h.scan("2\n");
+    h.settle();
+    assert_eq!(h.app.pane, Pane::Receiving, "taken to the dock");
+    assert!(h.app.dialog.is_none());
+    assert_eq!(h.svc.list_items(&Default::default()).unwrap(), items);
+    let log = format!("{:?}", h.app.receiving.log);
+    assert!(log.contains("S12"), "read as a scan: {log}");
+    // On Orders, an order number: no PDF, no pane switch by its digits.
+    h.keys("alt-2");
+    assert_eq!(h.app.pane, Pane::Orders);
+    h.scan("PO-000004\n");
+    h.settle();
+    assert_eq!(h.app.pane, Pane::Receiving);
+    assert_eq!(std::fs::read_dir(pdf.path()).unwrap().count(), 0, "no PDF written");
+    // On Audit, an EAN.
+    h.keys("alt-5");
+    h.scan("0195348765432\n");
+    h.settle();
+    assert_eq!(h.app.pane, Pane::Receiving);
+    assert!(format!("{:?}", h.app.receiving.log).contains("0195348765432"));
+    // The same keys typed by a person still act.
+    h.keys("alt-1 S");
+    assert!(open_form(&h).is_some(), "S opens the split form");
+    // A scan into a form's text field is typed, not submitted.
+    h.scan("123\n");
+    let form = open_form(&h).expect("still open");
+    assert_eq!(form.fields[form.focus].value(), "123");
+    h.keys("esc");
+
+    // Someone who is no receiver: refused, in one message, nothing done.
+    let mut h = Harness::new("alice");
+    h.scan("S12\n");
+    h.settle();
+    assert_eq!(h.app.pane, Pane::Pending);
+    assert!(h.app.dialog.is_none());
+    let (tone, text) = h.app.status.clone().unwrap();
+    assert_eq!(tone, super::widgets::Tone::Error);
+    assert!(
+        text.contains("`S12` came as a scan") && text.contains("receiver"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_scan_right_after_star_n_is_the_code_that_quantity_is_for() {
+    let mut h = Harness::new("rick");
+    let before = h.order(4).received_on(2);
+    h.type_text("*2");
+    h.scan("JL259A\n");
+    h.settle();
+    let log = format!("{:?}", h.app.receiving.log);
+    assert!(!log.contains("not a quantity"), "{log}");
+    h.scan("S1\n");
+    h.scan("S2\n");
+    h.settle();
+    assert_eq!(h.order(4).received_on(2), before + 2, "{:?}", h.app.receiving.log);
+    // A scan right after other hand-typed text is read alone; the text stays.
+    h.type_text("half");
+    h.scan("NOPE-2\n");
+    h.settle();
+    assert_eq!(scan_box(&h), "half");
+    assert!(h.app.status.as_ref().unwrap().1.contains("`NOPE-2`"));
+    h.keys("esc");
+    // Typed by hand, `*20` then Enter is still a quantity of 20.
+    h.type_text("*20\n");
+    h.settle();
+    let (_, last) = h.app.receiving.log.back().cloned().unwrap();
+    assert!(last.contains("×20"), "{last}");
+    assert!(h.render(80, 24).contains("*N then a scan: receive N"));
+}
+
+#[test]
+fn the_status_line_shows_the_latest_outcome_of_a_scan() {
+    let mut h = Harness::new("rick");
+    h.scan("JL259A\n");
+    h.settle();
+    h.scan("S1\n");
+    h.settle();
+    assert_eq!(h.app.status.as_ref().unwrap().0, super::widgets::Tone::Ok);
+    h.keys("esc");
+    h.scan("NOPE-1\n");
+    h.settle();
+    let (tone, text) = h.app.status.clone().unwrap();
+    assert_eq!(tone, super::widgets::Tone::Error);
+    assert!(text.contains("NOPE-1"), "{text}");
+    assert!(h.render(120, 40).lines().last().unwrap().contains("NOPE-1"));
+}
+
+/// A left click at column `x`, row `y`.
+fn click(h: &mut Harness, x: u16, y: u16) {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    assert!(h.app.on_mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: x,
+        row: y,
+        modifiers: KeyModifiers::NONE,
+    }));
+    h.settle();
+}
+
+/// The mouse moving, as terminals report it with the mouse on.
+fn mouse_moves(h: &mut Harness) {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let moved = MouseEvent {
+        kind: MouseEventKind::Moved,
+        column: 3,
+        row: 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    assert!(!h.app.on_mouse(moved), "nothing to draw");
+}
+
+fn wheel(h: &mut Harness, down: bool) {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let kind = if down {
+        MouseEventKind::ScrollDown
+    } else {
+        MouseEventKind::ScrollUp
+    };
+    assert!(h.app.on_mouse(MouseEvent {
+        kind,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    }));
+    h.settle();
+}
+
+/// Where `text` is on the screen: (column, row).
+fn find_on(screen: &str, text: &str) -> (u16, u16) {
+    for (y, line) in screen.lines().enumerate() {
+        let line = line.trim_matches('"');
+        if let Some(i) = line.find(text) {
+            return (line[..i].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("{text:?} is not on the screen:\n{screen}")
+}
+
+#[test]
+fn the_mouse_clicks_tabs_rows_and_answers_and_the_wheel_scrolls() {
+    let mut h = Harness::new("alice");
+    // A row of the Pending list.
+    let first = h.app.pending_selected().unwrap();
+    let screen = h.render(120, 40);
+    let (_, y) = find_on(&screen, "Customer");
+    click(&mut h, 10, y + 3);
+    assert_ne!(h.app.pending_selected(), Some(first));
+    h.render(120, 40);
+    assert_eq!(
+        h.app.hits.borrow().selected_row,
+        Some(y + 3),
+        "the clicked row is selected"
+    );
+    wheel(&mut h, false);
+    assert_eq!(h.app.pending_selected(), Some(first));
+    let screen = h.render(120, 40);
+    let (x, y) = find_on(&screen, "2 Orders");
+    click(&mut h, x + 1, y);
+    assert_eq!(h.app.pane, Pane::Orders);
+    // A click on the third row selects it.
+    let screen = h.render(120, 40);
+    let first = h.app.orders_selected().unwrap();
+    let (_, y) = find_on(&screen, &first.to_string());
+    click(&mut h, 5, y + 2);
+    let third = h.app.orders_selected().unwrap();
+    assert_ne!(third, first);
+    let screen = h.render(120, 40);
+    assert_eq!(find_on(&screen, &third.to_string()).1, y + 2, "the clicked row");
+    // The wheel moves through the list.
+    wheel(&mut h, false);
+    assert_eq!(h.app.orders_selected(), Some(first));
+    // A question's answers are buttons: "no" leaves the order as it was.
+    h.keys("j j");
+    let po = h.app.orders_selected().unwrap();
+    let status = h.svc.order(po).unwrap().status();
+    h.keys("c");
+    assert!(
+        matches!(h.app.dialog, Some(super::form::Dialog::Confirm { .. })),
+        "{po}"
+    );
+    let screen = h.render(120, 40);
+    let (x, y) = find_on(&screen, "n / Esc: no");
+    click(&mut h, x, y);
+    assert!(h.app.dialog.is_none());
+    assert_eq!(h.svc.order(po).unwrap().status(), status);
+    h.keys("c");
+    let screen = h.render(120, 40);
+    let (x, y) = find_on(&screen, "y: yes");
+    click(&mut h, x, y);
+    assert_eq!(h.svc.order(po).unwrap().status(), crate::domain::OrderStatus::Cancelled);
+}
+
+#[test]
+fn the_mouse_is_on_unless_the_settings_say_off() {
+    assert!(Config::parse("").unwrap().ui.mouse);
+    assert!(!Config::parse("[ui]\nmouse = false\n").unwrap().ui.mouse);
+    let c = Config::parse("[ui]\nscan_gap_ms = 35\nscan_min_chars = 5\n").unwrap();
+    assert_eq!((c.ui.scan_gap_ms, c.ui.scan_min_chars), (35, 5));
+    let e = Config::parse("[ui]\nscan_gap_ms = 500\n").unwrap_err();
+    assert!(e.contains("scan_gap_ms is 500"), "{e}");
+    let e = Config::parse("[ui]\nscan_min_chars = 0\n").unwrap_err();
+    assert!(e.contains("scan_min_chars"), "{e}");
+}
+
+#[test]
+fn a_paste_goes_into_the_text_field_never_to_keys() {
+    let mut h = Harness::new("alice");
+    // Nothing takes text on the list: the paste does nothing (x would dismiss, 2 switch).
+    h.app.on_paste("x2\n");
+    h.settle();
+    assert!(h.app.dialog.is_none() && h.app.pane == Pane::Pending);
+    assert!(h.app.status.as_ref().unwrap().1.contains("paste was not used"));
+    // Into a form's field, on one line; Enter in it does not submit.
+    h.keys("space x");
+    h.app.on_paste("customer\ncancelled\n");
+    assert_eq!(open_form(&h).unwrap().get("Reason").value(), "customer cancelled");
+    // Into the dock's scan box.
+    let mut h = Harness::new("rick");
+    h.app.on_paste("AP-650");
+    assert_eq!(scan_box(&h), "AP-650");
+    assert!(h.app.receiving.queue.is_empty() && !h.app.receiving.inflight);
+}
+
+#[test]
+fn every_message_is_kept_and_read_whole() {
+    let mut h = Harness::new("alice");
+    let long = format!("{} the end of a long message", "word ".repeat(40));
+    h.app.info(super::widgets::Tone::Error, long.clone());
+    h.app.info(super::widgets::Tone::Info, "a later one");
+    // The status line cuts it, naming the key that shows it whole; the messages show it
+    // whole, wrapped.
+    h.app.info(super::widgets::Tone::Error, long.clone());
+    let bottom = h.render(80, 24).lines().last().unwrap().to_string();
+    assert!(bottom.contains("… m whole"), "{bottom}");
+    h.app.info(super::widgets::Tone::Info, "a later one");
+    h.keys("m");
+    assert!(h.app.messages.is_open());
+    let screen = h.render(80, 24);
+    assert!(screen.contains("a later one"), "{screen}");
+    assert!(screen.contains("the end of a long message"), "{screen}");
+    let help = super::ui::help_lines(&h.app);
+    h.keys("esc");
+    assert!(!h.app.messages.is_open());
+    h.keys("?");
+    let help_now = super::ui::help_lines(&h.app);
+    assert!(
+        help_now.iter().any(|(k, d)| k.contains("f3") && d.contains("messages")),
+        "{help:?}"
+    );
+    h.keys("esc");
+    // Many messages scroll; the oldest ones are dropped past the limit.
+    for i in 0..super::messages::KEEP + 5 {
+        h.app.info(super::widgets::Tone::Info, format!("message {i}"));
+    }
+    assert_eq!(h.app.messages.len(), super::messages::KEEP);
+    h.keys("m");
+    h.render(80, 24);
+    h.keys("pagedown down");
+    assert_eq!(h.app.messages.offset(), Some(11));
+    wheel(&mut h, true);
+    assert_eq!(h.app.messages.offset(), Some(14));
+    h.keys("end");
+    let screen = h.render(80, 24);
+    assert!(screen.contains("message 5 "), "the oldest kept: {screen}");
+    // Small terminals draw them too.
+    for (w, hh) in [(40, 12), (20, 6), (3, 3)] {
+        h.render(w, hh);
+    }
+    // From the dock's scan box, f3 opens them (m is typed into the box).
+    let mut h = Harness::new("rick");
+    h.keys("m");
+    assert!(!h.app.messages.is_open());
+    assert_eq!(scan_box(&h), "m");
+    h.keys("f3");
+    assert!(h.app.messages.is_open());
+    // A scan while they are open closes them and goes into the box.
+    h.scan("A");
+    assert!(!h.app.messages.is_open());
+    assert_eq!(scan_box(&h), "mA");
 }

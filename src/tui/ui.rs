@@ -24,6 +24,10 @@ pub fn draw(app: &App, f: &mut Frame) {
         Constraint::Length(1),
     ])
     .areas(area);
+    *app.hits.borrow_mut() = super::input::Hits {
+        body,
+        ..Default::default()
+    };
     draw_tabs(app, f, tabs);
     if banner_h > 0 {
         draw_notices(app, f, banner);
@@ -36,6 +40,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         Pane::Audit => app.audit.render(&app.ctx(), f, body),
         Pane::Settings => app.settings.render(&app.ctx(), f, body),
     }
+    app.hits.borrow_mut().selected_row = selected_row(app, f, body);
     draw_status(app, f, status);
     match &app.dialog {
         Some(Dialog::Form(form)) => draw_form(app, form, f, body),
@@ -46,19 +51,45 @@ pub fn draw(app: &App, f: &mut Frame) {
     if app.help {
         draw_help(app, f, body);
     }
+    if app.messages.is_open() {
+        super::messages::draw(app, f, body);
+    }
+}
+
+/// The screen row of the pane's selected list row: the first row of `body` drawn in the
+/// theme's selection style at its left edge (where every pane's list begins).
+fn selected_row(app: &App, f: &mut Frame, body: Rect) -> Option<u16> {
+    let sel = app.theme.selected;
+    let buf = f.buffer_mut();
+    let x = body.x + 1;
+    (body.y..body.bottom()).find(|y| {
+        (x..(x + 3).min(body.right())).any(|x| {
+            let c = &buf[(x, *y)];
+            sel.bg.is_none_or(|bg| c.bg == bg)
+                && sel.fg.is_none_or(|fg| c.fg == fg)
+                && c.modifier.contains(sel.add_modifier)
+                && (sel.bg.is_some() || sel.fg.is_some() || !sel.add_modifier.is_empty())
+        })
+    })
 }
 
 fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
     let th = &app.theme;
     let mut spans = Vec::new();
+    let mut x = area.x;
+    let mut hits = Vec::new();
     for (i, p) in Pane::TABS.iter().enumerate() {
         let mut label = format!(" {} {} ", i + 1, p.title());
         if *p == Pane::Approvals && app.approvals.count() > 0 {
             label = format!(" {} {} ({}) ", i + 1, p.title(), app.approvals.count());
         }
+        let w = label.chars().count() as u16;
+        hits.push((x, x.saturating_add(w), *p));
+        x = x.saturating_add(w);
         let style = if app.pane == *p { th.tab_active } else { th.tab };
         spans.push(Span::styled(label, style));
     }
+    app.hits.borrow_mut().tabs = hits;
     if app.pane == Pane::Settings {
         spans.push(Span::styled(" Settings ", th.tab_active));
     }
@@ -113,11 +144,21 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
         None => (th.muted, String::new()),
     };
     let w = (area.width as usize).saturating_sub(help.chars().count());
-    let text = super::widgets::clip(&text, w);
-    let pad = w.saturating_sub(text.chars().count());
+    // A message cut short says which key shows it whole.
+    let whole = if super::widgets::printable_len(&text) > w {
+        format!(
+            " {} whole ",
+            app.keymap.hint(app.mode(), super::action::Action::Messages)
+        )
+    } else {
+        String::new()
+    };
+    let text = super::widgets::clip(&text, w.saturating_sub(whole.chars().count()));
+    let pad = w.saturating_sub(text.chars().count() + whole.chars().count());
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(text, style),
+            Span::styled(whole, th.key),
             Span::styled(" ".repeat(pad), th.base),
             Span::styled(help, th.key),
         ])),
@@ -256,17 +297,29 @@ fn draw_confirm(app: &App, text: &str, f: &mut Frame, area: Rect) {
     let block = Block::bordered()
         .title(Span::styled(" Are you sure? ", th.title))
         .border_style(th.warn);
-    let lines = vec![
-        Line::from(text.to_string()),
-        Line::from(Span::styled("y: yes · n / Esc: no", th.key)),
-    ];
+    let inner = block.inner(rect);
+    f.render_widget(block.style(th.base), rect);
+    let [question, answers] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(inner);
     f.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(text.to_string())
             .wrap(Wrap { trim: true })
-            .block(block)
             .style(th.base),
-        rect,
+        question,
     );
+    // The answers are buttons, too (a click answers).
+    let (yes, sep, no) = ("[ y: yes ]", "  ", "[ n / Esc: no ]");
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(yes, th.key),
+            Span::styled(sep, th.base),
+            Span::styled(no, th.key),
+        ])),
+        answers,
+    );
+    let w = |s: &str| s.chars().count() as u16;
+    let mut hits = app.hits.borrow_mut();
+    hits.yes = Some(Rect::new(answers.x, answers.y, w(yes), 1).intersection(answers));
+    hits.no = Some(Rect::new(answers.x + w(yes) + w(sep), answers.y, w(no), 1).intersection(answers));
 }
 
 /// The lines of the help overlay for the current mode: its keys, then the global ones.
@@ -295,7 +348,7 @@ pub(crate) fn help_entries(app: &App) -> Vec<(String, String, bool)> {
         Mode::Scan => &[
             ("enter", "commit the scan (or pick the highlighted line)"),
             ("esc", "stop serials / pick list; again: leave the scan box"),
-            ("*N", "typed before a scan: receive N (or N serials follow)"),
+            ("*N", "typed, then a scan: receive N (or N serials follow)"),
         ],
         _ => &[],
     };

@@ -88,6 +88,11 @@ pub fn clip(s: &str, n: usize) -> String {
     }
 }
 
+/// How many characters of `s` the terminal shows (control characters left out).
+pub fn printable_len(s: &str) -> usize {
+    crate::domain::text::printable(s).chars().count()
+}
+
 /// "3m", "5h", "2d" since `then`.
 pub fn age(now: crate::domain::Timestamp, then: crate::domain::Timestamp) -> String {
     let secs = (now - then).num_seconds().max(0);

@@ -18,6 +18,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 use std::collections::VecDeque;
+use std::time::Instant;
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
@@ -49,6 +50,20 @@ pub struct ReceivingPane {
     pub mine: Vec<(PoNumber, u32)>,
     /// The line the last scan went to.
     pub current: Option<Target>,
+    /// How many notes the log has had (the status line follows the newest).
+    pub noted: u64,
+    /// The run of characters being typed into the box, to tell a scan from what a person
+    /// typed before it.
+    typed: Run,
+}
+
+/// Characters arriving each within the scan gap of the one before: a run.
+#[derive(Debug, Default, Clone, Copy)]
+struct Run {
+    /// Where in the box the run began; `None` once the text was edited (not typed at the end).
+    start: Option<usize>,
+    /// When its last character came.
+    last: Option<Instant>,
 }
 
 impl ReceivingPane {
@@ -58,6 +73,7 @@ impl ReceivingPane {
     }
 
     fn note(&mut self, tone: Tone, text: impl Into<String>) {
+        self.noted += 1;
         self.log.push_back((tone, text.into()));
         while self.log.len() > 50 {
             self.log.pop_front();
@@ -115,22 +131,92 @@ impl ReceivingPane {
         self.cursor.clamp(self.orders.len());
     }
 
-    /// A key typed into the scan box.
-    pub fn scan_key(&mut self, ev: &KeyEvent, ctx: &Ctx) -> Vec<Ask> {
+    /// A scan seen whole (a burst from another pane): read in turn after what is queued,
+    /// leaving what is typed in the box as it is.
+    pub fn take_scan(&mut self, code: String, ctx: &Ctx) -> Vec<Ask> {
+        self.focused = true;
+        self.queue.push_back(Queued::Scan(code));
+        self.pump(ctx)
+    }
+
+    /// Pasted text goes into the box, on one line (Enter reads it).
+    pub fn paste(&mut self, text: &str) {
+        self.focused = true;
+        self.typed = Run::default();
+        for c in text.chars() {
+            self.input.handle(tui_input::InputRequest::InsertChar(c));
+        }
+    }
+
+    /// Where a scanner's burst, ended by an Enter at `at`, begins after what a person typed
+    /// before it (`*2`, or half a code): `None` when the box holds one run only.
+    fn burst_start(&self, at: Instant, ctx: &Ctx) -> Option<usize> {
+        let ui = &ctx.config.ui;
+        let last = self.typed.last?;
+        if ui.scan_gap().is_zero() || at.saturating_duration_since(last) > ui.scan_gap() {
+            return None;
+        }
+        let start = self.typed.start?;
+        let len = self.input.value().chars().count();
+        (start > 0 && len - start >= ui.scan_min_chars).then_some(start)
+    }
+
+    /// Follows the run of characters typed at `at`.
+    fn track(&mut self, ev: &KeyEvent, at: Instant, ctx: &Ctx) {
+        if !matches!(ev.code, KeyCode::Char(_)) {
+            self.typed = Run::default();
+            return;
+        }
+        let len = self.input.value().chars().count();
+        let at_end = self.input.cursor() == len;
+        let gap = ctx.config.ui.scan_gap();
+        let continues = self.typed.last.is_some_and(|l| at.saturating_duration_since(l) <= gap);
+        if !continues {
+            self.typed.start = at_end.then_some(len);
+        } else if !at_end {
+            self.typed.start = None;
+        }
+        self.typed.last = Some(at);
+    }
+
+    /// Enter: what the box holds is read as a scan. A burst after a person's `*N` is the
+    /// scan that quantity is for; after other typed text, the scan alone (the text stays).
+    fn enter(&mut self, at: Instant, ctx: &Ctx) {
+        let split = self.burst_start(at, ctx);
+        self.typed = Run::default();
+        if let Some(n) = split {
+            let v = self.input.value().to_string();
+            let cut = v.char_indices().nth(n).map_or(v.len(), |(i, _)| i);
+            let (before, code) = v.split_at(cut);
+            if before.trim_start().starts_with('*') {
+                self.queue.push_back(Queued::Scan(before.to_string()));
+                self.input.reset();
+            } else {
+                self.input = Input::new(before.to_string());
+            }
+            self.queue.push_back(Queued::Scan(code.to_string()));
+            return;
+        }
+        let v = self.input.value_and_reset();
+        if v.trim().is_empty() {
+            if let ScanMode::Pick { candidates, .. } = &self.state.mode {
+                let n = self.pick.sel.min(candidates.len().saturating_sub(1)) + 1;
+                self.queue.push_back(Queued::Scan(n.to_string()));
+            }
+        } else {
+            self.queue.push_back(Queued::Scan(v));
+        }
+    }
+
+    /// A key typed into the scan box at `at`.
+    pub fn scan_key(&mut self, ev: &KeyEvent, at: Instant, ctx: &Ctx) -> Vec<Ask> {
         match ev.code {
             KeyCode::Enter => {
-                let v = self.input.value_and_reset();
-                if v.trim().is_empty() {
-                    if let ScanMode::Pick { candidates, .. } = &self.state.mode {
-                        let n = self.pick.sel.min(candidates.len().saturating_sub(1)) + 1;
-                        self.queue.push_back(Queued::Scan(n.to_string()));
-                    }
-                } else {
-                    self.queue.push_back(Queued::Scan(v));
-                }
+                self.enter(at, ctx);
                 self.pump(ctx)
             }
             KeyCode::Esc => {
+                self.typed = Run::default();
                 // Half-typed text goes first, so it never joins the next scan.
                 if !self.input.value().is_empty() {
                     self.input.reset();
@@ -149,6 +235,7 @@ impl ReceivingPane {
                 }
             }
             _ => {
+                self.track(ev, at, ctx);
                 self.input.handle_event(&Event::Key(*ev));
                 Vec::new()
             }
