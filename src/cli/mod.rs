@@ -2,6 +2,7 @@
 //! cron. Parsing lives here; each command calls one service method.
 
 pub mod args;
+mod docs;
 mod po;
 mod print;
 pub mod run;

@@ -168,6 +168,8 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         #[cfg(not(feature = "demo"))]
         Command::Demo(_) => Err(CliError::new(NO_DEMO, 2)),
         Command::Bench(args) => crate::bench::run(&g, &args),
+        Command::Man { dir } => super::docs::man(&dir),
+        Command::Completions { shell } => super::docs::completions(shell),
         other => run_with_ctx(&Ctx::open(&g)?, other),
     }
 }
@@ -195,7 +197,9 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Audit(args) => audit(ctx, args)?,
         Command::Inbox(InboxCmd::Run) => inbox_run(ctx)?,
         Command::Sync(cmd) => sync(ctx, cmd)?,
-        Command::Demo(_) | Command::Bench(_) => unreachable!("handled without a context"),
+        Command::Demo(_) | Command::Bench(_) | Command::Man { .. } | Command::Completions { .. } => {
+            unreachable!("handled without a context")
+        }
     }
     Ok(())
 }
