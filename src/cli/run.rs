@@ -174,6 +174,8 @@ fn dispatch(cli: Cli, args: &[std::ffi::OsString]) -> Result<(), CliError> {
         Some(Command::Demo(_)) => return Err(CliError::new(NO_DEMO, 2)),
         Some(Command::Bench(args)) => return crate::bench::run(&g, &args),
         Some(Command::Serve) => return super::serve::run(&g),
+        Some(Command::Man { dir }) => return super::docs::man(&dir),
+        Some(Command::Completions { shell }) => return super::docs::completions(shell),
         _ => {}
     }
     if let Some(socket) = crate::serve::socket_to_use(g.socket.as_deref(), g.db.is_some()) {
@@ -211,7 +213,11 @@ pub(super) fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> 
         Command::Audit(args) => audit(ctx, args)?,
         Command::Inbox(InboxCmd::Run) => inbox_run(ctx)?,
         Command::Sync(cmd) => sync(ctx, cmd)?,
-        Command::Demo(_) | Command::Bench(_) | Command::Serve => unreachable!("handled without a context"),
+        Command::Demo(_)
+        | Command::Bench(_)
+        | Command::Serve
+        | Command::Man { .. }
+        | Command::Completions { .. } => unreachable!("handled without a context"),
     }
     Ok(())
 }
