@@ -1191,3 +1191,143 @@ fn nothing_below_the_screen_imports_it() {
     assert!(found.is_empty(), "{}", found.join("\n"));
     assert!(files.len() > 10, "the panes were found");
 }
+
+/// An order of 12,345,678.90 EUR (10 × 1,234,567.89) awaiting dave's approval, by alice.
+fn big_order(h: &Harness) -> PoNumber {
+    let c = config();
+    let alice = as_user(&c, "alice");
+    let text = crate::demo::SAMPLES[0]
+        .1
+        .replace("Q-2026-0142", "Q-2026-0999")
+        .replacen("\"quantity\": 3,", "\"quantity\": 10,", 1)
+        .replace("\"unit_cost\": \"899.00\"", "\"unit_cost\": \"1234567.89\"");
+    h.svc.import_text(&alice, "big.json", &text).unwrap();
+    let items = h.svc.list_items(&Default::default()).unwrap();
+    let id = items
+        .iter()
+        .find(|i| i.quote_id == "Q-2026-0999" && i.sku == "20XW00A1NL")
+        .unwrap()
+        .id;
+    let po = h
+        .svc
+        .create_order(
+            &alice,
+            CreateOrder {
+                distributor: "ingram".into(),
+                order_type: OrderType::Wholesale,
+                items: vec![id],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .number;
+    h.svc
+        .place(
+            &alice,
+            PlaceRequest {
+                po,
+                method: PlacementMethod::Manual,
+                link: None,
+            },
+        )
+        .unwrap();
+    po
+}
+
+/// The rows of a rendered screen that mention `what`.
+fn rows_with(screen: &str, what: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter(|l| l.contains(what))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn large_totals_are_never_cut_and_go_last() {
+    let mut h = Harness::new("dave");
+    let po = big_order(&h);
+    h.keys("ctrl-r");
+    for pane in ["2", "3"] {
+        h.keys(pane);
+        for (w, ht) in [(120, 40), (80, 24), (60, 20)] {
+            let screen = h.render(w, ht);
+            let rows = rows_with(&screen, &po.to_string());
+            assert!(
+                rows.iter().any(|r| r.contains("12,345,678.90 EUR")),
+                "pane {pane} at {w}x{ht}: {screen}"
+            );
+        }
+        // However narrow: the order number and its total are the last to go, and a
+        // total that no longer fits is marked as cut, never shown as a smaller amount.
+        let screen = h.render(30, 20);
+        let rows = rows_with(&screen, &po.to_string());
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("…78.90 EUR") || r.contains("12,345,678.90")),
+            "{screen}"
+        );
+        assert!(
+            !screen.contains(" 2,345,678.90") && !screen.contains(" ,345,678.90"),
+            "{screen}"
+        );
+    }
+}
+
+#[test]
+fn a_narrow_amount_column_marks_its_cut_at_the_left() {
+    use super::widgets::{clip_left, Col, Grid, GridCell};
+    assert_eq!(clip_left("12,345,678.90", 8), "…,678.90");
+    let grid = Grid {
+        cols: vec![
+            Col::fixed("Order", 9, 9),
+            Col::fill("Customer", 8, 1, 1),
+            Col::amount("Total", 8),
+        ],
+        rows: vec![(
+            vec![
+                GridCell::from("PO-000009"),
+                GridCell::from("Dentalcare West"),
+                GridCell::from("12,345,678.90 EUR"),
+            ],
+            ratatui::style::Style::default(),
+        )],
+        header: ratatui::style::Style::default(),
+    };
+    assert_eq!(grid.widths(80), vec![Some(9), Some(52), Some(17)]);
+    assert_eq!(
+        grid.widths(30),
+        vec![Some(9), None, Some(17)],
+        "the customer goes first"
+    );
+    assert_eq!(
+        grid.widths(17),
+        vec![Some(9), None, None],
+        "then the total; the order last"
+    );
+}
+
+#[test]
+fn cancel_refuses_at_once_with_the_real_reason() {
+    let mut h = Harness::new("alice");
+    h.keys("2");
+    // PO-000002 is partly received, PO-000006 cancelled already.
+    for (po, why) in [(2u64, "received"), (6, "cancelled")] {
+        let row = h
+            .app
+            .orders
+            .view
+            .iter()
+            .position(|i| h.app.data.orders[*i].number == PoNumber(po))
+            .unwrap();
+        h.app.orders.cursor.sel = row;
+        h.keys("c");
+        assert!(h.app.dialog.is_none(), "no question for {po}: {:?}", h.app.dialog);
+        let (_, msg) = h.app.status.clone().unwrap();
+        assert!(msg.contains(why), "{po}: {msg}");
+        // The same from the order's detail.
+        h.keys("enter c");
+        assert!(h.app.dialog.is_none(), "no question for {po} in detail");
+        h.keys("esc");
+    }
+}

@@ -1,7 +1,10 @@
 //! Small drawing helpers shared by the panes.
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
-use std::cell::Cell;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row, Table};
+use ratatui::Frame;
 
 /// How a status message looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +21,7 @@ pub enum Tone {
 #[derive(Debug, Clone, Default)]
 pub struct Cursor {
     pub sel: usize,
-    offset: Cell<usize>,
+    offset: std::cell::Cell<usize>,
 }
 
 impl Cursor {
@@ -88,6 +91,263 @@ pub fn clip(s: &str, n: usize) -> String {
     }
 }
 
+/// Cuts `s` to `n` characters from the left, marking the cut with `…` at the left: an
+/// amount is read from its right end, and a cut amount must never pass for a smaller one.
+pub fn clip_left(s: &str, n: usize) -> String {
+    let count = s.chars().count();
+    if count <= n {
+        s.to_string()
+    } else if n == 0 {
+        String::new()
+    } else {
+        let mut out = String::from("…");
+        out.extend(s.chars().skip(count - (n - 1)));
+        out
+    }
+}
+
+/// How a table column takes its width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    /// Always this wide.
+    Fixed(u16),
+    /// At least `min`, and a share (`weight`) of what is left.
+    Fill { min: u16, weight: u16 },
+    /// As wide as its widest visible value (an amount: never cut while the table fits).
+    Amount,
+}
+
+/// One column of a [`Grid`]: its title, its width, whether it is right-aligned, and how
+/// long it stays when the table does not fit (the lowest `keep` goes first).
+#[derive(Debug, Clone)]
+pub struct Col {
+    pub title: String,
+    pub width: Width,
+    pub right: bool,
+    pub keep: u8,
+}
+
+impl Col {
+    pub fn fixed(title: &str, w: u16, keep: u8) -> Col {
+        Col {
+            title: title.to_string(),
+            width: Width::Fixed(w),
+            right: false,
+            keep,
+        }
+    }
+
+    pub fn fill(title: &str, min: u16, weight: u16, keep: u8) -> Col {
+        Col {
+            title: title.to_string(),
+            width: Width::Fill { min, weight },
+            right: false,
+            keep,
+        }
+    }
+
+    /// An amount: right-aligned, as wide as its widest value, cut only at the left with `…`.
+    pub fn amount(title: &str, keep: u8) -> Col {
+        Col {
+            title: title.to_string(),
+            width: Width::Amount,
+            right: true,
+            keep,
+        }
+    }
+
+    pub fn right(mut self) -> Col {
+        self.right = true;
+        self
+    }
+
+    /// Marks the column as the one the rows are sorted by (▲ ascending, ▼ descending).
+    pub fn sorted(mut self, desc: bool) -> Col {
+        self.title.push_str(if desc { "▼" } else { "▲" });
+        self
+    }
+}
+
+/// One cell: its text and, if it differs from its row's, its style.
+#[derive(Debug, Clone)]
+pub struct GridCell {
+    pub text: String,
+    pub style: Option<Style>,
+}
+
+impl<T: Into<String>> From<T> for GridCell {
+    fn from(t: T) -> GridCell {
+        GridCell {
+            text: t.into(),
+            style: None,
+        }
+    }
+}
+
+/// A table every pane draws alike: the columns that fit (the least needed go first when
+/// the area is narrow), amounts as wide as their widest visible value, text cut with
+/// `…`. Only the visible rows are given, so a frame's work follows the screen, not the list.
+pub struct Grid {
+    pub cols: Vec<Col>,
+    pub rows: Vec<(Vec<GridCell>, Style)>,
+    pub header: Style,
+}
+
+const SPACING: u16 = 1;
+
+impl Grid {
+    /// The width each column gets in `width` cells, `None` for a column left out.
+    pub fn widths(&self, width: u16) -> Vec<Option<u16>> {
+        let need: Vec<u16> = self
+            .cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| match c.width {
+                Width::Fixed(w) => w,
+                Width::Fill { min, .. } => min,
+                Width::Amount => self
+                    .rows
+                    .iter()
+                    .filter_map(|(cells, _)| cells.get(i))
+                    .map(|c| c.text.chars().count())
+                    .chain([c.title.chars().count()])
+                    .max()
+                    .unwrap_or(0) as u16,
+            })
+            .collect();
+        let mut kept: Vec<bool> = vec![true; self.cols.len()];
+        let used = |kept: &[bool]| -> u16 {
+            let n = kept.iter().filter(|k| **k).count() as u16;
+            need.iter().zip(kept).filter(|(_, k)| **k).map(|(w, _)| *w).sum::<u16>() + n.saturating_sub(1) * SPACING
+        };
+        while used(&kept) > width && kept.iter().filter(|k| **k).count() > 1 {
+            // The kept column with the lowest `keep`, the rightmost of equals.
+            let drop = (0..self.cols.len())
+                .filter(|i| kept[*i])
+                .min_by_key(|i| (self.cols[*i].keep, std::cmp::Reverse(*i)))
+                .expect("more than one column is kept");
+            kept[drop] = false;
+        }
+        let mut out: Vec<Option<u16>> = need.iter().zip(&kept).map(|(w, k)| k.then_some(*w)).collect();
+        let left = width.saturating_sub(used(&kept));
+        let weights: u16 = self
+            .cols
+            .iter()
+            .zip(&kept)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| match c.width {
+                Width::Fill { weight, .. } => weight,
+                _ => 0,
+            })
+            .sum();
+        if weights > 0 {
+            let mut given = 0;
+            let last = (0..self.cols.len())
+                .rev()
+                .find(|i| kept[*i] && matches!(self.cols[*i].width, Width::Fill { .. }));
+            for (i, c) in self.cols.iter().enumerate() {
+                if let (Width::Fill { weight, .. }, Some(w)) = (c.width, out[i].as_mut()) {
+                    let share = if Some(i) == last {
+                        left - given
+                    } else {
+                        left * weight / weights
+                    };
+                    given += share;
+                    *w += share;
+                }
+            }
+        }
+        // A lone column wider than the area is narrowed to it.
+        for w in out.iter_mut().flatten() {
+            *w = (*w).min(width);
+        }
+        out
+    }
+
+    fn cell(col: &Col, w: u16, text: &str) -> String {
+        let w = w as usize;
+        if matches!(col.width, Width::Amount) {
+            clip_left(text, w)
+        } else {
+            clip(text, w)
+        }
+    }
+
+    /// Draws the header and the rows into `area`.
+    pub fn render(self, f: &mut Frame, area: Rect) {
+        let widths = self.widths(area.width);
+        let shown: Vec<(usize, u16)> = widths
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| w.map(|w| (i, w)))
+            .collect();
+        let line = |col: &Col, w: u16, text: &str, style: Option<Style>| {
+            let text = Self::cell(col, w, text);
+            let span = match style {
+                Some(s) => Span::styled(text, s),
+                None => Span::raw(text),
+            };
+            let line = Line::from(span);
+            if col.right {
+                line.right_aligned()
+            } else {
+                line
+            }
+        };
+        let header = Row::new(
+            shown
+                .iter()
+                .map(|(i, w)| Cell::from(line(&self.cols[*i], *w, &self.cols[*i].title, None))),
+        )
+        .style(self.header);
+        let rows = self.rows.iter().map(|(cells, style)| {
+            Row::new(shown.iter().map(|(i, w)| {
+                let c = cells.get(*i);
+                Cell::from(line(
+                    &self.cols[*i],
+                    *w,
+                    c.map_or("", |c| c.text.as_str()),
+                    c.and_then(|c| c.style),
+                ))
+            }))
+            .style(*style)
+        });
+        let constraints = shown.iter().map(|(_, w)| Constraint::Length(*w));
+        f.render_widget(
+            Table::new(rows, constraints).header(header).column_spacing(SPACING),
+            area,
+        );
+    }
+}
+
+/// `text` broken into lines of at most `width` characters, at blanks where it can (a
+/// word longer than a line is broken inside): what a reader sees of it, all of it.
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        let used = line.chars().count();
+        if used > 0 && used + 1 + word.len() <= width {
+            line.push(' ');
+            line.extend(&word);
+            continue;
+        }
+        if used > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            lines.push(word.drain(..width).collect());
+        }
+        line.extend(&word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// "3m", "5h", "2d" since `then`.
 pub fn age(now: crate::domain::Timestamp, then: crate::domain::Timestamp) -> String {
     let secs = (now - then).num_seconds().max(0);
@@ -114,6 +374,16 @@ mod tests {
         c.bottom(100);
         assert_eq!(c.window(100, 10), (90, 100));
         assert_eq!(c.window(5, 10), (0, 5));
+    }
+
+    #[test]
+    fn wrapping_keeps_every_word() {
+        assert_eq!(
+            wrap_words("mark the item and move down", 10),
+            vec!["mark the", "item and", "move down"]
+        );
+        assert_eq!(wrap_words("abcdefghij-klm x", 5), vec!["abcde", "fghij", "-klm", "x"]);
+        assert_eq!(wrap_words("", 5), vec![""]);
     }
 
     #[test]

@@ -7,10 +7,10 @@ use crate::tui::action::Action;
 use crate::tui::commands::Command;
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
-use crate::tui::widgets::{age, Cursor};
+use crate::tui::widgets::{age, Col, Cursor, Grid, GridCell};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 #[derive(Debug, Default)]
@@ -103,39 +103,49 @@ impl ApprovalsPane {
         let list_h = (p.view.len() as u16 + 1).min(inner.height / 2).max(2);
         let [list, detail] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
         let (start, end) = p.cursor.window(p.view.len(), list.height.saturating_sub(1) as usize);
-        let rows = p.view[start..end].iter().enumerate().map(|(n, i)| {
-            let o = &ctx.data.orders[*i];
-            let (by, at) = match &o.stage {
-                Stage::AwaitingApproval {
-                    requested_by,
-                    requested_at,
-                    ..
-                } => (requested_by.clone(), age(ctx.now, *requested_at)),
-                _ => (String::new(), String::new()),
-            };
-            let style = if start + n == p.cursor.sel {
-                th.selected
-            } else {
-                th.base
-            };
-            Row::new(vec![
-                Cell::from(o.number.to_string()),
-                Cell::from(ctx.config.distributor_name(&o.distributor)),
-                Cell::from(Line::from(format!("{} {}", group_thousands(o.total()), o.currency)).right_aligned()),
-                Cell::from(by),
-                Cell::from(Line::from(at).right_aligned()),
-            ])
-            .style(style)
-        });
-        let widths = [
-            Constraint::Length(9),
-            Constraint::Fill(1),
-            Constraint::Length(16),
-            Constraint::Length(10),
-            Constraint::Length(4),
+        let rows = p.view[start..end]
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                let o = &ctx.data.orders[*i];
+                let (by, at) = match &o.stage {
+                    Stage::AwaitingApproval {
+                        requested_by,
+                        requested_at,
+                        ..
+                    } => (requested_by.clone(), age(ctx.now, *requested_at)),
+                    _ => (String::new(), String::new()),
+                };
+                let style = if start + n == p.cursor.sel {
+                    th.selected
+                } else {
+                    th.base
+                };
+                let cells: Vec<GridCell> = vec![
+                    o.number.to_string().into(),
+                    super::orders::customers(o).into(),
+                    ctx.config.distributor_name(&o.distributor).into(),
+                    format!("{} {}", group_thousands(o.total()), o.currency).into(),
+                    by.into(),
+                    at.into(),
+                ];
+                (cells, style)
+            })
+            .collect();
+        let cols = vec![
+            Col::fixed("Order", 9, 9),
+            Col::fill("Customer", 8, 1, 4),
+            Col::fill("Distributor", 8, 1, 3),
+            Col::amount("Total", 8),
+            Col::fixed("Asked by", 10, 5),
+            Col::fixed("Age", 4, 2).right(),
         ];
-        let header = Row::new(["Order", "Distributor", "           Total", "Asked by", " Age"]).style(th.header);
-        f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), list);
+        Grid {
+            cols,
+            rows,
+            header: th.header,
+        }
+        .render(f, list);
 
         if let Some(o) = p.view.get(p.cursor.sel).map(|i| &ctx.data.orders[*i]) {
             let mut lines = vec![Line::from(Span::styled(

@@ -4,11 +4,11 @@ use super::{navigate, Ask, Ctx};
 use crate::app::audit::AuditFilter;
 use crate::tui::action::Action;
 use crate::tui::data::SUMMARY_KEYS;
-use crate::tui::widgets::Cursor;
+use crate::tui::widgets::{Col, Cursor, Grid, GridCell};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
@@ -157,32 +157,40 @@ impl AuditPane {
             return;
         }
         let (start, end) = a.cursor.window(a.view.len(), table.height.saturating_sub(1) as usize);
-        let rows = a.view[start..end].iter().enumerate().map(|(n, i)| {
-            let e = &ctx.data.audit[*i];
-            let style = if start + n == a.cursor.sel {
-                th.selected
-            } else {
-                th.base
-            };
-            Row::new(vec![
-                Cell::from(Line::from(e.seq.to_string()).right_aligned()),
-                Cell::from(e.at.format("%m-%d %H:%M").to_string()),
-                Cell::from(e.actor.clone()),
-                Cell::from(e.action.clone()),
-                Cell::from(e.entity.clone()),
-                Cell::from(summary(&e.after)),
-            ])
-            .style(style)
-        });
-        let widths = [
-            Constraint::Length(5),
-            Constraint::Length(11),
-            Constraint::Length(8),
-            Constraint::Length(19),
-            Constraint::Length(18),
-            Constraint::Fill(1),
+        let rows = a.view[start..end]
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                let e = &ctx.data.audit[*i];
+                let style = if start + n == a.cursor.sel {
+                    th.selected
+                } else {
+                    th.base
+                };
+                let cells: Vec<GridCell> = vec![
+                    e.seq.to_string().into(),
+                    e.at.format("%m-%d %H:%M").to_string().into(),
+                    e.actor.clone().into(),
+                    e.action.clone().into(),
+                    e.entity.clone().into(),
+                    summary(&e.after).into(),
+                ];
+                (cells, style)
+            })
+            .collect();
+        let cols = vec![
+            Col::fixed("Seq", 5, 7).right().sorted(true),
+            Col::fixed("When (UTC)", 11, 5),
+            Col::fixed("User", 8, 4),
+            Col::fixed("Action", 20, 6),
+            Col::fixed("Entity", 18, 3),
+            Col::fill("After", 10, 3, 1),
         ];
-        let header = Row::new(["  Seq", "When (UTC)", "User", "Action", "Entity", "After"]).style(th.header);
-        f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), table);
+        Grid {
+            cols,
+            rows,
+            header: th.header,
+        }
+        .render(f, table);
     }
 }

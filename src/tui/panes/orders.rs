@@ -12,10 +12,8 @@ use crate::tui::commands::{Command, Load};
 use crate::tui::error::FormError;
 use crate::tui::form::{Confirm, Dialog, Field, Form, PickPurpose, Picker, Purpose};
 use crate::tui::widgets::Tone;
-use crate::tui::widgets::{age, clip, Cursor};
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table};
+use crate::tui::widgets::{age, clip, Col, Cursor, Grid, GridCell};
+use ratatui::layout::Rect;
 use ratatui::Frame;
 
 mod detail;
@@ -213,7 +211,7 @@ pub fn place_dialog(ctx: &Ctx, po: PoNumber, approve: bool) -> Ask {
         Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), first),
         Field::text("Link (optional)", ""),
     ];
-    let mut note = format!("{need}. ←→ choose the method; the link is for \"mark as submitted\".");
+    let mut note = format!("{need}. ←→ chooses the method; a link (https://…) goes with \"mark as submitted\".");
     if dist.map(|d| d.kind) == Some(crate::config::DistributorKind::Pax8) {
         // Pax8 subscriptions need terms and provisioning details; a missing key is named
         // with its label by Pax8's provision-details when placing.
@@ -224,7 +222,7 @@ pub fn place_dialog(ctx: &Ctx, po: PoNumber, approve: bool) -> Ask {
         ));
         fields.push(Field::text("Commitment (id or auto)", "auto"));
         fields.push(Field::text(PROVISION_FIELD, ""));
-        note.push_str(" Pax8: provisioning as key=value; key=value (missing keys are named).");
+        note.push_str(" Pax8 provisioning: key=value; key=value (a missing key is named).");
     }
     let form = Form::new(&title, Purpose::Place { po, approve }, fields).with_note(note);
     Ask::Dialog(Box::new(Dialog::Form(form)))
@@ -335,11 +333,23 @@ fn add_items_picker(ctx: &Ctx, po: PoNumber) -> Ask {
 
 const PROVISION_FIELD: &str = "Provisioning";
 
+/// Whether `link` is an http(s) address with a host and no blanks.
+fn is_web_address(link: &str) -> bool {
+    let rest = link.strip_prefix("https://").or_else(|| link.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !r.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
 pub fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<Command, FormError> {
     let (method, _) = METHODS[form.get("Method").idx().min(METHODS.len() - 1)];
     let link = Some(form.get("Link (optional)").value().trim().to_string()).filter(|s| !s.is_empty());
     if link.is_some() && method != PlacementMethod::Manual {
         return Err(FormError::LinkNotManual);
+    }
+    if let Some(l) = link.as_deref().filter(|l| !is_web_address(l)) {
+        return Err(FormError::LinkNotUrl(l.to_string()));
     }
     let req = PlaceRequest { po, method, link };
     let Some(term) = form.find("Billing term").filter(|_| method == PlacementMethod::Api) else {
@@ -380,62 +390,63 @@ impl OrdersPane {
         let (start, end) = o.cursor.window(o.view.len(), inner.height.saturating_sub(1) as usize);
         // The PSA sync column, when a PSA is connected.
         let with_sync = ctx.config.psa.kind.is_connected();
-        let rows = o.view[start..end].iter().enumerate().map(|(n, i)| {
-            let ord = &ctx.data.orders[*i];
-            let st = ord.status();
-            let style = if start + n == o.cursor.sel {
-                th.selected
-            } else {
-                th.base
-            };
-            let mut cells = vec![
-                Cell::from(ord.number.to_string()),
-                Cell::from(Span::styled(
-                    status_label(ord),
-                    if start + n == o.cursor.sel {
-                        th.selected
-                    } else {
-                        th.status(st)
+        let rows = o.view[start..end]
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                let ord = &ctx.data.orders[*i];
+                let selected = start + n == o.cursor.sel;
+                let status_style = if selected { th.selected } else { th.status(ord.status()) };
+                let mut cells: Vec<GridCell> = vec![
+                    ord.number.to_string().into(),
+                    GridCell {
+                        text: status_label(ord),
+                        style: Some(status_style),
                     },
-                )),
-                Cell::from(ctx.config.distributor_name(&ord.distributor)),
-                Cell::from(Line::from(format!("{} {}", group_thousands(ord.total()), ord.currency)).right_aligned()),
-                Cell::from(Line::from(age(ctx.now, ord.created_at)).right_aligned()),
-                Cell::from(Line::from(ord.progress()).right_aligned()),
-                Cell::from(ord.created_by.clone()),
-            ];
-            if with_sync {
-                cells.insert(
-                    6,
-                    Cell::from(ctx.data.sync.get(&ord.number).cloned().unwrap_or_default()),
-                );
-            }
-            Row::new(cells).style(style)
-        });
-        let mut widths = vec![
-            Constraint::Length(9),
-            Constraint::Length(17),
-            Constraint::Fill(1),
-            Constraint::Length(15),
-            Constraint::Length(4),
-            Constraint::Length(7),
-            Constraint::Length(8),
-        ];
-        let mut titles = vec![
-            "Order",
-            "Status",
-            "Distributor",
-            "          Total",
-            " Age",
-            "Recvd",
-            "By",
+                    customers(ord).into(),
+                    ctx.config.distributor_name(&ord.distributor).into(),
+                    format!("{} {}", group_thousands(ord.total()), ord.currency).into(),
+                    age(ctx.now, ord.created_at).into(),
+                    ord.progress().into(),
+                    ord.created_by.clone().into(),
+                ];
+                if with_sync {
+                    cells.push(ctx.data.sync.get(&ord.number).cloned().unwrap_or_default().into());
+                }
+                (cells, if selected { th.selected } else { th.base })
+            })
+            .collect();
+        let mut cols = vec![
+            Col::fixed("Order", 9, 9).sorted(true),
+            Col::fill("Status", 17, 2, 6),
+            Col::fill("Customer", 8, 2, 5),
+            Col::fill("Distributor", 8, 1, 4),
+            Col::amount("Total", 8),
+            Col::fixed("Age", 4, 2).right(),
+            Col::fixed("Recvd", 7, 3).right(),
+            Col::fixed("By", 8, 1),
         ];
         if with_sync {
-            widths.insert(6, Constraint::Length(11));
-            titles.insert(6, "PSA sync");
+            cols.push(Col::fixed("PSA sync", 11, 1));
         }
-        let header = Row::new(titles).style(th.header);
-        f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+        Grid {
+            cols,
+            rows,
+            header: th.header,
+        }
+        .render(f, inner);
+    }
+}
+
+/// The customers of an order's lines: the first, and how many more.
+pub(crate) fn customers(ord: &Order) -> String {
+    let mut names: Vec<&str> = ord.lines.iter().map(|l| l.customer_name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} +{}", rest.len()),
     }
 }
 
@@ -446,6 +457,8 @@ fn status_label(ord: &Order) -> String {
         format!("{st} (sending)")
     } else if st == OrderStatus::Pending && !ord.errors.is_empty() {
         format!("{st} (not sent)")
+    } else if let Some(r) = ord.rejections.last().filter(|_| st == OrderStatus::Pending) {
+        format!("rejected: {}", r.reason)
     } else {
         st.to_string()
     }

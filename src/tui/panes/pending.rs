@@ -12,11 +12,11 @@ use crate::tui::commands::Command;
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, PickPurpose, Picker, Purpose};
 use crate::tui::widgets::Tone;
-use crate::tui::widgets::{clip, Cursor};
+use crate::tui::widgets::{clip, Col, Cursor, Grid, GridCell};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -561,54 +561,66 @@ fn render_filter(p: &PendingPane, ctx: &Ctx, f: &mut Frame, filter_area: Rect) {
 
 fn render_items(p: &PendingPane, ctx: &Ctx, f: &mut Frame, table_area: Rect) {
     let th = ctx.theme;
-    let wide = table_area.width >= 110;
     let height = table_area.height.saturating_sub(1) as usize;
     let (start, end) = p.cursor.window(p.view.len(), height);
-    let rows = p.view[start..end].iter().enumerate().map(|(n, i)| {
-        let it = &ctx.data.items[*i as usize];
-        let marked = p.marks.contains(&it.id);
-        let mut cells = vec![
-            Cell::from(if marked { "●" } else { " " }),
-            Cell::from(it.customer_name.to_string()),
-            Cell::from(quote_label(it).to_string()),
-            Cell::from(it.sku.to_string()),
-            Cell::from(Line::from(it.quantity.to_string()).right_aligned()),
-            Cell::from(Line::from(group_thousands(it.unit_cost)).right_aligned()),
-            Cell::from(it.distributor.as_deref().unwrap_or("—").to_string()),
-        ];
-        if wide {
-            cells.push(Cell::from(match &it.state {
-                ItemState::Dismissed { reason, by, .. } => format!("{reason} ({by})"),
-                _ => it.description.to_string(),
-            }));
-        }
-        let style = if start + n == p.cursor.sel {
-            th.selected
-        } else if marked {
-            th.marked
-        } else {
-            th.base
-        };
-        Row::new(cells).style(style)
-    });
-    let mut widths = vec![
-        Constraint::Length(1),
-        Constraint::Fill(2),
-        Constraint::Length(9),
-        Constraint::Fill(2),
-        Constraint::Length(4),
-        Constraint::Length(10),
-        Constraint::Length(10),
+    let rows = p.view[start..end]
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let it = &ctx.data.items[*i as usize];
+            let marked = p.marks.contains(&it.id);
+            let cells: Vec<GridCell> = vec![
+                (if marked { "●" } else { " " }).into(),
+                it.id.to_string().into(),
+                it.customer_name.to_string().into(),
+                quote_label(it).to_string().into(),
+                it.sku.to_string().into(),
+                it.quantity.to_string().into(),
+                group_thousands(it.unit_cost).into(),
+                it.distributor.as_deref().unwrap_or("—").to_string().into(),
+                match &it.state {
+                    ItemState::Dismissed { reason, by, .. } => format!("{reason} ({by})"),
+                    _ => it.description.to_string(),
+                }
+                .into(),
+            ];
+            let style = if start + n == p.cursor.sel {
+                th.selected
+            } else if marked {
+                th.marked
+            } else {
+                th.base
+            };
+            (cells, style)
+        })
+        .collect();
+    let mut cols = vec![
+        Col::fixed("", 1, 9),
+        Col::fixed("Id", 6, 6).right(),
+        Col::fill("Customer", 8, 2, 8),
+        Col::fixed("Quote", 9, 4),
+        Col::fill("SKU", 8, 2, 7),
+        Col::fixed("Qty", 4, 5).right(),
+        Col::amount("Unit cost", 8),
+        Col::fixed("Distrib.", 10, 3),
+        Col::fill(if p.dismissed { "Reason" } else { "Description" }, 16, 3, 1),
     ];
-    let mut header = vec!["", "Customer", "Quote", "SKU", " Qty", "Unit cost", "Distrib."];
-    if wide {
-        widths.push(Constraint::Fill(3));
-        header.push(if p.dismissed { "Reason" } else { "Description" });
+    let sorted = match p.sort {
+        SortKey::Id => 1,
+        SortKey::Customer => 2,
+        SortKey::Quote => 3,
+        SortKey::Sku => 4,
+        SortKey::Quantity => 5,
+        SortKey::Cost => 6,
+        SortKey::Distributor => 7,
+    };
+    cols[sorted] = cols[sorted].clone().sorted(p.desc);
+    Grid {
+        cols,
+        rows,
+        header: th.header,
     }
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(th.header))
-        .column_spacing(1);
-    f.render_widget(table, table_area);
+    .render(f, table_area);
 }
 
 #[cfg(test)]

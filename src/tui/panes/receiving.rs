@@ -11,7 +11,7 @@ use crate::tui::commands::{Command, CommandKind};
 use crate::tui::error::ScreenError;
 use crate::tui::scan::{scan_lines, ScanError, ScanLine, ScanMode, ScanState, Step, Target};
 use crate::tui::widgets::Tone;
-use crate::tui::widgets::{clip, Cursor};
+use crate::tui::widgets::{Col, Cursor, Grid, GridCell};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -349,7 +349,10 @@ impl ReceivingPane {
             prompt,
         );
         render_scan_box(r, ctx, f, scanbox);
-        let [left, right] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(middle);
+        let left_w = (middle.width / 2).clamp(38, 60);
+        let [left, right] = Layout::horizontal([Constraint::Length(left_w), Constraint::Min(20)])
+            .spacing(1)
+            .areas(middle);
         render_orders(r, ctx, f, left);
         if let ScanMode::Pick { candidates, .. } = &r.state.mode {
             render_pick(r, ctx, candidates, f, right);
@@ -406,33 +409,44 @@ fn render_orders(r: &ReceivingPane, ctx: &Ctx, f: &mut Frame, left: Rect) {
     }
     let (start, end) = r.cursor.window(r.orders.len(), left.height.saturating_sub(1) as usize);
     let shown_po = r.shown_order();
-    let rows = r.orders[start..end].iter().enumerate().filter_map(|(n, po)| {
-        let o = ctx.data.order(*po)?;
-        let style = if Some(*po) == shown_po {
-            th.selected
-        } else if start + n == r.cursor.sel {
-            th.marked
-        } else {
-            th.base
-        };
-        Some(
-            Row::new(vec![
-                Cell::from(po.to_string()),
-                Cell::from(clip(&ctx.config.distributor_name(&o.distributor), 11)),
-                Cell::from(Line::from(o.progress()).right_aligned()),
-                Cell::from(Span::styled(short_status(o.status()), th.status(o.status()))),
-            ])
-            .style(style),
-        )
-    });
-    let widths = [
-        Constraint::Length(9),
-        Constraint::Length(11),
-        Constraint::Length(7),
-        Constraint::Length(6),
+    let rows = r.orders[start..end]
+        .iter()
+        .enumerate()
+        .filter_map(|(n, po)| {
+            let o = ctx.data.order(*po)?;
+            let style = if Some(*po) == shown_po {
+                th.selected
+            } else if start + n == r.cursor.sel {
+                th.marked
+            } else {
+                th.base
+            };
+            let cells: Vec<GridCell> = vec![
+                po.to_string().into(),
+                super::orders::customers(o).into(),
+                ctx.config.distributor_name(&o.distributor).into(),
+                o.progress().into(),
+                GridCell {
+                    text: short_status(o.status()).into(),
+                    style: Some(th.status(o.status())),
+                },
+            ];
+            Some((cells, style))
+        })
+        .collect();
+    let cols = vec![
+        Col::fixed("Order", 9, 9),
+        Col::fill("Customer", 8, 2, 5),
+        Col::fill("Distrib.", 8, 1, 2),
+        Col::fixed("Recvd", 7, 6).right(),
+        Col::fixed("Status", 6, 3),
     ];
-    let header = Row::new(["Order", "Distrib.", "  Recvd", "Status"]).style(th.header);
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), left);
+    Grid {
+        cols,
+        rows,
+        header: th.header,
+    }
+    .render(f, left);
 }
 
 /// The pick list: the open lines a scanned code matches.
@@ -442,13 +456,14 @@ fn render_pick(r: &ReceivingPane, ctx: &Ctx, candidates: &[Target], f: &mut Fram
     for (i, t) in candidates.iter().enumerate() {
         let l = r.lines.iter().find(|l| l.target == *t);
         let text = format!(
-            "{}. {} line {} {} {}/{}",
+            "{}. {} line {} {} {}/{} {}",
             i + 1,
             t.po,
             t.line,
             l.map_or("", |l| l.line.sku.as_str()),
             l.map_or(0, |l| l.received),
-            l.map_or(0, |l| l.line.quantity)
+            l.map_or(0, |l| l.line.quantity),
+            l.map_or("", |l| l.line.customer_name.as_str())
         );
         lines.push(Line::from(Span::styled(
             text,
