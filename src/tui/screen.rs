@@ -578,9 +578,10 @@ impl App {
 
     /// Opens an order in detail (from any pane).
     pub fn open_order(&mut self, po: PoNumber) {
+        let from = self.pane;
         self.switch(Pane::Orders);
         self.data.order_audit = None;
-        let asks = self.orders.open(po);
+        let asks = self.orders.open(po, from);
         self.ask(asks);
     }
 

@@ -1331,3 +1331,59 @@ fn cancel_refuses_at_once_with_the_real_reason() {
         h.keys("esc");
     }
 }
+
+#[test]
+fn a_wholesale_form_shows_our_warehouse_and_dropship_the_customers_address() {
+    let mut h = Harness::new("alice");
+    h.keys("/");
+    h.type_text("CAT6");
+    h.keys("enter n");
+    let form = |h: &Harness| match &h.app.dialog {
+        Some(super::form::Dialog::Form(f)) => f.clone(),
+        other => panic!("the create-order form: {other:?}"),
+    };
+    // Wholesale, the type offered first: our warehouse, never the customer's address.
+    let f = form(&h);
+    assert_eq!(f.get("Type").value(), "wholesale");
+    assert_eq!(f.get("Ship-to city").value(), "Utrecht");
+    assert_eq!(f.get("Ship-to street").value(), "Stationsweg 8");
+    // Dropship: the quote's ship-to; and back.
+    h.keys("tab right");
+    assert_eq!(form(&h).get("Ship-to city").value(), "Rotterdam");
+    h.keys("left");
+    assert_eq!(form(&h).get("Ship-to city").value(), "Utrecht");
+    // Saved as wholesale to us: no ship-to of its own.
+    h.keys("enter");
+    assert!(h.app.dialog.is_none(), "{:?}", h.app.status);
+    let o = h.order(7);
+    assert_eq!(o.order_type, OrderType::Wholesale);
+    assert_eq!(o.ship_to, None);
+}
+
+#[test]
+fn esc_from_an_order_opened_in_approvals_goes_back_to_approvals() {
+    let mut h = Harness::new("carol");
+    h.keys("3 enter");
+    assert_eq!(h.app.pane, Pane::Orders);
+    assert_eq!(h.app.orders.detail_po(), Some(PoNumber(3)));
+    h.keys("esc");
+    assert_eq!(h.app.pane, Pane::Approvals);
+    assert!(h.app.orders.detail.is_none());
+    // Opened from the Orders list, Esc stays in Orders.
+    h.keys("2 enter esc");
+    assert_eq!(h.app.pane, Pane::Orders);
+}
+
+#[test]
+fn marks_of_items_that_left_the_list_are_cleared() {
+    let mut h = Harness::new("alice");
+    h.keys("space space");
+    assert_eq!(h.app.pending.marks.len(), 2);
+    let first = *h.app.pending.marks.iter().next().unwrap();
+    // Someone else dismisses the first marked item.
+    let c = config();
+    h.svc.dismiss(&as_user(&c, "alice"), first, "not needed").unwrap();
+    h.keys("ctrl-r");
+    assert_eq!(h.app.pending.marks.len(), 1, "{:?}", h.app.pending.marks);
+    assert!(!h.app.pending.marks.contains(&first));
+}

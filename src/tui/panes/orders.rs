@@ -79,11 +79,12 @@ impl OrdersPane {
     }
 
     /// Opens `po` in detail.
-    pub fn open(&mut self, po: PoNumber) -> Vec<Ask> {
+    pub fn open(&mut self, po: PoNumber, from: super::Pane) -> Vec<Ask> {
         self.detail = Some(Detail {
             po,
             lines: Cursor::default(),
             scroll: 0,
+            from,
         });
         vec![Ask::Load(Load::OrderAudit(po))]
     }
@@ -97,8 +98,13 @@ impl OrdersPane {
             let po = d.po;
             return match a {
                 Action::Back => {
+                    // Back where the order was opened from (Approvals, say), else the list.
+                    let from = d.from;
                     self.detail = None;
-                    Vec::new()
+                    match from {
+                        super::Pane::Orders => Vec::new(),
+                        pane => vec![Ask::Switch(pane)],
+                    }
                 }
                 Action::ScrollUp => {
                     d.scroll = d.scroll.saturating_sub(5);

@@ -24,7 +24,7 @@ use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
 mod create_order;
-pub use create_order::{create_order_command, ship_to_arrived};
+pub use create_order::{create_order_command, ship_to_arrived, type_chosen};
 
 /// Columns the list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,6 +129,13 @@ impl PendingPane {
             let it = &items[*i as usize];
             *self.totals.entry(it.currency.to_string()).or_default() += it.total_cost();
         }
+        // A mark of an item that left the list (ordered, dismissed or restored elsewhere) goes.
+        let dismissed = self.dismissed;
+        self.marks.retain(|id| {
+            ctx.data
+                .item(*id)
+                .is_some_and(|i| matches!(i.state, ItemState::Dismissed { .. }) == dismissed)
+        });
         if let Some(id) = selected {
             if let Some(pos) = self.view.iter().position(|i| items[*i as usize].id == id) {
                 self.cursor.sel = pos;

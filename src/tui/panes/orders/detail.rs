@@ -18,6 +18,8 @@ pub struct Detail {
     pub po: PoNumber,
     pub lines: Cursor,
     pub scroll: u16,
+    /// The pane it was opened from: Esc goes back there.
+    pub from: crate::tui::panes::Pane,
 }
 
 fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
