@@ -114,7 +114,11 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
         "remove_item",
         "remove the selected line (back to the pool)",
     ),
-    (Action::StatusFilter, "status_filter", "show orders of the next status"),
+    (
+        Action::StatusFilter,
+        "status_filter",
+        "choose the status of the orders shown",
+    ),
     (Action::ScrollUp, "scroll_up", "scroll the details up"),
     (Action::ScrollDown, "scroll_down", "scroll the details down"),
     (Action::Approve, "approve", "approve and place (method picker)"),

@@ -204,6 +204,9 @@ pub enum PickPurpose {
     OrderFor(Vec<ItemId>),
     /// Choose pool items to add to this order.
     ItemsFor(PoNumber),
+    /// Choose the status the Orders list shows (0: every status, else 1 + its index in
+    /// `OrderStatus::ALL`).
+    OrderStatus,
 }
 
 /// A filterable list to choose one row from (or several, with space, when `multi`).

@@ -268,6 +268,14 @@ impl App {
                 self.audit.filter_key(ev, &ctx!(self));
                 true
             }
+            Pane::Orders if self.orders.typing() => {
+                self.orders.filter_key(ev, &ctx!(self));
+                true
+            }
+            Pane::Approvals if self.approvals.typing() => {
+                self.approvals.filter_key(ev, &ctx!(self));
+                true
+            }
             Pane::Receiving if self.receiving.typing() => {
                 // Esc followed quickly by a character arrives as Alt+character. While the
                 // scanner is busy (serials, a pick list, typed text) Esc has work to do, so
@@ -348,7 +356,10 @@ impl App {
                 Outcome::Submit => {
                     let (purpose, chosen) = (p.purpose.clone(), p.chosen());
                     self.dialog = None;
-                    if let Some(cmd) = super::panes::picked_command(purpose, chosen) {
+                    if purpose == super::form::PickPurpose::OrderStatus {
+                        let asks = self.orders.status_chosen(&ctx!(self), &chosen);
+                        self.ask(asks);
+                    } else if let Some(cmd) = super::panes::picked_command(purpose, chosen) {
                         self.send_asking(cmd, None);
                     }
                 }

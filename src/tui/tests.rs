@@ -1387,3 +1387,91 @@ fn marks_of_items_that_left_the_list_are_cleared() {
     assert_eq!(h.app.pending.marks.len(), 1, "{:?}", h.app.pending.marks);
     assert!(!h.app.pending.marks.contains(&first));
 }
+
+fn pending_ids(h: &Harness) -> Vec<u64> {
+    h.app
+        .pending
+        .view
+        .iter()
+        .map(|i| h.app.data.items[*i as usize].id)
+        .collect()
+}
+
+#[test]
+fn the_pending_filter_takes_several_words_in_any_order() {
+    let mut h = Harness::new("alice");
+    h.keys("/");
+    h.type_text("dental cfq");
+    assert_eq!(pending_ids(&h), vec![4]);
+    h.keys("esc backspace /");
+    h.type_text("CFQ  Dental");
+    assert_eq!(pending_ids(&h), vec![4]);
+    // An item id is a word too.
+    h.keys("esc backspace /");
+    h.type_text("9 ups");
+    assert_eq!(pending_ids(&h), vec![9]);
+    h.keys("esc backspace");
+    assert_eq!(pending_ids(&h).len(), 4);
+}
+
+#[test]
+fn the_sorted_column_is_marked_in_the_header() {
+    let mut h = Harness::new("alice");
+    assert!(h.render(100, 20).contains("Id▲"));
+    h.keys("o");
+    let screen = h.render(100, 20);
+    assert!(screen.contains("Customer▲") && !screen.contains("Id▲"), "{screen}");
+    h.keys("O");
+    assert!(h.render(100, 20).contains("Customer▼"));
+}
+
+fn order_numbers(h: &Harness) -> Vec<u64> {
+    h.app
+        .orders
+        .view
+        .iter()
+        .map(|i| h.app.data.orders[*i].number.0)
+        .collect()
+}
+
+#[test]
+fn orders_and_approvals_are_searched_with_slash_and_statuses_picked() {
+    let mut h = Harness::new("alice");
+    h.keys("2 /");
+    h.type_text("bakker");
+    assert_eq!(order_numbers(&h), vec![4]);
+    h.keys("enter");
+    assert!(!h.app.orders.typing(), "Enter keeps the search and leaves the box");
+    assert!(h.render(80, 24).contains("Search: bakker"));
+    h.keys("backspace /");
+    h.type_text("zzz");
+    assert!(h.render(80, 24).contains("no orders match"));
+    h.keys("esc backspace");
+    assert_eq!(order_numbers(&h).len(), 6);
+    // `f` opens a picker of statuses, with their counts.
+    h.keys("f");
+    let Some(super::form::Dialog::Pick(p)) = &h.app.dialog else {
+        panic!("a status picker: {:?}", h.app.dialog)
+    };
+    assert!(p.rows.iter().any(|(_, r)| r == "Partial (1)"), "{:?}", p.rows);
+    h.type_text("partial");
+    h.keys("enter");
+    assert_eq!(order_numbers(&h), vec![2]);
+    h.keys("f");
+    h.type_text("all");
+    h.keys("enter");
+    assert_eq!(order_numbers(&h).len(), 6);
+
+    let mut h = Harness::new("carol");
+    h.keys("3 /");
+    h.type_text("nothing-like-it");
+    let screen = h.render(80, 24);
+    assert!(screen.contains("no order awaiting you matches"), "{screen}");
+    assert!(
+        screen.contains("Approvals (1)"),
+        "the tab still counts what awaits: {screen}"
+    );
+    h.keys("esc backspace /");
+    h.type_text("van dijk");
+    assert_eq!(h.app.approvals.view.len(), 1);
+}

@@ -348,6 +348,91 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// A search box over a list: what is typed, whether it has the focus, and its words.
+/// A row matches when every word is found (ignoring case) in one of its texts, in any
+/// order: `dental 9142`.
+#[derive(Debug, Default)]
+pub struct SearchBox {
+    pub input: tui_input::Input,
+    pub focused: bool,
+    /// The typed words, lower-case.
+    words: Vec<String>,
+}
+
+impl SearchBox {
+    /// A key typed into the box; returns whether the words changed.
+    pub fn key(&mut self, ev: &crossterm::event::KeyEvent) -> bool {
+        use crossterm::event::KeyCode;
+        use tui_input::backend::crossterm::EventHandler;
+        match ev.code {
+            KeyCode::Esc | KeyCode::Enter => {
+                self.focused = false;
+                false
+            }
+            _ => {
+                self.input.handle_event(&crossterm::event::Event::Key(*ev));
+                self.set_words()
+            }
+        }
+    }
+
+    fn set_words(&mut self) -> bool {
+        let words: Vec<String> = self
+            .input
+            .value()
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let changed = words != self.words;
+        self.words = words;
+        changed
+    }
+
+    pub fn clear(&mut self) {
+        self.input.reset();
+        self.words.clear();
+    }
+
+    /// Whether a search is typed (the list is narrowed).
+    pub fn is_active(&self) -> bool {
+        !self.words.is_empty()
+    }
+
+    /// Whether the box is shown: it has the focus or holds a search.
+    pub fn shown(&self) -> bool {
+        self.focused || !self.input.value().is_empty()
+    }
+
+    /// Whether every word is in one of `texts`.
+    pub fn matches(&self, texts: &[&str]) -> bool {
+        self.words.iter().all(|w| {
+            texts
+                .iter()
+                .any(|t| crate::domain::item::contains_ignore_ascii_case(t, w))
+        })
+    }
+
+    /// Draws `Search: …` into the one-line `area`, with the cursor when focused.
+    pub fn render(&self, th: &super::theme::Theme, f: &mut Frame, area: Rect) {
+        let label = "Search: ";
+        let style = if self.focused { th.input } else { th.muted };
+        let w = area.width.saturating_sub(label.len() as u16) as usize;
+        let scroll = self.input.visual_scroll(w);
+        let line = Line::from(vec![
+            Span::styled(label, th.accent),
+            Span::styled(
+                format!("{:<w$}", self.input.value().chars().skip(scroll).collect::<String>()),
+                style,
+            ),
+        ]);
+        f.render_widget(ratatui::widgets::Paragraph::new(line), area);
+        if self.focused {
+            let x = (self.input.visual_cursor().max(scroll) - scroll) as u16;
+            f.set_cursor_position((area.x + label.len() as u16 + x, area.y));
+        }
+    }
+}
+
 /// "3m", "5h", "2d" since `then`.
 pub fn age(now: crate::domain::Timestamp, then: crate::domain::Timestamp) -> String {
     let secs = (now - then).num_seconds().max(0);

@@ -7,7 +7,7 @@ use crate::tui::action::Action;
 use crate::tui::commands::Command;
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
-use crate::tui::widgets::{age, Col, Cursor, Grid, GridCell};
+use crate::tui::widgets::{age, Col, Cursor, Grid, GridCell, SearchBox};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -18,6 +18,10 @@ pub struct ApprovalsPane {
     /// Indices into `Data::orders` of the orders awaiting me.
     pub view: Vec<usize>,
     pub cursor: Cursor,
+    /// `/`: only the orders every typed word is found in.
+    pub search: SearchBox,
+    /// How many orders await the user, searched for or not.
+    awaiting: usize,
 }
 
 impl ApprovalsPane {
@@ -28,6 +32,10 @@ impl ApprovalsPane {
         self.view = (0..orders.len())
             .filter(|i| matches!(&orders[*i].stage, Stage::AwaitingApproval { approver, .. } if approver == me))
             .collect();
+        self.awaiting = self.view.len();
+        if self.search.is_active() {
+            self.view.retain(|i| approval_matches(ctx, &self.search, &orders[*i]));
+        }
         if let Some(po) = keep {
             if let Some(p) = self.view.iter().position(|i| orders[*i].number == po) {
                 self.cursor.sel = p;
@@ -38,7 +46,20 @@ impl ApprovalsPane {
 
     /// How many orders await the user's approval.
     pub fn count(&self) -> usize {
-        self.view.len()
+        self.awaiting
+    }
+
+    /// Whether the search box has the focus (keys are typed into it).
+    pub fn typing(&self) -> bool {
+        self.search.focused
+    }
+
+    /// A key typed into the search box.
+    pub fn filter_key(&mut self, ev: &crossterm::event::KeyEvent, ctx: &Ctx) {
+        if self.search.key(ev) {
+            let keep = self.selected(ctx);
+            self.refresh(ctx, keep);
+        }
     }
 
     /// The order on the selected row.
@@ -53,6 +74,19 @@ impl ApprovalsPane {
         if navigate(&mut self.cursor, a, self.view.len()) {
             return Vec::new();
         }
+        match a {
+            Action::Filter => {
+                self.search.focused = true;
+                return Vec::new();
+            }
+            Action::ClearFilter => {
+                self.search.clear();
+                let keep = self.selected(ctx);
+                self.refresh(ctx, keep);
+                return Vec::new();
+            }
+            _ => {}
+        }
         let Some(po) = self.selected(ctx) else {
             return Vec::new();
         };
@@ -63,6 +97,19 @@ impl ApprovalsPane {
             _ => Ask::Nothing,
         }]
     }
+}
+
+/// Whether every word of `search` is in the order: its number, customers, distributor,
+/// who asked, or SKUs.
+fn approval_matches(ctx: &Ctx, search: &SearchBox, o: &crate::domain::Order) -> bool {
+    let number = o.number.to_string();
+    let dist = ctx.config.distributor_name(&o.distributor);
+    let mut texts: Vec<&str> = vec![&number, &dist, &o.distributor, &o.created_by];
+    for l in &o.lines {
+        texts.push(&l.customer_name);
+        texts.push(&l.sku);
+    }
+    search.matches(&texts)
 }
 
 /// The form of a rejection's reason, unless the service says the user may not reject.
@@ -95,9 +142,19 @@ impl ApprovalsPane {
     pub fn render(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
         let th = ctx.theme;
         let p = self;
-        let title = format!(" Approvals · {} awaiting {} ", p.view.len(), ctx.actor.name);
-        let Some(inner) = super::orders_frame(ctx, f, area, title, p.view.is_empty(), "nothing awaits your approval")
+        let title = format!(" Approvals · {} awaiting {} ", p.awaiting, ctx.actor.name);
+        let Some(inner) = super::orders_frame(ctx, f, area, title, p.awaiting == 0, "nothing awaits your approval")
         else {
+            return;
+        };
+        let Some(inner) = super::search_line(
+            ctx,
+            &p.search,
+            f,
+            inner,
+            p.view.is_empty(),
+            "no order awaiting you matches",
+        ) else {
             return;
         };
         let list_h = (p.view.len() as u16 + 1).min(inner.height / 2).max(2);

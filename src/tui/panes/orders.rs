@@ -12,7 +12,7 @@ use crate::tui::commands::{Command, Load};
 use crate::tui::error::FormError;
 use crate::tui::form::{Confirm, Dialog, Field, Form, PickPurpose, Picker, Purpose};
 use crate::tui::widgets::Tone;
-use crate::tui::widgets::{age, clip, Col, Cursor, Grid, GridCell};
+use crate::tui::widgets::{age, clip, Col, Cursor, Grid, GridCell, SearchBox};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
@@ -28,6 +28,8 @@ pub struct OrdersPane {
     pub view: Vec<usize>,
     pub cursor: Cursor,
     pub detail: Option<Detail>,
+    /// `/`: only the orders every typed word is found in.
+    pub search: SearchBox,
 }
 
 /// The methods of the place picker, in order.
@@ -60,6 +62,7 @@ impl OrdersPane {
         let orders = &ctx.data.orders;
         self.view = (0..orders.len())
             .filter(|i| self.status.is_none_or(|s| orders[*i].status() == s))
+            .filter(|i| !self.search.is_active() || order_matches(ctx, &self.search, &orders[*i]))
             .collect();
         if let Some(po) = keep {
             if let Some(p) = self.view.iter().position(|i| orders[*i].number == po) {
@@ -125,20 +128,47 @@ impl OrdersPane {
         }
         match (a, self.selected(ctx)) {
             (Action::Open, Some(po)) => vec![Ask::OpenOrder(po)],
-            (Action::StatusFilter, _) => {
-                let all = OrderStatus::ALL;
-                self.status = match self.status {
-                    None => Some(all[0]),
-                    Some(s) => all.iter().position(|x| *x == s).and_then(|i| all.get(i + 1).copied()),
-                };
+            (Action::StatusFilter, _) => vec![status_picker(ctx, self.status)],
+            (Action::Filter, _) => {
+                self.search.focused = true;
+                Vec::new()
+            }
+            (Action::ClearFilter, _) => {
+                self.search.clear();
                 let keep = self.selected(ctx);
                 self.refresh(ctx, keep);
-                let what = self.status.map_or("all orders".to_string(), |s| format!("{s} orders"));
-                vec![Ask::Say(Tone::Info, format!("showing {what}"))]
+                Vec::new()
             }
             (a, Some(po)) => vec![on_order(ctx, po, a)],
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the search box has the focus (keys are typed into it).
+    pub fn typing(&self) -> bool {
+        self.search.focused && self.detail.is_none()
+    }
+
+    /// A key typed into the search box.
+    pub fn filter_key(&mut self, ev: &crossterm::event::KeyEvent, ctx: &Ctx) {
+        if self.search.key(ev) {
+            let keep = self.selected(ctx);
+            self.refresh(ctx, keep);
+        }
+    }
+
+    /// The status picked in the status picker: the list shows orders of it only.
+    pub fn status_chosen(&mut self, ctx: &Ctx, chosen: &[u64]) -> Vec<Ask> {
+        let Some(n) = chosen.first() else {
+            return Vec::new();
+        };
+        self.status = (*n as usize)
+            .checked_sub(1)
+            .and_then(|i| OrderStatus::ALL.get(i).copied());
+        let keep = self.selected(ctx);
+        self.refresh(ctx, keep);
+        let what = self.status.map_or("all orders".to_string(), |s| format!("{s} orders"));
+        vec![Ask::Say(Tone::Info, format!("showing {what}"))]
     }
 
     /// Draws the pane: the list, or one order in detail.
@@ -148,6 +178,45 @@ impl OrdersPane {
             None => self.render_list(ctx, f, area),
         }
     }
+}
+
+/// Whether every word of `search` is in the order: its number, status, customers,
+/// distributor, buyer or SKUs.
+fn order_matches(ctx: &Ctx, search: &SearchBox, o: &Order) -> bool {
+    let number = o.number.to_string();
+    let status = status_label(o);
+    let dist = ctx.config.distributor_name(&o.distributor);
+    let mut texts: Vec<&str> = vec![&number, &status, &dist, &o.distributor, &o.created_by];
+    for l in &o.lines {
+        texts.push(&l.customer_name);
+        texts.push(&l.sku);
+    }
+    search.matches(&texts)
+}
+
+/// The status picker: every status with how many orders have it, the one shown now first.
+fn status_picker(ctx: &Ctx, now: Option<OrderStatus>) -> Ask {
+    let count = |s: Option<OrderStatus>| {
+        ctx.data
+            .orders
+            .iter()
+            .filter(|o| s.is_none_or(|s| o.status() == s))
+            .count()
+    };
+    let mut rows = vec![(0, format!("all orders ({})", count(None)))];
+    for (i, s) in OrderStatus::ALL.iter().enumerate() {
+        rows.push((i as u64 + 1, format!("{s} ({})", count(Some(*s)))));
+    }
+    let mut picker = Picker::new(
+        "Show orders of which status? (Enter chooses, type to filter)",
+        rows,
+        false,
+        PickPurpose::OrderStatus,
+    );
+    picker.cursor.sel = now
+        .and_then(|s| OrderStatus::ALL.iter().position(|x| *x == s))
+        .map_or(0, |i| i + 1);
+    Ask::Dialog(Box::new(Dialog::Pick(picker)))
 }
 
 /// What the list and the detail view do alike to the order in focus.
@@ -390,7 +459,12 @@ impl OrdersPane {
         let th = ctx.theme;
         let filter = o.status.map(|s| format!(" · {s} only")).unwrap_or_default();
         let title = format!(" Orders · {} shown{filter} ", o.view.len());
-        let Some(inner) = super::orders_frame(ctx, f, area, title, o.view.is_empty(), "no orders") else {
+        let narrowed = o.search.shown() || o.status.is_some();
+        let empty = o.view.is_empty() && !narrowed;
+        let Some(inner) = super::orders_frame(ctx, f, area, title, empty, "no orders") else {
+            return;
+        };
+        let Some(inner) = super::search_line(ctx, &o.search, f, inner, o.view.is_empty(), "no orders match") else {
             return;
         };
         let (start, end) = o.cursor.window(o.view.len(), inner.height.saturating_sub(1) as usize);

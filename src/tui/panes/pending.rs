@@ -83,6 +83,22 @@ pub struct PendingPane {
     seen: Option<(u64, String, bool)>,
 }
 
+/// The Pending filter: the state shown, and every typed word (with its value as an item id).
+struct Words<'a> {
+    state: ItemFilter,
+    words: Vec<(&'a str, Option<ItemId>)>,
+}
+
+impl Words<'_> {
+    fn matches(&self, item: &PendingItem) -> bool {
+        self.state.matches(item)
+            && self
+                .words
+                .iter()
+                .all(|(w, id)| *id == Some(item.id) || item.matches_text(w))
+    }
+}
+
 fn quote_label(i: &PendingItem) -> &str {
     i.quote_number.as_deref().unwrap_or(&i.quote_id)
 }
@@ -107,11 +123,13 @@ impl PendingPane {
     pub fn refresh(&mut self, ctx: &Ctx, selected: Option<ItemId>) {
         let items = &ctx.data.items;
         let needle = self.filter.value().trim().to_ascii_lowercase();
-        let filter = ItemFilter {
+        // Several words: each must be found (in any field, or as the item's id), in any order.
+        let words: Vec<(&str, Option<ItemId>)> = needle.split_whitespace().map(|w| (w, w.parse().ok())).collect();
+        let state = ItemFilter {
             dismissed_only: self.dismissed,
-            text: Some(needle.clone()).filter(|n| !n.is_empty()),
             ..Default::default()
         };
+        let filter = Words { state, words };
         let incremental = self.seen.as_ref().is_some_and(|(g, n, d)| {
             *g == ctx.data.items_gen && *d == self.dismissed && needle.starts_with(n.as_str())
         });
