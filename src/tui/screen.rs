@@ -652,6 +652,7 @@ impl App {
                 self.audit.refresh(&ctx!(self));
             }
             Msg::OrderAudit(po, entries) => self.data.order_audit = Some((po, entries)),
+            Msg::AuditEntry(seq, entry) => self.audit.entry_arrived(seq, entry),
             Msg::Rules(rules) => {
                 self.data.rules = rules;
                 self.data.rules_loaded = true;

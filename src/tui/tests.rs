@@ -1475,3 +1475,33 @@ fn orders_and_approvals_are_searched_with_slash_and_statuses_picked() {
     h.type_text("van dijk");
     assert_eq!(h.app.approvals.view.len(), 1);
 }
+
+#[test]
+fn an_audit_entry_opens_whole_and_receipts_name_sku_and_serials() {
+    let mut h = Harness::new("alice");
+    h.keys("5");
+    let screen = h.render(120, 30);
+    // PO-000002's receipt: line 1, the notebook, one serial.
+    let row = rows_with(&screen, "receipt.add")
+        .into_iter()
+        .find(|r| r.contains("PO-000002"))
+        .unwrap();
+    assert!(row.contains("line 1 20XW00A1NL ×1 serials PF4XK2A1"), "{row}");
+    // The list holds slimmed entries; Enter loads the whole one.
+    assert_eq!(h.app.data.audit.last().unwrap().before, serde_json::Value::Null);
+    h.keys("enter");
+    let screen = h.render(100, 40);
+    assert!(screen.contains("entry 18"), "{screen}");
+    assert!(screen.contains("Before") && screen.contains("After"), "{screen}");
+    assert!(
+        screen.contains("\"by\": \"alice\""),
+        "the cancelled stage in full: {screen}"
+    );
+    h.keys("esc");
+    assert!(h.app.audit.open.is_none());
+    // A filter that matches nothing says so.
+    h.keys("/");
+    h.type_text("nobody-here");
+    h.keys("enter");
+    assert!(h.render(100, 24).contains("no entries match the filter"));
+}
