@@ -43,6 +43,8 @@ pub enum Action {
     StatusFilter,
     ScrollUp,
     ScrollDown,
+    /// At the dock: offer dropship and licence-only orders too.
+    ShowAllKinds,
     Approve,
     Reject,
     FocusScan,
@@ -121,6 +123,11 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     ),
     (Action::ScrollUp, "scroll_up", "scroll the details up"),
     (Action::ScrollDown, "scroll_down", "scroll the details down"),
+    (
+        Action::ShowAllKinds,
+        "show_all_kinds",
+        "offer dropship and licence-only orders at the dock too (again: only ours)",
+    ),
     (Action::Approve, "approve", "approve and place (method picker)"),
     (Action::Reject, "reject", "reject with a reason"),
     (Action::FocusScan, "focus_scan", "focus the scan box"),

@@ -148,7 +148,7 @@ fn populate(svc: &Service, c: &Config) {
     let wifi = create(
         "tdsynnex",
         ids("Q-2026-0150", &["AP-650", "SW-2930F-24"]),
-        OrderType::Dropship,
+        OrderType::Wholesale,
     );
     place(&carol, wifi);
     create("ingram", ids("Q-2026-0155", &["HDD-8TB-NAS"]), OrderType::Wholesale);
@@ -1504,4 +1504,80 @@ fn an_audit_entry_opens_whole_and_receipts_name_sku_and_serials() {
     h.type_text("nobody-here");
     h.keys("enter");
     assert!(h.render(100, 24).contains("no entries match the filter"));
+}
+
+fn dock_orders(h: &Harness) -> Vec<u64> {
+    h.app.receiving.orders.iter().map(|p| p.0).collect()
+}
+
+fn last_log(h: &Harness) -> String {
+    h.app.receiving.log.back().map(|(_, t)| t.clone()).unwrap_or_default()
+}
+
+#[test]
+fn the_dock_offers_what_arrives_here_and_names_where_a_code_is() {
+    let mut h = Harness::new("rick");
+    // PO-000002 is a dropship: its goods go to the customer, not to our dock.
+    assert_eq!(dock_orders(&h), vec![4]);
+    h.type_text("20XW00A1NL\n");
+    h.settle();
+    let log = last_log(&h);
+    assert!(
+        log.contains("PO-000002") && log.contains("dropship") && log.contains("ctrl-t"),
+        "{log}"
+    );
+    h.keys("ctrl-t");
+    assert_eq!(dock_orders(&h), vec![2, 4]);
+    // A code on an order not placed yet is named as such.
+    h.type_text("HDD-8TB-NAS\n");
+    h.settle();
+    let log = last_log(&h);
+    assert!(log.contains("PO-000005") && log.contains("not placed yet"), "{log}");
+    // A PO number from a packing slip narrows scanning to that order; Esc widens again.
+    h.type_text("po-000004\n");
+    h.settle();
+    assert_eq!(dock_orders(&h), vec![4]);
+    assert!(h.render(80, 24).contains("PO-000004 only"));
+    h.type_text("20XW00A1NL\n");
+    h.settle();
+    let log = last_log(&h);
+    assert!(log.contains("narrowed to PO-000004"), "{log}");
+    h.keys("esc");
+    assert_eq!(dock_orders(&h), vec![2, 4]);
+    assert!(h.app.receiving.focused, "the first Esc widens; the box keeps the focus");
+}
+
+#[test]
+fn the_scan_log_fills_the_pane_and_scrolls_back() {
+    let mut h = Harness::new("rick");
+    for i in 0..30 {
+        h.type_text(&format!("NOPE-{i:02}\n"));
+    }
+    h.settle();
+    let screen = h.render(80, 40);
+    let shown = rows_with(&screen, "unknown code").len();
+    assert!(shown > 10, "the log uses the pane's height: {shown} lines\n{screen}");
+    assert!(screen.contains("NOPE-29") && !screen.contains("NOPE-00"), "{screen}");
+    h.keys("pageup pageup pageup pageup pageup pageup");
+    let screen = h.render(80, 40);
+    assert!(
+        screen.contains("NOPE-00") && screen.contains("older lines shown"),
+        "{screen}"
+    );
+    assert!(h.app.receiving.focused, "scrolling leaves the scan box focused");
+}
+
+#[test]
+fn without_the_receiver_role_the_dock_says_why_there_is_no_scan_box() {
+    let mut h = Harness::new("alice");
+    h.keys("4");
+    assert!(!h.app.receiving.focused);
+    let screen = h.render(80, 24);
+    assert!(screen.contains("alice may not receive goods"), "{screen}");
+    // A scan goes nowhere: nothing typed, nothing sent.
+    h.type_text("AP-650\n");
+    h.settle();
+    assert!(!h.app.receiving.focused);
+    assert_eq!(h.app.receiving.input.value(), "");
+    assert_eq!(h.order(4).received_on(1), 0);
 }
