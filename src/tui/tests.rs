@@ -1581,3 +1581,75 @@ fn without_the_receiver_role_the_dock_says_why_there_is_no_scan_box() {
     assert_eq!(h.app.receiving.input.value(), "");
     assert_eq!(h.order(4).received_on(1), 0);
 }
+
+#[test]
+fn a_pax8_place_form_shows_its_whole_hint_and_a_link_must_be_a_web_address() {
+    let mut h = Harness::new("alice");
+    let c = config();
+    let alice = as_user(&c, "alice");
+    let item = h.app.data.items.iter().find(|i| i.sku == "CFQ-00004").unwrap().id;
+    let po = h
+        .svc
+        .create_order(
+            &alice,
+            CreateOrder {
+                distributor: "pax8".into(),
+                order_type: OrderType::Wholesale,
+                items: vec![item],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .number;
+    h.keys("ctrl-r 2");
+    h.app.open_place(po, false);
+    let screen = h.render(80, 24);
+    assert!(screen.contains("key is named)."), "the hint is whole:\n{screen}");
+    assert!(!screen.contains("--via"), "{screen}");
+    // "mark as submitted" with a link that is not a web address: refused, named.
+    h.keys("m tab");
+    h.type_text("portal.example/po/7");
+    h.keys("enter");
+    let Some(super::form::Dialog::Form(form)) = &h.app.dialog else {
+        panic!("the form stays open")
+    };
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("`portal.example/po/7` is not a web address"),
+        "{:?}",
+        form.error
+    );
+    assert_eq!(h.order(po.0).status(), crate::domain::OrderStatus::Pending);
+}
+
+#[test]
+fn a_manual_placements_link_is_labelled_in_the_detail() {
+    let mut h = Harness::new("alice");
+    let c = config();
+    h.svc
+        .place(
+            &as_user(&c, "alice"),
+            PlaceRequest {
+                po: PoNumber(5),
+                method: PlacementMethod::Manual,
+                link: Some("https://portal.example/po/5".into()),
+            },
+        )
+        .unwrap();
+    h.keys("ctrl-r");
+    h.app.open_order(PoNumber(5));
+    h.settle();
+    let screen = h.render(120, 30);
+    assert!(screen.contains("· link https://portal.example/po/5"), "{screen}");
+}
+
+#[test]
+fn help_descriptions_wrap_instead_of_being_cut() {
+    let mut h = Harness::new("alice");
+    h.keys("?");
+    let screen = h.render(60, 40);
+    assert!(!screen.contains('…'), "{screen}");
+    assert!(screen.contains("(JSON or CSV)") || screen.contains("CSV)"), "{screen}");
+}

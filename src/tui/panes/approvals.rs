@@ -205,31 +205,71 @@ impl ApprovalsPane {
         .render(f, list);
 
         if let Some(o) = p.view.get(p.cursor.sel).map(|i| &ctx.data.orders[*i]) {
-            let mut lines = vec![Line::from(Span::styled(
-                format!(
-                    "{} lines · {} · a approves and places · r rejects",
-                    o.lines.len(),
-                    o.order_type.as_str()
-                ),
-                th.muted,
-            ))];
-            for l in &o.lines {
-                lines.push(Line::from(format!(
-                    "  {:>4} × {:<14} {:<28} {:>10}  {}",
-                    l.quantity,
-                    l.sku,
-                    crate::tui::widgets::clip(&l.description, 28),
-                    group_thousands(l.total_cost()),
-                    l.customer_name
-                )));
-            }
-            for r in &o.rejections {
-                lines.push(Line::from(Span::styled(
-                    format!("  earlier rejected by {}: {}", r.by, r.reason),
-                    th.warn,
-                )));
-            }
-            f.render_widget(Paragraph::new(lines).style(th.base), detail);
+            render_lines(ctx, o, f, detail);
         }
     }
+}
+
+/// The lines of the order selected, what it was rejected for before, and the keys.
+fn render_lines(ctx: &Ctx, o: &crate::domain::Order, f: &mut Frame, area: Rect) {
+    let th = ctx.theme;
+    let [head, table, rejected] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(o.lines.len() as u16 + 1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            format!(
+                "{} lines · {} · a approves and places · r rejects",
+                o.lines.len(),
+                o.order_type.as_str()
+            ),
+            th.muted,
+        )),
+        head,
+    );
+    let rows = o
+        .lines
+        .iter()
+        .take(table.height as usize)
+        .map(|l| {
+            let cells: Vec<GridCell> = vec![
+                l.quantity.to_string().into(),
+                l.sku.clone().into(),
+                l.description.clone().into(),
+                group_thousands(l.total_cost()).into(),
+                l.customer_name.clone().into(),
+            ];
+            (cells, th.base)
+        })
+        .collect();
+    let cols = vec![
+        Col::fixed("Qty", 5, 6).right(),
+        Col::fixed("SKU", 14, 7),
+        Col::fill("Description", 10, 2, 3),
+        Col::amount("Line total", 8),
+        Col::fill("Customer", 8, 1, 2),
+    ];
+    Grid {
+        cols,
+        rows,
+        header: th.header,
+    }
+    .render(f, table);
+    let lines: Vec<Line> = o
+        .rejections
+        .iter()
+        .map(|r| {
+            Line::from(Span::styled(
+                format!("earlier rejected by {}: {}", r.by, r.reason),
+                th.warn,
+            ))
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        rejected,
+    );
 }

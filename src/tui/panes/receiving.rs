@@ -15,7 +15,7 @@ use crate::tui::widgets::{Col, Cursor, Grid, GridCell};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 use std::collections::VecDeque;
 use tui_input::backend::crossterm::EventHandler;
@@ -646,35 +646,43 @@ fn render_pick(r: &ReceivingPane, ctx: &Ctx, candidates: &[Target], f: &mut Fram
 fn render_order_lines(r: &ReceivingPane, ctx: &Ctx, o: &crate::domain::Order, f: &mut Frame, right: Rect) {
     let th = ctx.theme;
     let (start, end) = (0, o.lines.len().min(right.height.saturating_sub(1) as usize));
-    let rows = o.lines[start..end].iter().enumerate().map(|(i, l)| {
-        let n = i as u32 + 1;
-        let here = r.current == Some(Target { po: o.number, line: n });
-        let rec = o.received_on(n);
-        let style = if here {
-            th.selected
-        } else if rec >= l.quantity {
-            th.ok
-        } else {
-            th.base
-        };
-        Row::new(vec![
-            Cell::from(n.to_string()),
-            Cell::from(l.sku.clone()),
-            Cell::from(Line::from(format!("{rec}/{}", l.quantity)).right_aligned()),
-            Cell::from(if l.serialized { "serial" } else { "" }),
-            Cell::from(l.description.clone()),
-        ])
-        .style(style)
-    });
-    let widths = [
-        Constraint::Length(2),
-        Constraint::Length(13),
-        Constraint::Length(7),
-        Constraint::Length(6),
-        Constraint::Fill(1),
+    let rows = o.lines[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let n = i as u32 + 1;
+            let here = r.current == Some(Target { po: o.number, line: n });
+            let rec = o.received_on(n);
+            let style = if here {
+                th.selected
+            } else if rec >= l.quantity {
+                th.ok
+            } else {
+                th.base
+            };
+            let cells: Vec<GridCell> = vec![
+                n.to_string().into(),
+                l.sku.clone().into(),
+                format!("{rec}/{}", l.quantity).into(),
+                (if l.serialized { "serial" } else { "" }).into(),
+                l.description.clone().into(),
+            ];
+            (cells, style)
+        })
+        .collect();
+    let cols = vec![
+        Col::fixed("#", 2, 9),
+        Col::fill("SKU", 13, 1, 8),
+        Col::fixed("Recvd", 7, 7).right(),
+        Col::fixed("", 6, 3),
+        Col::fill("Description", 8, 2, 1),
     ];
-    let header = Row::new(["#", "SKU", "  Recvd", "", "Description"]).style(th.header);
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), right);
+    Grid {
+        cols,
+        rows,
+        header: th.header,
+    }
+    .render(f, right);
 }
 
 /// The scan log, newest last.

@@ -298,3 +298,19 @@ fn audit_trail<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
     }
     info
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_label_keeps_a_space_before_its_value() {
+        let th = Theme::built_in("dark").unwrap();
+        for label in ["distributor order", "special bid", "PSA sync"] {
+            let line = kv(&th, label, "20-SBX02".into());
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            assert!(text.contains(&format!("{label} ")), "{text:?}");
+            assert!(text.ends_with(" 20-SBX02"), "{text:?}");
+        }
+    }
+}
