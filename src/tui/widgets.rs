@@ -264,12 +264,17 @@ impl Grid {
         out
     }
 
-    fn cell(col: &Col, w: u16, text: &str) -> String {
+    /// `text` as it fits `w` cells: as it is when it fits (no copy), else cut with `…`
+    /// (at the left for an amount).
+    fn fit(col: &Col, w: u16, text: String) -> String {
         let w = w as usize;
-        if matches!(col.width, Width::Amount) {
-            clip_left(text, w)
+        let fits = text.len() <= w || text.chars().count() <= w;
+        if fits && !text.chars().any(char::is_control) {
+            text
+        } else if matches!(col.width, Width::Amount) {
+            clip_left(&text, w)
         } else {
-            clip(text, w)
+            clip(&text, w)
         }
     }
 
@@ -281,8 +286,9 @@ impl Grid {
             .enumerate()
             .filter_map(|(i, w)| w.map(|w| (i, w)))
             .collect();
-        let line = |col: &Col, w: u16, text: &str, style: Option<Style>| {
-            let text = Self::cell(col, w, text);
+        let cols = &self.cols;
+        let line = |col: &Col, w: u16, text: String, style: Option<Style>| {
+            let text = Self::fit(col, w, text);
             let span = match style {
                 Some(s) => Span::styled(text, s),
                 None => Span::raw(text),
@@ -297,21 +303,22 @@ impl Grid {
         let header = Row::new(
             shown
                 .iter()
-                .map(|(i, w)| Cell::from(line(&self.cols[*i], *w, &self.cols[*i].title, None))),
+                .map(|(i, w)| Cell::from(line(&cols[*i], *w, cols[*i].title.clone(), None))),
         )
         .style(self.header);
-        let rows = self.rows.iter().map(|(cells, style)| {
-            Row::new(shown.iter().map(|(i, w)| {
-                let c = cells.get(*i);
-                Cell::from(line(
-                    &self.cols[*i],
-                    *w,
-                    c.map_or("", |c| c.text.as_str()),
-                    c.and_then(|c| c.style),
-                ))
-            }))
-            .style(*style)
-        });
+        let rows: Vec<Row> = self
+            .rows
+            .into_iter()
+            .map(|(cells, style)| {
+                let mut cells: Vec<Option<GridCell>> = cells.into_iter().map(Some).collect();
+                Row::new(shown.iter().map(|(i, w)| {
+                    let c = cells.get_mut(*i).and_then(Option::take);
+                    let (text, st) = c.map_or((String::new(), None), |c| (c.text, c.style));
+                    Cell::from(line(&cols[*i], *w, text, st))
+                }))
+                .style(style)
+            })
+            .collect();
         let constraints = shown.iter().map(|(_, w)| Constraint::Length(*w));
         f.render_widget(
             Table::new(rows, constraints).header(header).column_spacing(SPACING),
