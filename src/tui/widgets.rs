@@ -195,11 +195,29 @@ pub struct Grid {
 
 const SPACING: u16 = 1;
 
+/// The cells the kept columns take, with the spaces between them.
+fn used(need: &[u16], kept: &[bool]) -> u16 {
+    let n = kept.iter().filter(|k| **k).count() as u16;
+    need.iter().zip(kept).filter(|(_, k)| **k).map(|(w, _)| *w).sum::<u16>() + n.saturating_sub(1) * SPACING
+}
+
 impl Grid {
     /// The width each column gets in `width` cells, `None` for a column left out.
     pub fn widths(&self, width: u16) -> Vec<Option<u16>> {
-        let need: Vec<u16> = self
-            .cols
+        let need = self.needs();
+        let kept = self.kept(&need, width);
+        let mut out: Vec<Option<u16>> = need.iter().zip(&kept).map(|(w, k)| k.then_some(*w)).collect();
+        self.share_fill(&mut out, width.saturating_sub(used(&need, &kept)));
+        // A lone column wider than the area is narrowed to it.
+        for w in out.iter_mut().flatten() {
+            *w = (*w).min(width);
+        }
+        out
+    }
+
+    /// The least width of each column: its own, its minimum, or its widest value.
+    fn needs(&self) -> Vec<u16> {
+        self.cols
             .iter()
             .enumerate()
             .map(|(i, c)| match c.width {
@@ -214,54 +232,49 @@ impl Grid {
                     .max()
                     .unwrap_or(0) as u16,
             })
-            .collect();
-        let mut kept: Vec<bool> = vec![true; self.cols.len()];
-        let used = |kept: &[bool]| -> u16 {
-            let n = kept.iter().filter(|k| **k).count() as u16;
-            need.iter().zip(kept).filter(|(_, k)| **k).map(|(w, _)| *w).sum::<u16>() + n.saturating_sub(1) * SPACING
-        };
-        while used(&kept) > width && kept.iter().filter(|k| **k).count() > 1 {
-            // The kept column with the lowest `keep`, the rightmost of equals.
+            .collect()
+    }
+
+    /// Which columns stay in `width`: the one with the lowest `keep` (the rightmost of
+    /// equals) goes first, until the rest fit or one is left.
+    fn kept(&self, need: &[u16], width: u16) -> Vec<bool> {
+        let mut kept = vec![true; self.cols.len()];
+        while used(need, &kept) > width && kept.iter().filter(|k| **k).count() > 1 {
             let drop = (0..self.cols.len())
                 .filter(|i| kept[*i])
-                .min_by_key(|i| (self.cols[*i].keep, std::cmp::Reverse(*i)))
-                .expect("more than one column is kept");
-            kept[drop] = false;
-        }
-        let mut out: Vec<Option<u16>> = need.iter().zip(&kept).map(|(w, k)| k.then_some(*w)).collect();
-        let left = width.saturating_sub(used(&kept));
-        let weights: u16 = self
-            .cols
-            .iter()
-            .zip(&kept)
-            .filter(|(_, k)| **k)
-            .map(|(c, _)| match c.width {
-                Width::Fill { weight, .. } => weight,
-                _ => 0,
-            })
-            .sum();
-        if weights > 0 {
-            let mut given = 0;
-            let last = (0..self.cols.len())
-                .rev()
-                .find(|i| kept[*i] && matches!(self.cols[*i].width, Width::Fill { .. }));
-            for (i, c) in self.cols.iter().enumerate() {
-                if let (Width::Fill { weight, .. }, Some(w)) = (c.width, out[i].as_mut()) {
-                    let share = if Some(i) == last {
-                        left - given
-                    } else {
-                        left * weight / weights
-                    };
-                    given += share;
-                    *w += share;
-                }
+                .min_by_key(|i| (self.cols[*i].keep, std::cmp::Reverse(*i)));
+            match drop {
+                Some(i) => kept[i] = false,
+                None => break,
             }
         }
-        // A lone column wider than the area is narrowed to it.
-        for w in out.iter_mut().flatten() {
-            *w = (*w).min(width);
+        kept
+    }
+
+    /// Gives `left` cells to the kept fill columns, by their weights.
+    fn share_fill(&self, out: &mut [Option<u16>], left: u16) {
+        let weight_of = |c: &Col| match c.width {
+            Width::Fill { weight, .. } => weight,
+            _ => 0,
+        };
+        let fills: Vec<usize> = (0..self.cols.len())
+            .filter(|i| out[*i].is_some() && matches!(self.cols[*i].width, Width::Fill { .. }))
+            .collect();
+        let weights: u16 = fills.iter().map(|i| weight_of(&self.cols[*i])).sum();
+        let Some(last) = fills.last().copied() else { return };
+        let mut given = 0;
+        for i in &fills {
+            let share = if *i == last {
+                left - given
+            } else {
+                let part = u32::from(left) * u32::from(weight_of(&self.cols[*i]));
+                part.checked_div(u32::from(weights)).unwrap_or(0) as u16
+            };
+            given += share;
+            if let Some(w) = out[*i].as_mut() {
+                *w += share;
+            }
         }
-        out
     }
 
     /// `text` as it fits `w` cells: as it is when it fits (no copy), else cut with `…`
