@@ -123,7 +123,7 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), ScreenError> {
 }
 
 /// Whether an outbox job (a send, a sync step) is running in this process now.
-fn job_under_way(svc: &Service, actor: &Actor) -> bool {
+pub(crate) fn job_under_way(svc: &Service, actor: &Actor) -> bool {
     let owner = crate::jobs::outbox::owner_of(actor);
     svc.jobs().is_ok_and(|jobs| {
         jobs.iter()

@@ -1653,3 +1653,29 @@ fn help_descriptions_wrap_instead_of_being_cut() {
     assert!(!screen.contains('…'), "{screen}");
     assert!(screen.contains("(JSON or CSV)") || screen.contains("CSV)"), "{screen}");
 }
+
+#[test]
+fn work_under_way_on_quitting_is_a_running_job_of_ours() {
+    let h = Harness::new("alice");
+    let c = config();
+    let alice = as_user(&c, "alice");
+    assert!(!super::job_under_way(&h.svc, &alice), "nothing queued, nothing running");
+    let placed = h
+        .svc
+        .place(
+            &alice,
+            PlaceRequest {
+                po: PoNumber(5),
+                method: PlacementMethod::Email,
+                link: None,
+            },
+        )
+        .unwrap();
+    assert!(placed.job.is_some(), "an email send waits in the outbox");
+    assert!(!super::job_under_way(&h.svc, &alice), "queued is not under way");
+    // This process runs it: under way. Someone else's run is not ours to wait for.
+    let owner = crate::jobs::outbox::owner_of(&alice);
+    assert!(h.svc.claim_job(&owner, None).unwrap().is_some());
+    assert!(super::job_under_way(&h.svc, &alice));
+    assert!(!super::job_under_way(&h.svc, &as_user(&c, "ada")));
+}
