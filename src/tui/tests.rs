@@ -1679,3 +1679,16 @@ fn work_under_way_on_quitting_is_a_running_job_of_ours() {
     assert!(super::job_under_way(&h.svc, &alice));
     assert!(!super::job_under_way(&h.svc, &as_user(&c, "ada")));
 }
+
+#[test]
+fn a_dropship_order_asked_for_by_its_number_is_received_at_the_dock() {
+    let mut h = Harness::new("rick");
+    assert_eq!(dock_orders(&h), vec![4]);
+    h.type_text("PO-000002\n20XW00A1NL\nPF4XK2A2\n");
+    h.settle();
+    assert_eq!(dock_orders(&h), vec![2]);
+    assert_eq!(h.order(2).received_on(1), 2, "{}", last_log(&h));
+    // Esc ends the serials, the next widens: the dropship order is left out again.
+    h.keys("esc esc");
+    assert_eq!(dock_orders(&h), vec![4]);
+}

@@ -129,8 +129,10 @@ impl ReceivingPane {
             self.focused = false;
         }
         let sel = self.orders.get(self.cursor.sel).copied();
-        let offered = |o: &&crate::domain::Order| {
-            (self.all_kinds || comes_to_the_dock(ctx, o)) && self.narrow.is_none_or(|po| o.number == po)
+        // Narrowed to one order (asked for by its number): that one, whatever its kind.
+        let offered = |o: &&crate::domain::Order| match self.narrow {
+            Some(po) => o.number == po,
+            None => self.all_kinds || comes_to_the_dock(ctx, o),
         };
         self.lines = scan_lines(ctx.data.orders.iter().rev().filter(offered));
         self.orders = ctx
@@ -312,10 +314,6 @@ impl ReceivingPane {
             return Ask::Bell;
         }
         self.narrow = Some(po);
-        if !comes_to_the_dock(ctx, o) {
-            // Asked for by its number: offered even though it is not delivered to us.
-            self.all_kinds = true;
-        }
         self.refresh(ctx);
         self.current = None;
         if let Some(i) = self.orders.iter().position(|p| *p == po) {
