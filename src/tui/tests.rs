@@ -1692,3 +1692,44 @@ fn a_dropship_order_asked_for_by_its_number_is_received_at_the_dock() {
     h.keys("esc esc");
     assert_eq!(dock_orders(&h), vec![4]);
 }
+
+#[test]
+fn the_docks_pick_list_names_each_lines_customer() {
+    let mut h = Harness::new("rick");
+    let c = config();
+    let alice = as_user(&c, "alice");
+    // The cables on two orders: a scan of their code asks which line.
+    let (a, b) = h.svc.split(&alice, 7, 15).unwrap();
+    for id in [a.id, b.id] {
+        let po = h
+            .svc
+            .create_order(
+                &alice,
+                CreateOrder {
+                    distributor: "also".into(),
+                    order_type: OrderType::Wholesale,
+                    items: vec![id],
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .number;
+        h.svc
+            .place(
+                &alice,
+                PlaceRequest {
+                    po,
+                    method: PlacementMethod::Manual,
+                    link: None,
+                },
+            )
+            .unwrap();
+    }
+    h.app.reload();
+    h.settle();
+    h.type_text("CAT6-2M-BL\n");
+    h.settle();
+    let screen = h.render(130, 30);
+    let picks: Vec<String> = rows_with(&screen, "line 1 · Bakker Logistics · CAT6-2M-BL");
+    assert_eq!(picks.len(), 2, "{screen}");
+}

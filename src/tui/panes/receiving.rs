@@ -623,17 +623,17 @@ fn render_pick(r: &ReceivingPane, ctx: &Ctx, candidates: &[Target], f: &mut Fram
     for (i, t) in candidates.iter().enumerate() {
         let l = r.lines.iter().find(|l| l.target == *t);
         let text = format!(
-            "{}. {} line {} {} {}/{} {}",
+            "{}. {} line {} · {} · {} {}/{}",
             i + 1,
             t.po,
             t.line,
+            l.map_or("", |l| l.line.customer_name.as_str()),
             l.map_or("", |l| l.line.sku.as_str()),
             l.map_or(0, |l| l.received),
             l.map_or(0, |l| l.line.quantity),
-            l.map_or("", |l| l.line.customer_name.as_str())
         );
         lines.push(Line::from(Span::styled(
-            text,
+            crate::tui::widgets::clip(&text, right.width as usize),
             if i == r.pick.sel { th.selected } else { th.base },
         )));
     }
