@@ -101,8 +101,16 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
         "add_to_order",
         "add the marked items to a pending order",
     ),
-    (Action::Open, "open", "open the order"),
-    (Action::Back, "back", "back to the list"),
+    (
+        Action::Open,
+        "open",
+        "open the selected order (the audit entry in Audit)",
+    ),
+    (
+        Action::Back,
+        "back",
+        "back to the list or the pane it came from (at the dock: scan every order again)",
+    ),
     (Action::Place, "place", "place the order (method picker)"),
     (
         Action::EditOrder,
