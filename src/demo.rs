@@ -276,7 +276,7 @@ fn populate(svc: &Service, config: &Config) -> Result<(), CliError> {
     let wifi = create(
         "tdsynnex",
         item_ids(svc, "Q-2026-0150", &["AP-650", "SW-2930F-24"])?,
-        OrderType::Dropship,
+        OrderType::Wholesale,
     )?;
     place(&carol, wifi, PlacementMethod::Manual)?;
     // A pending order still being put together, and a cancelled one.

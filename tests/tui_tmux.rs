@@ -225,17 +225,21 @@ fn the_dock_in_tmux() {
 #[test]
 fn a_buyer_edits_an_order_header_in_tmux() {
     let (_tmp, dir) = demo();
+    let stderr = dir.join("stderr.txt");
     let cmd = format!(
-        "{BIN} --db {} --config {} --user alice",
+        "{BIN} --db {} --config {} --user alice 2>{}",
         dir.join("purser.redb").display(),
-        dir.join("config.toml").display()
+        dir.join("config.toml").display(),
+        stderr.display()
     );
     let tmux = Tmux::start(&cmd);
     tmux.wait_for("Pending items");
-    // Orders, pending only, open the one there is.
+    // Orders, pending only (picked from the statuses), open the one there is.
     tmux.keys(&["2"]);
     tmux.wait_for("Orders ·");
     tmux.keys(&["f"]);
+    tmux.wait_for("Show orders of which status?");
+    tmux.keys(&["Pending", "Enter"]);
     tmux.wait_for("showing Pending orders");
     tmux.keys(&["Enter"]);
     tmux.wait_for("not placed yet");
@@ -254,6 +258,9 @@ fn a_buyer_edits_an_order_header_in_tmux() {
     tmux.wait_for("SB-2026-77");
     assert_eq!(order_json(&dir, "PO-000005")["special_bid"], "SB-2026-77");
     tmux.quit();
+    // Nothing was being sent or synced: quitting says nothing about work under way.
+    let said = std::fs::read_to_string(&stderr).unwrap_or_default();
+    assert!(!said.contains("finishing the work"), "{said}");
 }
 
 #[test]

@@ -42,6 +42,14 @@ impl Service {
             .read(|tx| tx.audit_matching(&|e| filter.matches(e), Some(limit), shape))?)
     }
 
+    /// The entry numbered `seq`, whole (read from the newest back: recent entries are quick).
+    pub fn audit_entry(&self, seq: u64) -> Result<Option<AuditEntry>, AppError> {
+        Ok(self
+            .store
+            .read(|tx| tx.audit_matching(&|e| e.seq == seq, Some(1), &|_| {}))?
+            .pop())
+    }
+
     /// Checks the whole hash chain; returns the number of entries, or where it breaks.
     pub fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, AppError> {
         let (entries, last) = self

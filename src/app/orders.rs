@@ -413,7 +413,7 @@ impl Service {
                     Err(AppError::NotAvailable {
                         what: format!("API submission to {name}"),
                         why: format!(
-                            "[distributors.{}] is kind = \"{}\", which has no ordering API; use --via email or --via manual",
+                            "[distributors.{}] is kind = \"{}\", which has no ordering API; email the PO or mark it as submitted instead",
                             order.distributor,
                             kind.as_str()
                         ),

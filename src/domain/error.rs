@@ -114,6 +114,8 @@ pub enum RuleError {
         "{po} has received items; an order can only be cancelled until anything is received (undo the receipts first)"
     )]
     AlreadyReceived { po: PoNumber },
+    #[error("{po} is cancelled already")]
+    AlreadyCancelled { po: PoNumber },
     #[error("no distributor `{0}` is configured; configured: {1}")]
     UnknownDistributor(String, String),
     #[error("no user `{0}` is configured")]

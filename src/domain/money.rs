@@ -52,6 +52,40 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     Ok(d.normalize_keep_scale())
 }
 
+/// Parses an amount as a person types it, with the grouping the screens show
+/// (`1,000.00`, `12,345,678.90`) or without; otherwise as [`parse_amount`].
+///
+/// Commas are taken only as thousands separators of an amount written with a decimal
+/// point (`1,250.50`), every group three digits. `1,000` (a thousand, or one with a
+/// decimal comma?) and `1,5` are refused as ambiguous, saying how to write them.
+pub fn parse_typed_amount(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    if !t.contains(',') {
+        return parse_amount(t);
+    }
+    let (int, frac) = match t.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (t, None),
+    };
+    let groups: Vec<&str> = int.split(',').collect();
+    let grouped = groups[0].len() <= 3
+        && !groups[0].is_empty()
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_digit()));
+    match frac {
+        Some(frac) if grouped && !frac.contains(',') => parse_amount(&format!("{}.{frac}", groups.concat())),
+        None if grouped => Err(format!(
+            "`{t}` is ambiguous: write {} for the amount with thousands, or use a point for decimals ({}.{})",
+            groups.concat(),
+            groups[0],
+            groups[1..].concat()
+        )),
+        _ => Err(format!(
+            "`{t}` is not a decimal amount like 1,250.00 or 1250.00: commas only group thousands, a point marks the decimals"
+        )),
+    }
+}
+
 /// Keeps at least two decimals for display without losing precision.
 pub trait KeepScale {
     fn normalize_keep_scale(self) -> Self;
@@ -155,6 +189,33 @@ mod tests {
             assert!(parse_amount(bad).is_err(), "{bad:?} should be refused");
         }
         assert!(parse_amount("-0").is_ok());
+    }
+
+    #[test]
+    fn typed_amounts_take_the_grouping_the_screens_show() {
+        assert_eq!(parse_typed_amount("1,000.00").unwrap(), dec("1000.00"));
+        assert_eq!(parse_typed_amount(" 12,345,678.90 ").unwrap(), dec("12345678.90"));
+        assert_eq!(parse_typed_amount("999.5").unwrap().to_string(), "999.50");
+        assert_eq!(
+            parse_typed_amount(&group_thousands(dec("1234567.5"))).unwrap(),
+            dec("1234567.50")
+        );
+        let e = parse_typed_amount("1,000").unwrap_err();
+        assert!(e.contains("ambiguous") && e.contains("1000"), "{e}");
+        for bad in [
+            "1,5",
+            "1,00.00",
+            "12,34,567.00",
+            ",100.00",
+            "1,000.0,0",
+            "1,000.00-",
+            "-1,000.00",
+        ] {
+            assert!(parse_typed_amount(bad).is_err(), "{bad:?} should be refused");
+        }
+        assert!(parse_typed_amount("1,5")
+            .unwrap_err()
+            .contains("a point marks the decimals"));
     }
 
     #[test]

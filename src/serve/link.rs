@@ -140,6 +140,7 @@ impl Link {
                 sync: sync.into_iter().collect(),
             },
             ScreenMessage::AuditAdded(a) => Msg::AuditAdded(a),
+            ScreenMessage::AuditEntry(seq, e) => Msg::AuditEntry(seq, e),
             ScreenMessage::OrderAuditAdded(po, a) => Msg::OrderAuditAdded(po, a),
             ScreenMessage::Done { command, result } => {
                 self.sent.pop_front();

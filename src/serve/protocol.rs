@@ -153,6 +153,7 @@ pub enum ScreenMessage {
         sync: Vec<(crate::domain::PoNumber, String)>,
     },
     AuditAdded(Vec<crate::domain::AuditEntry>),
+    AuditEntry(u64, Option<Box<crate::domain::AuditEntry>>),
     OrderAuditAdded(crate::domain::PoNumber, Vec<crate::domain::AuditEntry>),
     Done {
         command: CommandKind,

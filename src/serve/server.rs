@@ -247,6 +247,7 @@ pub fn to_wire(m: Msg) -> ScreenMessage {
             sync: sync.into_iter().collect(),
         },
         Msg::AuditAdded(a) => ScreenMessage::AuditAdded(a),
+        Msg::AuditEntry(seq, e) => ScreenMessage::AuditEntry(seq, e),
         Msg::OrderAuditAdded(po, a) => ScreenMessage::OrderAuditAdded(po, a),
         Msg::Done { command, result } => ScreenMessage::Done {
             command,

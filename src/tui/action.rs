@@ -44,6 +44,8 @@ pub enum Action {
     StatusFilter,
     ScrollUp,
     ScrollDown,
+    /// At the dock: offer dropship and licence-only orders too.
+    ShowAllKinds,
     Approve,
     Reject,
     FocusScan,
@@ -105,8 +107,16 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
         "add_to_order",
         "add the marked items to a pending order",
     ),
-    (Action::Open, "open", "open the order"),
-    (Action::Back, "back", "back to the list"),
+    (
+        Action::Open,
+        "open",
+        "open the selected order (the audit entry in Audit)",
+    ),
+    (
+        Action::Back,
+        "back",
+        "back to the list or the pane it came from (at the dock: scan every order again)",
+    ),
     (Action::Place, "place", "place the order (method picker)"),
     (
         Action::EditOrder,
@@ -120,9 +130,18 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
         "remove_item",
         "remove the selected line (back to the pool)",
     ),
-    (Action::StatusFilter, "status_filter", "show orders of the next status"),
+    (
+        Action::StatusFilter,
+        "status_filter",
+        "choose the status of the orders shown",
+    ),
     (Action::ScrollUp, "scroll_up", "scroll the details up"),
     (Action::ScrollDown, "scroll_down", "scroll the details down"),
+    (
+        Action::ShowAllKinds,
+        "show_all_kinds",
+        "offer dropship and licence-only orders at the dock too (again: only ours)",
+    ),
     (Action::Approve, "approve", "approve and place (method picker)"),
     (Action::Reject, "reject", "reject with a reason"),
     (Action::FocusScan, "focus_scan", "focus the scan box"),

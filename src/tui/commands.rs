@@ -16,6 +16,8 @@ pub enum Load {
     Orders,
     Audit,
     OrderAudit(PoNumber),
+    /// One audit entry, whole (the list holds slimmed ones).
+    AuditEntry(u64),
     Rules,
     ShipTo(String),
     /// The unseen notices of this user.

@@ -6,7 +6,8 @@ use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumb
 use std::collections::HashMap;
 
 /// The values of an audit entry's `after` that the Audit pane's list shows.
-pub const SUMMARY_KEYS: [&str; 7] = [
+pub const SUMMARY_KEYS: [&str; 8] = [
+    "receipt",
     "status",
     "stage",
     "received",
@@ -137,11 +138,22 @@ fn append_newer(list: &mut Vec<AuditEntry>, entries: Vec<AuditEntry>) {
 /// (not whole orders before and after) keeps thousands of entries small.
 pub fn slim_for_list(e: &mut AuditEntry) {
     use serde_json::Value;
+    // An undone receipt is in `before`: the list names it all the same.
+    let undone = match (&mut e.before, &e.after) {
+        (Value::Object(b), Value::Object(a)) if !a.contains_key("receipt") => b.remove("receipt"),
+        _ => None,
+    };
     e.before = Value::Null;
+    if let (Some(r), Value::Object(m)) = (undone, &mut e.after) {
+        m.insert("receipt".into(), r);
+    }
     if let Value::Object(m) = &mut e.after {
         m.retain(|k, _| SUMMARY_KEYS.contains(&k.as_str()));
         if let Some(Value::Object(stage)) = m.get_mut("stage") {
             stage.retain(|k, _| k == "stage");
+        }
+        if let Some(Value::Object(r)) = m.get_mut("receipt") {
+            r.retain(|k, _| matches!(k.as_str(), "line" | "quantity" | "serials"));
         }
     }
 }

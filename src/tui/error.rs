@@ -67,6 +67,8 @@ pub enum FormError {
     NoDistributor,
     #[error("a link goes with \"mark as submitted\" only")]
     LinkNotManual,
+    #[error("link: `{0}` is not a web address; expected one starting with https:// or http://")]
+    LinkNotUrl(String),
     #[error("{0}")]
     ApiOption(#[from] ApiOptionError),
 }

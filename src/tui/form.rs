@@ -59,6 +59,10 @@ pub enum Purpose {
     CreateOrder {
         items: Vec<ItemId>,
         quote: String,
+        /// The quote's ship-to, once loaded: where a dropship order goes.
+        quote_ship_to: Option<Box<crate::domain::Address>>,
+        /// Our warehouse: where a wholesale order goes.
+        warehouse: Option<Box<crate::domain::Address>>,
     },
     Place {
         po: PoNumber,
@@ -144,6 +148,20 @@ impl Form {
     }
 
     pub fn key(&mut self, ev: &KeyEvent) -> Outcome {
+        let chosen = self.fields.get(self.focus).map(Field::idx);
+        let outcome = self.key_inner(ev);
+        if let Some(field) = self.fields.get(self.focus) {
+            if matches!(field.kind, FieldKind::Choice { .. }) && Some(field.idx()) != chosen {
+                // What a choice decides can fill other fields (an order's type, its ship-to).
+                if matches!(self.purpose, Purpose::CreateOrder { .. }) {
+                    super::panes::pending::type_chosen(self);
+                }
+            }
+        }
+        outcome
+    }
+
+    fn key_inner(&mut self, ev: &KeyEvent) -> Outcome {
         let n = self.fields.len();
         match ev.code {
             KeyCode::Esc => return Outcome::Cancel,
@@ -186,6 +204,9 @@ pub enum PickPurpose {
     OrderFor(Vec<ItemId>),
     /// Choose pool items to add to this order.
     ItemsFor(PoNumber),
+    /// Choose the status the Orders list shows (0: every status, else 1 + its index in
+    /// `OrderStatus::ALL`).
+    OrderStatus,
 }
 
 /// A filterable list to choose one row from (or several, with space, when `multi`).

@@ -175,7 +175,9 @@ fn run_direct(svc: Service, actor: Actor) -> Result<(), ScreenError> {
     let rt = runtime()?;
     let config = Arc::new(svc.config().clone());
     let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
-    let worker = worker::spawn(Arc::new(svc), actor.clone(), msg_tx.clone());
+    let svc = Arc::new(svc);
+    let worker = worker::spawn(svc.clone(), actor.clone(), msg_tx.clone());
+    let me = actor.clone();
     let to_worker = worker.clone();
     let db = crate::jobs::Db::from_fn(config, move |task| to_worker.send(worker::Req::Task(task)).is_ok());
     let stop = tokio_util::sync::CancellationToken::new();
@@ -188,11 +190,23 @@ fn run_direct(svc: Service, actor: Actor) -> Result<(), ScreenError> {
         // A job under way (a send, a sync step) finishes; nothing new starts.
         let quick = tokio::time::timeout(Duration::from_millis(100), &mut work).await;
         if quick.is_err() {
-            eprintln!("Purser: finishing the work under way (a send or a sync) before closing…");
+            // Said only when a job of ours is really running: a slow stop is not work.
+            if job_under_way(&svc, &me) {
+                eprintln!("Purser: finishing the work under way (a send or a sync) before closing…");
+            }
             let _ = work.await;
         }
     });
     result
+}
+
+/// Whether an outbox job (a send, a sync step) is running in this process now.
+pub(crate) fn job_under_way(svc: &Service, actor: &Actor) -> bool {
+    let owner = crate::jobs::outbox::owner_of(actor);
+    svc.jobs().is_ok_and(|jobs| {
+        jobs.iter()
+            .any(|j| matches!(&j.state, crate::domain::job::JobState::Running { owner: o, .. } if *o == owner))
+    })
 }
 
 async fn event_loop(

@@ -287,6 +287,14 @@ impl App {
                 self.audit.filter_key(ev, &ctx!(self));
                 true
             }
+            Pane::Orders if self.orders.typing() => {
+                self.orders.filter_key(ev, &ctx!(self));
+                true
+            }
+            Pane::Approvals if self.approvals.typing() => {
+                self.approvals.filter_key(ev, &ctx!(self));
+                true
+            }
             Pane::Receiving if self.receiving.typing() => {
                 // Esc followed quickly by a character arrives as Alt+character. While the
                 // scanner is busy (serials, a pick list, typed text) Esc has work to do, so
@@ -372,7 +380,10 @@ impl App {
                 Outcome::Submit => {
                     let (purpose, chosen) = (p.purpose.clone(), p.chosen());
                     self.dialog = None;
-                    if let Some(cmd) = super::panes::picked_command(purpose, chosen) {
+                    if purpose == super::form::PickPurpose::OrderStatus {
+                        let asks = self.orders.status_chosen(&ctx!(self), &chosen);
+                        self.ask(asks);
+                    } else if let Some(cmd) = super::panes::picked_command(purpose, chosen) {
                         self.send_asking(cmd, None);
                     }
                 }
@@ -636,9 +647,10 @@ impl App {
 
     /// Opens an order in detail (from any pane).
     pub fn open_order(&mut self, po: PoNumber) {
+        let from = self.pane;
         self.switch(Pane::Orders);
         self.data.order_audit = None;
-        let asks = self.orders.open(po);
+        let asks = self.orders.open(po, from);
         self.ask(asks);
     }
 
@@ -698,6 +710,7 @@ impl App {
                 self.audit.refresh(&ctx!(self));
             }
             Msg::OrderAudit(po, entries) => self.data.order_audit = Some((po, entries)),
+            Msg::AuditEntry(seq, entry) => self.audit.entry_arrived(seq, entry),
             Msg::Rules(rules) => {
                 self.data.rules = rules;
                 self.data.rules_loaded = true;

@@ -149,7 +149,7 @@ fn populate(svc: &Service, c: &Config) {
     let wifi = create(
         "tdsynnex",
         ids("Q-2026-0150", &["AP-650", "SW-2930F-24"]),
-        OrderType::Dropship,
+        OrderType::Wholesale,
     );
     place(&carol, wifi);
     create("ingram", ids("Q-2026-0155", &["HDD-8TB-NAS"]), OrderType::Wholesale);
@@ -1258,8 +1258,203 @@ fn nothing_below_the_screen_imports_it() {
     assert!(files.len() > 10, "the panes were found");
 }
 
-/// The Pending rows shown, by item id.
-fn pending_ids(h: &Harness) -> Vec<ItemId> {
+/// An order of 12,345,678.90 EUR (10 × 1,234,567.89) awaiting dave's approval, by alice.
+fn big_order(h: &Harness) -> PoNumber {
+    let c = config();
+    let alice = as_user(&c, "alice");
+    let text = crate::demo::SAMPLES[0]
+        .1
+        .replace("Q-2026-0142", "Q-2026-0999")
+        .replacen("\"quantity\": 3,", "\"quantity\": 10,", 1)
+        .replace("\"unit_cost\": \"899.00\"", "\"unit_cost\": \"1234567.89\"");
+    h.svc.import_text(&alice, "big.json", &text).unwrap();
+    let items = h.svc.list_items(&Default::default()).unwrap();
+    let id = items
+        .iter()
+        .find(|i| i.quote_id == "Q-2026-0999" && i.sku == "20XW00A1NL")
+        .unwrap()
+        .id;
+    let po = h
+        .svc
+        .create_order(
+            &alice,
+            CreateOrder {
+                distributor: "ingram".into(),
+                order_type: OrderType::Wholesale,
+                items: vec![id],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .number;
+    h.svc
+        .place(
+            &alice,
+            PlaceRequest {
+                po,
+                method: PlacementMethod::Manual,
+                link: None,
+            },
+        )
+        .unwrap();
+    po
+}
+
+/// The rows of a rendered screen that mention `what`.
+fn rows_with(screen: &str, what: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter(|l| l.contains(what))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn large_totals_are_never_cut_and_go_last() {
+    let mut h = Harness::new("dave");
+    let po = big_order(&h);
+    h.keys("ctrl-r");
+    for pane in ["2", "3"] {
+        h.keys(pane);
+        for (w, ht) in [(120, 40), (80, 24), (60, 20)] {
+            let screen = h.render(w, ht);
+            let rows = rows_with(&screen, &po.to_string());
+            assert!(
+                rows.iter().any(|r| r.contains("12,345,678.90 EUR")),
+                "pane {pane} at {w}x{ht}: {screen}"
+            );
+        }
+        // However narrow: the order number and its total are the last to go, and a
+        // total that no longer fits is marked as cut, never shown as a smaller amount.
+        let screen = h.render(30, 20);
+        let rows = rows_with(&screen, &po.to_string());
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("…78.90 EUR") || r.contains("12,345,678.90")),
+            "{screen}"
+        );
+        assert!(
+            !screen.contains(" 2,345,678.90") && !screen.contains(" ,345,678.90"),
+            "{screen}"
+        );
+    }
+}
+
+#[test]
+fn a_narrow_amount_column_marks_its_cut_at_the_left() {
+    use super::widgets::{clip_left, Col, Grid, GridCell};
+    assert_eq!(clip_left("12,345,678.90", 8), "…,678.90");
+    let grid = Grid {
+        cols: vec![
+            Col::fixed("Order", 9, 9),
+            Col::fill("Customer", 8, 1, 1),
+            Col::amount("Total", 8),
+        ],
+        rows: vec![(
+            vec![
+                GridCell::from("PO-000009"),
+                GridCell::from("Dentalcare West"),
+                GridCell::from("12,345,678.90 EUR"),
+            ],
+            ratatui::style::Style::default(),
+        )],
+        header: ratatui::style::Style::default(),
+    };
+    assert_eq!(grid.widths(80), vec![Some(9), Some(52), Some(17)]);
+    assert_eq!(
+        grid.widths(30),
+        vec![Some(9), None, Some(17)],
+        "the customer goes first"
+    );
+    assert_eq!(
+        grid.widths(17),
+        vec![Some(9), None, None],
+        "then the total; the order last"
+    );
+}
+
+#[test]
+fn cancel_refuses_at_once_with_the_real_reason() {
+    let mut h = Harness::new("alice");
+    h.keys("2");
+    // PO-000002 is partly received, PO-000006 cancelled already.
+    for (po, why) in [(2u64, "received"), (6, "cancelled")] {
+        let row = h
+            .app
+            .orders
+            .view
+            .iter()
+            .position(|i| h.app.data.orders[*i].number == PoNumber(po))
+            .unwrap();
+        h.app.orders.cursor.sel = row;
+        h.keys("c");
+        assert!(h.app.dialog.is_none(), "no question for {po}: {:?}", h.app.dialog);
+        let (_, msg) = h.app.status.clone().unwrap();
+        assert!(msg.contains(why), "{po}: {msg}");
+        // The same from the order's detail.
+        h.keys("enter c");
+        assert!(h.app.dialog.is_none(), "no question for {po} in detail");
+        h.keys("esc");
+    }
+}
+
+#[test]
+fn a_wholesale_form_shows_our_warehouse_and_dropship_the_customers_address() {
+    let mut h = Harness::new("alice");
+    h.keys("/");
+    h.type_text("CAT6");
+    h.keys("enter n");
+    let form = |h: &Harness| match &h.app.dialog {
+        Some(super::form::Dialog::Form(f)) => f.clone(),
+        other => panic!("the create-order form: {other:?}"),
+    };
+    // Wholesale, the type offered first: our warehouse, never the customer's address.
+    let f = form(&h);
+    assert_eq!(f.get("Type").value(), "wholesale");
+    assert_eq!(f.get("Ship-to city").value(), "Utrecht");
+    assert_eq!(f.get("Ship-to street").value(), "Stationsweg 8");
+    // Dropship: the quote's ship-to; and back.
+    h.keys("tab right");
+    assert_eq!(form(&h).get("Ship-to city").value(), "Rotterdam");
+    h.keys("left");
+    assert_eq!(form(&h).get("Ship-to city").value(), "Utrecht");
+    // Saved as wholesale to us: no ship-to of its own.
+    h.keys("enter");
+    assert!(h.app.dialog.is_none(), "{:?}", h.app.status);
+    let o = h.order(7);
+    assert_eq!(o.order_type, OrderType::Wholesale);
+    assert_eq!(o.ship_to, None);
+}
+
+#[test]
+fn esc_from_an_order_opened_in_approvals_goes_back_to_approvals() {
+    let mut h = Harness::new("carol");
+    h.keys("3 enter");
+    assert_eq!(h.app.pane, Pane::Orders);
+    assert_eq!(h.app.orders.detail_po(), Some(PoNumber(3)));
+    h.keys("esc");
+    assert_eq!(h.app.pane, Pane::Approvals);
+    assert!(h.app.orders.detail.is_none());
+    // Opened from the Orders list, Esc stays in Orders.
+    h.keys("2 enter esc");
+    assert_eq!(h.app.pane, Pane::Orders);
+}
+
+#[test]
+fn marks_of_items_that_left_the_list_are_cleared() {
+    let mut h = Harness::new("alice");
+    h.keys("space space");
+    assert_eq!(h.app.pending.marks.len(), 2);
+    let first = *h.app.pending.marks.iter().next().unwrap();
+    // Someone else dismisses the first marked item.
+    let c = config();
+    h.svc.dismiss(&as_user(&c, "alice"), first, "not needed").unwrap();
+    h.keys("ctrl-r");
+    assert_eq!(h.app.pending.marks.len(), 1, "{:?}", h.app.pending.marks);
+    assert!(!h.app.pending.marks.contains(&first));
+}
+
+fn pending_ids(h: &Harness) -> Vec<u64> {
     h.app
         .pending
         .view
@@ -1886,4 +2081,341 @@ fn every_message_is_kept_and_read_whole() {
     h.scan("A");
     assert!(!h.app.messages.is_open());
     assert_eq!(scan_box(&h), "mA");
+}
+
+#[test]
+fn the_pending_filter_takes_several_words_in_any_order() {
+    let mut h = Harness::new("alice");
+    h.keys("/");
+    h.type_text("dental cfq");
+    assert_eq!(pending_ids(&h), vec![4]);
+    h.keys("esc backspace /");
+    h.type_text("CFQ  Dental");
+    assert_eq!(pending_ids(&h), vec![4]);
+    // An item id is a word too.
+    h.keys("esc backspace /");
+    h.type_text("9 ups");
+    assert_eq!(pending_ids(&h), vec![9]);
+    h.keys("esc backspace");
+    assert_eq!(pending_ids(&h).len(), 4);
+}
+
+#[test]
+fn the_sorted_column_is_marked_in_the_header() {
+    let mut h = Harness::new("alice");
+    assert!(h.render(100, 20).contains("Id▲"));
+    h.keys("o");
+    let screen = h.render(100, 20);
+    assert!(screen.contains("Customer▲") && !screen.contains("Id▲"), "{screen}");
+    h.keys("O");
+    assert!(h.render(100, 20).contains("Customer▼"));
+}
+
+fn order_numbers(h: &Harness) -> Vec<u64> {
+    h.app
+        .orders
+        .view
+        .iter()
+        .map(|i| h.app.data.orders[*i].number.0)
+        .collect()
+}
+
+#[test]
+fn orders_and_approvals_are_searched_with_slash_and_statuses_picked() {
+    let mut h = Harness::new("alice");
+    h.keys("2 /");
+    h.type_text("bakker");
+    assert_eq!(order_numbers(&h), vec![4]);
+    h.keys("enter");
+    assert!(!h.app.orders.typing(), "Enter keeps the search and leaves the box");
+    assert!(h.render(80, 24).contains("Search: bakker"));
+    h.keys("backspace /");
+    h.type_text("zzz");
+    assert!(h.render(80, 24).contains("no orders match"));
+    h.keys("esc backspace");
+    assert_eq!(order_numbers(&h).len(), 6);
+    // `f` opens a picker of statuses, with their counts.
+    h.keys("f");
+    let Some(super::form::Dialog::Pick(p)) = &h.app.dialog else {
+        panic!("a status picker: {:?}", h.app.dialog)
+    };
+    assert!(p.rows.iter().any(|(_, r)| r == "Partial (1)"), "{:?}", p.rows);
+    h.type_text("partial");
+    h.keys("enter");
+    assert_eq!(order_numbers(&h), vec![2]);
+    h.keys("f");
+    h.type_text("all");
+    h.keys("enter");
+    assert_eq!(order_numbers(&h).len(), 6);
+
+    let mut h = Harness::new("carol");
+    h.keys("3 /");
+    h.type_text("nothing-like-it");
+    let screen = h.render(80, 24);
+    assert!(screen.contains("no order awaiting you matches"), "{screen}");
+    assert!(
+        screen.contains("Approvals (1)"),
+        "the tab still counts what awaits: {screen}"
+    );
+    h.keys("esc backspace /");
+    h.type_text("van dijk");
+    assert_eq!(h.app.approvals.view.len(), 1);
+}
+
+#[test]
+fn an_audit_entry_opens_whole_and_receipts_name_sku_and_serials() {
+    let mut h = Harness::new("alice");
+    h.keys("5");
+    let screen = h.render(120, 30);
+    // PO-000002's receipt: line 1, the notebook, one serial.
+    let row = rows_with(&screen, "receipt.add")
+        .into_iter()
+        .find(|r| r.contains("PO-000002"))
+        .unwrap();
+    assert!(row.contains("line 1 20XW00A1NL ×1 serials PF4XK2A1"), "{row}");
+    // The list holds slimmed entries; Enter loads the whole one.
+    assert_eq!(h.app.data.audit.last().unwrap().before, serde_json::Value::Null);
+    h.keys("enter");
+    let screen = h.render(100, 40);
+    assert!(screen.contains("entry 18"), "{screen}");
+    assert!(screen.contains("Before") && screen.contains("After"), "{screen}");
+    assert!(
+        screen.contains("\"by\": \"alice\""),
+        "the cancelled stage in full: {screen}"
+    );
+    h.keys("esc");
+    assert!(h.app.audit.open.is_none());
+    // A filter that matches nothing says so.
+    h.keys("/");
+    h.type_text("nobody-here");
+    h.keys("enter");
+    assert!(h.render(100, 24).contains("no entries match the filter"));
+}
+
+fn dock_orders(h: &Harness) -> Vec<u64> {
+    h.app.receiving.orders.iter().map(|p| p.0).collect()
+}
+
+fn last_log(h: &Harness) -> String {
+    h.app.receiving.log.back().map(|(_, t)| t.clone()).unwrap_or_default()
+}
+
+#[test]
+fn the_dock_offers_what_arrives_here_and_names_where_a_code_is() {
+    let mut h = Harness::new("rick");
+    // PO-000002 is a dropship: its goods go to the customer, not to our dock.
+    assert_eq!(dock_orders(&h), vec![4]);
+    h.type_text("20XW00A1NL\n");
+    h.settle();
+    let log = last_log(&h);
+    assert!(
+        log.contains("PO-000002") && log.contains("dropship") && log.contains("ctrl-t"),
+        "{log}"
+    );
+    h.keys("ctrl-t");
+    assert_eq!(dock_orders(&h), vec![2, 4]);
+    // A code on an order not placed yet is named as such.
+    h.type_text("HDD-8TB-NAS\n");
+    h.settle();
+    let log = last_log(&h);
+    assert!(log.contains("PO-000005") && log.contains("not placed yet"), "{log}");
+    // A PO number from a packing slip narrows scanning to that order; Esc widens again.
+    h.type_text("po-000004\n");
+    h.settle();
+    assert_eq!(dock_orders(&h), vec![4]);
+    assert!(h.render(80, 24).contains("PO-000004 only"));
+    h.type_text("20XW00A1NL\n");
+    h.settle();
+    let log = last_log(&h);
+    assert!(log.contains("narrowed to PO-000004"), "{log}");
+    h.keys("esc");
+    assert_eq!(dock_orders(&h), vec![2, 4]);
+    assert!(h.app.receiving.focused, "the first Esc widens; the box keeps the focus");
+}
+
+#[test]
+fn the_scan_log_fills_the_pane_and_scrolls_back() {
+    let mut h = Harness::new("rick");
+    for i in 0..30 {
+        h.type_text(&format!("NOPE-{i:02}\n"));
+    }
+    h.settle();
+    let screen = h.render(80, 40);
+    let shown = rows_with(&screen, "unknown code").len();
+    assert!(shown > 10, "the log uses the pane's height: {shown} lines\n{screen}");
+    assert!(screen.contains("NOPE-29") && !screen.contains("NOPE-00"), "{screen}");
+    h.keys("pageup pageup pageup pageup pageup pageup");
+    let screen = h.render(80, 40);
+    assert!(
+        screen.contains("NOPE-00") && screen.contains("older lines shown"),
+        "{screen}"
+    );
+    assert!(h.app.receiving.focused, "scrolling leaves the scan box focused");
+}
+
+#[test]
+fn without_the_receiver_role_the_dock_says_why_there_is_no_scan_box() {
+    let mut h = Harness::new("alice");
+    h.keys("4");
+    assert!(!h.app.receiving.focused);
+    let screen = h.render(80, 24);
+    assert!(screen.contains("alice may not receive goods"), "{screen}");
+    // A scan goes nowhere: nothing typed, nothing sent.
+    h.type_text("AP-650\n");
+    h.settle();
+    assert!(!h.app.receiving.focused);
+    assert_eq!(h.app.receiving.input.value(), "");
+    assert_eq!(h.order(4).received_on(1), 0);
+}
+
+#[test]
+fn a_pax8_place_form_shows_its_whole_hint_and_a_link_must_be_a_web_address() {
+    let mut h = Harness::new("alice");
+    let c = config();
+    let alice = as_user(&c, "alice");
+    let item = h.app.data.items.iter().find(|i| i.sku == "CFQ-00004").unwrap().id;
+    let po = h
+        .svc
+        .create_order(
+            &alice,
+            CreateOrder {
+                distributor: "pax8".into(),
+                order_type: OrderType::Wholesale,
+                items: vec![item],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .number;
+    h.keys("ctrl-r 2");
+    h.app.open_place(po, false);
+    let screen = h.render(80, 24);
+    assert!(screen.contains("key is named)."), "the hint is whole:\n{screen}");
+    assert!(!screen.contains("--via"), "{screen}");
+    // "mark as submitted" with a link that is not a web address: refused, named.
+    h.keys("m tab");
+    h.type_text("portal.example/po/7");
+    h.keys("enter");
+    let Some(super::form::Dialog::Form(form)) = &h.app.dialog else {
+        panic!("the form stays open")
+    };
+    assert!(
+        form.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("`portal.example/po/7` is not a web address"),
+        "{:?}",
+        form.error
+    );
+    assert_eq!(h.order(po.0).status(), crate::domain::OrderStatus::Pending);
+}
+
+#[test]
+fn a_manual_placements_link_is_labelled_in_the_detail() {
+    let mut h = Harness::new("alice");
+    let c = config();
+    h.svc
+        .place(
+            &as_user(&c, "alice"),
+            PlaceRequest {
+                po: PoNumber(5),
+                method: PlacementMethod::Manual,
+                link: Some("https://portal.example/po/5".into()),
+            },
+        )
+        .unwrap();
+    h.keys("ctrl-r");
+    h.app.open_order(PoNumber(5));
+    h.settle();
+    let screen = h.render(120, 30);
+    assert!(screen.contains("· link https://portal.example/po/5"), "{screen}");
+}
+
+#[test]
+fn help_descriptions_wrap_instead_of_being_cut() {
+    let mut h = Harness::new("alice");
+    h.keys("?");
+    let screen = h.render(60, 40);
+    assert!(!screen.contains('…'), "{screen}");
+    assert!(screen.contains("(JSON or CSV)") || screen.contains("CSV)"), "{screen}");
+}
+
+#[test]
+fn work_under_way_on_quitting_is_a_running_job_of_ours() {
+    let h = Harness::new("alice");
+    let c = config();
+    let alice = as_user(&c, "alice");
+    assert!(!super::job_under_way(&h.svc, &alice), "nothing queued, nothing running");
+    let placed = h
+        .svc
+        .place(
+            &alice,
+            PlaceRequest {
+                po: PoNumber(5),
+                method: PlacementMethod::Email,
+                link: None,
+            },
+        )
+        .unwrap();
+    assert!(placed.job.is_some(), "an email send waits in the outbox");
+    assert!(!super::job_under_way(&h.svc, &alice), "queued is not under way");
+    // This process runs it: under way. Someone else's run is not ours to wait for.
+    let owner = crate::jobs::outbox::owner_of(&alice);
+    assert!(h.svc.claim_job(&owner, None).unwrap().is_some());
+    assert!(super::job_under_way(&h.svc, &alice));
+    assert!(!super::job_under_way(&h.svc, &as_user(&c, "ada")));
+}
+
+#[test]
+fn a_dropship_order_asked_for_by_its_number_is_received_at_the_dock() {
+    let mut h = Harness::new("rick");
+    assert_eq!(dock_orders(&h), vec![4]);
+    h.type_text("PO-000002\n20XW00A1NL\nPF4XK2A2\n");
+    h.settle();
+    assert_eq!(dock_orders(&h), vec![2]);
+    assert_eq!(h.order(2).received_on(1), 2, "{}", last_log(&h));
+    // Esc ends the serials, the next widens: the dropship order is left out again.
+    h.keys("esc esc");
+    assert_eq!(dock_orders(&h), vec![4]);
+}
+
+#[test]
+fn the_docks_pick_list_names_each_lines_customer() {
+    let mut h = Harness::new("rick");
+    let c = config();
+    let alice = as_user(&c, "alice");
+    // The cables on two orders: a scan of their code asks which line.
+    let (a, b) = h.svc.split(&alice, 7, 15).unwrap();
+    for id in [a.id, b.id] {
+        let po = h
+            .svc
+            .create_order(
+                &alice,
+                CreateOrder {
+                    distributor: "also".into(),
+                    order_type: OrderType::Wholesale,
+                    items: vec![id],
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .number;
+        h.svc
+            .place(
+                &alice,
+                PlaceRequest {
+                    po,
+                    method: PlacementMethod::Manual,
+                    link: None,
+                },
+            )
+            .unwrap();
+    }
+    h.app.reload();
+    h.settle();
+    h.type_text("CAT6-2M-BL\n");
+    h.settle();
+    let screen = h.render(130, 30);
+    let picks: Vec<String> = rows_with(&screen, "line 1 · Bakker Logistics · CAT6-2M-BL");
+    assert_eq!(picks.len(), 2, "{screen}");
 }

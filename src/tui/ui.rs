@@ -168,7 +168,12 @@ fn draw_status(app: &App, f: &mut Frame, area: Rect) {
 
 fn draw_form(app: &App, form: &Form, f: &mut Frame, area: Rect) {
     let th = &app.theme;
-    let note_h = form.note.as_ref().map_or(0, |_| 2);
+    // The note takes the lines it needs: a hint cut mid-sentence misleads.
+    let inner_w = area.width.min(76).saturating_sub(2) as usize;
+    let note_h = form
+        .note
+        .as_ref()
+        .map_or(0, |n| super::widgets::wrap_words(n, inner_w).len() as u16);
     let h = form.fields.len() as u16 + 2 + note_h + 2;
     let rect = centered(area, 76, h);
     f.render_widget(Clear, rect);
@@ -371,10 +376,22 @@ pub(crate) fn help_entries(app: &App) -> Vec<(String, String, bool)> {
 
 fn draw_help(app: &App, f: &mut Frame, area: Rect) {
     let th = &app.theme;
-    let lines = help_entries(app);
+    let entries = help_entries(app);
     let rows_fit = area.height.saturating_sub(2) as usize;
-    let columns = if lines.len() <= rows_fit { 1 } else { 2 };
-    let per_col = lines.len().div_ceil(columns);
+    // One column when it fits, else two; each description wraps under itself.
+    let mut columns: usize = 1;
+    let (key_w, lines) = loop {
+        let width = if columns == 1 { area.width.min(78) } else { area.width };
+        let col_w = width.saturating_sub(2) as usize / columns;
+        let key_w = if columns == 1 { 20 } else { 12 };
+        let desc_w = col_w.saturating_sub(key_w + 2).max(8);
+        let lines = help_rows(&entries, desc_w);
+        if columns == 2 || lines.len() <= rows_fit {
+            break (key_w, lines);
+        }
+        columns = 2;
+    };
+    let per_col = help_split(&lines, columns);
     let width = if columns == 1 { 78 } else { area.width };
     let rect = centered(area, width, per_col as u16 + 2);
     f.render_widget(Clear, rect);
@@ -387,10 +404,14 @@ fn draw_help(app: &App, f: &mut Frame, area: Rect) {
     let inner = block.inner(rect);
     f.render_widget(block.style(th.base), rect);
     let cols = Layout::horizontal(std::iter::repeat_n(Constraint::Ratio(1, columns as u32), columns)).split(inner);
-    let key_w = if columns == 1 { 20 } else { 12 };
-    for (c, chunk) in lines.chunks(per_col.max(1)).enumerate() {
-        let desc_w = (cols[c].width as usize).saturating_sub(key_w + 2);
-        let text: Vec<Line> = chunk
+    let mut start = 0;
+    for col in cols.iter() {
+        let mut end = (start + per_col).min(lines.len());
+        // A description is not split over two columns.
+        while end < lines.len() && lines[end].0.is_empty() && end > start {
+            end -= 1;
+        }
+        let text: Vec<Line> = lines[start..end]
             .iter()
             .map(|(k, d, allowed)| {
                 // What the user may not do now is greyed out.
@@ -401,10 +422,40 @@ fn draw_help(app: &App, f: &mut Frame, area: Rect) {
                 };
                 Line::from(vec![
                     Span::styled(format!("{:>key_w$}  ", super::widgets::clip(k, key_w)), key),
-                    Span::styled(super::widgets::clip(d, desc_w), text),
+                    Span::styled(d.clone(), text),
                 ])
             })
             .collect();
-        f.render_widget(Paragraph::new(text), cols[c]);
+        f.render_widget(Paragraph::new(text), *col);
+        start = end;
     }
+}
+
+/// The help entries as screen lines: a key and the first line of its description, then
+/// the rest of the description under it (with an empty key).
+fn help_rows(entries: &[(String, String, bool)], desc_w: usize) -> Vec<(String, String, bool)> {
+    let mut out = Vec::new();
+    for (k, d, allowed) in entries {
+        for (i, part) in super::widgets::wrap_words(d, desc_w).into_iter().enumerate() {
+            let key = if i == 0 { k.clone() } else { String::new() };
+            out.push((key, part, *allowed));
+        }
+    }
+    out
+}
+
+/// How many lines each of `columns` columns holds, so that no description is split.
+fn help_split(lines: &[(String, String, bool)], columns: usize) -> usize {
+    let per = lines.len().div_ceil(columns.max(1));
+    // Room for a description pushed whole into the next column.
+    let longest = {
+        let mut run = 0usize;
+        let mut max = 0usize;
+        for (k, _, _) in lines {
+            run = if k.is_empty() { run + 1 } else { 1 };
+            max = max.max(run);
+        }
+        max
+    };
+    per + if columns > 1 { longest.saturating_sub(1) } else { 0 }
 }

@@ -52,6 +52,8 @@ pub enum Msg {
     Orders(Vec<Order>, std::collections::HashMap<PoNumber, String>),
     Audit(Vec<AuditEntry>),
     OrderAudit(PoNumber, Vec<AuditEntry>),
+    /// One audit entry, whole; `None` when no entry has that number.
+    AuditEntry(u64, Option<Box<AuditEntry>>),
     Rules(Vec<ApprovalRule>),
     ShipTo(String, Option<crate::domain::Address>),
     /// The user's unseen notices, newest first.
@@ -140,6 +142,7 @@ pub fn load(svc: &Service, l: &Load) -> Msg {
                     ..Default::default()
                 })?,
             ),
+            Load::AuditEntry(seq) => Msg::AuditEntry(*seq, svc.audit_entry(*seq)?.map(Box::new)),
             Load::Rules => Msg::Rules(svc.rules()?),
             Load::ItemsById(ids) => Msg::ItemsChanged(svc.items_by_ids(ids)?),
             Load::OrdersByNumber(asked) => {

@@ -171,7 +171,8 @@ impl Order {
     pub fn may_cancel(&self) -> Result<(), RuleError> {
         self.not_being_sent()?;
         match self.status() {
-            OrderStatus::Cancelled | OrderStatus::Completed => Err(self.wrong_status("cancelling", "not yet received")),
+            OrderStatus::Cancelled => Err(RuleError::AlreadyCancelled { po: self.number }),
+            OrderStatus::Completed => Err(RuleError::AlreadyReceived { po: self.number }),
             _ if self.units_received() > 0 => Err(RuleError::AlreadyReceived { po: self.number }),
             _ => Ok(()),
         }

@@ -7,10 +7,10 @@ use crate::tui::action::Action;
 use crate::tui::commands::Command;
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, Purpose};
-use crate::tui::widgets::{age, Cursor};
+use crate::tui::widgets::{age, Col, Cursor, Grid, GridCell, SearchBox};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 #[derive(Debug, Default)]
@@ -18,6 +18,10 @@ pub struct ApprovalsPane {
     /// Indices into `Data::orders` of the orders awaiting me.
     pub view: Vec<usize>,
     pub cursor: Cursor,
+    /// `/`: only the orders every typed word is found in.
+    pub search: SearchBox,
+    /// How many orders await the user, searched for or not.
+    awaiting: usize,
 }
 
 impl ApprovalsPane {
@@ -28,6 +32,10 @@ impl ApprovalsPane {
         self.view = (0..orders.len())
             .filter(|i| matches!(&orders[*i].stage, Stage::AwaitingApproval { approver, .. } if approver == me))
             .collect();
+        self.awaiting = self.view.len();
+        if self.search.is_active() {
+            self.view.retain(|i| approval_matches(ctx, &self.search, &orders[*i]));
+        }
         if let Some(po) = keep {
             if let Some(p) = self.view.iter().position(|i| orders[*i].number == po) {
                 self.cursor.sel = p;
@@ -38,7 +46,20 @@ impl ApprovalsPane {
 
     /// How many orders await the user's approval.
     pub fn count(&self) -> usize {
-        self.view.len()
+        self.awaiting
+    }
+
+    /// Whether the search box has the focus (keys are typed into it).
+    pub fn typing(&self) -> bool {
+        self.search.focused
+    }
+
+    /// A key typed into the search box.
+    pub fn filter_key(&mut self, ev: &crossterm::event::KeyEvent, ctx: &Ctx) {
+        if self.search.key(ev) {
+            let keep = self.selected(ctx);
+            self.refresh(ctx, keep);
+        }
     }
 
     /// The order on the selected row.
@@ -53,6 +74,19 @@ impl ApprovalsPane {
         if navigate(&mut self.cursor, a, self.view.len()) {
             return Vec::new();
         }
+        match a {
+            Action::Filter => {
+                self.search.focused = true;
+                return Vec::new();
+            }
+            Action::ClearFilter => {
+                self.search.clear();
+                let keep = self.selected(ctx);
+                self.refresh(ctx, keep);
+                return Vec::new();
+            }
+            _ => {}
+        }
         let Some(po) = self.selected(ctx) else {
             return Vec::new();
         };
@@ -63,6 +97,19 @@ impl ApprovalsPane {
             _ => Ask::Nothing,
         }]
     }
+}
+
+/// Whether every word of `search` is in the order: its number, customers, distributor,
+/// who asked, or SKUs.
+fn approval_matches(ctx: &Ctx, search: &SearchBox, o: &crate::domain::Order) -> bool {
+    let number = o.number.to_string();
+    let dist = ctx.config.distributor_name(&o.distributor);
+    let mut texts: Vec<&str> = vec![&number, &dist, &o.distributor, &o.created_by];
+    for l in &o.lines {
+        texts.push(&l.customer_name);
+        texts.push(&l.sku);
+    }
+    search.matches(&texts)
 }
 
 /// The form of a rejection's reason, unless the service says the user may not reject.
@@ -95,74 +142,134 @@ impl ApprovalsPane {
     pub fn render(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
         let th = ctx.theme;
         let p = self;
-        let title = format!(" Approvals · {} awaiting {} ", p.view.len(), ctx.actor.name);
-        let Some(inner) = super::orders_frame(ctx, f, area, title, p.view.is_empty(), "nothing awaits your approval")
+        let title = format!(" Approvals · {} awaiting {} ", p.awaiting, ctx.actor.name);
+        let Some(inner) = super::orders_frame(ctx, f, area, title, p.awaiting == 0, "nothing awaits your approval")
         else {
+            return;
+        };
+        let Some(inner) = super::search_line(
+            ctx,
+            &p.search,
+            f,
+            inner,
+            p.view.is_empty(),
+            "no order awaiting you matches",
+        ) else {
             return;
         };
         let list_h = (p.view.len() as u16 + 1).min(inner.height / 2).max(2);
         let [list, detail] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(0)]).areas(inner);
         let (start, end) = p.cursor.window(p.view.len(), list.height.saturating_sub(1) as usize);
-        let rows = p.view[start..end].iter().enumerate().map(|(n, i)| {
-            let o = &ctx.data.orders[*i];
-            let (by, at) = match &o.stage {
-                Stage::AwaitingApproval {
-                    requested_by,
-                    requested_at,
-                    ..
-                } => (requested_by.clone(), age(ctx.now, *requested_at)),
-                _ => (String::new(), String::new()),
-            };
-            let style = if start + n == p.cursor.sel {
-                th.selected
-            } else {
-                th.base
-            };
-            Row::new(vec![
-                Cell::from(o.number.to_string()),
-                Cell::from(ctx.config.distributor_name(&o.distributor)),
-                Cell::from(Line::from(format!("{} {}", group_thousands(o.total()), o.currency)).right_aligned()),
-                Cell::from(by),
-                Cell::from(Line::from(at).right_aligned()),
-            ])
-            .style(style)
-        });
-        let widths = [
-            Constraint::Length(9),
-            Constraint::Fill(1),
-            Constraint::Length(16),
-            Constraint::Length(10),
-            Constraint::Length(4),
+        let rows = p.view[start..end]
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                let o = &ctx.data.orders[*i];
+                let (by, at) = match &o.stage {
+                    Stage::AwaitingApproval {
+                        requested_by,
+                        requested_at,
+                        ..
+                    } => (requested_by.clone(), age(ctx.now, *requested_at)),
+                    _ => (String::new(), String::new()),
+                };
+                let style = if start + n == p.cursor.sel {
+                    th.selected
+                } else {
+                    th.base
+                };
+                let cells: Vec<GridCell> = vec![
+                    o.number.to_string().into(),
+                    super::orders::customers(o).into(),
+                    ctx.config.distributor_name(&o.distributor).into(),
+                    format!("{} {}", group_thousands(o.total()), o.currency).into(),
+                    by.into(),
+                    at.into(),
+                ];
+                (cells, style)
+            })
+            .collect();
+        let cols = vec![
+            Col::fixed("Order", 9, 9),
+            Col::fill("Customer", 8, 1, 4),
+            Col::fill("Distributor", 8, 1, 3),
+            Col::amount("Total", 8),
+            Col::fixed("Asked by", 10, 5),
+            Col::fixed("Age", 4, 2).right(),
         ];
-        let header = Row::new(["Order", "Distributor", "           Total", "Asked by", " Age"]).style(th.header);
-        f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), list);
+        Grid {
+            cols,
+            rows,
+            header: th.header,
+        }
+        .render(f, list);
 
         if let Some(o) = p.view.get(p.cursor.sel).map(|i| &ctx.data.orders[*i]) {
-            let mut lines = vec![Line::from(Span::styled(
-                format!(
-                    "{} lines · {} · a approves and places · r rejects",
-                    o.lines.len(),
-                    o.order_type.as_str()
-                ),
-                th.muted,
-            ))];
-            for l in &o.lines {
-                lines.push(Line::from(format!(
-                    "  {:>4} × {:<14} {:<28} {:>10}  {}",
-                    l.quantity,
-                    l.sku,
-                    crate::tui::widgets::clip(&l.description, 28),
-                    group_thousands(l.total_cost()),
-                    l.customer_name
-                )));
-            }
-            for r in &o.rejections {
-                lines.push(Line::from(Span::styled(
-                    format!("  earlier rejected by {}: {}", r.by, r.reason),
-                    th.warn,
-                )));
-            }
-            f.render_widget(Paragraph::new(lines).style(th.base), detail);
+            render_lines(ctx, o, f, detail);
         }
     }
+}
+
+/// The lines of the order selected, what it was rejected for before, and the keys.
+fn render_lines(ctx: &Ctx, o: &crate::domain::Order, f: &mut Frame, area: Rect) {
+    let th = ctx.theme;
+    let [head, table, rejected] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(o.lines.len() as u16 + 1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            format!(
+                "{} lines · {} · a approves and places · r rejects",
+                o.lines.len(),
+                o.order_type.as_str()
+            ),
+            th.muted,
+        )),
+        head,
+    );
+    let rows = o
+        .lines
+        .iter()
+        .take(table.height as usize)
+        .map(|l| {
+            let cells: Vec<GridCell> = vec![
+                l.quantity.to_string().into(),
+                l.sku.clone().into(),
+                l.description.clone().into(),
+                group_thousands(l.total_cost()).into(),
+                l.customer_name.clone().into(),
+            ];
+            (cells, th.base)
+        })
+        .collect();
+    let cols = vec![
+        Col::fixed("Qty", 5, 6).right(),
+        Col::fixed("SKU", 14, 7),
+        Col::fill("Description", 10, 2, 3),
+        Col::amount("Line total", 8),
+        Col::fill("Customer", 8, 1, 2),
+    ];
+    Grid {
+        cols,
+        rows,
+        header: th.header,
+    }
+    .render(f, table);
+    let lines: Vec<Line> = o
+        .rejections
+        .iter()
+        .map(|r| {
+            Line::from(Span::styled(
+                format!("earlier rejected by {}: {}", r.by, r.reason),
+                th.warn,
+            ))
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+        rejected,
+    );
 }

@@ -2,13 +2,15 @@
 
 use super::{navigate, Ask, Ctx};
 use crate::app::audit::AuditFilter;
+use crate::domain::{AuditEntry, PoNumber};
 use crate::tui::action::Action;
+use crate::tui::commands::Load;
 use crate::tui::data::SUMMARY_KEYS;
-use crate::tui::widgets::Cursor;
+use crate::tui::widgets::{Col, Cursor, Grid, GridCell};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
@@ -24,6 +26,17 @@ pub struct AuditPane {
     /// Indices into `Data::audit`, newest first.
     pub view: Vec<usize>,
     pub cursor: Cursor,
+    /// The entry opened with Enter, loaded whole.
+    pub open: Option<Opened>,
+}
+
+/// An entry opened in full: its number, the entry once loaded, and how far it is scrolled.
+#[derive(Debug)]
+pub struct Opened {
+    pub seq: u64,
+    /// `None` while loading; `Some(None)` when no entry has that number.
+    pub entry: Option<Option<Box<AuditEntry>>>,
+    pub scroll: u16,
 }
 
 impl AuditPane {
@@ -76,11 +89,49 @@ impl AuditPane {
         }
     }
 
+    /// An entry asked for with Enter arrived, whole.
+    pub fn entry_arrived(&mut self, seq: u64, entry: Option<Box<AuditEntry>>) {
+        if let Some(o) = self.open.as_mut().filter(|o| o.seq == seq) {
+            o.entry = Some(entry);
+        }
+    }
+
+    /// Keys on an opened entry: scroll it, or close it.
+    fn handle_open(&mut self, a: Action) -> Vec<Ask> {
+        let Some(o) = self.open.as_mut() else {
+            return Vec::new();
+        };
+        match a {
+            Action::Back | Action::Open => self.open = None,
+            Action::Up => o.scroll = o.scroll.saturating_sub(1),
+            Action::Down => o.scroll = o.scroll.saturating_add(1),
+            Action::PageUp => o.scroll = o.scroll.saturating_sub(10),
+            Action::PageDown => o.scroll = o.scroll.saturating_add(10),
+            Action::Top => o.scroll = 0,
+            _ => {}
+        }
+        Vec::new()
+    }
+
     pub fn handle(&mut self, a: Action, ctx: &Ctx) -> Vec<Ask> {
+        if self.open.is_some() {
+            return self.handle_open(a);
+        }
         if navigate(&mut self.cursor, a, self.view.len()) {
             return Vec::new();
         }
         match a {
+            Action::Open => {
+                if let Some(e) = self.view.get(self.cursor.sel).map(|i| &ctx.data.audit[*i]) {
+                    let seq = e.seq;
+                    self.open = Some(Opened {
+                        seq,
+                        entry: None,
+                        scroll: 0,
+                    });
+                    return vec![Ask::Load(Load::AuditEntry(seq))];
+                }
+            }
             Action::Filter => self.focus = Some(0),
             Action::ClearFilter => {
                 for f in &mut self.filters {
@@ -94,21 +145,25 @@ impl AuditPane {
     }
 }
 
-fn summary(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::Object(m) => {
+/// The values of an entry's `after` the list shows; a receipt with its line, SKU
+/// (from the order, when loaded), quantity and serials.
+fn summary(ctx: &Ctx, e: &AuditEntry) -> String {
+    use serde_json::Value;
+    match &e.after {
+        Value::Null => String::new(),
+        Value::Object(m) => {
             let mut parts = Vec::new();
             for key in SUMMARY_KEYS {
                 if let Some(x) = m.get(key) {
-                    let s = match x {
-                        serde_json::Value::String(s) => s.clone(),
-                        serde_json::Value::Object(o) => {
-                            o.get("stage").and_then(|s| s.as_str()).unwrap_or("…").to_string()
+                    let s = match (key, x) {
+                        ("receipt", r) => receipt_summary(ctx, &e.entity, r, e.action.ends_with("undo")),
+                        (_, Value::String(s)) => format!("{key}={s}"),
+                        (_, Value::Object(o)) => {
+                            format!("{key}={}", o.get("stage").and_then(|s| s.as_str()).unwrap_or("…"))
                         }
-                        other => other.to_string(),
+                        (_, other) => format!("{key}={other}"),
                     };
-                    parts.push(format!("{key}={s}"));
+                    parts.push(s);
                 }
             }
             parts.join(" ")
@@ -120,11 +175,81 @@ fn summary(v: &serde_json::Value) -> String {
     }
 }
 
+/// `line 2 AP-650 ×2 serials S1, S2` (`undone:` first for an undone receipt).
+fn receipt_summary(ctx: &Ctx, entity: &str, r: &serde_json::Value, undone: bool) -> String {
+    let line = r.get("line").and_then(|v| v.as_u64()).unwrap_or(0);
+    let qty = r.get("quantity").and_then(|v| v.as_u64()).unwrap_or(0);
+    let sku = entity
+        .parse::<PoNumber>()
+        .ok()
+        .and_then(|po| ctx.data.order(po))
+        .and_then(|o| o.lines.get((line as usize).wrapping_sub(1)))
+        .map(|l| format!(" {}", l.sku))
+        .unwrap_or_default();
+    let serials: Vec<&str> = r
+        .get("serials")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|s| s.as_str()).collect())
+        .unwrap_or_default();
+    let serials = if serials.is_empty() {
+        String::new()
+    } else {
+        format!(" serials {}", serials.join(", "))
+    };
+    let lead = if undone { "undone: " } else { "" };
+    format!("{lead}line {line}{sku} ×{qty}{serials}")
+}
+
+/// The whole entry, as lines: who, when, what, then its values before and after.
+fn entry_lines<'a>(th: &crate::tui::theme::Theme, e: &AuditEntry) -> Vec<Line<'a>> {
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(format!("#{} ", e.seq), th.accent),
+            Span::raw(format!(
+                "{} · {} · {} · {}",
+                e.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                e.actor,
+                e.action,
+                e.entity
+            )),
+        ]),
+        Line::from(""),
+    ];
+    for (title, v) in [("Before", &e.before), ("After", &e.after)] {
+        lines.push(Line::from(Span::styled(title, th.header)));
+        let text = match v {
+            serde_json::Value::Null => "  (nothing)".to_string(),
+            v => serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string()),
+        };
+        lines.extend(text.lines().map(|l| Line::from(format!("  {l}"))));
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::from(Span::styled(format!("hash {}", e.hash), th.muted)));
+    lines
+}
+
 impl AuditPane {
     /// Draws the pane.
     pub fn render(&self, ctx: &Ctx, f: &mut Frame, area: Rect) {
         let th = ctx.theme;
         let a = self;
+        if let Some(o) = &a.open {
+            let block = Block::bordered()
+                .title(Span::styled(
+                    format!(" Audit · entry {} (Esc closes, ↑↓ scroll) ", o.seq),
+                    th.title,
+                ))
+                .border_style(th.border_focused);
+            let body = match &o.entry {
+                None => Paragraph::new("loading the entry…").style(th.muted),
+                Some(None) => Paragraph::new(format!("entry {} is not in the audit trail", o.seq)).style(th.error),
+                Some(Some(e)) => Paragraph::new(entry_lines(th, e))
+                    .wrap(ratatui::widgets::Wrap { trim: false })
+                    .scroll((o.scroll, 0)),
+            };
+            f.render_widget(body.block(block), area);
+            return;
+        }
         let title = format!(" Audit trail · {} of {} entries ", a.view.len(), ctx.data.audit.len());
         let block = Block::bordered()
             .title(Span::styled(title, th.title))
@@ -156,33 +281,50 @@ impl AuditPane {
             f.render_widget(Paragraph::new("loading the audit trail…").style(th.muted), table);
             return;
         }
-        let (start, end) = a.cursor.window(a.view.len(), table.height.saturating_sub(1) as usize);
-        let rows = a.view[start..end].iter().enumerate().map(|(n, i)| {
-            let e = &ctx.data.audit[*i];
-            let style = if start + n == a.cursor.sel {
-                th.selected
+        if a.view.is_empty() {
+            let text = if ctx.data.audit.is_empty() {
+                "no entries yet"
             } else {
-                th.base
+                "no entries match the filter (x clears it)"
             };
-            Row::new(vec![
-                Cell::from(Line::from(e.seq.to_string()).right_aligned()),
-                Cell::from(e.at.format("%m-%d %H:%M").to_string()),
-                Cell::from(e.actor.clone()),
-                Cell::from(e.action.clone()),
-                Cell::from(e.entity.clone()),
-                Cell::from(summary(&e.after)),
-            ])
-            .style(style)
-        });
-        let widths = [
-            Constraint::Length(5),
-            Constraint::Length(11),
-            Constraint::Length(8),
-            Constraint::Length(19),
-            Constraint::Length(18),
-            Constraint::Fill(1),
+            f.render_widget(Paragraph::new(text).style(th.muted), table);
+            return;
+        }
+        let (start, end) = a.cursor.window(a.view.len(), table.height.saturating_sub(1) as usize);
+        let rows = a.view[start..end]
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                let e = &ctx.data.audit[*i];
+                let style = if start + n == a.cursor.sel {
+                    th.selected
+                } else {
+                    th.base
+                };
+                let cells: Vec<GridCell> = vec![
+                    e.seq.to_string().into(),
+                    e.at.format("%m-%d %H:%M").to_string().into(),
+                    e.actor.clone().into(),
+                    e.action.clone().into(),
+                    e.entity.clone().into(),
+                    summary(ctx, e).into(),
+                ];
+                (cells, style)
+            })
+            .collect();
+        let cols = vec![
+            Col::fixed("Seq", 5, 7).right().sorted(true),
+            Col::fixed("When (UTC)", 11, 5),
+            Col::fixed("User", 8, 4),
+            Col::fixed("Action", 20, 6),
+            Col::fixed("Entity", 18, 3),
+            Col::fill("After", 10, 3, 1),
         ];
-        let header = Row::new(["  Seq", "When (UTC)", "User", "Action", "Entity", "After"]).style(th.header);
-        f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), table);
+        Grid {
+            cols,
+            rows,
+            header: th.header,
+        }
+        .render(f, table);
     }
 }

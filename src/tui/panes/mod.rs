@@ -177,6 +177,8 @@ pub fn picked_command(purpose: PickPurpose, chosen: Vec<u64>) -> Option<Command>
             ids: chosen,
             others: crate::app::OtherDistributors::Refuse,
         },
+        // Chosen in the screens alone: see `OrdersPane::status_chosen`.
+        PickPurpose::OrderStatus => return None,
     })
 }
 
@@ -198,4 +200,31 @@ fn orders_frame(ctx: &Ctx, f: &mut Frame, area: Rect, title: String, is_empty: b
     };
     f.render_widget(Paragraph::new(note).style(th.muted), inner);
     None
+}
+
+/// The search line of a list, when it is shown, and the note when nothing matches;
+/// returns the area left for the rows, or `None` when there are none to draw.
+fn search_line(
+    ctx: &Ctx,
+    search: &super::widgets::SearchBox,
+    f: &mut Frame,
+    inner: Rect,
+    is_empty: bool,
+    empty: &str,
+) -> Option<Rect> {
+    let th = ctx.theme;
+    let shown = search.shown();
+    let [line, rest] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(u16::from(shown)),
+        ratatui::layout::Constraint::Min(0),
+    ])
+    .areas(inner);
+    if shown {
+        search.render(th, f, line);
+    }
+    if is_empty {
+        f.render_widget(Paragraph::new(empty).style(th.muted), rest);
+        return None;
+    }
+    Some(rest)
 }

@@ -2,7 +2,7 @@
 //! shipping), and the address fields it shares with the create-order form.
 
 use super::{Ask, Ctx};
-use crate::domain::money::{group_thousands, parse_amount, KeepScale};
+use crate::domain::money::{group_thousands, parse_typed_amount, KeepScale};
 use crate::domain::order::OrderEdit;
 use crate::domain::{Address, OrderType, PoNumber};
 use crate::tui::commands::Command;
@@ -84,7 +84,7 @@ fn read_header(form: &Form) -> Result<OrderEdit, FormError> {
     let text = |label: &str| Some(form.get(label).value().trim().to_string()).filter(|s| !s.is_empty());
     let shipping = match form.get("Shipping").value().trim() {
         "" => rust_decimal::Decimal::ZERO,
-        s => parse_amount(s).map_err(|why| FormError::Amount { field: "shipping", why })?,
+        s => parse_typed_amount(s).map_err(|why| FormError::Amount { field: "shipping", why })?,
     };
     Ok(OrderEdit {
         order_type: Some(order_type),
@@ -269,6 +269,13 @@ mod tests {
         f.set_text("Shipping", "1250.5");
         let edit = edit_of(edit_command(&f, PoNumber(1), &was).unwrap());
         assert_eq!(edit.shipping, Some("1250.50".parse().unwrap()));
+        // The grouping the screens show is taken; an ambiguous one is refused.
+        f.set_text("Shipping", "1,250.50");
+        let edit = edit_of(edit_command(&f, PoNumber(1), &was).unwrap());
+        assert_eq!(edit.shipping, Some("1250.50".parse().unwrap()));
+        f.set_text("Shipping", "1,250");
+        let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
+        assert!(e.starts_with("shipping:") && e.contains("ambiguous"), "{e}");
         f.set_text("Shipping", "");
         let e = edit_command(&f, PoNumber(1), &was).unwrap_err().to_string();
         assert!(e.contains("nothing changed"), "blank shipping is none: {e}");

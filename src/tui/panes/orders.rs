@@ -12,10 +12,8 @@ use crate::tui::commands::{Command, Load};
 use crate::tui::error::FormError;
 use crate::tui::form::{Confirm, Dialog, Field, Form, PickPurpose, Picker, Purpose};
 use crate::tui::widgets::Tone;
-use crate::tui::widgets::{age, clip, Cursor};
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Table};
+use crate::tui::widgets::{age, clip, Col, Cursor, Grid, GridCell, SearchBox};
+use ratatui::layout::Rect;
 use ratatui::Frame;
 
 mod detail;
@@ -30,6 +28,8 @@ pub struct OrdersPane {
     pub view: Vec<usize>,
     pub cursor: Cursor,
     pub detail: Option<Detail>,
+    /// `/`: only the orders every typed word is found in.
+    pub search: SearchBox,
 }
 
 /// The methods of the place picker, in order.
@@ -62,6 +62,7 @@ impl OrdersPane {
         let orders = &ctx.data.orders;
         self.view = (0..orders.len())
             .filter(|i| self.status.is_none_or(|s| orders[*i].status() == s))
+            .filter(|i| !self.search.is_active() || order_matches(ctx, &self.search, &orders[*i]))
             .collect();
         if let Some(po) = keep {
             if let Some(p) = self.view.iter().position(|i| orders[*i].number == po) {
@@ -81,11 +82,12 @@ impl OrdersPane {
     }
 
     /// Opens `po` in detail.
-    pub fn open(&mut self, po: PoNumber) -> Vec<Ask> {
+    pub fn open(&mut self, po: PoNumber, from: super::Pane) -> Vec<Ask> {
         self.detail = Some(Detail {
             po,
             lines: Cursor::default(),
             scroll: 0,
+            from,
         });
         vec![Ask::Load(Load::OrderAudit(po))]
     }
@@ -99,8 +101,13 @@ impl OrdersPane {
             let po = d.po;
             return match a {
                 Action::Back => {
+                    // Back where the order was opened from (Approvals, say), else the list.
+                    let from = d.from;
                     self.detail = None;
-                    Vec::new()
+                    match from {
+                        super::Pane::Orders => Vec::new(),
+                        pane => vec![Ask::Switch(pane)],
+                    }
                 }
                 Action::ScrollUp => {
                     d.scroll = d.scroll.saturating_sub(5);
@@ -121,20 +128,47 @@ impl OrdersPane {
         }
         match (a, self.selected(ctx)) {
             (Action::Open, Some(po)) => vec![Ask::OpenOrder(po)],
-            (Action::StatusFilter, _) => {
-                let all = OrderStatus::ALL;
-                self.status = match self.status {
-                    None => Some(all[0]),
-                    Some(s) => all.iter().position(|x| *x == s).and_then(|i| all.get(i + 1).copied()),
-                };
+            (Action::StatusFilter, _) => vec![status_picker(ctx, self.status)],
+            (Action::Filter, _) => {
+                self.search.focused = true;
+                Vec::new()
+            }
+            (Action::ClearFilter, _) => {
+                self.search.clear();
                 let keep = self.selected(ctx);
                 self.refresh(ctx, keep);
-                let what = self.status.map_or("all orders".to_string(), |s| format!("{s} orders"));
-                vec![Ask::Say(Tone::Info, format!("showing {what}"))]
+                Vec::new()
             }
             (a, Some(po)) => vec![on_order(ctx, po, a)],
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the search box has the focus (keys are typed into it).
+    pub fn typing(&self) -> bool {
+        self.search.focused && self.detail.is_none()
+    }
+
+    /// A key typed into the search box.
+    pub fn filter_key(&mut self, ev: &crossterm::event::KeyEvent, ctx: &Ctx) {
+        if self.search.key(ev) {
+            let keep = self.selected(ctx);
+            self.refresh(ctx, keep);
+        }
+    }
+
+    /// The status picked in the status picker: the list shows orders of it only.
+    pub fn status_chosen(&mut self, ctx: &Ctx, chosen: &[u64]) -> Vec<Ask> {
+        let Some(n) = chosen.first() else {
+            return Vec::new();
+        };
+        self.status = (*n as usize)
+            .checked_sub(1)
+            .and_then(|i| OrderStatus::ALL.get(i).copied());
+        let keep = self.selected(ctx);
+        self.refresh(ctx, keep);
+        let what = self.status.map_or("all orders".to_string(), |s| format!("{s} orders"));
+        vec![Ask::Say(Tone::Info, format!("showing {what}"))]
     }
 
     /// Draws the pane: the list, or one order in detail.
@@ -144,6 +178,45 @@ impl OrdersPane {
             None => self.render_list(ctx, f, area),
         }
     }
+}
+
+/// Whether every word of `search` is in the order: its number, status, customers,
+/// distributor, buyer or SKUs.
+fn order_matches(ctx: &Ctx, search: &SearchBox, o: &Order) -> bool {
+    let number = o.number.to_string();
+    let status = status_label(o);
+    let dist = ctx.config.distributor_name(&o.distributor);
+    let mut texts: Vec<&str> = vec![&number, &status, &dist, &o.distributor, &o.created_by];
+    for l in &o.lines {
+        texts.push(&l.customer_name);
+        texts.push(&l.sku);
+    }
+    search.matches(&texts)
+}
+
+/// The status picker: every status with how many orders have it, the one shown now first.
+fn status_picker(ctx: &Ctx, now: Option<OrderStatus>) -> Ask {
+    let count = |s: Option<OrderStatus>| {
+        ctx.data
+            .orders
+            .iter()
+            .filter(|o| s.is_none_or(|s| o.status() == s))
+            .count()
+    };
+    let mut rows = vec![(0, format!("all orders ({})", count(None)))];
+    for (i, s) in OrderStatus::ALL.iter().enumerate() {
+        rows.push((i as u64 + 1, format!("{s} ({})", count(Some(*s)))));
+    }
+    let mut picker = Picker::new(
+        "Show orders of which status? (Enter chooses, type to filter)",
+        rows,
+        false,
+        PickPurpose::OrderStatus,
+    );
+    picker.cursor.sel = now
+        .and_then(|s| OrderStatus::ALL.iter().position(|x| *x == s))
+        .map_or(0, |i| i + 1);
+    Ask::Dialog(Box::new(Dialog::Pick(picker)))
 }
 
 /// What the list and the detail view do alike to the order in focus.
@@ -213,7 +286,7 @@ pub fn place_dialog(ctx: &Ctx, po: PoNumber, approve: bool) -> Ask {
         Field::choice("Method", METHODS.iter().map(|(_, l)| l.to_string()).collect(), first),
         Field::text("Link (optional)", ""),
     ];
-    let mut note = format!("{need}. ←→ choose the method; the link is for \"mark as submitted\".");
+    let mut note = format!("{need}. ←→ chooses the method; a link (https://…) goes with \"mark as submitted\".");
     if dist.map(|d| d.kind) == Some(crate::config::DistributorKind::Pax8) {
         // Pax8 subscriptions need terms and provisioning details; a missing key is named
         // with its label by Pax8's provision-details when placing.
@@ -224,7 +297,7 @@ pub fn place_dialog(ctx: &Ctx, po: PoNumber, approve: bool) -> Ask {
         ));
         fields.push(Field::text("Commitment (id or auto)", "auto"));
         fields.push(Field::text(PROVISION_FIELD, ""));
-        note.push_str(" Pax8: provisioning as key=value; key=value (missing keys are named).");
+        note.push_str(" Pax8 provisioning: key=value; key=value (a missing key is named).");
     }
     let form = Form::new(&title, Purpose::Place { po, approve }, fields).with_note(note);
     Ask::Dialog(Box::new(Dialog::Form(form)))
@@ -335,11 +408,23 @@ fn add_items_picker(ctx: &Ctx, po: PoNumber) -> Ask {
 
 const PROVISION_FIELD: &str = "Provisioning";
 
+/// Whether `link` is an http(s) address with a host and no blanks.
+fn is_web_address(link: &str) -> bool {
+    let rest = link.strip_prefix("https://").or_else(|| link.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !r.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
 pub fn place_command(form: &Form, po: PoNumber, approve: bool) -> Result<Command, FormError> {
     let (method, _) = METHODS[form.get("Method").idx().min(METHODS.len() - 1)];
     let link = Some(form.get("Link (optional)").value().trim().to_string()).filter(|s| !s.is_empty());
     if link.is_some() && method != PlacementMethod::Manual {
         return Err(FormError::LinkNotManual);
+    }
+    if let Some(l) = link.as_deref().filter(|l| !is_web_address(l)) {
+        return Err(FormError::LinkNotUrl(l.to_string()));
     }
     let req = PlaceRequest { po, method, link };
     let Some(term) = form.find("Billing term").filter(|_| method == PlacementMethod::Api) else {
@@ -374,68 +459,74 @@ impl OrdersPane {
         let th = ctx.theme;
         let filter = o.status.map(|s| format!(" · {s} only")).unwrap_or_default();
         let title = format!(" Orders · {} shown{filter} ", o.view.len());
-        let Some(inner) = super::orders_frame(ctx, f, area, title, o.view.is_empty(), "no orders") else {
+        let narrowed = o.search.shown() || o.status.is_some();
+        let empty = o.view.is_empty() && !narrowed;
+        let Some(inner) = super::orders_frame(ctx, f, area, title, empty, "no orders") else {
+            return;
+        };
+        let Some(inner) = super::search_line(ctx, &o.search, f, inner, o.view.is_empty(), "no orders match") else {
             return;
         };
         let (start, end) = o.cursor.window(o.view.len(), inner.height.saturating_sub(1) as usize);
         // The PSA sync column, when a PSA is connected.
         let with_sync = ctx.config.psa.kind.is_connected();
-        let rows = o.view[start..end].iter().enumerate().map(|(n, i)| {
-            let ord = &ctx.data.orders[*i];
-            let st = ord.status();
-            let style = if start + n == o.cursor.sel {
-                th.selected
-            } else {
-                th.base
-            };
-            let mut cells = vec![
-                Cell::from(ord.number.to_string()),
-                Cell::from(Span::styled(
-                    status_label(ord),
-                    if start + n == o.cursor.sel {
-                        th.selected
-                    } else {
-                        th.status(st)
+        let rows = o.view[start..end]
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                let ord = &ctx.data.orders[*i];
+                let selected = start + n == o.cursor.sel;
+                let status_style = if selected { th.selected } else { th.status(ord.status()) };
+                let mut cells: Vec<GridCell> = vec![
+                    ord.number.to_string().into(),
+                    GridCell {
+                        text: status_label(ord),
+                        style: Some(status_style),
                     },
-                )),
-                Cell::from(ctx.config.distributor_name(&ord.distributor)),
-                Cell::from(Line::from(format!("{} {}", group_thousands(ord.total()), ord.currency)).right_aligned()),
-                Cell::from(Line::from(age(ctx.now, ord.created_at)).right_aligned()),
-                Cell::from(Line::from(ord.progress()).right_aligned()),
-                Cell::from(ord.created_by.clone()),
-            ];
-            if with_sync {
-                cells.insert(
-                    6,
-                    Cell::from(ctx.data.sync.get(&ord.number).cloned().unwrap_or_default()),
-                );
-            }
-            Row::new(cells).style(style)
-        });
-        let mut widths = vec![
-            Constraint::Length(9),
-            Constraint::Length(17),
-            Constraint::Fill(1),
-            Constraint::Length(15),
-            Constraint::Length(4),
-            Constraint::Length(7),
-            Constraint::Length(8),
-        ];
-        let mut titles = vec![
-            "Order",
-            "Status",
-            "Distributor",
-            "          Total",
-            " Age",
-            "Recvd",
-            "By",
+                    customers(ord).into(),
+                    ctx.config.distributor_name(&ord.distributor).into(),
+                    format!("{} {}", group_thousands(ord.total()), ord.currency).into(),
+                    age(ctx.now, ord.created_at).into(),
+                    ord.progress().into(),
+                    ord.created_by.clone().into(),
+                ];
+                if with_sync {
+                    cells.push(ctx.data.sync.get(&ord.number).cloned().unwrap_or_default().into());
+                }
+                (cells, if selected { th.selected } else { th.base })
+            })
+            .collect();
+        let mut cols = vec![
+            Col::fixed("Order", 9, 9).sorted(true),
+            Col::fill("Status", 17, 2, 6),
+            Col::fill("Customer", 8, 2, 5),
+            Col::fill("Distributor", 8, 1, 4),
+            Col::amount("Total", 8),
+            Col::fixed("Age", 4, 2).right(),
+            Col::fixed("Recvd", 7, 3).right(),
+            Col::fixed("By", 8, 1),
         ];
         if with_sync {
-            widths.insert(6, Constraint::Length(11));
-            titles.insert(6, "PSA sync");
+            cols.push(Col::fixed("PSA sync", 11, 1));
         }
-        let header = Row::new(titles).style(th.header);
-        f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), inner);
+        Grid {
+            cols,
+            rows,
+            header: th.header,
+        }
+        .render(f, inner);
+    }
+}
+
+/// The customers of an order's lines: the first, and how many more.
+pub(crate) fn customers(ord: &Order) -> String {
+    let mut names: Vec<&str> = ord.lines.iter().map(|l| l.customer_name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} +{}", rest.len()),
     }
 }
 
@@ -446,6 +537,8 @@ fn status_label(ord: &Order) -> String {
         format!("{st} (sending)")
     } else if st == OrderStatus::Pending && !ord.errors.is_empty() {
         format!("{st} (not sent)")
+    } else if let Some(r) = ord.rejections.last().filter(|_| st == OrderStatus::Pending) {
+        format!("rejected: {}", r.reason)
     } else {
         st.to_string()
     }

@@ -12,11 +12,11 @@ use crate::tui::commands::Command;
 use crate::tui::error::FormError;
 use crate::tui::form::{Dialog, Field, Form, PickPurpose, Picker, Purpose};
 use crate::tui::widgets::Tone;
-use crate::tui::widgets::{clip, Cursor};
+use crate::tui::widgets::{clip, Col, Cursor, Grid, GridCell};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,7 +24,7 @@ use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
 mod create_order;
-pub use create_order::{create_order_command, ship_to_arrived};
+pub use create_order::{create_order_command, ship_to_arrived, type_chosen};
 
 /// Columns the list can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +83,22 @@ pub struct PendingPane {
     seen: Option<(u64, String, bool)>,
 }
 
+/// The Pending filter: the state shown, and every typed word (with its value as an item id).
+struct Words<'a> {
+    state: ItemFilter,
+    words: Vec<(&'a str, Option<ItemId>)>,
+}
+
+impl Words<'_> {
+    fn matches(&self, item: &PendingItem) -> bool {
+        self.state.matches(item)
+            && self
+                .words
+                .iter()
+                .all(|(w, id)| *id == Some(item.id) || item.matches_text(w))
+    }
+}
+
 fn quote_label(i: &PendingItem) -> &str {
     i.quote_number.as_deref().unwrap_or(&i.quote_id)
 }
@@ -107,11 +123,13 @@ impl PendingPane {
     pub fn refresh(&mut self, ctx: &Ctx, selected: Option<ItemId>) {
         let items = &ctx.data.items;
         let needle = self.filter.value().trim().to_ascii_lowercase();
-        let filter = ItemFilter {
+        // Several words: each must be found (in any field, or as the item's id), in any order.
+        let words: Vec<(&str, Option<ItemId>)> = needle.split_whitespace().map(|w| (w, w.parse().ok())).collect();
+        let state = ItemFilter {
             dismissed_only: self.dismissed,
-            text: Some(needle.clone()).filter(|n| !n.is_empty()),
             ..Default::default()
         };
+        let filter = Words { state, words };
         let incremental = self.seen.as_ref().is_some_and(|(g, n, d)| {
             *g == ctx.data.items_gen && *d == self.dismissed && needle.starts_with(n.as_str())
         });
@@ -129,6 +147,13 @@ impl PendingPane {
             let it = &items[*i as usize];
             *self.totals.entry(it.currency.to_string()).or_default() += it.total_cost();
         }
+        // A mark of an item that left the list (ordered, dismissed or restored elsewhere) goes.
+        let dismissed = self.dismissed;
+        self.marks.retain(|id| {
+            ctx.data
+                .item(*id)
+                .is_some_and(|i| matches!(i.state, ItemState::Dismissed { .. }) == dismissed)
+        });
         if let Some(id) = selected {
             if let Some(pos) = self.view.iter().position(|i| items[*i as usize].id == id) {
                 self.cursor.sel = pos;
@@ -561,54 +586,66 @@ fn render_filter(p: &PendingPane, ctx: &Ctx, f: &mut Frame, filter_area: Rect) {
 
 fn render_items(p: &PendingPane, ctx: &Ctx, f: &mut Frame, table_area: Rect) {
     let th = ctx.theme;
-    let wide = table_area.width >= 110;
     let height = table_area.height.saturating_sub(1) as usize;
     let (start, end) = p.cursor.window(p.view.len(), height);
-    let rows = p.view[start..end].iter().enumerate().map(|(n, i)| {
-        let it = &ctx.data.items[*i as usize];
-        let marked = p.marks.contains(&it.id);
-        let mut cells = vec![
-            Cell::from(if marked { "●" } else { " " }),
-            Cell::from(it.customer_name.to_string()),
-            Cell::from(quote_label(it).to_string()),
-            Cell::from(it.sku.to_string()),
-            Cell::from(Line::from(it.quantity.to_string()).right_aligned()),
-            Cell::from(Line::from(group_thousands(it.unit_cost)).right_aligned()),
-            Cell::from(it.distributor.as_deref().unwrap_or("—").to_string()),
-        ];
-        if wide {
-            cells.push(Cell::from(match &it.state {
-                ItemState::Dismissed { reason, by, .. } => format!("{reason} ({by})"),
-                _ => it.description.to_string(),
-            }));
-        }
-        let style = if start + n == p.cursor.sel {
-            th.selected
-        } else if marked {
-            th.marked
-        } else {
-            th.base
-        };
-        Row::new(cells).style(style)
-    });
-    let mut widths = vec![
-        Constraint::Length(1),
-        Constraint::Fill(2),
-        Constraint::Length(9),
-        Constraint::Fill(2),
-        Constraint::Length(4),
-        Constraint::Length(10),
-        Constraint::Length(10),
+    let rows = p.view[start..end]
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let it = &ctx.data.items[*i as usize];
+            let marked = p.marks.contains(&it.id);
+            let cells: Vec<GridCell> = vec![
+                (if marked { "●" } else { " " }).into(),
+                it.id.to_string().into(),
+                it.customer_name.to_string().into(),
+                quote_label(it).to_string().into(),
+                it.sku.to_string().into(),
+                it.quantity.to_string().into(),
+                group_thousands(it.unit_cost).into(),
+                it.distributor.as_deref().unwrap_or("—").to_string().into(),
+                match &it.state {
+                    ItemState::Dismissed { reason, by, .. } => format!("{reason} ({by})"),
+                    _ => it.description.to_string(),
+                }
+                .into(),
+            ];
+            let style = if start + n == p.cursor.sel {
+                th.selected
+            } else if marked {
+                th.marked
+            } else {
+                th.base
+            };
+            (cells, style)
+        })
+        .collect();
+    let mut cols = vec![
+        Col::fixed("", 1, 9),
+        Col::fixed("Id", 6, 6).right(),
+        Col::fill("Customer", 8, 2, 8),
+        Col::fixed("Quote", 9, 4),
+        Col::fill("SKU", 8, 2, 7),
+        Col::fixed("Qty", 4, 5).right(),
+        Col::amount("Unit cost", 8),
+        Col::fixed("Distrib.", 10, 3),
+        Col::fill(if p.dismissed { "Reason" } else { "Description" }, 16, 3, 1),
     ];
-    let mut header = vec!["", "Customer", "Quote", "SKU", " Qty", "Unit cost", "Distrib."];
-    if wide {
-        widths.push(Constraint::Fill(3));
-        header.push(if p.dismissed { "Reason" } else { "Description" });
+    let sorted = match p.sort {
+        SortKey::Id => 1,
+        SortKey::Customer => 2,
+        SortKey::Quote => 3,
+        SortKey::Sku => 4,
+        SortKey::Quantity => 5,
+        SortKey::Cost => 6,
+        SortKey::Distributor => 7,
+    };
+    cols[sorted] = cols[sorted].clone().sorted(p.desc);
+    Grid {
+        cols,
+        rows,
+        header: th.header,
     }
-    let table = Table::new(rows, widths)
-        .header(Row::new(header).style(th.header))
-        .column_spacing(1);
-    f.render_widget(table, table_area);
+    .render(f, table_area);
 }
 
 #[cfg(test)]

@@ -11,11 +11,11 @@ use crate::tui::commands::{Command, CommandKind};
 use crate::tui::error::ScreenError;
 use crate::tui::scan::{scan_lines, ScanError, ScanLine, ScanMode, ScanState, Step, Target};
 use crate::tui::widgets::Tone;
-use crate::tui::widgets::{clip, Cursor};
+use crate::tui::widgets::{Col, Cursor, Grid, GridCell};
 use crossterm::event::{Event, KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -55,6 +55,25 @@ pub struct ReceivingPane {
     /// The run of characters being typed into the box, to tell a scan from what a person
     /// typed before it.
     typed: Run,
+    /// Scanning narrowed to one order (its PO number was scanned from a packing slip).
+    pub narrow: Option<PoNumber>,
+    /// Dropship and licence-only orders are offered at the dock too (asked for).
+    pub all_kinds: bool,
+    /// How many lines the scan log is scrolled back from the newest.
+    pub log_back: usize,
+    /// Why the user may not receive here (no scan box then); `None` when they may.
+    pub refused: Option<String>,
+}
+
+/// How many lines of the scan log are kept to scroll back through.
+const LOG_KEPT: usize = 500;
+
+/// Whether goods for `o` arrive at our dock: not a dropship (it goes to the customer)
+/// nor a licence-only order (Pax8 subscriptions ship nothing).
+fn comes_to_the_dock(ctx: &Ctx, o: &crate::domain::Order) -> bool {
+    let licences =
+        ctx.config.distributors.get(&o.distributor).map(|d| d.kind) == Some(crate::config::DistributorKind::Pax8);
+    o.order_type != crate::domain::OrderType::Dropship && !licences
 }
 
 /// Characters arriving each within the scan gap of the one before: a run.
@@ -75,9 +94,11 @@ impl ReceivingPane {
     fn note(&mut self, tone: Tone, text: impl Into<String>) {
         self.noted += 1;
         self.log.push_back((tone, text.into()));
-        while self.log.len() > 50 {
+        while self.log.len() > LOG_KEPT {
             self.log.pop_front();
         }
+        // A new line brings the log back to the newest, where the receiver looks.
+        self.log_back = 0;
     }
 
     /// The order whose lines are shown: the one scanned last, else the highlighted one.
@@ -92,7 +113,8 @@ impl ReceivingPane {
 impl ReceivingPane {
     /// Puts the focus in the scan box.
     pub fn focus(&mut self) {
-        self.focused = true;
+        // Without the receiver's role there is no scan box to type into.
+        self.focused = self.refused.is_none();
     }
 
     /// Whether the scan box has the focus (keys are typed into it).
@@ -113,14 +135,29 @@ impl ReceivingPane {
 
     /// The open lines and receivable orders again, after the orders changed.
     pub fn refresh(&mut self, ctx: &Ctx) {
+        self.refused = crate::app::Permission::ReceiveGoods.check(ctx.actor).err().map(|_| {
+            format!(
+                "{} may not receive goods: that needs the receiver role (roles held: {})",
+                ctx.actor.name, ctx.actor.roles
+            )
+        });
+        if self.refused.is_some() {
+            self.focused = false;
+        }
         let sel = self.orders.get(self.cursor.sel).copied();
-        self.lines = scan_lines(ctx.data.orders.iter().rev());
+        // Narrowed to one order (asked for by its number): that one, whatever its kind.
+        let offered = |o: &&crate::domain::Order| match self.narrow {
+            Some(po) => o.number == po,
+            None => self.all_kinds || comes_to_the_dock(ctx, o),
+        };
+        self.lines = scan_lines(ctx.data.orders.iter().rev().filter(offered));
         self.orders = ctx
             .data
             .orders
             .iter()
             .rev()
             .filter(|o| o.status().is_receivable())
+            .filter(offered)
             .map(|o| o.number)
             .collect();
         if let Some(po) = sel {
@@ -215,6 +252,10 @@ impl ReceivingPane {
                 self.enter(at, ctx);
                 self.pump(ctx)
             }
+            KeyCode::PageUp | KeyCode::PageDown => {
+                self.scroll_log(ev.code == KeyCode::PageUp);
+                Vec::new()
+            }
             KeyCode::Esc => {
                 self.typed = Run::default();
                 // Half-typed text goes first, so it never joins the next scan.
@@ -229,6 +270,9 @@ impl ReceivingPane {
                 if busy {
                     self.queue.push_back(Queued::Cancel);
                     self.pump(ctx)
+                } else if self.narrow.is_some() {
+                    self.widen(ctx);
+                    Vec::new()
                 } else {
                     self.focused = false;
                     Vec::new()
@@ -248,13 +292,35 @@ impl ReceivingPane {
                 return Vec::new();
             }
         }
+        match a {
+            Action::PageUp | Action::PageDown => {
+                self.scroll_log(a == Action::PageUp);
+                return Vec::new();
+            }
+            Action::Back if self.narrow.is_some() => {
+                self.widen(ctx);
+                return Vec::new();
+            }
+            Action::ShowAllKinds => {
+                self.all_kinds = !self.all_kinds;
+                self.refresh(ctx);
+                let what = if self.all_kinds {
+                    "dropship and licence-only orders are offered too"
+                } else {
+                    "only orders delivered to us are offered (not dropship or licence-only)"
+                };
+                self.note(Tone::Info, what);
+                return Vec::new();
+            }
+            _ => {}
+        }
         if navigate(&mut self.cursor, a, self.orders.len()) {
             self.current = None;
             return Vec::new();
         }
         match a {
             Action::FocusScan => {
-                self.focused = true;
+                self.focus();
                 Vec::new()
             }
             Action::Undo => {
@@ -304,7 +370,55 @@ impl ReceivingPane {
         }
     }
 
+    /// Scroll the scan log back (towards older lines) or forward.
+    fn scroll_log(&mut self, back: bool) {
+        self.log_back = if back {
+            (self.log_back + 5).min(self.log.len().saturating_sub(1))
+        } else {
+            self.log_back.saturating_sub(5)
+        };
+    }
+
+    /// Scanning takes every order again after it was narrowed to one.
+    fn widen(&mut self, ctx: &Ctx) {
+        if let Some(po) = self.narrow.take() {
+            self.refresh(ctx);
+            self.note(Tone::Info, format!("scanning for every order again (was {po} only)"));
+        }
+    }
+
+    /// A PO number scanned from a packing slip: scanning narrows to that order.
+    fn narrow_to(&mut self, po: PoNumber, ctx: &Ctx) -> Ask {
+        let Some(o) = ctx.data.order(po) else {
+            self.note(Tone::Error, format!("✗ {po} is not an order here"));
+            return Ask::Bell;
+        };
+        if !o.status().is_receivable() {
+            self.note(
+                Tone::Error,
+                format!("✗ {po} is {}: nothing to receive on it", o.status()),
+            );
+            return Ask::Bell;
+        }
+        self.narrow = Some(po);
+        self.refresh(ctx);
+        self.current = None;
+        if let Some(i) = self.orders.iter().position(|p| *p == po) {
+            self.cursor.sel = i;
+        }
+        self.note(
+            Tone::Info,
+            format!("scanning for {po} only ({}); Esc: every order", o.progress()),
+        );
+        Ask::Nothing
+    }
+
     fn read_scan(&mut self, s: &str, ctx: &Ctx) -> Ask {
+        if self.state.mode == ScanMode::Idle && self.state.qty.is_none() {
+            if let Some(po) = scanned_po(s) {
+                return self.narrow_to(po, ctx);
+            }
+        }
         let step = self.state.scan(&self.lines, s);
         match step {
             Step::Nothing => {}
@@ -350,7 +464,7 @@ impl ReceivingPane {
                 return Ask::Send(Command::Receive { po: target.po, req });
             }
             Step::Error(e) => {
-                let done = completed_line(ctx, &e);
+                let done = elsewhere(ctx, self, &e);
                 self.note(Tone::Error, done.unwrap_or_else(|| format!("✗ {e}")));
                 return Ask::Bell;
             }
@@ -393,21 +507,49 @@ impl ReceivingPane {
     }
 }
 
-/// A code no open line has may be on an order that is complete already: say so, rather
-/// than "unknown".
-fn completed_line(ctx: &Ctx, e: &ScanError) -> Option<String> {
+/// A PO number as printed on a packing slip (`PO-000002`, any case).
+fn scanned_po(s: &str) -> Option<PoNumber> {
+    let t = s.trim();
+    let prefixed = t.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("PO-"));
+    prefixed.then(|| t.to_ascii_uppercase().parse().ok()).flatten()
+}
+
+/// A code no open line here has may be on an order that is complete, not placed yet,
+/// cancelled, not delivered to us, or outside the order scanning is narrowed to: say
+/// which, rather than "unknown".
+fn elsewhere(ctx: &Ctx, r: &ReceivingPane, e: &ScanError) -> Option<String> {
     let ScanError::Unknown(code) = e else { return None };
-    ctx.data.orders.iter().find_map(|o| {
+    let (o, line) = ctx.data.orders.iter().find_map(|o| {
         let line = o.lines.iter().position(|l| l.matches_code(code))?;
-        (o.status() == OrderStatus::Completed).then(|| {
-            format!(
-                "✗ `{code}` is on {} line {}, which is completely received ({}/{}); nothing is open for it",
-                o.number,
-                line + 1,
-                o.received_on(line as u32 + 1),
-                o.lines[line].quantity
-            )
-        })
+        Some((o, line))
+    })?;
+    let at = format!("✗ `{code}` is on {} line {}", o.number, line + 1);
+    Some(match o.status() {
+        OrderStatus::Completed => format!(
+            "{at}, which is completely received ({}/{}); nothing is open for it",
+            o.received_on(line as u32 + 1),
+            o.lines[line].quantity
+        ),
+        OrderStatus::Pending | OrderStatus::AwaitingApproval => format!(
+            "{at}, which is not placed yet ({}): nothing was ordered to arrive",
+            o.status()
+        ),
+        OrderStatus::Cancelled => format!("{at}, which is cancelled"),
+        _ if r.narrow.is_some_and(|po| po != o.number) => format!(
+            "{at}; scanning is narrowed to {} (Esc: every order)",
+            r.narrow.map(|p| p.to_string()).unwrap_or_default()
+        ),
+        _ if !comes_to_the_dock(ctx, o) => format!(
+            "{at}, a {} order not delivered to us; {} offers such orders too",
+            if o.order_type == crate::domain::OrderType::Dropship {
+                "dropship"
+            } else {
+                "licence-only"
+            },
+            ctx.keymap
+                .hint(crate::tui::action::Mode::Receiving, Action::ShowAllKinds)
+        ),
+        _ => return None,
     })
 }
 
@@ -422,21 +564,49 @@ impl ReceivingPane {
             .border_style(th.border);
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let log_h = if inner.height >= 16 { 5 } else { 3 };
+        // The lists take what their rows need (up to half); the scan log all the rest.
+        let rows = r.orders.len().max(
+            r.shown_order()
+                .and_then(|po| ctx.data.order(po))
+                .map_or(0, |o| o.lines.len()),
+        );
+        let rows = match &r.state.mode {
+            ScanMode::Pick { candidates, .. } => rows.max(candidates.len()),
+            _ => rows,
+        };
+        let middle_h = (rows as u16 + 1).clamp(3, inner.height.saturating_sub(3) / 2);
         let [prompt, scanbox, _gap, middle, log] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
             Constraint::Length(1),
+            Constraint::Length(middle_h),
             Constraint::Min(3),
-            Constraint::Length(log_h),
         ])
         .areas(inner);
-        f.render_widget(
-            Paragraph::new(Span::styled(r.state.prompt(&r.lines), th.accent)),
-            prompt,
-        );
-        render_scan_box(r, ctx, f, scanbox);
-        let [left, right] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(middle);
+        match &r.refused {
+            Some(why) => {
+                f.render_widget(Paragraph::new(Span::styled("No scan box here:", th.warn)), prompt);
+                f.render_widget(Paragraph::new(Span::styled(why.clone(), th.warn)), scanbox);
+            }
+            None => {
+                let narrowed = r
+                    .narrow
+                    .map(|po| format!("  · {po} only (Esc: every order)"))
+                    .unwrap_or_default();
+                f.render_widget(
+                    Paragraph::new(Span::styled(
+                        format!("{}{narrowed}", r.state.prompt(&r.lines)),
+                        th.accent,
+                    )),
+                    prompt,
+                );
+                render_scan_box(r, ctx, f, scanbox);
+            }
+        }
+        let left_w = (middle.width / 2).clamp(38, 60);
+        let [left, right] = Layout::horizontal([Constraint::Length(left_w), Constraint::Min(20)])
+            .spacing(1)
+            .areas(middle);
         render_orders(r, ctx, f, left);
         if let ScanMode::Pick { candidates, .. } = &r.state.mode {
             render_pick(r, ctx, candidates, f, right);
@@ -493,33 +663,44 @@ fn render_orders(r: &ReceivingPane, ctx: &Ctx, f: &mut Frame, left: Rect) {
     }
     let (start, end) = r.cursor.window(r.orders.len(), left.height.saturating_sub(1) as usize);
     let shown_po = r.shown_order();
-    let rows = r.orders[start..end].iter().enumerate().filter_map(|(n, po)| {
-        let o = ctx.data.order(*po)?;
-        let style = if Some(*po) == shown_po {
-            th.selected
-        } else if start + n == r.cursor.sel {
-            th.marked
-        } else {
-            th.base
-        };
-        Some(
-            Row::new(vec![
-                Cell::from(po.to_string()),
-                Cell::from(clip(&ctx.config.distributor_name(&o.distributor), 11)),
-                Cell::from(Line::from(o.progress()).right_aligned()),
-                Cell::from(Span::styled(short_status(o.status()), th.status(o.status()))),
-            ])
-            .style(style),
-        )
-    });
-    let widths = [
-        Constraint::Length(9),
-        Constraint::Length(11),
-        Constraint::Length(7),
-        Constraint::Length(6),
+    let rows = r.orders[start..end]
+        .iter()
+        .enumerate()
+        .filter_map(|(n, po)| {
+            let o = ctx.data.order(*po)?;
+            let style = if Some(*po) == shown_po {
+                th.selected
+            } else if start + n == r.cursor.sel {
+                th.marked
+            } else {
+                th.base
+            };
+            let cells: Vec<GridCell> = vec![
+                po.to_string().into(),
+                super::orders::customers(o).into(),
+                ctx.config.distributor_name(&o.distributor).into(),
+                o.progress().into(),
+                GridCell {
+                    text: short_status(o.status()).into(),
+                    style: Some(th.status(o.status())),
+                },
+            ];
+            Some((cells, style))
+        })
+        .collect();
+    let cols = vec![
+        Col::fixed("Order", 9, 9),
+        Col::fill("Customer", 8, 2, 5),
+        Col::fill("Distrib.", 8, 1, 2),
+        Col::fixed("Recvd", 7, 6).right(),
+        Col::fixed("Status", 6, 3),
     ];
-    let header = Row::new(["Order", "Distrib.", "  Recvd", "Status"]).style(th.header);
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), left);
+    Grid {
+        cols,
+        rows,
+        header: th.header,
+    }
+    .render(f, left);
 }
 
 /// The pick list: the open lines a scanned code matches.
@@ -529,16 +710,17 @@ fn render_pick(r: &ReceivingPane, ctx: &Ctx, candidates: &[Target], f: &mut Fram
     for (i, t) in candidates.iter().enumerate() {
         let l = r.lines.iter().find(|l| l.target == *t);
         let text = format!(
-            "{}. {} line {} {} {}/{}",
+            "{}. {} line {} · {} · {} {}/{}",
             i + 1,
             t.po,
             t.line,
+            l.map_or("", |l| l.line.customer_name.as_str()),
             l.map_or("", |l| l.line.sku.as_str()),
             l.map_or(0, |l| l.received),
-            l.map_or(0, |l| l.line.quantity)
+            l.map_or(0, |l| l.line.quantity),
         );
         lines.push(Line::from(Span::styled(
-            text,
+            crate::tui::widgets::clip(&text, right.width as usize),
             if i == r.pick.sel { th.selected } else { th.base },
         )));
     }
@@ -549,44 +731,55 @@ fn render_pick(r: &ReceivingPane, ctx: &Ctx, candidates: &[Target], f: &mut Fram
 fn render_order_lines(r: &ReceivingPane, ctx: &Ctx, o: &crate::domain::Order, f: &mut Frame, right: Rect) {
     let th = ctx.theme;
     let (start, end) = (0, o.lines.len().min(right.height.saturating_sub(1) as usize));
-    let rows = o.lines[start..end].iter().enumerate().map(|(i, l)| {
-        let n = i as u32 + 1;
-        let here = r.current == Some(Target { po: o.number, line: n });
-        let rec = o.received_on(n);
-        let style = if here {
-            th.selected
-        } else if rec >= l.quantity {
-            th.ok
-        } else {
-            th.base
-        };
-        Row::new(vec![
-            Cell::from(n.to_string()),
-            Cell::from(l.sku.clone()),
-            Cell::from(Line::from(format!("{rec}/{}", l.quantity)).right_aligned()),
-            Cell::from(if l.serialized { "serial" } else { "" }),
-            Cell::from(l.description.clone()),
-        ])
-        .style(style)
-    });
-    let widths = [
-        Constraint::Length(2),
-        Constraint::Length(13),
-        Constraint::Length(7),
-        Constraint::Length(6),
-        Constraint::Fill(1),
+    let rows = o.lines[start..end]
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let n = i as u32 + 1;
+            let here = r.current == Some(Target { po: o.number, line: n });
+            let rec = o.received_on(n);
+            let style = if here {
+                th.selected
+            } else if rec >= l.quantity {
+                th.ok
+            } else {
+                th.base
+            };
+            let cells: Vec<GridCell> = vec![
+                n.to_string().into(),
+                l.sku.clone().into(),
+                format!("{rec}/{}", l.quantity).into(),
+                (if l.serialized { "serial" } else { "" }).into(),
+                l.description.clone().into(),
+            ];
+            (cells, style)
+        })
+        .collect();
+    let cols = vec![
+        Col::fixed("#", 2, 9),
+        Col::fill("SKU", 13, 1, 8),
+        Col::fixed("Recvd", 7, 7).right(),
+        Col::fixed("", 6, 3),
+        Col::fill("Description", 8, 2, 1),
     ];
-    let header = Row::new(["#", "SKU", "  Recvd", "", "Description"]).style(th.header);
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), right);
+    Grid {
+        cols,
+        rows,
+        header: th.header,
+    }
+    .render(f, right);
 }
 
 /// The scan log, newest last.
 fn render_log(r: &ReceivingPane, ctx: &Ctx, f: &mut Frame, log: Rect) {
     let th = ctx.theme;
-    let skip = r.log.len().saturating_sub(log.height.saturating_sub(1) as usize);
+    let h = log.height.saturating_sub(1) as usize;
+    let end = r.log.len().saturating_sub(r.log_back);
+    let skip = end.saturating_sub(h);
     let lines: Vec<Line> = r
         .log
         .iter()
+        .take(end)
         .skip(skip)
         .map(|(tone, t)| {
             let style = match tone {
@@ -598,8 +791,14 @@ fn render_log(r: &ReceivingPane, ctx: &Ctx, f: &mut Frame, log: Rect) {
             Line::from(Span::styled(t.clone(), style))
         })
         .collect();
+    let back = if r.log_back > 0 {
+        format!(" {} older lines shown · PageDown: newer ", r.log_back)
+    } else {
+        String::new()
+    };
     let log_block = Block::default()
         .borders(ratatui::widgets::Borders::TOP)
+        .title(Span::styled(back, th.muted))
         .border_style(th.border);
     f.render_widget(Paragraph::new(lines).block(log_block), log);
 }

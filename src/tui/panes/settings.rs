@@ -1,7 +1,7 @@
 //! Settings (admins): the ordered approval rules.
 
 use super::{navigate, Ask, Ctx};
-use crate::domain::money::parse_amount;
+use crate::domain::money::parse_typed_amount;
 use crate::domain::{ApprovalRule, Role};
 use crate::tui::action::{Action, Mode};
 use crate::tui::commands::Command;
@@ -111,12 +111,12 @@ fn add_rule_form(ctx: &Ctx) -> Ask {
 }
 
 pub fn add_rule_command(form: &Form) -> Result<Command, FormError> {
-    let from = parse_amount(form.get("From").value()).map_err(|why| FormError::Amount { field: "From", why })?;
+    let from = parse_typed_amount(form.get("From").value()).map_err(|why| FormError::Amount { field: "From", why })?;
     let to_text = form.get("To (empty: no limit)").value().trim();
     let to = if to_text.is_empty() {
         None
     } else {
-        Some(parse_amount(to_text).map_err(|why| FormError::Amount { field: "To", why })?)
+        Some(parse_typed_amount(to_text).map_err(|why| FormError::Amount { field: "To", why })?)
     };
     Ok(Command::AddRule(ApprovalRule {
         from,

@@ -336,16 +336,13 @@ fn cancelled_and_completed_orders_cannot_be_cancelled() {
     let mut c = order(&[item(1, 1)]);
     c.cancel("bob", ts(1)).unwrap();
     let e = c.cancel("bob", ts(2)).unwrap_err();
-    assert_eq!(e, wrong_status("Cancelled", "cancelling", "not yet received"));
-    assert_eq!(
-        e.to_string(),
-        "PO-000001 is Cancelled; cancelling is only possible while it is not yet received"
-    );
+    assert_eq!(e, RuleError::AlreadyCancelled { po: PO });
+    assert_eq!(e.to_string(), "PO-000001 is cancelled already");
     let mut done = placed(&[item(1, 1)]);
     receive(&mut done, req(1, None, &[])).unwrap();
     assert_eq!(done.status(), OrderStatus::Completed);
     assert_eq!(
         done.cancel("bob", ts(2)).unwrap_err(),
-        wrong_status("Completed", "cancelling", "not yet received")
+        RuleError::AlreadyReceived { po: PO }
     );
 }

@@ -6,10 +6,10 @@ use crate::domain::money::group_thousands;
 use crate::domain::{Order, PoNumber, Stage};
 use crate::tui::panes::Ctx;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::Cursor;
+use crate::tui::widgets::{Col, Cursor, Grid, GridCell};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// One order opened in detail.
@@ -18,11 +18,14 @@ pub struct Detail {
     pub po: PoNumber,
     pub lines: Cursor,
     pub scroll: u16,
+    /// The pane it was opened from: Esc goes back there.
+    pub from: crate::tui::panes::Pane,
 }
 
 fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{k:<13}"), th.muted),
+        // The widest label ("distributor order") and a space: a value never runs into its label.
+        Span::styled(format!("{k:<17} "), th.muted),
         Span::styled(v, th.base),
     ])
 }
@@ -67,7 +70,7 @@ pub(super) fn render_detail(ctx: &Ctx, d: &Detail, f: &mut Frame, area: Rect) {
 fn head_lines<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
     let th = ctx.theme;
     let sub = o.submission().map(|s| {
-        let link = s.link.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
+        let link = s.link.as_deref().map(|l| format!(" · link {l}")).unwrap_or_default();
         format!(
             "{} by {} {}{link}",
             s.method.describe(),
@@ -91,7 +94,10 @@ fn head_lines<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
         ) => format!("awaiting approval by {approver} (asked by {requested_by})"),
         (_, Some(s), _) => format!("placed: {s}"),
         (Stage::Cancelled { by, at }, _, _) => format!("cancelled by {by} {}", at.format("%Y-%m-%d %H:%M")),
-        _ => "not placed yet".to_string(),
+        _ => match o.rejections.last() {
+            Some(r) => format!("not placed yet; rejected by {}: {}", r.by, r.reason),
+            None => "not placed yet".to_string(),
+        },
     };
     let ships = match &o.ship_to {
         Some(a) => format!("ship to: {}", a.one_line()),
@@ -104,7 +110,8 @@ fn head_lines<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
         Line::from(vec![
             Span::styled(ctx.config.distributor_name(&o.distributor), th.accent),
             Span::raw(format!(
-                " · {} · {} {} · by {} {}",
+                " · {} · {} · {} {} · by {} {}",
+                super::customers(o),
                 o.order_type.as_str(),
                 group_thousands(o.total()),
                 o.currency,
@@ -121,31 +128,41 @@ fn head_lines<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
 fn render_lines(ctx: &Ctx, o: &Order, d: &Detail, f: &mut Frame, area: Rect) {
     let th = ctx.theme;
     let (start, end) = d.lines.window(o.lines.len(), area.height.saturating_sub(1) as usize);
-    let rows = o.lines[start..end].iter().enumerate().map(|(n, l)| {
-        let ln = (start + n) as u32 + 1;
-        let style = if start + n == d.lines.sel { th.selected } else { th.base };
-        Row::new(vec![
-            Cell::from(ln.to_string()),
-            Cell::from(l.sku.clone()),
-            Cell::from(l.description.clone()),
-            Cell::from(Line::from(l.quantity.to_string()).right_aligned()),
-            Cell::from(Line::from(group_thousands(l.unit_cost)).right_aligned()),
-            Cell::from(Line::from(format!("{}/{}", o.received_on(ln), l.quantity)).right_aligned()),
-            Cell::from(if l.serialized { "serial" } else { "" }),
-        ])
-        .style(style)
-    });
-    let widths = [
-        Constraint::Length(3),
-        Constraint::Length(14),
-        Constraint::Fill(1),
-        Constraint::Length(4),
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Length(6),
+    let rows = o.lines[start..end]
+        .iter()
+        .enumerate()
+        .map(|(n, l)| {
+            let ln = (start + n) as u32 + 1;
+            let style = if start + n == d.lines.sel { th.selected } else { th.base };
+            let cells: Vec<GridCell> = vec![
+                ln.to_string().into(),
+                l.sku.clone().into(),
+                l.customer_name.clone().into(),
+                l.description.clone().into(),
+                l.quantity.to_string().into(),
+                group_thousands(l.unit_cost).into(),
+                format!("{}/{}", o.received_on(ln), l.quantity).into(),
+                (if l.serialized { "serial" } else { "" }).into(),
+            ];
+            (cells, style)
+        })
+        .collect();
+    let cols = vec![
+        Col::fixed("#", 3, 9),
+        Col::fixed("SKU", 14, 8),
+        Col::fill("Customer", 8, 1, 5),
+        Col::fill("Description", 10, 2, 2),
+        Col::fixed("Qty", 4, 7).right(),
+        Col::amount("Unit cost", 6),
+        Col::fixed("Recvd", 7, 4).right(),
+        Col::fixed("", 6, 1),
     ];
-    let header = Row::new(["#", "SKU", "Description", " Qty", " Unit cost", "  Recvd", ""]).style(th.header);
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), area);
+    Grid {
+        cols,
+        rows,
+        header: th.header,
+    }
+    .render(f, area);
 }
 
 /// Special bid, end user, shipping, notes, what the distributor and the PSA sync said,
@@ -280,4 +297,20 @@ fn audit_trail<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
         _ => info.push(Line::from(Span::styled("  loading…", th.muted))),
     }
     info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_label_keeps_a_space_before_its_value() {
+        let th = Theme::built_in("dark").unwrap();
+        for label in ["distributor order", "special bid", "PSA sync"] {
+            let line = kv(&th, label, "20-SBX02".into());
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            assert!(text.contains(&format!("{label} ")), "{text:?}");
+            assert!(text.ends_with(" 20-SBX02"), "{text:?}");
+        }
+    }
 }

@@ -51,6 +51,8 @@ impl PendingPane {
             Purpose::CreateOrder {
                 items: ids,
                 quote: quote.clone(),
+                quote_ship_to: None,
+                warehouse: warehouse(ctx).map(Box::new),
             },
             vec![
                 Field::choice(
@@ -61,12 +63,14 @@ impl PendingPane {
                 Field::choice("Type", TYPES.iter().map(|(_, l)| l.to_string()).collect(), 0),
             ]
             .into_iter()
-            .chain(address_fields(SHIP_TO, None))
+            // Wholesale (the type offered first) ships to our warehouse.
+            .chain(address_fields(SHIP_TO, warehouse(ctx).as_ref()))
             .chain([Field::text("Special bid", ""), Field::text("Notes", "")])
             .collect(),
         )
         .with_note(format!(
-            "Ship-to from quote {quote}: dropship goes there; wholesale goes to us unless you change it."
+            "Wholesale ships to our warehouse; dropship to the ship-to of quote {quote}. Type another address to \
+             send it elsewhere."
         ));
         vec![
             Ask::Dialog(Box::new(Dialog::Form(form))),
@@ -75,19 +79,61 @@ impl PendingPane {
     }
 }
 
-/// The quote's ship-to arrived: fill the create-order form of that quote if it is still
-/// empty.
+/// Our warehouse, from `[company.warehouse]`.
+fn warehouse(ctx: &Ctx) -> Option<Address> {
+    ctx.config.company.as_ref().and_then(crate::config::Company::warehouse)
+}
+
+/// Whether the buyer typed into the ship-to fields (Purser's own fillings aside).
+fn ship_to_typed(form: &Form) -> bool {
+    form.fields
+        .iter()
+        .zip(&form.filled)
+        .any(|(f, filled)| f.label.starts_with(SHIP_TO) && f.value().trim() != filled.trim())
+}
+
+/// The Type of a create-order form changed: its untyped ship-to follows (our warehouse
+/// for wholesale, the quote's ship-to for dropship).
+pub fn type_chosen(form: &mut Form) {
+    if ship_to_typed(form) {
+        return;
+    }
+    let (order_type, _) = TYPES[form.get("Type").idx().min(TYPES.len() - 1)];
+    let Purpose::CreateOrder {
+        quote_ship_to,
+        warehouse,
+        ..
+    } = &form.purpose
+    else {
+        return;
+    };
+    let a = match order_type {
+        OrderType::Dropship => quote_ship_to,
+        OrderType::Wholesale => warehouse,
+    };
+    let a = a.as_deref().cloned().unwrap_or_default();
+    fill_address(form, SHIP_TO, &a);
+}
+
+/// The quote's ship-to arrived: kept with the create-order form of that quote, and
+/// shown when the order is a dropship (and the buyer typed no other address).
 pub fn ship_to_arrived(dialog: Option<&mut Dialog>, quote: &str, addr: Option<Address>) {
     let Some(Dialog::Form(form)) = dialog else {
         return;
     };
-    if !matches!(&form.purpose, Purpose::CreateOrder { quote: q, .. } if q == quote) {
+    let Purpose::CreateOrder {
+        quote: q,
+        quote_ship_to,
+        ..
+    } = &mut form.purpose
+    else {
+        return;
+    };
+    if q != quote {
         return;
     }
-    let Some(a) = addr else { return };
-    if address_from(form, SHIP_TO).is_none() {
-        fill_address(form, SHIP_TO, &a);
-    }
+    *quote_ship_to = addr.map(Box::new);
+    type_chosen(form);
 }
 
 /// The order the submitted form describes, or what is wrong with it.
@@ -102,11 +148,7 @@ pub fn create_order_command(ctx: &Ctx, form: &Form, items: &[ItemId]) -> Result<
     // Wholesale goes to our warehouse, unless the buyer typed another address over the
     // quote's (which the form shows for dropship): then it goes there, as in the
     // edit form.
-    let typed_ship_to = form
-        .fields
-        .iter()
-        .zip(&form.filled)
-        .any(|(f, filled)| f.label.starts_with(SHIP_TO) && f.value().trim() != filled.trim());
+    let typed_ship_to = ship_to_typed(form);
     let ship_to = match order_type {
         OrderType::Wholesale if !typed_ship_to => None,
         OrderType::Wholesale | OrderType::Dropship => {
