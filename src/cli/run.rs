@@ -159,8 +159,8 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
     let g = cli.global;
     let Some(command) = cli.command else {
         // No subcommand: the screens, as the current user.
-        let ctx = Ctx::open(&g)?;
-        return crate::tui::run(ctx.service, ctx.actor).map_err(|e| CliError::new(e.to_string(), 1));
+        let (service, actor, note) = crate::wiring::open_noting(&g)?;
+        return crate::tui::run_noting(service, actor, note).map_err(|e| CliError::new(e.to_string(), 1));
     };
     match command {
         #[cfg(feature = "demo")]
@@ -168,6 +168,7 @@ fn dispatch(cli: Cli) -> Result<(), CliError> {
         #[cfg(not(feature = "demo"))]
         Command::Demo(_) => Err(CliError::new(NO_DEMO, 2)),
         Command::Bench(args) => crate::bench::run(&g, &args),
+        Command::Init => init(&g),
         other => run_with_ctx(&Ctx::open(&g)?, other),
     }
 }
@@ -195,9 +196,39 @@ fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Audit(args) => audit(ctx, args)?,
         Command::Inbox(InboxCmd::Run) => inbox_run(ctx)?,
         Command::Sync(cmd) => sync(ctx, cmd)?,
-        Command::Demo(_) | Command::Bench(_) => unreachable!("handled without a context"),
+        Command::Check => check(ctx)?,
+        Command::Demo(_) | Command::Bench(_) | Command::Init => unreachable!("handled without a context"),
     }
     Ok(())
+}
+
+/// `init`: a new database, said on stdout.
+fn init(g: &Global) -> Result<(), CliError> {
+    let path = crate::wiring::init(g)?;
+    if g.json {
+        println!("{}", serde_json::json!({ "created": path }));
+    } else {
+        println!("created a new Purser database at {}", path.display());
+    }
+    Ok(())
+}
+
+/// `check`: the whole database read and cross-checked; exit 1 when problems were found.
+fn check(ctx: &Ctx) -> Result<(), CliError> {
+    let report = ctx.service.check()?;
+    ctx.out(&report, || print::check_report(&report));
+    if report.clean() {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            format!(
+                "{} problem(s) found in {}; restore the database from a backup, or see the README (Database)",
+                report.problems.len(),
+                report.database.display()
+            ),
+            1,
+        ))
+    }
 }
 
 /// `quote import FILE...`: each file whole or not at all, going on past a bad one.

@@ -22,6 +22,11 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Db(String),
     #[error(
+        "reading the database {path} stopped with an internal error ({message}); the file may be damaged: \
+         `purser check` tells, and nothing was saved"
+    )]
+    Damaged { path: PathBuf, message: String },
+    #[error(
         "cannot tell whether the change was saved: writing failed and the database could not be checked afterwards ({0}); look before repeating it"
     )]
     Uncertain(String),

@@ -79,6 +79,11 @@ fn install_panic_hook() {
 /// Opens the screens on `svc` as `actor` until the user quits. A send under way in the
 /// background when the user quits is finished first, so that it never stops halfway.
 pub fn run(svc: Service, actor: Actor) -> Result<(), ScreenError> {
+    run_noting(svc, actor, None)
+}
+
+/// As [`run`], with `note` on the status line first (a database created on first run).
+pub fn run_noting(svc: Service, actor: Actor, note: Option<String>) -> Result<(), ScreenError> {
     let app = new_app(&svc, actor.clone())?;
     // The process's one runtime: the event loop, the background jobs and calls made on the
     // user's behalf are its tasks; the database has a thread of its own (the worker).
@@ -96,6 +101,9 @@ pub fn run(svc: Service, actor: Actor) -> Result<(), ScreenError> {
     }
     let config = Arc::new(svc.config().clone());
     let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    if let Some(n) = note {
+        let _ = msg_tx.send(worker::Msg::Notice(widgets::Tone::Info, n));
+    }
     let worker = worker::spawn(Arc::new(svc), actor.clone(), msg_tx.clone());
     let to_worker = worker.clone();
     let db = crate::jobs::Db::from_fn(config, move |task| to_worker.send(worker::Req::Task(task)).is_ok());
