@@ -94,7 +94,23 @@ impl Drop for Tmux {
     }
 }
 
+/// `purser init`: the database the commands below use (a path that is not there is refused).
+fn init_db(db: &Path) {
+    let out = Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .arg("init")
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("purser init runs");
+    assert!(out.status.success(), "purser init: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 fn purser(dir: &Path, args: &[&str]) -> Output {
+    if !dir.join("purser.redb").exists() {
+        init_db(&dir.join("purser.redb"));
+    }
     Command::new(BIN)
         .arg("--db")
         .arg(dir.join("purser.redb"))
