@@ -10,6 +10,7 @@ use super::tx::{ReadTx, WriteTx};
 use super::{StoreError, SCHEMA_VERSION};
 use redb::{ConcurrencyMode, Database, ReadableDatabase};
 use std::path::{Path, PathBuf};
+use std::mem::ManuallyDrop;
 use std::sync::{Arc, PoisonError, RwLock};
 
 /// Page cache per process. redb's default (1 GiB) would let a long-running screen grow
@@ -21,7 +22,8 @@ pub struct RedbFile {
     /// The open handle. After an I/O failure (a full disk, say) redb refuses every later
     /// call on a handle, so a failed commit replaces it with a fresh one on the same file,
     /// which is consistent (see `write` for a failed commit that reached it all the same).
-    db: RwLock<Arc<Database>>,
+    /// (Dropped by hand, see `Drop`: redb can panic while closing a damaged file.)
+    db: ManuallyDrop<RwLock<Arc<Database>>>,
     path: PathBuf,
 }
 
@@ -112,6 +114,22 @@ fn create_private(path: &Path, mode: OpenMode) -> Result<bool, StoreError> {
     }
 }
 
+/// Lets a handle go; closing a damaged file can panic inside redb, which is logged and
+/// goes no further (there is nothing left to save).
+fn drop_quietly(db: Arc<Database>) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(db))).is_err() {
+        tracing::error!("closing the database stopped with an internal error (a damaged file?)");
+    }
+}
+
+impl Drop for RedbFile {
+    fn drop(&mut self) {
+        // SAFETY: `db` is taken once, here, and not used again.
+        let lock = unsafe { ManuallyDrop::take(&mut self.db) };
+        drop_quietly(lock.into_inner().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
 /// What a panic said.
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     payload
@@ -169,7 +187,7 @@ impl RedbFile {
             other => other,
         })?;
         let store = RedbFile {
-            db: RwLock::new(Arc::new(db)),
+            db: ManuallyDrop::new(RwLock::new(Arc::new(db))),
             path: path.to_path_buf(),
         };
         // Opening an existing database of this schema writes nothing (no sync, and open
@@ -222,7 +240,7 @@ impl RedbFile {
         let mut slot = self.db.write().unwrap_or_else(PoisonError::into_inner);
         if Arc::ptr_eq(&slot, failed) {
             tracing::warn!(path = %self.path.display(), "reopening the database after an I/O failure");
-            *slot = Arc::new(open_db(&self.path)?);
+            drop_quietly(std::mem::replace(&mut *slot, Arc::new(open_db(&self.path)?)));
         }
         Ok(slot.clone())
     }
@@ -302,12 +320,17 @@ impl RedbFile {
     /// half-way through the call that stopped. A write under way is not committed.
     fn guarded(&self, f: impl FnOnce() -> Result<(), StoreError>) -> Result<(), StoreError> {
         let db = self.handle();
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-            Ok(r) => r,
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        match outcome {
+            Ok(r) => {
+                drop_quietly(db);
+                r
+            }
             Err(payload) => {
                 let message = panic_text(payload.as_ref());
                 tracing::error!(path = %self.path.display(), "a store call stopped: {message}");
-                let _ = self.replace(&db);
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.replace(&db)));
+                drop_quietly(db);
                 Err(StoreError::Damaged {
                     path: self.path.clone(),
                     message,
