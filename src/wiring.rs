@@ -72,7 +72,11 @@ pub fn open_noting(global: &Global) -> Result<(Service, Actor, Option<String>), 
     // No --db and no PURSER_DB: the person's own database at the default path, made on
     // first run. A named database (a shared one) must exist.
     let first_run = global.db.is_none() && !config::default_db_path().exists();
-    let mode = if first_run { OpenMode::OpenOrCreate } else { OpenMode::Existing };
+    let mode = if first_run {
+        OpenMode::OpenOrCreate
+    } else {
+        OpenMode::Existing
+    };
     let (svc, actor) = open_as(global, mode)?;
     let note = first_run.then(|| format!("created a new database at {}", svc.database_path().display()));
     if let Some(n) = &note {

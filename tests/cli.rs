@@ -170,7 +170,11 @@ fn init_db(db: &Path) {
         .arg(db)
         .output()
         .expect("purser init runs");
-    assert!(out.status.success(), "purser init: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "purser init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn s(p: &Path) -> &str {
@@ -1423,31 +1427,65 @@ fn a_database_that_is_not_there_is_refused_and_init_makes_one() {
     let typo = env.dir.path().join("dta/purser.redb");
     let out = Command::new(BIN)
         .env_remove("PURSER_DB")
-        .args(["--config", s(&env.config), "--user", "alice", "--db", s(&typo), "po", "list", "--json"])
+        .args([
+            "--config",
+            s(&env.config),
+            "--user",
+            "alice",
+            "--db",
+            s(&typo),
+            "po",
+            "list",
+            "--json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     let msg = err["error"].as_str().unwrap();
-    contains_all(msg, &[s(&typo), "no database there", &format!("purser init --db {}", s(&typo))]);
-    assert!(!typo.parent().unwrap().exists(), "no folder was made for a mistyped path");
+    contains_all(
+        msg,
+        &[s(&typo), "no database there", &format!("purser init --db {}", s(&typo))],
+    );
+    assert!(
+        !typo.parent().unwrap().exists(),
+        "no folder was made for a mistyped path"
+    );
 
     // `purser init` makes it (and its folder), private whatever the umask, and says so.
     let out = env.cmd(None, &["init"]).arg("--db").arg(&typo).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    contains_all(&String::from_utf8_lossy(&out.stdout), &["created a new Purser database at", s(&typo)]);
+    contains_all(
+        &String::from_utf8_lossy(&out.stdout),
+        &["created a new Purser database at", s(&typo)],
+    );
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&typo).unwrap().permissions().mode() & 0o777, 0o600);
     let list = Command::new(BIN)
         .env_remove("PURSER_DB")
-        .args(["--config", s(&env.config), "--user", "alice", "--db", s(&typo), "po", "list", "--json"])
+        .args([
+            "--config",
+            s(&env.config),
+            "--user",
+            "alice",
+            "--db",
+            s(&typo),
+            "po",
+            "list",
+            "--json",
+        ])
         .output()
         .unwrap();
     assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
 
     // A second init refuses the existing file and leaves it as it was.
     let before = std::fs::read(&typo).unwrap();
-    let out = env.cmd(None, &["init", "--json"]).arg("--db").arg(&typo).output().unwrap();
+    let out = env
+        .cmd(None, &["init", "--json"])
+        .arg("--db")
+        .arg(&typo)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     contains_all(err["error"].as_str().unwrap(), &["already exists", s(&typo)]);
@@ -1457,7 +1495,10 @@ fn a_database_that_is_not_there_is_refused_and_init_makes_one() {
 #[test]
 fn a_file_that_is_not_a_purser_database_is_refused() {
     let env = Env::bare("[identity]\nallow_user_override = true\n");
-    let text = env.write("notes.redb", "not a database at all, just some text that is long enough\n");
+    let text = env.write(
+        "notes.redb",
+        "not a database at all, just some text that is long enough\n",
+    );
     let foreign = env.dir.path().join("other.redb");
     {
         // A redb file of another program: tables, but no Purser schema.
@@ -1477,7 +1518,16 @@ fn a_file_that_is_not_a_purser_database_is_refused() {
         let size = before.len();
         let out = Command::new(BIN)
             .env_remove("PURSER_DB")
-            .args(["--config", s(&env.config), "--user", "alice", "--db", s(path), "po", "list"])
+            .args([
+                "--config",
+                s(&env.config),
+                "--user",
+                "alice",
+                "--db",
+                s(path),
+                "po",
+                "list",
+            ])
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
@@ -1492,7 +1542,11 @@ fn a_file_that_is_not_a_purser_database_is_refused() {
     // redb may rewrite its own header on open, but no Purser table was made.
     let db = redb::Database::open(&foreign).unwrap();
     let r = redb::ReadableDatabase::begin_read(&db).unwrap();
-    let names: Vec<String> = r.list_tables().unwrap().map(|t| redb::TableHandle::name(&t).to_string()).collect();
+    let names: Vec<String> = r
+        .list_tables()
+        .unwrap()
+        .map(|t| redb::TableHandle::name(&t).to_string())
+        .collect();
     assert_eq!(names, ["theirs"]);
 }
 
@@ -1525,10 +1579,46 @@ fn the_default_database_is_made_on_first_run_and_said_so() {
 #[test]
 fn check_reads_a_clean_database_and_says_so() {
     let env = Env::new();
-    env.ok("alice", &["quote", "import", s(&fixture("q-2026-0142-dentalcare-west.json"))]);
+    env.ok(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0142-dentalcare-west.json"))],
+    );
     let out = env.ok("ada", &["check"]);
     contains_all(&out, &["no problems", "values read", "entries intact"]);
     let report = env.json("ada", &["check"]);
     assert_eq!(report["problems"], json!([]));
     assert!(report["values"].as_u64().unwrap() > 1, "{report}");
+}
+
+#[test]
+fn check_lists_each_problem_with_table_and_key_and_exits_1() {
+    let env = Env::new();
+    env.ok(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0142-dentalcare-west.json"))],
+    );
+    {
+        // A counter set back behind Purser's back.
+        let db = redb::Database::create(&env.db).unwrap();
+        let w = db.begin_write().unwrap();
+        {
+            let meta: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+            w.open_table(meta).unwrap().insert("next_item", 1).unwrap();
+        }
+        w.commit().unwrap();
+    }
+    let out = env.run("ada", &["check", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["problems"][0]["table"], json!("meta"));
+    assert_eq!(report["problems"][0]["key"], json!("next_item"));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], json!(1));
+    contains_all(err["error"].as_str().unwrap(), &["1 problem(s) found"]);
+    let out = env.run("ada", &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    contains_all(
+        &String::from_utf8_lossy(&out.stdout),
+        &["meta next_item: is 1, but items already uses id"],
+    );
 }

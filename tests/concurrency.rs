@@ -44,7 +44,11 @@ fn init_db(db: &Path) {
         .arg(db)
         .output()
         .expect("purser init runs");
-    assert!(out.status.success(), "purser init: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "purser init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 impl Env {

@@ -57,7 +57,11 @@ fn purser(dir: &Path, user: &str, args: &[&str]) -> std::process::Output {
 
 fn ok(dir: &Path, user: &str, args: &[&str]) {
     let out = purser(dir, user, args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A database with two quotes' items, two orders, receipts with serials and the audit
@@ -68,13 +72,34 @@ fn build(dir: &Path) -> PathBuf {
     let out = Command::new(BIN).arg("init").arg("--db").arg(&db).output().unwrap();
     assert!(out.status.success());
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quotes");
-    for q in ["q-2026-0142-dentalcare-west.json", "q-2026-0155-van-dijk-accountants.json"] {
+    for q in [
+        "q-2026-0142-dentalcare-west.json",
+        "q-2026-0155-van-dijk-accountants.json",
+    ] {
         ok(dir, "alice", &["quote", "import", fixtures.join(q).to_str().unwrap()]);
     }
     ok(dir, "alice", &["po", "create", "--distributor", "ingram", "1", "2"]);
     ok(dir, "alice", &["po", "place", "PO-000001", "--via", "manual"]);
-    ok(dir, "rick", &["po", "receive", "PO-000001", "--line", "1", "--serial", "SN-A", "--serial", "SN-B"]);
-    ok(dir, "rick", &["po", "receive", "PO-000001", "--line", "2", "--qty", "1"]);
+    ok(
+        dir,
+        "rick",
+        &[
+            "po",
+            "receive",
+            "PO-000001",
+            "--line",
+            "1",
+            "--serial",
+            "SN-A",
+            "--serial",
+            "SN-B",
+        ],
+    );
+    ok(
+        dir,
+        "rick",
+        &["po", "receive", "PO-000001", "--line", "2", "--qty", "1"],
+    );
     ok(dir, "alice", &["po", "create", "--distributor", "tdsynnex", "3"]);
     db
 }
@@ -91,7 +116,9 @@ struct Outcome {
 
 fn service(db: &Path) -> Result<Service, (i32, String)> {
     let config = Config::parse(CONFIG).unwrap();
-    let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z").unwrap().to_utc();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
+        .unwrap()
+        .to_utc();
     let store = Store::open(db).map_err(|e| (3, e.to_string()))?;
     Ok(Service::new(store, Arc::new(config), Arc::new(move || at)))
 }
@@ -138,7 +165,11 @@ fn run_all(db: &Path) -> Outcome {
 
 /// Whether `got` is acceptable against the clean file's `clean`: the same output, or a
 /// storage failure (exit 3) that says what it is.
-fn honest(what: &str, got: &Result<String, (i32, String)>, clean: &Result<String, (i32, String)>) -> Result<(), String> {
+fn honest(
+    what: &str,
+    got: &Result<String, (i32, String)>,
+    clean: &Result<String, (i32, String)>,
+) -> Result<(), String> {
     match got {
         Ok(out) if Ok(out) == clean.as_ref() => Ok(()),
         Ok(out) => Err(format!("{what} gave a different result silently: {out}")),
@@ -204,8 +235,18 @@ fn single_byte_flips_never_pass_as_good_data() {
         }
         std::fs::remove_file(&copy).unwrap();
     }
-    assert!(bad.is_empty(), "{} of {} flips:\n{}", bad.len(), offsets.len(), bad.join("\n"));
-    assert!(caught > 10, "flips in the data were seen ({caught} of {})", offsets.len());
+    assert!(
+        bad.is_empty(),
+        "{} of {} flips:\n{}",
+        bad.len(),
+        offsets.len(),
+        bad.join("\n")
+    );
+    assert!(
+        caught > 10,
+        "flips in the data were seen ({caught} of {})",
+        offsets.len()
+    );
 }
 
 fn flipped_none(clean: &[u8], dir: &Path) -> PathBuf {
@@ -247,7 +288,10 @@ fn the_binary_on_damaged_copies_reports_exit_3_or_the_same_output() {
         let copy = flipped(&clean_bytes, at, scratch.path());
         for (c, clean_out) in commands.iter().zip(&clean) {
             let out = run(&copy, c);
-            let code = out.status.code().unwrap_or_else(|| panic!("byte {at}, {c:?}: killed by a signal"));
+            let code = out
+                .status
+                .code()
+                .unwrap_or_else(|| panic!("byte {at}, {c:?}: killed by a signal"));
             assert_ne!(code, 101, "byte {at}, {c:?}: a panic");
             match code {
                 0 => assert!(
@@ -270,7 +314,18 @@ fn the_binary_on_damaged_copies_reports_exit_3_or_the_same_output() {
             .arg(&copy)
             .arg("--config")
             .arg(dir.path().join("config.toml"))
-            .args(["--user", "rick", "--json", "po", "receive", "PO-000001", "--line", "1", "--serial", "SN-NEW"])
+            .args([
+                "--user",
+                "rick",
+                "--json",
+                "po",
+                "receive",
+                "PO-000001",
+                "--line",
+                "1",
+                "--serial",
+                "SN-NEW",
+            ])
             .output()
             .unwrap();
         let code = out.status.code().expect("not killed");

@@ -42,7 +42,11 @@ fn the_database_the_log_pdfs_and_emails_are_private_under_umask_000() {
             .args(args)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     run(&["init"]);
     let quote = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quotes/q-2026-0142-dentalcare-west.json");
@@ -52,7 +56,9 @@ fn the_database_the_log_pdfs_and_emails_are_private_under_umask_000() {
     run(&["po", "pdf", "PO-000001", "--out", pdf.to_str().unwrap()]);
 
     // An email written to the mail folder, as the background work sends one.
-    let mailer = Mailer::from_config(&Config::parse(&config_text).unwrap()).unwrap().unwrap();
+    let mailer = Mailer::from_config(&Config::parse(&config_text).unwrap())
+        .unwrap()
+        .unwrap();
     mailer
         .send(&OutgoingMail {
             to: vec!["orders@example.com".into()],

@@ -82,7 +82,11 @@ fn items_and_orders(scan: &Scan, problems: &mut Vec<Problem>) {
                 None => problems.push(Problem::new(
                     "orders",
                     order.number.0.to_string(),
-                    format!("line {} is item {}, which is not in the items table", n + 1, line.item_id),
+                    format!(
+                        "line {} is item {}, which is not in the items table",
+                        n + 1,
+                        line.item_id
+                    ),
                 )),
                 Some(ItemState::Ordered { po }) if *po == order.number => {}
                 Some(state) => problems.push(Problem::new(
@@ -128,7 +132,13 @@ fn serial_index(scan: &Scan, problems: &mut Vec<Problem>) {
             let product = serial_product_key(&line.sku);
             for s in &r.serials {
                 let key = crate::store::serial_index_key(&product, s);
-                expected.insert(key, (order.number, format!("receipt {} of {} (serial {s})", r.id, order.number)));
+                expected.insert(
+                    key,
+                    (
+                        order.number,
+                        format!("receipt {} of {} (serial {s})", r.id, order.number),
+                    ),
+                );
             }
         }
     }
@@ -149,7 +159,10 @@ fn serial_index(scan: &Scan, problems: &mut Vec<Problem>) {
             problems.push(Problem::new(
                 "serials",
                 key,
-                format!("points at {}, but no receipt of any order has this serial", PoNumber(po)),
+                format!(
+                    "points at {}, but no receipt of any order has this serial",
+                    PoNumber(po)
+                ),
             ));
         }
     }

@@ -36,6 +36,25 @@ pub const COUNTERS: [(&str, &str); 4] = [
     (tables::K_NEXT_NOTICE, "notices"),
 ];
 
+/// The bytes a record's JSON is stored as under the key of bytes `key` (its checksum
+/// after it): for tools and tests that write the file directly.
+pub fn sealed(key: &[u8], json: Vec<u8>) -> Vec<u8> {
+    codec::seal(key, json)
+}
+
+/// The tables of encoded records, by name, with whether their keys are numbers (else
+/// text): every value in them carries a checksum.
+pub const RECORD_TABLES: [(&str, bool); 8] = [
+    ("settings", false),
+    ("quotes", false),
+    ("items", true),
+    ("orders", true),
+    ("audit", true),
+    ("outbox", true),
+    ("notices", true),
+    ("psa_sync", true),
+];
+
 /// The `meta` key holding the newest audit entry's sequence number.
 pub const AUDIT_LAST_KEY: &str = tables::K_AUDIT_LAST;
 

@@ -9,8 +9,8 @@ use super::ops::{Backend, ReadOps, WriteOps};
 use super::tx::{ReadTx, WriteTx};
 use super::{StoreError, SCHEMA_VERSION};
 use redb::{ConcurrencyMode, Database, ReadableDatabase};
-use std::path::{Path, PathBuf};
 use std::mem::ManuallyDrop;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 
 /// Page cache per process. redb's default (1 GiB) would let a long-running screen grow
@@ -351,10 +351,12 @@ impl Backend for RedbFile {
     }
 
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteOps) -> bool) -> Result<(), StoreError> {
-        self.guarded(|| match RedbFile::write(self, |tx| if f(tx) { Ok(()) } else { Err(Stop::Abort) }) {
-            Ok(()) | Err(Stop::Abort) => Ok(()),
-            Err(Stop::Store(e)) => Err(e),
-        })
+        self.guarded(
+            || match RedbFile::write(self, |tx| if f(tx) { Ok(()) } else { Err(Stop::Abort) }) {
+                Ok(()) | Err(Stop::Abort) => Ok(()),
+                Err(Stop::Store(e)) => Err(e),
+            },
+        )
     }
 
     fn location(&self) -> &Path {

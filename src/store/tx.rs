@@ -52,9 +52,20 @@ impl KeyText for &'static str {
 }
 
 /// Decodes the value stored under the key of bytes `key` in table `table`.
-pub(super) fn decode_at<K: KeyText, T: DeserializeOwned>(table: &str, key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
+pub(super) fn decode_at<K: KeyText, T: DeserializeOwned>(
+    table: &str,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, StoreError> {
     let shown = || format!("key {}", K::text(key));
-    decode(&At { table, key, shown: &shown }, bytes)
+    decode(
+        &At {
+            table,
+            key,
+            shown: &shown,
+        },
+        bytes,
+    )
 }
 
 /// The stored bytes of `key` (what its value's checksum covers).
@@ -166,7 +177,11 @@ impl ReadOps for ReadTx {
         let mut out = Vec::with_capacity(limit.min(4096));
         for row in t.range(start..)?.take(limit) {
             let (k, v) = row?;
-            out.push(decode_at::<u64, _>(ITEMS.name(), &key_bytes::<u64>(&k.value()), v.value())?);
+            out.push(decode_at::<u64, _>(
+                ITEMS.name(),
+                &key_bytes::<u64>(&k.value()),
+                v.value(),
+            )?);
         }
         Ok(out)
     }
@@ -499,9 +514,7 @@ impl WriteOps for WriteTx {
     }
 
     fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
-        Ok(self
-            .get(SETTINGS, S_RULES)?
-            .unwrap_or_default())
+        Ok(self.get(SETTINGS, S_RULES)?.unwrap_or_default())
     }
 
     fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError> {
@@ -540,7 +553,11 @@ impl WriteOps for WriteTx {
         let last = match t.last()? {
             Some((k, v)) => {
                 let seq = k.value();
-                Some(decode_at::<u64, AuditEntry>(AUDIT.name(), &seq.to_le_bytes(), v.value())?)
+                Some(decode_at::<u64, AuditEntry>(
+                    AUDIT.name(),
+                    &seq.to_le_bytes(),
+                    v.value(),
+                )?)
             }
             None => None,
         };
