@@ -265,3 +265,18 @@ fn a_buyer_edits_an_order_header_in_tmux() {
     assert_eq!(order_json(&dir, "PO-000005")["special_bid"], "SB-2026-77");
     tmux.quit();
 }
+
+#[test]
+fn the_screens_say_when_they_made_the_default_database_on_first_run() {
+    let (_tmp, dir) = demo();
+    let data = dir.join("first-run-data");
+    let cmd = format!(
+        "env -u PURSER_DB XDG_DATA_HOME={} {BIN} --config {} --user rick",
+        data.display(),
+        dir.join("config.toml").display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_for("created a new database at");
+    tmux.quit();
+    assert!(data.join("purser/purser.redb").exists());
+}
