@@ -177,15 +177,7 @@ impl RedbFile {
 
     fn open_unguarded(path: &Path, mode: OpenMode) -> Result<RedbFile, StoreError> {
         let created = prepare_file(path, mode)?;
-        let db = open_db(path).map_err(|e| match e {
-            StoreError::Open { path, message } if !created && !message.contains("another program") => {
-                StoreError::Open {
-                    path,
-                    message: format!("it is not a Purser database (not a redb file, or a damaged one: {message})"),
-                }
-            }
-            other => other,
-        })?;
+        let db = open_db(path)?;
         let store = RedbFile {
             db: ManuallyDrop::new(RwLock::new(Arc::new(db))),
             path: path.to_path_buf(),
