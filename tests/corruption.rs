@@ -212,11 +212,17 @@ fn single_byte_flips_never_pass_as_good_data() {
     assert_eq!(clean.check, Ok("[]".into()), "the clean file checks clean");
     assert!(clean.receive.is_ok(), "{:?}", clean.receive);
 
-    // About 400 bytes spread over the file (an odd step, so not always the same place in
-    // a page), and the whole of the first page (redb's header).
-    let step = (clean_bytes.len() / 400) | 1;
-    let mut offsets: Vec<usize> = (0..clean_bytes.len()).step_by(step).collect();
+    // About 300 bytes of the records' text (where a SKU or a serial is), 150 spread over
+    // the whole file (an odd step, so not always the same place in a page: keys, page
+    // headers, free space), and redb's header every 5 bytes.
+    let text: Vec<usize> = (0..clean_bytes.len())
+        .filter(|&i| (0x20..0x7f).contains(&clean_bytes[i]))
+        .collect();
+    let mut offsets: Vec<usize> = text.iter().copied().step_by((text.len() / 300).max(1)).collect();
+    offsets.extend((0..clean_bytes.len()).step_by((clean_bytes.len() / 150) | 1));
     offsets.extend((1..512).step_by(5));
+    offsets.sort_unstable();
+    offsets.dedup();
     let mut bad = Vec::new();
     let mut caught = 0;
     for &at in &offsets {
@@ -282,9 +288,14 @@ fn the_binary_on_damaged_copies_reports_exit_3_or_the_same_output() {
         v
     };
     let clean: Vec<_> = commands.iter().map(|c| shown(&run(&db, c).stdout)).collect();
-    let used = clean_bytes.iter().rposition(|b| *b != 0).unwrap_or(0) + 1;
+    // Eight bytes of records' text and eight spread over the file.
+    let text: Vec<usize> = (0..clean_bytes.len())
+        .filter(|&i| (0x20..0x7f).contains(&clean_bytes[i]))
+        .collect();
+    let mut offsets: Vec<usize> = text.iter().copied().step_by(text.len() / 8 + 1).collect();
+    offsets.extend((0..clean_bytes.len()).step_by(clean_bytes.len() / 8 + 1));
     let scratch = tempfile::tempdir().unwrap();
-    for at in (0..used).step_by(used / 12 + 1) {
+    for at in offsets {
         let copy = flipped(&clean_bytes, at, scratch.path());
         for (c, clean_out) in commands.iter().zip(&clean) {
             let out = run(&copy, c);
