@@ -42,7 +42,7 @@ pub fn stress_quote(seed: u64, n: u32) -> String {
 /// `purser-harness stress`: runs `args.ops` rounds of import, create, place and two
 /// receipts against the database `g` names, acknowledging each committed command.
 pub fn run(g: &Global, args: &StressArgs) -> Result<(), CliError> {
-    let (service, actor) = crate::wiring::open(g)?;
+    let (service, actor) = crate::wiring::open_creating(g)?;
     let (svc, actor) = (&service, &actor);
     let distributor = svc
         .config()

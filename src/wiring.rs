@@ -8,7 +8,7 @@
 use crate::app::{AppError, Service};
 use crate::config::{self, Config};
 use crate::identity::{self, Actor};
-use crate::store::Store;
+use crate::store::{OpenMode, Store};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,16 +63,56 @@ impl From<crate::store::StoreError> for CliError {
 }
 
 /// Loads the configuration, resolves who is acting, starts logging beside the database
-/// and opens it: the service a command runs against, and its actor.
+/// and opens it: the service a command runs against, and its actor. A database that is not
+/// there is refused (a mistyped `--db` starts nothing), except the default one on first
+/// run, which is created and said so on stderr (see [`open_noting`]).
 pub fn open(global: &Global) -> Result<(Service, Actor), CliError> {
+    open_noting(global).map(|(svc, actor, _)| (svc, actor))
+}
+
+/// As [`open`], also returning what was said about a database created on first run (the
+/// screens show it on their status line too).
+pub fn open_noting(global: &Global) -> Result<(Service, Actor, Option<String>), CliError> {
+    // No --db and no PURSER_DB: the person's own database at the default path, made on
+    // first run. A named database (a shared one) must exist.
+    let first_run = global.db.is_none() && !config::default_db_path().exists();
+    let mode = if first_run {
+        OpenMode::OpenOrCreate
+    } else {
+        OpenMode::Existing
+    };
+    let (svc, actor) = open_as(global, mode)?;
+    let note = first_run.then(|| format!("created a new database at {}", svc.database_path().display()));
+    if let Some(n) = &note {
+        eprintln!("purser: {n}");
+    }
+    Ok((svc, actor, note))
+}
+
+/// As [`open`], creating the database when it is not there: for the test harness, which
+/// makes its own.
+pub fn open_creating(global: &Global) -> Result<(Service, Actor), CliError> {
+    open_as(global, OpenMode::OpenOrCreate)
+}
+
+/// `purser init`: creates a new, empty database (and its folder), private to its owner;
+/// refuses a path where a file is. Returns where it is.
+pub fn init(global: &Global) -> Result<PathBuf, CliError> {
+    let db_path = global.db.clone().unwrap_or_else(config::default_db_path);
+    let store = Store::open_as(&db_path, OpenMode::New)?;
+    Ok(store.path().to_path_buf())
+}
+
+fn open_as(global: &Global, mode: OpenMode) -> Result<(Service, Actor), CliError> {
     let config_path = global.config.clone().unwrap_or_else(config::default_config_path);
     let config = Config::load(&config_path).map_err(|e| CliError::new(e.to_string(), 2))?;
     let db_path = global.db.clone().unwrap_or_else(config::default_db_path);
     let os_user = identity::os_account().map_err(|e| CliError::new(e.to_string(), 2))?;
     let actor =
         identity::resolve(&config, global.user.as_deref(), &os_user).map_err(|e| CliError::new(e.to_string(), 1))?;
+    // Logging starts beside the database once it is open: a mistyped path makes no folder.
+    let store = Store::open_as(&db_path, mode)?;
     crate::logging::init(db_path.parent().unwrap_or(Path::new(".")));
-    let store = Store::open(&db_path)?;
     Ok((Service::new(store, Arc::new(config), crate::app::system_clock()), actor))
 }
 

@@ -60,6 +60,13 @@ impl Env {
     }
 
     fn with_identity(identity: &str) -> Env {
+        let env = Env::bare(identity);
+        init_db(&env.db);
+        env
+    }
+
+    /// As [`Env::with_identity`] without the database: for what must create none.
+    fn bare(identity: &str) -> Env {
         let dir = tempfile::Builder::new().prefix("purser-cli-").tempdir().unwrap();
         let db = dir.path().join("data/purser.redb");
         let config = dir.path().join("config.toml");
@@ -151,6 +158,23 @@ impl Env {
         std::fs::write(&p, text).unwrap();
         p
     }
+}
+
+/// `purser init`: the database the commands below use (a path that is not there is refused).
+fn init_db(db: &Path) {
+    let out = Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .arg("init")
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("purser init runs");
+    assert!(
+        out.status.success(),
+        "purser init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn s(p: &Path) -> &str {
@@ -869,7 +893,7 @@ fn json_errors_are_json_on_stderr() {
 
 #[test]
 fn configuration_problems_are_named() {
-    let env = Env::new();
+    let env = Env::bare("[identity]\nallow_user_override = true\n");
     let text = std::fs::read_to_string(&env.config).unwrap();
     let line = text.lines().position(|l| l == "roles = [\"receiver\"]").unwrap() + 1;
     std::fs::write(
@@ -921,7 +945,7 @@ fn configuration_problems_are_named() {
 
 #[test]
 fn user_override_needs_the_configuration_to_allow_it() {
-    let env = Env::with_identity("");
+    let env = Env::bare("");
     let out = env.run("alice", &["pending", "list"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
@@ -1109,7 +1133,7 @@ fn the_demo_inbox_quote_imports() {
 
 #[test]
 fn bench_measures_a_scratch_database_and_leaves_nothing_behind() {
-    let env = Env::new();
+    let env = Env::bare("[identity]\nallow_user_override = true\n");
     let scratch = env.dir.path().join("scratch");
     let out = env
         .cmd(
@@ -1382,7 +1406,7 @@ fn bench_says_so_when_the_harness_is_not_next_to_it() {
 
 #[test]
 fn the_test_harness_is_not_on_the_command_line() {
-    let env = Env::new();
+    let env = Env::bare("[identity]\nallow_user_override = true\n");
     for command in [
         &["stress", "--ops", "1"][..],
         &["bench-screens", "--db", s(&env.db)][..],
@@ -1395,4 +1419,206 @@ fn the_test_harness_is_not_on_the_command_line() {
         );
     }
     assert!(!env.db.exists(), "nothing was opened");
+}
+
+#[test]
+fn a_database_that_is_not_there_is_refused_and_init_makes_one() {
+    let env = Env::bare("[identity]\nallow_user_override = true\n");
+    let typo = env.dir.path().join("dta/purser.redb");
+    let out = Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .args([
+            "--config",
+            s(&env.config),
+            "--user",
+            "alice",
+            "--db",
+            s(&typo),
+            "po",
+            "list",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    let msg = err["error"].as_str().unwrap();
+    contains_all(
+        msg,
+        &[s(&typo), "no database there", &format!("purser init --db {}", s(&typo))],
+    );
+    assert!(
+        !typo.parent().unwrap().exists(),
+        "no folder was made for a mistyped path"
+    );
+
+    // `purser init` makes it (and its folder), private whatever the umask, and says so.
+    let out = env.cmd(None, &["init"]).arg("--db").arg(&typo).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    contains_all(
+        &String::from_utf8_lossy(&out.stdout),
+        &["created a new Purser database at", s(&typo)],
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&typo).unwrap().permissions().mode() & 0o777, 0o600);
+    let list = Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .args([
+            "--config",
+            s(&env.config),
+            "--user",
+            "alice",
+            "--db",
+            s(&typo),
+            "po",
+            "list",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+
+    // A second init refuses the existing file and leaves it as it was.
+    let before = std::fs::read(&typo).unwrap();
+    let out = env
+        .cmd(None, &["init", "--json"])
+        .arg("--db")
+        .arg(&typo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    contains_all(err["error"].as_str().unwrap(), &["already exists", s(&typo)]);
+    assert_eq!(std::fs::read(&typo).unwrap(), before);
+}
+
+#[test]
+fn a_file_that_is_not_a_purser_database_is_refused() {
+    let env = Env::bare("[identity]\nallow_user_override = true\n");
+    let text = env.write(
+        "notes.redb",
+        "not a database at all, just some text that is long enough\n",
+    );
+    let foreign = env.dir.path().join("other.redb");
+    {
+        // A redb file of another program: tables, but no Purser schema.
+        let db = redb::Database::create(&foreign).unwrap();
+        let w = db.begin_write().unwrap();
+        {
+            let def: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("theirs");
+            w.open_table(def).unwrap().insert("x", 1).unwrap();
+        }
+        w.commit().unwrap();
+    }
+    for (path, words) in [
+        (&text, &["not a Purser database"][..]),
+        (&foreign, &["redb database but not Purser's"][..]),
+    ] {
+        let before = std::fs::read(path).unwrap();
+        let size = before.len();
+        let out = Command::new(BIN)
+            .env_remove("PURSER_DB")
+            .args([
+                "--config",
+                s(&env.config),
+                "--user",
+                "alice",
+                "--db",
+                s(path),
+                "po",
+                "list",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+        let err = String::from_utf8_lossy(&out.stderr);
+        contains_all(&err, words);
+        contains_all(&err, &[s(path)]);
+        if path == &text {
+            assert!(std::fs::read(path).unwrap() == before, "left as it was");
+        }
+        assert_eq!(std::fs::metadata(path).unwrap().len() as usize, size, "nothing added");
+    }
+    // redb may rewrite its own header on open, but no Purser table was made.
+    let db = redb::Database::open(&foreign).unwrap();
+    let r = redb::ReadableDatabase::begin_read(&db).unwrap();
+    let names: Vec<String> = r
+        .list_tables()
+        .unwrap()
+        .map(|t| redb::TableHandle::name(&t).to_string())
+        .collect();
+    assert_eq!(names, ["theirs"]);
+}
+
+#[test]
+fn the_default_database_is_made_on_first_run_and_said_so() {
+    let env = Env::bare("[identity]\nallow_user_override = true\n");
+    let data = env.dir.path().join("xdg-data");
+    let run = || {
+        Command::new(BIN)
+            .env_remove("PURSER_DB")
+            .env_remove("PURSER_CONFIG")
+            .env("XDG_DATA_HOME", &data)
+            .args(["--config", s(&env.config), "--user", "alice", "po", "list"])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let db = data.join("purser/purser.redb");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    contains_all(&err, &["created a new database at", s(&db)]);
+    assert!(db.exists());
+    // The next run opens it without a word.
+    let out = run();
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn check_reads_a_clean_database_and_says_so() {
+    let env = Env::new();
+    env.ok(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0142-dentalcare-west.json"))],
+    );
+    let out = env.ok("ada", &["check"]);
+    contains_all(&out, &["no problems", "values read", "entries intact"]);
+    let report = env.json("ada", &["check"]);
+    assert_eq!(report["problems"], json!([]));
+    assert!(report["values"].as_u64().unwrap() > 1, "{report}");
+}
+
+#[test]
+fn check_lists_each_problem_with_table_and_key_and_exits_1() {
+    let env = Env::new();
+    env.ok(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0142-dentalcare-west.json"))],
+    );
+    {
+        // A counter set back behind Purser's back.
+        let db = redb::Database::create(&env.db).unwrap();
+        let w = db.begin_write().unwrap();
+        {
+            let meta: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+            w.open_table(meta).unwrap().insert("next_item", 1).unwrap();
+        }
+        w.commit().unwrap();
+    }
+    let out = env.run("ada", &["check", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["problems"][0]["table"], json!("meta"));
+    assert_eq!(report["problems"][0]["key"], json!("next_item"));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["code"], json!(1));
+    contains_all(err["error"].as_str().unwrap(), &["1 problem(s) found"]);
+    let out = env.run("ada", &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    contains_all(
+        &String::from_utf8_lossy(&out.stdout),
+        &["meta next_item: is 1, but items already uses id"],
+    );
 }

@@ -65,8 +65,13 @@ impl Site {
         c
     }
 
-    /// Starts `purser serve` and waits until it answers.
+    /// Starts `purser serve` (on a database made with `purser init` the first time) and
+    /// waits until it answers.
     fn start(&self) {
+        if !self.db.exists() {
+            let init = Self::purser().arg("init").arg("--db").arg(&self.db).output().unwrap();
+            assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+        }
         let child = Self::purser()
             .arg("serve")
             .arg("--db")
@@ -165,6 +170,8 @@ fn commands_through_the_service_answer_as_they_do_on_the_file() {
     );
     site.start();
     let direct_db = site.dir.path().join("direct/purser.redb");
+    let init = Site::purser().arg("init").arg("--db").arg(&direct_db).output().unwrap();
+    assert!(init.status.success());
     let quote = fixture("q-2026-0150-bakker-logistics.json");
     let quote = quote.to_str().unwrap();
     let missing = site.dir.path().join("missing.json");

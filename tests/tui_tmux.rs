@@ -100,7 +100,27 @@ impl Drop for Tmux {
     }
 }
 
+/// `purser init`: the database the commands below use (a path that is not there is refused).
+fn init_db(db: &Path) {
+    let out = Command::new(BIN)
+        .env_remove("PURSER_DB")
+        .env_remove("PURSER_CONFIG")
+        .arg("init")
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("purser init runs");
+    assert!(
+        out.status.success(),
+        "purser init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn purser(dir: &Path, args: &[&str]) -> Output {
+    if !dir.join("purser.redb").exists() {
+        init_db(&dir.join("purser.redb"));
+    }
     Command::new(BIN)
         .arg("--db")
         .arg(dir.join("purser.redb"))
@@ -312,4 +332,19 @@ fn the_mouse_stays_off_when_the_settings_say_so_in_tmux() {
     tmux.wait_for("Pending items");
     assert_eq!(tmux.mouse_flag(), "0");
     tmux.quit();
+}
+
+#[test]
+fn the_screens_say_when_they_made_the_default_database_on_first_run() {
+    let (_tmp, dir) = demo();
+    let data = dir.join("first-run-data");
+    let cmd = format!(
+        "env -u PURSER_DB XDG_DATA_HOME={} {BIN} --config {} --user rick",
+        data.display(),
+        dir.join("config.toml").display()
+    );
+    let tmux = Tmux::start(&cmd);
+    tmux.wait_for("created a new database at");
+    tmux.quit();
+    assert!(data.join("purser/purser.redb").exists());
 }

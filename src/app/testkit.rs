@@ -8,7 +8,7 @@ use crate::domain::job::Job;
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PlacementMethod, PoNumber, Timestamp};
 use crate::identity::{self, Actor};
-use crate::store::Store;
+use crate::store::{OpenMode, Store};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -137,7 +137,7 @@ impl Kit {
         let path = dir.path().join("purser.redb");
         let config = Arc::new(Config::parse(toml).expect("the test configuration parses"));
         let clock = TestClock::new();
-        let store = Store::open(&path).expect("the database opens");
+        let store = Store::open_as(&path, OpenMode::New).expect("a new database is created");
         let svc = Service::new(store, Arc::clone(&config), clock.clock());
         Kit {
             dir,
@@ -151,8 +151,46 @@ impl Kit {
     /// Drops the service (closing the file) and opens the same file again.
     pub(crate) fn reopen(&mut self) {
         drop(self.svc.take());
-        let store = Store::open(&self.path).expect("the database opens again");
+        let store = Store::open_as(&self.path, OpenMode::Existing).expect("the database opens again");
         self.svc = Some(Service::new(store, Arc::clone(&self.config), self.clock.clock()));
+    }
+
+    /// Rewrites the closed file as a Purser before schema 3 left it: every value without
+    /// its checksum, and `version` as the schema.
+    pub(crate) fn as_old_schema(&self, version: u64) {
+        use redb::{ReadableTable, TableDefinition};
+        fn strip<K: redb::Key + 'static>(tx: &redb::WriteTransaction, def: TableDefinition<K, &'static [u8]>) {
+            let mut t = tx.open_table(def).unwrap();
+            let rows: Vec<(Vec<u8>, Vec<u8>)> = t
+                .iter()
+                .unwrap()
+                .map(|r| {
+                    let (k, v) = r.unwrap();
+                    let key = k.value();
+                    let kb = K::as_bytes(&key).as_ref().to_vec();
+                    let v = v.value();
+                    (kb, v[..v.len() - 4].to_vec())
+                })
+                .collect();
+            for (k, v) in rows {
+                t.insert(K::from_bytes(&k), v.as_slice()).unwrap();
+            }
+        }
+        let db = redb::Database::builder()
+            .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
+            .create(&self.path)
+            .unwrap();
+        let tx = db.begin_write().unwrap();
+        for (name, numeric) in crate::store::RECORD_TABLES {
+            if numeric {
+                strip(&tx, TableDefinition::<u64, &[u8]>::new(name));
+            } else {
+                strip(&tx, TableDefinition::<&str, &[u8]>::new(name));
+            }
+        }
+        let meta: TableDefinition<&str, u64> = TableDefinition::new("meta");
+        tx.open_table(meta).unwrap().insert("schema_version", version).unwrap();
+        tx.commit().unwrap();
     }
 
     /// Closes the service; the file stays (for tampering with it directly).

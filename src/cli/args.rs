@@ -47,6 +47,12 @@ pub enum Command {
     /// Own the database for everyone on this machine: serve screens and commands on a
     /// Unix socket (--socket), and run the background jobs and the inbox
     Serve,
+    /// Create a new, empty database at --db (or the default path), private to you; an
+    /// existing file is refused
+    Init,
+    /// Read the whole database and check it: every value's checksum, the links between
+    /// orders, items and serials, the counters and the audit chain (exit 1: problems found)
+    Check,
     /// Build a demo database with sample quotes and users for every role
     // A build without the `demo` feature parses the same arguments and says it has no demo.
     #[cfg_attr(not(feature = "demo"), command(hide = true))]

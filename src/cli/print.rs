@@ -368,3 +368,21 @@ pub fn run_report(r: &RunReport) -> String {
     }
     s
 }
+
+/// `purser check`'s report: one line per problem, table and key first.
+pub fn check_report(r: &crate::app::check::CheckReport) -> String {
+    let mut out = String::new();
+    for p in &r.problems {
+        let _ = writeln!(out, "{} {}: {}", p.table, p.key, p.message);
+    }
+    if r.clean() {
+        let _ = writeln!(
+            out,
+            "{}: no problems ({} values read, audit chain of {} entries intact)",
+            r.database.display(),
+            r.values,
+            r.audit_entries
+        );
+    }
+    out
+}

@@ -174,6 +174,7 @@ fn dispatch(cli: Cli, args: &[std::ffi::OsString]) -> Result<(), CliError> {
         Some(Command::Demo(_)) => return Err(CliError::new(NO_DEMO, 2)),
         Some(Command::Bench(args)) => return crate::bench::run(&g, &args),
         Some(Command::Serve) => return super::serve::run(&g),
+        Some(Command::Init) => return init(&g),
         Some(Command::Man { dir }) => return super::docs::man(&dir),
         Some(Command::Completions { shell }) => return super::docs::completions(shell),
         _ => {}
@@ -183,8 +184,8 @@ fn dispatch(cli: Cli, args: &[std::ffi::OsString]) -> Result<(), CliError> {
     }
     let Some(command) = cli.command else {
         // No subcommand: the screens, as the current user.
-        let (service, actor) = crate::wiring::open(&g)?;
-        return crate::tui::run(crate::tui::Source::Direct(service, actor))
+        let (service, actor, note) = crate::wiring::open_noting(&g)?;
+        return crate::tui::run(crate::tui::Source::Direct(service, actor, note))
             .map_err(|e| CliError::new(e.to_string(), 1));
     };
     run_with_ctx(&Ctx::open(&g)?, command)
@@ -213,13 +214,44 @@ pub(super) fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> 
         Command::Audit(args) => audit(ctx, args)?,
         Command::Inbox(InboxCmd::Run) => inbox_run(ctx)?,
         Command::Sync(cmd) => sync(ctx, cmd)?,
+        Command::Check => check(ctx)?,
         Command::Demo(_)
         | Command::Bench(_)
         | Command::Serve
+        | Command::Init
         | Command::Man { .. }
         | Command::Completions { .. } => unreachable!("handled without a context"),
     }
     Ok(())
+}
+
+/// `init`: a new database, said on stdout.
+fn init(g: &Global) -> Result<(), CliError> {
+    let path = crate::wiring::init(g)?;
+    if g.json {
+        println!("{}", serde_json::json!({ "created": path }));
+    } else {
+        println!("created a new Purser database at {}", path.display());
+    }
+    Ok(())
+}
+
+/// `check`: the whole database read and cross-checked; exit 1 when problems were found.
+fn check(ctx: &Ctx) -> Result<(), CliError> {
+    let report = ctx.service.check()?;
+    ctx.out(&report, || print::check_report(&report));
+    if report.clean() {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            format!(
+                "{} problem(s) found in {}; restore the database from a backup, or see the README (Database)",
+                report.problems.len(),
+                report.database.display()
+            ),
+            1,
+        ))
+    }
 }
 
 /// `quote import FILE...`: each file whole or not at all, going on past a bad one.

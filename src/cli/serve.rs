@@ -43,7 +43,9 @@ pub fn run(g: &Global) -> Result<(), CliError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(crate::serve::DEFAULT_SOCKET));
     crate::logging::init(db_path.parent().unwrap_or(Path::new(".")));
-    let store = Store::open(&db_path)?;
+    // The service's database must exist (`purser init --db PATH` makes it, as the
+    // service's account): a mistyped path is refused, never served empty.
+    let store = Store::open_as(&db_path, crate::store::OpenMode::Existing)?;
     let service = Arc::new(Service::new(store, Arc::new(config), system_clock()));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -22,6 +22,11 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Db(String),
     #[error(
+        "reading the database {path} stopped with an internal error ({message}); the file may be damaged: \
+         `purser check` tells, and nothing was saved"
+    )]
+    Damaged { path: PathBuf, message: String },
+    #[error(
         "cannot tell whether the change was saved: writing failed and the database could not be checked afterwards ({0}); look before repeating it"
     )]
     Uncertain(String),
@@ -33,8 +38,22 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn open(path: &std::path::Path, e: redb::DatabaseError) -> Self {
+        use redb::{DatabaseError as D, StorageError as S};
         let message = match &e {
-            redb::DatabaseError::DatabaseAlreadyOpen => "another program holds it open exclusively".to_string(),
+            D::DatabaseAlreadyOpen => "another program holds it open exclusively".to_string(),
+            D::Storage(S::Corrupted(_)) => {
+                format!("it is not a Purser database (not a redb file, or a damaged one: {e})")
+            }
+            // redb says a file without its magic number is invalid data; one too short for
+            // its header ends early.
+            D::Storage(S::Io(io))
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                format!("it is not a Purser database ({e})")
+            }
             other => other.to_string(),
         };
         StoreError::Open {

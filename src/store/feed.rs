@@ -7,7 +7,8 @@
 //! a reader further behind than that, or on a file written by a build without the feed,
 //! hears that it fell behind and reloads everything once.
 
-use super::codec::{decode, encode};
+use super::tx::decode_at;
+use super::codec::encode;
 use super::StoreError;
 use crate::domain::{ItemId, PoNumber};
 use redb::ReadableTable;
@@ -144,7 +145,7 @@ fn append_keeping(
     record: &Record,
     retained: u64,
 ) -> Result<(), StoreError> {
-    table.insert(counter, encode(record).as_slice())?;
+    table.insert(counter, encode(&counter.to_le_bytes(), record).as_slice())?;
     let oldest_kept = counter.saturating_sub(retained.max(1) - 1);
     loop {
         let first = table.first()?.map(|(k, _)| k.value());
@@ -186,7 +187,7 @@ pub(super) fn since(
             return Ok(behind);
         }
         expected += 1;
-        match decode::<Record>(v.value(), || format!("feed record {counter}"))? {
+        match decode_at::<u64, Record>("feed", &counter.to_le_bytes(), v.value())? {
             Record::Touched(list) => touched.extend(list),
             Record::TooMany(_) => return Ok(behind),
         }

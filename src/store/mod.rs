@@ -12,13 +12,53 @@ pub mod feed;
 mod ops;
 pub mod psa;
 mod redb_file;
+mod scan;
 mod tables;
 mod tx;
 
 pub use error::StoreError;
 pub use ops::{Backend, ReadOps, WriteOps};
-pub use redb_file::RedbFile;
+pub use redb_file::{OpenMode, RedbFile};
+pub use scan::{Problem, Scan};
 pub use tx::StoredQuote;
+
+/// The serial index's key of `serial` of `product` (a product key, see
+/// `domain::receiving::serial_product_key`): for cross-checks of the index.
+pub fn serial_index_key(product: &str, serial: &str) -> String {
+    tx::key_of_serial(product, serial)
+}
+
+/// The names of the counters in the `meta` table and the table whose ids each counts
+/// ahead of: (counter, table).
+pub const COUNTERS: [(&str, &str); 4] = [
+    (tables::K_NEXT_ITEM, "items"),
+    (tables::K_NEXT_PO, "orders"),
+    (tables::K_NEXT_JOB, "outbox"),
+    (tables::K_NEXT_NOTICE, "notices"),
+];
+
+/// The bytes a record's JSON is stored as under the key of bytes `key` (its checksum
+/// after it): for tools and tests that write the file directly.
+pub fn sealed(key: &[u8], json: Vec<u8>) -> Vec<u8> {
+    codec::seal(key, json)
+}
+
+/// The tables of encoded records, by name, with whether their keys are numbers (else
+/// text): every value in them carries a checksum.
+pub const RECORD_TABLES: [(&str, bool); 9] = [
+    ("settings", false),
+    ("quotes", false),
+    ("items", true),
+    ("orders", true),
+    ("audit", true),
+    ("outbox", true),
+    ("notices", true),
+    ("psa_sync", true),
+    ("feed", true),
+];
+
+/// The `meta` key holding the newest audit entry's sequence number.
+pub const AUDIT_LAST_KEY: &str = tables::K_AUDIT_LAST;
 
 use std::path::Path;
 
@@ -26,7 +66,8 @@ use std::path::Path;
 ///
 /// 2: serial index keys start with the product's length (schema 1 joined product and
 /// serial with U+001F, which two different pairs could share).
-pub const SCHEMA_VERSION: u64 = 2;
+/// 3: every stored value ends with a checksum of its key and contents (see `codec`).
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// The database.
 pub struct Store {
@@ -37,9 +78,17 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (or creates) the database file at `path`, creating parent folders.
+    /// Opens the database file at `path`, or creates it (and its folders) when there is
+    /// none: for the demo, the bench and tests, which make their own databases. Commands
+    /// run by people open with [`Store::open_as`] and [`OpenMode::Existing`].
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Ok(Store::with_backend(Box::new(RedbFile::open(path)?)))
+        Store::open_as(path, OpenMode::OpenOrCreate)
+    }
+
+    /// Opens the database file at `path` as `mode` says: an existing Purser database
+    /// only, a new one only, or either.
+    pub fn open_as(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        Ok(Store::with_backend(Box::new(RedbFile::open_as(path, mode)?)))
     }
 
     /// A store over another backend.

@@ -63,6 +63,9 @@ pub trait ReadOps {
 
     fn counts(&self) -> Result<(u64, u64), StoreError>;
 
+    /// Every value of every table decoded, for `purser check` (see [`super::Scan`]).
+    fn scan(&self) -> Result<super::Scan, StoreError>;
+
     fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError>;
 
     fn psa_syncs(&self) -> Result<Vec<PsaSyncState>, StoreError>;

@@ -9,6 +9,7 @@ use super::ops::{Backend, ReadOps, WriteOps};
 use super::tx::{ReadTx, WriteTx};
 use super::{StoreError, SCHEMA_VERSION};
 use redb::{ConcurrencyMode, Database, ReadableDatabase};
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -21,7 +22,8 @@ pub struct RedbFile {
     /// The open handle. After an I/O failure (a full disk, say) redb refuses every later
     /// call on a handle, so a failed commit replaces it with a fresh one on the same file,
     /// which is consistent (see `write` for a failed commit that reached it all the same).
-    db: RwLock<Arc<Database>>,
+    /// (Dropped by hand, see `Drop`: redb can panic while closing a damaged file.)
+    db: ManuallyDrop<RwLock<Arc<Database>>>,
     path: PathBuf,
 }
 
@@ -33,45 +35,108 @@ fn open_db(path: &Path) -> Result<Database, StoreError> {
         .map_err(|e| StoreError::open(path, e))
 }
 
+/// What opening does about a file that is not there (or not yet set up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The database must exist and be Purser's: a mistyped path is refused, not started.
+    Existing,
+    /// A new database: refused if the file exists (`purser init`).
+    New,
+    /// Opened if there, created if not (the demo, the bench and tests make their own).
+    OpenOrCreate,
+}
+
+/// Gets the file ready to open: creates it (0600) when `mode` allows and it is missing,
+/// and refuses an empty file. Returns whether it was created here.
+///
 /// A new database file is created private to its owner (0600), whatever the umask: it
 /// holds customer names, addresses and prices. An existing file keeps its permissions
 /// (a shared one may be group-writable on purpose). An existing file of no bytes is
 /// refused: it is what a lost database looks like, and opening it would start a new one
 /// silently.
-fn prepare_file(path: &Path) -> Result<(), StoreError> {
+fn prepare_file(path: &Path, mode: OpenMode) -> Result<bool, StoreError> {
+    let refuse = |message: String| StoreError::Open {
+        path: path.to_path_buf(),
+        message,
+    };
     match std::fs::metadata(path) {
-        Ok(m) if m.is_file() && m.len() == 0 => Err(StoreError::Open {
-            path: path.to_path_buf(),
-            message: "the file is empty (0 bytes), so it is not a Purser database; restore it from a backup, \
-                      or remove it to start a new one"
+        Ok(_) if mode == OpenMode::New => Err(refuse(
+            "the file already exists; `purser init` only creates a new database (give --db a new path)".into(),
+        )),
+        Ok(m) if m.is_file() && m.len() == 0 => Err(refuse(
+            "the file is empty (0 bytes), so it is not a Purser database; restore it from a backup, \
+             or remove it and run `purser init` to start a new one"
                 .into(),
-        }),
-        Ok(_) => Ok(()),
+        )),
+        Ok(m) if !m.is_file() => Err(refuse("it is not a file".into())),
+        Ok(_) => Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && mode == OpenMode::Existing => Err(refuse(format!(
+            "there is no database there; `purser init --db {}` creates one (check the path first)",
+            path.display()
+        ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .map(|_| ())
-                .or_else(|e| {
-                    // Another process created it a moment ago: theirs to set up.
-                    if e.kind() == std::io::ErrorKind::AlreadyExists {
-                        Ok(())
-                    } else {
-                        Err(StoreError::Io {
-                            path: path.to_path_buf(),
-                            source: e,
-                        })
-                    }
-                })
+            create_parent(path)?;
+            create_private(path, mode)
         }
         Err(e) => Err(StoreError::Io {
             path: path.to_path_buf(),
             source: e,
         }),
     }
+}
+
+fn create_parent(path: &Path) -> Result<(), StoreError> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
+            path: parent.to_path_buf(),
+            source: e,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Creates the file, 0600. Returns false when another process created it a moment ago
+/// (theirs to set up), unless a new one was asked for.
+fn create_private(path: &Path, mode: OpenMode) -> Result<bool, StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && mode != OpenMode::New => Ok(false),
+        Err(e) => Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+/// Lets a handle go; closing a damaged file can panic inside redb, which is logged and
+/// goes no further (there is nothing left to save).
+fn drop_quietly(db: Arc<Database>) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(db))).is_err() {
+        tracing::error!("closing the database stopped with an internal error (a damaged file?)");
+    }
+}
+
+impl Drop for RedbFile {
+    fn drop(&mut self) {
+        // SAFETY: `db` is taken once, here, and not used again.
+        let lock = unsafe { ManuallyDrop::take(&mut self.db) };
+        drop_quietly(lock.into_inner().unwrap_or_else(PoisonError::into_inner));
+    }
+}
+
+/// What a panic said.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no details".into())
 }
 
 /// A number no other commit of any process uses: which commit wrote the file's state.
@@ -93,17 +158,28 @@ fn handle_is_dead(e: &redb::TransactionError) -> bool {
 }
 
 impl RedbFile {
-    /// Opens (or creates) the database at `path`, creating parent folders.
+    /// Opens the database at `path`, or creates it (and its folders) when there is none.
     pub fn open(path: &Path) -> Result<RedbFile, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
-                path: parent.to_path_buf(),
-                source: e,
-            })?;
-        }
-        prepare_file(path)?;
+        RedbFile::open_as(path, OpenMode::OpenOrCreate)
+    }
+
+    /// Opens the database at `path` as `mode` says (see [`OpenMode`]). A file that is not a
+    /// redb database, or a redb database without Purser's schema, is refused.
+    pub fn open_as(path: &Path, mode: OpenMode) -> Result<RedbFile, StoreError> {
+        // redb stops with a panic on some damaged files; that is an error to report.
+        std::panic::catch_unwind(|| RedbFile::open_unguarded(path, mode)).unwrap_or_else(|payload| {
+            Err(StoreError::Damaged {
+                path: path.to_path_buf(),
+                message: panic_text(payload.as_ref()),
+            })
+        })
+    }
+
+    fn open_unguarded(path: &Path, mode: OpenMode) -> Result<RedbFile, StoreError> {
+        let created = prepare_file(path, mode)?;
+        let db = open_db(path)?;
         let store = RedbFile {
-            db: RwLock::new(Arc::new(open_db(path)?)),
+            db: ManuallyDrop::new(RwLock::new(Arc::new(db))),
             path: path.to_path_buf(),
         };
         // Opening an existing database of this schema writes nothing (no sync, and open
@@ -116,7 +192,18 @@ impl RedbFile {
                     known: SCHEMA_VERSION,
                 })
             }
-            _ => store.write(WriteTx::ensure_schema)?,
+            Some(_) => store.write(WriteTx::ensure_schema)?,
+            None if created || (mode == OpenMode::OpenOrCreate && store.read(|tx| tx.is_blank())?) => {
+                store.write(WriteTx::ensure_schema)?
+            }
+            None => {
+                return Err(StoreError::Open {
+                    path: path.to_path_buf(),
+                    message: "it is a redb database but not Purser's (it has no Purser schema version); \
+                              give --db the Purser database"
+                        .into(),
+                })
+            }
         }
         Ok(store)
     }
@@ -145,7 +232,7 @@ impl RedbFile {
         let mut slot = self.db.write().unwrap_or_else(PoisonError::into_inner);
         if Arc::ptr_eq(&slot, failed) {
             tracing::warn!(path = %self.path.display(), "reopening the database after an I/O failure");
-            *slot = Arc::new(open_db(&self.path)?);
+            drop_quietly(std::mem::replace(&mut *slot, Arc::new(open_db(&self.path)?)));
         }
         Ok(slot.clone())
     }
@@ -219,19 +306,49 @@ impl From<StoreError> for Stop {
     }
 }
 
+impl RedbFile {
+    /// Runs `f`, turning a panic below it — redb stops with one on some damaged pages —
+    /// into an error. The handle is replaced afterwards: redb's state behind it may be
+    /// half-way through the call that stopped. A write under way is not committed.
+    fn guarded(&self, f: impl FnOnce() -> Result<(), StoreError>) -> Result<(), StoreError> {
+        let db = self.handle();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        match outcome {
+            Ok(r) => {
+                drop_quietly(db);
+                r
+            }
+            Err(payload) => {
+                let message = panic_text(payload.as_ref());
+                tracing::error!(path = %self.path.display(), "a store call stopped: {message}");
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.replace(&db)));
+                drop_quietly(db);
+                Err(StoreError::Damaged {
+                    path: self.path.clone(),
+                    message,
+                })
+            }
+        }
+    }
+}
+
 impl Backend for RedbFile {
     fn read(&self, f: &mut dyn FnMut(&dyn ReadOps)) -> Result<(), StoreError> {
-        RedbFile::read(self, |tx| {
-            f(tx);
-            Ok(())
+        self.guarded(|| {
+            RedbFile::read(self, |tx| {
+                f(tx);
+                Ok(())
+            })
         })
     }
 
     fn write(&self, f: &mut dyn FnMut(&mut dyn WriteOps) -> bool) -> Result<(), StoreError> {
-        match RedbFile::write(self, |tx| if f(tx) { Ok(()) } else { Err(Stop::Abort) }) {
-            Ok(()) | Err(Stop::Abort) => Ok(()),
-            Err(Stop::Store(e)) => Err(e),
-        }
+        self.guarded(
+            || match RedbFile::write(self, |tx| if f(tx) { Ok(()) } else { Err(Stop::Abort) }) {
+                Ok(()) | Err(Stop::Abort) => Ok(()),
+                Err(Stop::Store(e)) => Err(e),
+            },
+        )
     }
 
     fn location(&self) -> &Path {

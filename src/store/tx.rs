@@ -1,6 +1,6 @@
 //! Typed read and write transactions.
 
-use super::codec::{decode, encode};
+use super::codec::{decode, decode_unsealed, encode, seal, At};
 use super::feed::{self, Feed, Touched};
 use super::ops::{ReadOps, WriteOps};
 use super::psa::{PsaSyncState, PSA_SYNC};
@@ -11,7 +11,7 @@ use crate::domain::job::Job;
 use crate::domain::notice::Notice;
 use crate::domain::receiving::serial_product_key;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber, Quote, Timestamp};
-use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle, WriteTransaction};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 /// A stored quote: the parsed quote plus how it arrived.
@@ -29,36 +29,78 @@ pub struct StoredQuote {
 /// (product, serial) pairs share a key, whatever characters they hold. (Schema 1 joined
 /// the two with U+001F, so product `A\u{1f}B` with serial `C` had the key of product `A`
 /// with serial `B\u{1f}C`, and one blocked the other.)
-fn key_of_serial(product: &str, serial: &str) -> String {
+pub(super) fn key_of_serial(product: &str, serial: &str) -> String {
     format!("{}:{product}{serial}", product.len())
+}
+
+/// How a key reads in messages, from its stored bytes.
+pub(super) trait KeyText: redb::Key + 'static {
+    fn text(bytes: &[u8]) -> String;
+}
+
+impl KeyText for u64 {
+    fn text(bytes: &[u8]) -> String {
+        bytes
+            .try_into()
+            .map_or_else(|_| format!("{bytes:02x?}"), |b| u64::from_le_bytes(b).to_string())
+    }
+}
+
+impl KeyText for &'static str {
+    fn text(bytes: &[u8]) -> String {
+        crate::domain::text::printable(&String::from_utf8_lossy(bytes)).into_owned()
+    }
+}
+
+/// Decodes the value stored under the key of bytes `key` in table `table`.
+pub(super) fn decode_at<K: KeyText, T: DeserializeOwned>(
+    table: &str,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    let shown = || format!("key {}", K::text(key));
+    decode(
+        &At {
+            table,
+            key,
+            shown: &shown,
+        },
+        bytes,
+    )
+}
+
+/// The stored bytes of `key` (what its value's checksum covers).
+pub(super) fn key_bytes<K: redb::Key>(key: &K::SelfType<'_>) -> Vec<u8> {
+    K::as_bytes(key).as_ref().to_vec()
 }
 
 // Shared read helpers over any readable table.
 
 pub(super) fn get_json<K, T>(
     table: &impl ReadableTable<K, &'static [u8]>,
+    name: &str,
     key: K::SelfType<'_>,
-    what: impl FnOnce() -> String,
 ) -> Result<Option<T>, StoreError>
 where
-    K: redb::Key + 'static,
+    K: KeyText,
     T: DeserializeOwned,
 {
+    let kb = key_bytes::<K>(&key);
     match table.get(key)? {
-        Some(v) => Ok(Some(decode(v.value(), what)?)),
+        Some(v) => Ok(Some(decode_at::<K, T>(name, &kb, v.value())?)),
         None => Ok(None),
     }
 }
 
-pub(super) fn all_json<K, T>(table: &impl ReadableTable<K, &'static [u8]>, what: &str) -> Result<Vec<T>, StoreError>
+pub(super) fn all_json<K, T>(table: &impl ReadableTable<K, &'static [u8]>, name: &str) -> Result<Vec<T>, StoreError>
 where
-    K: redb::Key + 'static,
+    K: KeyText,
     T: DeserializeOwned,
 {
     let mut out = Vec::with_capacity(table.len()? as usize);
     for row in table.iter()? {
-        let (_, v) = row?;
-        out.push(decode(v.value(), || what.to_string())?);
+        let (k, v) = row?;
+        out.push(decode_at::<K, T>(name, &key_bytes::<K>(&k.value()), v.value())?);
     }
     Ok(out)
 }
@@ -82,6 +124,12 @@ macro_rules! ro_table {
 impl ReadTx {
     pub(super) fn new(txn: ReadTransaction) -> Self {
         ReadTx { txn }
+    }
+
+    /// Whether the file holds no table at all: a redb file just created, by this process
+    /// or another one that has not set it up yet.
+    pub fn is_blank(&self) -> Result<bool, StoreError> {
+        Ok(self.txn.list_tables()?.next().is_none() && self.txn.list_multimap_tables()?.next().is_none())
     }
 
     /// Whether one of the latest commits (see `RedbFile::write`) wrote `token`.
@@ -127,12 +175,12 @@ impl ReadOps for ReadTx {
 
     fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError> {
         let t = ro_table!(self, ITEMS, None);
-        get_json(&t, id, || format!("item {id}"))
+        get_json(&t, ITEMS.name(), id)
     }
 
     fn items(&self) -> Result<Vec<PendingItem>, StoreError> {
         let t = ro_table!(self, ITEMS, Vec::new());
-        all_json(&t, "item")
+        all_json(&t, ITEMS.name())
     }
 
     /// Up to `limit` items with ids from `start` on, in id order (for paging).
@@ -141,34 +189,38 @@ impl ReadOps for ReadTx {
         let mut out = Vec::with_capacity(limit.min(4096));
         for row in t.range(start..)?.take(limit) {
             let (k, v) = row?;
-            out.push(decode(v.value(), || format!("item {}", k.value()))?);
+            out.push(decode_at::<u64, _>(
+                ITEMS.name(),
+                &key_bytes::<u64>(&k.value()),
+                v.value(),
+            )?);
         }
         Ok(out)
     }
 
     fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError> {
         let t = ro_table!(self, ORDERS, None);
-        get_json(&t, po.0, || po.to_string())
+        get_json(&t, ORDERS.name(), po.0)
     }
 
     fn orders(&self) -> Result<Vec<Order>, StoreError> {
         let t = ro_table!(self, ORDERS, Vec::new());
-        all_json(&t, "order")
+        all_json(&t, ORDERS.name())
     }
 
     fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError> {
         let t = ro_table!(self, QUOTES, None);
-        get_json(&t, id, || format!("quote {id}"))
+        get_json(&t, QUOTES.name(), id)
     }
 
     fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
         let t = ro_table!(self, SETTINGS, Vec::new());
-        Ok(get_json(&t, S_RULES, || "approval rules".into())?.unwrap_or_default())
+        Ok(get_json(&t, SETTINGS.name(), S_RULES)?.unwrap_or_default())
     }
 
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         let t = ro_table!(self, AUDIT, Vec::new());
-        all_json(&t, "audit entry")
+        all_json(&t, AUDIT.name())
     }
 
     /// Entries that `keep` accepts, oldest first, each passed through `shape` as it is
@@ -184,7 +236,7 @@ impl ReadOps for ReadTx {
         let mut out = Vec::new();
         for row in t.iter()?.rev() {
             let (k, v) = row?;
-            let mut e: AuditEntry = decode(v.value(), || format!("audit entry {}", k.value()))?;
+            let mut e: AuditEntry = decode_at::<u64, _>(AUDIT.name(), &key_bytes::<u64>(&k.value()), v.value())?;
             if keep(&e) {
                 shape(&mut e);
                 out.push(e);
@@ -202,7 +254,7 @@ impl ReadOps for ReadTx {
         let mut out = Vec::new();
         for row in t.range(start..)? {
             let (k, v) = row?;
-            let mut e: AuditEntry = decode(v.value(), || format!("audit entry {}", k.value()))?;
+            let mut e: AuditEntry = decode_at::<u64, _>(AUDIT.name(), &key_bytes::<u64>(&k.value()), v.value())?;
             shape(&mut e);
             out.push(e);
         }
@@ -217,7 +269,7 @@ impl ReadOps for ReadTx {
 
     fn jobs(&self) -> Result<Vec<Job>, StoreError> {
         let t = ro_table!(self, OUTBOX, Vec::new());
-        all_json(&t, "job")
+        all_json(&t, OUTBOX.name())
     }
 
     fn counts(&self) -> Result<(u64, u64), StoreError> {
@@ -234,19 +286,23 @@ impl ReadOps for ReadTx {
         Ok((items, orders))
     }
 
+    fn scan(&self) -> Result<super::Scan, StoreError> {
+        self.scan_all()
+    }
+
     fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError> {
         let t = ro_table!(self, PSA_SYNC, None);
-        get_json(&t, po.0, || format!("PSA sync state of {po}"))
+        get_json(&t, PSA_SYNC.name(), po.0)
     }
 
     fn psa_syncs(&self) -> Result<Vec<PsaSyncState>, StoreError> {
         let t = ro_table!(self, PSA_SYNC, Vec::new());
-        all_json(&t, "PSA sync state")
+        all_json(&t, PSA_SYNC.name())
     }
 
     fn notices(&self) -> Result<Vec<Notice>, StoreError> {
         let t = ro_table!(self, NOTICES, Vec::new());
-        all_json(&t, "notice")
+        all_json(&t, NOTICES.name())
     }
 }
 
@@ -332,6 +388,47 @@ impl WriteTx {
         if found.is_some_and(|v| v < 2) {
             self.rebuild_serial_index()?;
         }
+        if found.is_some_and(|v| v < 3) {
+            self.seal_every_value()?;
+        }
+        Ok(())
+    }
+
+    /// Schema 3: every stored value gets its checksum (see [`super::codec`]). Each value is
+    /// checked to be JSON first, so a value already damaged is reported, not sealed as
+    /// good. Runs in the write that sets the new schema version: all of it happens, or none.
+    fn seal_every_value(&mut self) -> Result<(), StoreError> {
+        for def in [SETTINGS, QUOTES] {
+            self.seal_table(def)?;
+        }
+        for def in [ITEMS, ORDERS, AUDIT, OUTBOX, NOTICES, PSA_SYNC, super::tables::FEED] {
+            self.seal_table(def)?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites each value of `def` with its checksum, one value in memory at a time
+    /// beside the table's keys.
+    fn seal_table<K: KeyText>(&mut self, def: TableDefinition<K, &'static [u8]>) -> Result<(), StoreError> {
+        let mut t = self.txn.open_table(def)?;
+        let keys = t
+            .iter()?
+            .map(|row| Ok(key_bytes::<K>(&row?.0.value())))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        for kb in keys {
+            let key = K::from_bytes(&kb);
+            let Some(body) = t.get(&key)?.map(|v| v.value().to_vec()) else {
+                continue;
+            };
+            let shown = || format!("key {}", K::text(&kb));
+            let at = At {
+                table: def.name(),
+                key: &kb,
+                shown: &shown,
+            };
+            decode_unsealed::<serde::de::IgnoredAny>(&at, &body)?;
+            t.insert(&key, seal(&kb, body).as_slice())?;
+        }
         Ok(())
     }
 
@@ -346,7 +443,14 @@ impl WriteTx {
         for row in orders.iter()? {
             let (k, v) = row?;
             let po = k.value();
-            let order: Order = decode(v.value(), || PoNumber(po).to_string())?;
+            // Runs before the values are sealed (schema 3): plain JSON.
+            let shown = || PoNumber(po).to_string();
+            let at = At {
+                table: ORDERS.name(),
+                key: &po.to_le_bytes(),
+                shown: &shown,
+            };
+            let order: Order = decode_unsealed(&at, v.value())?;
             for receipt in order.receipts.iter().filter(|r| r.undone.is_none()) {
                 let Some(line) = order.lines.get((receipt.line as usize).wrapping_sub(1)) else {
                     continue;
@@ -371,14 +475,13 @@ impl WriteTx {
         &self,
         def: TableDefinition<K, &'static [u8]>,
         key: K::SelfType<'_>,
-        what: impl FnOnce() -> String,
     ) -> Result<Option<T>, StoreError>
     where
-        K: redb::Key + 'static,
+        K: KeyText,
         T: DeserializeOwned,
     {
         let t = self.txn.open_table(def)?;
-        get_json(&t, key, what)
+        get_json(&t, def.name(), key)
     }
 
     pub(super) fn put<K, T>(
@@ -391,8 +494,9 @@ impl WriteTx {
         K: redb::Key + 'static,
         T: Serialize,
     {
+        let bytes = encode(&key_bytes::<K>(&key), value);
         let mut t = self.writable(def)?;
-        t.insert(key, encode(value).as_slice())?;
+        t.insert(key, bytes.as_slice())?;
         Ok(())
     }
 }
@@ -411,7 +515,7 @@ impl WriteOps for WriteTx {
     }
 
     fn item(&self, id: ItemId) -> Result<Option<PendingItem>, StoreError> {
-        self.get(ITEMS, id, || format!("item {id}"))
+        self.get(ITEMS, id)
     }
 
     fn put_item(&mut self, item: &PendingItem) -> Result<(), StoreError> {
@@ -422,7 +526,7 @@ impl WriteOps for WriteTx {
     fn put_items(&mut self, items: &[PendingItem]) -> Result<(), StoreError> {
         let mut t = self.writable(ITEMS)?;
         for item in items {
-            t.insert(item.id, encode(item).as_slice())?;
+            t.insert(item.id, encode(&item.id.to_le_bytes(), item).as_slice())?;
         }
         drop(t);
         self.touched.extend(items.iter().map(|i| Touched::Item(i.id)));
@@ -430,7 +534,7 @@ impl WriteOps for WriteTx {
     }
 
     fn order(&self, po: PoNumber) -> Result<Option<Order>, StoreError> {
-        self.get(ORDERS, po.0, || po.to_string())
+        self.get(ORDERS, po.0)
     }
 
     fn put_order(&mut self, order: &Order) -> Result<(), StoreError> {
@@ -439,12 +543,12 @@ impl WriteOps for WriteTx {
     }
 
     fn quote(&self, id: &str) -> Result<Option<StoredQuote>, StoreError> {
-        self.get(QUOTES, id, || format!("quote {id}"))
+        self.get(QUOTES, id)
     }
 
     fn put_quote(&mut self, q: StoredQuote) -> Result<(), StoreError> {
-        let bytes = encode(&q);
         let id = q.quote.quote_id.clone();
+        let bytes = encode(id.as_bytes(), &q);
         drop(q);
         let mut t = self.writable(QUOTES)?;
         t.insert(id.as_str(), bytes.as_slice())?;
@@ -454,9 +558,7 @@ impl WriteOps for WriteTx {
     }
 
     fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError> {
-        Ok(self
-            .get(SETTINGS, S_RULES, || "approval rules".into())?
-            .unwrap_or_default())
+        Ok(self.get(SETTINGS, S_RULES)?.unwrap_or_default())
     }
 
     fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError> {
@@ -496,7 +598,11 @@ impl WriteOps for WriteTx {
         let last = match t.last()? {
             Some((k, v)) => {
                 let seq = k.value();
-                Some(decode::<AuditEntry>(v.value(), || format!("audit entry {seq}"))?)
+                Some(decode_at::<u64, AuditEntry>(
+                    AUDIT.name(),
+                    &seq.to_le_bytes(),
+                    v.value(),
+                )?)
             }
             None => None,
         };
@@ -505,7 +611,7 @@ impl WriteOps for WriteTx {
             None => (1, GENESIS),
         };
         let entry = AuditEntry::new(seq, change, prev);
-        t.insert(seq, encode(&entry).as_slice())?;
+        t.insert(seq, encode(&seq.to_le_bytes(), &entry).as_slice())?;
         drop(t);
         self.writable(META)?.insert(K_AUDIT_LAST, seq)?;
         self.touch(Touched::Audit(seq));
@@ -513,12 +619,12 @@ impl WriteOps for WriteTx {
     }
 
     fn job(&self, id: u64) -> Result<Option<Job>, StoreError> {
-        self.get(OUTBOX, id, || format!("job {id}"))
+        self.get(OUTBOX, id)
     }
 
     fn jobs(&self) -> Result<Vec<Job>, StoreError> {
         let t = self.txn.open_table(OUTBOX)?;
-        all_json(&t, "job")
+        all_json(&t, OUTBOX.name())
     }
 
     fn put_job(&mut self, job: &Job) -> Result<(), StoreError> {
@@ -530,7 +636,7 @@ impl WriteOps for WriteTx {
     }
 
     fn psa_sync(&self, po: PoNumber) -> Result<Option<PsaSyncState>, StoreError> {
-        self.get(PSA_SYNC, po.0, || format!("PSA sync state of {po}"))
+        self.get(PSA_SYNC, po.0)
     }
 
     fn put_psa_sync(&mut self, state: &PsaSyncState) -> Result<(), StoreError> {
@@ -543,7 +649,7 @@ impl WriteOps for WriteTx {
     }
 
     fn notice(&self, id: u64) -> Result<Option<Notice>, StoreError> {
-        self.get(NOTICES, id, || format!("notice {id}"))
+        self.get(NOTICES, id)
     }
 
     fn put_notice(&mut self, notice: &Notice) -> Result<(), StoreError> {

@@ -114,8 +114,8 @@ pub type Connect = Box<dyn FnOnce(&tokio::runtime::Runtime, UnboundedSender<work
 /// Where the screens' data comes from.
 pub enum Source {
     /// The database file, opened by this process (which also runs the background work),
-    /// as this user.
-    Direct(Service, Actor),
+    /// as this user, with a note for the status line (a database created on first run).
+    Direct(Service, Actor, Option<String>),
     /// The Purser service, which owns the database and runs the background work.
     Service(Connect),
 }
@@ -123,7 +123,7 @@ pub enum Source {
 /// Opens the screens until the user quits.
 pub fn run(source: Source) -> Result<(), ScreenError> {
     match source {
-        Source::Direct(svc, actor) => run_direct(svc, actor),
+        Source::Direct(svc, actor, note) => run_direct(svc, actor, note),
         Source::Service(connect) => run_client(connect),
     }
 }
@@ -168,13 +168,16 @@ fn with_terminal(screens: impl FnOnce() -> Result<(), ScreenError>) -> Result<()
 
 /// The screens on the database file. A send under way in the background when the user
 /// quits is finished first, so that it never stops halfway.
-fn run_direct(svc: Service, actor: Actor) -> Result<(), ScreenError> {
+fn run_direct(svc: Service, actor: Actor, note: Option<String>) -> Result<(), ScreenError> {
     let app = new_app(&svc, actor.clone())?;
     // The process's one runtime: the event loop, the background jobs and calls made on the
     // user's behalf are its tasks; the database has a thread of its own (the worker).
     let rt = runtime()?;
     let config = Arc::new(svc.config().clone());
     let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
+    if let Some(n) = note {
+        let _ = msg_tx.send(worker::Msg::Notice(widgets::Tone::Info, n));
+    }
     let svc = Arc::new(svc);
     let worker = worker::spawn(svc.clone(), actor.clone(), msg_tx.clone());
     let me = actor.clone();

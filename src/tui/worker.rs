@@ -211,7 +211,17 @@ pub fn spawn(svc: Arc<Service>, actor: Actor, out: UnboundedSender<Msg>) -> mpsc
     let (tx, rx) = mpsc::channel::<Req>();
     std::thread::Builder::new()
         .name("purser-worker".into())
-        .spawn(move || run(&svc, &actor, &rx, &out))
+        .spawn(move || {
+            // The store turns a panic inside redb into an error; anything else that stops
+            // the worker is said on the screens rather than leaving them waiting.
+            let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&svc, &actor, &rx, &out)));
+            if stopped.is_err() {
+                let _ = out.send(Msg::Notice(
+                    super::widgets::Tone::Error,
+                    "the database worker stopped after an internal error; see the log, and open Purser again".into(),
+                ));
+            }
+        })
         .expect("spawn the worker thread");
     tx
 }

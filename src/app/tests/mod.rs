@@ -26,6 +26,7 @@ mod audit;
 mod distributor_checks;
 mod email_jobs;
 mod importing;
+mod integrity;
 mod invariants;
 mod jobs;
 mod notices;

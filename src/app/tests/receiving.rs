@@ -189,6 +189,7 @@ fn a_serial_index_of_schema_1_is_rebuilt_under_keys_that_cannot_collide() {
     k.unreceive(&k.rick(), o1, undone).unwrap();
     k.receive_as_rick(o2, 1, None, &["S9"]).unwrap();
     k.close();
+    k.as_old_schema(1);
 
     // The file as schema 1 wrote it: product and serial joined with U+001F. Before SKUs
     // were checked, a quote could bring SKU `A<US>B` (US = U+001F); serial `C` of it had
@@ -231,7 +232,10 @@ fn a_serial_index_of_schema_1_is_rebuilt_under_keys_that_cannot_collide() {
     assert_eq!(owner("A", "B\u{1f}C"), None, "another product's serial");
     assert_eq!(owner("A\u{1f}B", "SN-3"), None, "undone");
     assert_eq!(owner("PH-1", "S9"), Some(o2));
-    assert_eq!(k.store().read(|tx| tx.schema_version()).unwrap(), Some(2));
+    assert_eq!(
+        k.store().read(|tx| tx.schema_version()).unwrap(),
+        Some(crate::store::SCHEMA_VERSION)
+    );
     k.close();
     let db = redb::Database::builder()
         .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
