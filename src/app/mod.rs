@@ -5,6 +5,7 @@
 //! jobs before committing — all or nothing. Screens and the command line both call these.
 
 pub mod audit;
+mod audit_replay;
 mod distributors;
 mod error;
 pub mod notices;
@@ -121,6 +122,7 @@ fn audit_as<B: Serialize, A: Serialize>(
         entity: entity.to_string(),
         before: serde_json::to_value(before).expect("audit values serialize"),
         after: serde_json::to_value(after).expect("audit values serialize"),
+        records: Vec::new(),
     })?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! write to finish and then re-reads what it changes. A write is on disk
 //! (`Durability::Immediate`) before it returns `Ok`.
 
+use super::audit_key::{create_audit_key, KeyFile};
 use super::ops::{Backend, ReadOps, WriteOps};
 use super::tx::{ReadTx, WriteTx};
 use super::{StoreError, SCHEMA_VERSION};
@@ -23,6 +24,8 @@ pub struct RedbFile {
     /// which is consistent (see `write` for a failed commit that reached it all the same).
     db: RwLock<Arc<Database>>,
     path: PathBuf,
+    /// The key audit entries are chained with (read when first needed).
+    audit_key: Arc<KeyFile>,
 }
 
 fn open_db(path: &Path) -> Result<Database, StoreError> {
@@ -37,7 +40,7 @@ fn open_db(path: &Path) -> Result<Database, StoreError> {
 /// holds customer names, addresses and prices. An existing file keeps its permissions
 /// (a shared one may be group-writable on purpose). An existing file of no bytes is
 /// refused: it is what a lost database looks like, and opening it would start a new one
-/// silently.
+/// silently. A new database gets its audit key (see [`create_audit_key`]).
 fn prepare_file(path: &Path) -> Result<(), StoreError> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() && m.len() == 0 => Err(StoreError::Open {
@@ -49,23 +52,27 @@ fn prepare_file(path: &Path) -> Result<(), StoreError> {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new()
+            let created = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
                 .open(path)
-                .map(|_| ())
+                .map(|_| true)
                 .or_else(|e| {
                     // Another process created it a moment ago: theirs to set up.
                     if e.kind() == std::io::ErrorKind::AlreadyExists {
-                        Ok(())
+                        Ok(false)
                     } else {
                         Err(StoreError::Io {
                             path: path.to_path_buf(),
                             source: e,
                         })
                     }
-                })
+                })?;
+            if created {
+                create_audit_key(path)?;
+            }
+            Ok(())
         }
         Err(e) => Err(StoreError::Io {
             path: path.to_path_buf(),
@@ -105,6 +112,7 @@ impl RedbFile {
         let store = RedbFile {
             db: RwLock::new(Arc::new(open_db(path)?)),
             path: path.to_path_buf(),
+            audit_key: Arc::new(KeyFile::new(path)),
         };
         // Opening an existing database of this schema writes nothing (no sync, and open
         // screens elsewhere see no change); a new or older one is set up in a write.
@@ -164,6 +172,7 @@ impl RedbFile {
         }
         .map_err(StoreError::from)?;
         let mut wtx = WriteTx::new(txn);
+        wtx.audit_key = Some(self.audit_key.clone());
         match f(&mut wtx) {
             // Nothing written (a job queue with nothing due, say): nothing to commit.
             Ok(v) if !wtx.dirty => {

@@ -5,7 +5,7 @@ use super::ops::{ReadOps, WriteOps};
 use super::psa::{PsaSyncState, PSA_SYNC};
 use super::tables::*;
 use super::{StoreError, SCHEMA_VERSION};
-use crate::domain::audit::{Change, GENESIS};
+use crate::domain::audit::{Change, RecordKind, RecordRef, Snapshot, GENESIS};
 use crate::domain::job::Job;
 use crate::domain::notice::Notice;
 use crate::domain::receiving::serial_product_key;
@@ -60,6 +60,15 @@ where
         out.push(decode(v.value(), || what.to_string())?);
     }
     Ok(out)
+}
+
+/// The fields of the newest audit entry the next one chains to.
+#[derive(Deserialize)]
+struct ChainHead {
+    seq: u64,
+    hash: String,
+    #[serde(default)]
+    keyed: bool,
 }
 
 /// A read-only snapshot.
@@ -233,11 +242,17 @@ pub struct WriteTx {
     /// Whether anything was written: a transaction that wrote nothing is not committed
     /// (no sync, and no change for other people's screens to reload for).
     pub(super) dirty: bool,
+    /// The key audit entries are chained with (none: appending an entry is refused).
+    pub(super) audit_key: Option<std::sync::Arc<super::audit_key::KeyFile>>,
 }
 
 impl WriteTx {
     pub(super) fn new(txn: WriteTransaction) -> Self {
-        WriteTx { txn, dirty: false }
+        WriteTx {
+            txn,
+            dirty: false,
+            audit_key: None,
+        }
     }
 
     /// Opens a table to change it.
@@ -320,6 +335,57 @@ impl WriteTx {
             }
         }
         Ok(())
+    }
+
+    /// What the next audit entry chains to: the newest one's number, MAC and kind (the
+    /// rest of it, record states included, is skipped as it is read).
+    fn last_audit(&self) -> Result<Option<ChainHead>, StoreError> {
+        let t = self.txn.open_table(AUDIT)?;
+        let last = match t.last()? {
+            Some((k, v)) => {
+                let seq = k.value();
+                Some(decode::<ChainHead>(v.value(), || format!("audit entry {seq}"))?)
+            }
+            None => None,
+        };
+        Ok(last)
+    }
+
+    /// Writes `entry` as the newest audit entry; returns what the next one chains to.
+    fn insert_audit(&mut self, entry: &AuditEntry) -> Result<ChainHead, StoreError> {
+        self.writable(AUDIT)?.insert(entry.seq, encode(entry).as_slice())?;
+        self.writable(META)?.insert(K_AUDIT_LAST, entry.seq)?;
+        Ok(ChainHead {
+            seq: entry.seq,
+            hash: entry.hash.clone(),
+            keyed: entry.keyed,
+        })
+    }
+
+    /// The stored state of every item, order and the approval rules, as written.
+    fn record_states(&self) -> Result<Vec<Snapshot>, StoreError> {
+        let mut out = Vec::new();
+        for (kind, def) in [(RecordKind::Item, ITEMS), (RecordKind::Order, ORDERS)] {
+            for row in self.txn.open_table(def)?.iter()? {
+                let (k, v) = row?;
+                let id = k.value();
+                let state = decode(v.value(), || format!("{}", RecordRef { kind, id }))?;
+                out.push(Snapshot {
+                    record: RecordRef { kind, id },
+                    state,
+                });
+            }
+        }
+        if let Some(state) = self.get(SETTINGS, S_RULES, || "approval rules".into())? {
+            out.push(Snapshot {
+                record: RecordRef {
+                    kind: RecordKind::Rules,
+                    id: 0,
+                },
+                state,
+            });
+        }
+        Ok(out)
     }
 
     fn next(&mut self, key: &str) -> Result<u64, StoreError> {
@@ -444,28 +510,40 @@ impl WriteOps for WriteTx {
         Ok(())
     }
 
-    /// Appends an audit entry chained to the last one; returns it. The sequence number and
-    /// the previous hash come from the last entry itself, so an append touches one table.
+    /// Appends an audit entry chained to the last one with the audit key's MAC; returns
+    /// it. The sequence number and the previous MAC come from the last entry itself. The
+    /// first keyed entry after entries from before the key existed is a baseline: the
+    /// state of every item, order and rule set then, so the trail can be replayed.
     fn append_audit(&mut self, change: Change) -> Result<AuditEntry, StoreError> {
-        let mut t = self.writable(AUDIT)?;
-        let last = match t.last()? {
-            Some((k, v)) => {
-                let seq = k.value();
-                Some(decode::<AuditEntry>(v.value(), || format!("audit entry {seq}"))?)
-            }
-            None => None,
+        let keys = self
+            .audit_key
+            .clone()
+            .ok_or_else(|| StoreError::Db("this transaction cannot append audit entries (no audit key)".into()))?;
+        let mut last = self.last_audit()?;
+        let key = match &last {
+            Some(e) if e.keyed => keys.existing(e.seq)?,
+            _ => keys.get_or_create()?,
         };
+        if let Some(plain) = last.take_if(|e| !e.keyed) {
+            let baseline = Change {
+                at: change.at,
+                actor: change.actor.clone(),
+                action: "audit.keyed".into(),
+                entity: "audit trail".into(),
+                before: serde_json::json!({ "plain_entries": plain.seq }),
+                after: serde_json::json!({ "keyed_from": plain.seq + 1 }),
+                records: self.record_states()?,
+            };
+            last = Some(self.insert_audit(&AuditEntry::new(plain.seq + 1, baseline, &plain.hash, &key))?);
+        }
         let (seq, prev) = match &last {
             Some(e) => (e.seq + 1, e.hash.as_str()),
             None => (1, GENESIS),
         };
-        let entry = AuditEntry::new(seq, change, prev);
-        t.insert(seq, encode(&entry).as_slice())?;
-        drop(t);
-        self.writable(META)?.insert(K_AUDIT_LAST, seq)?;
+        let entry = AuditEntry::new(seq, change, prev, &key);
+        self.insert_audit(&entry)?;
         Ok(entry)
     }
-
     fn job(&self, id: u64) -> Result<Option<Job>, StoreError> {
         self.get(OUTBOX, id, || format!("job {id}"))
     }

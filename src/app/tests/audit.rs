@@ -58,7 +58,16 @@ fn the_audit_chain_verifies_after_a_long_scenario_and_detects_tampering() {
     long_scenario(&k);
     let entries = k.audit(&AuditFilter::default()).unwrap();
     assert_eq!(entries.len(), 26);
-    assert_eq!(k.verify_audit().unwrap(), Ok(26));
+    let report = k.verify_audit().unwrap().unwrap();
+    assert_eq!((report.entries, report.keyed_from), (26, Some(1)));
+    assert!(entries.iter().all(|e| e.keyed));
+    // Replaying the trail gives every live item, order and the rules.
+    let replay = k.replay_audit().unwrap();
+    assert_eq!(replay.differences, vec![]);
+    let snap = k.snapshot();
+    assert_eq!(replay.compared as usize, snap.items.len() + snap.orders.len() + 1);
+    assert_eq!(replay.not_covered, 0);
+    let key = crate::store::load_audit_key(&k.path).unwrap();
     assert_eq!(
         entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
         (1..=26).collect::<Vec<_>>()
@@ -107,11 +116,11 @@ fn the_audit_chain_verifies_after_a_long_scenario_and_detects_tampering() {
     // Edited in memory: the entry no longer matches its hash.
     let mut edited = entries.clone();
     edited[4].after = json!({"quantity": 99});
-    assert_eq!(verify_chain(&edited), Err(ChainBreak::Altered { seq: 5 }));
+    assert_eq!(verify_chain(&edited, key.as_ref()), Err(ChainBreak::Altered { seq: 5 }));
     let mut removed = entries.clone();
     removed.remove(9);
     assert_eq!(
-        verify_chain(&removed),
+        verify_chain(&removed, key.as_ref()),
         Err(ChainBreak::Gap {
             expected: 10,
             found: 11
@@ -152,7 +161,7 @@ fn everything_is_still_there_after_reopen() {
     let after = k.snapshot();
     assert_same_state(&after, &before);
     assert!(after.changes >= before.changes);
-    assert_eq!(k.verify_audit().unwrap(), Ok(before.audit.len() as u64));
+    assert_eq!(k.verify_audit().unwrap().unwrap().entries, before.audit.len() as u64);
     // Sequences continue where they were.
     let free = k.list_items(&ItemFilter::default()).unwrap();
     let next_item = before.items.iter().map(|i| i.id).max().unwrap() + 1;
@@ -161,7 +170,11 @@ fn everything_is_still_there_after_reopen() {
         .unwrap();
     assert_eq!(part.id, next_item);
     assert_eq!(k.create(&[part.id]).number, PoNumber(4));
-    assert_eq!(k.verify_audit().unwrap(), Ok(before.audit.len() as u64 + 2));
+    assert_eq!(
+        k.verify_audit().unwrap().unwrap().entries,
+        before.audit.len() as u64 + 2
+    );
+    assert_eq!(k.replay_audit().unwrap().differences, vec![]);
     k.reopen();
     assert_eq!(k.order(PoNumber(4)).unwrap().item_ids(), vec![part.id]);
     assert_eq!(k.order(PoNumber(1)).unwrap().status(), OrderStatus::Completed);
