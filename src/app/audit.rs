@@ -1,11 +1,12 @@
 //! Reading, filtering, verifying and exporting the audit trail.
 
-use super::audit_replay::{replay, Live};
+use super::audit_replay::{replay, Latest, Live};
 pub use super::audit_replay::{Difference, Replay};
 use super::{AppError, Service};
-use crate::domain::audit::{check_anchor, verify_chain, Anchor, AnchorSpec, ChainBreak, ChainReport};
+use crate::domain::audit::{check_anchor, verify_chain, Anchor, AnchorSpec, ChainBreak, ChainReport, StatesDigest};
 use crate::domain::{AuditEntry, PoNumber};
-use crate::store::{audit_key_path, load_audit_key, StoreError};
+use crate::store::{audit_key_path, load_audit_key, ReadOps, StoreError};
+use std::collections::BTreeMap;
 
 /// Which entries to show.
 #[derive(Debug, Clone, Default)]
@@ -50,24 +51,28 @@ impl Service {
     /// snapshot. A chain with MACs whose key file is missing is an error naming the file.
     pub fn check_audit(&self, anchor: Option<&AnchorSpec>) -> Result<AuditCheck, AppError> {
         let key = load_audit_key(self.store.path())?;
-        let (entries, last, live) = self.store.read(|tx| {
+        let (chain, replay) = self.store.read(|tx| {
+            let (entries, last) = (tx.audit()?, tx.audit_last_recorded()?);
+            let (digests, latest) = kept_states(tx)?;
+            let chain = verify_chain(&entries, key.as_ref(), &digests).and_then(|report| {
+                if report.entries < last {
+                    return Err(ChainBreak::Truncated {
+                        expected: last,
+                        found: report.entries,
+                    });
+                }
+                let anchor = anchor.map(|a| check_anchor(&entries, a)).transpose()?;
+                Ok((report, anchor))
+            });
             let live = Live {
                 items: tx.items()?,
                 orders: tx.orders()?,
                 rules: tx.rules()?,
             };
-            Ok::<_, AppError>((tx.audit()?, tx.audit_last_recorded()?, live))
+            let covers_all = key.is_some() || entries.iter().any(|e| e.keyed);
+            let replay = replay(&latest, live, covers_all, &|seq, n| tx.audit_state(seq, n))?;
+            Ok::<_, AppError>((chain, replay))
         })?;
-        let chain = verify_chain(&entries, key.as_ref()).and_then(|report| {
-            if report.entries < last {
-                return Err(ChainBreak::Truncated {
-                    expected: last,
-                    found: report.entries,
-                });
-            }
-            let anchor = anchor.map(|a| check_anchor(&entries, a)).transpose()?;
-            Ok((report, anchor))
-        });
         if let Err(ChainBreak::KeyMissing { seq }) = chain {
             return Err(StoreError::AuditKey {
                 path: audit_key_path(self.store.path()),
@@ -77,8 +82,6 @@ impl Service {
             }
             .into());
         }
-        let covers_all = key.is_some() || entries.iter().any(|e| e.keyed);
-        let replay = replay(&entries, live, covers_all);
         Ok(match chain {
             Ok((chain, anchor)) => AuditCheck {
                 chain: Ok(chain),
@@ -107,9 +110,7 @@ impl Service {
     /// The head of the chain (the newest entry's sequence number and MAC), to keep
     /// outside the database; none while the trail is empty.
     pub fn audit_anchor(&self) -> Result<Option<Anchor>, AppError> {
-        let last = self
-            .store
-            .read(|tx| tx.audit_matching(&|_| true, Some(1), &|e| e.records.clear()))?;
+        let last = self.store.read(|tx| tx.audit_matching(&|_| true, Some(1), &|_| {}))?;
         Ok(last.last().map(AuditEntry::anchor))
     }
 
@@ -123,6 +124,30 @@ impl Service {
         }
         Ok(anchor)
     }
+}
+
+/// Reads the record states kept with the entries once: the digest of each entry's states
+/// (to check against the entry), and where the latest state of each record is.
+fn kept_states(tx: &dyn ReadOps) -> Result<(BTreeMap<u64, String>, Latest), StoreError> {
+    let mut digests = BTreeMap::new();
+    let mut latest = Latest::new();
+    let mut current: Option<(u64, StatesDigest)> = None;
+    tx.audit_states(&mut |seq, n, state| {
+        if current.as_ref().is_none_or(|(s, _)| *s != seq) {
+            if let Some((s, d)) = current.take() {
+                digests.insert(s, d.finish());
+            }
+            current = Some((seq, StatesDigest::default()));
+        }
+        if let Some((_, d)) = current.as_mut() {
+            d.add(&state);
+        }
+        latest.insert(state.record(), (seq, n));
+    })?;
+    if let Some((s, d)) = current {
+        digests.insert(s, d.finish());
+    }
+    Ok((digests, latest))
 }
 
 /// What `audit verify` found: the chain (intact, or where it breaks), the anchor that held,

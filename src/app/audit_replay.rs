@@ -1,8 +1,9 @@
 //! Replaying the audit trail against the live records: the latest state the trail holds
 //! of every item, order and the approval rules must be the state in the database.
 
-use crate::domain::audit::{AuditEntry, RecordKind, RecordRef};
+use crate::domain::audit::{RecordKind, RecordRef, Snapshot};
 use crate::domain::{ApprovalRule, Order, PendingItem};
+use crate::store::StoreError;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -37,17 +38,19 @@ pub(super) struct Live {
 /// How many differing fields one record's message names.
 const FIELDS_NAMED: usize = 3;
 
-/// Replays `entries` (oldest first) against `live`. With `covers_all` (the trail recorded
-/// states from its start, or took a baseline of every record when its key was made), a
-/// record the trail holds no state of is a difference; without, it is counted as not
-/// covered.
-pub(super) fn replay(entries: &[AuditEntry], live: Live, covers_all: bool) -> Replay {
-    let mut trail: BTreeMap<RecordRef, &Value> = BTreeMap::new();
-    for e in entries.iter().filter(|e| e.keyed) {
-        for s in &e.records {
-            trail.insert(s.record, &s.state);
-        }
-    }
+/// Where the trail's latest state of each record is kept: (entry, position).
+pub(super) type Latest = BTreeMap<RecordRef, (u64, u64)>;
+
+/// Replays the trail against `live`: `trail` says where its latest state of each record
+/// is, `fetch` reads one. With `covers_all` (the trail recorded states from its start, or
+/// took a baseline of every record when its key was made), a record the trail holds no
+/// state of is a difference; without, it is counted as not covered.
+pub(super) fn replay(
+    trail: &Latest,
+    live: Live,
+    covers_all: bool,
+    fetch: &dyn Fn(u64, u64) -> Result<Option<Snapshot>, StoreError>,
+) -> Result<Replay, StoreError> {
     let mut out = Replay::default();
     let mut seen = Vec::new();
     let records = live
@@ -61,9 +64,10 @@ pub(super) fn replay(entries: &[AuditEntry], live: Live, covers_all: bool) -> Re
         seen.push(record);
         let never_set = kind == RecordKind::Rules && live.rules.is_empty();
         match trail.get(&record) {
-            Some(recorded) => {
+            Some(&(seq, n)) => {
                 out.compared += 1;
-                if let Some(message) = compare(record, &state, recorded) {
+                let recorded = fetch(seq, n)?.map_or(Value::Null, |s| s.state);
+                if let Some(message) = compare(record, &state, &recorded) {
                     out.differences.push(Difference { record, message });
                 }
             }
@@ -84,7 +88,7 @@ pub(super) fn replay(entries: &[AuditEntry], live: Live, covers_all: bool) -> Re
             });
         }
     }
-    out
+    Ok(out)
 }
 
 fn is(record: &RecordRef) -> &'static str {

@@ -1,10 +1,13 @@
 //! Audit entries and the chain that makes tampering detectable.
 //!
 //! Entries written since the audit key exists carry an HMAC-SHA256 (keyed with the
-//! database's audit key) over their content, the states of the records they changed and
-//! the previous entry's MAC: without the key, no one can rewrite an entry and re-chain the
-//! rest. Entries written before the key existed keep their plain SHA-256 hashes; the keyed
-//! chain continues from them.
+//! database's audit key) over their content, a digest of the states of the records they
+//! wrote and the previous entry's MAC: without the key, no one can rewrite an entry and
+//! re-chain the rest. Entries written before the key existed keep their plain SHA-256
+//! hashes; the keyed chain continues from them.
+//!
+//! The states themselves (each record's whole state after the change) are kept beside the
+//! entries, one row each, so entries stay small however many records a change wrote.
 
 use super::Timestamp;
 use hmac::{Hmac, Mac};
@@ -71,9 +74,44 @@ impl std::fmt::Display for RecordRef {
 /// A record's whole state after a change, as it was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
-    #[serde(flatten)]
-    pub record: RecordRef,
+    pub kind: RecordKind,
+    pub id: u64,
     pub state: Value,
+}
+
+impl Snapshot {
+    pub fn record(&self) -> RecordRef {
+        RecordRef {
+            kind: self.kind,
+            id: self.id,
+        }
+    }
+}
+
+/// The digest over the states one entry recorded, in order: SHA-256 over each state's
+/// JSON (object keys sorted), each preceded by its length.
+#[derive(Default)]
+pub struct StatesDigest {
+    hash: Sha256,
+    count: u64,
+}
+
+impl StatesDigest {
+    pub fn add(&mut self, s: &Snapshot) {
+        let text = serde_json::to_string(s).expect("states serialize");
+        self.hash.update((text.len() as u64).to_le_bytes());
+        self.hash.update(text.as_bytes());
+        self.count += 1;
+    }
+
+    /// The digest, or nothing when no state was added.
+    pub fn finish(self) -> String {
+        if self.count == 0 {
+            String::new()
+        } else {
+            hex(&self.hash.finalize())
+        }
+    }
 }
 
 /// One change: who, when, what, the values before and after, and the whole state of every
@@ -89,10 +127,11 @@ pub struct AuditEntry {
     pub entity: String,
     pub before: Value,
     pub after: Value,
-    /// The state of each item, order or rule set the change wrote, as written (entries
-    /// written before states were recorded have none).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub records: Vec<Snapshot>,
+    /// The digest (see [`StatesDigest`]) of the states of the items, orders and rule set
+    /// the change wrote, kept beside the entries; empty when it wrote none (and in entries
+    /// from before states were recorded).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub states: String,
     /// Whether `hash` is a MAC keyed with the audit key (entries written before the key
     /// existed carry a plain SHA-256).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -113,14 +152,17 @@ pub struct Change {
     pub entity: String,
     pub before: Value,
     pub after: Value,
-    /// The records the change wrote (filled in by the store as they are written).
-    pub records: Vec<Snapshot>,
+    /// The records the change wrote (noted by the store as they are written; it keeps
+    /// their states with the entry).
+    pub records: Vec<RecordRef>,
 }
 
 impl AuditEntry {
-    /// Builds entry `seq` for `change`, chained to `prev_hash` with a MAC keyed by `key`.
-    pub fn new(seq: u64, change: Change, prev_hash: &str, key: &AuditKey) -> Self {
+    /// Builds entry `seq` for `change`, whose records' states have digest `states`,
+    /// chained to `prev_hash` with a MAC keyed by `key`.
+    pub fn new(seq: u64, change: Change, states: String, prev_hash: &str, key: &AuditKey) -> Self {
         let mut entry = Self::unsealed(seq, change, prev_hash, true);
+        entry.states = states;
         entry.hash = entry.compute_mac(key);
         entry
     }
@@ -141,7 +183,7 @@ impl AuditEntry {
             entity,
             before,
             after,
-            records,
+            records: _,
         } = change;
         AuditEntry {
             seq,
@@ -151,7 +193,7 @@ impl AuditEntry {
             entity,
             before,
             after,
-            records,
+            states: String::new(),
             keyed,
             prev_hash: prev_hash.to_string(),
             hash: String::new(),
@@ -182,15 +224,14 @@ impl AuditEntry {
     }
 
     /// The MAC a keyed entry must carry: HMAC-SHA256 with `key` over a context string,
-    /// the content, the recorded states and `prev_hash`.
+    /// the content, the digest of the recorded states and `prev_hash`.
     pub fn compute_mac(&self, key: &AuditKey) -> String {
         let mut m = key.mac();
-        let records = serde_json::to_string(&self.records).expect("record states serialize");
         let parts = self.parts();
         let all = [MAC_CONTEXT]
             .into_iter()
             .chain(parts.iter().map(String::as_str))
-            .chain([records.as_str(), self.prev_hash.as_str()]);
+            .chain([self.states.as_str(), self.prev_hash.as_str()]);
         for part in all {
             m.update(&(part.len() as u64).to_le_bytes());
             m.update(part.as_bytes());
@@ -288,6 +329,8 @@ pub enum ChainBreak {
     Unkeyed { seq: u64 },
     /// The entry carries a MAC and there is no key to check it with.
     KeyMissing { seq: u64 },
+    /// The record states kept for the entry are not the ones it was written with.
+    StatesAltered { seq: u64 },
     /// The anchored entry is not in the trail: it ends at `found`.
     AnchorMissing { seq: u64, found: u64 },
     /// The entry at the anchor's sequence number carries another MAC.
@@ -314,6 +357,10 @@ impl std::fmt::Display for ChainBreak {
                 f,
                 "entry {seq} carries a plain hash where the audit key's MAC belongs (it was rewritten without the key)"
             ),
+            ChainBreak::StatesAltered { seq } => write!(
+                f,
+                "the record states kept for entry {seq} were altered, added or removed after it was written"
+            ),
             ChainBreak::KeyMissing { seq } => {
                 write!(f, "entry {seq} carries a MAC and the audit key to check it is missing")
             }
@@ -334,10 +381,12 @@ impl std::fmt::Display for ChainBreak {
 }
 
 /// Checks a whole chain in sequence order with `key` (none: only entries written before
-/// the key existed can be checked).
+/// the key existed can be checked), and the states kept beside it: `states` holds the
+/// digest of each entry's kept states by sequence number (see [`StatesDigest`]).
 pub fn verify_chain<'a>(
     entries: impl IntoIterator<Item = &'a AuditEntry>,
     key: Option<&AuditKey>,
+    states: &std::collections::BTreeMap<u64, String>,
 ) -> Result<ChainReport, ChainBreak> {
     let mut prev = GENESIS.to_string();
     let mut report = ChainReport::default();
@@ -348,6 +397,9 @@ pub fn verify_chain<'a>(
         }
         if e.prev_hash != prev {
             return Err(ChainBreak::Unlinked { seq: e.seq });
+        }
+        if states.get(&e.seq).map_or("", String::as_str) != e.states {
+            return Err(ChainBreak::StatesAltered { seq: e.seq });
         }
         check_seal(e, key, report.keyed_from.is_some())?;
         if e.keyed {
@@ -361,6 +413,10 @@ pub fn verify_chain<'a>(
     // hashes means the trail was rewritten without it.
     if key.is_some() && report.keyed_from.is_none() && report.entries > 0 {
         return Err(ChainBreak::Unkeyed { seq: report.entries });
+    }
+    // States kept for no entry.
+    if let Some((&seq, _)) = states.range(report.entries + 1..).next() {
+        return Err(ChainBreak::StatesAltered { seq });
     }
     Ok(report)
 }
@@ -376,7 +432,7 @@ fn check_seal(e: &AuditEntry, key: Option<&AuditKey>, after_keyed: bool) -> Resu
         return Ok(());
     }
     // Plain hashes do not cover record states, and none follow a keyed entry.
-    if after_keyed || !e.records.is_empty() {
+    if after_keyed || !e.states.is_empty() {
         return Err(ChainBreak::Unkeyed { seq });
     }
     if e.compute_hash() != e.hash {
@@ -411,6 +467,7 @@ pub fn check_anchor(entries: &[AuditEntry], anchor: &AnchorSpec) -> Result<Ancho
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::collections::BTreeMap;
 
     fn key(b: u8) -> AuditKey {
         AuditKey::from_bytes([b; 32])
@@ -424,14 +481,34 @@ mod tests {
             entity: format!("item {seq}"),
             before: json!({"state": "pending"}),
             after: json!({"state": "dismissed"}),
-            records: vec![Snapshot {
-                record: RecordRef {
-                    kind: RecordKind::Item,
-                    id: seq,
-                },
-                state: json!({"id": seq, "state": "dismissed"}),
+            records: vec![RecordRef {
+                kind: RecordKind::Item,
+                id: seq,
             }],
         }
+    }
+
+    /// The digest of the state entry `seq` keeps.
+    fn digest(seq: u64) -> String {
+        let mut d = StatesDigest::default();
+        d.add(&Snapshot {
+            kind: RecordKind::Item,
+            id: seq,
+            state: json!({"id": seq, "state": "dismissed"}),
+        });
+        d.finish()
+    }
+
+    /// The kept states' digests of a chain's entries, as read beside them.
+    fn states(c: &[AuditEntry]) -> BTreeMap<u64, String> {
+        c.iter()
+            .filter(|e| !e.states.is_empty())
+            .map(|e| (e.seq, e.states.clone()))
+            .collect()
+    }
+
+    fn verify(c: &[AuditEntry], key: Option<&AuditKey>) -> Result<ChainReport, ChainBreak> {
+        verify_chain(c, key, &states(c))
     }
 
     /// `plain` entries as written before the key existed, then `keyed` ones.
@@ -449,7 +526,7 @@ mod tests {
                         &prev,
                     )
                 } else {
-                    AuditEntry::new(seq, change(seq), &prev, &key(7))
+                    AuditEntry::new(seq, change(seq), digest(seq), &prev, &key(7))
                 };
                 prev = e.hash.clone();
                 e
@@ -459,34 +536,46 @@ mod tests {
 
     #[test]
     fn an_intact_chain_verifies() {
-        let r = verify_chain(&chain(0, 5), Some(&key(7))).unwrap();
+        let r = verify(&chain(0, 5), Some(&key(7))).unwrap();
         assert_eq!((r.entries, r.keyed_from), (5, Some(1)));
         assert_eq!(r.head.unwrap().seq, 5);
-        assert_eq!(verify_chain(&[], None), Ok(ChainReport::default()));
+        assert_eq!(verify(&[], None), Ok(ChainReport::default()));
         // An old trail continued with the key.
-        let r = verify_chain(&chain(3, 2), Some(&key(7))).unwrap();
+        let r = verify(&chain(3, 2), Some(&key(7))).unwrap();
         assert_eq!((r.entries, r.keyed_from), (5, Some(4)));
         // An old trail before the key existed.
-        assert_eq!(verify_chain(&chain(3, 0), None).unwrap().entries, 3);
+        assert_eq!(verify(&chain(3, 0), None).unwrap().entries, 3);
     }
 
     #[test]
     fn an_edit_is_detected() {
         let mut c = chain(0, 4);
         c[2].actor = "mallory".into();
-        assert_eq!(verify_chain(&c, Some(&key(7))), Err(ChainBreak::Altered { seq: 3 }));
+        assert_eq!(verify(&c, Some(&key(7))), Err(ChainBreak::Altered { seq: 3 }));
+        // A kept state changed: its digest no longer matches the entry's.
+        let c = chain(0, 4);
+        let mut kept = states(&c);
+        kept.insert(2, "00".repeat(32));
+        assert_eq!(
+            verify_chain(&c, Some(&key(7)), &kept),
+            Err(ChainBreak::StatesAltered { seq: 2 })
+        );
+        kept.insert(2, c[1].states.clone());
+        kept.insert(9, digest(9));
+        assert_eq!(
+            verify_chain(&c, Some(&key(7)), &kept),
+            Err(ChainBreak::StatesAltered { seq: 9 })
+        );
+        // The entry's digest changed to match: the MAC gives it away.
         let mut c = chain(0, 4);
-        c[1].records[0].state = json!({"id": 2, "state": "pending"});
-        assert_eq!(verify_chain(&c, Some(&key(7))), Err(ChainBreak::Altered { seq: 2 }));
+        c[1].states = "00".repeat(32);
+        assert_eq!(verify(&c, Some(&key(7))), Err(ChainBreak::Altered { seq: 2 }));
     }
 
     #[test]
     fn another_key_does_not_verify() {
-        assert_eq!(
-            verify_chain(&chain(0, 2), Some(&key(8))),
-            Err(ChainBreak::Altered { seq: 1 })
-        );
-        assert_eq!(verify_chain(&chain(1, 2), None), Err(ChainBreak::KeyMissing { seq: 2 }));
+        assert_eq!(verify(&chain(0, 2), Some(&key(8))), Err(ChainBreak::Altered { seq: 1 }));
+        assert_eq!(verify(&chain(1, 2), None), Err(ChainBreak::KeyMissing { seq: 2 }));
     }
 
     #[test]
@@ -494,7 +583,7 @@ mod tests {
         let mut c = chain(0, 4);
         c.remove(1);
         assert_eq!(
-            verify_chain(&c, Some(&key(7))),
+            verify(&c, Some(&key(7))),
             Err(ChainBreak::Gap { expected: 2, found: 3 })
         );
     }
@@ -505,7 +594,7 @@ mod tests {
         // Re-seal an altered entry (with the key, even): the next one no longer links to it.
         c[1].after = json!({"state": "pending"});
         c[1].hash = c[1].compute_mac(&key(7));
-        assert_eq!(verify_chain(&c, Some(&key(7))), Err(ChainBreak::Unlinked { seq: 3 }));
+        assert_eq!(verify(&c, Some(&key(7))), Err(ChainBreak::Unlinked { seq: 3 }));
     }
 
     #[test]
@@ -524,11 +613,11 @@ mod tests {
             } else {
                 ChainBreak::Altered { seq: 3 }
             };
-            assert_eq!(verify_chain(&c, Some(&key(7))), Err(want));
+            assert_eq!(verify(&c, Some(&key(7))), Err(want));
         }
         // The whole trail made plain: the key beside it gives it away.
         let c = chain(4, 0);
-        assert_eq!(verify_chain(&c, Some(&key(7))), Err(ChainBreak::Unkeyed { seq: 4 }));
+        assert_eq!(verify(&c, Some(&key(7))), Err(ChainBreak::Unkeyed { seq: 4 }));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::psa::PsaSyncState;
 use super::{StoreError, StoredQuote};
-use crate::domain::audit::Change;
+use crate::domain::audit::{Change, Snapshot};
 use crate::domain::job::Job;
 use crate::domain::notice::Notice;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
@@ -37,6 +37,12 @@ pub trait ReadOps {
     fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError>;
 
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Every record state kept with the audit entries, in (entry, position) order.
+    fn audit_states(&self, visit: &mut dyn FnMut(u64, u64, Snapshot)) -> Result<(), StoreError>;
+
+    /// The record state kept at (entry, position).
+    fn audit_state(&self, seq: u64, n: u64) -> Result<Option<Snapshot>, StoreError>;
 
     /// Entries that `keep` accepts, oldest first, each passed through `shape` as it is
     /// read; with `newest`, only that many of the latest. Entries are decoded one at a

@@ -5,71 +5,68 @@
 use super::ops::WriteOps;
 use super::psa::PsaSyncState;
 use super::{StoreError, StoredQuote};
-use crate::domain::audit::{Change, RecordKind, RecordRef, Snapshot};
+use crate::domain::audit::{Change, RecordKind, RecordRef};
 use crate::domain::job::Job;
 use crate::domain::notice::Notice;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
-use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
-/// A write transaction that notes the records written since the last audit entry.
+/// A write transaction that notes the records written since the last audit entry (which
+/// ones only: the store reads their states when the entry is appended).
 pub(super) struct Recorder<'a> {
     inner: &'a mut dyn WriteOps,
-    written: BTreeMap<RecordRef, serde_json::Value>,
+    written: BTreeSet<RecordRef>,
 }
 
 impl<'a> Recorder<'a> {
     pub(super) fn new(inner: &'a mut dyn WriteOps) -> Self {
         Recorder {
             inner,
-            written: BTreeMap::new(),
+            written: BTreeSet::new(),
         }
     }
 
-    fn note(&mut self, kind: RecordKind, id: u64, state: &impl Serialize) {
-        let state = serde_json::to_value(state).expect("records always serialize");
-        self.written.insert(RecordRef { kind, id }, state);
+    fn note(&mut self, kind: RecordKind, id: u64) {
+        self.written.insert(RecordRef { kind, id });
     }
 
     /// Records written after the transaction's last audit entry: a change no entry
     /// describes (replaying the trail will name them).
     pub(super) fn unaudited(&self) -> Vec<RecordRef> {
-        self.written.keys().copied().collect()
+        self.written.iter().copied().collect()
     }
 }
 
 impl WriteOps for Recorder<'_> {
     fn put_item(&mut self, item: &PendingItem) -> Result<(), StoreError> {
         self.inner.put_item(item)?;
-        self.note(RecordKind::Item, item.id, item);
+        self.note(RecordKind::Item, item.id);
         Ok(())
     }
 
     fn put_items(&mut self, items: &[PendingItem]) -> Result<(), StoreError> {
         self.inner.put_items(items)?;
         for item in items {
-            self.note(RecordKind::Item, item.id, item);
+            self.note(RecordKind::Item, item.id);
         }
         Ok(())
     }
 
     fn put_order(&mut self, order: &Order) -> Result<(), StoreError> {
         self.inner.put_order(order)?;
-        self.note(RecordKind::Order, order.number.0, order);
+        self.note(RecordKind::Order, order.number.0);
         Ok(())
     }
 
     fn set_rules(&mut self, rules: &[ApprovalRule]) -> Result<(), StoreError> {
         self.inner.set_rules(rules)?;
-        self.note(RecordKind::Rules, 0, &rules);
+        self.note(RecordKind::Rules, 0);
         Ok(())
     }
 
     fn append_audit(&mut self, mut change: Change) -> Result<AuditEntry, StoreError> {
         let written = std::mem::take(&mut self.written);
-        change
-            .records
-            .extend(written.into_iter().map(|(record, state)| Snapshot { record, state }));
+        change.records.extend(written);
         self.inner.append_audit(change)
     }
 

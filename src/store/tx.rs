@@ -5,7 +5,7 @@ use super::ops::{ReadOps, WriteOps};
 use super::psa::{PsaSyncState, PSA_SYNC};
 use super::tables::*;
 use super::{StoreError, SCHEMA_VERSION};
-use crate::domain::audit::{Change, RecordKind, RecordRef, Snapshot, GENESIS};
+use crate::domain::audit::{Change, RecordKind, RecordRef, Snapshot, StatesDigest, GENESIS};
 use crate::domain::job::Job;
 use crate::domain::notice::Notice;
 use crate::domain::receiving::serial_product_key;
@@ -166,6 +166,25 @@ impl ReadOps for ReadTx {
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError> {
         let t = ro_table!(self, AUDIT, Vec::new());
         all_json(&t, "audit entry")
+    }
+
+    fn audit_states(&self, visit: &mut dyn FnMut(u64, u64, Snapshot)) -> Result<(), StoreError> {
+        let t = ro_table!(self, AUDIT_STATES, ());
+        for row in t.iter()? {
+            let (k, v) = row?;
+            let (seq, n) = k.value();
+            visit(
+                seq,
+                n,
+                decode(v.value(), || format!("record state {n} of audit entry {seq}"))?,
+            );
+        }
+        Ok(())
+    }
+
+    fn audit_state(&self, seq: u64, n: u64) -> Result<Option<Snapshot>, StoreError> {
+        let t = ro_table!(self, AUDIT_STATES, None);
+        get_json(&t, (seq, n), || format!("record state {n} of audit entry {seq}"))
     }
 
     /// Entries that `keep` accepts, oldest first, each passed through `shape` as it is
@@ -362,30 +381,47 @@ impl WriteTx {
         })
     }
 
-    /// The stored state of every item, order and the approval rules, as written.
-    fn record_states(&self) -> Result<Vec<Snapshot>, StoreError> {
+    /// Every item, order and the approval rules (when set).
+    fn every_record(&self) -> Result<Vec<RecordRef>, StoreError> {
         let mut out = Vec::new();
         for (kind, def) in [(RecordKind::Item, ITEMS), (RecordKind::Order, ORDERS)] {
             for row in self.txn.open_table(def)?.iter()? {
-                let (k, v) = row?;
-                let id = k.value();
-                let state = decode(v.value(), || format!("{}", RecordRef { kind, id }))?;
-                out.push(Snapshot {
-                    record: RecordRef { kind, id },
-                    state,
+                out.push(RecordRef {
+                    kind,
+                    id: row?.0.value(),
                 });
             }
         }
-        if let Some(state) = self.get(SETTINGS, S_RULES, || "approval rules".into())? {
-            out.push(Snapshot {
-                record: RecordRef {
-                    kind: RecordKind::Rules,
-                    id: 0,
-                },
-                state,
+        if self.txn.open_table(SETTINGS)?.get(S_RULES)?.is_some() {
+            out.push(RecordRef {
+                kind: RecordKind::Rules,
+                id: 0,
             });
         }
         Ok(out)
+    }
+
+    /// Keeps the stored state of each of `records` with audit entry `seq`, one row at a
+    /// time (a change may write many); returns their digest.
+    fn keep_states(&mut self, seq: u64, records: &[RecordRef]) -> Result<String, StoreError> {
+        let mut digest = StatesDigest::default();
+        for (n, r) in records.iter().enumerate() {
+            let what = || r.to_string();
+            let state: Option<serde_json::Value> = match r.kind {
+                RecordKind::Item => self.get(ITEMS, r.id, what)?,
+                RecordKind::Order => self.get(ORDERS, r.id, what)?,
+                RecordKind::Rules => self.get(SETTINGS, S_RULES, what)?,
+            };
+            let Some(state) = state else { continue };
+            let snap = Snapshot {
+                kind: r.kind,
+                id: r.id,
+                state,
+            };
+            digest.add(&snap);
+            self.put(AUDIT_STATES, (seq, n as u64), &snap)?;
+        }
+        Ok(digest.finish())
     }
 
     fn next(&mut self, key: &str) -> Result<u64, StoreError> {
@@ -510,10 +546,11 @@ impl WriteOps for WriteTx {
         Ok(())
     }
 
-    /// Appends an audit entry chained to the last one with the audit key's MAC; returns
-    /// it. The sequence number and the previous MAC come from the last entry itself. The
-    /// first keyed entry after entries from before the key existed is a baseline: the
-    /// state of every item, order and rule set then, so the trail can be replayed.
+    /// Appends an audit entry chained to the last one with the audit key's MAC, keeping
+    /// the states of the records the change wrote beside it; returns it. The sequence
+    /// number and the previous MAC come from the last entry itself. The first keyed entry
+    /// after entries from before the key existed is a baseline: the state of every item,
+    /// order and rule set then, so the trail can be replayed.
     fn append_audit(&mut self, change: Change) -> Result<AuditEntry, StoreError> {
         let keys = self
             .audit_key
@@ -525,25 +562,30 @@ impl WriteOps for WriteTx {
             _ => keys.get_or_create()?,
         };
         if let Some(plain) = last.take_if(|e| !e.keyed) {
+            let seq = plain.seq + 1;
+            let every = self.every_record()?;
             let baseline = Change {
                 at: change.at,
                 actor: change.actor.clone(),
                 action: "audit.keyed".into(),
                 entity: "audit trail".into(),
                 before: serde_json::json!({ "plain_entries": plain.seq }),
-                after: serde_json::json!({ "keyed_from": plain.seq + 1 }),
-                records: self.record_states()?,
+                after: serde_json::json!({ "keyed_from": seq }),
+                records: Vec::new(),
             };
-            last = Some(self.insert_audit(&AuditEntry::new(plain.seq + 1, baseline, &plain.hash, &key))?);
+            let states = self.keep_states(seq, &every)?;
+            last = Some(self.insert_audit(&AuditEntry::new(seq, baseline, states, &plain.hash, &key))?);
         }
         let (seq, prev) = match &last {
             Some(e) => (e.seq + 1, e.hash.as_str()),
             None => (1, GENESIS),
         };
-        let entry = AuditEntry::new(seq, change, prev, &key);
+        let states = self.keep_states(seq, &change.records)?;
+        let entry = AuditEntry::new(seq, change, states, prev, &key);
         self.insert_audit(&entry)?;
         Ok(entry)
     }
+
     fn job(&self, id: u64) -> Result<Option<Job>, StoreError> {
         self.get(OUTBOX, id, || format!("job {id}"))
     }

@@ -119,11 +119,19 @@ fn the_audit_chain_verifies_after_a_long_scenario_and_detects_tampering() {
     // Edited in memory: the entry no longer matches its hash.
     let mut edited = entries.clone();
     edited[4].after = json!({"quantity": 99});
-    assert_eq!(verify_chain(&edited, key.as_ref()), Err(ChainBreak::Altered { seq: 5 }));
+    let kept: BTreeMap<u64, String> = entries
+        .iter()
+        .filter(|e| !e.states.is_empty())
+        .map(|e| (e.seq, e.states.clone()))
+        .collect();
+    assert_eq!(
+        verify_chain(&edited, key.as_ref(), &kept),
+        Err(ChainBreak::Altered { seq: 5 })
+    );
     let mut removed = entries.clone();
     removed.remove(9);
     assert_eq!(
-        verify_chain(&removed, key.as_ref()),
+        verify_chain(&removed, key.as_ref(), &kept),
         Err(ChainBreak::Gap {
             expected: 10,
             found: 11
@@ -207,6 +215,37 @@ const ITEMS: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("ite
 const ORDERS: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("orders");
 const SETTINGS: redb::TableDefinition<&str, &[u8]> = redb::TableDefinition::new("settings");
 const META: redb::TableDefinition<&str, u64> = redb::TableDefinition::new("meta");
+const STATES: redb::TableDefinition<(u64, u64), &[u8]> = redb::TableDefinition::new("audit_states");
+
+/// Moves the record states kept with the entries after `dropped` back by one, and drops
+/// those of `dropped`, as the entries were renumbered.
+fn renumber_states(tx: &redb::WriteTransaction, dropped: u64) {
+    let mut t = tx.open_table(STATES).unwrap();
+    let rows: Vec<((u64, u64), Vec<u8>)> = t
+        .iter()
+        .unwrap()
+        .map(|r| {
+            let (k, v) = r.unwrap();
+            (k.value(), v.value().to_vec())
+        })
+        .collect();
+    t.retain(|_, _| false).unwrap();
+    for ((seq, n), v) in rows.into_iter().filter(|((seq, _), _)| *seq != dropped) {
+        let seq = if seq > dropped { seq - 1 } else { seq };
+        t.insert((seq, n), v.as_slice()).unwrap();
+    }
+}
+
+/// Turns the trail into one an older Purser wrote: plain hashes, no states.
+fn make_plain(tx: &redb::WriteTransaction) {
+    let mut entries = read_entries(tx);
+    for e in &mut entries {
+        e.keyed = false;
+        e.states.clear();
+    }
+    rewrite_trail(tx, entries, 0);
+    tx.delete_table(STATES).unwrap();
+}
 
 /// Runs `f` on the closed database file with redb alone, and opens Purser on it again.
 fn tamper(k: &mut Kit, f: impl FnOnce(&redb::WriteTransaction)) {
@@ -287,6 +326,7 @@ fn dropping_an_entry_and_changing_an_actor_then_rehashing_is_named() {
                 e.keyed &= !unmark;
             }
             rewrite_trail(tx, entries, 4);
+            renumber_states(tx, 5);
         });
         assert_eq!(k.audit(&AuditFilter::default()).unwrap().len(), n - 1);
         assert_eq!(k.verify_audit().unwrap(), Err(want.clone()), "unmarked: {unmark}");
@@ -301,14 +341,7 @@ fn dropping_an_entry_and_changing_an_actor_then_rehashing_is_named() {
 fn the_whole_trail_rehashed_without_the_key_is_named() {
     let mut k = Kit::new();
     long_scenario(&k);
-    tamper(&mut k, |tx| {
-        let mut entries = read_entries(tx);
-        for e in &mut entries {
-            e.keyed = false;
-            e.records.clear();
-        }
-        rewrite_trail(tx, entries, 0);
-    });
+    tamper(&mut k, make_plain);
     assert_eq!(k.verify_audit().unwrap(), Err(ChainBreak::Unkeyed { seq: 26 }));
 }
 
@@ -388,6 +421,7 @@ fn an_anchor_proves_the_history_up_to_it_or_names_why_not() {
             t.remove(seq).unwrap();
         }
         drop(t);
+        tx.open_table(STATES).unwrap().retain(|(seq, _), _| seq < 20).unwrap();
         tx.open_table(META).unwrap().insert("audit_last", 19).unwrap();
     });
     assert_eq!(k.verify_audit().unwrap().unwrap().entries, 19);
@@ -410,11 +444,17 @@ fn a_missing_key_is_an_error_naming_the_file_and_no_new_key_is_made() {
     std::fs::remove_file(&key_file).unwrap();
     k.reopen();
     let e = k.verify_audit().unwrap_err().to_string();
-    assert!(e.contains(&key_file.display().to_string()) && e.contains("missing"), "{e}");
+    assert!(
+        e.contains(&key_file.display().to_string()) && e.contains("missing"),
+        "{e}"
+    );
     let before = k.snapshot();
     let item = k.list_items(&all()).unwrap()[0].id;
     let e = k.dismiss(&k.alice(), item, "no key").unwrap_err().to_string();
-    assert!(e.contains(&key_file.display().to_string()) && e.contains("entry 26"), "{e}");
+    assert!(
+        e.contains(&key_file.display().to_string()) && e.contains("entry 26"),
+        "{e}"
+    );
     assert_eq!(k.snapshot(), before, "nothing changed");
     assert!(!key_file.exists(), "no new key");
 }
@@ -424,14 +464,7 @@ fn a_trail_from_before_the_key_continues_keyed_from_a_baseline() {
     let mut k = Kit::new();
     long_scenario(&k);
     // The database as an older Purser left it: plain hashes, no states, no key.
-    tamper(&mut k, |tx| {
-        let mut entries = read_entries(tx);
-        for e in &mut entries {
-            e.keyed = false;
-            e.records.clear();
-        }
-        rewrite_trail(tx, entries, 0);
-    });
+    tamper(&mut k, make_plain);
     std::fs::remove_file(crate::store::audit_key_path(&k.path)).unwrap();
     k.reopen();
     let report = k.verify_audit().unwrap().unwrap();
@@ -448,12 +481,19 @@ fn a_trail_from_before_the_key_continues_keyed_from_a_baseline() {
     assert_eq!(entries[26].action, "audit.keyed");
     assert_eq!(entries[26].before, json!({"plain_entries": 26}));
     let snap = k.snapshot();
-    assert_eq!(entries[26].records.len(), snap.items.len() + snap.orders.len() + 1);
+    let mut baseline = 0;
+    k.store()
+        .read(|tx| tx.audit_states(&mut |seq, _, _| baseline += usize::from(seq == 27)))
+        .unwrap();
+    assert_eq!(baseline, snap.items.len() + snap.orders.len() + 1);
     let report = k.verify_audit().unwrap().unwrap();
     assert_eq!((report.entries, report.keyed_from), (28, Some(27)));
     let replay = k.replay_audit().unwrap();
     assert_eq!(replay.differences, vec![]);
-    assert_eq!((replay.compared as usize, replay.not_covered), (snap.items.len() + snap.orders.len() + 1, 0));
+    assert_eq!(
+        (replay.compared as usize, replay.not_covered),
+        (snap.items.len() + snap.orders.len() + 1, 0)
+    );
     // The old part is still checked: an edit there is named.
     tamper(&mut k, |tx| {
         let mut t = tx.open_table(AUDIT).unwrap();
@@ -462,4 +502,33 @@ fn a_trail_from_before_the_key_continues_keyed_from_a_baseline() {
         t.insert(4, serde_json::to_vec(&e).unwrap().as_slice()).unwrap();
     });
     assert_eq!(k.verify_audit().unwrap(), Err(ChainBreak::Altered { seq: 4 }));
+}
+
+#[test]
+fn a_record_edited_together_with_its_kept_state_breaks_the_chain() {
+    let mut k = Kit::new();
+    long_scenario(&k);
+    let item = k.list_items(&all()).unwrap()[0].clone();
+    let mut latest = None;
+    k.store()
+        .read(|tx| {
+            tx.audit_states(&mut |seq, n, s| {
+                if s.kind == crate::domain::audit::RecordKind::Item && s.id == item.id {
+                    latest = Some((seq, n));
+                }
+            })
+        })
+        .unwrap();
+    let (seq, n) = latest.expect("the trail holds the item's state");
+    tamper(&mut k, |tx| {
+        edit_json(tx, ITEMS, item.id, |v| v["quantity"] = json!(99));
+        edit_json(tx, STATES, (seq, n), |v| v["state"]["quantity"] = json!(99));
+    });
+    let check = k.check_audit(None).unwrap();
+    assert_eq!(check.chain, Err(ChainBreak::StatesAltered { seq }));
+    assert_eq!(
+        check.replay.differences,
+        vec![],
+        "the replay alone is fooled; the chain is not"
+    );
 }
