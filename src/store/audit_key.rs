@@ -27,29 +27,37 @@ fn key_error(path: &Path, message: impl Into<String>) -> StoreError {
 /// source in a new file only its owner can read (0600) — unless it exists already, in
 /// which case it is kept. Returns the key file's path. Called when a new database is
 /// created (by the store, and by whatever sets up a new installation).
+///
+/// The key is written to a file of its own first and then linked in place, so no other
+/// process ever reads a key file half written, and of two processes creating it at once
+/// one key wins and both use it.
 pub fn create_audit_key(db: &Path) -> Result<PathBuf, StoreError> {
     use std::os::unix::fs::OpenOptionsExt;
     let path = audit_key_path(db);
+    if path.exists() {
+        return Ok(path);
+    }
     let mut bytes = [0u8; AuditKey::LEN];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
         .map_err(|e| key_error(&path, format!("cannot read random bytes from /dev/urandom: {e}")))?;
-    let mut file = match std::fs::OpenOptions::new()
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = path.with_extension(format!("key.new-{}-{nanos}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&path)
-    {
-        Ok(f) => f,
-        // Another process created it a moment ago, or it was kept from before: it stays.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(path),
-        Err(e) => return Err(key_error(&path, format!("cannot create it: {e}"))),
-    };
-    if let Err(e) = file.write_all(&bytes).and_then(|()| file.sync_all()) {
-        // A short key file would be refused on every later write: none is better.
-        let _ = std::fs::remove_file(&path);
-        return Err(key_error(&path, format!("cannot write it: {e}")));
-    }
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()));
+    let linked = written.and_then(|()| match std::fs::hard_link(&tmp, &path) {
+        // Another process made it a moment ago: theirs stays.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    });
+    let _ = std::fs::remove_file(&tmp);
+    linked.map_err(|e| key_error(&path, format!("cannot create it: {e}")))?;
     Ok(path)
 }
 
