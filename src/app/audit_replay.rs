@@ -84,7 +84,7 @@ pub(super) fn replay(
         if seen.binary_search(record).is_err() {
             out.differences.push(Difference {
                 record: *record,
-                message: format!("{record} {} in the audit trail but not in the database", is(&record)),
+                message: format!("{record} {} in the audit trail but not in the database", is(record)),
             });
         }
     }
