@@ -40,8 +40,8 @@ fn open_db(path: &Path) -> Result<Database, StoreError> {
 /// holds customer names, addresses and prices. An existing file keeps its permissions
 /// (a shared one may be group-writable on purpose). An existing file of no bytes is
 /// refused: it is what a lost database looks like, and opening it would start a new one
-/// silently. A new database gets its audit key (see [`create_audit_key`]).
-fn prepare_file(path: &Path) -> Result<(), StoreError> {
+/// silently. Returns whether this call created the file.
+fn prepare_file(path: &Path) -> Result<bool, StoreError> {
     match std::fs::metadata(path) {
         Ok(m) if m.is_file() && m.len() == 0 => Err(StoreError::Open {
             path: path.to_path_buf(),
@@ -49,10 +49,10 @@ fn prepare_file(path: &Path) -> Result<(), StoreError> {
                       or remove it to start a new one"
                 .into(),
         }),
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(false),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             use std::os::unix::fs::OpenOptionsExt;
-            let created = std::fs::OpenOptions::new()
+            std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .mode(0o600)
@@ -68,11 +68,7 @@ fn prepare_file(path: &Path) -> Result<(), StoreError> {
                             source: e,
                         })
                     }
-                })?;
-            if created {
-                create_audit_key(path)?;
-            }
-            Ok(())
+                })
         }
         Err(e) => Err(StoreError::Io {
             path: path.to_path_buf(),
@@ -108,9 +104,15 @@ impl RedbFile {
                 source: e,
             })?;
         }
-        prepare_file(path)?;
+        let created = prepare_file(path)?;
+        let db = open_db(path)?;
+        // A new database gets its audit key, once redb has made the file a database (so
+        // no other process meanwhile finds an empty file).
+        if created {
+            create_audit_key(path)?;
+        }
         let store = RedbFile {
-            db: RwLock::new(Arc::new(open_db(path)?)),
+            db: RwLock::new(Arc::new(db)),
             path: path.to_path_buf(),
             audit_key: Arc::new(KeyFile::new(path)),
         };
@@ -273,6 +275,10 @@ mod tests {
         let path = dir.path().join("new.redb");
         drop(RedbFile::open(&path).unwrap());
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        // With its audit key, for its owner only.
+        let key = crate::store::audit_key_path(&path);
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(&key).unwrap().len(), 32);
         // A shared database keeps the permissions it was given.
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o660)).unwrap();
         drop(RedbFile::open(&path).unwrap());
