@@ -400,6 +400,11 @@ fn an_anchor_proves_the_history_up_to_it_or_names_why_not() {
     long_scenario(&k);
     let anchor = k.audit_anchor().unwrap().expect("a head");
     assert_eq!(anchor.seq, 26);
+    assert_eq!(
+        k.log_audit_anchor().unwrap(),
+        Some(anchor.clone()),
+        "what the service logs"
+    );
     let spec = |a: String| a.parse::<crate::domain::audit::AnchorSpec>().unwrap();
     // Later changes keep the anchored history.
     k.dismiss(&k.alice(), k.list_items(&all()).unwrap()[0].id, "later")
