@@ -132,7 +132,7 @@ fn kept_states(tx: &dyn ReadOps) -> Result<(BTreeMap<u64, String>, Latest), Stor
     let mut digests = BTreeMap::new();
     let mut latest = Latest::new();
     let mut current: Option<(u64, StatesDigest)> = None;
-    tx.audit_states(&mut |seq, n, state| {
+    tx.audit_states(&mut |seq, n, record, stored| {
         if current.as_ref().is_none_or(|(s, _)| *s != seq) {
             if let Some((s, d)) = current.take() {
                 digests.insert(s, d.finish());
@@ -140,9 +140,9 @@ fn kept_states(tx: &dyn ReadOps) -> Result<(BTreeMap<u64, String>, Latest), Stor
             current = Some((seq, StatesDigest::default()));
         }
         if let Some((_, d)) = current.as_mut() {
-            d.add(&state);
+            d.add(record, stored);
         }
-        latest.insert(state.record(), (seq, n));
+        latest.insert(record, (seq, n));
     })?;
     if let Some((s, d)) = current {
         digests.insert(s, d.finish());

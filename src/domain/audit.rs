@@ -54,6 +54,26 @@ pub enum RecordKind {
     Rules,
 }
 
+impl RecordKind {
+    /// The byte the kind is kept as.
+    pub fn code(self) -> u8 {
+        match self {
+            RecordKind::Item => 1,
+            RecordKind::Order => 2,
+            RecordKind::Rules => 3,
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(RecordKind::Item),
+            2 => Some(RecordKind::Order),
+            3 => Some(RecordKind::Rules),
+            _ => None,
+        }
+    }
+}
+
 /// One record: an item by id, an order by number, or the approval rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RecordRef {
@@ -88,8 +108,9 @@ impl Snapshot {
     }
 }
 
-/// The digest over the states one entry recorded, in order: SHA-256 over each state's
-/// JSON (object keys sorted), each preceded by its length.
+/// The digest over the states one entry kept, in order: SHA-256 over each record's kind,
+/// id, and state as stored (its length first). The stored bytes are hashed as they are,
+/// so keeping a state costs no parsing.
 #[derive(Default)]
 pub struct StatesDigest {
     hash: Sha256,
@@ -97,10 +118,11 @@ pub struct StatesDigest {
 }
 
 impl StatesDigest {
-    pub fn add(&mut self, s: &Snapshot) {
-        let text = serde_json::to_string(s).expect("states serialize");
-        self.hash.update((text.len() as u64).to_le_bytes());
-        self.hash.update(text.as_bytes());
+    pub fn add(&mut self, record: RecordRef, stored: &[u8]) {
+        self.hash.update([record.kind.code()]);
+        self.hash.update(record.id.to_le_bytes());
+        self.hash.update((stored.len() as u64).to_le_bytes());
+        self.hash.update(stored);
         self.count += 1;
     }
 
@@ -491,11 +513,14 @@ mod tests {
     /// The digest of the state entry `seq` keeps.
     fn digest(seq: u64) -> String {
         let mut d = StatesDigest::default();
-        d.add(&Snapshot {
-            kind: RecordKind::Item,
-            id: seq,
-            state: json!({"id": seq, "state": "dismissed"}),
-        });
+        let state = json!({"id": seq, "state": "dismissed"}).to_string();
+        d.add(
+            RecordRef {
+                kind: RecordKind::Item,
+                id: seq,
+            },
+            state.as_bytes(),
+        );
         d.finish()
     }
 

@@ -4,7 +4,7 @@
 
 use super::psa::PsaSyncState;
 use super::{StoreError, StoredQuote};
-use crate::domain::audit::{Change, Snapshot};
+use crate::domain::audit::{Change, RecordRef, Snapshot};
 use crate::domain::job::Job;
 use crate::domain::notice::Notice;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
@@ -38,8 +38,9 @@ pub trait ReadOps {
 
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
 
-    /// Every record state kept with the audit entries, in (entry, position) order.
-    fn audit_states(&self, visit: &mut dyn FnMut(u64, u64, Snapshot)) -> Result<(), StoreError>;
+    /// Every record state kept with the audit entries, in (entry, position) order: the
+    /// record and its state as stored.
+    fn audit_states(&self, visit: &mut dyn FnMut(u64, u64, RecordRef, &[u8])) -> Result<(), StoreError>;
 
     /// The record state kept at (entry, position).
     fn audit_state(&self, seq: u64, n: u64) -> Result<Option<Snapshot>, StoreError>;

@@ -71,6 +71,35 @@ struct ChainHead {
     keyed: bool,
 }
 
+/// A kept record state: the kind's code, the id (8 bytes, little-endian), then the
+/// record's value exactly as stored in its own table.
+fn state_row_bytes(record: RecordRef, stored: &[u8]) -> Vec<u8> {
+    let mut row = Vec::with_capacity(9 + stored.len());
+    row.push(record.kind.code());
+    row.extend_from_slice(&record.id.to_le_bytes());
+    row.extend_from_slice(stored);
+    row
+}
+
+/// The record and its stored value in a kept state row.
+fn state_row(row: &[u8], seq: u64, n: u64) -> Result<(RecordRef, &[u8]), StoreError> {
+    let parsed = row.split_first().and_then(|(&code, rest)| {
+        let kind = RecordKind::from_code(code)?;
+        let (id, stored) = rest.split_first_chunk::<8>()?;
+        Some((
+            RecordRef {
+                kind,
+                id: u64::from_le_bytes(*id),
+            },
+            stored,
+        ))
+    });
+    parsed.ok_or_else(|| StoreError::Corrupt {
+        what: format!("record state {n} of audit entry {seq}"),
+        message: "not a kept record state".into(),
+    })
+}
+
 /// A read-only snapshot.
 pub struct ReadTx {
     pub(super) txn: ReadTransaction,
@@ -168,23 +197,28 @@ impl ReadOps for ReadTx {
         all_json(&t, "audit entry")
     }
 
-    fn audit_states(&self, visit: &mut dyn FnMut(u64, u64, Snapshot)) -> Result<(), StoreError> {
+    fn audit_states(&self, visit: &mut dyn FnMut(u64, u64, RecordRef, &[u8])) -> Result<(), StoreError> {
         let t = ro_table!(self, AUDIT_STATES, ());
         for row in t.iter()? {
             let (k, v) = row?;
             let (seq, n) = k.value();
-            visit(
-                seq,
-                n,
-                decode(v.value(), || format!("record state {n} of audit entry {seq}"))?,
-            );
+            let (record, stored) = state_row(v.value(), seq, n)?;
+            visit(seq, n, record, stored);
         }
         Ok(())
     }
 
     fn audit_state(&self, seq: u64, n: u64) -> Result<Option<Snapshot>, StoreError> {
         let t = ro_table!(self, AUDIT_STATES, None);
-        get_json(&t, (seq, n), || format!("record state {n} of audit entry {seq}"))
+        let Some(v) = t.get((seq, n))? else {
+            return Ok(None);
+        };
+        let (record, stored) = state_row(v.value(), seq, n)?;
+        Ok(Some(Snapshot {
+            kind: record.kind,
+            id: record.id,
+            state: decode(stored, || format!("record state {n} of audit entry {seq}"))?,
+        }))
     }
 
     /// Entries that `keep` accepts, oldest first, each passed through `shape` as it is
@@ -402,24 +436,25 @@ impl WriteTx {
     }
 
     /// Keeps the stored state of each of `records` with audit entry `seq`, one row at a
-    /// time (a change may write many); returns their digest.
+    /// time (a change may write many), copied as stored; returns their digest.
     fn keep_states(&mut self, seq: u64, records: &[RecordRef]) -> Result<String, StoreError> {
         let mut digest = StatesDigest::default();
-        for (n, r) in records.iter().enumerate() {
-            let what = || r.to_string();
-            let state: Option<serde_json::Value> = match r.kind {
-                RecordKind::Item => self.get(ITEMS, r.id, what)?,
-                RecordKind::Order => self.get(ORDERS, r.id, what)?,
-                RecordKind::Rules => self.get(SETTINGS, S_RULES, what)?,
+        if records.is_empty() {
+            return Ok(digest.finish());
+        }
+        self.dirty = true;
+        let (items, orders) = (self.txn.open_table(ITEMS)?, self.txn.open_table(ORDERS)?);
+        let settings = self.txn.open_table(SETTINGS)?;
+        let mut kept = self.txn.open_table(AUDIT_STATES)?;
+        for (n, &r) in records.iter().enumerate() {
+            let stored = match r.kind {
+                RecordKind::Item => items.get(r.id)?,
+                RecordKind::Order => orders.get(r.id)?,
+                RecordKind::Rules => settings.get(S_RULES)?,
             };
-            let Some(state) = state else { continue };
-            let snap = Snapshot {
-                kind: r.kind,
-                id: r.id,
-                state,
-            };
-            digest.add(&snap);
-            self.put(AUDIT_STATES, (seq, n as u64), &snap)?;
+            let Some(stored) = stored else { continue };
+            digest.add(r, stored.value());
+            kept.insert((seq, n as u64), state_row_bytes(r, stored.value()).as_slice())?;
         }
         Ok(digest.finish())
     }

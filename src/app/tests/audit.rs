@@ -488,7 +488,7 @@ fn a_trail_from_before_the_key_continues_keyed_from_a_baseline() {
     let snap = k.snapshot();
     let mut baseline = 0;
     k.store()
-        .read(|tx| tx.audit_states(&mut |seq, _, _| baseline += usize::from(seq == 27)))
+        .read(|tx| tx.audit_states(&mut |seq, _, _, _| baseline += usize::from(seq == 27)))
         .unwrap();
     assert_eq!(baseline, snap.items.len() + snap.orders.len() + 1);
     let report = k.verify_audit().unwrap().unwrap();
@@ -517,8 +517,8 @@ fn a_record_edited_together_with_its_kept_state_breaks_the_chain() {
     let mut latest = None;
     k.store()
         .read(|tx| {
-            tx.audit_states(&mut |seq, n, s| {
-                if s.kind == crate::domain::audit::RecordKind::Item && s.id == item.id {
+            tx.audit_states(&mut |seq, n, r, _| {
+                if r.kind == crate::domain::audit::RecordKind::Item && r.id == item.id {
                     latest = Some((seq, n));
                 }
             })
@@ -527,7 +527,14 @@ fn a_record_edited_together_with_its_kept_state_breaks_the_chain() {
     let (seq, n) = latest.expect("the trail holds the item's state");
     tamper(&mut k, |tx| {
         edit_json(tx, ITEMS, item.id, |v| v["quantity"] = json!(99));
-        edit_json(tx, STATES, (seq, n), |v| v["state"]["quantity"] = json!(99));
+        // A kept state is the record's kind and id (9 bytes), then its stored value.
+        let mut t = tx.open_table(STATES).unwrap();
+        let row = t.get((seq, n)).unwrap().unwrap().value().to_vec();
+        let mut v: Value = serde_json::from_slice(&row[9..]).unwrap();
+        v["quantity"] = json!(99);
+        let mut edited = row[..9].to_vec();
+        edited.extend(serde_json::to_vec(&v).unwrap());
+        t.insert((seq, n), edited.as_slice()).unwrap();
     });
     let check = k.check_audit(None).unwrap();
     assert_eq!(check.chain, Err(ChainBreak::StatesAltered { seq }));
