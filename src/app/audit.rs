@@ -151,8 +151,9 @@ fn kept_states(tx: &dyn ReadOps) -> Result<(BTreeMap<u64, String>, Latest), Stor
 }
 
 /// What `audit verify` found: the chain (intact, or where it breaks), the anchor that held,
-/// and the replay against the live records.
-#[derive(Debug, Clone)]
+/// and the replay against the live records (serializable, for whatever asks a service
+/// for it).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AuditCheck {
     pub chain: Result<ChainReport, ChainBreak>,
     pub anchor: Option<Anchor>,

@@ -4,12 +4,12 @@
 use crate::domain::audit::{RecordKind, RecordRef, Snapshot};
 use crate::domain::{ApprovalRule, Order, PendingItem};
 use crate::store::StoreError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// What replaying the trail found.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Replay {
     /// Records compared with the trail's latest state of them.
     pub compared: u64,
@@ -21,7 +21,7 @@ pub struct Replay {
 }
 
 /// One record the trail does not account for.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
     pub record: RecordRef,
     /// For people, e.g. `item 42: quantity is 7 in the database, 5 by the audit trail`.

@@ -323,7 +323,7 @@ impl std::str::FromStr for AnchorSpec {
 }
 
 /// What a verified chain holds.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ChainReport {
     /// How many entries were checked.
     pub entries: u64,
@@ -335,7 +335,8 @@ pub struct ChainReport {
 }
 
 /// Where a chain of entries breaks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "break", rename_all = "snake_case")]
 pub enum ChainBreak {
     /// The entry's content does not match its hash (it was edited).
     Altered { seq: u64 },

@@ -10,6 +10,9 @@ use crate::domain::notice::Notice;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
 use std::path::Path;
 
+/// Called for each kept record state: entry, position, record, state as stored.
+pub type KeptStateVisit<'a> = dyn FnMut(u64, u64, RecordRef, &[u8]) + 'a;
+
 /// A consistent snapshot to read from.
 pub trait ReadOps {
     /// Bumped by every commit of any process: screens poll it to learn of changes.
@@ -40,7 +43,7 @@ pub trait ReadOps {
 
     /// Every record state kept with the audit entries, in (entry, position) order: the
     /// record and its state as stored.
-    fn audit_states(&self, visit: &mut dyn FnMut(u64, u64, RecordRef, &[u8])) -> Result<(), StoreError>;
+    fn audit_states(&self, visit: &mut KeptStateVisit) -> Result<(), StoreError>;
 
     /// The record state kept at (entry, position).
     fn audit_state(&self, seq: u64, n: u64) -> Result<Option<Snapshot>, StoreError>;

@@ -43,7 +43,7 @@ fn open_db(path: &Path) -> Result<Database, StoreError> {
 /// silently. Returns whether this call created the file.
 fn prepare_file(path: &Path) -> Result<bool, StoreError> {
     match std::fs::metadata(path) {
-        Ok(m) if m.is_file() && m.len() == 0 => Err(StoreError::Open {
+        Ok(m) if m.is_file() && m.len() == 0 && stays_empty(path) => Err(StoreError::Open {
             path: path.to_path_buf(),
             message: "the file is empty (0 bytes), so it is not a Purser database; restore it from a backup, \
                       or remove it to start a new one"
@@ -75,6 +75,19 @@ fn prepare_file(path: &Path) -> Result<bool, StoreError> {
             source: e,
         }),
     }
+}
+
+/// Whether an empty file stays empty for a moment: one another process has just created
+/// is a database within milliseconds (several `purser` processes may start on a new
+/// database at once); a lost database stays empty.
+fn stays_empty(path: &Path) -> bool {
+    for _ in 0..40 {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            return false;
+        }
+    }
+    true
 }
 
 /// A number no other commit of any process uses: which commit wrote the file's state.

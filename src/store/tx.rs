@@ -1,7 +1,7 @@
 //! Typed read and write transactions.
 
 use super::codec::{decode, encode};
-use super::ops::{ReadOps, WriteOps};
+use super::ops::{KeptStateVisit, ReadOps, WriteOps};
 use super::psa::{PsaSyncState, PSA_SYNC};
 use super::tables::*;
 use super::{StoreError, SCHEMA_VERSION};
@@ -197,7 +197,7 @@ impl ReadOps for ReadTx {
         all_json(&t, "audit entry")
     }
 
-    fn audit_states(&self, visit: &mut dyn FnMut(u64, u64, RecordRef, &[u8])) -> Result<(), StoreError> {
+    fn audit_states(&self, visit: &mut KeptStateVisit) -> Result<(), StoreError> {
         let t = ro_table!(self, AUDIT_STATES, ());
         for row in t.iter()? {
             let (k, v) = row?;
