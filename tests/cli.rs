@@ -368,11 +368,104 @@ fn a_full_story_from_quote_to_audit() {
     assert_eq!(per_po.as_array().unwrap().len(), 3);
 
     let verify = env.ok("alice", &["audit", "verify"]);
-    assert_eq!(verify.trim_end(), "audit trail intact: 8 entries verified");
     assert_eq!(
-        env.json("alice", &["audit", "verify"]),
-        json!({"ok": true, "entries": 8})
+        verify.trim_end(),
+        "audit trail intact: 8 entries verified (each with the audit key's MAC)\n\
+         replay: 6 records match the audit trail"
     );
+    let verify = env.json("alice", &["audit", "verify"]);
+    assert_eq!((&verify["ok"], &verify["entries"]), (&json!(true), &json!(8)));
+    assert_eq!(verify["head"]["seq"], json!(8));
+}
+
+/// Edits the closed database file with redb alone, as anyone who may write it could.
+fn edit_record(db: &Path, table: &str, key: u64, f: impl FnOnce(&mut Value)) {
+    use redb::ReadableTable;
+    let def: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new(table);
+    let file = redb::Database::builder()
+        .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
+        .create(db)
+        .unwrap();
+    let tx = file.begin_write().unwrap();
+    {
+        let mut t = tx.open_table(def).unwrap();
+        let mut v: Value = serde_json::from_slice(t.get(key).unwrap().unwrap().value()).unwrap();
+        f(&mut v);
+        t.insert(key, serde_json::to_vec(&v).unwrap().as_slice()).unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+#[test]
+fn audit_anchor_and_verify_against_it_and_the_live_records() {
+    let env = Env::new();
+    assert_eq!(
+        env.ok("alice", &["audit", "anchor"]).trim_end(),
+        "no audit entries yet: nothing to anchor"
+    );
+    let quote = fixture("q-2026-0142-dentalcare-west.json");
+    env.ok("alice", &["quote", "import", s(&quote)]);
+    // The key was made with the database, beside it, for its owner only.
+    let key = env.db.with_extension("audit.key");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(&key).unwrap().len(), 32);
+
+    let anchor = env.json("alice", &["audit", "anchor"]);
+    assert_eq!(anchor["seq"], json!(1));
+    let mac = anchor["mac"].as_str().unwrap().to_string();
+    assert_eq!(mac.len(), 64);
+    let text = env.ok("alice", &["audit", "anchor"]);
+    contains_all(
+        &text,
+        &["entry 1, MAC", &format!("purser audit verify --anchor 1:{mac}")],
+    );
+    env.ok("alice", &["pending", "dismiss", "4", "--reason", "not needed"]);
+
+    let held = env.ok("alice", &["audit", "verify", "--anchor", &format!("1:{mac}")]);
+    contains_all(
+        &held,
+        &[
+            "2 entries verified",
+            "anchor holds: entry 1 carries the anchored MAC",
+            "replay: 4 records match",
+        ],
+    );
+    let held = env.json("alice", &["audit", "verify", "--anchor", &mac]);
+    assert_eq!(held["anchor"], json!({"seq": 1, "mac": mac}));
+    // Another head, a head past the trail's end, an anchor that is no anchor.
+    let other = format!("1:{}", "0".repeat(64));
+    let (code, err) = env.refused("alice", &["audit", "verify", "--anchor", &other]);
+    assert_eq!(code, 4);
+    contains_all(&err, &["entry 1 does not carry the anchored MAC"]);
+    let (code, err) = env.refused("alice", &["audit", "verify", "--anchor", &format!("9:{mac}")]);
+    assert_eq!(code, 4);
+    contains_all(&err, &["the anchored entry 9 is missing: the trail ends at entry 2"]);
+    let (code, err) = env.refused("alice", &["audit", "verify", "--anchor", "12:abc"]);
+    assert_eq!(code, 2);
+    contains_all(&err, &["--anchor", "64 hexadecimal digits"]);
+
+    // An item's quantity edited in the file: the replay names it.
+    edit_record(&env.db, "items", 1, |v| v["quantity"] = json!(7));
+    let (code, err) = env.refused("alice", &["audit", "verify"]);
+    assert_eq!(code, 4);
+    contains_all(
+        &err,
+        &[
+            "audit trail does not match the database: 1 record(s) differ",
+            "item 1: quantity is 7 in the database, 3 by the audit trail",
+        ],
+    );
+
+    // The key gone: a clear error naming it, and no new key.
+    std::fs::remove_file(&key).unwrap();
+    let (code, err) = env.refused("alice", &["audit", "verify"]);
+    assert_eq!(code, 3);
+    contains_all(&err, &[s(&key), "missing", "restore it from a backup"]);
+    let (code, err) = env.refused("alice", &["pending", "dismiss", "2", "--reason", "x"]);
+    assert_eq!(code, 3);
+    contains_all(&err, &[s(&key), "missing"]);
+    assert!(!key.exists());
 }
 
 #[test]

@@ -1,8 +1,12 @@
 //! Reading, filtering, verifying and exporting the audit trail.
 
+use super::audit_replay::{replay, Latest, Live};
+pub use super::audit_replay::{Difference, Replay};
 use super::{AppError, Service};
-use crate::domain::audit::{verify_chain, ChainBreak};
+use crate::domain::audit::{check_anchor, verify_chain, Anchor, AnchorSpec, ChainBreak, ChainReport, StatesDigest};
 use crate::domain::{AuditEntry, PoNumber};
+use crate::store::{audit_key_path, load_audit_key, ReadOps, StoreError};
+use std::collections::BTreeMap;
 
 /// Which entries to show.
 #[derive(Debug, Clone, Default)]
@@ -50,22 +54,118 @@ impl Service {
             .pop())
     }
 
-    /// Checks the whole hash chain; returns the number of entries, or where it breaks.
-    pub fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, AppError> {
-        let (entries, last) = self
-            .store
-            .read(|tx| Ok::<_, AppError>((tx.audit()?, tx.audit_last_recorded()?)))?;
-        Ok(verify_chain(&entries).and_then(|n| {
-            if n < last {
-                Err(ChainBreak::Truncated {
-                    expected: last,
-                    found: n,
-                })
-            } else {
-                Ok(n)
+    /// Checks the whole chain with the audit key (and, given an anchor, that the history
+    /// up to it is unchanged), and replays the trail against the live records — all on one
+    /// snapshot. A chain with MACs whose key file is missing is an error naming the file.
+    pub fn check_audit(&self, anchor: Option<&AnchorSpec>) -> Result<AuditCheck, AppError> {
+        let key = load_audit_key(self.store.path())?;
+        let (chain, replay) = self.store.read(|tx| {
+            let (entries, last) = (tx.audit()?, tx.audit_last_recorded()?);
+            let (digests, latest) = kept_states(tx)?;
+            let chain = verify_chain(&entries, key.as_ref(), &digests).and_then(|report| {
+                if report.entries < last {
+                    return Err(ChainBreak::Truncated {
+                        expected: last,
+                        found: report.entries,
+                    });
+                }
+                let anchor = anchor.map(|a| check_anchor(&entries, a)).transpose()?;
+                Ok((report, anchor))
+            });
+            let live = Live {
+                items: tx.items()?,
+                orders: tx.orders()?,
+                rules: tx.rules()?,
+            };
+            let covers_all = key.is_some() || entries.iter().any(|e| e.keyed);
+            let replay = replay(&latest, live, covers_all, &|seq, n| tx.audit_state(seq, n))?;
+            Ok::<_, AppError>((chain, replay))
+        })?;
+        if let Err(ChainBreak::KeyMissing { seq }) = chain {
+            return Err(StoreError::AuditKey {
+                path: audit_key_path(self.store.path()),
+                message: format!(
+                    "the file is missing, and entry {seq} carries a MAC made with it; restore it from a backup"
+                ),
             }
-        }))
+            .into());
+        }
+        Ok(match chain {
+            Ok((chain, anchor)) => AuditCheck {
+                chain: Ok(chain),
+                anchor,
+                replay,
+            },
+            Err(b) => AuditCheck {
+                chain: Err(b),
+                anchor: None,
+                replay,
+            },
+        })
     }
+
+    /// Checks the whole chain; returns what it holds, or where it breaks.
+    pub fn verify_audit(&self) -> Result<Result<ChainReport, ChainBreak>, AppError> {
+        Ok(self.check_audit(None)?.chain)
+    }
+
+    /// Replays the trail against the live records: every item, order and the approval
+    /// rules must be in the state the trail last recorded for them.
+    pub fn replay_audit(&self) -> Result<Replay, AppError> {
+        Ok(self.check_audit(None)?.replay)
+    }
+
+    /// The head of the chain (the newest entry's sequence number and MAC), to keep
+    /// outside the database; none while the trail is empty.
+    pub fn audit_anchor(&self) -> Result<Option<Anchor>, AppError> {
+        let last = self.store.read(|tx| tx.audit_matching(&|_| true, Some(1), &|_| {}))?;
+        Ok(last.last().map(AuditEntry::anchor))
+    }
+
+    /// Writes the chain's head to the log (for the service to call daily): a copy of the
+    /// anchor outside the database, for `purser audit verify --anchor`.
+    pub fn log_audit_anchor(&self) -> Result<Option<Anchor>, AppError> {
+        let anchor = self.audit_anchor()?;
+        match &anchor {
+            Some(a) => tracing::info!(seq = a.seq, mac = %a.mac, anchor = %a, "audit anchor"),
+            None => tracing::info!("audit anchor: the audit trail is empty"),
+        }
+        Ok(anchor)
+    }
+}
+
+/// Reads the record states kept with the entries once: the digest of each entry's states
+/// (to check against the entry), and where the latest state of each record is.
+fn kept_states(tx: &dyn ReadOps) -> Result<(BTreeMap<u64, String>, Latest), StoreError> {
+    let mut digests = BTreeMap::new();
+    let mut latest = Latest::new();
+    let mut current: Option<(u64, StatesDigest)> = None;
+    tx.audit_states(&mut |seq, n, record, stored| {
+        if current.as_ref().is_none_or(|(s, _)| *s != seq) {
+            if let Some((s, d)) = current.take() {
+                digests.insert(s, d.finish());
+            }
+            current = Some((seq, StatesDigest::default()));
+        }
+        if let Some((_, d)) = current.as_mut() {
+            d.add(record, stored);
+        }
+        latest.insert(record, (seq, n));
+    })?;
+    if let Some((s, d)) = current {
+        digests.insert(s, d.finish());
+    }
+    Ok((digests, latest))
+}
+
+/// What `audit verify` found: the chain (intact, or where it breaks), the anchor that held,
+/// and the replay against the live records (serializable, for whatever asks a service
+/// for it).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct AuditCheck {
+    pub chain: Result<ChainReport, ChainBreak>,
+    pub anchor: Option<Anchor>,
+    pub replay: Replay,
 }
 
 /// Writes entries as CSV: seq, at, actor, action, entity, before, after, hash.

@@ -41,8 +41,7 @@ impl Service {
         serial_index(&scan, &mut problems);
         counters(&scan, &mut problems);
         let audit_entries = self.audit_chain(&mut problems)?;
-        // The replay of the audit trail against the live records plugs in here: it adds a
-        // problem (table and key) for each record the trail does not account for.
+        self.audit_replay(&mut problems);
         Ok(CheckReport {
             database: self.database_path().to_path_buf(),
             values: scan.values,
@@ -51,10 +50,30 @@ impl Service {
         })
     }
 
+    /// Replays the audit trail against the live records: a problem (table and key) for
+    /// each record the trail does not account for.
+    fn audit_replay(&self, problems: &mut Vec<Problem>) {
+        match self.replay_audit() {
+            Ok(replay) => {
+                for d in replay.differences {
+                    let (table, key) = match d.record.kind {
+                        crate::domain::audit::RecordKind::Item => ("items", d.record.id.to_string()),
+                        crate::domain::audit::RecordKind::Order => ("orders", d.record.id.to_string()),
+                        crate::domain::audit::RecordKind::Rules => ("settings", "approval_rules".to_string()),
+                    };
+                    problems.push(Problem::new(table, &key, d.message));
+                }
+            }
+            // A trail or a record that cannot be read is reported by the walk and the chain.
+            Err(e) if !problems.is_empty() => tracing::info!("no replay of the audit trail: {e}"),
+            Err(e) => problems.push(Problem::new("audit", "(replay)", e.to_string())),
+        }
+    }
+
     /// Verifies the audit chain; returns how many entries it holds.
     fn audit_chain(&self, problems: &mut Vec<Problem>) -> Result<u64, AppError> {
         match self.verify_audit() {
-            Ok(Ok(n)) => Ok(n),
+            Ok(Ok(report)) => Ok(report.entries),
             Ok(Err(brk)) => {
                 problems.push(Problem::new("audit", "(chain)", brk.to_string()));
                 Ok(0)

@@ -99,6 +99,15 @@ impl Service {
             let prior = order.api_attempt().cloned();
             order.note_api_attempt(job.id, now);
             tx.put_order(&order)?;
+            audit_as(
+                tx,
+                now,
+                &placed_by(&order),
+                "po.api_attempt",
+                &po.to_string(),
+                &prior,
+                &order.api_attempt(),
+            )?;
             Ok(match prior {
                 Some(p) => ApiStart::AfterUncertain(p),
                 None => ApiStart::Fresh,

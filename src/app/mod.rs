@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod check;
+mod audit_replay;
 mod distributors;
 mod error;
 pub mod feed;
@@ -129,6 +130,7 @@ fn audit_as<B: Serialize, A: Serialize>(
         entity: entity.to_string(),
         before: serde_json::to_value(before).expect("audit values serialize"),
         after: serde_json::to_value(after).expect("audit values serialize"),
+        records: Vec::new(),
     })?;
     Ok(())
 }

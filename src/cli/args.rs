@@ -323,8 +323,16 @@ pub struct AuditArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditVerify {
-    /// Check the hash chain: every entry unaltered and none missing
-    Verify,
+    /// Check the chain with the audit key (every entry unaltered, none missing) and replay
+    /// it against the live items, orders and approval rules
+    Verify {
+        /// Also prove the history up to this chain head is unchanged (SEQ:MAC as
+        /// `purser audit anchor` printed it, or the MAC alone)
+        #[arg(long, value_name = "HASH")]
+        anchor: Option<String>,
+    },
+    /// Print the chain's head (sequence number and MAC) to keep outside the database
+    Anchor,
 }
 
 #[derive(Debug, Subcommand)]

@@ -313,6 +313,61 @@ pub fn audit(entries: &[AuditEntry]) -> String {
         .collect()
 }
 
+/// `audit anchor`: the chain's head, and how to check it later.
+pub fn audit_anchor(anchor: Option<&crate::domain::audit::Anchor>) -> String {
+    match anchor {
+        Some(a) => format!(
+            "audit chain head: entry {}, MAC {}\n{a}\nkeep it outside the database; check later with: purser audit verify --anchor {a}",
+            a.seq, a.mac
+        ),
+        None => "no audit entries yet: nothing to anchor".into(),
+    }
+}
+
+/// `audit verify` when everything holds: what the chain is made of, the anchor and the
+/// replay.
+pub fn audit_check(
+    chain: &crate::domain::audit::ChainReport,
+    anchor: Option<&crate::domain::audit::Anchor>,
+    replay: &crate::app::audit::Replay,
+) -> String {
+    let n = chain.entries;
+    let how = match chain.keyed_from {
+        _ if n == 0 => String::new(),
+        Some(1) => " (each with the audit key's MAC)".into(),
+        Some(k) => format!(
+            " (1–{} with plain SHA-256 hashes, written before the audit key existed; {k}–{n} with the audit key's MAC)",
+            k - 1
+        ),
+        None => " (all with plain SHA-256 hashes, written before the audit key existed; the key is made with the next change)".into(),
+    };
+    let mut s = format!("audit trail intact: {n} entries verified{how}\n");
+    if let Some(a) = anchor {
+        s.push_str(&format!("anchor holds: entry {} carries the anchored MAC\n", a.seq));
+    }
+    s.push_str(&format!("replay: {} records match the audit trail", replay.compared));
+    if replay.not_covered > 0 {
+        s.push_str(&format!(
+            " ({} last changed before the trail recorded states: not compared)",
+            replay.not_covered
+        ));
+    }
+    s
+}
+
+/// The records that differ from the audit trail, one per line.
+pub fn audit_differences(replay: &crate::app::audit::Replay) -> String {
+    let mut s = format!(
+        "audit trail does not match the database: {} record(s) differ",
+        replay.differences.len()
+    );
+    for d in &replay.differences {
+        s.push_str("\n  ");
+        s.push_str(&d.message);
+    }
+    s
+}
+
 /// Notices about an order, for `po show` (nothing when there are none).
 pub fn notices(notices: &[crate::domain::notice::Notice]) -> String {
     let mut s = String::new();

@@ -4,6 +4,7 @@ use super::args::*;
 use super::print;
 use crate::app::audit::{audit_csv, AuditFilter};
 use crate::app::Service;
+use crate::domain::audit::AnchorSpec;
 use crate::domain::item::ItemFilter;
 use crate::domain::money::parse_amount;
 use crate::domain::text::{printable, printable_lines};
@@ -514,16 +515,14 @@ fn rules(ctx: &Ctx, cmd: RulesCmd) -> Result<(), CliError> {
 
 fn audit(ctx: &Ctx, args: AuditArgs) -> Result<(), CliError> {
     let svc = &ctx.service;
-    if args.verify.is_some() {
-        return match svc.verify_audit()? {
-            Ok(n) => {
-                ctx.out(&serde_json::json!({"ok": true, "entries": n}), || {
-                    format!("audit trail intact: {n} entries verified")
-                });
-                Ok(())
-            }
-            Err(b) => Err(CliError::new(format!("audit trail broken: {b}"), 4)),
-        };
+    match args.verify {
+        Some(AuditVerify::Verify { anchor }) => return audit_verify(ctx, anchor.as_deref()),
+        Some(AuditVerify::Anchor) => {
+            let anchor = svc.audit_anchor()?;
+            ctx.out(&anchor, || print::audit_anchor(anchor.as_ref()));
+            return Ok(());
+        }
+        None => {}
     }
     let filter = AuditFilter {
         po: args.po.as_deref().map(po_arg).transpose()?,
@@ -538,6 +537,37 @@ fn audit(ctx: &Ctx, args: AuditArgs) -> Result<(), CliError> {
         }
         (None, false) => ctx.println(&printable_lines(print::audit(&entries).trim_end())),
     }
+    Ok(())
+}
+
+/// `audit verify [--anchor HASH]`: exit 4 when the chain breaks, the anchor does not hold
+/// or a record differs from the trail.
+fn audit_verify(ctx: &Ctx, anchor: Option<&str>) -> Result<(), CliError> {
+    let anchor = anchor
+        .map(|a| {
+            a.parse::<AnchorSpec>()
+                .map_err(|e| CliError::new(format!("--anchor: {e}"), 2))
+        })
+        .transpose()?;
+    let check = ctx.service.check_audit(anchor.as_ref())?;
+    let chain = match &check.chain {
+        Ok(chain) => chain,
+        Err(b) => return Err(CliError::new(format!("audit trail broken: {b}"), 4)),
+    };
+    if !check.replay.differences.is_empty() {
+        return Err(CliError::new(print::audit_differences(&check.replay), 4));
+    }
+    let json = serde_json::json!({
+        "ok": true,
+        "entries": chain.entries,
+        "keyed_from": chain.keyed_from,
+        "head": chain.head,
+        "anchor": check.anchor,
+        "replay": check.replay,
+    });
+    ctx.out(&json, || {
+        print::audit_check(chain, check.anchor.as_ref(), &check.replay)
+    });
     Ok(())
 }
 

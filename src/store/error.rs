@@ -34,6 +34,8 @@ pub enum StoreError {
         "cannot write the database: the disk is full, a quota or file-size limit was reached, or it is read-only; nothing was changed ({0})"
     )]
     DiskFull(String),
+    #[error("audit key {path}: {message}")]
+    AuditKey { path: PathBuf, message: String },
 }
 
 impl StoreError {

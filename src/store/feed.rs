@@ -215,6 +215,7 @@ mod tests {
             entity: entity.into(),
             before: serde_json::Value::Null,
             after: serde_json::Value::Null,
+            records: Vec::new(),
         }
     }
 

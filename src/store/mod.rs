@@ -6,16 +6,19 @@
 //! durable before the call returns. The data lives in one redb file ([`redb_file`]); the
 //! [`Backend`] trait is where a server database for several sites would plug in.
 
+mod audit_key;
 mod codec;
 mod error;
 pub mod feed;
 mod ops;
 pub mod psa;
+mod recorder;
 mod redb_file;
 mod scan;
 mod tables;
 mod tx;
 
+pub use audit_key::{audit_key_path, create_audit_key, load_audit_key};
 pub use error::StoreError;
 pub use ops::{Backend, ReadOps, WriteOps};
 pub use redb_file::{OpenMode, RedbFile};
@@ -128,7 +131,8 @@ impl Store {
 
     /// Runs `f` in a write transaction and commits it durably when `f` returns `Ok` (a
     /// transaction that wrote nothing is not committed); when `f` returns `Err`, nothing is
-    /// written. Every commit bumps the change counter.
+    /// written. Every commit bumps the change counter. The state of each item, order or
+    /// rule set `f` stores goes with the next audit entry it appends.
     pub fn write<T, E>(&self, f: impl FnOnce(&mut dyn WriteOps) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
@@ -137,8 +141,14 @@ impl Store {
         let mut out = None;
         self.backend.write(&mut |tx| match f.take() {
             Some(f) => {
-                let r = f(tx);
+                // What the closure stores is handed to its audit entries (see `recorder`).
+                let mut rec = recorder::Recorder::new(tx);
+                let r = f(&mut rec);
                 let commit = r.is_ok();
+                let unaudited = rec.unaudited();
+                if commit && !unaudited.is_empty() {
+                    tracing::warn!(?unaudited, "records written after the transaction's last audit entry");
+                }
                 out = Some(r);
                 commit
             }

@@ -5,11 +5,14 @@
 use super::feed::Feed;
 use super::psa::PsaSyncState;
 use super::{StoreError, StoredQuote};
-use crate::domain::audit::Change;
+use crate::domain::audit::{Change, RecordRef, Snapshot};
 use crate::domain::job::Job;
 use crate::domain::notice::Notice;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
 use std::path::Path;
+
+/// Called for each kept record state: entry, position, record, state as stored.
+pub type KeptStateVisit<'a> = dyn FnMut(u64, u64, RecordRef, &[u8]) + 'a;
 
 /// A consistent snapshot to read from.
 pub trait ReadOps {
@@ -42,6 +45,13 @@ pub trait ReadOps {
     fn rules(&self) -> Result<Vec<ApprovalRule>, StoreError>;
 
     fn audit(&self) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Every record state kept with the audit entries, in (entry, position) order: the
+    /// record and its state as stored.
+    fn audit_states(&self, visit: &mut KeptStateVisit) -> Result<(), StoreError>;
+
+    /// The record state kept at (entry, position).
+    fn audit_state(&self, seq: u64, n: u64) -> Result<Option<Snapshot>, StoreError>;
 
     /// Entries that `keep` accepts, oldest first, each passed through `shape` as it is
     /// read; with `newest`, only that many of the latest. Entries are decoded one at a

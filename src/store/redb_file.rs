@@ -5,6 +5,7 @@
 //! write to finish and then re-reads what it changes. A write is on disk
 //! (`Durability::Immediate`) before it returns `Ok`.
 
+use super::audit_key::{create_audit_key, KeyFile};
 use super::ops::{Backend, ReadOps, WriteOps};
 use super::tx::{ReadTx, WriteTx};
 use super::{StoreError, SCHEMA_VERSION};
@@ -25,6 +26,8 @@ pub struct RedbFile {
     /// (Dropped by hand, see `Drop`: redb can panic while closing a damaged file.)
     db: ManuallyDrop<RwLock<Arc<Database>>>,
     path: PathBuf,
+    /// The key audit entries are chained with (read when first needed).
+    audit_key: Arc<KeyFile>,
 }
 
 fn open_db(path: &Path) -> Result<Database, StoreError> {
@@ -63,7 +66,7 @@ fn prepare_file(path: &Path, mode: OpenMode) -> Result<bool, StoreError> {
         Ok(_) if mode == OpenMode::New => Err(refuse(
             "the file already exists; `purser init` only creates a new database (give --db a new path)".into(),
         )),
-        Ok(m) if m.is_file() && m.len() == 0 => Err(refuse(
+        Ok(m) if m.is_file() && m.len() == 0 && stays_empty(path) => Err(refuse(
             "the file is empty (0 bytes), so it is not a Purser database; restore it from a backup, \
              or remove it and run `purser init` to start a new one"
                 .into(),
@@ -139,6 +142,19 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "no details".into())
 }
 
+/// Whether an empty file stays empty for a moment: one another process has just created
+/// is a database within milliseconds (several `purser` processes may start on a new
+/// database at once); a lost database stays empty.
+fn stays_empty(path: &Path) -> bool {
+    for _ in 0..40 {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
+            return false;
+        }
+    }
+    true
+}
+
 /// A number no other commit of any process uses: which commit wrote the file's state.
 fn commit_token() -> u64 {
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -178,9 +194,15 @@ impl RedbFile {
     fn open_unguarded(path: &Path, mode: OpenMode) -> Result<RedbFile, StoreError> {
         let created = prepare_file(path, mode)?;
         let db = open_db(path)?;
+        // A new database gets its audit key, once redb has made the file a database (so
+        // no other process meanwhile finds an empty file).
+        if created {
+            create_audit_key(path)?;
+        }
         let store = RedbFile {
             db: ManuallyDrop::new(RwLock::new(Arc::new(db))),
             path: path.to_path_buf(),
+            audit_key: Arc::new(KeyFile::new(path)),
         };
         // Opening an existing database of this schema writes nothing (no sync, and open
         // screens elsewhere see no change); a new or older one is set up in a write.
@@ -251,6 +273,7 @@ impl RedbFile {
         }
         .map_err(StoreError::from)?;
         let mut wtx = WriteTx::new(txn);
+        wtx.audit_key = Some(self.audit_key.clone());
         match f(&mut wtx) {
             // Nothing written (a job queue with nothing due, say): nothing to commit.
             Ok(v) if !wtx.dirty => {

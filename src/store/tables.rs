@@ -17,6 +17,9 @@ pub const ORDERS: TableDefinition<u64, &[u8]> = TableDefinition::new("orders");
 pub const SERIALS: TableDefinition<&str, u64> = TableDefinition::new("serials");
 /// The audit trail by sequence number (append-only).
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// The states of the records each audit entry's change wrote, by (entry, position); the
+/// entry's MAC covers their digest.
+pub const AUDIT_STATES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("audit_states");
 /// Background jobs by id.
 pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// Notices for people, by id.

@@ -2,11 +2,11 @@
 
 use super::codec::{decode, decode_unsealed, encode, seal, At};
 use super::feed::{self, Feed, Touched};
-use super::ops::{ReadOps, WriteOps};
+use super::ops::{KeptStateVisit, ReadOps, WriteOps};
 use super::psa::{PsaSyncState, PSA_SYNC};
 use super::tables::*;
 use super::{StoreError, SCHEMA_VERSION};
-use crate::domain::audit::{Change, GENESIS};
+use crate::domain::audit::{Change, RecordKind, RecordRef, Snapshot, StatesDigest, GENESIS};
 use crate::domain::job::Job;
 use crate::domain::notice::Notice;
 use crate::domain::receiving::serial_product_key;
@@ -70,6 +70,16 @@ pub(super) fn decode_at<K: KeyText, T: DeserializeOwned>(
 }
 
 /// The stored bytes of `key` (what its value's checksum covers).
+/// A record's state as the audit trail kept it: its stored bytes, sealed under the key
+/// of its own table (see [`super::codec`]).
+fn decode_kept(record: RecordRef, stored: &[u8]) -> Result<serde_json::Value, StoreError> {
+    match record.kind {
+        RecordKind::Item => decode_at::<u64, _>(ITEMS.name(), &record.id.to_le_bytes(), stored),
+        RecordKind::Order => decode_at::<u64, _>(ORDERS.name(), &record.id.to_le_bytes(), stored),
+        RecordKind::Rules => decode_at::<&str, _>(SETTINGS.name(), S_RULES.as_bytes(), stored),
+    }
+}
+
 pub(super) fn key_bytes<K: redb::Key>(key: &K::SelfType<'_>) -> Vec<u8> {
     K::as_bytes(key).as_ref().to_vec()
 }
@@ -103,6 +113,44 @@ where
         out.push(decode_at::<K, T>(name, &key_bytes::<K>(&k.value()), v.value())?);
     }
     Ok(out)
+}
+
+/// The fields of the newest audit entry the next one chains to.
+#[derive(Deserialize)]
+struct ChainHead {
+    seq: u64,
+    hash: String,
+    #[serde(default)]
+    keyed: bool,
+}
+
+/// A kept record state: the kind's code, the id (8 bytes, little-endian), then the
+/// record's value exactly as stored in its own table.
+fn state_row_bytes(record: RecordRef, stored: &[u8]) -> Vec<u8> {
+    let mut row = Vec::with_capacity(9 + stored.len());
+    row.push(record.kind.code());
+    row.extend_from_slice(&record.id.to_le_bytes());
+    row.extend_from_slice(stored);
+    row
+}
+
+/// The record and its stored value in a kept state row.
+fn state_row(row: &[u8], seq: u64, n: u64) -> Result<(RecordRef, &[u8]), StoreError> {
+    let parsed = row.split_first().and_then(|(&code, rest)| {
+        let kind = RecordKind::from_code(code)?;
+        let (id, stored) = rest.split_first_chunk::<8>()?;
+        Some((
+            RecordRef {
+                kind,
+                id: u64::from_le_bytes(*id),
+            },
+            stored,
+        ))
+    });
+    parsed.ok_or_else(|| StoreError::Corrupt {
+        what: format!("record state {n} of audit entry {seq}"),
+        message: "not a kept record state".into(),
+    })
 }
 
 /// A read-only snapshot.
@@ -223,6 +271,30 @@ impl ReadOps for ReadTx {
         all_json(&t, AUDIT.name())
     }
 
+    fn audit_states(&self, visit: &mut KeptStateVisit) -> Result<(), StoreError> {
+        let t = ro_table!(self, AUDIT_STATES, ());
+        for row in t.iter()? {
+            let (k, v) = row?;
+            let (seq, n) = k.value();
+            let (record, stored) = state_row(v.value(), seq, n)?;
+            visit(seq, n, record, stored);
+        }
+        Ok(())
+    }
+
+    fn audit_state(&self, seq: u64, n: u64) -> Result<Option<Snapshot>, StoreError> {
+        let t = ro_table!(self, AUDIT_STATES, None);
+        let Some(v) = t.get((seq, n))? else {
+            return Ok(None);
+        };
+        let (record, stored) = state_row(v.value(), seq, n)?;
+        Ok(Some(Snapshot {
+            kind: record.kind,
+            id: record.id,
+            state: decode_kept(record, stored)?,
+        }))
+    }
+
     /// Entries that `keep` accepts, oldest first, each passed through `shape` as it is
     /// read; with `newest`, only that many of the latest. Entries are decoded one at a
     /// time, so memory holds only the (shaped) matches.
@@ -315,6 +387,8 @@ pub struct WriteTx {
     pub(super) dirty: bool,
     /// The entities written, for the change feed.
     touched: std::collections::BTreeSet<Touched>,
+    /// The key audit entries are chained with (none: appending an entry is refused).
+    pub(super) audit_key: Option<std::sync::Arc<super::audit_key::KeyFile>>,
 }
 
 impl WriteTx {
@@ -323,6 +397,7 @@ impl WriteTx {
             txn,
             dirty: false,
             touched: Default::default(),
+            audit_key: None,
         }
     }
 
@@ -464,6 +539,77 @@ impl WriteTx {
         Ok(())
     }
 
+    /// What the next audit entry chains to: the newest one's number, MAC and kind (the
+    /// rest of it, record states included, is skipped as it is read).
+    fn last_audit(&self) -> Result<Option<ChainHead>, StoreError> {
+        let t = self.txn.open_table(AUDIT)?;
+        let last = match t.last()? {
+            Some((k, v)) => {
+                let seq = k.value();
+                Some(decode_at::<u64, ChainHead>(AUDIT.name(), &seq.to_le_bytes(), v.value())?)
+            }
+            None => None,
+        };
+        Ok(last)
+    }
+
+    /// Writes `entry` as the newest audit entry; returns what the next one chains to.
+    fn insert_audit(&mut self, entry: &AuditEntry) -> Result<ChainHead, StoreError> {
+        self.writable(AUDIT)?
+            .insert(entry.seq, encode(&entry.seq.to_le_bytes(), entry).as_slice())?;
+        self.writable(META)?.insert(K_AUDIT_LAST, entry.seq)?;
+        self.touch(Touched::Audit(entry.seq));
+        Ok(ChainHead {
+            seq: entry.seq,
+            hash: entry.hash.clone(),
+            keyed: entry.keyed,
+        })
+    }
+
+    /// Every item, order and the approval rules (when set).
+    fn every_record(&self) -> Result<Vec<RecordRef>, StoreError> {
+        let mut out = Vec::new();
+        for (kind, def) in [(RecordKind::Item, ITEMS), (RecordKind::Order, ORDERS)] {
+            for row in self.txn.open_table(def)?.iter()? {
+                out.push(RecordRef {
+                    kind,
+                    id: row?.0.value(),
+                });
+            }
+        }
+        if self.txn.open_table(SETTINGS)?.get(S_RULES)?.is_some() {
+            out.push(RecordRef {
+                kind: RecordKind::Rules,
+                id: 0,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Keeps the stored state of each of `records` with audit entry `seq`, one row at a
+    /// time (a change may write many), copied as stored; returns their digest.
+    fn keep_states(&mut self, seq: u64, records: &[RecordRef]) -> Result<String, StoreError> {
+        let mut digest = StatesDigest::default();
+        if records.is_empty() {
+            return Ok(digest.finish());
+        }
+        self.dirty = true;
+        let (items, orders) = (self.txn.open_table(ITEMS)?, self.txn.open_table(ORDERS)?);
+        let settings = self.txn.open_table(SETTINGS)?;
+        let mut kept = self.txn.open_table(AUDIT_STATES)?;
+        for (n, &r) in records.iter().enumerate() {
+            let stored = match r.kind {
+                RecordKind::Item => items.get(r.id)?,
+                RecordKind::Order => orders.get(r.id)?,
+                RecordKind::Rules => settings.get(S_RULES)?,
+            };
+            let Some(stored) = stored else { continue };
+            digest.add(r, stored.value());
+            kept.insert((seq, n as u64), state_row_bytes(r, stored.value()).as_slice())?;
+        }
+        Ok(digest.finish())
+    }
+
     fn next(&mut self, key: &str) -> Result<u64, StoreError> {
         let mut meta = self.writable(META)?;
         let n = meta.get(key)?.map_or(1, |v| v.value());
@@ -591,30 +737,43 @@ impl WriteOps for WriteTx {
         Ok(())
     }
 
-    /// Appends an audit entry chained to the last one; returns it. The sequence number and
-    /// the previous hash come from the last entry itself, so an append touches one table.
+    /// Appends an audit entry chained to the last one with the audit key's MAC, keeping
+    /// the states of the records the change wrote beside it; returns it. The sequence
+    /// number and the previous MAC come from the last entry itself. The first keyed entry
+    /// after entries from before the key existed is a baseline: the state of every item,
+    /// order and rule set then, so the trail can be replayed.
     fn append_audit(&mut self, change: Change) -> Result<AuditEntry, StoreError> {
-        let mut t = self.writable(AUDIT)?;
-        let last = match t.last()? {
-            Some((k, v)) => {
-                let seq = k.value();
-                Some(decode_at::<u64, AuditEntry>(
-                    AUDIT.name(),
-                    &seq.to_le_bytes(),
-                    v.value(),
-                )?)
-            }
-            None => None,
+        let keys = self
+            .audit_key
+            .clone()
+            .ok_or_else(|| StoreError::Db("this transaction cannot append audit entries (no audit key)".into()))?;
+        let mut last = self.last_audit()?;
+        let key = match &last {
+            Some(e) if e.keyed => keys.existing(e.seq)?,
+            _ => keys.get_or_create()?,
         };
+        if let Some(plain) = last.take_if(|e| !e.keyed) {
+            let seq = plain.seq + 1;
+            let every = self.every_record()?;
+            let baseline = Change {
+                at: change.at,
+                actor: change.actor.clone(),
+                action: "audit.keyed".into(),
+                entity: "audit trail".into(),
+                before: serde_json::json!({ "plain_entries": plain.seq }),
+                after: serde_json::json!({ "keyed_from": seq }),
+                records: Vec::new(),
+            };
+            let states = self.keep_states(seq, &every)?;
+            last = Some(self.insert_audit(&AuditEntry::new(seq, baseline, states, &plain.hash, &key))?);
+        }
         let (seq, prev) = match &last {
             Some(e) => (e.seq + 1, e.hash.as_str()),
             None => (1, GENESIS),
         };
-        let entry = AuditEntry::new(seq, change, prev);
-        t.insert(seq, encode(&seq.to_le_bytes(), &entry).as_slice())?;
-        drop(t);
-        self.writable(META)?.insert(K_AUDIT_LAST, seq)?;
-        self.touch(Touched::Audit(seq));
+        let states = self.keep_states(seq, &change.records)?;
+        let entry = AuditEntry::new(seq, change, states, prev, &key);
+        self.insert_audit(&entry)?;
         Ok(entry)
     }
 
