@@ -61,6 +61,7 @@ async fn serve(service: Arc<Service>, config_text: String, db: &Path, socket: &P
     let stop = CancellationToken::new();
     stop_on_signals(stop.clone()).map_err(|e| CliError::new(format!("cannot watch for signals: {e}"), 3))?;
     let work = background(&server, stop.clone());
+    tokio::spawn(anchor_daily(server.db().clone(), stop.clone()));
     eprintln!(
         "purser serve: {} on {}; background work as {}; stop with SIGTERM or Ctrl-C",
         db.display(),
@@ -88,6 +89,25 @@ fn stop_on_signals(stop: CancellationToken) -> std::io::Result<()> {
         stop.cancel();
     });
     Ok(())
+}
+
+/// The audit chain's head, at start and then once a day, in the log and on standard error
+/// (the journal, under systemd): kept outside the database, it lets `audit verify
+/// --anchor` prove later that the history up to it was not rewritten.
+async fn anchor_daily(db: crate::jobs::Db, stop: CancellationToken) {
+    let mut day = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = day.tick() => {}
+        }
+        match db.call(|svc| svc.log_audit_anchor()).await {
+            Some(Ok(Some(anchor))) => eprintln!("purser serve: audit anchor {anchor}"),
+            Some(Ok(None)) => eprintln!("purser serve: the audit trail is empty (no anchor yet)"),
+            Some(Err(e)) => eprintln!("purser serve: cannot read the audit anchor: {e}"),
+            None => return,
+        }
+    }
 }
 
 /// The outbox and the inbox, as the service's own work; what a person should notice is
