@@ -70,6 +70,13 @@ pub struct Figures {
     /// The same while a latest-cost call from the same screens hangs at a distributor
     /// that never answers (target: within 1.2× `scan_commit_p99_us`).
     pub scan_commit_p99_during_stall_us: u64,
+    /// A receipt through `purser serve` from one client at the dock: sent as the screens
+    /// send it, answered once durable (median and 99th percentile).
+    pub service_receipt_p50_us: u64,
+    pub service_receipt_p99_us: u64,
+    /// The same with eight clients receiving at once (target: p50 within 1.5× one client's).
+    pub service_receipt_8_clients_p50_us: u64,
+    pub service_receipt_8_clients_p99_us: u64,
     /// Size of the binary built with the default features (the `demo` among them):
     /// this executable when it is that build, else the file `PURSER_BENCH_DEMO_BIN`
     /// names; `null` when neither.
@@ -374,6 +381,11 @@ pub fn measure(
     scans.alone.sort();
     scans.during_stall.sort();
 
+    progress("measuring receipts through the service");
+    let mut service = service_receipts(dir)?;
+    service.one_client.sort();
+    service.eight_clients.sort();
+
     Ok(Figures {
         items,
         orders: order_count,
@@ -395,6 +407,10 @@ pub fn measure(
         screens_idle_cpu_pct: screens.idle_cpu_pct,
         scan_commit_p99_us: percentile(&scans.alone, 0.99),
         scan_commit_p99_during_stall_us: percentile(&scans.during_stall, 0.99),
+        service_receipt_p50_us: percentile(&service.one_client, 0.50),
+        service_receipt_p99_us: percentile(&service.one_client, 0.99),
+        service_receipt_8_clients_p50_us: percentile(&service.eight_clients, 0.50),
+        service_receipt_8_clients_p99_us: percentile(&service.eight_clients, 0.99),
         binary_size_mb: sizes.demo_mb,
         binary_size_no_demo_mb: sizes.no_demo_mb,
     })
@@ -639,6 +655,32 @@ fn idle_cpu_pct(
     Ok((process_cpu() - cpu).as_secs_f64() / start.elapsed().as_secs_f64() * 100.0)
 }
 
+/// Receipts through a service on the scratch database: one client, then eight at once.
+fn service_receipts(dir: &Path) -> Result<crate::serve::bench::ServiceReceipts, CliError> {
+    use crate::serve::bench::{measure, open_units, CLIENTS};
+    // The clients act as the bench user, whoever runs the bench.
+    let text = format!("[identity]\nallow_user_override = true\n{BENCH_CONFIG}");
+    let config = Config::parse(&text).expect("bench configuration parses");
+    let svc = Service::new(
+        Store::open(&dir.join("bench.redb"))?,
+        Arc::new(config),
+        crate::app::system_clock(),
+    );
+    let open = open_units(&svc)?;
+    let alone: Vec<_> = open.iter().take(SERVICE_RECEIPTS).copied().collect();
+    let together: Vec<_> = open
+        .iter()
+        .skip(SERVICE_RECEIPTS)
+        .take(SERVICE_RECEIPTS * CLIENTS / 2)
+        .copied()
+        .collect();
+    measure(svc, text, dir, "bench", alone, together)
+        .map_err(|e| CliError::new(format!("bench: receipts through the service: {e}"), 3))
+}
+
+/// Receipts one client makes through the service (eight clients make half as many each).
+const SERVICE_RECEIPTS: usize = 100;
+
 /// `purser bench`.
 pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
     // Everything that can be wrong before minutes of building the scratch database.
@@ -689,6 +731,10 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
              screens idle          {:>10.2} % CPU     (target ≤ 0.5)\n\
              scan commit p99       {:>10} µs\n\
              … while a call hangs  {:>10} µs        ({:.2}× the scan alone; target ≤ 1.2×)\n\
+             service receipt p50   {:>10} µs        (one client at the dock)\n\
+             service receipt p99   {:>10} µs\n\
+             … 8 clients p50       {:>10} µs        ({:.2}× one client; target ≤ 1.5×)\n\
+             … 8 clients p99       {:>10} µs\n\
              binary                {}\n\
              binary without demo   {}",
             f.items,
@@ -714,6 +760,11 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
             f.scan_commit_p99_us,
             f.scan_commit_p99_during_stall_us,
             f.scan_commit_p99_during_stall_us as f64 / f.scan_commit_p99_us.max(1) as f64,
+            f.service_receipt_p50_us,
+            f.service_receipt_p99_us,
+            f.service_receipt_8_clients_p50_us,
+            f.service_receipt_8_clients_p50_us as f64 / f.service_receipt_p50_us.max(1) as f64,
+            f.service_receipt_8_clients_p99_us,
             size_line(f.binary_size_mb, 25, DEMO_BIN_VAR, cfg!(feature = "demo")),
             size_line(f.binary_size_no_demo_mb, 12, NO_DEMO_BIN_VAR, !cfg!(feature = "demo")),
         );

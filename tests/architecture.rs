@@ -32,14 +32,18 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     (
         "store",
-        &["app", "jobs", "integrations", "tui", "cli", "sandbox", "demo"],
+        &["app", "jobs", "integrations", "tui", "cli", "sandbox", "demo", "serve"],
     ),
-    ("app", &["jobs", "integrations", "tui", "cli", "sandbox", "demo"]),
+    ("app", &["jobs", "integrations", "tui", "cli", "sandbox", "demo", "serve"]),
     (
         "integrations",
         &["store", "app", "jobs", "tui", "cli", "sandbox", "demo"],
     ),
     ("jobs", &["tui", "cli", "sandbox", "demo"]),
+    // The service runs what the command line gives it (an executor), never the reverse.
+    ("serve", &["cli", "sandbox", "demo", "bench"]),
+    // The screens know a link to the service only as a channel, not the service.
+    ("tui", &["serve", "cli", "demo", "bench"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

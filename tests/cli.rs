@@ -389,9 +389,13 @@ fn edit_record(db: &Path, table: &str, key: u64, f: impl FnOnce(&mut Value)) {
     let tx = file.begin_write().unwrap();
     {
         let mut t = tx.open_table(def).unwrap();
-        let mut v: Value = serde_json::from_slice(t.get(key).unwrap().unwrap().value()).unwrap();
+        // A stored value is its JSON and a 4-byte checksum; the edit keeps the checksum
+        // right, as anyone who read the source could.
+        let stored = t.get(key).unwrap().unwrap().value().to_vec();
+        let mut v: Value = serde_json::from_slice(&stored[..stored.len() - 4]).unwrap();
         f(&mut v);
-        t.insert(key, serde_json::to_vec(&v).unwrap().as_slice()).unwrap();
+        let sealed = purser::store::sealed(&key.to_le_bytes(), serde_json::to_vec(&v).unwrap());
+        t.insert(key, sealed.as_slice()).unwrap();
     }
     tx.commit().unwrap();
 }

@@ -300,6 +300,13 @@ fn parse(argv: &[String]) -> Cli {
 fn the_shipped_configuration_loads_and_its_commented_examples_work() {
     let me = purser::identity::os_account().unwrap();
     let dir = TempDir::new().unwrap();
+    let init = std::process::Command::new(env!("CARGO_BIN_EXE_purser"))
+        .arg("init")
+        .arg("--db")
+        .arg(dir.path().join("purser.redb"))
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
     let shipped = read("assets/debian/config.toml");
     let whoami = |text: &str| {
         let config = dir.path().join("config.toml");

@@ -259,7 +259,11 @@ fn a_buyer_edits_an_order_header_in_tmux() {
     tmux.wait_for("Orders ·");
     tmux.keys(&["f"]);
     tmux.wait_for("Show orders of which status?");
-    tmux.keys(&["Pending", "Enter"]);
+    // Typed, then Enter on its own: sent together they arrive as fast as a scan, which
+    // never submits a form.
+    tmux.keys(&["Pending"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tmux.keys(&["Enter"]);
     tmux.wait_for("showing Pending orders");
     tmux.keys(&["Enter"]);
     tmux.wait_for("not placed yet");

@@ -11,6 +11,7 @@
 
 pub mod client;
 pub mod link;
+pub mod bench;
 pub mod protocol;
 pub mod server;
 

@@ -279,16 +279,17 @@ mod tests {
         );
         // A large input survives framing in one piece.
         let big = "x".repeat(20 << 20);
-        b.send(&CommandRequest {
+        let request = CommandRequest {
             args: vec!["quote".into(), "import".into(), "q.json".into()],
             inputs: vec![Input {
                 path: "q.json".into(),
                 content: Ok(big.clone()),
             }],
-        })
-        .await
-        .unwrap();
-        let req: CommandRequest = a.recv().await.unwrap();
+        };
+        // Sent and read at once: a frame larger than the socket's buffer needs a reader.
+        let (sent, req) = tokio::join!(b.send(&request), a.recv::<CommandRequest>());
+        sent.unwrap();
+        let req = req.unwrap();
         assert_eq!(req.inputs[0].content.as_deref(), Ok(big.as_str()));
         drop(b);
         assert!(matches!(a.recv::<Hello>().await, Err(WireError::Closed)));

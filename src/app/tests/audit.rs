@@ -266,7 +266,8 @@ fn tamper(k: &mut Kit, f: impl FnOnce(&redb::WriteTransaction)) {
 fn read_entries(tx: &redb::WriteTransaction) -> Vec<AuditEntry> {
     let t = tx.open_table(AUDIT).unwrap();
     let rows = t.iter().unwrap().map(|r| r.unwrap().1.value().to_vec());
-    rows.map(|v| serde_json::from_slice(&v).unwrap()).collect()
+    // A stored value is its JSON and a 4-byte checksum.
+    rows.map(|v| serde_json::from_slice(&v[..v.len() - 4]).unwrap()).collect()
 }
 
 /// Replaces the whole trail with `entries`, re-chained with plain SHA-256 from the first
@@ -287,7 +288,8 @@ fn rewrite_trail(tx: &redb::WriteTransaction, mut entries: Vec<AuditEntry>, from
     let mut t = tx.open_table(AUDIT).unwrap();
     t.retain(|_, _| false).unwrap();
     for e in &entries {
-        t.insert(e.seq, serde_json::to_vec(e).unwrap().as_slice()).unwrap();
+        let sealed = crate::store::sealed(&e.seq.to_le_bytes(), serde_json::to_vec(e).unwrap());
+        t.insert(e.seq, sealed.as_slice()).unwrap();
     }
     tx.open_table(META)
         .unwrap()
@@ -305,9 +307,13 @@ fn edit_json<K: redb::Key + 'static>(
     for<'a> K::SelfType<'a>: Clone,
 {
     let mut t = tx.open_table(def).unwrap();
-    let mut v: Value = serde_json::from_slice(t.get(key.clone()).unwrap().unwrap().value()).unwrap();
+    let stored = t.get(key.clone()).unwrap().unwrap().value().to_vec();
+    let mut v: Value = serde_json::from_slice(&stored[..stored.len() - 4]).unwrap();
     f(&mut v);
-    t.insert(key, serde_json::to_vec(&v).unwrap().as_slice()).unwrap();
+    // Sealed with a right checksum, as anyone who read the source could.
+    let key_bytes = K::as_bytes(&key).as_ref().to_vec();
+    let sealed = crate::store::sealed(&key_bytes, serde_json::to_vec(&v).unwrap());
+    t.insert(key, sealed.as_slice()).unwrap();
 }
 
 #[test]
@@ -359,10 +365,8 @@ fn a_record_edited_in_the_file_is_named_by_the_replay() {
         edit_json(tx, SETTINGS, "approval_rules", |v| v[0]["approver"] = json!("mallory"));
         let mut planted = item.clone();
         planted.id = 999;
-        tx.open_table(ITEMS)
-            .unwrap()
-            .insert(999, serde_json::to_vec(&planted).unwrap().as_slice())
-            .unwrap();
+        let sealed = crate::store::sealed(&999u64.to_le_bytes(), serde_json::to_vec(&planted).unwrap());
+        tx.open_table(ITEMS).unwrap().insert(999, sealed.as_slice()).unwrap();
     });
     let check = k.check_audit(None).unwrap();
     assert!(check.chain.is_ok(), "the trail itself is intact: {:?}", check.chain);
@@ -504,9 +508,11 @@ fn a_trail_from_before_the_key_continues_keyed_from_a_baseline() {
     // The old part is still checked: an edit there is named.
     tamper(&mut k, |tx| {
         let mut t = tx.open_table(AUDIT).unwrap();
-        let mut e: AuditEntry = serde_json::from_slice(t.get(4).unwrap().unwrap().value()).unwrap();
+        let stored = t.get(4).unwrap().unwrap().value().to_vec();
+        let mut e: AuditEntry = serde_json::from_slice(&stored[..stored.len() - 4]).unwrap();
         e.actor = "mallory".into();
-        t.insert(4, serde_json::to_vec(&e).unwrap().as_slice()).unwrap();
+        let sealed = crate::store::sealed(&4u64.to_le_bytes(), serde_json::to_vec(&e).unwrap());
+        t.insert(4, sealed.as_slice()).unwrap();
     });
     assert_eq!(k.verify_audit().unwrap(), Err(ChainBreak::Altered { seq: 4 }));
 }
@@ -532,10 +538,11 @@ fn a_record_edited_together_with_its_kept_state_breaks_the_chain() {
         // A kept state is the record's kind and id (9 bytes), then its stored value.
         let mut t = tx.open_table(STATES).unwrap();
         let row = t.get((seq, n)).unwrap().unwrap().value().to_vec();
-        let mut v: Value = serde_json::from_slice(&row[9..]).unwrap();
+        // The stored value is the record's JSON and its 4-byte checksum.
+        let mut v: Value = serde_json::from_slice(&row[9..row.len() - 4]).unwrap();
         v["quantity"] = json!(99);
         let mut edited = row[..9].to_vec();
-        edited.extend(serde_json::to_vec(&v).unwrap());
+        edited.extend(crate::store::sealed(&item.id.to_le_bytes(), serde_json::to_vec(&v).unwrap()));
         t.insert((seq, n), edited.as_slice()).unwrap();
     });
     let check = k.check_audit(None).unwrap();
