@@ -390,7 +390,8 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
             socket: None,
         };
         let (service, actor) = crate::wiring::open(&on_demo)?;
-        crate::tui::run(crate::tui::Source::Direct(service, actor, None)).map_err(|e| CliError::new(e.to_string(), 1))?;
+        crate::tui::run(crate::tui::Source::Direct(service, actor, None))
+            .map_err(|e| CliError::new(e.to_string(), 1))?;
     }
     println!("{}", describe(&demo).trim_end());
     Ok(())

@@ -34,7 +34,10 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         "store",
         &["app", "jobs", "integrations", "tui", "cli", "sandbox", "demo", "serve"],
     ),
-    ("app", &["jobs", "integrations", "tui", "cli", "sandbox", "demo", "serve"]),
+    (
+        "app",
+        &["jobs", "integrations", "tui", "cli", "sandbox", "demo", "serve"],
+    ),
     (
         "integrations",
         &["store", "app", "jobs", "tui", "cli", "sandbox", "demo"],

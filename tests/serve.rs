@@ -27,7 +27,9 @@ currency = "EUR"
 "#;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quotes").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/quotes")
+        .join(name)
 }
 
 /// A folder with a configuration and a database path; a service on it when started.
@@ -198,7 +200,17 @@ fn commands_through_the_service_answer_as_they_do_on_the_file() {
         vec!["--user", "alice", "--json", "pending", "list"],
         vec!["--user", "alice", "pending", "split", "3", "--qty", "10"],
         vec!["--user", "alice", "--json", "pending", "split", "2", "--qty", "0"],
-        vec!["--user", "alice", "--json", "po", "create", "1", "2", "--distributor", "tdsynnex"],
+        vec![
+            "--user",
+            "alice",
+            "--json",
+            "po",
+            "create",
+            "1",
+            "2",
+            "--distributor",
+            "tdsynnex",
+        ],
         vec!["--user", "alice", "--json", "po", "show", "PO-000001"],
         vec!["--user", "alice", "po", "show", "PO-000009"],
         vec!["--user", "mallory", "--json", "po", "list"],
@@ -221,11 +233,17 @@ fn commands_through_the_service_answer_as_they_do_on_the_file() {
     // A file the command writes lands where the client named it, private.
     let out = site.run(&["po", "pdf", "PO-000001", "--out", pdf_service.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let direct = site.direct(&direct_db, &["po", "pdf", "PO-000001", "--out", pdf_direct.to_str().unwrap()]);
+    let direct = site.direct(
+        &direct_db,
+        &["po", "pdf", "PO-000001", "--out", pdf_direct.to_str().unwrap()],
+    );
     assert!(direct.status.success());
     assert!(std::fs::read(&pdf_service).unwrap().starts_with(b"%PDF"));
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&pdf_service).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&pdf_service).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }
 
 #[test]
@@ -243,7 +261,10 @@ fn a_client_of_another_protocol_is_told_which_versions_met() {
     s.read_exact(&mut body).unwrap();
     let answer: Value = serde_json::from_slice(&body).unwrap();
     let message = answer["Refused"]["message"].as_str().unwrap();
-    assert!(message.contains("9.9.9") && message.contains("protocol 99"), "{message}");
+    assert!(
+        message.contains("9.9.9") && message.contains("protocol 99"),
+        "{message}"
+    );
     assert!(message.contains(env!("CARGO_PKG_VERSION")), "{message}");
 }
 
@@ -254,7 +275,10 @@ fn no_service_on_a_named_socket_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(3));
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     let message = err["error"].as_str().unwrap();
-    assert!(message.contains("cannot reach the Purser service") && message.contains("purser.sock"), "{message}");
+    assert!(
+        message.contains("cannot reach the Purser service") && message.contains("purser.sock"),
+        "{message}"
+    );
 }
 
 /// Splits an item of 10,000 one unit at a time from several clients while the service is
@@ -286,7 +310,8 @@ fn a_killed_service_keeps_every_acknowledged_command_and_nothing_half_done() {
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     let out = site.run(&["--user", "alice", "--json", "pending", "split", "1", "--qty", "1"]);
                     if out.status.success() {
-                        let v: Value = serde_json::from_slice(&out.stdout).expect("an acknowledged split says what it made");
+                        let v: Value =
+                            serde_json::from_slice(&out.stdout).expect("an acknowledged split says what it made");
                         acknowledged.lock().unwrap().push(v["split"]["id"].as_u64().unwrap());
                     }
                 }
@@ -314,7 +339,10 @@ fn a_killed_service_keeps_every_acknowledged_command_and_nothing_half_done() {
     let acknowledged = acknowledged.into_inner().unwrap();
     assert!(!acknowledged.is_empty(), "no split was acknowledged at all");
     for id in &acknowledged {
-        assert!(ids.contains(id), "split item {id} was acknowledged but is gone after the kills");
+        assert!(
+            ids.contains(id),
+            "split item {id} was acknowledged but is gone after the kills"
+        );
     }
     let units: u64 = items.iter().map(|i| i["quantity"].as_u64().unwrap()).sum();
     assert_eq!(units, 10_000, "the units of the split item no longer add up");
@@ -371,8 +399,22 @@ fn the_kernel_says_who_connects_not_the_client() {
     assert_eq!(me["roles"], serde_json::json!(["receiver"]));
     let forged_me = as_user(&ann, &["--config", forged.to_str().unwrap(), "--json", "whoami"]);
     let forged_me: Value = serde_json::from_slice(&forged_me.stdout).unwrap();
-    assert_eq!(forged_me["roles"], serde_json::json!(["receiver"]), "a client's configuration gave roles");
-    let as_root = as_user(&ann, &["--config", forged.to_str().unwrap(), "--user", "root", "--json", "whoami"]);
+    assert_eq!(
+        forged_me["roles"],
+        serde_json::json!(["receiver"]),
+        "a client's configuration gave roles"
+    );
+    let as_root = as_user(
+        &ann,
+        &[
+            "--config",
+            forged.to_str().unwrap(),
+            "--user",
+            "root",
+            "--json",
+            "whoami",
+        ],
+    );
     assert_eq!(as_root.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&as_root.stderr).contains("allow_user_override"));
     let stranger = as_user(&bob, &["--json", "po", "list"]);
@@ -387,7 +429,14 @@ impl Accounts {
     fn create(names: &[&str]) -> Accounts {
         for n in names {
             let ok = Command::new("useradd")
-                .args(["--system", "--no-create-home", "--user-group", "--shell", "/usr/sbin/nologin", n])
+                .args([
+                    "--system",
+                    "--no-create-home",
+                    "--user-group",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    n,
+                ])
                 .status()
                 .expect("useradd runs");
             assert!(ok.success(), "useradd {n}");

@@ -5,8 +5,8 @@
 //! jobs before committing — all or nothing. Screens and the command line both call these.
 
 pub mod audit;
-pub mod check;
 mod audit_replay;
+pub mod check;
 mod distributors;
 mod error;
 pub mod feed;

@@ -679,7 +679,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let demo = dir.path().join("demo");
         let cli = Cli::try_parse_from(["purser", "demo", "--no-tui", "--dir", demo.to_str().unwrap()]).unwrap();
-        let e = dispatch(cli).unwrap_err();
+        let e = dispatch(cli, &[]).unwrap_err();
         assert_eq!(e.code, 2);
         assert!(e.message.contains("without the `demo` feature"), "{}", e.message);
         assert!(!demo.exists());

@@ -9,9 +9,9 @@
 //! Single-user use (a laptop, `purser demo`, a script on a private file) opens the file
 //! directly, as before; [`socket_to_use`] decides which.
 
+pub mod bench;
 pub mod client;
 pub mod link;
-pub mod bench;
 pub mod protocol;
 pub mod server;
 

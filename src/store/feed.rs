@@ -7,8 +7,8 @@
 //! a reader further behind than that, or on a file written by a build without the feed,
 //! hears that it fell behind and reloads everything once.
 
-use super::tx::decode_at;
 use super::codec::encode;
+use super::tx::decode_at;
 use super::StoreError;
 use crate::domain::{ItemId, PoNumber};
 use redb::ReadableTable;

@@ -546,7 +546,11 @@ impl WriteTx {
         let last = match t.last()? {
             Some((k, v)) => {
                 let seq = k.value();
-                Some(decode_at::<u64, ChainHead>(AUDIT.name(), &seq.to_le_bytes(), v.value())?)
+                Some(decode_at::<u64, ChainHead>(
+                    AUDIT.name(),
+                    &seq.to_le_bytes(),
+                    v.value(),
+                )?)
             }
             None => None,
         };

@@ -267,7 +267,8 @@ fn read_entries(tx: &redb::WriteTransaction) -> Vec<AuditEntry> {
     let t = tx.open_table(AUDIT).unwrap();
     let rows = t.iter().unwrap().map(|r| r.unwrap().1.value().to_vec());
     // A stored value is its JSON and a 4-byte checksum.
-    rows.map(|v| serde_json::from_slice(&v[..v.len() - 4]).unwrap()).collect()
+    rows.map(|v| serde_json::from_slice(&v[..v.len() - 4]).unwrap())
+        .collect()
 }
 
 /// Replaces the whole trail with `entries`, re-chained with plain SHA-256 from the first
@@ -542,7 +543,10 @@ fn a_record_edited_together_with_its_kept_state_breaks_the_chain() {
         let mut v: Value = serde_json::from_slice(&row[9..row.len() - 4]).unwrap();
         v["quantity"] = json!(99);
         let mut edited = row[..9].to_vec();
-        edited.extend(crate::store::sealed(&item.id.to_le_bytes(), serde_json::to_vec(&v).unwrap()));
+        edited.extend(crate::store::sealed(
+            &item.id.to_le_bytes(),
+            serde_json::to_vec(&v).unwrap(),
+        ));
         t.insert((seq, n), edited.as_slice()).unwrap();
     });
     let check = k.check_audit(None).unwrap();
