@@ -34,3 +34,6 @@ pub fn socket_to_use(named: Option<&Path>, db_named: bool) -> Option<PathBuf> {
     let default = Path::new(DEFAULT_SOCKET);
     default.exists().then(|| default.to_path_buf())
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,199 @@
+//! The service in-process on a temporary socket, with screens clients through the real
+//! link: a receipt made by one screen is pushed to another, and screens whose service
+//! goes away say so, reconnect to the next one and load afresh.
+
+use super::client::connect;
+use super::link;
+use super::protocol::{CommandDone, Purpose};
+use super::server::{self, Server};
+use crate::app::testkit::{QuoteJson, CONFIG};
+use crate::app::{CreateOrder, PlaceRequest, Service};
+use crate::domain::receiving::ReceiveRequest;
+use crate::domain::{OrderType, PlacementMethod, PoNumber};
+use crate::identity::Actor;
+use crate::store::{OpenMode, Store};
+use crate::tui::commands::{Command, CommandKind, Load};
+use crate::tui::widgets::Tone;
+use crate::tui::worker::{Msg, Req};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// Any account may act as the configured users here (the tests run as whoever runs them).
+fn config_text() -> String {
+    format!("[identity]\nallow_user_override = true\n{CONFIG}")
+}
+
+fn service(db: &Path) -> Service {
+    let config = crate::config::Config::parse(&config_text()).unwrap();
+    let store = Store::open_as(db, OpenMode::OpenOrCreate).unwrap();
+    Service::new(store, Arc::new(config), crate::app::system_clock())
+}
+
+fn actor(svc: &Service, name: &str) -> Actor {
+    crate::identity::resolve(svc.config(), Some(name), name).unwrap()
+}
+
+/// A placed order of 5 units, ready to receive.
+fn placed_order(svc: &Service) -> PoNumber {
+    let alice = actor(svc, "alice");
+    let text = QuoteJson::new("Q-SERVE").product("1", "CAB-1", 5, "2.00").build();
+    let report = svc.import_text(&alice, "q.json", &text).unwrap();
+    let items = match &report.quotes[0] {
+        crate::app::ImportOutcome::Imported { items, .. } => items.clone(),
+        other => panic!("{other:?}"),
+    };
+    let order = svc
+        .create_order(
+            &alice,
+            CreateOrder {
+                distributor: "ingram".into(),
+                order_type: OrderType::Wholesale,
+                items,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let place = PlaceRequest {
+        po: order.number,
+        method: PlacementMethod::Manual,
+        link: None,
+    };
+    svc.place(&alice, place).unwrap();
+    order.number
+}
+
+/// A service on `socket`, in a runtime of its own (dropping it is the service going away).
+fn serve(db: &Path, socket: &Path) -> tokio::runtime::Runtime {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let svc = Arc::new(service(db));
+    let refuse: server::Executor = Arc::new(|_, _, _| CommandDone::default());
+    rt.block_on(async {
+        let listener = server::bind(socket).await.unwrap();
+        let server = Server::new(svc, config_text(), refuse).unwrap();
+        tokio::spawn(server::accept(
+            server,
+            listener,
+            tokio_util::sync::CancellationToken::new(),
+        ));
+    });
+    rt
+}
+
+/// The screens of `user` through the service: what they send, and what they hear.
+fn screens(
+    rt: &tokio::runtime::Runtime,
+    socket: &Path,
+    user: &str,
+) -> (std::sync::mpsc::Sender<Req>, UnboundedReceiver<Msg>) {
+    let session = rt
+        .block_on(connect(socket, Some(user.into()), Purpose::Screens))
+        .unwrap();
+    assert_eq!(session.actor.name, user);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let _guard = rt.enter();
+    let link = link::start(session, PathBuf::from(socket), Some(user.into()), tx);
+    (link, rx)
+}
+
+/// The next message `want` takes, skipping others; panics after 10 s.
+fn wait_for<T>(rt: &tokio::runtime::Runtime, rx: &mut UnboundedReceiver<Msg>, want: impl Fn(&Msg) -> Option<T>) -> T {
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let m = rx.recv().await.expect("the link is open");
+                if let Some(t) = want(&m) {
+                    return t;
+                }
+            }
+        })
+        .await
+        .expect("the message came within 10 s")
+    })
+}
+
+#[test]
+fn a_receipt_at_one_screen_is_pushed_to_another_which_reads_only_that_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, socket) = (dir.path().join("purser.redb"), dir.path().join("s.sock"));
+    let po = placed_order(&service(&db));
+    let server = serve(&db, &socket);
+    let clients = tokio::runtime::Runtime::new().unwrap();
+    let (rick, mut rick_hears) = screens(&clients, &socket, "rick");
+    let (_alice, mut alice_hears) = screens(&clients, &socket, "alice");
+    let req = ReceiveRequest {
+        line: 1,
+        quantity: Some(2),
+        serials: vec![],
+    };
+    rick.send(Req::Do(Command::Receive { po, req })).unwrap();
+    let done = wait_for(&clients, &mut rick_hears, |m| match m {
+        Msg::Done {
+            command: CommandKind::Receive,
+            result,
+        } => Some(result.as_ref().map(|_| ()).map_err(|e| e.to_string())),
+        _ => None,
+    });
+    assert_eq!(done, Ok(()));
+    // Alice's screens are told what changed: that order, not everything.
+    let changes = wait_for(&clients, &mut alice_hears, |m| match m {
+        Msg::Changed(c) => Some(c.clone()),
+        Msg::Reload => panic!("a reload instead of the changes"),
+        _ => None,
+    });
+    assert!(changes.orders().contains(&po), "{changes:?}");
+    _alice.send(Req::Load(Load::OrdersByNumber(vec![po]))).unwrap();
+    let received = wait_for(&clients, &mut alice_hears, |m| match m {
+        Msg::OrdersChanged { orders, .. } => orders.iter().find(|o| o.number == po).map(|o| o.received_on(1)),
+        _ => None,
+    });
+    assert_eq!(received, 2);
+    drop(server);
+}
+
+#[test]
+fn screens_whose_service_restarts_say_so_reconnect_and_load_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, socket) = (dir.path().join("purser.redb"), dir.path().join("s.sock"));
+    let po = placed_order(&service(&db));
+    let server = serve(&db, &socket);
+    let clients = tokio::runtime::Runtime::new().unwrap();
+    let (rick, mut hears) = screens(&clients, &socket, "rick");
+    // The service goes away: its connections close.
+    server.shutdown_timeout(Duration::from_secs(5));
+    let lost = wait_for(&clients, &mut hears, |m| match m {
+        Msg::Notice(Tone::Warn, text) => Some(text.clone()),
+        _ => None,
+    });
+    assert!(lost.contains("lost the connection"), "{lost}");
+    // A receipt now is refused at once, not queued for later.
+    let req = ReceiveRequest {
+        line: 1,
+        quantity: Some(1),
+        serials: vec![],
+    };
+    rick.send(Req::Do(Command::Receive { po, req })).unwrap();
+    let refused = wait_for(&clients, &mut hears, |m| match m {
+        Msg::Done { result: Err(e), .. } => Some(e.to_string()),
+        _ => None,
+    });
+    assert!(refused.contains("nothing was done"), "{refused}");
+    // The service is back: the screens say so and load everything afresh.
+    let _server = serve(&db, &socket);
+    let back = wait_for(&clients, &mut hears, |m| match m {
+        Msg::Notice(Tone::Ok, text) => Some(text.clone()),
+        _ => None,
+    });
+    assert!(back.contains("reconnected"), "{back}");
+    wait_for(&clients, &mut hears, |m| matches!(m, Msg::Reload).then_some(()));
+    assert_eq!(service_order_received(&db, po), 0, "the refused receipt was not made");
+}
+
+fn service_order_received(db: &Path, po: PoNumber) -> u32 {
+    service(db).order(po).unwrap().received_on(1)
+}
