@@ -295,6 +295,14 @@ impl App {
                 self.approvals.filter_key(ev, &ctx!(self));
                 true
             }
+            Pane::Receiving if self.receiving.searching() || self.receiving.opens_search(ev) => {
+                if !self.receiving.searching() {
+                    self.receiving.search.focused = true;
+                } else {
+                    self.receiving.search_key(ev, &ctx!(self));
+                }
+                true
+            }
             Pane::Receiving if self.receiving.typing() => {
                 // Esc followed quickly by a character arrives as Alt+character. While the
                 // scanner is busy (serials, a pick list, typed text) Esc has work to do, so

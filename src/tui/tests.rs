@@ -2422,3 +2422,29 @@ fn the_docks_pick_list_names_each_lines_customer() {
     let picks: Vec<String> = rows_with(&screen, "line 1 · Bakker Logistics · CAT6-2M-BL");
     assert_eq!(picks.len(), 2, "{screen}");
 }
+
+#[test]
+fn slash_in_an_empty_scan_box_searches_the_dock_s_orders() {
+    let mut h = Harness::new("rick");
+    assert_eq!(h.app.pane, Pane::Receiving);
+    let before = h.app.receiving.orders.clone();
+    assert!(!before.is_empty());
+    h.type_text("/nobody-by-this-name");
+    assert!(
+        h.app.receiving.input.value().is_empty(),
+        "nothing went into the scan box"
+    );
+    assert!(h.app.receiving.orders.is_empty());
+    let screen = h.render(100, 24);
+    assert!(screen.contains("no open order matches the search"), "{screen}");
+    // Esc clears the search; the list is whole again and the scan box takes scans.
+    h.keys("esc");
+    assert_eq!(h.app.receiving.orders, before);
+    h.type_text("/bakker");
+    h.keys("enter");
+    assert_eq!(h.app.receiving.orders.len(), 1);
+    let screen = h.render(100, 24);
+    assert!(screen.contains("Bakker"), "{screen}");
+    h.type_text("AP-650");
+    assert_eq!(h.app.receiving.input.value(), "AP-650");
+}

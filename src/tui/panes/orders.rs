@@ -182,7 +182,7 @@ impl OrdersPane {
 
 /// Whether every word of `search` is in the order: its number, status, customers,
 /// distributor, buyer or SKUs.
-fn order_matches(ctx: &Ctx, search: &SearchBox, o: &Order) -> bool {
+pub(super) fn order_matches(ctx: &Ctx, search: &SearchBox, o: &Order) -> bool {
     let number = o.number.to_string();
     let status = status_label(o);
     let dist = ctx.config.distributor_name(&o.distributor);

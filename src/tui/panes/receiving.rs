@@ -63,6 +63,8 @@ pub struct ReceivingPane {
     pub log_back: usize,
     /// Why the user may not receive here (no scan box then); `None` when they may.
     pub refused: Option<String>,
+    /// Narrows the order list (`/` in an empty scan box: no barcode starts with it).
+    pub search: crate::tui::widgets::SearchBox,
 }
 
 /// How many lines of the scan log are kept to scroll back through.
@@ -122,6 +124,32 @@ impl ReceivingPane {
         self.focused
     }
 
+    /// Whether keys go to the search box over the order list.
+    pub fn searching(&self) -> bool {
+        self.search.focused
+    }
+
+    /// Whether `ev` opens the search: `/` with nothing in the scan box and nothing under way
+    /// (no barcode starts with `/`), or for a user without the scan box.
+    pub fn opens_search(&self, ev: &crossterm::event::KeyEvent) -> bool {
+        ev.code == crossterm::event::KeyCode::Char('/')
+            && ev
+                .modifiers
+                .difference(crossterm::event::KeyModifiers::SHIFT)
+                .is_empty()
+            && (!self.is_busy() || self.refused.is_some())
+    }
+
+    /// A key typed into the search box: the order list follows at once.
+    pub fn search_key(&mut self, ev: &crossterm::event::KeyEvent, ctx: &Ctx) {
+        if ev.code == crossterm::event::KeyCode::Esc {
+            self.search.clear();
+        }
+        if self.search.key(ev) || ev.code == crossterm::event::KeyCode::Esc {
+            self.refresh(ctx);
+        }
+    }
+
     /// Whether the scanner is in the middle of something: serials or a pick list
     /// expected, a quantity set, or text typed. Esc has work to do then.
     pub fn is_busy(&self) -> bool {
@@ -158,6 +186,7 @@ impl ReceivingPane {
             .rev()
             .filter(|o| o.status().is_receivable())
             .filter(offered)
+            .filter(|o| !self.search.is_active() || super::orders::order_matches(ctx, &self.search, o))
             .map(|o| o.number)
             .collect();
         if let Some(po) = sel {
@@ -657,10 +686,14 @@ fn render_orders(r: &ReceivingPane, ctx: &Ctx, f: &mut Frame, left: Rect) {
         f.render_widget(Paragraph::new("loading orders…").style(th.muted), left);
         return;
     }
-    if r.orders.is_empty() {
-        f.render_widget(Paragraph::new("no order is waiting for goods").style(th.muted), left);
+    let empty = if r.search.is_active() {
+        "no open order matches the search (Esc clears it)"
+    } else {
+        "no order is waiting for goods"
+    };
+    let Some(left) = super::search_line(ctx, &r.search, f, left, r.orders.is_empty(), empty) else {
         return;
-    }
+    };
     let (start, end) = r.cursor.window(r.orders.len(), left.height.saturating_sub(1) as usize);
     let shown_po = r.shown_order();
     let rows = r.orders[start..end]
