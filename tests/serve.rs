@@ -268,6 +268,27 @@ fn a_client_of_another_protocol_is_told_which_versions_met() {
     assert!(message.contains(env!("CARGO_PKG_VERSION")), "{message}");
 }
 
+/// Clients that hang up before the service answers (a screen closed at once, a script
+/// killed) never take the service down with them.
+#[test]
+fn clients_that_hang_up_at_once_do_not_end_the_service() {
+    use std::io::Write;
+    let site = Site::new("", "[users.root]\nroles = [\"buyer\"]\n");
+    site.start();
+    let hello = br#"{"protocol":1,"version":"0.1.0","user":null,"purpose":"Screens"}"#;
+    for _ in 0..20 {
+        let mut s = std::os::unix::net::UnixStream::connect(&site.socket).unwrap();
+        s.write_all(&(hello.len() as u32).to_be_bytes()).unwrap();
+        s.write_all(hello).unwrap();
+        drop(s);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let exited = site.service.lock().unwrap().as_mut().unwrap().try_wait().unwrap();
+    assert_eq!(exited, None, "the service ended when its clients hung up");
+    let out = site.run(&["--json", "whoami"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn no_service_on_a_named_socket_is_a_clear_error() {
     let site = Site::new("", "");

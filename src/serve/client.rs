@@ -44,6 +44,7 @@ pub struct Session {
 
 /// Connects to the service at `socket` and introduces itself.
 pub async fn connect(socket: &Path, user: Option<String>, purpose: Purpose) -> Result<Session, ClientError> {
+    super::ignore_sigpipe();
     let stream = UnixStream::connect(socket)
         .await
         .map_err(|source| ClientError::Connect {

@@ -17,6 +17,17 @@ pub mod server;
 
 use std::path::{Path, PathBuf};
 
+/// A peer that hung up must not end this process: `purser` takes SIGPIPE's default
+/// (so that `purser po list | head` ends quietly), under which a write to a socket whose
+/// other end closed kills the writer. A service outlives its clients, and screens outlive
+/// their service, so once a socket is in use the write fails with an error instead.
+pub fn ignore_sigpipe() {
+    // SAFETY: setting a signal disposition to "ignore" has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
 /// Where the service listens unless told otherwise.
 pub const DEFAULT_SOCKET: &str = "/run/purser/purser.sock";
 

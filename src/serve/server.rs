@@ -69,6 +69,7 @@ impl Server {
 /// (`purser` when installed) may connect. A socket file left by a service that is gone
 /// is replaced; one a live service answers on is not.
 pub async fn bind(path: &Path) -> Result<UnixListener, ServeError> {
+    super::ignore_sigpipe();
     if path.exists() {
         if UnixStream::connect(path).await.is_ok() {
             return Err(ServeError::AlreadyServing(path.to_path_buf()));
