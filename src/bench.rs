@@ -661,8 +661,9 @@ fn service_receipts(dir: &Path) -> Result<crate::serve::bench::ServiceReceipts, 
     // The clients act as the bench user, whoever runs the bench.
     let text = format!("[identity]\nallow_user_override = true\n{BENCH_CONFIG}");
     let config = Config::parse(&text).expect("bench configuration parses");
+    // Owned, as `purser serve` opens it: commits made at once share their sync.
     let svc = Service::new(
-        Store::open(&dir.join("bench.redb"))?,
+        Store::open_owned(&dir.join("bench.redb"))?,
         Arc::new(config),
         crate::app::system_clock(),
     );

@@ -45,7 +45,8 @@ pub fn run(g: &Global) -> Result<(), CliError> {
     crate::logging::init(db_path.parent().unwrap_or(Path::new(".")));
     // The service's database must exist (`purser init --db PATH` makes it, as the
     // service's account): a mistyped path is refused, never served empty.
-    let store = Store::open_as(&db_path, crate::store::OpenMode::Existing)?;
+    // Owned: no other process may open it while the service runs.
+    let store = Store::open_owned(&db_path)?;
     let service = Arc::new(Service::new(store, Arc::new(config), system_clock()));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

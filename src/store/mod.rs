@@ -94,6 +94,13 @@ impl Store {
         Ok(Store::with_backend(Box::new(RedbFile::open_as(path, mode)?)))
     }
 
+    /// Opens an existing database for the one process that owns it (`purser serve`): no
+    /// other process may open it meanwhile, and commits made at the same time share their
+    /// sync to disk; each is durable before its write returns, as always.
+    pub fn open_owned(path: &Path) -> Result<Store, StoreError> {
+        Ok(Store::with_backend(Box::new(RedbFile::open_owned(path)?)))
+    }
+
     /// A store over another backend.
     pub fn with_backend(backend: Box<dyn Backend>) -> Store {
         Store {

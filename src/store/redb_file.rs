@@ -9,7 +9,7 @@ use super::audit_key::{create_audit_key, KeyFile};
 use super::ops::{Backend, ReadOps, WriteOps};
 use super::tx::{ReadTx, WriteTx};
 use super::{StoreError, SCHEMA_VERSION};
-use redb::{ConcurrencyMode, Database, ReadableDatabase};
+use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable};
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -28,11 +28,19 @@ pub struct RedbFile {
     path: PathBuf,
     /// The key audit entries are chained with (read when first needed).
     audit_key: Arc<KeyFile>,
+    /// Commits share their sync to disk (a file this process owns).
+    grouped: Option<Flusher>,
 }
 
-fn open_db(path: &Path) -> Result<Database, StoreError> {
+fn open_db(path: &Path, owned: bool) -> Result<Database, StoreError> {
+    // A service owns its file: no other process may open it (and commits may be grouped).
+    let mode = if owned {
+        ConcurrencyMode::ExclusiveWriter
+    } else {
+        ConcurrencyMode::MultiWriter
+    };
     Database::builder()
-        .set_concurrency_mode(ConcurrencyMode::MultiWriter)
+        .set_concurrency_mode(mode)
         .set_cache_size(CACHE_BYTES)
         .create(path)
         .map_err(|e| StoreError::open(path, e))
@@ -165,6 +173,65 @@ fn commit_token() -> u64 {
     nanos ^ (u64::from(std::process::id()) << 40) ^ seq.rotate_left(20)
 }
 
+/// The `meta` key the syncs of grouped commits count up.
+const FLUSHES: &str = "group_syncs";
+
+/// Group commit for a file one process owns: each commit is made without its own sync;
+/// then the first of them to get here syncs, for itself and every commit made before
+/// the sync began, while the others wait for it (or the next one). Eight receivers
+/// scanning at once share one sync instead of queueing for eight.
+#[derive(Default)]
+struct Flusher {
+    state: std::sync::Mutex<FlushState>,
+    synced: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct FlushState {
+    /// Commits made (without their own sync), numbered in the order noted.
+    committed: u64,
+    /// Every commit up to this number is on disk.
+    durable: u64,
+    /// A sync is under way.
+    syncing: bool,
+}
+
+impl Flusher {
+    /// Returns once the commit just made is on disk: syncing with `sync` when no sync is
+    /// under way, else waiting for the one that is (and the next, if this commit came
+    /// after it began). A failed sync fails every commit it was for: made, but perhaps
+    /// not on disk.
+    fn durable(&self, sync: impl Fn() -> Result<(), StoreError>) -> Result<(), StoreError> {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        s.committed += 1;
+        let mine = s.committed;
+        loop {
+            if s.durable >= mine {
+                return Ok(());
+            }
+            if !s.syncing {
+                s.syncing = true;
+                let target = s.committed;
+                drop(s);
+                let synced = sync();
+                s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+                s.syncing = false;
+                self.synced.notify_all();
+                match synced {
+                    Ok(()) => s.durable = s.durable.max(target),
+                    Err(e) => {
+                        return Err(StoreError::Uncertain(format!(
+                            "the change was made but syncing it to disk failed ({e}); it is lost if the                              machine stops before the next sync"
+                        )))
+                    }
+                }
+                continue;
+            }
+            s = self.synced.wait(s).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
 /// Whether redb refused because this handle met an I/O failure earlier.
 fn handle_is_dead(e: &redb::TransactionError) -> bool {
     matches!(
@@ -182,8 +249,19 @@ impl RedbFile {
     /// Opens the database at `path` as `mode` says (see [`OpenMode`]). A file that is not a
     /// redb database, or a redb database without Purser's schema, is refused.
     pub fn open_as(path: &Path, mode: OpenMode) -> Result<RedbFile, StoreError> {
+        RedbFile::open_guarded(path, mode, false)
+    }
+
+    /// Opens an existing database for a process that owns it (`purser serve`): no other
+    /// process may open the file while it is open here, and commits made at the same time
+    /// share their sync to disk (see [`Flusher`]); each is durable before it returns.
+    pub fn open_owned(path: &Path) -> Result<RedbFile, StoreError> {
+        RedbFile::open_guarded(path, OpenMode::Existing, true)
+    }
+
+    fn open_guarded(path: &Path, mode: OpenMode, owned: bool) -> Result<RedbFile, StoreError> {
         // redb stops with a panic on some damaged files; that is an error to report.
-        std::panic::catch_unwind(|| RedbFile::open_unguarded(path, mode)).unwrap_or_else(|payload| {
+        std::panic::catch_unwind(|| RedbFile::open_unguarded(path, mode, owned)).unwrap_or_else(|payload| {
             Err(StoreError::Damaged {
                 path: path.to_path_buf(),
                 message: panic_text(payload.as_ref()),
@@ -191,9 +269,9 @@ impl RedbFile {
         })
     }
 
-    fn open_unguarded(path: &Path, mode: OpenMode) -> Result<RedbFile, StoreError> {
+    fn open_unguarded(path: &Path, mode: OpenMode, owned: bool) -> Result<RedbFile, StoreError> {
         let created = prepare_file(path, mode)?;
-        let db = open_db(path)?;
+        let db = open_db(path, owned)?;
         // A new database gets its audit key, once redb has made the file a database (so
         // no other process meanwhile finds an empty file).
         if created {
@@ -203,6 +281,7 @@ impl RedbFile {
             db: ManuallyDrop::new(RwLock::new(Arc::new(db))),
             path: path.to_path_buf(),
             audit_key: Arc::new(KeyFile::new(path)),
+            grouped: owned.then(Flusher::default),
         };
         // Opening an existing database of this schema writes nothing (no sync, and open
         // screens elsewhere see no change); a new or older one is set up in a write.
@@ -254,7 +333,8 @@ impl RedbFile {
         let mut slot = self.db.write().unwrap_or_else(PoisonError::into_inner);
         if Arc::ptr_eq(&slot, failed) {
             tracing::warn!(path = %self.path.display(), "reopening the database after an I/O failure");
-            drop_quietly(std::mem::replace(&mut *slot, Arc::new(open_db(&self.path)?)));
+            let owned = self.grouped.is_some();
+            drop_quietly(std::mem::replace(&mut *slot, Arc::new(open_db(&self.path, owned)?)));
         }
         Ok(slot.clone())
     }
@@ -282,8 +362,11 @@ impl RedbFile {
             }
             Ok(v) => {
                 let token = commit_token();
-                match wtx.commit(token) {
+                match wtx.commit(token, self.grouped.is_none()) {
                     Ok(()) => {
+                        if let Some(flusher) = &self.grouped {
+                            flusher.durable(|| Self::sync(&db))?;
+                        }
                         super::count_commit_on_this_thread();
                         Ok(v)
                     }
@@ -308,6 +391,18 @@ impl RedbFile {
                 Err(e)
             }
         }
+    }
+
+    /// Makes every commit before it durable: a commit of its own, synced to disk.
+    fn sync(db: &Database) -> Result<(), StoreError> {
+        let txn = db.begin_write().map_err(StoreError::from)?;
+        {
+            let mut meta = txn.open_table(super::tables::META)?;
+            let n = meta.get(FLUSHES)?.map_or(0, |v| v.value());
+            meta.insert(FLUSHES, n + 1)?;
+        }
+        txn.commit()?;
+        Ok(())
     }
 
     /// Whether the commit that wrote `token` is in the file.
@@ -417,6 +512,42 @@ mod tests {
             "{e}"
         );
         assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "left as it was");
+    }
+
+    #[test]
+    fn an_owned_file_groups_concurrent_commits_keeps_every_one_and_admits_no_other_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owned.redb");
+        drop(RedbFile::open(&path).unwrap());
+        let store = RedbFile::open_owned(&path).unwrap();
+        // Eight writers at once, 25 commits each: every one returns Ok, with its own number.
+        let ids = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..25 {
+                        let id = store.write(|tx| tx.next_job_id()).unwrap();
+                        ids.lock().unwrap().push(id);
+                    }
+                });
+            }
+        });
+        let mut ids = ids.into_inner().unwrap();
+        ids.sort();
+        assert_eq!(ids, (1..=200).collect::<Vec<u64>>());
+        let syncs = store
+            .read(|tx| {
+                let t = tx.txn.open_table(tables::META)?;
+                Ok::<_, StoreError>(t.get(FLUSHES)?.map_or(0, |v| v.value()))
+            })
+            .unwrap();
+        assert!((1..=200).contains(&syncs), "{syncs} syncs for 200 commits");
+        // No other handle (as another process would) opens the file while it is owned.
+        assert!(RedbFile::open(&path).is_err(), "a second writer opened an owned file");
+        drop(store);
+        // Reopened, every commit is there.
+        let again = RedbFile::open(&path).unwrap();
+        assert_eq!(again.write(|tx| tx.next_job_id()).unwrap(), 201);
     }
 
     #[test]

@@ -417,7 +417,14 @@ impl WriteTx {
 
     /// Commits durably, recording `token` as the last commit's (see `RedbFile::write`)
     /// and what it touched in the change feed under the new change counter.
-    pub(super) fn commit(self, token: u64) -> Result<(), StoreError> {
+    /// Commits; `durable`: synced to disk before it returns (else a later sync makes it
+    /// so, see the group commit of a file one process owns).
+    pub(super) fn commit(mut self, token: u64, durable: bool) -> Result<(), StoreError> {
+        if !durable {
+            self.txn
+                .set_durability(redb::Durability::None)
+                .map_err(|e| StoreError::Db(e.to_string()))?;
+        }
         {
             let mut meta = self.txn.open_table(META)?;
             let n = meta.get(K_CHANGES)?.map_or(0, |v| v.value());
