@@ -592,14 +592,7 @@ fn external_changes(
     let config = Config::parse(BENCH_CONFIG).expect("bench configuration parses");
     let actor = identity::resolve(&config, Some("bench"), "bench").expect("bench user is configured");
     let other = Service::new(Store::open(db)?, Arc::new(config), crate::app::system_clock());
-    let mut open = Vec::new();
-    for o in other.list_orders()?.iter().filter(|o| o.status().is_receivable()) {
-        for (i, l) in o.lines.iter().enumerate() {
-            for _ in o.received_on(i as u32 + 1)..l.quantity {
-                open.push((o.number, i as u32 + 1, l.serialized));
-            }
-        }
-    }
+    let open = crate::serve::bench::open_units(&other)?;
     let mut poller = crate::tui::worker::Poller::new(svc);
     let mut times = Vec::with_capacity(EXTERNAL_CHANGES);
     for (n, (po, line, serialized)) in open.into_iter().take(EXTERNAL_CHANGES).enumerate() {

@@ -1,6 +1,8 @@
 //! The real `purser` binary, driven the way scripts and cron drive it: `--db`, `--config`,
 //! `--user`, `--json`; clear refusals on stderr with a non-zero exit and no change.
 
+mod shared;
+
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -61,7 +63,7 @@ impl Env {
 
     fn with_identity(identity: &str) -> Env {
         let env = Env::bare(identity);
-        init_db(&env.db);
+        shared::init_db(&env.db);
         env
     }
 
@@ -158,23 +160,6 @@ impl Env {
         std::fs::write(&p, text).unwrap();
         p
     }
-}
-
-/// `purser init`: the database the commands below use (a path that is not there is refused).
-fn init_db(db: &Path) {
-    let out = Command::new(BIN)
-        .env_remove("PURSER_DB")
-        .env_remove("PURSER_CONFIG")
-        .arg("init")
-        .arg("--db")
-        .arg(db)
-        .output()
-        .expect("purser init runs");
-    assert!(
-        out.status.success(),
-        "purser init: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn s(p: &Path) -> &str {

@@ -2,6 +2,8 @@
 //! receivers at the dock would run them: nobody fails only because someone else was
 //! writing, the result is exactly the sum, and a race for the last unit has one winner.
 
+mod shared;
+
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -34,30 +36,13 @@ struct Env {
     config: PathBuf,
 }
 
-/// `purser init`: the database the commands below use (a path that is not there is refused).
-fn init_db(db: &Path) {
-    let out = Command::new(BIN)
-        .env_remove("PURSER_DB")
-        .env_remove("PURSER_CONFIG")
-        .arg("init")
-        .arg("--db")
-        .arg(db)
-        .output()
-        .expect("purser init runs");
-    assert!(
-        out.status.success(),
-        "purser init: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 impl Env {
     fn new() -> Env {
         let dir = tempfile::Builder::new().prefix("purser-conc-").tempdir().unwrap();
         let db = dir.path().join("purser.redb");
         let config = dir.path().join("config.toml");
         std::fs::write(&config, CONFIG).unwrap();
-        init_db(&db);
+        shared::init_db(&db);
         Env { dir, db, config }
     }
 

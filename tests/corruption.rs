@@ -5,6 +5,8 @@
 //! never a panic, and never a changed SKU or serial taken as good. Most flips go through
 //! the library (fast); a sample runs the binary.
 
+mod shared;
+
 use purser::app::{AppError, Service};
 use purser::config::Config;
 use purser::domain::receiving::ReceiveRequest;
@@ -69,8 +71,7 @@ fn ok(dir: &Path, user: &str, args: &[&str]) {
 fn build(dir: &Path) -> PathBuf {
     std::fs::write(dir.join("config.toml"), CONFIG).unwrap();
     let db = dir.join("purser.redb");
-    let out = Command::new(BIN).arg("init").arg("--db").arg(&db).output().unwrap();
-    assert!(out.status.success());
+    shared::init_db(&db);
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quotes");
     for q in [
         "q-2026-0142-dentalcare-west.json",

@@ -4,6 +4,8 @@
 //! the shipped configuration loaded by the real binary, and the maintainer scripts run
 //! twice in a scratch root with stand-ins for the account and dpkg tools.
 
+mod shared;
+
 use clap::CommandFactory;
 use purser::cli::Cli;
 use std::collections::BTreeSet;
@@ -300,13 +302,7 @@ fn parse(argv: &[String]) -> Cli {
 fn the_shipped_configuration_loads_and_its_commented_examples_work() {
     let me = purser::identity::os_account().unwrap();
     let dir = TempDir::new().unwrap();
-    let init = std::process::Command::new(env!("CARGO_BIN_EXE_purser"))
-        .arg("init")
-        .arg("--db")
-        .arg(dir.path().join("purser.redb"))
-        .output()
-        .unwrap();
-    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    shared::init_db(&dir.path().join("purser.redb"));
     let shipped = read("assets/debian/config.toml");
     let whoami = |text: &str| {
         let config = dir.path().join("config.toml");

@@ -2,6 +2,8 @@
 //! file, the kernel names who connects (with real OS accounts when the tests run as root,
 //! as in CI), and a service killed while clients write keeps every acknowledged command.
 
+mod shared;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output};
@@ -76,8 +78,7 @@ impl Site {
     /// waits until it answers.
     fn start(&self) {
         if !self.db.exists() {
-            let init = Self::purser().arg("init").arg("--db").arg(&self.db).output().unwrap();
-            assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+            shared::init_db(&self.db);
         }
         let child = Self::purser()
             .arg("serve")
@@ -184,8 +185,7 @@ fn commands_through_the_service_answer_as_they_do_on_the_file() {
     );
     site.start();
     let direct_db = site.dir.path().join("direct/purser.redb");
-    let init = Site::purser().arg("init").arg("--db").arg(&direct_db).output().unwrap();
-    assert!(init.status.success());
+    shared::init_db(&direct_db);
     let quote = fixture("q-2026-0150-bakker-logistics.json");
     let quote = quote.to_str().unwrap();
     let missing = site.dir.path().join("missing.json");

@@ -4,6 +4,8 @@
 // `purser demo` is part of the `demo` feature, on by default.
 #![cfg(feature = "demo")]
 
+mod shared;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -100,26 +102,9 @@ impl Drop for Tmux {
     }
 }
 
-/// `purser init`: the database the commands below use (a path that is not there is refused).
-fn init_db(db: &Path) {
-    let out = Command::new(BIN)
-        .env_remove("PURSER_DB")
-        .env_remove("PURSER_CONFIG")
-        .arg("init")
-        .arg("--db")
-        .arg(db)
-        .output()
-        .expect("purser init runs");
-    assert!(
-        out.status.success(),
-        "purser init: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn purser(dir: &Path, args: &[&str]) -> Output {
     if !dir.join("purser.redb").exists() {
-        init_db(&dir.join("purser.redb"));
+        shared::init_db(&dir.join("purser.redb"));
     }
     Command::new(BIN)
         .arg("--db")

@@ -153,11 +153,7 @@ pub fn main_with(cli: Cli, args: &[std::ffi::OsString]) -> i32 {
 
 /// The error a panic becomes.
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no details".into());
+    let what = crate::domain::text::panic_text(payload);
     format!("internal error ({what}); nothing further was done and a change under way was not saved; see purser.log")
 }
 

@@ -28,6 +28,15 @@ fn strip(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
     }
 }
 
+/// What a panic said (its message, when it carried text).
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no details".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

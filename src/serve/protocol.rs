@@ -253,15 +253,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WireStream<T> {
     }
 }
 
-/// What a client says when the service speaks another protocol.
-pub fn version_mismatch(theirs: u32, their_version: &str) -> String {
-    format!(
-        "this purser is version {} (protocol {PROTOCOL}) and the Purser service is version {their_version} \
-         (protocol {theirs}); use the purser installed with the service",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

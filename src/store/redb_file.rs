@@ -141,15 +141,6 @@ impl Drop for RedbFile {
     }
 }
 
-/// What a panic said.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no details".into())
-}
-
 /// Whether an empty file stays empty for a moment: one another process has just created
 /// is a database within milliseconds (several `purser` processes may start on a new
 /// database at once); a lost database stays empty.
@@ -264,7 +255,7 @@ impl RedbFile {
         std::panic::catch_unwind(|| RedbFile::open_unguarded(path, mode, owned)).unwrap_or_else(|payload| {
             Err(StoreError::Damaged {
                 path: path.to_path_buf(),
-                message: panic_text(payload.as_ref()),
+                message: crate::domain::text::panic_text(payload.as_ref()),
             })
         })
     }
@@ -437,7 +428,7 @@ impl RedbFile {
                 r
             }
             Err(payload) => {
-                let message = panic_text(payload.as_ref());
+                let message = crate::domain::text::panic_text(payload.as_ref());
                 tracing::error!(path = %self.path.display(), "a store call stopped: {message}");
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.replace(&db)));
                 drop_quietly(db);

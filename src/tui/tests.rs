@@ -283,6 +283,25 @@ impl Harness {
     fn order(&self, po: u64) -> crate::domain::Order {
         self.svc.order(PoNumber(po)).unwrap()
     }
+
+    /// A wholesale order of `item` to `distributor`, created and placed by hand by alice.
+    fn placed_by_hand(&self, distributor: &str, item: ItemId) -> PoNumber {
+        let alice = as_user(&config(), "alice");
+        let req = CreateOrder {
+            distributor: distributor.into(),
+            order_type: OrderType::Wholesale,
+            items: vec![item],
+            ..Default::default()
+        };
+        let po = self.svc.create_order(&alice, req).unwrap().number;
+        let place = PlaceRequest {
+            po,
+            method: PlacementMethod::Manual,
+            link: None,
+        };
+        self.svc.place(&alice, place).unwrap();
+        po
+    }
 }
 
 #[test]
@@ -1274,30 +1293,7 @@ fn big_order(h: &Harness) -> PoNumber {
         .find(|i| i.quote_id == "Q-2026-0999" && i.sku == "20XW00A1NL")
         .unwrap()
         .id;
-    let po = h
-        .svc
-        .create_order(
-            &alice,
-            CreateOrder {
-                distributor: "ingram".into(),
-                order_type: OrderType::Wholesale,
-                items: vec![id],
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .number;
-    h.svc
-        .place(
-            &alice,
-            PlaceRequest {
-                po,
-                method: PlacementMethod::Manual,
-                link: None,
-            },
-        )
-        .unwrap();
-    po
+    h.placed_by_hand("ingram", id)
 }
 
 /// The rows of a rendered screen that mention `what`.
@@ -2390,29 +2386,7 @@ fn the_docks_pick_list_names_each_lines_customer() {
     // The cables on two orders: a scan of their code asks which line.
     let (a, b) = h.svc.split(&alice, 7, 15).unwrap();
     for id in [a.id, b.id] {
-        let po = h
-            .svc
-            .create_order(
-                &alice,
-                CreateOrder {
-                    distributor: "also".into(),
-                    order_type: OrderType::Wholesale,
-                    items: vec![id],
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-            .number;
-        h.svc
-            .place(
-                &alice,
-                PlaceRequest {
-                    po,
-                    method: PlacementMethod::Manual,
-                    link: None,
-                },
-            )
-            .unwrap();
+        h.placed_by_hand("also", id);
     }
     h.app.reload();
     h.settle();

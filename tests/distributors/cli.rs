@@ -89,23 +89,6 @@ fn a_price_in_another_currency_is_listed_but_never_the_best() {
     );
 }
 
-/// `purser init`: the database the commands below use (a path that is not there is refused).
-fn init_db(db: &std::path::Path) {
-    let out = Command::new(BIN)
-        .env_remove("PURSER_DB")
-        .env_remove("PURSER_CONFIG")
-        .arg("init")
-        .arg("--db")
-        .arg(db)
-        .output()
-        .expect("purser init runs");
-    assert!(
-        out.status.success(),
-        "purser init: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 struct Cli {
     dir: tempfile::TempDir,
     _sandbox: purser::sandbox::distributors::Sandbox,
@@ -125,7 +108,7 @@ impl Cli {
 
     fn run(&self, args: &[&str]) -> (i32, serde_json::Value, String) {
         if !self.dir.path().join("p.redb").exists() {
-            init_db(&self.dir.path().join("p.redb"));
+            crate::shared::init_db(&self.dir.path().join("p.redb"));
         }
         let out = Command::new(BIN)
             .arg("--db")

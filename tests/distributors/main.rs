@@ -9,5 +9,7 @@ mod cli;
 mod ingram;
 mod onetrail;
 mod pax8;
+#[path = "../shared/mod.rs"]
+mod shared;
 mod support;
 mod tdsynnex;

@@ -12,26 +12,9 @@ use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_purser");
 
-/// `purser init`: the database the commands below use (a path that is not there is refused).
-fn init_db(db: &Path) {
-    let out = Command::new(BIN)
-        .env_remove("PURSER_DB")
-        .env_remove("PURSER_CONFIG")
-        .arg("init")
-        .arg("--db")
-        .arg(db)
-        .output()
-        .expect("purser init runs");
-    assert!(
-        out.status.success(),
-        "purser init: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn run(dir: &Path, user: &str, args: &[&str]) -> Output {
     if !dir.join("p.redb").exists() {
-        init_db(&dir.join("p.redb"));
+        crate::shared::init_db(&dir.join("p.redb"));
     }
     Command::new(BIN)
         .env_remove("PURSER_DB")

@@ -10,3 +10,5 @@ mod cli;
 mod common;
 mod connectwise;
 mod halopsa;
+#[path = "../shared/mod.rs"]
+mod shared;
