@@ -7,6 +7,7 @@
 
 use crate::app::{CreateOrder, PlaceRequest, Service};
 use crate::config::Config;
+use crate::cputime::{process_cpu, thread_cpu};
 use crate::domain::item::ItemFilter;
 use crate::domain::receiving::ReceiveRequest;
 use crate::domain::{ItemId, OrderType, PlacementMethod};
@@ -308,6 +309,35 @@ fn measure_receipts(
     Ok((commit_times, store_times, floor))
 }
 
+/// Fills the scratch database: `items` pending items besides `orders` orders of three
+/// items each, the first [`RECEIPTS`] of them placed. Returns the quote lines imported,
+/// the seconds the import took and the placed orders.
+fn fill(
+    svc: &Service,
+    actor: &identity::Actor,
+    items: u32,
+    orders: u32,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(u32, f64, Vec<crate::domain::Order>), CliError> {
+    let order_lines = orders * 3;
+    let total_lines = items + order_lines;
+    let quotes = total_lines.div_ceil(LINES_PER_QUOTE);
+    progress(&format!("importing {total_lines} quote lines"));
+    let texts: Vec<String> = (0..quotes)
+        .map(|n| quote_json(n, LINES_PER_QUOTE.min(total_lines - n * LINES_PER_QUOTE)))
+        .collect();
+    let t = Instant::now();
+    for (n, text) in texts.iter().enumerate() {
+        svc.import_text(actor, &format!("bench-{n}.json"), text)?;
+    }
+    let import_secs = t.elapsed().as_secs_f64();
+    drop(texts);
+
+    progress(&format!("creating {orders} orders"));
+    let placed = create_orders(svc, actor, order_lines)?;
+    Ok((total_lines, import_secs, placed))
+}
+
 /// Builds the scratch database and measures. `progress` hears what is happening.
 /// `harness` is the `purser-harness` executable that draws the screens in a process of
 /// its own ([`harness_path`]); `sizes` go into the figures as they are.
@@ -327,23 +357,7 @@ pub fn measure(
         crate::app::system_clock(),
     );
 
-    // Orders take three items each; the pool keeps `items` pending items besides.
-    let order_lines = orders * 3;
-    let total_lines = items + order_lines;
-    let quotes = total_lines.div_ceil(LINES_PER_QUOTE);
-    progress(&format!("importing {total_lines} quote lines"));
-    let texts: Vec<String> = (0..quotes)
-        .map(|n| quote_json(n, LINES_PER_QUOTE.min(total_lines - n * LINES_PER_QUOTE)))
-        .collect();
-    let t = Instant::now();
-    for (n, text) in texts.iter().enumerate() {
-        svc.import_text(&actor, &format!("bench-{n}.json"), text)?;
-    }
-    let import_secs = t.elapsed().as_secs_f64();
-    drop(texts);
-
-    progress(&format!("creating {orders} orders"));
-    let placed = create_orders(&svc, &actor, order_lines)?;
+    let (total_lines, import_secs, placed) = fill(&svc, &actor, items, orders, progress)?;
 
     // Receipts, the store's smallest commit and the raw fdatasync take turns, so that all
     // three meet the disk in the same state.
@@ -552,23 +566,6 @@ pub fn screens_child(db: &Path) -> Result<(), CliError> {
 /// Receipts another client makes while the screens watch.
 const EXTERNAL_CHANGES: usize = 100;
 
-/// CPU time of the calling thread.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid timespec to write to; the clock id is a constant.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// CPU time (user and system) of this process, all threads.
-fn process_cpu() -> Duration {
-    // SAFETY: getrusage writes into the zeroed struct it is given.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(ru.ru_utime) + tv(ru.ru_stime)
-}
-
 /// Draws one frame of the screens.
 fn frame(
     term: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
@@ -654,7 +651,7 @@ fn service_receipts(dir: &Path) -> Result<crate::serve::bench::ServiceReceipts, 
     // The clients act as the bench user, whoever runs the bench.
     let text = format!("[identity]\nallow_user_override = true\n{BENCH_CONFIG}");
     let config = Config::parse(&text).expect("bench configuration parses");
-    // Owned, as `purser serve` opens it: commits made at once share their sync.
+    // Owned, as `purser serve` opens it: writes made at once share one commit.
     let svc = Service::new(
         Store::open_owned(&dir.join("bench.redb"))?,
         Arc::new(config),
@@ -670,6 +667,39 @@ fn service_receipts(dir: &Path) -> Result<crate::serve::bench::ServiceReceipts, 
         .collect();
     measure(svc, text, dir, "bench", alone, together)
         .map_err(|e| CliError::new(format!("bench: receipts through the service: {e}"), 3))
+}
+
+/// `purser-harness bench-service --db PATH`: receipts through a service, alone and by
+/// eight clients at once, on a copy of the bench database at PATH (filled there first,
+/// as `purser bench` fills it, when there is none); prints the figures as JSON. For
+/// working on the service without the rest of the bench.
+pub fn service_child(db: &Path) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::new(format!("bench-service: {e}"), 3);
+    if !db.exists() {
+        let config = Config::parse(BENCH_CONFIG).expect("bench configuration parses");
+        let actor = identity::resolve(&config, Some("bench"), "bench").expect("bench user is configured");
+        let svc = Service::new(Store::open(db)?, Arc::new(config), crate::app::system_clock());
+        fill(&svc, &actor, 100_000, 10_000, &mut |s| eprintln!("bench-service: {s}…"))?;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("purser-bench-service-")
+        .tempdir_in(db.parent().unwrap_or(Path::new(".")))
+        .map_err(io)?;
+    let copy = dir.path().join("bench.redb");
+    std::fs::copy(db, &copy).map_err(io)?;
+    std::fs::copy(crate::store::audit_key_path(db), crate::store::audit_key_path(&copy)).map_err(io)?;
+    let mut s = service_receipts(dir.path())?;
+    s.one_client.sort();
+    s.eight_clients.sort();
+    let figures = serde_json::json!({
+        "service_receipt_p50_us": percentile(&s.one_client, 0.50),
+        "service_receipt_p99_us": percentile(&s.one_client, 0.99),
+        "service_receipt_8_clients_p50_us": percentile(&s.eight_clients, 0.50),
+        "service_receipt_8_clients_p99_us": percentile(&s.eight_clients, 0.99),
+        "cpu_per_receipt_us": [s.cpu_per_receipt[0].as_micros() as u64, s.cpu_per_receipt[1].as_micros() as u64],
+    });
+    println!("{figures}");
+    Ok(())
 }
 
 /// Receipts one client makes through the service (eight clients make half as many each).

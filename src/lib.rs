@@ -12,6 +12,7 @@ pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod cputime;
 pub mod demo;
 pub mod domain;
 pub mod fsutil;

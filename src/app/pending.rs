@@ -54,7 +54,7 @@ impl Service {
         ids: &[ItemId],
         action: &str,
         now: crate::domain::Timestamp,
-        change: impl Fn(&PendingItem) -> Result<PendingItem, RuleError>,
+        change: impl Fn(&PendingItem) -> Result<PendingItem, RuleError> + Sync,
     ) -> Result<Vec<PendingItem>, AppError> {
         self.store.write(|tx| {
             let mut done = Vec::with_capacity(ids.len());

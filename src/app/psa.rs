@@ -111,7 +111,7 @@ impl Service {
     }
 
     /// Changes an order's sync state (status, step, error) in one small transaction.
-    pub fn psa_update(&self, po: PoNumber, f: impl FnOnce(&mut PsaSyncState)) -> Result<PsaSyncState, AppError> {
+    pub fn psa_update(&self, po: PoNumber, f: impl FnOnce(&mut PsaSyncState) + Send) -> Result<PsaSyncState, AppError> {
         let psa = psa_name(self.config.psa.kind);
         let now = self.now();
         self.store.write(|tx| {

@@ -58,7 +58,7 @@ impl Service {
         &self,
         actor: &Actor,
         action: &str,
-        change: impl FnOnce(&mut Vec<ApprovalRule>) -> Result<(), RuleError>,
+        change: impl FnOnce(&mut Vec<ApprovalRule>) -> Result<(), RuleError> + Send,
     ) -> Result<Vec<ApprovalRule>, AppError> {
         let now = self.now();
         self.store.write(|tx| {

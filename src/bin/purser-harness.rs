@@ -4,6 +4,7 @@
 //!   committed (`tests/durability.rs`).
 //! - `bench-screens --db PATH`: the screens drawn on a bench database in a fresh process,
 //!   for `purser bench`'s first frame, render time and memory.
+//! - `bench-service --db PATH`: `purser bench`'s receipts through the service alone.
 
 use clap::{Parser, Subcommand};
 use purser::wiring::{CliError, Global};
@@ -25,6 +26,8 @@ enum HarnessCmd {
     Stress(purser::stress::StressArgs),
     /// Draw the screens on a bench database (--db) in a process of their own
     BenchScreens,
+    /// Time receipts through a service on a copy of a bench database (--db; filled when missing)
+    BenchService,
 }
 
 fn main() {
@@ -34,6 +37,10 @@ fn main() {
         HarnessCmd::BenchScreens => match &h.global.db {
             Some(db) => purser::bench::screens_child(db),
             None => Err(CliError::new("bench-screens needs --db PATH", 2)),
+        },
+        HarnessCmd::BenchService => match &h.global.db {
+            Some(db) => purser::bench::service_child(db),
+            None => Err(CliError::new("bench-service needs --db PATH", 2)),
         },
     };
     if let Err(e) = result {

@@ -21,6 +21,8 @@ pub type Unit = (PoNumber, u32, bool);
 pub struct ServiceReceipts {
     pub one_client: Vec<Duration>,
     pub eight_clients: Vec<Duration>,
+    /// CPU time of the whole process (service and clients) per receipt, in each phase.
+    pub cpu_per_receipt: [Duration; 2],
 }
 
 /// The clients receiving at once in the second measurement.
@@ -51,7 +53,10 @@ pub fn measure(
         let server = Server::new(Arc::new(svc), config_text, refuse).map_err(|e| e.to_string())?;
         let stop = tokio_util::sync::CancellationToken::new();
         tokio::spawn(server::accept(server, listener, stop.clone()));
+        let cpu = crate::cputime::process_cpu();
         let one_client = client(&socket, user, alone, 0).await?;
+        let cpu_one = (crate::cputime::process_cpu() - cpu) / one_client.len().max(1) as u32;
+        let cpu = crate::cputime::process_cpu();
         let share = together.len().div_ceil(CLIENTS).max(1);
         let mut clients = Vec::new();
         for (n, units) in together.chunks(share).enumerate() {
@@ -62,10 +67,12 @@ pub fn measure(
         for c in clients {
             eight_clients.extend(c.await.map_err(|e| e.to_string())??);
         }
+        let cpu_eight = (crate::cputime::process_cpu() - cpu) / eight_clients.len().max(1) as u32;
         stop.cancel();
         Ok(ServiceReceipts {
             one_client,
             eight_clients,
+            cpu_per_receipt: [cpu_one, cpu_eight],
         })
     })
 }

@@ -38,6 +38,43 @@ pub enum StoreError {
     AuditKey { path: PathBuf, message: String },
 }
 
+/// The same error for each writer of a failed batch (see `group`); an I/O error's copy
+/// keeps its kind and text.
+impl Clone for StoreError {
+    fn clone(&self) -> Self {
+        use StoreError as S;
+        match self {
+            S::Open { path, message } => S::Open {
+                path: path.clone(),
+                message: message.clone(),
+            },
+            S::Io { path, source } => S::Io {
+                path: path.clone(),
+                source: std::io::Error::new(source.kind(), source.to_string()),
+            },
+            S::NewerSchema { found, known } => S::NewerSchema {
+                found: *found,
+                known: *known,
+            },
+            S::Corrupt { what, message } => S::Corrupt {
+                what: what.clone(),
+                message: message.clone(),
+            },
+            S::Db(m) => S::Db(m.clone()),
+            S::Damaged { path, message } => S::Damaged {
+                path: path.clone(),
+                message: message.clone(),
+            },
+            S::Uncertain(m) => S::Uncertain(m.clone()),
+            S::DiskFull(m) => S::DiskFull(m.clone()),
+            S::AuditKey { path, message } => S::AuditKey {
+                path: path.clone(),
+                message: message.clone(),
+            },
+        }
+    }
+}
+
 impl StoreError {
     pub(crate) fn open(path: &std::path::Path, e: redb::DatabaseError) -> Self {
         use redb::{DatabaseError as D, StorageError as S};

@@ -10,6 +10,7 @@ mod audit_key;
 mod codec;
 mod error;
 pub mod feed;
+mod group;
 mod ops;
 pub mod psa;
 mod recorder;
@@ -17,6 +18,7 @@ mod redb_file;
 mod scan;
 mod tables;
 mod tx;
+mod undo;
 
 pub use audit_key::{audit_key_path, create_audit_key, load_audit_key};
 pub use error::StoreError;
@@ -95,8 +97,9 @@ impl Store {
     }
 
     /// Opens an existing database for the one process that owns it (`purser serve`): no
-    /// other process may open it meanwhile, and commits made at the same time share their
-    /// sync to disk; each is durable before its write returns, as always.
+    /// other process may open it meanwhile, and writes made at the same time go together
+    /// in one transaction with one durable commit; each is durable before its write
+    /// returns, as always, and a refused one takes back only its own writes.
     pub fn open_owned(path: &Path) -> Result<Store, StoreError> {
         Ok(Store::with_backend(Box::new(RedbFile::open_owned(path)?)))
     }
@@ -139,10 +142,13 @@ impl Store {
     /// Runs `f` in a write transaction and commits it durably when `f` returns `Ok` (a
     /// transaction that wrote nothing is not committed); when `f` returns `Err`, nothing is
     /// written. Every commit bumps the change counter. The state of each item, order or
-    /// rule set `f` stores goes with the next audit entry it appends.
-    pub fn write<T, E>(&self, f: impl FnOnce(&mut dyn WriteOps) -> Result<T, E>) -> Result<T, E>
+    /// rule set `f` stores goes with the next audit entry it appends. `f` may run on
+    /// another thread, in one transaction with other writers' (a service groups the
+    /// writes made at once), but always exactly once and alone in its outcome.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut dyn WriteOps) -> Result<T, E> + Send) -> Result<T, E>
     where
-        E: From<StoreError>,
+        E: From<StoreError> + Send,
+        T: Send,
     {
         let mut f = Some(f);
         let mut out = None;

@@ -145,7 +145,9 @@ pub trait WriteOps {
 /// written nothing when it returns false. A commit that returns `Ok` is durable.
 pub trait Backend: Send + Sync {
     fn read(&self, f: &mut dyn FnMut(&dyn ReadOps)) -> Result<(), StoreError>;
-    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteOps) -> bool) -> Result<(), StoreError>;
+    /// `f` may run on another thread (a backend may run several writers' closures
+    /// together in one transaction), hence `Send`.
+    fn write(&self, f: &mut (dyn FnMut(&mut dyn WriteOps) -> bool + Send)) -> Result<(), StoreError>;
     /// Where it is, for messages and for files kept beside it.
     fn location(&self) -> &Path;
 }

@@ -6,10 +6,11 @@
 //! (`Durability::Immediate`) before it returns `Ok`.
 
 use super::audit_key::{create_audit_key, KeyFile};
-use super::ops::{Backend, ReadOps, WriteOps};
+use super::group::{Closure, Group};
+use super::ops::{Backend, ReadOps};
 use super::tx::{ReadTx, WriteTx};
 use super::{StoreError, SCHEMA_VERSION};
-use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable};
+use redb::{ConcurrencyMode, Database, ReadableDatabase};
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -28,12 +29,12 @@ pub struct RedbFile {
     path: PathBuf,
     /// The key audit entries are chained with (read when first needed).
     audit_key: Arc<KeyFile>,
-    /// Commits share their sync to disk (a file this process owns).
-    grouped: Option<Flusher>,
+    /// Writes made at once go in one transaction (a file this process owns).
+    group: Option<Group>,
 }
 
 fn open_db(path: &Path, owned: bool) -> Result<Database, StoreError> {
-    // A service owns its file: no other process may open it (and commits may be grouped).
+    // A service owns its file: no other process may open it (and writes may be grouped).
     let mode = if owned {
         ConcurrencyMode::ExclusiveWriter
     } else {
@@ -164,65 +165,6 @@ fn commit_token() -> u64 {
     nanos ^ (u64::from(std::process::id()) << 40) ^ seq.rotate_left(20)
 }
 
-/// The `meta` key the syncs of grouped commits count up.
-const FLUSHES: &str = "group_syncs";
-
-/// Group commit for a file one process owns: each commit is made without its own sync;
-/// then the first of them to get here syncs, for itself and every commit made before
-/// the sync began, while the others wait for it (or the next one). Eight receivers
-/// scanning at once share one sync instead of queueing for eight.
-#[derive(Default)]
-struct Flusher {
-    state: std::sync::Mutex<FlushState>,
-    synced: std::sync::Condvar,
-}
-
-#[derive(Default)]
-struct FlushState {
-    /// Commits made (without their own sync), numbered in the order noted.
-    committed: u64,
-    /// Every commit up to this number is on disk.
-    durable: u64,
-    /// A sync is under way.
-    syncing: bool,
-}
-
-impl Flusher {
-    /// Returns once the commit just made is on disk: syncing with `sync` when no sync is
-    /// under way, else waiting for the one that is (and the next, if this commit came
-    /// after it began). A failed sync fails every commit it was for: made, but perhaps
-    /// not on disk.
-    fn durable(&self, sync: impl Fn() -> Result<(), StoreError>) -> Result<(), StoreError> {
-        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        s.committed += 1;
-        let mine = s.committed;
-        loop {
-            if s.durable >= mine {
-                return Ok(());
-            }
-            if !s.syncing {
-                s.syncing = true;
-                let target = s.committed;
-                drop(s);
-                let synced = sync();
-                s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-                s.syncing = false;
-                self.synced.notify_all();
-                match synced {
-                    Ok(()) => s.durable = s.durable.max(target),
-                    Err(e) => {
-                        return Err(StoreError::Uncertain(format!(
-                            "the change was made but syncing it to disk failed ({e}); it is lost if the                              machine stops before the next sync"
-                        )))
-                    }
-                }
-                continue;
-            }
-            s = self.synced.wait(s).unwrap_or_else(PoisonError::into_inner);
-        }
-    }
-}
-
 /// Whether redb refused because this handle met an I/O failure earlier.
 fn handle_is_dead(e: &redb::TransactionError) -> bool {
     matches!(
@@ -244,8 +186,9 @@ impl RedbFile {
     }
 
     /// Opens an existing database for a process that owns it (`purser serve`): no other
-    /// process may open the file while it is open here, and commits made at the same time
-    /// share their sync to disk (see [`Flusher`]); each is durable before it returns.
+    /// process may open the file while it is open here, and writes made at the same time
+    /// go together in one transaction and one durable commit (see [`Group`]); each is
+    /// durable before it returns, and each keeps its own outcome.
     pub fn open_owned(path: &Path) -> Result<RedbFile, StoreError> {
         RedbFile::open_guarded(path, OpenMode::Existing, true)
     }
@@ -272,7 +215,7 @@ impl RedbFile {
             db: ManuallyDrop::new(RwLock::new(Arc::new(db))),
             path: path.to_path_buf(),
             audit_key: Arc::new(KeyFile::new(path)),
-            grouped: owned.then(Flusher::default),
+            group: owned.then(Group::default),
         };
         // Opening an existing database of this schema writes nothing (no sync, and open
         // screens elsewhere see no change); a new or older one is set up in a write.
@@ -324,10 +267,22 @@ impl RedbFile {
         let mut slot = self.db.write().unwrap_or_else(PoisonError::into_inner);
         if Arc::ptr_eq(&slot, failed) {
             tracing::warn!(path = %self.path.display(), "reopening the database after an I/O failure");
-            let owned = self.grouped.is_some();
+            let owned = self.group.is_some();
             drop_quietly(std::mem::replace(&mut *slot, Arc::new(open_db(&self.path, owned)?)));
         }
         Ok(slot.clone())
+    }
+
+    /// Starts a write transaction on the handle in use (replacing a dead one).
+    fn begin(&self) -> Result<(Arc<Database>, WriteTx), StoreError> {
+        let db = self.handle();
+        let txn = match db.begin_write() {
+            Err(e) if handle_is_dead(&e) => self.replace(&db)?.begin_write(),
+            other => other,
+        }?;
+        let mut wtx = WriteTx::new(txn);
+        wtx.audit_key = Some(self.audit_key.clone());
+        Ok((db, wtx))
     }
 
     /// Runs `f` in a write transaction and commits it durably when `f` returns `Ok` having
@@ -337,14 +292,7 @@ impl RedbFile {
     where
         E: From<StoreError>,
     {
-        let db = self.handle();
-        let txn = match db.begin_write() {
-            Err(e) if handle_is_dead(&e) => self.replace(&db)?.begin_write(),
-            other => other,
-        }
-        .map_err(StoreError::from)?;
-        let mut wtx = WriteTx::new(txn);
-        wtx.audit_key = Some(self.audit_key.clone());
+        let (db, mut wtx) = self.begin()?;
         match f(&mut wtx) {
             // Nothing written (a job queue with nothing due, say): nothing to commit.
             Ok(v) if !wtx.dirty => {
@@ -352,30 +300,9 @@ impl RedbFile {
                 Ok(v)
             }
             Ok(v) => {
-                let token = commit_token();
-                match wtx.commit(token, self.grouped.is_none()) {
-                    Ok(()) => {
-                        if let Some(flusher) = &self.grouped {
-                            flusher.durable(|| Self::sync(&db))?;
-                        }
-                        super::count_commit_on_this_thread();
-                        Ok(v)
-                    }
-                    // A commit that fails late (its header written, the last sync not) can
-                    // still become the database's state when the file is next opened or
-                    // written, here or in another process. So the handle is replaced — redb
-                    // refuses every later call on it — and the commit's token is looked for
-                    // among the latest commits': found, the change is saved after all.
-                    Err(e) => match self.replace(&db).and_then(|db| Self::landed(&db, token)) {
-                        Ok(true) => {
-                            tracing::warn!("a commit reported an I/O error but is on disk: {e}");
-                            super::count_commit_on_this_thread();
-                            Ok(v)
-                        }
-                        Ok(false) => Err(e.into()),
-                        Err(check) => Err(StoreError::Uncertain(format!("{e}; then {check}")).into()),
-                    },
-                }
+                self.commit(&db, wtx)?;
+                super::count_commit_on_this_thread();
+                Ok(v)
             }
             Err(e) => {
                 wtx.abort();
@@ -384,16 +311,75 @@ impl RedbFile {
         }
     }
 
-    /// Makes every commit before it durable: a commit of its own, synced to disk.
-    fn sync(db: &Database) -> Result<(), StoreError> {
-        let txn = db.begin_write().map_err(StoreError::from)?;
-        {
-            let mut meta = txn.open_table(super::tables::META)?;
-            let n = meta.get(FLUSHES)?.map_or(0, |v| v.value());
-            meta.insert(FLUSHES, n + 1)?;
+    /// Commits `wtx` durably.
+    ///
+    /// A commit that fails late (its header written, the last sync not) can still become
+    /// the database's state when the file is next opened or written, here or in another
+    /// process. So the handle is replaced — redb refuses every later call on it — and the
+    /// commit's token is looked for among the latest commits': found, the change is saved
+    /// after all.
+    fn commit(&self, db: &Arc<Database>, wtx: WriteTx) -> Result<(), StoreError> {
+        let token = commit_token();
+        let Err(e) = wtx.commit(token) else {
+            return Ok(());
+        };
+        match self.replace(db).and_then(|db| Self::landed(&db, token)) {
+            Ok(true) => {
+                tracing::warn!("a commit reported an I/O error but is on disk: {e}");
+                Ok(())
+            }
+            Ok(false) => Err(e),
+            Err(check) => Err(StoreError::Uncertain(format!("{e}; then {check}"))),
         }
-        txn.commit()?;
-        Ok(())
+    }
+
+    /// One batch of grouped writes (see [`Group`]): every closure in one transaction, in
+    /// order, each refusal's writes taken back, then one durable commit. Returns each
+    /// closure's outcome. A closure that panics stops the batch uncommitted.
+    fn write_batch(&self, closures: &mut [&mut Closure<'_>]) -> Vec<Result<(), StoreError>> {
+        let n = closures.len();
+        let everyone = |e: StoreError| (0..n).map(|_| Err(e.clone())).collect();
+        let (db, mut wtx) = match self.begin() {
+            Ok(b) => b,
+            Err(e) => return everyone(e),
+        };
+        if n > 1 {
+            wtx.keep_undo();
+        }
+        for f in closures.iter_mut() {
+            let mark = wtx.mark();
+            let undone = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut wtx))) {
+                Ok(true) => Ok(()),
+                // One writer refused: its writes go, the others' stay. (Alone, the
+                // transaction is simply not committed.)
+                Ok(false) if n > 1 => wtx.roll_back(mark),
+                Ok(false) => Ok(()),
+                Err(payload) => {
+                    // Nothing of the batch is committed; redb's state may be half-way.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wtx.abort()));
+                    return everyone(self.stopped(db, payload.as_ref()));
+                }
+            };
+            if let Err(e) = undone {
+                wtx.abort();
+                return everyone(e);
+            }
+        }
+        if !wtx.dirty {
+            wtx.abort();
+            return (0..n).map(|_| Ok(())).collect();
+        }
+        match self.commit(&db, wtx) {
+            Ok(()) => {
+                // Alone in its batch, the writer is this thread: its screens know the commit
+                // is theirs. (A commit shared with others is learnt from the change feed.)
+                if n == 1 {
+                    super::count_commit_on_this_thread();
+                }
+                (0..n).map(|_| Ok(())).collect()
+            }
+            Err(e) => everyone(e),
+        }
     }
 
     /// Whether the commit that wrote `token` is in the file.
@@ -427,16 +413,20 @@ impl RedbFile {
                 drop_quietly(db);
                 r
             }
-            Err(payload) => {
-                let message = crate::domain::text::panic_text(payload.as_ref());
-                tracing::error!(path = %self.path.display(), "a store call stopped: {message}");
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.replace(&db)));
-                drop_quietly(db);
-                Err(StoreError::Damaged {
-                    path: self.path.clone(),
-                    message,
-                })
-            }
+            Err(payload) => Err(self.stopped(db, payload.as_ref())),
+        }
+    }
+
+    /// What a panic below a store call on `db` becomes: logged, the handle replaced, and
+    /// an error saying the file may be damaged.
+    fn stopped(&self, db: Arc<Database>, payload: &(dyn std::any::Any + Send)) -> StoreError {
+        let message = crate::domain::text::panic_text(payload);
+        tracing::error!(path = %self.path.display(), "a store call stopped: {message}");
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.replace(&db)));
+        drop_quietly(db);
+        StoreError::Damaged {
+            path: self.path.clone(),
+            message,
         }
     }
 }
@@ -451,7 +441,10 @@ impl Backend for RedbFile {
         })
     }
 
-    fn write(&self, f: &mut dyn FnMut(&mut dyn WriteOps) -> bool) -> Result<(), StoreError> {
+    fn write(&self, f: &mut Closure<'_>) -> Result<(), StoreError> {
+        if let Some(group) = &self.group {
+            return group.write(f, &|closures| self.write_batch(closures));
+        }
         self.guarded(
             || match RedbFile::write(self, |tx| if f(tx) { Ok(()) } else { Err(Stop::Abort) }) {
                 Ok(()) | Err(Stop::Abort) => Ok(()),
@@ -469,6 +462,7 @@ impl Backend for RedbFile {
 mod tests {
     use super::super::tables;
     use super::*;
+    use crate::store::WriteOps;
 
     /// The token the newest commit wrote.
     fn newest_token(store: &RedbFile) -> u64 {
@@ -506,19 +500,24 @@ mod tests {
     }
 
     #[test]
-    fn an_owned_file_groups_concurrent_commits_keeps_every_one_and_admits_no_other_process() {
+    fn an_owned_file_keeps_every_one_of_many_writes_at_once_and_admits_no_other_process() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("owned.redb");
         drop(RedbFile::open(&path).unwrap());
         let store = RedbFile::open_owned(&path).unwrap();
-        // Eight writers at once, 25 commits each: every one returns Ok, with its own number.
+        // Eight writers at once, 25 writes each: every one returns Ok, with its own number.
         let ids = std::sync::Mutex::new(Vec::new());
         std::thread::scope(|s| {
             for _ in 0..8 {
                 s.spawn(|| {
                     for _ in 0..25 {
-                        let id = store.write(|tx| tx.next_job_id()).unwrap();
-                        ids.lock().unwrap().push(id);
+                        let mut id = None;
+                        Backend::write(&store, &mut |tx| {
+                            id = tx.next_job_id().ok();
+                            id.is_some()
+                        })
+                        .unwrap();
+                        ids.lock().unwrap().push(id.expect("the write ran"));
                     }
                 });
             }
@@ -526,19 +525,103 @@ mod tests {
         let mut ids = ids.into_inner().unwrap();
         ids.sort();
         assert_eq!(ids, (1..=200).collect::<Vec<u64>>());
-        let syncs = store
-            .read(|tx| {
-                let t = tx.txn.open_table(tables::META)?;
-                Ok::<_, StoreError>(t.get(FLUSHES)?.map_or(0, |v| v.value()))
-            })
-            .unwrap();
-        assert!((1..=200).contains(&syncs), "{syncs} syncs for 200 commits");
         // No other handle (as another process would) opens the file while it is owned.
         assert!(RedbFile::open(&path).is_err(), "a second writer opened an owned file");
         drop(store);
-        // Reopened, every commit is there.
+        // Reopened, every write is there.
         let again = RedbFile::open(&path).unwrap();
         assert_eq!(again.write(|tx| tx.next_job_id()).unwrap(), 201);
+    }
+
+    /// Waits until `store`'s group shows `running` and `waiting`.
+    fn wait_for_queue(store: &RedbFile, running: bool, waiting: usize) {
+        let group = store.group.as_ref().expect("an owned file groups its writes");
+        while group.queue() != (running, waiting) {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    /// A write of the test below: a job number, a serial, an audit entry. Returns the
+    /// job number and the entry's.
+    fn grouped_write(tx: &mut dyn WriteOps, who: &str) -> (u64, u64) {
+        use crate::domain::audit::Change;
+        let job = tx.next_job_id().unwrap();
+        tx.put_serials("P", &[format!("SN-{who}")], crate::domain::PoNumber(job))
+            .unwrap();
+        let entry = tx
+            .append_audit(Change {
+                at: chrono::Utc::now(),
+                actor: who.into(),
+                action: "test.write".into(),
+                entity: who.into(),
+                before: serde_json::Value::Null,
+                after: serde_json::Value::Null,
+                records: Vec::new(),
+            })
+            .unwrap();
+        (job, entry.seq)
+    }
+
+    #[test]
+    fn writes_made_at_once_share_one_commit_and_a_refusal_takes_back_only_its_own_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owned.redb");
+        drop(RedbFile::open(&path).unwrap());
+        let store = RedbFile::open_owned(&path).unwrap();
+        let counter = |s: &RedbFile| s.read(|tx| tx.change_counter()).unwrap();
+        let before = counter(&store);
+        let (go, hold) = std::sync::mpsc::channel::<()>();
+        let hold = std::sync::Mutex::new(hold);
+        let done = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            // The first writer holds its batch open until three more wait behind it, one
+            // after the other; they then go together as the next batch.
+            let (store, done, hold) = (&store, &done, &hold);
+            s.spawn(move || {
+                Backend::write(store, &mut |tx| {
+                    hold.lock().unwrap().recv().unwrap();
+                    done.lock().unwrap().push(("first", grouped_write(tx, "first")));
+                    true
+                })
+                .unwrap();
+            });
+            wait_for_queue(store, true, 0);
+            for (n, who) in ["b", "c", "d"].into_iter().enumerate() {
+                s.spawn(move || {
+                    let refuse = who == "c";
+                    Backend::write(store, &mut |tx| {
+                        done.lock().unwrap().push((who, grouped_write(tx, who)));
+                        !refuse
+                    })
+                    .unwrap();
+                });
+                wait_for_queue(store, true, n + 1);
+            }
+            go.send(()).unwrap();
+        });
+        let done = done.into_inner().unwrap();
+        let of = |who: &str| done.iter().find(|(w, _)| *w == who).unwrap().1;
+        // C took job 3 and audit entry 3, then refused: D, after it, got them.
+        assert_eq!(
+            [of("first"), of("b"), of("c"), of("d")],
+            [(1, 1), (2, 2), (3, 3), (3, 3)]
+        );
+        assert_eq!(counter(&store), before + 2, "two batches, two commits");
+        let owner = |sn: &str| store.read(|tx| tx.serial_owner("P", sn)).unwrap();
+        assert_eq!(owner("SN-c"), None, "the refused write's serial is gone");
+        assert_eq!(owner("SN-d"), Some(crate::domain::PoNumber(3)));
+        // The trail chains B to D, C's entry never was.
+        let trail = store.read(|tx| tx.audit()).unwrap();
+        let actors: Vec<&str> = trail.iter().map(|e| e.actor.as_str()).collect();
+        assert_eq!(actors, ["first", "b", "d"]);
+        assert_eq!(trail[2].prev_hash, trail[1].hash);
+        drop(store);
+        let again = RedbFile::open(&path).unwrap();
+        assert_eq!(
+            again.write(|tx| tx.next_job_id()).unwrap(),
+            4,
+            "reopened, C's number is free"
+        );
     }
 
     #[test]

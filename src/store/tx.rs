@@ -5,6 +5,7 @@ use super::feed::{self, Feed, Touched};
 use super::ops::{KeptStateVisit, ReadOps, WriteOps};
 use super::psa::{PsaSyncState, PSA_SYNC};
 use super::tables::*;
+use super::undo::{Logged, Undo};
 use super::{StoreError, SCHEMA_VERSION};
 use crate::domain::audit::{Change, RecordKind, RecordRef, Snapshot, StatesDigest, GENESIS};
 use crate::domain::job::Job;
@@ -389,6 +390,17 @@ pub struct WriteTx {
     touched: std::collections::BTreeSet<Touched>,
     /// The key audit entries are chained with (none: appending an entry is refused).
     pub(super) audit_key: Option<std::sync::Arc<super::audit_key::KeyFile>>,
+    /// Every write's undo, kept when several commands share the transaction (see
+    /// [`WriteTx::mark`]).
+    undo: Option<Vec<Undo>>,
+}
+
+/// Where a transaction stood before one command of several ran in it: what
+/// [`WriteTx::roll_back`] returns it to.
+pub(super) struct Mark {
+    undo: usize,
+    dirty: bool,
+    touched: std::collections::BTreeSet<Touched>,
 }
 
 impl WriteTx {
@@ -398,7 +410,35 @@ impl WriteTx {
             dirty: false,
             touched: Default::default(),
             audit_key: None,
+            undo: None,
         }
+    }
+
+    /// Keeps an undo log from now on, so that one command's writes can be taken back
+    /// while the others' in the same transaction stay ([`WriteTx::roll_back`]).
+    pub(super) fn keep_undo(&mut self) {
+        self.undo.get_or_insert_with(Vec::new);
+    }
+
+    /// Where the transaction stands now, to roll back to (with an undo log kept).
+    pub(super) fn mark(&self) -> Mark {
+        Mark {
+            undo: self.undo.as_ref().map_or(0, Vec::len),
+            dirty: self.dirty,
+            touched: self.touched.clone(),
+        }
+    }
+
+    /// Takes back every write since `mark`, newest first.
+    pub(super) fn roll_back(&mut self, mark: Mark) -> Result<(), StoreError> {
+        let log = self
+            .undo
+            .as_mut()
+            .ok_or_else(|| StoreError::Db("rolling back a transaction that keeps no undo log".into()))?;
+        super::undo::undo_after(&self.txn, log, mark.undo)?;
+        self.dirty = mark.dirty;
+        self.touched = mark.touched;
+        Ok(())
     }
 
     /// Notes an entity written, for the change feed.
@@ -406,25 +446,18 @@ impl WriteTx {
         self.touched.insert(t);
     }
 
-    /// Opens a table to change it.
+    /// Opens a table to change it (its writes noted in the undo log, when one is kept).
     fn writable<K: redb::Key + 'static, V: redb::Value + 'static>(
         &mut self,
-        def: TableDefinition<K, V>,
-    ) -> Result<redb::Table<'_, K, V>, StoreError> {
+        def: TableDefinition<'static, K, V>,
+    ) -> Result<Logged<'_, K, V>, StoreError> {
         self.dirty = true;
-        Ok(self.txn.open_table(def)?)
+        Ok(Logged::new(self.txn.open_table(def)?, def, self.undo.as_mut()))
     }
 
-    /// Commits durably, recording `token` as the last commit's (see `RedbFile::write`)
+    /// Commits durably, recording `token` as the last commit's (see `RedbFile::commit`)
     /// and what it touched in the change feed under the new change counter.
-    /// Commits; `durable`: synced to disk before it returns (else a later sync makes it
-    /// so, see the group commit of a file one process owns).
-    pub(super) fn commit(mut self, token: u64, durable: bool) -> Result<(), StoreError> {
-        if !durable {
-            self.txn
-                .set_durability(redb::Durability::None)
-                .map_err(|e| StoreError::Db(e.to_string()))?;
-        }
+    pub(super) fn commit(self, token: u64) -> Result<(), StoreError> {
         {
             let mut meta = self.txn.open_table(META)?;
             let n = meta.get(K_CHANGES)?.map_or(0, |v| v.value());
@@ -607,7 +640,7 @@ impl WriteTx {
         self.dirty = true;
         let (items, orders) = (self.txn.open_table(ITEMS)?, self.txn.open_table(ORDERS)?);
         let settings = self.txn.open_table(SETTINGS)?;
-        let mut kept = self.txn.open_table(AUDIT_STATES)?;
+        let mut kept = Logged::new(self.txn.open_table(AUDIT_STATES)?, AUDIT_STATES, self.undo.as_mut());
         for (n, &r) in records.iter().enumerate() {
             let stored = match r.kind {
                 RecordKind::Item => items.get(r.id)?,
@@ -643,7 +676,7 @@ impl WriteTx {
 
     pub(super) fn put<K, T>(
         &mut self,
-        def: TableDefinition<K, &'static [u8]>,
+        def: TableDefinition<'static, K, &'static [u8]>,
         key: K::SelfType<'_>,
         value: &T,
     ) -> Result<(), StoreError>
