@@ -2170,7 +2170,7 @@ fn an_audit_entry_opens_whole_and_receipts_name_sku_and_serials() {
         .unwrap();
     assert!(row.contains("line 1 20XW00A1NL ×1 serials PF4XK2A1"), "{row}");
     // The list holds slimmed entries; Enter loads the whole one.
-    assert_eq!(h.app.data.audit.last().unwrap().before, serde_json::Value::Null);
+    assert_eq!(h.app.data.audit.back().unwrap().before, serde_json::Value::Null);
     h.keys("enter");
     let screen = h.render(100, 40);
     assert!(screen.contains("entry 18"), "{screen}");
