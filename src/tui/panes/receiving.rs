@@ -188,7 +188,11 @@ impl ReceivingPane {
             let o = &ctx.data.orders[i];
             let start = self.lines.partition_point(|l| l.target.po < o.number);
             let end = start + self.lines[start..].partition_point(|l| l.target.po == o.number);
-            let lines = if self.offers(ctx, o) { scan_lines([o]) } else { Vec::new() };
+            let lines = if self.offers(ctx, o) {
+                scan_lines([o])
+            } else {
+                Vec::new()
+            };
             self.lines.splice(start..end, lines);
             let lists = self.lists(ctx, o);
             match (self.orders.binary_search(&o.number), lists) {
