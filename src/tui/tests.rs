@@ -2496,7 +2496,7 @@ fn new_audit_entries_join_a_full_list_as_a_fresh_filter_would_show_them() {
         Theme::built_in("dark").unwrap(),
         t0(),
     );
-    let who = |seq: u64| if seq % 3 == 0 { "rick" } else { "alice" };
+    let who = |seq: u64| if seq.is_multiple_of(3) { "rick" } else { "alice" };
     let full: Vec<_> = (1..=AUDIT_LATEST as u64)
         .map(|s| audit_entry(s, who(s), "PO-000001"))
         .collect();
