@@ -3,7 +3,7 @@
 
 use super::worker::AUDIT_LATEST;
 use crate::domain::{ApprovalRule, AuditEntry, ItemId, Order, PendingItem, PoNumber};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// The values of an audit entry's `after` that the Audit pane's list shows.
 pub const SUMMARY_KEYS: [&str; 8] = [
@@ -31,7 +31,9 @@ pub struct Data {
     /// Newest first.
     pub orders: Vec<Order>,
     pub orders_loaded: bool,
-    pub audit: Vec<AuditEntry>,
+    /// The latest [`AUDIT_LATEST`] entries, oldest first (a ring: the oldest go from the
+    /// front as new ones join at the back, without moving the rest).
+    pub audit: VecDeque<AuditEntry>,
     pub audit_loaded: bool,
     pub order_audit: Option<(PoNumber, Vec<AuditEntry>)>,
     pub rules: Vec<ApprovalRule>,
@@ -88,26 +90,43 @@ impl Data {
 
     /// Orders someone else changed: each replaces its old self (or joins the list), and
     /// the PSA sync state of each number asked follows the answer.
-    pub fn patch_orders(&mut self, asked: &[PoNumber], orders: Vec<Order>, mut sync: HashMap<PoNumber, String>) {
+    pub fn patch_orders(&mut self, asked: &[PoNumber], orders: Vec<Order>, sync: HashMap<PoNumber, String>) {
+        self.patch_sync(asked, sync);
+        for o in orders {
+            self.upsert_order(o);
+        }
+    }
+
+    /// The PSA sync state of each number asked follows the answer.
+    pub fn patch_sync(&mut self, asked: &[PoNumber], mut sync: HashMap<PoNumber, String>) {
         for po in asked {
             match sync.remove(po) {
                 Some(s) => self.sync.insert(*po, s),
                 None => self.sync.remove(po),
             };
         }
-        for o in orders {
-            self.upsert_order(o);
-        }
+    }
+
+    /// Where each of `orders` is in the list now, when every one of them is (they replace
+    /// their old selves in place and no row moves); `None` when one would join the list.
+    pub fn order_slots(&self, orders: &[Order]) -> Option<Vec<usize>> {
+        orders
+            .iter()
+            .map(|o| self.orders.binary_search_by(|x| o.number.cmp(&x.number)).ok())
+            .collect()
     }
 
     /// Entries appended to the audit trail: those newer than the list's newest join it,
-    /// and the list keeps its latest [`AUDIT_LATEST`].
-    pub fn add_audit(&mut self, entries: Vec<AuditEntry>) {
-        append_newer(&mut self.audit, entries);
-        if self.audit.len() > AUDIT_LATEST {
-            let extra = self.audit.len() - AUDIT_LATEST;
-            self.audit.drain(..extra);
-        }
+    /// and the list keeps its latest [`AUDIT_LATEST`]. Returns how many joined and how
+    /// many of the oldest left.
+    pub fn add_audit(&mut self, entries: Vec<AuditEntry>) -> (usize, usize) {
+        let newest = self.audit.back().map_or(0, |e| e.seq);
+        let before = self.audit.len();
+        self.audit.extend(entries.into_iter().filter(|e| e.seq > newest));
+        let added = self.audit.len() - before;
+        let extra = self.audit.len().saturating_sub(AUDIT_LATEST);
+        self.audit.drain(..extra);
+        (added, extra)
     }
 
     /// Entries appended to order `po`'s trail, when its detail is open.

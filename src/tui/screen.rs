@@ -713,7 +713,7 @@ impl App {
                 d.orders_loaded = true;
             }),
             Msg::Audit(entries) => {
-                self.data.audit = entries;
+                self.data.audit = entries.into();
                 self.data.audit_loaded = true;
                 self.audit.refresh(&ctx!(self));
             }
@@ -734,13 +734,13 @@ impl App {
             }
             Msg::OrdersChanged { asked, orders, sync } => {
                 if self.data.orders_loaded {
-                    self.orders_change(|d| d.patch_orders(&asked, orders, sync));
+                    self.orders_patch(&asked, orders, sync);
                 }
             }
             Msg::AuditAdded(entries) => {
                 if self.data.audit_loaded && !entries.is_empty() {
-                    self.data.add_audit(entries);
-                    self.audit.refresh(&ctx!(self));
+                    let (added, dropped) = self.data.add_audit(entries);
+                    self.audit.entries_added(&ctx!(self), added, dropped);
                 }
             }
             Msg::OrderAuditAdded(po, entries) => self.data.add_order_audit(po, entries),
@@ -797,11 +797,7 @@ impl App {
             self.items_change(|d| d.upsert_items(fx.items));
         }
         if !fx.orders.is_empty() {
-            self.orders_change(|d| {
-                for o in fx.orders {
-                    d.upsert_order(o);
-                }
-            });
+            self.orders_patch(&[], fx.orders, Default::default());
         }
         if let Some(rules) = fx.rules {
             self.data.rules = rules;
@@ -837,6 +833,40 @@ impl App {
         self.orders.refresh(&ctx!(self), orders);
         self.approvals.refresh(&ctx!(self), approvals);
         self.receiving.refresh(&ctx!(self));
+    }
+
+    /// Orders changed (by someone else, or by the user's own command), as they are now,
+    /// with the PSA sync state of the numbers `asked`. When each replaces its old self in
+    /// place, every view looks again at only their rows; an order new to the list
+    /// renumbers the rows, and every view is derived again. Either way the views end as
+    /// [`Self::orders_change`] leaves them.
+    fn orders_patch(
+        &mut self,
+        asked: &[PoNumber],
+        orders: Vec<crate::domain::Order>,
+        sync: std::collections::HashMap<PoNumber, String>,
+    ) {
+        let slots = self.data.order_slots(&orders).filter(|s| {
+            let mut once = s.clone();
+            once.sort_unstable();
+            once.dedup();
+            once.len() == s.len()
+        });
+        let Some(slots) = slots else {
+            return self.orders_change(|d| d.patch_orders(asked, orders, sync));
+        };
+        let (keep, approval) = (self.orders_selected(), self.approval_selected());
+        let awaited: Vec<bool> = slots
+            .iter()
+            .map(|i| super::panes::approvals::awaits(&ctx!(self), &self.data.orders[*i]))
+            .collect();
+        self.data.patch_sync(asked, sync);
+        for (o, i) in orders.into_iter().zip(&slots) {
+            self.data.orders[*i] = o;
+        }
+        self.orders.orders_changed(&ctx!(self), &slots, keep);
+        self.approvals.orders_changed(&ctx!(self), &slots, &awaited, approval);
+        self.receiving.orders_changed(&ctx!(self), &slots);
     }
 
     /// Runs every request the screens made, in this thread, feeding the answers back until

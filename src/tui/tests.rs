@@ -1617,16 +1617,63 @@ fn loaded_screen(svc: &Service, user: &str) -> App {
     app
 }
 
-/// What the screens hold, as JSON, to compare a patched screen with a fresh one.
+/// What the screens hold, as JSON, to compare a patched screen with a fresh one: the
+/// data, and the rows every view derives from it.
 fn held(app: &App) -> serde_json::Value {
     let d = &app.data;
     let sync: BTreeMap<String, &String> = d.sync.iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let numbers = |view: &[usize]| view.iter().map(|i| d.orders[*i].number.0).collect::<Vec<_>>();
+    let lines: Vec<_> = app
+        .receiving
+        .lines
+        .iter()
+        .map(|l| (l.target.po.0, l.target.line, l.received, &l.line.sku))
+        .collect();
+    let audit_rows: Vec<u64> = app.audit.view.iter().map(|i| d.audit[*i].seq).collect();
     serde_json::json!({
         "items": d.items, "orders": d.orders, "sync": sync,
         "audit": if d.audit_loaded { Some(&d.audit) } else { None },
         "order_audit": d.order_audit, "rules": d.rules, "notices": app.notices,
-        "receiving": app.receiving.orders, "approvals": app.approvals.view.len(),
+        "receiving": app.receiving.orders, "receiving_lines": lines,
+        "approvals": numbers(&app.approvals.view), "awaiting": app.approvals.count(),
+        "orders_rows": numbers(&app.orders.view), "audit_rows": audit_rows,
     })
+}
+
+/// Narrows the views of `app` one of four ways (0: not at all): an order status and a
+/// search typed into the Orders, Approvals and dock lists, and a user or action in the
+/// Audit pane's filter.
+fn narrow(app: &mut App, how: usize) {
+    use crate::domain::OrderStatus;
+    let (status, words, audit) = match how {
+        0 => return,
+        1 => (Some(OrderStatus::Submitted), "ingram", (1, "rick")),
+        2 => (Some(OrderStatus::Partial), "po-0000", (2, "po.")),
+        _ => (Some(OrderStatus::AwaitingApproval), "td", (1, "alice")),
+    };
+    let type_into = |b: &mut super::widgets::SearchBox| {
+        for c in words.chars() {
+            b.key(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        b.focused = false;
+    };
+    app.orders.status = status;
+    type_into(&mut app.orders.search);
+    type_into(&mut app.approvals.search);
+    type_into(&mut app.receiving.search);
+    app.audit.filters[audit.0] = tui_input::Input::new(audit.1.into());
+    rederive(app);
+}
+
+/// Every view of the orders and the audit list derived again from the data, on the
+/// rows selected.
+fn rederive(app: &mut App) {
+    use super::{panes::Ctx, screen::ctx};
+    let (orders, approval) = (app.orders_selected(), app.approval_selected());
+    app.orders.refresh(&ctx!(app), orders);
+    app.approvals.refresh(&ctx!(app), approval);
+    app.receiving.refresh(&ctx!(app));
+    app.audit.refresh(&ctx!(app));
 }
 
 proptest::proptest! {
@@ -1637,7 +1684,8 @@ proptest::proptest! {
     /// patched screens hold what a fresh load would.
     #[test]
     fn patched_screens_equal_a_fresh_load(
-        steps in proptest::collection::vec((other_cmd(), 0usize..2, proptest::bool::ANY), 1..14)
+        steps in proptest::collection::vec((other_cmd(), 0usize..2, proptest::bool::ANY), 1..14),
+        how in 0usize..4,
     ) {
         let dir = tempfile::tempdir().unwrap();
         let c = config();
@@ -1648,6 +1696,9 @@ proptest::proptest! {
         let clients = [open(), open()];
         let mut poller = super::worker::Poller::new(&svc);
         let mut screens = [loaded_screen(&svc, "alice"), loaded_screen(&svc, "carol")];
+        for app in &mut screens {
+            narrow(app, how);
+        }
         for (cmd, who, poll) in &steps {
             let client = &clients[*who];
             std::thread::scope(|s| {
@@ -1669,7 +1720,8 @@ proptest::proptest! {
             }
         }
         for (app, user) in screens.iter().zip(["alice", "carol"]) {
-            let fresh = loaded_screen(&svc, user);
+            let mut fresh = loaded_screen(&svc, user);
+            narrow(&mut fresh, how);
             proptest::prop_assert_eq!(held(app), held(&fresh), "{}", user);
         }
     }
@@ -2170,7 +2222,7 @@ fn an_audit_entry_opens_whole_and_receipts_name_sku_and_serials() {
         .unwrap();
     assert!(row.contains("line 1 20XW00A1NL ×1 serials PF4XK2A1"), "{row}");
     // The list holds slimmed entries; Enter loads the whole one.
-    assert_eq!(h.app.data.audit.last().unwrap().before, serde_json::Value::Null);
+    assert_eq!(h.app.data.audit.back().unwrap().before, serde_json::Value::Null);
     h.keys("enter");
     let screen = h.render(100, 40);
     assert!(screen.contains("entry 18"), "{screen}");
@@ -2421,4 +2473,97 @@ fn slash_in_an_empty_scan_box_searches_the_dock_s_orders() {
     assert!(screen.contains("Bakker"), "{screen}");
     h.type_text("AP-650");
     assert_eq!(h.app.receiving.input.value(), "AP-650");
+}
+
+/// An audit entry for the list, by number, actor and entity.
+fn audit_entry(seq: u64, actor: &str, entity: &str) -> crate::domain::AuditEntry {
+    serde_json::from_value(serde_json::json!({
+        "seq": seq, "at": t0(), "actor": actor, "action": "receipt.add", "entity": entity,
+        "before": null, "after": {}, "prev_hash": "", "hash": "",
+    }))
+    .unwrap()
+}
+
+#[test]
+fn new_audit_entries_join_a_full_list_as_a_fresh_filter_would_show_them() {
+    use super::worker::AUDIT_LATEST;
+    let c = config();
+    let keymap = Keymap::load(&BTreeMap::new()).unwrap();
+    let mut app = App::new(
+        as_user(&c, "rick"),
+        Arc::new(c),
+        keymap,
+        Theme::built_in("dark").unwrap(),
+        t0(),
+    );
+    let who = |seq: u64| if seq.is_multiple_of(3) { "rick" } else { "alice" };
+    let full: Vec<_> = (1..=AUDIT_LATEST as u64)
+        .map(|s| audit_entry(s, who(s), "PO-000001"))
+        .collect();
+    app.on_msg(Msg::Audit(full));
+    app.audit.filters[1] = tui_input::Input::new("rick".into());
+    rederive(&mut app);
+    app.audit.cursor.sel = 7;
+    let newest = AUDIT_LATEST as u64;
+    // Entries already held are not added twice; the oldest leave as new ones join.
+    let added: Vec<_> = (newest - 1..newest + 5)
+        .map(|s| audit_entry(s, who(s), "PO-000002"))
+        .collect();
+    app.on_msg(Msg::AuditAdded(added));
+    let seqs: Vec<u64> = app.data.audit.iter().map(|e| e.seq).collect();
+    assert!(
+        seqs == (5..=newest + 4).collect::<Vec<_>>(),
+        "the latest {AUDIT_LATEST}"
+    );
+    let patched = app.audit.view.clone();
+    let ricks_newest = (newest + 1..=newest + 4).rev().find(|s| who(*s) == "rick");
+    assert_eq!(
+        Some(app.data.audit[patched[0]].seq),
+        ricks_newest,
+        "the newest of rick's first"
+    );
+    assert!(patched.iter().all(|i| app.data.audit[*i].actor == "rick"));
+    rederive(&mut app);
+    assert_eq!(patched, app.audit.view, "the rows a fresh filter gives");
+    assert_eq!(app.audit.cursor.sel, 7, "the cursor stays on its row");
+}
+
+#[test]
+fn another_clients_order_change_moves_it_between_filtered_views_as_a_fresh_load_would() {
+    let mut h = Harness::new("carol");
+    h.app.orders.status = Some(crate::domain::OrderStatus::AwaitingApproval);
+    rederive(&mut h.app);
+    let awaiting = h.app.approvals.count();
+    assert!(awaiting > 0 && !h.app.orders.view.is_empty());
+    let po = h.app.approval_selected().expect("an order awaits carol");
+    // Another client approves it: it leaves the Approvals pane and the filtered Orders list.
+    let other = h.other_client();
+    let carol = as_user(&config(), "carol");
+    let req = PlaceRequest {
+        po,
+        method: PlacementMethod::Manual,
+        link: None,
+    };
+    other.approve(&carol, req).unwrap();
+    h.poll();
+    let rows = |h: &Harness| {
+        let r = &h.app.receiving;
+        let lines: Vec<_> = r
+            .lines
+            .iter()
+            .map(|l| (l.target.po, l.target.line, l.received))
+            .collect();
+        (
+            h.app.orders.view.clone(),
+            h.app.approvals.view.clone(),
+            r.orders.clone(),
+            lines,
+        )
+    };
+    let patched = rows(&h);
+    assert_eq!(h.app.approvals.count(), awaiting - 1);
+    assert!(h.app.orders.view.iter().all(|i| h.app.data.orders[*i].number != po));
+    assert!(h.app.receiving.orders.contains(&po), "placed, it comes to the dock");
+    rederive(&mut h.app);
+    assert_eq!(patched, rows(&h), "the rows a fresh derivation gives");
 }

@@ -27,15 +27,36 @@ pub struct ApprovalsPane {
 impl ApprovalsPane {
     /// The rows again after the orders changed, keeping `keep` selected.
     pub fn refresh(&mut self, ctx: &Ctx, keep: Option<PoNumber>) {
-        let me = &ctx.actor.name;
         let orders = &ctx.data.orders;
-        self.view = (0..orders.len())
-            .filter(|i| matches!(&orders[*i].stage, Stage::AwaitingApproval { approver, .. } if approver == me))
-            .collect();
+        self.view = (0..orders.len()).filter(|i| awaits(ctx, &orders[*i])).collect();
         self.awaiting = self.view.len();
         if self.search.is_active() {
             self.view.retain(|i| approval_matches(ctx, &self.search, &orders[*i]));
         }
+        self.keep(ctx, keep);
+    }
+
+    /// The rows after the orders at `slots` changed in place (no row moved; `awaited`:
+    /// whether each awaited the user before): each is looked at again, and `keep` stays
+    /// selected — the rows [`Self::refresh`] gives.
+    pub fn orders_changed(&mut self, ctx: &Ctx, slots: &[usize], awaited: &[bool], keep: Option<PoNumber>) {
+        for (&i, &was) in slots.iter().zip(awaited) {
+            let o = &ctx.data.orders[i];
+            let now = awaits(ctx, o);
+            self.awaiting = self.awaiting + usize::from(now) - usize::from(was);
+            let shows = now && (!self.search.is_active() || approval_matches(ctx, &self.search, o));
+            match (self.view.binary_search(&i), shows) {
+                (Ok(p), false) => drop(self.view.remove(p)),
+                (Err(p), true) => self.view.insert(p, i),
+                _ => {}
+            }
+        }
+        self.keep(ctx, keep);
+    }
+
+    /// Selects `keep`'s row if it has one, and keeps the cursor in the list.
+    fn keep(&mut self, ctx: &Ctx, keep: Option<PoNumber>) {
+        let orders = &ctx.data.orders;
         if let Some(po) = keep {
             if let Some(p) = self.view.iter().position(|i| orders[*i].number == po) {
                 self.cursor.sel = p;
@@ -101,6 +122,11 @@ impl ApprovalsPane {
 
 /// Whether every word of `search` is in the order: its number, customers, distributor,
 /// who asked, or SKUs.
+/// Whether order `o` awaits the user's approval.
+pub fn awaits(ctx: &Ctx, o: &crate::domain::Order) -> bool {
+    matches!(&o.stage, Stage::AwaitingApproval { approver, .. } if *approver == ctx.actor.name)
+}
+
 fn approval_matches(ctx: &Ctx, search: &SearchBox, o: &crate::domain::Order) -> bool {
     let number = o.number.to_string();
     let dist = ctx.config.distributor_name(&o.distributor);

@@ -59,19 +59,34 @@ impl AuditPane {
 
     /// The rows again, after the entries or the filter changed.
     pub fn refresh(&mut self, ctx: &Ctx) {
+        let matches = self.matcher();
+        let entries = &ctx.data.audit;
+        self.view = (0..entries.len()).rev().filter(|i| matches(&entries[*i])).collect();
+        self.cursor.clamp(self.view.len());
+    }
+
+    /// The rows after `added` entries joined the list at its end and its `dropped` oldest
+    /// left (see [`crate::tui::data::Data::add_audit`]): the same rows [`Self::refresh`]
+    /// gives, filtering only the new entries.
+    pub fn entries_added(&mut self, ctx: &Ctx, added: usize, dropped: usize) {
+        let matches = self.matcher();
+        let entries = &ctx.data.audit;
+        let new = entries.len() - added.min(entries.len());
+        let mut view: Vec<usize> = (new..entries.len()).rev().filter(|i| matches(&entries[*i])).collect();
+        // The rows kept are newest first: those of the dropped entries are at the end.
+        view.extend(self.view.iter().take_while(|i| **i >= dropped).map(|i| i - dropped));
+        self.view = view;
+        self.cursor.clamp(self.view.len());
+    }
+
+    /// Whether an entry shows under the filter as typed.
+    fn matcher(&self) -> impl Fn(&AuditEntry) -> bool {
         let f = self.filter();
         let order_text = self.filters[0].value().trim().to_ascii_lowercase();
-        let entries = &ctx.data.audit;
-        self.view = (0..entries.len())
-            .rev()
-            .filter(|i| {
-                let e = &entries[*i];
-                // An order filter that does not parse as a PO number matches the entity text.
-                (f.po.is_some() || crate::domain::item::contains_ignore_ascii_case(&e.entity, &order_text))
-                    && f.matches(e)
-            })
-            .collect();
-        self.cursor.clamp(self.view.len());
+        // An order filter that does not parse as a PO number matches the entity text.
+        move |e| {
+            (f.po.is_some() || crate::domain::item::contains_ignore_ascii_case(&e.entity, &order_text)) && f.matches(e)
+        }
     }
 
     /// A key typed into the focused filter field.

@@ -60,10 +60,32 @@ impl OrdersPane {
     /// The rows again after the orders changed, keeping `keep` selected.
     pub fn refresh(&mut self, ctx: &Ctx, keep: Option<PoNumber>) {
         let orders = &ctx.data.orders;
-        self.view = (0..orders.len())
-            .filter(|i| self.status.is_none_or(|s| orders[*i].status() == s))
-            .filter(|i| !self.search.is_active() || order_matches(ctx, &self.search, &orders[*i]))
-            .collect();
+        self.view = (0..orders.len()).filter(|i| self.shows(ctx, &orders[*i])).collect();
+        self.keep(ctx, keep);
+    }
+
+    /// The rows after the orders at `slots` changed in place (no row moved): each is
+    /// looked at again, and `keep` stays selected — the rows [`Self::refresh`] gives.
+    pub fn orders_changed(&mut self, ctx: &Ctx, slots: &[usize], keep: Option<PoNumber>) {
+        for &i in slots {
+            let shows = self.shows(ctx, &ctx.data.orders[i]);
+            match (self.view.binary_search(&i), shows) {
+                (Ok(p), false) => drop(self.view.remove(p)),
+                (Err(p), true) => self.view.insert(p, i),
+                _ => {}
+            }
+        }
+        self.keep(ctx, keep);
+    }
+
+    /// Whether order `o` has a row under the status filter and the search.
+    fn shows(&self, ctx: &Ctx, o: &Order) -> bool {
+        self.status.is_none_or(|s| o.status() == s) && (!self.search.is_active() || order_matches(ctx, &self.search, o))
+    }
+
+    /// Selects `keep`'s row if it has one, and keeps the cursors in their lists.
+    fn keep(&mut self, ctx: &Ctx, keep: Option<PoNumber>) {
+        let orders = &ctx.data.orders;
         if let Some(po) = keep {
             if let Some(p) = self.view.iter().position(|i| orders[*i].number == po) {
                 self.cursor.sel = p;

@@ -163,6 +163,49 @@ impl ReceivingPane {
 
     /// The open lines and receivable orders again, after the orders changed.
     pub fn refresh(&mut self, ctx: &Ctx) {
+        self.check_permission(ctx);
+        let sel = self.orders.get(self.cursor.sel).copied();
+        let offered = |o: &&crate::domain::Order| self.offers(ctx, o);
+        self.lines = scan_lines(ctx.data.orders.iter().rev().filter(offered));
+        self.orders = ctx
+            .data
+            .orders
+            .iter()
+            .rev()
+            .filter(|o| self.lists(ctx, o))
+            .map(|o| o.number)
+            .collect();
+        self.reselect(sel);
+    }
+
+    /// The open lines and receivable orders after the orders at `slots` changed in place:
+    /// only theirs are taken again — what [`Self::refresh`] gives. (Both lists run in
+    /// order number, oldest first, as the orders reversed.)
+    pub fn orders_changed(&mut self, ctx: &Ctx, slots: &[usize]) {
+        self.check_permission(ctx);
+        let sel = self.orders.get(self.cursor.sel).copied();
+        for &i in slots {
+            let o = &ctx.data.orders[i];
+            let start = self.lines.partition_point(|l| l.target.po < o.number);
+            let end = start + self.lines[start..].partition_point(|l| l.target.po == o.number);
+            let lines = if self.offers(ctx, o) {
+                scan_lines([o])
+            } else {
+                Vec::new()
+            };
+            self.lines.splice(start..end, lines);
+            let lists = self.lists(ctx, o);
+            match (self.orders.binary_search(&o.number), lists) {
+                (Ok(p), false) => drop(self.orders.remove(p)),
+                (Err(p), true) => self.orders.insert(p, o.number),
+                _ => {}
+            }
+        }
+        self.reselect(sel);
+    }
+
+    /// Whether the user may receive here (else the scan box goes).
+    fn check_permission(&mut self, ctx: &Ctx) {
         self.refused = crate::app::Permission::ReceiveGoods.check(ctx.actor).err().map(|_| {
             format!(
                 "{} may not receive goods: that needs the receiver role (roles held: {})",
@@ -172,23 +215,26 @@ impl ReceivingPane {
         if self.refused.is_some() {
             self.focused = false;
         }
-        let sel = self.orders.get(self.cursor.sel).copied();
-        // Narrowed to one order (asked for by its number): that one, whatever its kind.
-        let offered = |o: &&crate::domain::Order| match self.narrow {
+    }
+
+    /// Whether order `o` is offered at the dock: narrowed to one order (asked for by its
+    /// number), that one, whatever its kind.
+    fn offers(&self, ctx: &Ctx, o: &crate::domain::Order) -> bool {
+        match self.narrow {
             Some(po) => o.number == po,
             None => self.all_kinds || comes_to_the_dock(ctx, o),
-        };
-        self.lines = scan_lines(ctx.data.orders.iter().rev().filter(offered));
-        self.orders = ctx
-            .data
-            .orders
-            .iter()
-            .rev()
-            .filter(|o| o.status().is_receivable())
-            .filter(offered)
-            .filter(|o| !self.search.is_active() || super::orders::order_matches(ctx, &self.search, o))
-            .map(|o| o.number)
-            .collect();
+        }
+    }
+
+    /// Whether order `o` is in the list of receivable orders.
+    fn lists(&self, ctx: &Ctx, o: &crate::domain::Order) -> bool {
+        o.status().is_receivable()
+            && self.offers(ctx, o)
+            && (!self.search.is_active() || super::orders::order_matches(ctx, &self.search, o))
+    }
+
+    /// Selects `sel`'s row if it has one, and keeps the cursor in the list.
+    fn reselect(&mut self, sel: Option<PoNumber>) {
         if let Some(po) = sel {
             if let Some(i) = self.orders.iter().position(|p| *p == po) {
                 self.cursor.sel = i;
