@@ -58,11 +58,7 @@ impl Group {
     /// Runs `f` in the next batch, with whatever other writes are waiting then. `run`
     /// runs one batch, a transaction, and returns each closure's outcome in order: `Ok`
     /// whether the closure kept its writes (committed) or took them back.
-    pub(super) fn write(
-        &self,
-        f: &mut Closure<'_>,
-        run: &RunBatch<'_>,
-    ) -> Result<(), StoreError> {
+    pub(super) fn write(&self, f: &mut Closure<'_>, run: &RunBatch<'_>) -> Result<(), StoreError> {
         let ptr: *mut Closure<'_> = f;
         // SAFETY: only the lifetime is erased. This function does not return before the
         // batch that took `ptr` has ended (the loop below waits for its outcome, which
@@ -95,10 +91,7 @@ impl Group {
 
 /// Runs the closures of `batch` through `run`; every ticket gets an outcome, also when
 /// `run` panics or returns too few.
-fn run_batch(
-    batch: Vec<(u64, Lent)>,
-    run: &RunBatch<'_>,
-) -> Vec<(u64, Result<(), StoreError>)> {
+fn run_batch(batch: Vec<(u64, Lent)>, run: &RunBatch<'_>) -> Vec<(u64, Result<(), StoreError>)> {
     let tickets: Vec<u64> = batch.iter().map(|(t, _)| *t).collect();
     // SAFETY: see `Lent`: each owner is waiting for this batch's outcome.
     let mut closures: Vec<&mut Closure<'_>> = batch.into_iter().map(|(_, Lent(p))| unsafe { &mut *p }).collect();

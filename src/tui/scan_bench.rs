@@ -14,7 +14,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Scans timed in each phase.
-const SCANS: usize = 200;
+const SCANS: usize = 400;
+
+/// The phases take turns in this many rounds (a round: scans alone, then scans while a
+/// call hangs), so that both meet the disk as it is over the same minutes: a virtual
+/// disk's sync time drifts by tens of per cent from one minute to the next.
+const ROUNDS: usize = 4;
 
 /// Scan commit times (each: sent to the worker → its answer received), without and with
 /// a hanging distributor call under way.
@@ -25,7 +30,7 @@ pub struct ScanTimes {
 
 /// Builds a scratch database in `dir` with one placed order of enough units, then times
 /// [`SCANS`] scans alone and [`SCANS`] while a latest-cost call hangs at a distributor
-/// that takes the connection and never answers.
+/// that takes the connection and never answers, taking turns in [`ROUNDS`] rounds.
 pub fn measure(dir: &std::path::Path) -> Result<ScanTimes, String> {
     let stall = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let url = format!("http://{}", stall.local_addr().map_err(|e| e.to_string())?);
@@ -88,7 +93,7 @@ pub fn measure(dir: &std::path::Path) -> Result<ScanTimes, String> {
     let tx = to_worker.clone();
     let db = crate::jobs::Db::from_fn(config, move |t| tx.send(Req::Task(t)).is_ok());
     let mut calls = Calls::new(db, actor, out);
-    let mut scan = || -> Result<Duration, String> {
+    let scan = |answers: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>| -> Result<Duration, String> {
         let req = ReceiveRequest {
             line: 1,
             quantity: Some(1),
@@ -111,18 +116,30 @@ pub fn measure(dir: &std::path::Path) -> Result<ScanTimes, String> {
         })
     };
     let mut alone = Vec::with_capacity(SCANS);
-    for _ in 0..SCANS {
-        alone.push(scan()?);
-    }
-    calls.take(Call::Start(Command::LatestCost { ids: vec![priced] }));
-    // The call is under way once the distributor has the connection.
-    let (conn, _) = stall.accept().map_err(|e| e.to_string())?;
     let mut during_stall = Vec::with_capacity(SCANS);
-    for _ in 0..SCANS {
-        during_stall.push(scan()?);
+    for _ in 0..ROUNDS {
+        for _ in 0..SCANS / ROUNDS {
+            alone.push(scan(&mut answers)?);
+        }
+        calls.take(Call::Start(Command::LatestCost { ids: vec![priced] }));
+        // The call is under way once the distributor has the connection.
+        let (conn, _) = stall.accept().map_err(|e| e.to_string())?;
+        for _ in 0..SCANS / ROUNDS {
+            during_stall.push(scan(&mut answers)?);
+        }
+        calls.take(Call::Stop);
+        drop(conn);
+        // Stopping answers the call ("stopped waiting"); that answer is not a scan's.
+        rt.block_on(async {
+            loop {
+                match answers.recv().await {
+                    Some(Msg::Called { .. }) => return Ok(()),
+                    Some(_) => {}
+                    None => return Err("the worker stopped".to_string()),
+                }
+            }
+        })?;
     }
-    calls.take(Call::Stop);
-    drop(conn);
     Ok(ScanTimes { alone, during_stall })
 }
 
