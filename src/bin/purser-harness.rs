@@ -4,12 +4,9 @@
 //!   committed (`tests/durability.rs`).
 //! - `bench-screens --db PATH`: the screens drawn on a bench database in a fresh process,
 //!   for `purser bench`'s first frame, render time and memory.
-//! - `man DIR` and `completions SHELL`: `purser`'s manual pages and shell completions, for
-//!   the .deb (`assets/build-deb.sh`); kept here so `purser` does not link the generators.
 
 use clap::{Parser, Subcommand};
 use purser::wiring::{CliError, Global};
-use std::path::PathBuf;
 
 /// Test and bench harness for Purser (not a user command)
 // Errors are plain text on stderr; `--json` comes with the shared options and changes nothing.
@@ -28,13 +25,6 @@ enum HarnessCmd {
     Stress(purser::stress::StressArgs),
     /// Draw the screens on a bench database (--db) in a process of their own
     BenchScreens,
-    /// Write purser's manual pages (purser.1 and one per command) into DIR, for packaging
-    Man {
-        #[arg(value_name = "DIR")]
-        dir: PathBuf,
-    },
-    /// Print purser's completion script for SHELL (bash, zsh, fish, …), for packaging
-    Completions { shell: clap_complete::Shell },
 }
 
 fn main() {
@@ -45,8 +35,6 @@ fn main() {
             Some(db) => purser::bench::screens_child(db),
             None => Err(CliError::new("bench-screens needs --db PATH", 2)),
         },
-        HarnessCmd::Man { dir } => purser::cli::docs::man(dir),
-        HarnessCmd::Completions { shell } => purser::cli::docs::completions(*shell),
     };
     if let Err(e) = result {
         eprintln!("purser-harness: {}", e.message);

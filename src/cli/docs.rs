@@ -1,7 +1,7 @@
 //! The manual pages and shell completions, generated from the command-line definition
-//! itself so they never drift from it: `purser-harness man DIR` and `purser-harness
+//! itself so they never drift from it: `purser-docs man DIR` and `purser-docs
 //! completions SHELL` (the .deb build runs them). Neither opens a configuration or a
-//! database. They live in the harness so that `purser` does not carry the generators.
+//! database. `purser-docs` is a program of its own so that `purser` does not carry the generators.
 
 use super::args::Cli;
 use super::run::CliError;
