@@ -59,15 +59,6 @@ pub enum Command {
     Demo(DemoArgs),
     /// Measure this machine: import, receipt commits, filtering, memory, binary size
     Bench(BenchArgs),
-    /// Write the manual pages (purser.1 and one per command) into DIR, for packaging
-    #[command(hide = true)]
-    Man {
-        #[arg(value_name = "DIR")]
-        dir: PathBuf,
-    },
-    /// Print the completion script for SHELL (bash, zsh, fish, …), for packaging
-    #[command(hide = true)]
-    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Subcommand)]

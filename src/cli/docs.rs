@@ -1,6 +1,7 @@
 //! The manual pages and shell completions, generated from the command-line definition
-//! itself so they never drift from it: `purser man DIR` and `purser completions SHELL`
-//! (hidden; the .deb build runs them). Neither opens a configuration or a database.
+//! itself so they never drift from it: `purser-docs man DIR` and `purser-docs
+//! completions SHELL` (the .deb build runs them). Neither opens a configuration or a
+//! database. `purser-docs` is a program of its own so that `purser` does not carry the generators.
 
 use super::args::Cli;
 use super::run::CliError;

@@ -2,7 +2,7 @@
 //! cron. Parsing lives here; each command calls one service method.
 
 pub mod args;
-mod docs;
+pub mod docs;
 mod io;
 mod po;
 mod print;

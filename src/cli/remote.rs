@@ -137,9 +137,9 @@ fn not_through_the_service(command: &Command) -> Option<&'static str> {
              database without a service",
         ),
         Command::Serve => Some("a Purser service is already serving this socket"),
-        Command::Demo(_) | Command::Bench(_) | Command::Man { .. } | Command::Completions { .. } => Some(
-            "`purser demo`, `bench`, `man` and `completions` work on files of their own; run them without --socket",
-        ),
+        Command::Demo(_) | Command::Bench(_) => {
+            Some("`purser demo` and `bench` work on files of their own; run them without --socket")
+        }
         _ => None,
     }
 }

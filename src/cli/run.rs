@@ -172,8 +172,6 @@ fn dispatch(cli: Cli, args: &[std::ffi::OsString]) -> Result<(), CliError> {
         Some(Command::Bench(args)) => return crate::bench::run(&g, &args),
         Some(Command::Serve) => return super::serve::run(&g),
         Some(Command::Init) => return init(&g),
-        Some(Command::Man { dir }) => return super::docs::man(&dir),
-        Some(Command::Completions { shell }) => return super::docs::completions(shell),
         _ => {}
     }
     if let Some(socket) = crate::serve::socket_to_use(g.socket.as_deref(), g.db.is_some()) {
@@ -212,12 +210,9 @@ pub(super) fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> 
         Command::Inbox(InboxCmd::Run) => inbox_run(ctx)?,
         Command::Sync(cmd) => sync(ctx, cmd)?,
         Command::Check => check(ctx)?,
-        Command::Demo(_)
-        | Command::Bench(_)
-        | Command::Serve
-        | Command::Init
-        | Command::Man { .. }
-        | Command::Completions { .. } => unreachable!("handled without a context"),
+        Command::Demo(_) | Command::Bench(_) | Command::Serve | Command::Init => {
+            unreachable!("handled without a context")
+        }
     }
     Ok(())
 }
