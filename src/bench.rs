@@ -78,6 +78,10 @@ pub struct Figures {
     /// The same with eight clients receiving at once (target: p50 within 1.5× one client's).
     pub service_receipt_8_clients_p50_us: u64,
     pub service_receipt_8_clients_p99_us: u64,
+    /// CPU time of the whole process — service and clients, which share this machine's
+    /// cores — per receipt, with one client and with eight.
+    pub service_receipt_cpu_us: u64,
+    pub service_receipt_8_clients_cpu_us: u64,
     /// Size of the binary built with the default features (the `demo` among them):
     /// this executable when it is that build, else the file `PURSER_BENCH_DEMO_BIN`
     /// names; `null` when neither.
@@ -425,6 +429,8 @@ pub fn measure(
         service_receipt_p99_us: percentile(&service.one_client, 0.99),
         service_receipt_8_clients_p50_us: percentile(&service.eight_clients, 0.50),
         service_receipt_8_clients_p99_us: percentile(&service.eight_clients, 0.99),
+        service_receipt_cpu_us: service.cpu_per_receipt[0].as_micros() as u64,
+        service_receipt_8_clients_cpu_us: service.cpu_per_receipt[1].as_micros() as u64,
         binary_size_mb: sizes.demo_mb,
         binary_size_no_demo_mb: sizes.no_demo_mb,
     })
@@ -696,7 +702,8 @@ pub fn service_child(db: &Path) -> Result<(), CliError> {
         "service_receipt_p99_us": percentile(&s.one_client, 0.99),
         "service_receipt_8_clients_p50_us": percentile(&s.eight_clients, 0.50),
         "service_receipt_8_clients_p99_us": percentile(&s.eight_clients, 0.99),
-        "cpu_per_receipt_us": [s.cpu_per_receipt[0].as_micros() as u64, s.cpu_per_receipt[1].as_micros() as u64],
+        "service_receipt_cpu_us": s.cpu_per_receipt[0].as_micros() as u64,
+        "service_receipt_8_clients_cpu_us": s.cpu_per_receipt[1].as_micros() as u64,
     });
     println!("{figures}");
     Ok(())
@@ -759,6 +766,7 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
              service receipt p99   {:>10} µs\n\
              … 8 clients p50       {:>10} µs        ({:.2}× one client; target ≤ 1.5×)\n\
              … 8 clients p99       {:>10} µs\n\
+             service receipt CPU   {:>10} µs        (service and client, per receipt; 8 clients: {} µs)\n\
              binary                {}\n\
              binary without demo   {}",
             f.items,
@@ -789,6 +797,8 @@ pub fn run(g: &Global, args: &BenchArgs) -> Result<(), CliError> {
             f.service_receipt_8_clients_p50_us,
             f.service_receipt_8_clients_p50_us as f64 / f.service_receipt_p50_us.max(1) as f64,
             f.service_receipt_8_clients_p99_us,
+            f.service_receipt_cpu_us,
+            f.service_receipt_8_clients_cpu_us,
             size_line(f.binary_size_mb, 25, DEMO_BIN_VAR, cfg!(feature = "demo")),
             size_line(f.binary_size_no_demo_mb, 12, NO_DEMO_BIN_VAR, !cfg!(feature = "demo")),
         );
