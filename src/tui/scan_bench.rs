@@ -13,13 +13,14 @@ use crate::identity::Actor;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Scans timed in each phase.
-const SCANS: usize = 400;
+/// Scans timed in each phase: the p99 is then the tenth slowest, not decided by one or
+/// two of the virtual disk's slow syncs.
+const SCANS: usize = 1000;
 
-/// The phases take turns in this many rounds (a round: scans alone, then scans while a
-/// call hangs), so that both meet the disk as it is over the same minutes: a virtual
-/// disk's sync time drifts by tens of per cent from one minute to the next.
-const ROUNDS: usize = 4;
+/// The phases take turns in this many rounds (a round: a block of scans alone and a block
+/// while a call hangs), so that both meet the disk as it is over the same minutes: a
+/// virtual disk's sync time drifts by tens of per cent from one minute to the next.
+const ROUNDS: usize = 10;
 
 /// Scan commit times (each: sent to the worker → its answer received), without and with
 /// a hanging distributor call under way.
