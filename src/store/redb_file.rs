@@ -346,10 +346,15 @@ impl RedbFile {
         if n > 1 {
             wtx.keep_undo();
         }
+        // Whether any writer kept its writes: a lone writer that refused is not committed.
+        let mut kept = false;
         for f in closures.iter_mut() {
             let mark = wtx.mark();
             let undone = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut wtx))) {
-                Ok(true) => Ok(()),
+                Ok(true) => {
+                    kept = true;
+                    Ok(())
+                }
                 // One writer refused: its writes go, the others' stay. (Alone, the
                 // transaction is simply not committed.)
                 Ok(false) if n > 1 => wtx.roll_back(mark),
@@ -365,7 +370,7 @@ impl RedbFile {
                 return everyone(e);
             }
         }
-        if !wtx.dirty {
+        if !kept || !wtx.dirty {
             wtx.abort();
             return (0..n).map(|_| Ok(())).collect();
         }
@@ -531,6 +536,27 @@ mod tests {
         // Reopened, every write is there.
         let again = RedbFile::open(&path).unwrap();
         assert_eq!(again.write(|tx| tx.next_job_id()).unwrap(), 201);
+    }
+
+    #[test]
+    fn a_write_alone_that_refuses_after_writing_leaves_nothing_in_an_owned_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owned.redb");
+        drop(RedbFile::open(&path).unwrap());
+        let store = RedbFile::open_owned(&path).unwrap();
+        let counter = |s: &RedbFile| s.read(|tx| tx.change_counter()).unwrap();
+        let before = counter(&store);
+        Backend::write(&store, &mut |tx| {
+            grouped_write(tx, "alone");
+            false
+        })
+        .unwrap();
+        assert_eq!(counter(&store), before, "nothing committed");
+        assert_eq!(store.read(|tx| tx.serial_owner("P", "SN-alone")).unwrap(), None);
+        assert!(store.read(|tx| tx.audit()).unwrap().is_empty());
+        drop(store);
+        let again = RedbFile::open(&path).unwrap();
+        assert_eq!(again.write(|tx| tx.next_job_id()).unwrap(), 1, "its job number is free");
     }
 
     /// Waits until `store`'s group shows `running` and `waiting`.
