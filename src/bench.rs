@@ -605,16 +605,7 @@ fn external_changes(
     let mut poller = crate::tui::worker::Poller::new(svc);
     let mut times = Vec::with_capacity(EXTERNAL_CHANGES);
     for (n, (po, line, serialized)) in open.into_iter().take(EXTERNAL_CHANGES).enumerate() {
-        let serials = if serialized {
-            vec![format!("EXT-SN-{n}")]
-        } else {
-            vec![]
-        };
-        let req = ReceiveRequest {
-            line,
-            quantity: Some(1),
-            serials,
-        };
+        let req = crate::serve::bench::one_unit(line, serialized, || format!("EXT-SN-{n}"));
         other.receive(&actor, po, req)?;
         let t = thread_cpu();
         if let Some(msg) = poller.poll(svc) {

@@ -1507,21 +1507,25 @@ fn the_test_harness_is_not_on_the_command_line() {
 fn a_database_that_is_not_there_is_refused_and_init_makes_one() {
     let env = Env::bare("[identity]\nallow_user_override = true\n");
     let typo = env.dir.path().join("dta/purser.redb");
-    let out = Command::new(BIN)
-        .env_remove("PURSER_DB")
-        .args([
-            "--config",
-            s(&env.config),
-            "--user",
-            "alice",
-            "--db",
-            s(&typo),
-            "po",
-            "list",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    // `po list` on the mistyped path, as alice.
+    let po_list = || {
+        Command::new(BIN)
+            .env_remove("PURSER_DB")
+            .args([
+                "--config",
+                s(&env.config),
+                "--user",
+                "alice",
+                "--db",
+                s(&typo),
+                "po",
+                "list",
+                "--json",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = po_list();
     assert_eq!(out.status.code(), Some(3));
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     let msg = err["error"].as_str().unwrap();
@@ -1543,21 +1547,7 @@ fn a_database_that_is_not_there_is_refused_and_init_makes_one() {
     );
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&typo).unwrap().permissions().mode() & 0o777, 0o600);
-    let list = Command::new(BIN)
-        .env_remove("PURSER_DB")
-        .args([
-            "--config",
-            s(&env.config),
-            "--user",
-            "alice",
-            "--db",
-            s(&typo),
-            "po",
-            "list",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let list = po_list();
     assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
 
     // A second init refuses the existing file and leaves it as it was.

@@ -176,20 +176,28 @@ impl Kit {
                 t.insert(K::from_bytes(&k), v.as_slice()).unwrap();
             }
         }
+        self.behind_the_back(|tx| {
+            for (name, numeric) in crate::store::RECORD_TABLES {
+                if numeric {
+                    strip(tx, TableDefinition::<u64, &[u8]>::new(name));
+                } else {
+                    strip(tx, TableDefinition::<&str, &[u8]>::new(name));
+                }
+            }
+            let meta: TableDefinition<&str, u64> = TableDefinition::new("meta");
+            tx.open_table(meta).unwrap().insert("schema_version", version).unwrap();
+        });
+    }
+
+    /// Runs `f` on the closed file through redb directly (behind Purser's back), and
+    /// commits.
+    pub(crate) fn behind_the_back(&self, f: impl FnOnce(&redb::WriteTransaction)) {
         let db = redb::Database::builder()
             .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
             .create(&self.path)
             .unwrap();
         let tx = db.begin_write().unwrap();
-        for (name, numeric) in crate::store::RECORD_TABLES {
-            if numeric {
-                strip(&tx, TableDefinition::<u64, &[u8]>::new(name));
-            } else {
-                strip(&tx, TableDefinition::<&str, &[u8]>::new(name));
-            }
-        }
-        let meta: TableDefinition<&str, u64> = TableDefinition::new("meta");
-        tx.open_table(meta).unwrap().insert("schema_version", version).unwrap();
+        f(&tx);
         tx.commit().unwrap();
     }
 

@@ -85,16 +85,7 @@ async fn client(socket: &Path, user: &str, units: Vec<Unit>, n: usize) -> Result
     let (mut sink, mut stream) = session.wire.split();
     let mut times = Vec::with_capacity(units.len());
     for (i, (po, line, serialized)) in units.into_iter().enumerate() {
-        let serials = if serialized {
-            vec![format!("SVC-{n}-{i}")]
-        } else {
-            vec![]
-        };
-        let req = ReceiveRequest {
-            line,
-            quantity: Some(1),
-            serials,
-        };
+        let req = one_unit(line, serialized, || format!("SVC-{n}-{i}"));
         let t = Instant::now();
         sink.send(&ScreenRequest::Do(Command::Receive { po, req }))
             .await
@@ -115,6 +106,15 @@ async fn client(socket: &Path, user: &str, units: Vec<Unit>, n: usize) -> Result
         times.push(t.elapsed());
     }
     Ok(times)
+}
+
+/// A receipt of one unit of `line`, with a serial from `serial` when the line takes one.
+pub fn one_unit(line: u32, serialized: bool, serial: impl FnOnce() -> String) -> ReceiveRequest {
+    ReceiveRequest {
+        line,
+        quantity: Some(1),
+        serials: if serialized { vec![serial()] } else { vec![] },
+    }
 }
 
 /// Units still to receive on the receivable orders of `svc`, in order.

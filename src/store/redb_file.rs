@@ -507,9 +507,7 @@ mod tests {
     #[test]
     fn an_owned_file_keeps_every_one_of_many_writes_at_once_and_admits_no_other_process() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("owned.redb");
-        drop(RedbFile::open(&path).unwrap());
-        let store = RedbFile::open_owned(&path).unwrap();
+        let (path, store) = owned(&dir);
         // Eight writers at once, 25 writes each: every one returns Ok, with its own number.
         let ids = std::sync::Mutex::new(Vec::new());
         std::thread::scope(|s| {
@@ -541,22 +539,31 @@ mod tests {
     #[test]
     fn a_write_alone_that_refuses_after_writing_leaves_nothing_in_an_owned_file() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("owned.redb");
-        drop(RedbFile::open(&path).unwrap());
-        let store = RedbFile::open_owned(&path).unwrap();
-        let counter = |s: &RedbFile| s.read(|tx| tx.change_counter()).unwrap();
-        let before = counter(&store);
+        let (path, store) = owned(&dir);
+        let before = change_counter(&store);
         Backend::write(&store, &mut |tx| {
             grouped_write(tx, "alone");
             false
         })
         .unwrap();
-        assert_eq!(counter(&store), before, "nothing committed");
+        assert_eq!(change_counter(&store), before, "nothing committed");
         assert_eq!(store.read(|tx| tx.serial_owner("P", "SN-alone")).unwrap(), None);
         assert!(store.read(|tx| tx.audit()).unwrap().is_empty());
         drop(store);
         let again = RedbFile::open(&path).unwrap();
         assert_eq!(again.write(|tx| tx.next_job_id()).unwrap(), 1, "its job number is free");
+    }
+
+    /// A new database in `dir`, opened as the one process that owns it.
+    fn owned(dir: &tempfile::TempDir) -> (PathBuf, RedbFile) {
+        let path = dir.path().join("owned.redb");
+        drop(RedbFile::open(&path).unwrap());
+        let store = RedbFile::open_owned(&path).unwrap();
+        (path, store)
+    }
+
+    fn change_counter(store: &RedbFile) -> u64 {
+        store.read(|tx| tx.change_counter()).unwrap()
     }
 
     /// Waits until `store`'s group shows `running` and `waiting`.
@@ -591,11 +598,8 @@ mod tests {
     #[test]
     fn writes_made_at_once_share_one_commit_and_a_refusal_takes_back_only_its_own_writes() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("owned.redb");
-        drop(RedbFile::open(&path).unwrap());
-        let store = RedbFile::open_owned(&path).unwrap();
-        let counter = |s: &RedbFile| s.read(|tx| tx.change_counter()).unwrap();
-        let before = counter(&store);
+        let (path, store) = owned(&dir);
+        let before = change_counter(&store);
         let (go, hold) = std::sync::mpsc::channel::<()>();
         let hold = std::sync::Mutex::new(hold);
         let done = std::sync::Mutex::new(Vec::new());
@@ -632,7 +636,7 @@ mod tests {
             [of("first"), of("b"), of("c"), of("d")],
             [(1, 1), (2, 2), (3, 3), (3, 3)]
         );
-        assert_eq!(counter(&store), before + 2, "two batches, two commits");
+        assert_eq!(change_counter(&store), before + 2, "two batches, two commits");
         let owner = |sn: &str| store.read(|tx| tx.serial_owner("P", sn)).unwrap();
         assert_eq!(owner("SN-c"), None, "the refused write's serial is gone");
         assert_eq!(owner("SN-d"), Some(crate::domain::PoNumber(3)));

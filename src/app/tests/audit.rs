@@ -252,14 +252,7 @@ fn make_plain(tx: &redb::WriteTransaction) {
 /// Runs `f` on the closed database file with redb alone, and opens Purser on it again.
 fn tamper(k: &mut Kit, f: impl FnOnce(&redb::WriteTransaction)) {
     k.close();
-    let db = redb::Database::builder()
-        .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
-        .create(&k.path)
-        .unwrap();
-    let tx = db.begin_write().unwrap();
-    f(&tx);
-    tx.commit().unwrap();
-    drop(db);
+    k.behind_the_back(f);
     k.reopen();
 }
 

@@ -24,17 +24,6 @@ fn scenario() -> (Kit, PoNumber, PoNumber) {
     (k, o1, o2)
 }
 
-/// Runs `f` on the closed file through redb directly (behind Purser's back).
-fn behind_the_back(k: &Kit, f: impl FnOnce(&redb::WriteTransaction)) {
-    let db = redb::Database::builder()
-        .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
-        .create(&k.path)
-        .unwrap();
-    let tx = db.begin_write().unwrap();
-    f(&tx);
-    tx.commit().unwrap();
-}
-
 #[test]
 fn a_database_of_schema_2_gets_a_checksum_on_every_value_in_one_write() {
     let (mut k, _, _) = scenario();
@@ -63,7 +52,7 @@ fn an_old_value_already_damaged_is_reported_not_sealed_as_good() {
     let (mut k, o1, _) = scenario();
     k.close();
     k.as_old_schema(2);
-    behind_the_back(&k, |tx| {
+    k.behind_the_back(|tx| {
         tx.open_table(ORDERS)
             .unwrap()
             .insert(o1.0, &b"{\"number\": 1, trunc"[..])
@@ -90,7 +79,7 @@ fn a_value_without_its_checksum_fails_the_read_naming_table_and_key_and_check_go
     let (mut k, o1, _) = scenario();
     let sku = k.order(o1).unwrap().lines[0].sku.clone();
     k.close();
-    behind_the_back(&k, |tx| {
+    k.behind_the_back(|tx| {
         let mut t = tx.open_table(ORDERS).unwrap();
         let bytes = t.get(o1.0).unwrap().unwrap().value().to_vec();
         // One letter of the SKU changed, the checksum left as it was.
@@ -125,7 +114,7 @@ fn check_finds_the_serial_index_the_counters_and_the_items_out_of_step() {
     assert_eq!(k.check().unwrap().problems, vec![]);
     let item = k.order(o1).unwrap().lines[0].item_id;
     k.close();
-    behind_the_back(&k, |tx| {
+    k.behind_the_back(|tx| {
         let mut serials = tx.open_table(SERIALS).unwrap();
         serials.remove("4:NB-1SN-1").unwrap();
         serials.insert("4:NB-1SN-9", o1.0).unwrap();
