@@ -236,6 +236,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin> WireSink<T> {
         self.sink.send(bytes::Bytes::from(bytes)).await?;
         Ok(())
     }
+
+    /// Queues `message` without writing it out yet: [`WireSink::flush`] sends what is
+    /// queued, in one write where it fits.
+    pub async fn feed<M: Serialize>(&mut self, message: &M) -> Result<(), WireError> {
+        let bytes = serde_json::to_vec(message).map_err(|e| WireError::Garbled(e.to_string()))?;
+        self.sink.feed(bytes::Bytes::from(bytes)).await?;
+        Ok(())
+    }
+
+    pub async fn flush(&mut self) -> Result<(), WireError> {
+        self.sink.flush().await?;
+        Ok(())
+    }
 }
 
 /// The receiving half of a [`Wire`].

@@ -183,7 +183,13 @@ async fn screens(server: &Arc<Server>, wire: Wire<UnixStream>, actor: Actor) -> 
                 m = msg_rx.recv() => match m { Some(m) => to_wire(m), None => return Ok(()) },
                 m = extra_rx.recv() => match m { Some(m) => m, None => return Ok(()) },
             };
-            sink.send(&message).await?;
+            sink.feed(&message).await?;
+            // What else is ready goes out in the same write (a command's answer and the
+            // busy flag after it, say).
+            while let Ok(m) = msg_rx.try_recv() {
+                sink.feed(&to_wire(m)).await?;
+            }
+            sink.flush().await?;
         }
     };
     let reader = async move {

@@ -4,10 +4,11 @@
 //! changed. When eight receivers scan at once, their writes queue behind each other's
 //! commits. Here, the writes that arrive while one batch commits wait, and then go
 //! together as the next batch: one transaction, one durable commit. The first waiting
-//! writer to find no batch under way runs the batch (flat combining): it calls each
-//! waiting writer's closure in turn, in the order they arrived, and hands each its
-//! outcome. A writer returns only once its outcome is known, so no write is
-//! acknowledged before it is on disk.
+//! writer to find no batch under way runs the batch (flat combining): it calls the
+//! waiting writers' closures in turn, in the order they arrived, taking in writers that
+//! arrive while it does, until none is waiting; then it commits and hands each its
+//! outcome. A writer returns only once its outcome is known, so no write is acknowledged
+//! before it is on disk.
 //!
 //! Each writer keeps its own outcome: one whose closure refuses has its writes taken
 //! back (the transaction's undo log) and the others commit; a failed commit fails every
@@ -15,14 +16,16 @@
 
 use super::ops::WriteOps;
 use super::StoreError;
-use std::collections::HashMap;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::thread::Thread;
 
 /// A writer's closure: true to keep what it wrote, false to take it back.
 pub(super) type Closure<'a> = dyn FnMut(&mut dyn WriteOps) -> bool + Send + 'a;
 
-/// Runs one batch: the closures in one transaction, in order; returns each one's outcome.
-pub(super) type RunBatch<'r> = dyn Fn(&mut [&mut Closure<'_>]) -> Vec<Result<(), StoreError>> + 'r;
+/// Runs one batch: the closures [`Batch::next`] hands out, in one transaction, in order;
+/// returns the outcome of each closure it took, in the order it took them.
+pub(super) type RunBatch<'r> = dyn Fn(&mut Batch<'_>) -> Vec<Result<(), StoreError>> + 'r;
 
 /// A waiting writer's closure, lent to the thread that runs the batch.
 struct Lent(*mut Closure<'static>);
@@ -36,13 +39,13 @@ unsafe impl Send for Lent {}
 #[derive(Default)]
 pub(super) struct Group {
     state: Mutex<State>,
-    ended: Condvar,
 }
 
 #[derive(Default)]
 struct State {
-    /// Writers waiting for the next batch, by ticket, in the order they arrived.
-    waiting: Vec<(u64, Lent)>,
+    /// Writers waiting to be taken into a batch, by ticket, in the order they arrived,
+    /// with their threads (to wake when their outcome is posted).
+    waiting: VecDeque<(u64, Lent, Thread)>,
     /// Outcomes not yet collected by their writers.
     outcomes: HashMap<u64, Result<(), StoreError>>,
     /// A batch is under way.
@@ -55,8 +58,8 @@ impl Group {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` in the next batch, with whatever other writes are waiting then. `run`
-    /// runs one batch, a transaction, and returns each closure's outcome in order: `Ok`
+    /// Runs `f` in a batch with whatever other writes are waiting. `run` runs one batch, a
+    /// transaction, and returns the outcome of each closure it took, in order: `Ok`
     /// whether the closure kept its writes (committed) or took them back.
     pub(super) fn write(&self, f: &mut Closure<'_>, run: &RunBatch<'_>) -> Result<(), StoreError> {
         let ptr: *mut Closure<'_> = f;
@@ -67,36 +70,78 @@ impl Group {
         let mut s = self.lock();
         let ticket = s.next_ticket;
         s.next_ticket += 1;
-        s.waiting.push((ticket, Lent(ptr)));
+        s.waiting.push_back((ticket, Lent(ptr), std::thread::current()));
         loop {
             if let Some(outcome) = s.outcomes.remove(&ticket) {
                 return outcome;
             }
             if s.running {
-                s = self.ended.wait(s).unwrap_or_else(PoisonError::into_inner);
+                // Woken when this writer's outcome is posted, or when it is the first still
+                // waiting as a batch ends (it runs the next). A wake-up that comes early is
+                // looked at again, and one that came before this park is not lost.
+                drop(s);
+                std::thread::park();
+                s = self.lock();
                 continue;
             }
-            // No batch under way: this writer runs the next one, its own write in it.
+            // No batch under way: this writer runs the next one, its own write in it
+            // (it waits in the queue and is taken in turn).
             s.running = true;
-            let batch = std::mem::take(&mut s.waiting);
             drop(s);
-            let outcomes = run_batch(batch, run);
+            let outcomes = run_batch(self, ticket, run);
             s = self.lock();
             s.running = false;
-            s.outcomes.extend(outcomes);
-            self.ended.notify_all();
+            for (t, thread, outcome) in outcomes {
+                s.outcomes.insert(t, outcome);
+                thread.unpark();
+            }
+            if let Some((_, _, next)) = s.waiting.front() {
+                next.unpark();
+            }
         }
     }
 }
 
-/// Runs the closures of `batch` through `run`; every ticket gets an outcome, also when
-/// `run` panics or returns too few.
-fn run_batch(batch: Vec<(u64, Lent)>, run: &RunBatch<'_>) -> Vec<(u64, Result<(), StoreError>)> {
-    let tickets: Vec<u64> = batch.iter().map(|(t, _)| *t).collect();
-    // SAFETY: see `Lent`: each owner is waiting for this batch's outcome.
-    let mut closures: Vec<&mut Closure<'_>> = batch.into_iter().map(|(_, Lent(p))| unsafe { &mut *p }).collect();
-    let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut closures)));
-    drop(closures);
+/// The writers one batch has taken, as it takes them.
+pub(super) struct Batch<'g> {
+    group: &'g Group,
+    /// The ticket of the writer running the batch.
+    own: u64,
+    /// The tickets taken, in order, with their writers' threads.
+    taken: Vec<(u64, Thread)>,
+}
+
+impl Batch<'_> {
+    /// The closure of the writer waiting longest, taken into this batch; `None` when no
+    /// writer waits.
+    pub(super) fn next(&mut self) -> Option<&mut Closure<'static>> {
+        let (ticket, Lent(ptr), thread) = self.group.lock().waiting.pop_front()?;
+        self.taken.push((ticket, thread));
+        // SAFETY: see `Lent`: the owner waits in `Group::write` until this batch's
+        // outcomes are posted, after `run` has returned and this borrow has ended.
+        Some(unsafe { &mut *ptr })
+    }
+
+    /// How many writers the batch has taken.
+    pub(super) fn taken(&self) -> usize {
+        self.taken.len()
+    }
+
+    /// Whether the only writer taken is the one running the batch, on this thread.
+    pub(super) fn only_own(&self) -> bool {
+        matches!(self.taken.as_slice(), [(t, _)] if *t == self.own)
+    }
+}
+
+/// Runs one batch through `run`, as the writer holding `own`; every writer taken gets an
+/// outcome, also when `run` panics or returns too few.
+fn run_batch(group: &Group, own: u64, run: &RunBatch<'_>) -> Vec<(u64, Thread, Result<(), StoreError>)> {
+    let mut batch = Batch {
+        group,
+        own,
+        taken: Vec::new(),
+    };
+    let outcomes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut batch)));
     let mut outcomes = match outcomes {
         Ok(o) => o.into_iter(),
         Err(payload) => {
@@ -105,15 +150,16 @@ fn run_batch(batch: Vec<(u64, Lent)>, run: &RunBatch<'_>) -> Vec<(u64, Result<()
             Vec::new().into_iter()
         }
     };
-    tickets
+    batch
+        .taken
         .into_iter()
-        .map(|t| {
+        .map(|(t, thread)| {
             let outcome = outcomes.next().unwrap_or_else(|| {
                 Err(StoreError::Db(
                     "the write stopped with an internal error before it was committed; see the log".into(),
                 ))
             });
-            (t, outcome)
+            (t, thread, outcome)
         })
         .collect()
 }

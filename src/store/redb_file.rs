@@ -6,7 +6,7 @@
 //! (`Durability::Immediate`) before it returns `Ok`.
 
 use super::audit_key::{create_audit_key, KeyFile};
-use super::group::{Closure, Group};
+use super::group::{Batch, Closure, Group};
 use super::ops::{Backend, ReadOps};
 use super::tx::{ReadTx, WriteTx};
 use super::{StoreError, SCHEMA_VERSION};
@@ -333,57 +333,64 @@ impl RedbFile {
         }
     }
 
-    /// One batch of grouped writes (see [`Group`]): every closure in one transaction, in
-    /// order, each refusal's writes taken back, then one durable commit. Returns each
-    /// closure's outcome. A closure that panics stops the batch uncommitted.
-    fn write_batch(&self, closures: &mut [&mut Closure<'_>]) -> Vec<Result<(), StoreError>> {
-        let n = closures.len();
-        let everyone = |e: StoreError| (0..n).map(|_| Err(e.clone())).collect();
+    /// One batch of grouped writes (see [`Group`]): the closures the batch hands out, in
+    /// one transaction, in order, each refusal's writes taken back, then one durable
+    /// commit. Returns the outcome of each closure taken. A closure that panics stops the
+    /// batch uncommitted.
+    fn write_batch(&self, batch: &mut Batch<'_>) -> Vec<Result<(), StoreError>> {
+        let failed = |batch: &Batch<'_>, e: StoreError| (0..batch.taken()).map(|_| Err(e.clone())).collect();
         let (db, mut wtx) = match self.begin() {
             Ok(b) => b,
-            Err(e) => return everyone(e),
+            Err(e) => {
+                // This writer learns why; the others try again in a batch of their own.
+                let _ = batch.next();
+                return failed(batch, e);
+            }
         };
-        if n > 1 {
-            wtx.keep_undo();
-        }
-        // Whether any writer kept its writes: a lone writer that refused is not committed.
-        let mut kept = false;
-        for f in closures.iter_mut() {
+        let mut outcomes = Vec::new();
+        while let Some(f) = batch.next() {
+            let first = outcomes.is_empty();
             let mark = wtx.mark();
             let undone = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut wtx))) {
-                Ok(true) => {
-                    kept = true;
-                    Ok(())
+                Ok(true) => Ok(()),
+                // The first writer refused: nothing else is in the transaction, which is
+                // simply not committed. The others go in the next batch.
+                Ok(false) if first => {
+                    wtx.abort();
+                    return vec![Ok(())];
                 }
-                // One writer refused: its writes go, the others' stay. (Alone, the
-                // transaction is simply not committed.)
-                Ok(false) if n > 1 => wtx.roll_back(mark),
-                Ok(false) => Ok(()),
+                // A later writer refused: its writes go, the others' stay.
+                Ok(false) => wtx.roll_back(mark),
                 Err(payload) => {
                     // Nothing of the batch is committed; redb's state may be half-way.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wtx.abort()));
-                    return everyone(self.stopped(db, payload.as_ref()));
+                    return failed(batch, self.stopped(db, payload.as_ref()));
                 }
             };
             if let Err(e) = undone {
                 wtx.abort();
-                return everyone(e);
+                return failed(batch, e);
+            }
+            outcomes.push(Ok(()));
+            // Any writer after the first may refuse: from here, old values are noted.
+            if first {
+                wtx.keep_undo();
             }
         }
-        if !kept || !wtx.dirty {
+        if !wtx.dirty {
             wtx.abort();
-            return (0..n).map(|_| Ok(())).collect();
+            return outcomes;
         }
         match self.commit(&db, wtx) {
             Ok(()) => {
                 // Alone in its batch, the writer is this thread: its screens know the commit
                 // is theirs. (A commit shared with others is learnt from the change feed.)
-                if n == 1 {
+                if batch.only_own() {
                     super::count_commit_on_this_thread();
                 }
-                (0..n).map(|_| Ok(())).collect()
+                outcomes
             }
-            Err(e) => everyone(e),
+            Err(e) => failed(batch, e),
         }
     }
 
@@ -448,7 +455,7 @@ impl Backend for RedbFile {
 
     fn write(&self, f: &mut Closure<'_>) -> Result<(), StoreError> {
         if let Some(group) = &self.group {
-            return group.write(f, &|closures| self.write_batch(closures));
+            return group.write(f, &|batch| self.write_batch(batch));
         }
         self.guarded(
             || match RedbFile::write(self, |tx| if f(tx) { Ok(()) } else { Err(Stop::Abort) }) {
@@ -605,7 +612,7 @@ mod tests {
         let done = std::sync::Mutex::new(Vec::new());
         std::thread::scope(|s| {
             // The first writer holds its batch open until three more wait behind it, one
-            // after the other; they then go together as the next batch.
+            // after the other; the batch takes them in after it, and commits all four.
             let (store, done, hold) = (&store, &done, &hold);
             s.spawn(move || {
                 Backend::write(store, &mut |tx| {
@@ -636,7 +643,7 @@ mod tests {
             [of("first"), of("b"), of("c"), of("d")],
             [(1, 1), (2, 2), (3, 3), (3, 3)]
         );
-        assert_eq!(change_counter(&store), before + 2, "two batches, two commits");
+        assert_eq!(change_counter(&store), before + 1, "one batch, one commit");
         let owner = |sn: &str| store.read(|tx| tx.serial_owner("P", sn)).unwrap();
         assert_eq!(owner("SN-c"), None, "the refused write's serial is gone");
         assert_eq!(owner("SN-d"), Some(crate::domain::PoNumber(3)));
@@ -652,6 +659,44 @@ mod tests {
             4,
             "reopened, C's number is free"
         );
+    }
+
+    #[test]
+    fn a_batch_whose_first_write_refuses_is_not_committed_and_the_writers_behind_it_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_path, store) = owned(&dir);
+        let before = change_counter(&store);
+        let (go, hold) = std::sync::mpsc::channel::<()>();
+        let hold = std::sync::Mutex::new(hold);
+        let done = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            let (store, done, hold) = (&store, &done, &hold);
+            s.spawn(move || {
+                Backend::write(store, &mut |tx| {
+                    hold.lock().unwrap().recv().unwrap();
+                    done.lock().unwrap().push(("first", grouped_write(tx, "first")));
+                    false
+                })
+                .unwrap();
+            });
+            wait_for_queue(store, true, 0);
+            s.spawn(move || {
+                Backend::write(store, &mut |tx| {
+                    done.lock().unwrap().push(("b", grouped_write(tx, "b")));
+                    true
+                })
+                .unwrap();
+            });
+            wait_for_queue(store, true, 1);
+            go.send(()).unwrap();
+        });
+        let done = done.into_inner().unwrap();
+        // The first took job 1 and entry 1 and refused; B, in a batch of its own, got them.
+        assert_eq!(done, [("first", (1, 1)), ("b", (1, 1))]);
+        assert_eq!(change_counter(&store), before + 1, "B's commit only");
+        let owner = |sn: &str| store.read(|tx| tx.serial_owner("P", sn)).unwrap();
+        assert_eq!(owner("SN-first"), None);
+        assert_eq!(owner("SN-b"), Some(crate::domain::PoNumber(1)));
     }
 
     #[test]
