@@ -230,6 +230,18 @@ fn single_byte_flips_never_pass_as_good_data() {
     let mut offsets: Vec<usize> = text.iter().copied().step_by((text.len() / 300).max(1)).collect();
     offsets.extend((0..clean_bytes.len()).step_by((clean_bytes.len() / 150) | 1));
     offsets.extend((1..512).step_by(5));
+    // And the middle of every table's name where the file holds it (redb's list of
+    // tables among them): a damaged name must not make a table read as empty.
+    for name in purser::store::every_table() {
+        let name = name.as_bytes();
+        offsets.extend(
+            clean_bytes
+                .windows(name.len())
+                .enumerate()
+                .filter(|(_, w)| *w == name)
+                .map(|(at, _)| at + name.len() / 2),
+        );
+    }
     offsets.sort_unstable();
     offsets.dedup();
     let mut bad = Vec::new();

@@ -25,6 +25,7 @@ pub use error::StoreError;
 pub use ops::{Backend, ReadOps, WriteOps};
 pub use redb_file::{OpenMode, RedbFile};
 pub use scan::{Problem, Scan};
+pub use tables::every_table;
 pub use tx::StoredQuote;
 
 /// The serial index's key of `serial` of `product` (a product key, see

@@ -165,6 +165,32 @@ fn commit_token() -> u64 {
     nanos ^ (u64::from(std::process::id()) << 40) ^ seq.rotate_left(20)
 }
 
+/// What is wrong with a file's list of tables, `names`, for a file of schema `schema`
+/// (none: nothing). A table under a name that is not Purser's is damage (one flipped byte
+/// in the name is enough), and so is a table every database of this schema has from the
+/// start gone missing. A file with no Purser table at all is left to the schema check
+/// (blank, or not Purser's).
+pub(super) fn table_list_problems(names: &[String], schema: Option<u64>) -> Vec<String> {
+    let ours = super::tables::every_table();
+    let foreign: Vec<&String> = names.iter().filter(|n| !ours.contains(&n.as_str())).collect();
+    if schema.is_none() && !names.iter().any(|n| ours.contains(&n.as_str())) {
+        return Vec::new();
+    }
+    let mut problems: Vec<String> = foreign
+        .iter()
+        .map(|n| format!("a table named {n:?} is not one of Purser's"))
+        .collect();
+    if !foreign.is_empty() || schema == Some(SCHEMA_VERSION) {
+        problems.extend(
+            super::tables::tables_from_the_start()
+                .iter()
+                .filter(|t| !names.iter().any(|n| n == *t))
+                .map(|t| format!("table {t:?} is missing")),
+        );
+    }
+    problems
+}
+
 /// Whether redb refused because this handle met an I/O failure earlier.
 fn handle_is_dead(e: &redb::TransactionError) -> bool {
     matches!(
@@ -217,16 +243,29 @@ impl RedbFile {
             audit_key: Arc::new(KeyFile::new(path)),
             group: owned.then(Group::default),
         };
+        let schema = store.read(|tx| tx.schema_version())?;
+        if let Some(found) = schema.filter(|&v| v > SCHEMA_VERSION) {
+            return Err(StoreError::NewerSchema {
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        // Refused before anything is written: a table whose name was damaged reads as
+        // missing, and its records as none.
+        let problems = table_list_problems(&store.read(|tx| tx.table_names())?, schema);
+        if !problems.is_empty() {
+            return Err(StoreError::Open {
+                path: path.to_path_buf(),
+                message: format!(
+                    "its list of tables is damaged ({}); restore the file from a backup",
+                    problems.join("; ")
+                ),
+            });
+        }
         // Opening an existing database of this schema writes nothing (no sync, and open
         // screens elsewhere see no change); a new or older one is set up in a write.
-        match store.read(|tx| tx.schema_version())? {
+        match schema {
             Some(v) if v == SCHEMA_VERSION => {}
-            Some(v) if v > SCHEMA_VERSION => {
-                return Err(StoreError::NewerSchema {
-                    found: v,
-                    known: SCHEMA_VERSION,
-                })
-            }
             Some(_) => store.write(WriteTx::ensure_schema)?,
             None if created || (mode == OpenMode::OpenOrCreate && store.read(|tx| tx.is_blank())?) => {
                 store.write(WriteTx::ensure_schema)?
@@ -697,6 +736,95 @@ mod tests {
         let owner = |sn: &str| store.read(|tx| tx.serial_owner("P", sn)).unwrap();
         assert_eq!(owner("SN-first"), None);
         assert_eq!(owner("SN-b"), Some(crate::domain::PoNumber(1)));
+    }
+
+    /// Changes the list of tables of the database at `path` behind Purser's back.
+    fn retable(path: &Path, change: impl FnOnce(&redb::WriteTransaction)) {
+        let db = Database::create(path).unwrap();
+        let tx = db.begin_write().unwrap();
+        change(&tx);
+        tx.commit().unwrap();
+    }
+
+    fn open_refusal(path: &Path) -> String {
+        match RedbFile::open(path) {
+            Err(StoreError::Open { message, .. }) => message,
+            Err(e) => panic!("refused, but as {e:?}"),
+            Ok(_) => panic!("opened a damaged list of tables"),
+        }
+    }
+
+    #[test]
+    fn a_table_whose_name_was_damaged_is_refused_at_open_naming_it_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.redb");
+        let store = RedbFile::open(&path).unwrap();
+        store.write(|tx| tx.next_po_number()).unwrap();
+        drop(store);
+        // One flipped byte in the name "orders": the orders would read as none.
+        let damaged = redb::TableDefinition::<u64, &[u8]>::new("o(ders");
+        retable(&path, |tx| {
+            tx.rename_table(tables::ORDERS, damaged).unwrap();
+        });
+        assert_eq!(
+            open_refusal(&path),
+            "its list of tables is damaged (a table named \"o(ders\" is not one of Purser's; \
+             table \"orders\" is missing); restore the file from a backup"
+        );
+        // Nothing was made in its place: a later repair still finds the orders.
+        let names: Vec<String> = {
+            use redb::TableHandle;
+            let db = Database::create(&path).unwrap();
+            let tx = db.begin_read().unwrap();
+            tx.list_tables().unwrap().map(|t| t.name().to_string()).collect()
+        };
+        assert!(names.iter().any(|n| n == "o(ders") && !names.iter().any(|n| n == "orders"));
+        // A table the schema has from the start, gone.
+        retable(&path, |tx| {
+            tx.rename_table(damaged, tables::ORDERS).unwrap();
+            tx.delete_table(tables::AUDIT).unwrap();
+        });
+        assert_eq!(
+            open_refusal(&path),
+            "its list of tables is damaged (table \"audit\" is missing); restore the file from a backup"
+        );
+    }
+
+    #[test]
+    fn the_list_of_tables_is_judged_by_name_and_schema() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let full = names(&tables::tables_from_the_start());
+        let now = Some(SCHEMA_VERSION);
+        assert!(table_list_problems(&full, now).is_empty());
+        // Tables made by their first write may be there or not.
+        let mut every = names(&tables::every_table());
+        assert!(table_list_problems(&every, now).is_empty());
+        every.retain(|n| n != "orders");
+        assert_eq!(table_list_problems(&every, now), ["table \"orders\" is missing"]);
+        // An older schema makes its missing tables when it migrates, unless a name is
+        // foreign (damage).
+        assert!(table_list_problems(&every, Some(2)).is_empty());
+        every.push("orderz".into());
+        assert_eq!(
+            table_list_problems(&every, Some(2)),
+            [
+                "a table named \"orderz\" is not one of Purser's",
+                "table \"orders\" is missing"
+            ]
+        );
+        // "meta" damaged: no schema to read, and still Purser's file.
+        let mut no_meta = full.clone();
+        no_meta[0] = "m\u{1}ta".into();
+        assert_eq!(
+            table_list_problems(&no_meta, None),
+            [
+                "a table named \"m\\u{1}ta\" is not one of Purser's",
+                "table \"meta\" is missing"
+            ]
+        );
+        // A blank file, and another program's redb file, are for the schema check.
+        assert!(table_list_problems(&[], None).is_empty());
+        assert!(table_list_problems(&names(&["cache", "blobs"]), None).is_empty());
     }
 
     #[test]

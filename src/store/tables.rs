@@ -28,6 +28,41 @@ pub const NOTICES: TableDefinition<u64, &[u8]> = TableDefinition::new("notices")
 /// [`super::feed`]).
 pub const FEED: TableDefinition<u64, &[u8]> = TableDefinition::new("feed");
 
+/// The names of every table a Purser database may hold.
+pub fn every_table() -> [&'static str; 12] {
+    use redb::TableHandle;
+    [
+        super::psa::PSA_SYNC.name(),
+        META.name(),
+        SETTINGS.name(),
+        QUOTES.name(),
+        ITEMS.name(),
+        ORDERS.name(),
+        SERIALS.name(),
+        AUDIT.name(),
+        AUDIT_STATES.name(),
+        OUTBOX.name(),
+        NOTICES.name(),
+        FEED.name(),
+    ]
+}
+
+/// The tables every database of this schema has from the start (`WriteTx::ensure_schema`
+/// makes them); the others are made by their first write.
+pub fn tables_from_the_start() -> [&'static str; 8] {
+    use redb::TableHandle;
+    [
+        META.name(),
+        SETTINGS.name(),
+        QUOTES.name(),
+        ITEMS.name(),
+        ORDERS.name(),
+        SERIALS.name(),
+        AUDIT.name(),
+        OUTBOX.name(),
+    ]
+}
+
 pub const K_SCHEMA: &str = "schema_version";
 pub const K_CHANGES: &str = "changes";
 pub const K_NEXT_ITEM: &str = "next_item";

@@ -181,6 +181,14 @@ impl ReadTx {
         Ok(self.txn.list_tables()?.next().is_none() && self.txn.list_multimap_tables()?.next().is_none())
     }
 
+    /// The names of every table in the file.
+    pub fn table_names(&self) -> Result<Vec<String>, StoreError> {
+        use redb::MultimapTableHandle;
+        let mut names: Vec<String> = self.txn.list_tables()?.map(|t| t.name().to_string()).collect();
+        names.extend(self.txn.list_multimap_tables()?.map(|t| t.name().to_string()));
+        Ok(names)
+    }
+
     /// Whether one of the latest commits (see `RedbFile::write`) wrote `token`.
     pub fn has_commit_token(&self, token: u64) -> Result<bool, StoreError> {
         let t = ro_table!(self, META, false);
