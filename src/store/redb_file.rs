@@ -641,6 +641,31 @@ mod tests {
         (job, entry.seq)
     }
 
+    /// What the writers of a grouped-writes test did: who, and [`grouped_write`]'s answer.
+    type Done = std::sync::Mutex<Vec<(&'static str, (u64, u64))>>;
+
+    /// Starts a writer `who` on `store` that makes [`grouped_write`] and keeps it or not;
+    /// with `hold`, it first waits there (holding its batch open).
+    fn spawn_writer<'scope>(
+        s: &'scope std::thread::Scope<'scope, '_>,
+        store: &'scope RedbFile,
+        done: &'scope Done,
+        who: &'static str,
+        keep: bool,
+        hold: Option<&'scope std::sync::Mutex<std::sync::mpsc::Receiver<()>>>,
+    ) {
+        s.spawn(move || {
+            Backend::write(store, &mut |tx| {
+                if let Some(hold) = hold {
+                    hold.lock().unwrap().recv().unwrap();
+                }
+                done.lock().unwrap().push((who, grouped_write(tx, who)));
+                keep
+            })
+            .unwrap();
+        });
+    }
+
     #[test]
     fn writes_made_at_once_share_one_commit_and_a_refusal_takes_back_only_its_own_writes() {
         let dir = tempfile::tempdir().unwrap();
@@ -648,30 +673,15 @@ mod tests {
         let before = change_counter(&store);
         let (go, hold) = std::sync::mpsc::channel::<()>();
         let hold = std::sync::Mutex::new(hold);
-        let done = std::sync::Mutex::new(Vec::new());
+        let done = Done::default();
         std::thread::scope(|s| {
             // The first writer holds its batch open until three more wait behind it, one
             // after the other; the batch takes them in after it, and commits all four.
-            let (store, done, hold) = (&store, &done, &hold);
-            s.spawn(move || {
-                Backend::write(store, &mut |tx| {
-                    hold.lock().unwrap().recv().unwrap();
-                    done.lock().unwrap().push(("first", grouped_write(tx, "first")));
-                    true
-                })
-                .unwrap();
-            });
-            wait_for_queue(store, true, 0);
+            spawn_writer(s, &store, &done, "first", true, Some(&hold));
+            wait_for_queue(&store, true, 0);
             for (n, who) in ["b", "c", "d"].into_iter().enumerate() {
-                s.spawn(move || {
-                    let refuse = who == "c";
-                    Backend::write(store, &mut |tx| {
-                        done.lock().unwrap().push((who, grouped_write(tx, who)));
-                        !refuse
-                    })
-                    .unwrap();
-                });
-                wait_for_queue(store, true, n + 1);
+                spawn_writer(s, &store, &done, who, who != "c", None);
+                wait_for_queue(&store, true, n + 1);
             }
             go.send(()).unwrap();
         });
@@ -707,26 +717,12 @@ mod tests {
         let before = change_counter(&store);
         let (go, hold) = std::sync::mpsc::channel::<()>();
         let hold = std::sync::Mutex::new(hold);
-        let done = std::sync::Mutex::new(Vec::new());
+        let done = Done::default();
         std::thread::scope(|s| {
-            let (store, done, hold) = (&store, &done, &hold);
-            s.spawn(move || {
-                Backend::write(store, &mut |tx| {
-                    hold.lock().unwrap().recv().unwrap();
-                    done.lock().unwrap().push(("first", grouped_write(tx, "first")));
-                    false
-                })
-                .unwrap();
-            });
-            wait_for_queue(store, true, 0);
-            s.spawn(move || {
-                Backend::write(store, &mut |tx| {
-                    done.lock().unwrap().push(("b", grouped_write(tx, "b")));
-                    true
-                })
-                .unwrap();
-            });
-            wait_for_queue(store, true, 1);
+            spawn_writer(s, &store, &done, "first", false, Some(&hold));
+            wait_for_queue(&store, true, 0);
+            spawn_writer(s, &store, &done, "b", true, None);
+            wait_for_queue(&store, true, 1);
             go.send(()).unwrap();
         });
         let done = done.into_inner().unwrap();
@@ -796,6 +792,16 @@ mod tests {
         let full = names(&tables::tables_from_the_start());
         let now = Some(SCHEMA_VERSION);
         assert!(table_list_problems(&full, now).is_empty());
+        // A new database has every table from the start, and only Purser's (its first
+        // commit made the change feed's too).
+        let dir = tempfile::tempdir().unwrap();
+        let (_, fresh) = owned(&dir);
+        let made = fresh.read(|tx| tx.table_names()).unwrap();
+        assert!(full.iter().all(|t| made.contains(t)), "{made:?}");
+        assert!(
+            made.iter().all(|t| tables::every_table().contains(&t.as_str())),
+            "{made:?}"
+        );
         // Tables made by their first write may be there or not.
         let mut every = names(&tables::every_table());
         assert!(table_list_problems(&every, now).is_empty());

@@ -28,27 +28,21 @@ pub const NOTICES: TableDefinition<u64, &[u8]> = TableDefinition::new("notices")
 /// [`super::feed`]).
 pub const FEED: TableDefinition<u64, &[u8]> = TableDefinition::new("feed");
 
-/// The names of every table a Purser database may hold.
-pub fn every_table() -> [&'static str; 12] {
+/// The names of every table a Purser database may hold: those it has from the start and
+/// those made by their first write.
+pub fn every_table() -> Vec<&'static str> {
     use redb::TableHandle;
-    [
+    let made_later = [
         super::psa::PSA_SYNC.name(),
-        META.name(),
-        SETTINGS.name(),
-        QUOTES.name(),
-        ITEMS.name(),
-        ORDERS.name(),
-        SERIALS.name(),
-        AUDIT.name(),
         AUDIT_STATES.name(),
-        OUTBOX.name(),
         NOTICES.name(),
         FEED.name(),
-    ]
+    ];
+    tables_from_the_start().into_iter().chain(made_later).collect()
 }
 
 /// The tables every database of this schema has from the start (`WriteTx::ensure_schema`
-/// makes them); the others are made by their first write.
+/// makes them).
 pub fn tables_from_the_start() -> [&'static str; 8] {
     use redb::TableHandle;
     [
