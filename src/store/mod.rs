@@ -69,6 +69,9 @@ pub const AUDIT_LAST_KEY: &str = tables::K_AUDIT_LAST;
 use std::path::Path;
 
 /// The schema this build writes. Opening a newer file is refused; older ones migrate.
+/// A new table comes with a new schema version: a build refuses a file holding a table
+/// it does not know as damaged (see `tables::every_table`), so an older build must learn
+/// from the version that the file is newer instead.
 ///
 /// 2: serial index keys start with the product's length (schema 1 joined product and
 /// serial with U+001F, which two different pairs could share).

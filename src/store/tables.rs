@@ -29,7 +29,8 @@ pub const NOTICES: TableDefinition<u64, &[u8]> = TableDefinition::new("notices")
 pub const FEED: TableDefinition<u64, &[u8]> = TableDefinition::new("feed");
 
 /// The names of every table a Purser database may hold: those it has from the start and
-/// those made by their first write.
+/// those made by their first write. A table under any other name is damage (a flipped
+/// byte in a name), so adding a table means a new `SCHEMA_VERSION`.
 pub fn every_table() -> Vec<&'static str> {
     use redb::TableHandle;
     let made_later = [
