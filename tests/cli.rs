@@ -81,11 +81,16 @@ impl Env {
 
     /// `purser --db … --config … [--user U] ARGS…`, with no `PURSER_*` from outside.
     fn cmd(&self, user: Option<&str>, args: &[&str]) -> Command {
+        self.cmd_on(&self.db, user, args)
+    }
+
+    /// [`Env::cmd`] on the database at `db` instead of this environment's.
+    fn cmd_on(&self, db: &Path, user: Option<&str>, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
         c.env_remove("PURSER_DB")
             .env_remove("PURSER_CONFIG")
             .env("NO_COLOR", "1");
-        c.arg("--db").arg(&self.db).arg("--config").arg(&self.config);
+        c.arg("--db").arg(db).arg("--config").arg(&self.config);
         if let Some(u) = user {
             c.args(["--user", u]);
         }
@@ -1509,19 +1514,7 @@ fn a_database_that_is_not_there_is_refused_and_init_makes_one() {
     let typo = env.dir.path().join("dta/purser.redb");
     // `po list` on the mistyped path, as alice.
     let po_list = || {
-        Command::new(BIN)
-            .env_remove("PURSER_DB")
-            .args([
-                "--config",
-                s(&env.config),
-                "--user",
-                "alice",
-                "--db",
-                s(&typo),
-                "po",
-                "list",
-                "--json",
-            ])
+        env.cmd_on(&typo, Some("alice"), &["po", "list", "--json"])
             .output()
             .unwrap()
     };
@@ -1539,7 +1532,7 @@ fn a_database_that_is_not_there_is_refused_and_init_makes_one() {
     );
 
     // `purser init` makes it (and its folder), private whatever the umask, and says so.
-    let out = env.cmd(None, &["init"]).arg("--db").arg(&typo).output().unwrap();
+    let out = env.cmd_on(&typo, None, &["init"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     contains_all(
         &String::from_utf8_lossy(&out.stdout),
@@ -1552,12 +1545,7 @@ fn a_database_that_is_not_there_is_refused_and_init_makes_one() {
 
     // A second init refuses the existing file and leaves it as it was.
     let before = std::fs::read(&typo).unwrap();
-    let out = env
-        .cmd(None, &["init", "--json"])
-        .arg("--db")
-        .arg(&typo)
-        .output()
-        .unwrap();
+    let out = env.cmd_on(&typo, None, &["init", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     contains_all(err["error"].as_str().unwrap(), &["already exists", s(&typo)]);
@@ -1588,20 +1576,7 @@ fn a_file_that_is_not_a_purser_database_is_refused() {
     ] {
         let before = std::fs::read(path).unwrap();
         let size = before.len();
-        let out = Command::new(BIN)
-            .env_remove("PURSER_DB")
-            .args([
-                "--config",
-                s(&env.config),
-                "--user",
-                "alice",
-                "--db",
-                s(path),
-                "po",
-                "list",
-            ])
-            .output()
-            .unwrap();
+        let out = env.cmd_on(path, Some("alice"), &["po", "list"]).output().unwrap();
         assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
         let err = String::from_utf8_lossy(&out.stderr);
         contains_all(&err, words);
