@@ -381,7 +381,8 @@ impl RedbFile {
         let (db, mut wtx) = match self.begin() {
             Ok(b) => b,
             Err(e) => {
-                // This writer learns why; the others try again in a batch of their own.
+                // The writer waiting longest learns why; the others try again in the next
+                // batch.
                 let _ = batch.next();
                 return failed(batch, e);
             }
