@@ -1,5 +1,5 @@
 //! PSA sync jobs: create an order's entities in the PSA, send its receipts. Each entity
-//! is recorded with its remote id the moment the PSA answers (through [`DbSteps`]); a
+//! is recorded with its remote id the moment the PSA answers (through `DbSteps`); a
 //! step whose answer was lost is looked up by our reference before it is created again,
 //! so retries, injected faults and restarts never create anything twice.
 

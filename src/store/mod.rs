@@ -3,7 +3,7 @@
 //! Nothing outside this module knows where the data lives: callers get [`Store::read`] and
 //! [`Store::write`], each running a closure over a transaction ([`ReadOps`], [`WriteOps`]).
 //! A write closure that returns an error changes nothing; a write that returns `Ok` is
-//! durable before the call returns. The data lives in one redb file ([`redb_file`]); the
+//! durable before the call returns. The data lives in one redb file (`redb_file`); the
 //! [`Backend`] trait is where a server database for several sites would plug in.
 
 mod audit_key;

@@ -213,7 +213,7 @@ impl RedbFile {
 
     /// Opens an existing database for a process that owns it (`purser serve`): no other
     /// process may open the file while it is open here, and writes made at the same time
-    /// go together in one transaction and one durable commit (see [`Group`]); each is
+    /// go together in one transaction and one durable commit (see `Group`); each is
     /// durable before it returns, and each keeps its own outcome.
     pub fn open_owned(path: &Path) -> Result<RedbFile, StoreError> {
         RedbFile::open_guarded(path, OpenMode::Existing, true)

@@ -30,8 +30,8 @@ pub struct ScanTimes {
 }
 
 /// Builds a scratch database in `dir` with a placed order for each block of scans, then
-/// times [`SCANS`] scans alone and [`SCANS`] while a latest-cost call hangs at a
-/// distributor that takes the connection and never answers, taking turns in [`ROUNDS`]
+/// times `SCANS` scans alone and `SCANS` while a latest-cost call hangs at a
+/// distributor that takes the connection and never answers, taking turns in `ROUNDS`
 /// rounds. Each block of scans receives on an order of its own, so every block meets
 /// orders of the same sizes (an order grows with each receipt); in every other round the
 /// scans during the call go first.
