@@ -388,6 +388,8 @@ pub fn run(g: &Global, args: &DemoArgs) -> Result<(), CliError> {
             user: g.user.clone(),
             json: false,
             socket: None,
+            db_given: crate::serve::Given::CommandLine,
+            socket_given: crate::serve::Given::Not,
         };
         let (service, actor) = crate::wiring::open(&on_demo)?;
         crate::tui::run(crate::tui::Source::Direct(service, actor, None))

@@ -16,10 +16,12 @@ use std::sync::Arc;
 /// Options accepted before or after the subcommand.
 #[derive(Debug, Args, Clone, Default)]
 pub struct Global {
-    /// Database file [default: $XDG_DATA_HOME/purser/purser.redb]
+    /// Database file [default: $XDG_DATA_HOME/purser/purser.redb; for `serve`:
+    /// /var/lib/purser/purser.redb]
     #[arg(long, global = true, env = "PURSER_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Configuration file [default: $XDG_CONFIG_HOME/purser/config.toml]
+    /// Configuration file [default: $XDG_CONFIG_HOME/purser/config.toml; for `serve`:
+    /// /etc/purser/config.toml]
     #[arg(long, global = true, env = "PURSER_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// The Purser service's socket: commands and screens go through it [default:
@@ -32,6 +34,36 @@ pub struct Global {
     /// Machine-readable output on stdout; errors as JSON on stderr
     #[arg(long, global = true)]
     pub json: bool,
+    /// Whether `db` was typed, came from `PURSER_DB`, or is not given (set after parsing).
+    #[arg(skip)]
+    pub db_given: crate::serve::Given,
+    /// The same for `socket`.
+    #[arg(skip)]
+    pub socket_given: crate::serve::Given,
+}
+
+impl Global {
+    /// Notes where `--db` and `--socket` came from: `matches` is the whole command line's,
+    /// and a global option may be typed at any level of its subcommands.
+    pub fn note_sources(&mut self, matches: &clap::ArgMatches) {
+        use crate::serve::Given;
+        let given = |id: &str| {
+            let mut level = Some(matches);
+            let mut found = Given::Not;
+            while let Some(m) = level {
+                let here = match m.try_get_raw(id).ok().flatten().and(m.value_source(id)) {
+                    Some(clap::parser::ValueSource::CommandLine) => Given::CommandLine,
+                    Some(clap::parser::ValueSource::EnvVariable) => Given::Env,
+                    _ => Given::Not,
+                };
+                found = found.max(here);
+                level = m.subcommand().map(|(_, sub)| sub);
+            }
+            found
+        };
+        self.db_given = given("db");
+        self.socket_given = given("socket");
+    }
 }
 
 /// A failure to report: the message for people and the exit code.

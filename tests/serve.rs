@@ -28,6 +28,10 @@ name = "TD SYNNEX"
 currency = "EUR"
 "#;
 
+fn fixture_arg(name: &str) -> String {
+    fixture(name).to_str().unwrap().to_string()
+}
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/quotes")
@@ -299,6 +303,117 @@ fn no_service_on_a_named_socket_is_a_clear_error() {
     assert!(
         message.contains("cannot reach the Purser service") && message.contains("purser.sock"),
         "{message}"
+    );
+}
+
+/// Where a command goes when both a socket and a database are named: the one typed beats
+/// the one from the environment, and two named the same way are refused. An exported
+/// `PURSER_SOCKET` must never send a command meant for a test file to the shared database.
+#[test]
+fn a_database_typed_on_the_command_line_beats_an_exported_socket() {
+    let site = Site::new(
+        "[identity]\nallow_user_override = true\n",
+        "[users.root]\nroles = [\"buyer\"]\n",
+    );
+    site.start();
+    let shared_order = site.run(&[
+        "--user",
+        "alice",
+        "--json",
+        "quote",
+        "import",
+        fixture_arg("q-2026-0150-bakker-logistics.json").as_str(),
+    ]);
+    assert!(
+        shared_order.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shared_order.stderr)
+    );
+    let own = site.dir.path().join("own/purser.redb");
+    shared::init_db(&own);
+    let on = |env: &[(&str, &Path)], args: &[&str]| {
+        let mut c = Site::purser();
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.arg("--config").arg(&site.config).args(args).output().unwrap()
+    };
+    let (own_s, socket_s) = (own.to_str().unwrap(), site.socket.to_str().unwrap());
+    // PURSER_SOCKET exported, --db typed: the command works on the file, not the service.
+    let out = on(
+        &[("PURSER_SOCKET", &site.socket)],
+        &["--db", own_s, "--user", "alice", "--json", "pending", "list"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(0),
+        "the file's items, not the service's: {listed}"
+    );
+    // PURSER_DB exported, --socket typed: through the service.
+    let out = on(
+        &[("PURSER_DB", &own)],
+        &["--socket", socket_s, "--user", "alice", "--json", "pending", "list"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        listed.as_array().is_some_and(|a| !a.is_empty()),
+        "the service's items: {listed}"
+    );
+    // Both typed, or both exported: refused, naming both, nothing done.
+    let out = on(&[], &["--socket", socket_s, "--db", own_s, "--json", "pending", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(
+        err["error"].as_str().unwrap().contains("both --socket and --db"),
+        "{err}"
+    );
+    let out = on(
+        &[("PURSER_SOCKET", &site.socket), ("PURSER_DB", &own)],
+        &["pending", "list"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PURSER_SOCKET") && err.contains("PURSER_DB"), "{err}");
+    // `init` makes a file: a socket named instead of a database is refused, not ignored.
+    let home = site.dir.path().join("home");
+    let out = Site::purser()
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .args(["--socket", socket_s, "init"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--db PATH"));
+    assert!(!home.exists(), "no database was made");
+}
+
+/// `--socket` naming a file by mistake (the database itself, say) is refused; the file is
+/// kept whole, and the service that was running is not disturbed.
+#[test]
+fn serve_refuses_a_socket_path_that_holds_a_file() {
+    let site = Site::new("", "[users.root]\nroles = [\"buyer\"]\n");
+    shared::init_db(&site.db);
+    let out = Site::purser()
+        .arg("serve")
+        .arg("--db")
+        .arg(&site.db)
+        .arg("--config")
+        .arg(&site.config)
+        .arg("--socket")
+        .arg(&site.db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not a socket"), "{err}");
+    let check = site.direct(&site.db, &["check"]);
+    assert!(
+        check.status.success(),
+        "the database is whole: {}",
+        String::from_utf8_lossy(&check.stderr)
     );
 }
 

@@ -19,6 +19,9 @@ pub fn run(socket: &Path, global: &Global, command: Option<Command>, args: &[OsS
     let Some(command) = command else {
         return screens(socket, global);
     };
+    // A configuration file of one's own that cannot be read is refused here as on the
+    // file and in the screens, though a command line takes nothing from it.
+    own_display_preferences(global)?;
     let args = args
         .iter()
         .skip(1)

@@ -10,6 +10,7 @@ use crate::domain::money::parse_amount;
 use crate::domain::text::{printable, printable_lines};
 use crate::domain::{Address, ApprovalRule, OrderType, PlacementMethod, PoNumber};
 use crate::identity::Actor;
+use crate::serve::Given;
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -94,8 +95,7 @@ pub(super) fn amount(s: &str, what: &str) -> Result<rust_decimal::Decimal, CliEr
 /// line clap refuses is reported like any other error: as JSON on stderr under `--json`,
 /// with exit code 2. Help and version go to stdout as clap writes them.
 pub fn main_args(args: Vec<std::ffi::OsString>) -> i32 {
-    use clap::Parser;
-    match Cli::try_parse_from(&args) {
+    match parse(&args) {
         Ok(cli) => main_with(cli, &args),
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
@@ -110,6 +110,16 @@ pub fn main_args(args: Vec<std::ffi::OsString>) -> i32 {
             2
         }
     }
+}
+
+/// The command line `args` (the program name first), noting which of its options were
+/// typed and which came from the environment.
+pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    cli.global.note_sources(&matches);
+    Ok(cli)
 }
 
 /// The first line of what clap says about a command line it refuses.
@@ -171,10 +181,20 @@ fn dispatch(cli: Cli, args: &[std::ffi::OsString]) -> Result<(), CliError> {
         Some(Command::Demo(_)) => return Err(CliError::new(NO_DEMO, 2)),
         Some(Command::Bench(args)) => return crate::bench::run(&g, &args),
         Some(Command::Serve) => return super::serve::run(&g),
+        Some(Command::Init) if g.socket_given != Given::Not && g.socket_given >= g.db_given => {
+            return Err(CliError::new(
+                "`purser init` makes a database file and does not go through the service (--socket or \
+                 PURSER_SOCKET names one): name the file with --db PATH; the service's own database is made \
+                 by `purser init --db PATH` run as the service's account",
+                2,
+            ))
+        }
         Some(Command::Init) => return init(&g),
         _ => {}
     }
-    if let Some(socket) = crate::serve::socket_to_use(g.socket.as_deref(), g.db.is_some()) {
+    let socket = crate::serve::socket_to_use(g.socket.as_deref(), g.socket_given, g.db_given)
+        .map_err(|e| CliError::new(e, 2))?;
+    if let Some(socket) = socket {
         return super::remote::run(&socket, &g, cli.command, args);
     }
     let Some(command) = cli.command else {

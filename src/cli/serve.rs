@@ -57,7 +57,7 @@ pub fn run(g: &Global) -> Result<(), CliError> {
 
 async fn serve(service: Arc<Service>, config_text: String, db: &Path, socket: &Path) -> Result<(), CliError> {
     let fail = |e: server::ServeError| CliError::new(e.to_string(), 3);
-    let listener = server::bind(socket).await.map_err(fail)?;
+    let bound = server::bind(socket).await.map_err(fail)?;
     let server = Server::new(service, config_text, Arc::new(super::remote::execute)).map_err(fail)?;
     let stop = CancellationToken::new();
     stop_on_signals(stop.clone()).map_err(|e| CliError::new(format!("cannot watch for signals: {e}"), 3))?;
@@ -70,10 +70,11 @@ async fn serve(service: Arc<Service>, config_text: String, db: &Path, socket: &P
         service_actor().name
     );
     tracing::info!("serving {} on {}", db.display(), socket.display());
-    server::accept(server, listener, stop).await;
+    let listener = server::accept(server, bound.listener, stop).await;
     // The job under way (a send, a sync step) finishes; nothing new starts.
     let _ = work.await;
-    let _ = std::fs::remove_file(socket);
+    bound.file.remove();
+    drop(listener);
     eprintln!("purser serve: stopped");
     Ok(())
 }

@@ -45,7 +45,7 @@ pub fn measure(
         .map_err(|e| e.to_string())?;
     rt.block_on(async {
         let socket = dir.join("bench.sock");
-        let listener = server::bind(&socket).await.map_err(|e| e.to_string())?;
+        let listener = server::bind(&socket).await.map_err(|e| e.to_string())?.listener;
         let refuse: server::Executor = Arc::new(|_, _, _| CommandDone {
             error: Some(("the bench serves screens only".into(), 2)),
             ..CommandDone::default()

@@ -15,6 +15,7 @@ use crate::app::Service;
 use crate::identity::{self, Actor};
 use crate::tui::screen::Call;
 use crate::tui::worker::{self, Msg, Req};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use thiserror::Error;
@@ -30,6 +31,8 @@ pub type Executor = Arc<dyn Fn(&Arc<Service>, Actor, CommandRequest) -> CommandD
 pub enum ServeError {
     #[error("another Purser service is already listening on {0}")]
     AlreadyServing(PathBuf),
+    #[error("{0} is there and is not a socket; refusing to replace it (give --socket a path of its own, such as /run/purser/purser.sock)")]
+    NotASocket(PathBuf),
     #[error("cannot listen on {path}: {source}")]
     Listen { path: PathBuf, source: std::io::Error },
     #[error("cannot start the database thread: {0}")]
@@ -67,30 +70,76 @@ impl Server {
 
 /// Binds the socket at `path`: group read-write (0660), so the group the folder gives it
 /// (`purser` when installed) may connect. A socket file left by a service that is gone
-/// is replaced; one a live service answers on is not.
-pub async fn bind(path: &Path) -> Result<UnixListener, ServeError> {
+/// is replaced; one a live service answers on is not, and a path that holds anything but
+/// a socket (a database named by mistake, say) is refused, never removed.
+pub async fn bind(path: &Path) -> Result<Bound, ServeError> {
     super::ignore_sigpipe();
-    if path.exists() {
-        if UnixStream::connect(path).await.is_ok() {
-            return Err(ServeError::AlreadyServing(path.to_path_buf()));
-        }
-        let _ = std::fs::remove_file(path);
-    }
     let listen = |source| ServeError::Listen {
         path: path.to_path_buf(),
         source,
     };
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_socket() => {
+            if UnixStream::connect(path).await.is_ok() {
+                return Err(ServeError::AlreadyServing(path.to_path_buf()));
+            }
+            std::fs::remove_file(path).map_err(listen)?;
+        }
+        Ok(_) => return Err(ServeError::NotASocket(path.to_path_buf())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(listen(e)),
+    }
     let listener = UnixListener::bind(path).map_err(listen)?;
-    use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)).map_err(listen)?;
-    Ok(listener)
+    let made = std::fs::symlink_metadata(path).map_err(listen)?;
+    Ok(Bound {
+        listener,
+        file: SocketFile {
+            path: path.to_path_buf(),
+            id: (made.dev(), made.ino()),
+        },
+    })
+}
+
+/// A socket the service listens on, and the file that names it.
+pub struct Bound {
+    pub listener: UnixListener,
+    pub file: SocketFile,
+}
+
+/// The socket file a service made, known by its device and inode.
+pub struct SocketFile {
+    path: PathBuf,
+    id: (u64, u64),
+}
+
+impl SocketFile {
+    /// Removes the socket file when the service stops, if it is still the one this
+    /// service made (someone may have removed it and another service made its own, or put
+    /// a file there). Called while the listener is still held, so that its inode cannot
+    /// have been freed and given to another file.
+    pub fn remove(self) {
+        match std::fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.file_type().is_socket() && (meta.dev(), meta.ino()) == self.id => {
+                if let Err(e) = std::fs::remove_file(&self.path) {
+                    tracing::warn!("cannot remove the socket {}: {e}", self.path.display());
+                }
+            }
+            _ => tracing::info!(
+                "left {} alone: it is no longer this service's socket",
+                self.path.display()
+            ),
+        }
+    }
 }
 
 /// Accepts clients until `stop` is cancelled, each connection a task of its own.
-pub async fn accept(server: Arc<Server>, listener: UnixListener, stop: CancellationToken) {
+/// Gives the listener back: the socket file is still this service's while it is held
+/// (see [`SocketFile::remove`]).
+pub async fn accept(server: Arc<Server>, listener: UnixListener, stop: CancellationToken) -> UnixListener {
     loop {
         tokio::select! {
-            _ = stop.cancelled() => return,
+            _ = stop.cancelled() => return listener,
             conn = listener.accept() => match conn {
                 Ok((stream, _)) => {
                     let server = server.clone();

@@ -74,7 +74,7 @@ fn serve(db: &Path, socket: &Path) -> tokio::runtime::Runtime {
     let svc = Arc::new(service(db));
     let refuse: server::Executor = Arc::new(|_, _, _| CommandDone::default());
     rt.block_on(async {
-        let listener = server::bind(socket).await.unwrap();
+        let listener = server::bind(socket).await.unwrap().listener;
         let server = Server::new(svc, config_text(), refuse).unwrap();
         tokio::spawn(server::accept(
             server,
@@ -196,4 +196,52 @@ fn screens_whose_service_restarts_say_so_reconnect_and_load_afresh() {
 
 fn service_order_received(db: &Path, po: PoNumber) -> u32 {
     service(db).order(po).unwrap().received_on(1)
+}
+
+#[test]
+fn a_path_that_holds_anything_but_a_socket_is_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("purser.redb");
+    placed_order(&service(&db));
+    let before = std::fs::read(&db).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // The database named as the socket by mistake: refused, the file untouched.
+    let e = rt.block_on(server::bind(&db)).err().expect("refused");
+    assert!(matches!(e, server::ServeError::NotASocket(_)), "{e}");
+    assert!(e.to_string().contains("is not a socket"), "{e}");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    // A folder too.
+    let e = rt.block_on(server::bind(dir.path())).err().expect("refused");
+    assert!(matches!(e, server::ServeError::NotASocket(_)), "{e}");
+}
+
+#[test]
+fn a_socket_left_by_a_service_that_is_gone_is_replaced_and_removed_at_stop() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("s.sock");
+    // A socket file no one listens on, as a killed service leaves it.
+    drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let bound = rt.block_on(server::bind(&socket)).unwrap();
+    // A second service is refused while the first listens.
+    let e = rt.block_on(server::bind(&socket)).err().expect("refused");
+    assert!(matches!(e, server::ServeError::AlreadyServing(_)), "{e}");
+    bound.file.remove();
+    drop(bound.listener);
+    assert!(!socket.exists());
+    // A socket file someone removed, and another service made anew: left to that one.
+    let first = rt.block_on(server::bind(&socket)).unwrap();
+    std::fs::remove_file(&socket).unwrap();
+    let second = rt.block_on(server::bind(&socket)).unwrap();
+    first.file.remove();
+    assert!(std::fs::symlink_metadata(&socket).unwrap().file_type().is_socket());
+    drop(first.listener);
+    // A file put in its place is left alone too.
+    second.file.remove();
+    std::fs::write(&socket, "notes").unwrap();
+    let third = rt.block_on(server::bind(&socket)).err().expect("refused");
+    assert!(matches!(third, server::ServeError::NotASocket(_)), "{third}");
+    assert_eq!(std::fs::read_to_string(&socket).unwrap(), "notes");
+    drop(second.listener);
 }
