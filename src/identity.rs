@@ -43,6 +43,22 @@ pub fn account_of(uid: u32) -> Result<String, IdentityError> {
     }
 }
 
+/// The name of group `gid`, when the system knows it.
+pub fn group_of(gid: u32) -> Option<String> {
+    // SAFETY: getgrgid_r writes into the buffers we own and returns a pointer into them
+    // (or null), which we read before they go out of scope.
+    unsafe {
+        let mut grp: libc::group = std::mem::zeroed();
+        let mut buf = vec![0 as libc::c_char; 16384];
+        let mut result: *mut libc::group = std::ptr::null_mut();
+        let rc = libc::getgrgid_r(gid, &mut grp, buf.as_mut_ptr(), buf.len(), &mut result);
+        if rc != 0 || result.is_null() || grp.gr_name.is_null() {
+            return None;
+        }
+        Some(std::ffi::CStr::from_ptr(grp.gr_name).to_string_lossy().into_owned())
+    }
+}
+
 /// Resolves the actor: the OS account, or `requested` when the configuration allows it.
 pub fn resolve(config: &Config, requested: Option<&str>, os_user: &str) -> Result<Actor, IdentityError> {
     let name = match requested {

@@ -135,9 +135,23 @@ pub fn init(global: &Global) -> Result<PathBuf, CliError> {
     Ok(store.path().to_path_buf())
 }
 
+/// The configuration file at `path`, read and checked whole, its `[ui]` section as the
+/// screens will read it too: any fault is a configuration error (exit 2).
+pub fn load_config(path: &Path) -> Result<Config, CliError> {
+    let config = Config::load(path).map_err(|e| CliError::new(e.to_string(), 2))?;
+    crate::tui::check_ui(&config).map_err(|message| {
+        let e = config::ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        CliError::new(e.to_string(), 2)
+    })?;
+    Ok(config)
+}
+
 fn open_as(global: &Global, mode: OpenMode) -> Result<(Service, Actor), CliError> {
     let config_path = global.config.clone().unwrap_or_else(config::default_config_path);
-    let config = Config::load(&config_path).map_err(|e| CliError::new(e.to_string(), 2))?;
+    let config = load_config(&config_path)?;
     let db_path = global.db.clone().unwrap_or_else(config::default_db_path);
     let os_user = identity::os_account().map_err(|e| CliError::new(e.to_string(), 2))?;
     let actor =
@@ -150,6 +164,81 @@ fn open_as(global: &Global, mode: OpenMode) -> Result<(Service, Actor), CliError
 
 #[cfg(test)]
 mod tests {
+    use crate::config::Config;
+
+    #[test]
+    fn ui_keys_are_checked_when_the_configuration_is_read() {
+        for (key, value, message) in [
+            ("quit", "ctrl-", "[ui] keys: `quit`: `ctrl-` is not a key"),
+            ("quit", "", "[ui] keys: `quit`: an empty key"),
+            (
+                "receiving.undo",
+                "z",
+                "[ui] keys: `receiving.undo`: `z` is typed into the scan box in Receiving",
+            ),
+            (
+                "pending.dismis",
+                "x",
+                "[ui] keys: `pending.dismis`: `dismis` is not an action",
+            ),
+            (
+                "pendin.dismiss",
+                "x",
+                "[ui] keys: `pendin.dismiss`: `pendin` is not a pane",
+            ),
+        ] {
+            let text = format!("[ui.keys]\n\"{key}\" = \"{value}\"\n");
+            let e = crate::tui::check_ui(&Config::parse(&text).unwrap()).unwrap_err();
+            assert!(e.starts_with(message), "{key} = {value:?}: {e}");
+        }
+        let c = Config::parse(
+            "[ui.keys]\n\"pending.dismiss\" = \"D, ctrl-d\"\nquit = \"ctrl-q\"\n\"scan.undo\" = \"f9\"\n",
+        )
+        .unwrap();
+        crate::tui::check_ui(&c).unwrap();
+        assert_eq!(c.ui.keys.len(), 3);
+    }
+
+    /// A configuration file with `[ui] theme = theme` in a folder of its own, with the
+    /// theme files `files` (name, text) beside it.
+    fn load_with_theme(theme: &str, files: &[(&str, &str)]) -> Result<Config, super::CliError> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, format!("[ui]\ntheme = \"{theme}\"\n")).unwrap();
+        super::load_config(&path)
+    }
+
+    #[test]
+    fn the_ui_theme_is_found_and_read_when_the_configuration_is_loaded() {
+        for built_in in ["dark", "light", "high-contrast", "monochrome"] {
+            assert_eq!(
+                load_with_theme(built_in, &[]).unwrap().ui.theme.as_deref(),
+                Some(built_in)
+            );
+        }
+        let dock =
+            "name = \"dock\"\nextends = \"high-contrast\"\n[styles]\nselected = { fg = \"black\", bg = \"#ffaf00\" }\n";
+        load_with_theme("dock", &[("themes/dock.toml", dock)]).unwrap();
+        load_with_theme("dock", &[("dock.toml", dock)]).unwrap();
+
+        let e = load_with_theme("nosuch", &[]).unwrap_err();
+        assert_eq!(e.code, 2, "a configuration error");
+        let message = e.message;
+        assert!(message.starts_with("configuration file "), "{message}");
+        assert!(message.contains("[ui] theme = \"nosuch\": no such theme"), "{message}");
+
+        let purplish = dock.replace("black", "purplish");
+        let e = load_with_theme("dock", &[("themes/dock.toml", &purplish)])
+            .unwrap_err()
+            .message;
+        assert!(e.contains("`styles.selected.fg`: `purplish` is not a colour"), "{e}");
+    }
+
     /// The demo, the bench and the harness sit below the command line: they build on this
     /// module and never reach back into `cli` (which dispatches to them).
     #[test]

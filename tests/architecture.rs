@@ -43,6 +43,24 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["store", "app", "jobs", "tui", "cli", "sandbox", "demo"],
     ),
     ("jobs", &["tui", "cli", "sandbox", "demo"]),
+    // The configuration is read by every layer above the domain: it uses none of them
+    // (the screens check their own `[ui]` keys and theme where a command loads it).
+    (
+        "config",
+        &[
+            "store",
+            "app",
+            "jobs",
+            "integrations",
+            "tui",
+            "serve",
+            "cli",
+            "sandbox",
+            "demo",
+            "bench",
+            "wiring",
+        ],
+    ),
     // The service runs what the command line gives it (an executor), never the reverse.
     ("serve", &["cli", "sandbox", "demo", "bench"]),
     // The screens know a link to the service only as a channel, not the service.

@@ -969,6 +969,27 @@ fn json_errors_are_json_on_stderr() {
     let err: Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["code"], json!(2));
     contains_all(err["error"].as_str().unwrap(), &["invalid value 'abc'"]);
+    // What is missing is named, not only that something is.
+    let out = env.run("rick", &["po", "receive", "PO-000001", "--json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    contains_all(
+        err["error"].as_str().unwrap(),
+        &["required arguments were not provided", "--line <LINE>"],
+    );
+    assert!(!err["error"].as_str().unwrap().contains("Usage"), "{err}");
+    // A path variable set but empty is named, not the option it stands for.
+    let out = env
+        .cmd(Some("alice"), &["po", "list", "--json"])
+        .env("PURSER_CONFIG", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(
+        err["error"],
+        json!("PURSER_CONFIG is set but empty: give it a path, or unset it")
+    );
     // Without --json it stays clap's own text; --help still prints to stdout and exits 0.
     let out = env.run("alice", &["pending", "restore", "abc"]);
     assert_eq!(out.status.code(), Some(2));
@@ -1668,4 +1689,226 @@ fn check_lists_each_problem_with_table_and_key_and_exits_1() {
         &String::from_utf8_lossy(&out.stdout),
         &["meta next_item: is 1, but items already uses id"],
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Input validation: serial numbers, CSV line endings, currencies, [ui], the inbox
+
+/// PO-000001 placed with Ingram: line 1 three serialized notebooks.
+fn placed_notebooks() -> Env {
+    let env = Env::new();
+    env.ok(
+        "alice",
+        &["quote", "import", s(&fixture("q-2026-0142-dentalcare-west.json"))],
+    );
+    env.ok("alice", &["po", "create", "--distributor", "ingram", "1"]);
+    env.ok("alice", &["po", "place", "PO-000001", "--via", "manual"]);
+    env
+}
+
+#[test]
+fn a_serial_number_over_100_characters_is_refused_and_never_stored() {
+    let env = placed_notebooks();
+    let long = "Y".repeat(100_000);
+    let (code, err) = env.refused(
+        "rick",
+        &["po", "receive", "PO-000001", "--line", "1", "--serial", &long],
+    );
+    assert_eq!(code, 1, "{err}");
+    contains_all(
+        &err,
+        &["serial number YYYYYYYYYYYYYYYYYYYY… is 100000 characters long; a serial number has at most 100"],
+    );
+    assert!(
+        err.len() < 500,
+        "the message does not repeat the serial: {} bytes",
+        err.len()
+    );
+    let longest = "Y".repeat(100);
+    env.ok(
+        "rick",
+        &["po", "receive", "PO-000001", "--line", "1", "--serial", &longest],
+    );
+    let shown = env.ok("rick", &["po", "show", "PO-000001"]);
+    assert!(shown.len() < 10_000, "{} bytes", shown.len());
+}
+
+#[test]
+fn a_serial_number_with_an_invisible_character_is_refused_naming_it() {
+    let env = placed_notebooks();
+    env.ok("rick", &["po", "receive", "PO-000001", "--line", "1", "--serial", "AB"]);
+    for (serial, named) in [
+        ("\u{feff}AB", "U+FEFF (byte-order mark)"),
+        ("A\u{200b}B", "U+200B (zero-width space)"),
+        ("AB\u{200e}", "U+200E (left-to-right mark)"),
+        ("A\u{2060}B", "U+2060 (word joiner)"),
+    ] {
+        let (code, err) = env.refused(
+            "rick",
+            &["po", "receive", "PO-000001", "--line", "1", "--serial", serial],
+        );
+        assert_eq!(code, 1, "{err}");
+        contains_all(
+            &err,
+            &["holds an invisible character, ", named, "scan or type it again"],
+        );
+    }
+    // A no-break space around it is trimmed, as before: the same serial, refused as such.
+    let (_, err) = env.refused(
+        "rick",
+        &["po", "receive", "PO-000001", "--line", "1", "--serial", "\u{a0}AB"],
+    );
+    contains_all(
+        &err,
+        &["serial number AB of 20XW00A1NL was already received on PO-000001"],
+    );
+}
+
+/// The northwind CSV sample with five product rows (line ids 1 to 5), the row with
+/// `bad_line_id` ordering 0, every line ended by `eol`.
+fn csv_with_zero_quantity(bad_line_id: usize, eol: &str) -> String {
+    let sample = fixture_text("q-2026-0161-northwind-clinics.csv");
+    let mut lines = sample.lines();
+    let header = lines.next().unwrap();
+    let template: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header.split(',').nth(19), Some("quantity"));
+    let mut text = format!("{header}{eol}");
+    for id in 1..=5 {
+        let mut cells: Vec<String> = template.iter().map(|c| c.to_string()).collect();
+        cells[13] = id.to_string();
+        if id == bad_line_id {
+            cells[19] = "0".into();
+        }
+        text.push_str(&cells.join(","));
+        text.push_str(eol);
+    }
+    text
+}
+
+#[test]
+fn a_csv_error_names_its_line_with_windows_and_old_mac_line_endings() {
+    let env = Env::new();
+    for (name, eol) in [("lf", "\n"), ("crlf", "\r\n"), ("cr", "\r")] {
+        for (bad, line) in [(1, 2), (5, 6)] {
+            let path = env.write(&format!("{name}-{bad}.csv"), &csv_with_zero_quantity(bad, eol));
+            let (code, err) = env.refused("alice", &["quote", "import", s(&path)]);
+            assert_eq!(code, 1, "{err}");
+            contains_all(
+                &err,
+                &[&format!(
+                    "line {line}, column 20, field quantity: is 0; must be a whole number greater than 0"
+                )],
+            );
+        }
+    }
+    // And a good one imports with each of them.
+    for (name, eol) in [("crlf", "\r\n"), ("cr", "\r")] {
+        let text = csv_with_zero_quantity(0, eol).replace("Q-2026-0161", &format!("Q-{name}"));
+        let path = env.write(&format!("{name}-good.csv"), &text);
+        contains_all(&env.ok("alice", &["quote", "import", s(&path)]), &["5 pending items"]);
+    }
+}
+
+#[test]
+fn a_currency_not_in_use_is_refused_in_a_quote_and_in_the_configuration() {
+    let env = Env::new();
+    let mut doc: Value = serde_json::from_str(&fixture_text("q-2026-0150-bakker-logistics.json")).unwrap();
+    doc["currency"] = json!("XYZ");
+    let path = env.write("xyz.json", &doc.to_string());
+    let (code, err) = env.refused("alice", &["quote", "import", s(&path)]);
+    assert_eq!(code, 1, "{err}");
+    contains_all(
+        &err,
+        &["field currency: `XYZ` is not the ISO 4217 code of a currency in use (EUR, USD, GBP …); nothing was imported"],
+    );
+
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    std::fs::write(
+        &env.config,
+        text.replacen("currency = \"EUR\"", "currency = \"XYZ\"", 1),
+    )
+    .unwrap();
+    let out = env.run("alice", &["pending", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    contains_all(
+        &String::from_utf8_lossy(&out.stderr),
+        &["[distributors.ingram] currency `XYZ` is not the ISO 4217 code of a currency in use"],
+    );
+}
+
+#[test]
+fn ui_settings_are_configuration_errors_for_every_command() {
+    let env = Env::new();
+    let text = std::fs::read_to_string(&env.config).unwrap();
+    for (ui, says) in [
+        ("[ui]\ntheme = \"nosuch\"\n", "[ui] theme = \"nosuch\": no such theme"),
+        (
+            "[ui.keys]\nquit = \"ctrl-\"\n",
+            "[ui] keys: `quit`: `ctrl-` is not a key",
+        ),
+        ("[ui.keys]\nquit = \"\"\n", "[ui] keys: `quit`: an empty key"),
+        (
+            "[ui.keys]\n\"receiving.undo\" = \"z\"\n",
+            "[ui] keys: `receiving.undo`: `z` is typed into the scan box in Receiving",
+        ),
+        (
+            "[ui]\nscan_min_chars = 1000000\n",
+            "[ui] scan_min_chars is 1000000; at most 20 is taken",
+        ),
+    ] {
+        std::fs::write(&env.config, format!("{text}\n{ui}")).unwrap();
+        for args in [&["pending", "list"][..], &["whoami"][..]] {
+            let out = env.run("alice", args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{ui} {args:?}: {stderr}");
+            contains_all(&stderr, &["configuration file", s(&env.config), says]);
+        }
+    }
+    // A theme file beside the configuration is found and read.
+    std::fs::create_dir_all(env.dir.path().join("themes")).unwrap();
+    std::fs::write(
+        env.dir.path().join("themes/dock.toml"),
+        "extends = \"high-contrast\"\n[styles]\nselected = { fg = \"purplish\" }\n",
+    )
+    .unwrap();
+    std::fs::write(&env.config, format!("{text}\n[ui]\ntheme = \"dock\"\n")).unwrap();
+    let out = env.run("alice", &["pending", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    contains_all(&String::from_utf8_lossy(&out.stderr), &["`purplish` is not a colour"]);
+    std::fs::write(
+        env.dir.path().join("themes/dock.toml"),
+        "extends = \"high-contrast\"\n[styles]\nselected = { fg = \"black\" }\n",
+    )
+    .unwrap();
+    env.ok("alice", &["pending", "list"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_inbox_files_a_link_to_a_device_as_failed_and_says_why() {
+    let env = Env::new();
+    std::os::unix::fs::symlink("/dev/zero", env.inbox.join("zero.json")).unwrap();
+    std::fs::create_dir(env.inbox.join("folder.csv")).unwrap();
+    let out = env.run("alice", &["inbox", "run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    contains_all(
+        &stdout,
+        &[
+            "failed  folder.csv: ",
+            "a folder is not a quote file",
+            "failed  zero.json: ",
+            "a device is not a quote file; only regular files are read; nothing was imported",
+        ],
+    );
+    let why = std::fs::read_to_string(env.inbox.join("failed/zero.json.error.txt")).unwrap();
+    contains_all(&why, &["a device is not a quote file"]);
+    let moved = env.inbox.join("failed/zero.json");
+    assert!(
+        moved.symlink_metadata().unwrap().file_type().is_symlink(),
+        "moved as it was"
+    );
+    assert!(env.inbox.join("failed/folder.csv").is_dir());
+    let out = env.ok("alice", &["inbox", "run"]);
+    assert_eq!(out.trim_end(), "the inbox is empty");
 }

@@ -439,6 +439,9 @@ fn a_killed_service_keeps_every_acknowledged_command_and_nothing_half_done() {
     let out = site.run(&["--user", "alice", "quote", "import", quote.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let acknowledged = std::sync::Mutex::new(Vec::<u64>::new());
+    // Commands whose client was told the outcome is unknown (the service went away after
+    // taking them); those told "nothing was done" must not have run.
+    let unanswered = std::sync::atomic::AtomicUsize::new(0);
     let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         for _ in 0..3 {
@@ -449,6 +452,8 @@ fn a_killed_service_keeps_every_acknowledged_command_and_nothing_half_done() {
                         let v: Value =
                             serde_json::from_slice(&out.stdout).expect("an acknowledged split says what it made");
                         acknowledged.lock().unwrap().push(v["split"]["id"].as_u64().unwrap());
+                    } else if String::from_utf8_lossy(&out.stderr).contains("either ran whole or not at all") {
+                        unanswered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                 }
             });
@@ -482,6 +487,14 @@ fn a_killed_service_keeps_every_acknowledged_command_and_nothing_half_done() {
     }
     let units: u64 = items.iter().map(|i| i["quantity"].as_u64().unwrap()).sum();
     assert_eq!(units, 10_000, "the units of the split item no longer add up");
+    let made = ids.len() - 1;
+    let unanswered = unanswered.into_inner();
+    assert!(
+        made <= acknowledged.len() + unanswered,
+        "{made} splits made, but only {} acknowledged and {unanswered} of unknown outcome: \
+         a command its client was told was not done ran",
+        acknowledged.len()
+    );
     let verify = site.run(&["audit", "verify"]);
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
 }
@@ -556,6 +569,44 @@ fn the_kernel_says_who_connects_not_the_client() {
     let stranger = as_user(&bob, &["--json", "po", "list"]);
     assert_eq!(stranger.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&stranger.stderr).contains(&format!("{bob} is not a Purser user")));
+    // Real and effective accounts that differ are refused: the service would take one,
+    // the file the other.
+    let two = {
+        use std::os::unix::process::CommandExt;
+        let (real, effective, gid) = (uid_of(&ann), uid_of(&bob), uid_gid(&bob));
+        let mut c = Site::purser_at(&bin);
+        c.arg("--socket")
+            .arg(&site.socket)
+            .args(["--json", "whoami"])
+            .env("HOME", "/");
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            c.pre_exec(move || {
+                if libc::setgid(gid) != 0 || libc::setresuid(real, effective, effective) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        c.output().expect("purser runs with two accounts")
+    };
+    assert_eq!(two.status.code(), Some(2), "{}", String::from_utf8_lossy(&two.stderr));
+    let err: Value = serde_json::from_slice(&two.stderr).unwrap();
+    let message = err["error"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("runs as {ann} with the rights of {bob}")),
+        "{message}"
+    );
+    // A socket closed to an account names the group that may use it.
+    std::fs::set_permissions(&site.socket, std::fs::Permissions::from_mode(0o660)).unwrap();
+    let shut_out = as_user(&ann, &["--json", "whoami"]);
+    assert_eq!(shut_out.status.code(), Some(3));
+    let err: Value = serde_json::from_slice(&shut_out.stderr).unwrap();
+    let message = err["error"].as_str().unwrap();
+    assert!(
+        message.contains("permission denied") && message.contains(&format!("usermod -aG root {ann}")),
+        "{message}"
+    );
 }
 
 /// Test accounts, removed again when dropped.

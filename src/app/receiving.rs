@@ -2,7 +2,7 @@
 
 use super::OrderAction;
 use super::{audit, load_order, AppError, Service};
-use crate::domain::receiving::{serial_product_key, ReceiveRequest};
+use crate::domain::receiving::{serial_numbers, serial_product_key, ReceiveRequest};
 use crate::domain::{Order, PoNumber, Receipt};
 use crate::identity::Actor;
 use serde::Serialize;
@@ -27,7 +27,9 @@ impl Service {
                 .lines
                 .get((req.line as usize).wrapping_sub(1))
                 .map(|l| serial_product_key(&l.sku));
-            let serials: Vec<String> = req.serials.iter().map(|s| s.trim().to_string()).collect();
+            // Looked up as they will be kept; serials the rule refuses (empty, too long, …)
+            // are never looked up, and the rule below says why.
+            let serials = serial_numbers(&req.serials).unwrap_or_default();
             let owners = match &line_sku {
                 Some(key) => tx.serial_owners(key, &serials)?,
                 None => Vec::new(),

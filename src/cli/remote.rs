@@ -91,7 +91,7 @@ fn own_display_preferences(global: &Global) -> Result<Option<crate::config::Ui>,
     if global.config.is_none() && !path.exists() {
         return Ok(None);
     }
-    let config = crate::config::Config::load(&path).map_err(|e| CliError::new(e.to_string(), 2))?;
+    let config = crate::wiring::load_config(&path)?;
     Ok(Some(config.ui))
 }
 

@@ -97,6 +97,16 @@ pub(super) fn amount(s: &str, what: &str) -> Result<rust_decimal::Decimal, CliEr
 pub fn main_args(args: Vec<std::ffi::OsString>) -> i32 {
     match parse(&args) {
         Ok(cli) => main_with(cli, &args),
+        Err(e) if empty_variable(&e).is_some() => {
+            let name = empty_variable(&e).unwrap_or_default();
+            let message = format!("{name} is set but empty: give it a path, or unset it");
+            if args.iter().skip(1).any(|a| a == "--json") {
+                eprintln!("{}", serde_json::json!({ "error": message, "code": 2 }));
+            } else {
+                eprintln!("purser: {message}");
+            }
+            2
+        }
         Err(e) if !e.use_stderr() => {
             let _ = e.print();
             0
@@ -112,6 +122,23 @@ pub fn main_args(args: Vec<std::ffi::OsString>) -> i32 {
     }
 }
 
+/// The path variable that is set but empty when that is what clap refuses (it names the
+/// option the variable stands for, which was never typed).
+fn empty_variable(e: &clap::Error) -> Option<&'static str> {
+    if e.kind() != clap::error::ErrorKind::InvalidValue {
+        return None;
+    }
+    let said = e.render().to_string();
+    [
+        ("PURSER_DB", "'--db "),
+        ("PURSER_CONFIG", "'--config "),
+        ("PURSER_SOCKET", "'--socket "),
+    ]
+    .into_iter()
+    .find(|(var, option)| said.contains(option) && std::env::var_os(var).is_some_and(|x| x.is_empty()))
+    .map(|(var, _)| var)
+}
+
 /// The command line `args` (the program name first), noting which of its options were
 /// typed and which came from the environment.
 pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
@@ -122,13 +149,17 @@ pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     Ok(cli)
 }
 
-/// The first line of what clap says about a command line it refuses.
+/// What clap says about a command line it refuses, on one line: its first paragraph
+/// (the error, and what it lists under it, such as the missing arguments), without the
+/// usage and the hints after it.
 pub(super) fn clap_message(e: &clap::Error) -> String {
     let message = e.render().to_string();
     message
         .lines()
-        .next()
-        .unwrap_or_default()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
         .trim_start_matches("error: ")
         .to_string()
 }

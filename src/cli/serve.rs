@@ -2,7 +2,6 @@
 
 use super::run::CliError;
 use crate::app::{system_clock, Service};
-use crate::config::Config;
 use crate::domain::{Role, Roles};
 use crate::identity::Actor;
 use crate::serve::server::{self, Server};
@@ -36,7 +35,7 @@ pub fn run(g: &Global) -> Result<(), CliError> {
             2,
         )
     })?;
-    let config = Config::load(&config_path).map_err(|e| CliError::new(e.to_string(), 2))?;
+    let config = crate::wiring::load_config(&config_path)?;
     let db_path = g.db.clone().unwrap_or_else(|| PathBuf::from(SERVICE_DB));
     let socket = g
         .socket

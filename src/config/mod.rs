@@ -230,7 +230,8 @@ pub struct Ui {
     /// barcode scanner's, not a person's.
     #[serde(default = "default_scan_gap_ms")]
     pub scan_gap_ms: u64,
-    /// The fewest characters before the Enter that make such a burst a scan.
+    /// The fewest characters before the Enter that make such a burst a scan, from 1 to
+    /// [`Ui::MAX_SCAN_MIN_CHARS`].
     #[serde(default = "default_scan_min_chars")]
     pub scan_min_chars: usize,
 }
@@ -252,6 +253,15 @@ impl Ui {
     /// typing for scans.
     pub const MAX_SCAN_GAP_MS: u64 = 60;
 
+    /// A scan of a code shorter than `scan_min_chars` is taken for typing, so a larger
+    /// minimum would let the scans of short codes act as keys (an EAN-13 barcode has 13
+    /// digits, many serial numbers fewer than 20 characters) and, set high enough, turn
+    /// scan detection off unnoticed; `scan_gap_ms = 0` is the way to turn it off.
+    pub const MAX_SCAN_MIN_CHARS: usize = 20;
+
+    /// The `[ui]` section's own rules. Its keys and theme are read as the screens will read
+    /// them where a command loads the configuration (`tui::check_ui`, called at the edge):
+    /// the configuration knows nothing of the screens.
     fn check(&self) -> Result<(), String> {
         if self.scan_gap_ms > Self::MAX_SCAN_GAP_MS {
             return Err(format!(
@@ -260,8 +270,15 @@ impl Ui {
                 Self::MAX_SCAN_GAP_MS
             ));
         }
-        if self.scan_min_chars == 0 {
-            return Err("[ui] scan_min_chars must be at least 1".into());
+        match self.scan_min_chars {
+            0 => return Err("[ui] scan_min_chars must be at least 1".into()),
+            n if n > Self::MAX_SCAN_MIN_CHARS => {
+                return Err(format!(
+                    "[ui] scan_min_chars is {n}; at most {} is taken (scans of shorter codes would act as keys; scan_gap_ms = 0 turns scan detection off)",
+                    Self::MAX_SCAN_MIN_CHARS
+                ))
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -426,11 +443,7 @@ impl Config {
         }
         for (key, d) in &self.distributors {
             if let Some(c) = &d.currency {
-                if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase()) {
-                    return Err(format!(
-                        "[distributors.{key}] currency `{c}` is not an ISO 4217 code like EUR"
-                    ));
-                }
+                crate::domain::currency::check_currency(c).map_err(|e| format!("[distributors.{key}] currency {e}"))?;
             }
             if d.kind == DistributorKind::Email && d.email.is_empty() {
                 return Err(format!(
@@ -740,5 +753,40 @@ kind = "halopsa"
     fn a_bad_currency_is_refused() {
         let e = Config::parse("[distributors.d]\ncurrency = \"euro\"\n").unwrap_err();
         assert!(e.contains("ISO 4217"), "{e}");
+    }
+
+    #[test]
+    fn a_distributor_currency_must_be_a_currency_in_use() {
+        let e = Config::parse("[distributors.d]\ncurrency = \"XYZ\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "[distributors.d] currency `XYZ` is not the ISO 4217 code of a currency in use (EUR, USD, GBP …)"
+        );
+        let e = Config::parse("[distributors.d]\ncurrency = \"eur\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "[distributors.d] currency `eur` is not an ISO 4217 code like EUR or USD"
+        );
+        for good in ["EUR", "USD", "GBP"] {
+            let c = Config::parse(&format!("[distributors.d]\ncurrency = \"{good}\"\n")).unwrap();
+            assert_eq!(c.distributors["d"].currency.as_deref(), Some(good));
+        }
+    }
+
+    #[test]
+    fn scan_min_chars_runs_from_1_to_20() {
+        for n in [1, 3, 20] {
+            let c = Config::parse(&format!("[ui]\nscan_min_chars = {n}\n")).unwrap();
+            assert_eq!(c.ui.scan_min_chars, n);
+        }
+        let e = Config::parse("[ui]\nscan_min_chars = 0\n").unwrap_err();
+        assert_eq!(e, "[ui] scan_min_chars must be at least 1");
+        for n in [21, 1_000_000] {
+            let e = Config::parse(&format!("[ui]\nscan_min_chars = {n}\n")).unwrap_err();
+            assert_eq!(
+                e,
+                format!("[ui] scan_min_chars is {n}; at most 20 is taken (scans of shorter codes would act as keys; scan_gap_ms = 0 turns scan detection off)")
+            );
+        }
     }
 }

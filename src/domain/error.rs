@@ -106,6 +106,17 @@ pub enum RuleError {
         "serial number {serial} holds a control character; a serial number is printable text (scan or type it again)"
     )]
     SerialControl { serial: String },
+    /// `start` is the serial's first characters, escaped as for [`RuleError::SerialControl`].
+    #[error(
+        "serial number {start}… is {chars} characters long; a serial number has at most {max} (scan or type it again)"
+    )]
+    SerialTooLong { start: String, chars: usize, max: usize },
+    /// `serial` is shown with its invisible characters escaped (`\u{feff}`), and
+    /// `character` names the first of them (`U+FEFF (byte-order mark)`).
+    #[error(
+        "serial number {serial} holds an invisible character, {character}; a serial number is printable text (scan or type it again)"
+    )]
+    SerialInvisible { serial: String, character: String },
     #[error("{po} has no receipt {receipt}")]
     UnknownReceipt { po: PoNumber, receipt: u32 },
     #[error("receipt {receipt} of {po} was already undone")]

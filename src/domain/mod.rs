@@ -7,6 +7,7 @@
 pub mod address;
 pub mod approval;
 pub mod audit;
+pub mod currency;
 pub mod error;
 pub mod ids;
 pub mod item;

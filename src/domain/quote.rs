@@ -595,12 +595,7 @@ fn quote_from_parts(parts: Parts, at: &Places) -> Result<Quote, QuoteError> {
         })?
         .with_timezone(&chrono::Utc);
     let currency = r.required_text("currency")?;
-    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-        return Err(r.err(
-            "currency",
-            format!("`{currency}` is not an ISO 4217 code like EUR or USD"),
-        ));
-    }
+    super::currency::check_currency(&currency).map_err(|e| r.err("currency", e.to_string()))?;
     let customer_obj = parts.customer.ok_or_else(|| r.err("customer", "is missing"))?;
     let c = Reader::new(&customer_obj, at.customer);
     let customer = Customer {
@@ -865,8 +860,8 @@ struct CsvColumns {
 
 impl CsvColumns {
     /// Reads the header row: each known column once, and the required ones present.
-    fn new(header: &csv::StringRecord) -> Result<CsvColumns, QuoteError> {
-        let header_line = header.position().map_or(1, |p| p.line() as usize);
+    fn new(header: &csv::StringRecord, lines: &mut Lines) -> Result<CsvColumns, QuoteError> {
+        let header_line = header.position().map_or(1, |p| lines.line_of(p.byte()));
         let find = |name: &str| -> Result<Option<usize>, QuoteError> {
             let mut at = header.iter().enumerate().filter(|(_, h)| *h == name).map(|(i, _)| i);
             match (at.next(), at.next()) {
@@ -957,12 +952,13 @@ pub fn parse_csv(text: &str) -> Result<Vec<Quote>, QuoteError> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
+    let mut lines = Lines::new(text);
     let header = reader
         .headers()
-        .map_err(|e| csv_err(&e, "cannot read the header row"))?;
+        .map_err(|e| csv_err(&e, "cannot read the header row", &mut lines))?;
     // Columns Purser does not know (an adapter's `margin`, say) are ignored, as unknown
     // fields are in JSON: only the known columns are read below.
-    let columns = CsvColumns::new(header)?;
+    let columns = CsvColumns::new(header, &mut lines)?;
     let mut groups: Vec<Group> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut record = csv::StringRecord::new();
@@ -971,9 +967,9 @@ pub fn parse_csv(text: &str) -> Result<Vec<Quote>, QuoteError> {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_err(&e, "cannot read this row")),
+            Err(e) => return Err(csv_err(&e, "cannot read this row", &mut lines)),
         }
-        let line = record.position().map_or(row_index + 1, |p| p.line() as usize);
+        let line = record.position().map_or(row_index + 1, |p| lines.line_of(p.byte()));
         let cell = |at: Option<usize>| at.and_then(|i| record.get(i)).filter(|s| !s.is_empty());
         let row = |part| CsvRow {
             line,
@@ -1091,8 +1087,54 @@ fn quote_of_group(group: Group, columns: &CsvColumns) -> Result<Quote, QuoteErro
     )
 }
 
-fn csv_err(e: &csv::Error, what: &str) -> QuoteError {
-    let position = e.position().map(|p| (p.line() as usize, 1));
+/// The line numbers of byte offsets in a text, counted as editors count them: `\r\n`
+/// (Windows, Excel's default), `\n` (Unix) and a lone `\r` (old Macs) each end one line.
+///
+/// The csv crate's `Position::line` cannot be used: it counts only `\n`, and a row is
+/// taken to start before the `\n` of the `\r\n` that ends the row above, so with Windows
+/// line endings each row was named one line early, and with `\r` alone every row was on
+/// line 1. Its byte offsets are right; the lines are counted from them here.
+pub(crate) struct Lines<'a> {
+    text: &'a [u8],
+    /// The offset counted up to, and the line it is on.
+    at: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    pub(crate) fn new(text: &'a str) -> Lines<'a> {
+        Lines {
+            text: text.as_bytes(),
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line (from 1) of the text from `offset` on: one more than the line endings
+    /// before it, where a `\r` counts even when its `\n` is at `offset` (the csv crate
+    /// places a row there). Counting goes on from the offset asked last, so asking in
+    /// order, as rows are read, reads the text once.
+    pub(crate) fn line_of(&mut self, offset: u64) -> usize {
+        let end = usize::try_from(offset).map_or(self.text.len(), |o| o.min(self.text.len()));
+        if end < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        for i in self.at..end {
+            let ends_a_line = match self.text[i] {
+                b'\r' => true,
+                // The `\n` of a `\r\n` ends the line its `\r` ended.
+                b'\n' => i == 0 || self.text[i - 1] != b'\r',
+                _ => false,
+            };
+            self.line += usize::from(ends_a_line);
+        }
+        self.at = end;
+        self.line
+    }
+}
+
+fn csv_err(e: &csv::Error, what: &str, lines: &mut Lines) -> QuoteError {
+    let position = e.position().map(|p| (lines.line_of(p.byte()), 1));
     QuoteError {
         position,
         field: None,

@@ -1,6 +1,6 @@
 //! Receiving goods against a placed order: quantities, serial numbers, undo.
 
-use super::{Order, PoNumber, RuleError, Timestamp};
+use super::{text, Order, PoNumber, RuleError, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Undo of a receipt: kept on the receipt, never deleted.
@@ -36,6 +36,64 @@ pub struct ReceiveRequest {
     pub serials: Vec<String>,
 }
 
+/// The longest serial number taken, in characters. Manufacturers' serial numbers run to
+/// about 30 characters (a GS1 serial, AI 21, to 20); the limit leaves room for a prefix
+/// or a part number scanned with it, and keeps one receipt from filling the database or
+/// a screen.
+pub const MAX_SERIAL_CHARS: usize = 100;
+
+/// How much of a serial number that is too long a message shows.
+const SHOWN_CHARS: usize = 20;
+
+/// The serial numbers of a request as they are kept: see [`serial_number`].
+pub fn serial_numbers(given: &[String]) -> Result<Vec<String>, RuleError> {
+    given.iter().map(|s| serial_number(s)).collect()
+}
+
+/// A serial number as given, made ready to keep: the blanks around it (spaces, a no-break
+/// space, a scanner's Enter) trimmed, then refused when it is empty, longer than
+/// [`MAX_SERIAL_CHARS`], or holds a control character (a scanner's tab, an escape) or an
+/// invisible format character (Unicode category Cf: U+200B zero-width space, U+FEFF
+/// byte-order mark, U+200E and U+200F direction marks, U+2060 word joiner …).
+///
+/// Format characters are refused, not silently dropped. They are invisible, so `AB` and
+/// `\u{feff}AB` look the same and would otherwise be two serials; but dropping them
+/// would store something other than what was given, and not every Cf character is
+/// invisible (the soft hyphen shows at a line break, the Arabic number signs always), so
+/// no rule for which to drop would be right for all. A serial number is letters, digits
+/// and signs on a label: one holding such a character was pasted from a web page, a PDF
+/// or a spreadsheet, and scanning or typing it again gives the real one. The message
+/// names the character (`U+FEFF`) so that it can be found.
+pub fn serial_number(given: &str) -> Result<String, RuleError> {
+    let serial = given.trim();
+    if serial.is_empty() {
+        return Err(RuleError::EmptySerial);
+    }
+    let chars = serial.chars().count();
+    if chars > MAX_SERIAL_CHARS {
+        let start: String = serial.chars().take(SHOWN_CHARS).collect();
+        return Err(RuleError::SerialTooLong {
+            start: text::escaped(&start),
+            chars,
+            max: MAX_SERIAL_CHARS,
+        });
+    }
+    // A scanner's tab or an escape sequence is not part of a serial number, and the
+    // serial is printed and kept per product: refused, never stored.
+    if serial.chars().any(char::is_control) {
+        return Err(RuleError::SerialControl {
+            serial: text::escaped(serial),
+        });
+    }
+    if let Some(c) = serial.chars().find(|&c| text::is_format_character(c)) {
+        return Err(RuleError::SerialInvisible {
+            serial: text::escaped(serial),
+            character: text::code_point(c),
+        });
+    }
+    Ok(serial.to_string())
+}
+
 /// The product key under which serial numbers are unique: the SKU, as written.
 pub fn serial_product_key(sku: &str) -> String {
     sku.trim().to_ascii_uppercase()
@@ -61,17 +119,7 @@ impl Order {
                 line: req.line,
                 count,
             })?;
-        let serials: Vec<String> = req.serials.iter().map(|s| s.trim().to_string()).collect();
-        if serials.iter().any(String::is_empty) {
-            return Err(RuleError::EmptySerial);
-        }
-        // A scanner's tab or an escape sequence is not part of a serial number, and the
-        // serial is printed and kept per product: refused, never stored.
-        if let Some(s) = serials.iter().find(|s| s.chars().any(char::is_control)) {
-            return Err(RuleError::SerialControl {
-                serial: s.escape_debug().to_string(),
-            });
-        }
+        let serials = serial_numbers(&req.serials)?;
         let qty = req
             .quantity
             .unwrap_or(if serials.is_empty() { 1 } else { serials.len() as u32 });
@@ -184,5 +232,136 @@ impl Order {
         self.lines
             .get((line as usize).wrapping_sub(1))
             .map_or(0, |l| l.quantity.saturating_sub(self.received_on(line)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(given: &str) -> RuleError {
+        serial_number(given).unwrap_err()
+    }
+
+    #[test]
+    fn a_serial_number_is_kept_trimmed_of_the_blanks_around_it() {
+        assert_eq!(serial_number("SN-0001").unwrap(), "SN-0001");
+        assert_eq!(serial_number("  SN 0001\r\n").unwrap(), "SN 0001");
+        assert_eq!(serial_number("\u{a0}SN1\u{a0}").unwrap(), "SN1", "a no-break space");
+        assert_eq!(serial_number("\tSN1").unwrap(), "SN1", "a scanner's leading tab");
+    }
+
+    #[test]
+    fn an_empty_serial_number_is_refused() {
+        for given in ["", " ", "\u{a0}", "\r\n"] {
+            assert_eq!(refused(given), RuleError::EmptySerial, "{given:?}");
+        }
+    }
+
+    #[test]
+    fn a_serial_number_of_up_to_100_characters_is_taken_whatever_their_bytes() {
+        for len in [1, 2, 99, MAX_SERIAL_CHARS] {
+            let serial = "Y".repeat(len);
+            assert_eq!(serial_number(&serial).unwrap(), serial);
+        }
+        // Characters, not bytes: 100 two-byte letters are 200 bytes.
+        let accented = "é".repeat(MAX_SERIAL_CHARS);
+        assert_eq!(serial_number(&accented).unwrap(), accented);
+        // The blanks trimmed off do not count.
+        let padded = format!("  {}  ", "Y".repeat(MAX_SERIAL_CHARS));
+        assert_eq!(serial_number(&padded).unwrap().len(), MAX_SERIAL_CHARS);
+    }
+
+    #[test]
+    fn a_serial_number_over_100_characters_is_refused_naming_its_start_and_the_limit() {
+        for len in [MAX_SERIAL_CHARS + 1, 1_000, 100_000] {
+            let e = refused(&"Y".repeat(len));
+            assert_eq!(
+                e,
+                RuleError::SerialTooLong {
+                    start: "Y".repeat(20),
+                    chars: len,
+                    max: MAX_SERIAL_CHARS,
+                }
+            );
+            assert_eq!(
+                e.to_string(),
+                format!(
+                    "serial number YYYYYYYYYYYYYYYYYYYY… is {len} characters long; a serial number has at most 100 (scan or type it again)"
+                )
+            );
+        }
+        let e = refused(&"é".repeat(MAX_SERIAL_CHARS + 1));
+        assert!(matches!(e, RuleError::SerialTooLong { chars: 101, .. }), "{e:?}");
+        // The start shown is escaped like any serial in a message.
+        let e = refused(&format!("\u{1b}[2J{}", "Y".repeat(200)));
+        assert!(
+            e.to_string()
+                .starts_with("serial number \\u{1b}[2JYYYYYYYYYYYYYYYY… is 204 characters"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_serial_number_with_a_control_character_is_refused_showing_it_escaped() {
+        for (given, shown) in [
+            ("SN\t1", "SN\\t1"),
+            ("B\u{1f}C", "B\\u{1f}C"),
+            ("SN\u{85}1", "SN\\u{85}1"),
+        ] {
+            assert_eq!(
+                refused(given),
+                RuleError::SerialControl {
+                    serial: shown.to_string()
+                },
+                "{given:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_serial_number_with_an_invisible_format_character_is_refused_naming_it() {
+        for (given, shown, character) in [
+            ("\u{feff}AB", "\\u{feff}AB", "U+FEFF (byte-order mark)"),
+            ("A\u{200b}B", "A\\u{200b}B", "U+200B (zero-width space)"),
+            ("AB\u{200e}", "AB\\u{200e}", "U+200E (left-to-right mark)"),
+            ("AB\u{200f}", "AB\\u{200f}", "U+200F (right-to-left mark)"),
+            ("A\u{2060}B", "A\\u{2060}B", "U+2060 (word joiner)"),
+            ("A\u{ad}B", "A\\u{ad}B", "U+00AD (soft hyphen)"),
+            ("\u{202e}BA", "\\u{202e}BA", "U+202E"),
+            ("AB\u{e0041}", "AB\\u{e0041}", "U+E0041"),
+        ] {
+            let e = refused(given);
+            assert_eq!(
+                e,
+                RuleError::SerialInvisible {
+                    serial: shown.to_string(),
+                    character: character.to_string(),
+                },
+                "{given:?}"
+            );
+            assert_eq!(
+                e.to_string(),
+                format!("serial number {shown} holds an invisible character, {character}; a serial number is printable text (scan or type it again)")
+            );
+        }
+        // Not trimmed away as a blank would be: a byte-order mark is not white space.
+        assert!(matches!(refused("\u{feff}"), RuleError::SerialInvisible { .. }));
+    }
+
+    #[test]
+    fn the_first_problem_is_named_in_a_fixed_order_empty_length_control_invisible() {
+        let long_with_both = format!("\t{}\u{1b}\u{feff}", "Y".repeat(MAX_SERIAL_CHARS));
+        assert!(matches!(refused(&long_with_both), RuleError::SerialTooLong { .. }));
+        assert!(matches!(refused("\u{feff}A\u{1b}"), RuleError::SerialControl { .. }));
+    }
+
+    #[test]
+    fn every_serial_of_a_request_is_checked_and_the_first_refused_one_named() {
+        let given = ["A1".to_string(), " A2 ".to_string()];
+        assert_eq!(serial_numbers(&given).unwrap(), ["A1", "A2"]);
+        let given = ["A1".to_string(), "\u{200b}A2".to_string(), String::new()];
+        assert!(matches!(serial_numbers(&given), Err(RuleError::SerialInvisible { .. })));
+        assert_eq!(serial_numbers(&[]).unwrap(), Vec::<String>::new());
     }
 }

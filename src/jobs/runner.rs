@@ -71,6 +71,8 @@ impl Notice {
 pub async fn run(db: &Db, ctx: &Context, actor: &Actor, notify: &mut (dyn FnMut(Notice) -> bool + Send)) -> bool {
     let inbox = db.config().inbox.clone().filter(|_| Service::may_import(actor).is_ok());
     let mut next_inbox = Instant::now();
+    // Entries that cannot be moved out of the inbox are reported once, not at every poll.
+    let stuck = inbox::Stuck::default();
     while !ctx.stop.is_cancelled() {
         match run_due(db, ctx, actor).await {
             Ok(report) => {
@@ -83,8 +85,8 @@ pub async fn run(db: &Db, ctx: &Context, actor: &Actor, notify: &mut (dyn FnMut(
         if let Some(ib) = &inbox {
             if Instant::now() >= next_inbox && !ctx.stop.is_cancelled() {
                 next_inbox = Instant::now() + Duration::from_secs(ib.poll_secs);
-                let (a, path) = (actor.clone(), ib.path.clone());
-                match db.run(move |svc| inbox::run_once(svc, &a, &path)).await {
+                let (a, path, stuck) = (actor.clone(), ib.path.clone(), stuck.clone());
+                match db.run(move |svc| inbox::run_watching(svc, &a, &path, &stuck)).await {
                     Ok(results) => {
                         for r in results {
                             if !notify(inbox_notice(r)) {

@@ -13,6 +13,20 @@ use tokio::net::UnixStream;
 pub enum ClientError {
     #[error("cannot reach the Purser service at {}: {source} (is `purser serve` running? without a service, name the database with --db)", path.display())]
     Connect { path: PathBuf, source: std::io::Error },
+    #[error("you may not use the Purser service's socket {} (permission denied): it is for the members of group {group}; an administrator adds you (usermod -aG {group} {user}), and the membership counts from your next login", path.display())]
+    NotInGroup { path: PathBuf, group: String, user: String },
+    /// The process runs with one account's rights as another (setuid, `setpriv`): the
+    /// service would know it by the effective one, the file by the real one.
+    #[error("purser runs as {real} with the rights of {effective}; the Purser service knows a client by the rights it runs with, so run purser as one account")]
+    TwoAccounts { real: String, effective: String },
+    /// The connection failed before the service had the whole command.
+    #[error(
+        "the Purser service stopped before it took the command; nothing was done (try again once it is back): {0}"
+    )]
+    NotTaken(WireError),
+    /// The connection failed after the command was sent and before its answer came.
+    #[error("the Purser service stopped before it answered; the command either ran whole or not at all (look before doing it again)")]
+    Unanswered,
     /// The service said no, with the exit code to report.
     #[error("{message}")]
     Refused { message: String, code: i32 },
@@ -28,7 +42,12 @@ impl ClientError {
         match self {
             ClientError::Refused { code, .. } => *code,
             ClientError::Config(_) => 2,
-            ClientError::Connect { .. } | ClientError::Wire(_) => 3,
+            ClientError::TwoAccounts { .. } => 2,
+            ClientError::Connect { .. }
+            | ClientError::NotInGroup { .. }
+            | ClientError::Wire(_)
+            | ClientError::NotTaken(_)
+            | ClientError::Unanswered => 3,
         }
     }
 }
@@ -45,15 +64,16 @@ pub struct Session {
 /// Connects to the service at `socket` and introduces itself.
 pub async fn connect(socket: &Path, user: Option<String>, purpose: Purpose) -> Result<Session, ClientError> {
     super::ignore_sigpipe();
+    one_account()?;
     let stream = UnixStream::connect(socket)
         .await
-        .map_err(|source| ClientError::Connect {
-            path: socket.to_path_buf(),
-            source,
-        })?;
+        .map_err(|source| refused_connection(socket, source))?;
     let mut wire = Wire::new(stream);
-    wire.send(&Hello::new(user, purpose)).await?;
-    match wire.recv::<Welcome>().await? {
+    // Nothing is asked of the service before it welcomes us: a failure here did nothing.
+    wire.send(&Hello::new(user, purpose))
+        .await
+        .map_err(ClientError::NotTaken)?;
+    match wire.recv::<Welcome>().await.map_err(ClientError::NotTaken)? {
         Welcome::Refused { message, code } => Err(ClientError::Refused { message, code }),
         Welcome::Accepted { user, roles, config } => {
             let config = Config::parse(&config).map_err(ClientError::Config)?;
@@ -81,17 +101,58 @@ pub fn run_command(
     rt.block_on(async {
         let mut session = connect(socket, user, Purpose::Command).await?;
         let inputs = inputs(&session.config);
-        session.wire.send(&CommandRequest { args, inputs }).await?;
+        // A frame the service did not get whole is never run: a failed send did nothing.
+        session
+            .wire
+            .send(&CommandRequest { args, inputs })
+            .await
+            .map_err(ClientError::NotTaken)?;
         match session.wire.recv::<CommandDone>().await {
             Ok(done) => Ok(done),
-            // The service went away with the command: it either ran whole or not at all.
-            Err(WireError::Closed) => Err(ClientError::Refused {
-                message: "the Purser service stopped before it answered; the command either ran whole or not \
-                          at all (look before doing it again)"
-                    .into(),
-                code: 3,
-            }),
+            // The service went away with the command (closed, reset): it either ran whole
+            // or not at all.
+            Err(WireError::Closed | WireError::Io(_)) => Err(ClientError::Unanswered),
             Err(e) => Err(e.into()),
         }
     })
+}
+
+/// Refuses to connect as two accounts at once (real and effective uid differ): the
+/// service would take the effective one, the file the real one.
+fn one_account() -> Result<(), ClientError> {
+    // SAFETY: getuid and geteuid have no preconditions.
+    let (real, effective) = unsafe { (libc::getuid(), libc::geteuid()) };
+    if real == effective {
+        return Ok(());
+    }
+    let name = |uid| crate::identity::account_of(uid).unwrap_or_else(|_| format!("uid {uid}"));
+    Err(ClientError::TwoAccounts {
+        real: name(real),
+        effective: name(effective),
+    })
+}
+
+/// Why connecting to `socket` failed, for people: a refused permission names the group
+/// that may use the socket (its own group, or its folder's when the folder is closed).
+fn refused_connection(socket: &Path, source: std::io::Error) -> ClientError {
+    use std::os::unix::fs::MetadataExt;
+    if source.kind() != std::io::ErrorKind::PermissionDenied {
+        return ClientError::Connect {
+            path: socket.to_path_buf(),
+            source,
+        };
+    }
+    let gid = std::fs::metadata(socket)
+        .or_else(|_| std::fs::metadata(socket.parent().unwrap_or(Path::new("/"))))
+        .map(|m| m.gid());
+    let group = match gid {
+        Ok(gid) => crate::identity::group_of(gid).unwrap_or_else(|| gid.to_string()),
+        // Installed, the socket's folder and the socket belong to group `purser`.
+        Err(_) => "purser".to_string(),
+    };
+    ClientError::NotInGroup {
+        path: socket.to_path_buf(),
+        group,
+        user: crate::identity::os_account().unwrap_or_else(|_| "USER".into()),
+    }
 }

@@ -209,6 +209,12 @@ impl Link {
                 _ = attempt.tick() => {
                     match connect(&self.socket, self.user.clone(), Purpose::Screens).await {
                         Ok(s) => {
+                            self.max_quote_bytes = s.config.import.max_file_bytes();
+                            // Who the service takes the user for now, before anything loads.
+                            let _ = self.out.send(Msg::Welcome {
+                                actor: s.actor.clone(),
+                                config: Box::new(s.config.clone()),
+                            });
                             let _ = self.out.send(Msg::Notice(
                                 Tone::Ok,
                                 "reconnected to the Purser service; the screens show its data afresh".into(),
@@ -217,7 +223,9 @@ impl Link {
                             return Some(s);
                         }
                         Err(e @ ClientError::Refused { .. }) => {
-                            let _ = self.out.send(Msg::Notice(Tone::Error, format!("the Purser service refused the screens: {e}")));
+                            let _ = self.out.send(Msg::Ended(format!(
+                                "the Purser service refused the screens when they reconnected: {e}"
+                            )));
                             return None;
                         }
                         Err(_) => {}

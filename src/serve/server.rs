@@ -316,5 +316,11 @@ pub fn to_wire(m: Msg) -> ScreenMessage {
         Msg::Busy(b) => ScreenMessage::Busy(b),
         Msg::Failed(e) => ScreenMessage::Failed(e.to_string()),
         Msg::Notice(tone, text) => ScreenMessage::Notice(tone, text),
+        // Made by a client's link, never by the service's worker; passed on as what they say.
+        Msg::Welcome { actor, .. } => ScreenMessage::Notice(
+            crate::tui::widgets::Tone::Info,
+            format!("the service knows you as {} ({})", actor.name, actor.roles),
+        ),
+        Msg::Ended(text) => ScreenMessage::Failed(text),
     }
 }

@@ -66,16 +66,23 @@ fn placed_order(svc: &Service) -> PoNumber {
 
 /// A service on `socket`, in a runtime of its own (dropping it is the service going away).
 fn serve(db: &Path, socket: &Path) -> tokio::runtime::Runtime {
+    serve_with(db, socket, &config_text())
+}
+
+/// [`serve`] with the configuration `config`.
+fn serve_with(db: &Path, socket: &Path, config: &str) -> tokio::runtime::Runtime {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    let svc = Arc::new(service(db));
+    let parsed = crate::config::Config::parse(config).unwrap();
+    let store = Store::open_as(db, OpenMode::OpenOrCreate).unwrap();
+    let svc = Arc::new(Service::new(store, Arc::new(parsed), crate::app::system_clock()));
     let refuse: server::Executor = Arc::new(|_, _, _| CommandDone::default());
     rt.block_on(async {
         let listener = server::bind(socket).await.unwrap().listener;
-        let server = Server::new(svc, config_text(), refuse).unwrap();
+        let server = Server::new(svc, config.to_string(), refuse).unwrap();
         tokio::spawn(server::accept(
             server,
             listener,
@@ -101,20 +108,24 @@ fn screens(
     (link, rx)
 }
 
-/// The next message `want` takes, skipping others; panics after 10 s.
+/// The next message `want` takes, skipping others; panics after 10 s, naming the
+/// messages skipped.
+#[track_caller]
 fn wait_for<T>(rt: &tokio::runtime::Runtime, rx: &mut UnboundedReceiver<Msg>, want: impl Fn(&Msg) -> Option<T>) -> T {
-    rt.block_on(async {
+    let mut skipped = Vec::new();
+    let found = rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 let m = rx.recv().await.expect("the link is open");
                 if let Some(t) = want(&m) {
                     return t;
                 }
+                skipped.push(format!("{m:?}").chars().take(120).collect::<String>());
             }
         })
         .await
-        .expect("the message came within 10 s")
-    })
+    });
+    found.unwrap_or_else(|_| panic!("the message did not come within 10 s; came instead: {skipped:#?}"))
 }
 
 #[test]
@@ -126,6 +137,12 @@ fn a_receipt_at_one_screen_is_pushed_to_another_which_reads_only_that_order() {
     let clients = tokio::runtime::Runtime::new().unwrap();
     let (rick, mut rick_hears) = screens(&clients, &socket, "rick");
     let (_alice, mut alice_hears) = screens(&clients, &socket, "alice");
+    // Alice's screens have loaded the order before rick receives (a change made before
+    // they first looked is in what they load, not pushed).
+    _alice.send(Req::Load(Load::OrdersByNumber(vec![po]))).unwrap();
+    wait_for(&clients, &mut alice_hears, |m| {
+        matches!(m, Msg::OrdersChanged { .. }).then_some(())
+    });
     let req = ReceiveRequest {
         line: 1,
         quantity: Some(2),
@@ -244,4 +261,60 @@ fn a_socket_left_by_a_service_that_is_gone_is_replaced_and_removed_at_stop() {
     assert!(matches!(third, server::ServeError::NotASocket(_)), "{third}");
     assert_eq!(std::fs::read_to_string(&socket).unwrap(), "notes");
     drop(second.listener);
+}
+
+/// Rick's screens on a service that goes away and comes back with the configuration
+/// `after`; they stay open while this is held.
+struct Restarted {
+    _dir: tempfile::TempDir,
+    clients: tokio::runtime::Runtime,
+    _rick: std::sync::mpsc::Sender<Req>,
+    hears: UnboundedReceiver<Msg>,
+    _service: tokio::runtime::Runtime,
+}
+
+fn rick_across_a_restart(after: &str) -> Restarted {
+    assert_ne!(after, config_text(), "the configuration changes across the restart");
+    let dir = tempfile::tempdir().unwrap();
+    let (db, socket) = (dir.path().join("purser.redb"), dir.path().join("s.sock"));
+    placed_order(&service(&db));
+    let server = serve(&db, &socket);
+    let clients = tokio::runtime::Runtime::new().unwrap();
+    let (rick, hears) = screens(&clients, &socket, "rick");
+    server.shutdown_timeout(Duration::from_secs(5));
+    let service = serve_with(&db, &socket, after);
+    Restarted {
+        _dir: dir,
+        clients,
+        _rick: rick,
+        hears,
+        _service: service,
+    }
+}
+
+#[test]
+fn screens_that_reconnect_take_the_roles_the_restarted_service_gives() {
+    // Back with rick a buyer now, not a receiver.
+    let as_buyer = config_text().replace(
+        "[users.rick]\nroles = [\"receiver\"]",
+        "[users.rick]\nroles = [\"buyer\"]",
+    );
+    let mut r = rick_across_a_restart(&as_buyer);
+    let roles = wait_for(&r.clients, &mut r.hears, |m| match m {
+        Msg::Welcome { actor, .. } => Some(actor.roles.to_string()),
+        _ => None,
+    });
+    assert_eq!(roles, "buyer");
+}
+
+#[test]
+fn screens_the_restarted_service_no_longer_serves_close_saying_why() {
+    // Back without rick among its users.
+    let without_rick = config_text().replace("[users.rick]\nroles = [\"receiver\"]\n", "");
+    let mut r = rick_across_a_restart(&without_rick);
+    let why = wait_for(&r.clients, &mut r.hears, |m| match m {
+        Msg::Ended(why) => Some(why.clone()),
+        _ => None,
+    });
+    assert!(why.contains("refused the screens") && why.contains("rick"), "{why}");
 }

@@ -79,7 +79,9 @@ impl StoreError {
     pub(crate) fn open(path: &std::path::Path, e: redb::DatabaseError) -> Self {
         use redb::{DatabaseError as D, StorageError as S};
         let message = match &e {
-            D::DatabaseAlreadyOpen => "another program holds it open exclusively".to_string(),
+            D::DatabaseAlreadyOpen => "another program holds it open exclusively (when that is `purser serve`, \
+                                        go through it: --socket PATH, or PURSER_SOCKET)"
+                .to_string(),
             D::Storage(S::Corrupted(_)) => {
                 format!("it is not a Purser database (not a redb file, or a damaged one: {e})")
             }

@@ -6,8 +6,8 @@
 //! characters of a burst arrive before anyone can know it is one, so characters that
 //! would act (outside the dock's scan box) are held back for [`crate::config::Ui::scan_gap`]
 //! (20 ms by default, far less than anyone notices): when the next one comes sooner, they
-//! are part of a run; a run ending in Enter is a burst; a run that stops is let through
-//! as the keys it was.
+//! are part of a run; a run ending in Enter (or Tab, the ending many scanners are set to)
+//! is a burst; a run that stops is let through as the keys it was.
 
 use super::form::{Dialog, FieldKind};
 use super::keymap::Key;
@@ -17,7 +17,6 @@ use crate::app::Permission;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 use std::time::{Duration, Instant};
-use tui_input::InputRequest;
 
 /// Characters held back until it is known whether they are a person's keys or a scan.
 #[derive(Debug, Default)]
@@ -38,8 +37,8 @@ impl Held {
             .is_some_and(|(_, last)| at.saturating_duration_since(*last) > gap)
     }
 
-    /// Whether an Enter arriving at `at` ends a burst: enough characters, each within
-    /// `gap` of the one before, and the Enter too.
+    /// Whether an Enter (or Tab) arriving at `at` ends a burst: enough characters, each
+    /// within `gap` of the one before, and the ending key too.
     fn is_burst(&self, at: Instant, gap: Duration, min_chars: usize) -> bool {
         self.keys.len() >= min_chars && !self.expired(at, gap)
     }
@@ -101,14 +100,13 @@ impl App {
             self.held.keys.push((ev, at));
             return;
         }
-        let enter = key.code == KeyCode::Enter && key.mods.is_empty();
         // Over a question even one character and Enter at a scanner's speed are a scan:
         // no person answers that fast.
         let min_chars = match self.dialog {
             Some(Dialog::Confirm { .. }) => 1,
             _ => self.config.ui.scan_min_chars,
         };
-        if enter && self.held.is_burst(at, gap, min_chars) {
+        if ends_a_code(&key) && self.held.is_burst(at, gap, min_chars) {
             let code = self.held.text();
             self.held.keys.clear();
             self.scanned(code);
@@ -209,9 +207,7 @@ impl App {
         match &mut self.dialog {
             Some(Dialog::Form(form)) => match &mut form.fields[form.focus].kind {
                 FieldKind::Text(input) => {
-                    for c in text.chars() {
-                        input.handle(InputRequest::InsertChar(c));
-                    }
+                    insert_at_cursor(input, text);
                     true
                 }
                 FieldKind::Choice { .. } => false,
@@ -240,7 +236,8 @@ impl App {
     }
 
     /// Pasted text (bracketed paste): into the text field that has the focus, on one line;
-    /// never taken as keys.
+    /// never taken as keys. The dock's scan box reads several lines as as many scans (see
+    /// [`super::panes::receiving::ReceivingPane::paste`]).
     pub fn on_paste(&mut self, text: &str) {
         self.let_through();
         let line: String = text
@@ -255,7 +252,9 @@ impl App {
         if self.pane == Pane::Receiving && self.dialog.is_none() {
             self.help = false;
             self.messages.close();
-            self.receiving.paste(line);
+            let asks = self.receiving.paste(text, &ctx!(self));
+            self.ask(asks);
+            self.follow_dock();
             return;
         }
         self.info(
@@ -413,9 +412,45 @@ impl App {
     }
 }
 
+/// Whether `key` ends a scanner's code: Enter, or Tab (a common factory setting).
+fn ends_a_code(key: &Key) -> bool {
+    matches!(key.code, KeyCode::Enter | KeyCode::Tab) && key.mods.is_empty()
+}
+
+/// Puts `text` into `input` where its cursor is, the cursor after it. Done in one go: a
+/// character at a time costs time growing with the square of the length (a 200,000
+/// character paste took half a minute).
+pub(crate) fn insert_at_cursor(input: &mut tui_input::Input, text: &str) {
+    let value = input.value();
+    let at = value.char_indices().nth(input.cursor()).map_or(value.len(), |(i, _)| i);
+    let cursor = input.cursor() + text.chars().count();
+    let joined = [&value[..at], text, &value[at..]].concat();
+    *input = tui_input::Input::new(joined).with_cursor(cursor);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_inserted_at_the_cursor_and_the_cursor_follows_it() {
+        let mut input = tui_input::Input::new("SN-é1".to_string()).with_cursor(4);
+        insert_at_cursor(&mut input, "ß7");
+        assert_eq!((input.value(), input.cursor()), ("SN-éß71", 6));
+        let mut empty = tui_input::Input::default();
+        insert_at_cursor(&mut empty, "AP-650");
+        assert_eq!((empty.value(), empty.cursor()), ("AP-650", 6));
+    }
+
+    #[test]
+    fn enter_and_tab_end_a_code_but_not_with_ctrl_or_alt() {
+        let key = |code, mods| Key::from_event(&KeyEvent::new(code, mods));
+        assert!(ends_a_code(&key(KeyCode::Enter, KeyModifiers::NONE)));
+        assert!(ends_a_code(&key(KeyCode::Tab, KeyModifiers::NONE)));
+        assert!(!ends_a_code(&key(KeyCode::Tab, KeyModifiers::ALT)));
+        assert!(!ends_a_code(&key(KeyCode::BackTab, KeyModifiers::SHIFT)));
+        assert!(!ends_a_code(&key(KeyCode::Char('a'), KeyModifiers::NONE)));
+    }
 
     fn held(gaps_ms: &[u64]) -> (Held, Instant) {
         let mut t = Instant::now();

@@ -70,6 +70,19 @@ pub fn new_app_with(
     Ok(app)
 }
 
+/// The `[ui]` section of `config` read as the screens will read it: the keys of
+/// `[ui.keys]`, and the theme (a theme file is looked for beside the configuration file).
+/// A wrong key or theme is then a configuration error for every command, where the
+/// configuration is loaded, not only when the screens start.
+pub fn check_ui(config: &crate::config::Config) -> Result<(), String> {
+    keymap::Keymap::load(&config.ui.keys).map_err(|e| e.to_string())?;
+    let dir = config.source.as_ref().and_then(|p| p.parent());
+    // Found and read even under NO_COLOR, which only chooses not to use it.
+    theme::Theme::select(config.ui.theme.as_deref(), dir, false)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 /// Leaves raw mode and the alternate screen, and shows the cursor.
 fn restore_terminal() {
     let _ = terminal::disable_raw_mode();
@@ -280,6 +293,7 @@ async fn event_loop(
                 frame_due = frame_due.or_else(soon);
             }
             msg = msg_rx.recv() => match msg {
+                Some(worker::Msg::Ended(why)) => return Err(ScreenError::Service(why)),
                 Some(m) => { app.on_msg(m); frame_due = frame_due.or_else(soon); }
                 None => return Err(ScreenError::WorkerStopped),
             },

@@ -88,6 +88,8 @@ pub struct App {
     pub messages: super::messages::Messages,
     /// How many of the dock's notes the status line has followed.
     pub dock_seen: u64,
+    /// The user asked for everything afresh (Ctrl-R) and the orders have not come yet.
+    pub reloading: bool,
 }
 
 impl App {
@@ -136,6 +138,7 @@ impl App {
             asked_over: None,
             messages: Default::default(),
             dock_seen: 0,
+            reloading: false,
         };
         app.receiving.focus();
         let me = app.actor.name.clone();
@@ -516,6 +519,22 @@ impl App {
         }
     }
 
+    /// The service took the screens back (after a restart) as `actor`, with `config`:
+    /// what the user may do follows at once. The screens' display preferences (theme,
+    /// keys, scan timing) stay as they are.
+    pub fn welcomed(&mut self, actor: Actor, mut config: Config) {
+        config.ui = self.config.ui.clone();
+        if actor != self.actor {
+            self.info(
+                Tone::Warn,
+                format!("the service now knows you as {} ({})", actor.name, actor.roles),
+            );
+        }
+        self.actor = actor;
+        self.config = Arc::new(config);
+        self.receiving.refresh(&ctx!(self));
+    }
+
     /// Other people's changes: asks for exactly the entities they touched that the
     /// screens hold, to patch them in (selection, marks, filters and scroll stay).
     pub fn take_in(&mut self, changes: &crate::app::Changes) {
@@ -563,6 +582,7 @@ impl App {
             Action::Settings => self.switch(Pane::Settings),
             Action::Refresh => {
                 self.reload();
+                self.reloading = true;
                 self.info(Tone::Info, "reloading…");
             }
             _ if !self.may(a) => {}
@@ -707,11 +727,16 @@ impl App {
     pub fn on_msg(&mut self, msg: Msg) {
         match msg {
             Msg::Items { from, to, items } => self.items_change(|d| d.splice_items(from, to, items)),
-            Msg::Orders(orders, sync) => self.orders_change(|d| {
-                d.orders = orders;
-                d.sync = sync;
-                d.orders_loaded = true;
-            }),
+            Msg::Orders(orders, sync) => {
+                self.orders_change(|d| {
+                    d.orders = orders;
+                    d.sync = sync;
+                    d.orders_loaded = true;
+                });
+                if std::mem::take(&mut self.reloading) {
+                    self.info(Tone::Ok, "reloaded: everything as the database has it now");
+                }
+            }
             Msg::Audit(entries) => {
                 self.data.audit = entries.into();
                 self.data.audit_loaded = true;
@@ -764,6 +789,9 @@ impl App {
             }
             Msg::Failed(e) => self.info(Tone::Error, e.to_string()),
             Msg::Notice(tone, text) => self.info(tone, text),
+            Msg::Welcome { actor, config } => self.welcomed(actor, *config),
+            // The event loop closes the screens on it; nothing is left to show.
+            Msg::Ended(why) => self.info(Tone::Error, why),
             Msg::Done { command, result } => {
                 if let (Some(mut form), Err(e)) = (self.submitted.pop_front().flatten(), &result) {
                     if self.dialog.is_none() {
@@ -790,6 +818,8 @@ impl App {
                 }
             }
         }
+        // Orders changed elsewhere may stop the dock's serials, saying so: the status too.
+        self.follow_dock();
     }
 
     fn apply(&mut self, fx: Patch) {

@@ -2504,6 +2504,7 @@ fn new_audit_entries_join_a_full_list_as_a_fresh_filter_would_show_them() {
     app.audit.filters[1] = tui_input::Input::new("rick".into());
     rederive(&mut app);
     app.audit.cursor.sel = 7;
+    let chosen = app.data.audit[app.audit.view[7]].seq;
     let newest = AUDIT_LATEST as u64;
     // Entries already held are not added twice; the oldest leave as new ones join.
     let added: Vec<_> = (newest - 1..newest + 5)
@@ -2523,9 +2524,15 @@ fn new_audit_entries_join_a_full_list_as_a_fresh_filter_would_show_them() {
         "the newest of rick's first"
     );
     assert!(patched.iter().all(|i| app.data.audit[*i].actor == "rick"));
+    let new_rows = (newest + 1..=newest + 4).filter(|s| who(*s) == "rick").count();
+    assert!(new_rows > 0);
+    assert_eq!(
+        app.data.audit[patched[app.audit.cursor.sel]].seq, chosen,
+        "the selection stays on its entry, the new rows above it"
+    );
+    assert_eq!(app.audit.cursor.sel, 7 + new_rows);
     rederive(&mut app);
     assert_eq!(patched, app.audit.view, "the rows a fresh filter gives");
-    assert_eq!(app.audit.cursor.sel, 7, "the cursor stays on its row");
 }
 
 #[test]
@@ -2566,4 +2573,43 @@ fn another_clients_order_change_moves_it_between_filtered_views_as_a_fresh_load_
     assert!(h.app.receiving.orders.contains(&po), "placed, it comes to the dock");
     rederive(&mut h.app);
     assert_eq!(patched, rows(&h), "the rows a fresh derivation gives");
+}
+
+#[test]
+fn a_service_that_takes_the_screens_back_with_other_roles_changes_what_they_offer() {
+    let mut h = Harness::new("rick");
+    assert!(h.app.receiving.refused.is_none(), "rick receives");
+    let mut c = config();
+    let mut rick = as_user(&c, "rick");
+    rick.roles = crate::domain::Roles::new([crate::domain::Role::Buyer]);
+    c.ui.scan_min_chars += 1;
+    let ui_before = h.app.config.ui.scan_min_chars;
+    h.app.on_msg(Msg::Welcome {
+        actor: rick,
+        config: Box::new(c),
+    });
+    let refused = h.app.receiving.refused.clone().expect("the scan box goes");
+    assert!(refused.contains("receiver role"), "{refused}");
+    let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
+    assert!(status.contains("now knows you as rick (buyer)"), "{status}");
+    // The screens' own display preferences stay.
+    assert_eq!(h.app.config.ui.scan_min_chars, ui_before);
+}
+
+/// The dock on small terminals, with Tab-ended scans, pastes and other clients' receipts.
+mod dock;
+
+#[test]
+fn ctrl_r_says_when_everything_has_come_afresh() {
+    let mut h = Harness::new("alice");
+    h.press(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    let status = |h: &Harness| h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
+    assert_eq!(status(&h), "reloading…");
+    h.settle();
+    assert!(status(&h).starts_with("reloaded"), "{}", status(&h));
+    // Orders loaded for another reason later say nothing more.
+    h.app.info(super::widgets::Tone::Info, "something else");
+    h.app.reload();
+    h.settle();
+    assert_eq!(status(&h), "something else");
 }

@@ -92,6 +92,15 @@ pub enum Msg {
     Failed(crate::app::AppError),
     /// Something the background work wants a person to notice.
     Notice(super::widgets::Tone, String),
+    /// The service took the screens back after it restarted: who it takes the user for
+    /// now, and its configuration (its roles and rules may have changed meanwhile).
+    Welcome {
+        actor: crate::identity::Actor,
+        config: Box<crate::config::Config>,
+    },
+    /// The service no longer serves these screens (it refused them when they reconnected,
+    /// in these words): the screens close and say why.
+    Ended(String),
 }
 
 /// Loads one chunk of items from `from`; returns the message and where to go on.

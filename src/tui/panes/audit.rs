@@ -67,15 +67,20 @@ impl AuditPane {
 
     /// The rows after `added` entries joined the list at its end and its `dropped` oldest
     /// left (see [`crate::tui::data::Data::add_audit`]): the same rows [`Self::refresh`]
-    /// gives, filtering only the new entries.
+    /// gives, filtering only the new entries. The selection stays on its entry (the new
+    /// rows come in above it), unless that entry was among those dropped.
     pub fn entries_added(&mut self, ctx: &Ctx, added: usize, dropped: usize) {
         let matches = self.matcher();
         let entries = &ctx.data.audit;
         let new = entries.len() - added.min(entries.len());
+        let selected = self.view.get(self.cursor.sel).and_then(|i| i.checked_sub(dropped));
         let mut view: Vec<usize> = (new..entries.len()).rev().filter(|i| matches(&entries[*i])).collect();
         // The rows kept are newest first: those of the dropped entries are at the end.
         view.extend(self.view.iter().take_while(|i| **i >= dropped).map(|i| i - dropped));
         self.view = view;
+        if let Some(p) = selected.and_then(|s| self.view.iter().position(|i| *i == s)) {
+            self.cursor.sel = p;
+        }
         self.cursor.clamp(self.view.len());
     }
 

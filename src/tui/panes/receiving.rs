@@ -65,10 +65,24 @@ pub struct ReceivingPane {
     pub refused: Option<String>,
     /// Narrows the order list (`/` in an empty scan box: no barcode starts with it).
     pub search: crate::tui::widgets::SearchBox,
+    /// Characters typed past what the box holds were dropped: what it holds is not what
+    /// was scanned, so Enter refuses it rather than read a cut-off code.
+    overflowed: bool,
 }
 
 /// How many lines of the scan log are kept to scroll back through.
 const LOG_KEPT: usize = 500;
+
+/// The longest code or serial number read as a scan: the longest serial number the service
+/// takes.
+pub const SCAN_MAX_CHARS: usize = crate::domain::receiving::MAX_SERIAL_CHARS;
+
+/// What the scan box holds at most: the longest scan, with room for a quantity (`*N`) or
+/// half-typed text before it.
+pub const BOX_MAX_CHARS: usize = 2 * SCAN_MAX_CHARS;
+
+/// The most scans one paste is read as (one per line).
+pub const PASTE_MAX_SCANS: usize = 1000;
 
 /// Whether goods for `o` arrive at our dock: not a dropship (it goes to the customer)
 /// nor a licence-only order (Pax8 subscriptions ship nothing).
@@ -176,6 +190,7 @@ impl ReceivingPane {
             .map(|o| o.number)
             .collect();
         self.reselect(sel);
+        self.follow_lines(ctx);
     }
 
     /// The open lines and receivable orders after the orders at `slots` changed in place:
@@ -202,6 +217,7 @@ impl ReceivingPane {
             }
         }
         self.reselect(sel);
+        self.follow_lines(ctx);
     }
 
     /// Whether the user may receive here (else the scan box goes).
@@ -251,16 +267,72 @@ impl ReceivingPane {
         self.pump(ctx)
     }
 
-    /// Pasted text goes into the box, on one line (Enter reads it).
-    pub fn paste(&mut self, text: &str) {
+    /// Pasted text (the terminal's bracketed paste). One code goes into the box where the
+    /// cursor is, for Enter to read. Several — a column copied from a spreadsheet, one per
+    /// line (or cells separated by tabs) — are read as that many scans, in order, each
+    /// checked and answered as a scan is; what was typed in the box stays. A paste with a
+    /// code longer than a scan, or with more than [`PASTE_MAX_SCANS`] codes, is refused
+    /// whole, saying why: it is never cut into a code nobody scanned.
+    pub fn paste(&mut self, text: &str, ctx: &Ctx) -> Vec<Ask> {
         self.focused = true;
         self.typed = Run::default();
-        for c in text.chars() {
-            self.input.handle(tui_input::InputRequest::InsertChar(c));
+        let scans = pasted_scans(text);
+        if let Err(why) = self.check_paste(&scans) {
+            self.note(Tone::Error, format!("✗ the paste was not used: {why}"));
+            return vec![Ask::Bell];
+        }
+        match scans.as_slice() {
+            [] => Vec::new(),
+            [(_, code)] => {
+                crate::tui::input::insert_at_cursor(&mut self.input, code);
+                Vec::new()
+            }
+            many => {
+                self.note(
+                    Tone::Info,
+                    format!("{} codes pasted: read as {} scans, in order", many.len(), many.len()),
+                );
+                self.queue
+                    .extend(many.iter().map(|(_, code)| Queued::Scan(code.clone())));
+                self.pump(ctx)
+            }
         }
     }
 
-    /// Where a scanner's burst, ended by an Enter at `at`, begins after what a person typed
+    /// Why the codes of a paste (with the line each is on) are not taken, if they are not:
+    /// too many, one too long for a scan, or one code too long for what the box holds.
+    fn check_paste(&self, scans: &[(usize, String)]) -> Result<(), String> {
+        if scans.len() > PASTE_MAX_SCANS {
+            return Err(format!(
+                "it holds {} codes; one paste is read as at most {PASTE_MAX_SCANS} scans",
+                scans.len()
+            ));
+        }
+        let long = scans.iter().find(|(_, code)| code.chars().count() > SCAN_MAX_CHARS);
+        if let Some((line, code)) = long {
+            let n = code.chars().count();
+            let what = if scans.len() == 1 {
+                format!("{n} characters")
+            } else {
+                format!("line {line} has {n} characters, which")
+            };
+            return Err(format!(
+                "{what} is too long for a scan (a code or serial number has at most {SCAN_MAX_CHARS})"
+            ));
+        }
+        if let [(_, code)] = scans {
+            let total = self.input.value().chars().count() + code.chars().count();
+            if total > BOX_MAX_CHARS {
+                return Err(format!(
+                    "the scan box would hold {total} characters, and it takes at most {BOX_MAX_CHARS} \
+                     (Esc clears it)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a scanner's burst, ended by an Enter (or Tab) at `at`, begins after what a person typed
     /// before it (`*2`, or half a code): `None` when the box holds one run only.
     fn burst_start(&self, at: Instant, ctx: &Ctx) -> Option<usize> {
         let ui = &ctx.config.ui;
@@ -291,7 +363,7 @@ impl ReceivingPane {
         self.typed.last = Some(at);
     }
 
-    /// Enter: what the box holds is read as a scan. A burst after a person's `*N` is the
+    /// Enter (or Tab): what the box holds is read as a scan. A burst after a person's `*N` is the
     /// scan that quantity is for; after other typed text, the scan alone (the text stays).
     fn enter(&mut self, at: Instant, ctx: &Ctx) {
         let split = self.burst_start(at, ctx);
@@ -323,7 +395,9 @@ impl ReceivingPane {
     /// A key typed into the scan box at `at`.
     pub fn scan_key(&mut self, ev: &KeyEvent, at: Instant, ctx: &Ctx) -> Vec<Ask> {
         match ev.code {
-            KeyCode::Enter => {
+            // Many scanners are set to end a code with Tab: it reads the box as Enter does.
+            KeyCode::Enter | KeyCode::Tab if self.overflowed => self.refuse_overflowed_box(),
+            KeyCode::Enter | KeyCode::Tab => {
                 self.enter(at, ctx);
                 self.pump(ctx)
             }
@@ -335,7 +409,7 @@ impl ReceivingPane {
                 self.typed = Run::default();
                 // Half-typed text goes first, so it never joins the next scan.
                 if !self.input.value().is_empty() {
-                    self.input.reset();
+                    self.clear_box();
                     return Vec::new();
                 }
                 let busy = self.state.mode != ScanMode::Idle
@@ -353,12 +427,62 @@ impl ReceivingPane {
                     Vec::new()
                 }
             }
+            _ if self.box_is_full_for(ev) => self.drop_overflow(),
             _ => {
                 self.track(ev, at, ctx);
                 self.input.handle_event(&Event::Key(*ev));
+                if self.input.value().is_empty() {
+                    self.overflowed = false;
+                }
                 Vec::new()
             }
         }
+    }
+
+    /// Whether `ev` would type a character into a box that holds all it takes.
+    fn box_is_full_for(&self, ev: &KeyEvent) -> bool {
+        let types = matches!(ev.code, KeyCode::Char(_))
+            && !ev
+                .modifiers
+                .intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT);
+        types && self.input.value().chars().count() >= BOX_MAX_CHARS
+    }
+
+    /// A character past what the box holds is dropped; the first one says so.
+    fn drop_overflow(&mut self) -> Vec<Ask> {
+        if std::mem::replace(&mut self.overflowed, true) {
+            return Vec::new();
+        }
+        self.note(
+            Tone::Error,
+            format!(
+                "✗ the scan box holds at most {BOX_MAX_CHARS} characters: the rest was dropped, \
+                 so what it holds will not be read as a scan (Esc clears it)"
+            ),
+        );
+        vec![Ask::Bell]
+    }
+
+    /// Enter on a box that lost characters: what it holds is cut off, so it is refused
+    /// whole (a cut-off code could be another product's, or a serial nobody scanned).
+    fn refuse_overflowed_box(&mut self) -> Vec<Ask> {
+        let n = self.input.value().chars().count();
+        self.clear_box();
+        self.note(
+            Tone::Error,
+            format!(
+                "✗ not read: the scan was too long (more than the {n} characters the box holds; \
+                 a code or serial number has at most {SCAN_MAX_CHARS}); scan again"
+            ),
+        );
+        vec![Ask::Bell]
+    }
+
+    /// Empties the scan box.
+    fn clear_box(&mut self) {
+        self.input.reset();
+        self.typed = Run::default();
+        self.overflowed = false;
     }
 
     pub fn handle(&mut self, a: Action, ctx: &Ctx) -> Vec<Ask> {
@@ -489,6 +613,18 @@ impl ReceivingPane {
     }
 
     fn read_scan(&mut self, s: &str, ctx: &Ctx) -> Ask {
+        let n = s.trim().chars().count();
+        if n > SCAN_MAX_CHARS {
+            let start: String = s.trim().chars().take(12).collect();
+            self.note(
+                Tone::Error,
+                format!(
+                    "✗ `{start}…` is too long for a scan ({n} characters; a code or serial number \
+                     has at most {SCAN_MAX_CHARS}): not read"
+                ),
+            );
+            return Ask::Bell;
+        }
         if self.state.mode == ScanMode::Idle && self.state.qty.is_none() {
             if let Some(po) = scanned_po(s) {
                 return self.narrow_to(po, ctx);
@@ -558,28 +694,155 @@ impl ReceivingPane {
         self.inflight = false;
         let mut asks = Vec::new();
         match result {
+            Ok((message, receipt)) if command == CommandKind::Receive => self.saved(message, receipt, ctx),
             Ok((message, receipt)) => {
-                if command == CommandKind::Receive {
-                    self.state.committed(&self.lines);
-                    if let Some((po, rc)) = &receipt {
-                        self.mine.push((*po, rc.id));
-                    }
-                } else if let Some((po, rc)) = &receipt {
-                    // An undone receipt on the line whose serials are being scanned opens
-                    // its units again.
+                // An undone receipt on the line whose serials are being scanned opens
+                // its units again.
+                if let Some((po, rc)) = &receipt {
                     self.state
                         .reopened(&self.lines, Target { po: *po, line: rc.line }, rc.quantity);
                 }
                 self.note(Tone::Ok, message);
             }
             Err(e) => {
+                // Said once: the status line follows the scan log.
                 self.note(Tone::Error, format!("✗ {e}"));
-                asks.push(Ask::Say(Tone::Error, e.to_string()));
+                asks.push(Ask::Bell);
             }
         }
+        self.follow_lines(ctx);
         asks.extend(self.pump(ctx));
         asks
     }
+
+    /// A receipt made here was saved: one serial fewer is expected — or fewer still, said
+    /// so, when someone else received on the line meanwhile.
+    fn saved(&mut self, message: String, receipt: Option<(PoNumber, Receipt)>, ctx: &Ctx) {
+        let wanted = self.serials_expected().map(|(t, left)| (t, left.saturating_sub(1)));
+        self.state.committed(&self.lines);
+        if let Some((po, rc)) = &receipt {
+            self.mine.push((*po, rc.id));
+        }
+        self.note(Tone::Ok, message);
+        if let Some((target, wanted)) = wanted {
+            let left = self.serials_expected().map_or(0, |(_, left)| left);
+            if left < wanted {
+                self.say_serials_cut(target, ctx);
+            }
+        }
+    }
+
+    /// The line whose serials are being scanned, and how many more are expected.
+    fn serials_expected(&self) -> Option<(Target, u32)> {
+        match self.state.mode {
+            ScanMode::Serials { target, left } => Some((target, left)),
+            _ => None,
+        }
+    }
+
+    /// How many units of `target` are still open, as the lines now stand (none when the
+    /// line is no longer offered here).
+    fn open_on(&self, target: Target) -> u32 {
+        self.lines.iter().find(|l| l.target == target).map_or(0, ScanLine::open)
+    }
+
+    /// The serials or pick list under way follow the lines as they now are, after someone
+    /// else received on them or their order left the dock: fewer serials when fewer units
+    /// are open, and none — said why — when the line is complete or no longer receivable.
+    /// (While a receipt is being saved, its answer does this.)
+    fn follow_lines(&mut self, ctx: &Ctx) {
+        if self.inflight {
+            return;
+        }
+        match self.state.mode.clone() {
+            ScanMode::Serials { target, left } => {
+                let open = self.open_on(target);
+                if open < left {
+                    self.state.mode = if open == 0 {
+                        ScanMode::Idle
+                    } else {
+                        ScanMode::Serials { target, left: open }
+                    };
+                    self.say_serials_cut(target, ctx);
+                }
+            }
+            ScanMode::Pick { code, candidates } => {
+                if candidates.iter().all(|t| self.open_on(*t) == 0) {
+                    self.state.mode = ScanMode::Idle;
+                    self.note(
+                        Tone::Warn,
+                        format!(
+                            "`{code}` has no open line any more (received or closed elsewhere); scan a product code"
+                        ),
+                    );
+                }
+            }
+            ScanMode::Idle => {}
+        }
+    }
+
+    /// Says why fewer serials (or none) are expected for `target` than were.
+    fn say_serials_cut(&mut self, target: Target, ctx: &Ctx) {
+        let order = ctx.data.order(target.po);
+        let line = order.and_then(|o| o.lines.get(target.line as usize - 1));
+        let sku = line.map_or("?", |l| l.sku.as_str());
+        let at = format!("{sku} on {} line {}", target.po, target.line);
+        let text = match self.serials_expected() {
+            Some((_, left)) => format!(
+                "{at}: {} received, some of it elsewhere; scan up to {left} more serial number(s)",
+                order.map_or_else(String::new, |o| progress_of(o, target.line))
+            ),
+            None => format!(
+                "serials for {at} stopped: {}; scan a product code",
+                why_closed(ctx, target)
+            ),
+        };
+        self.note(Tone::Warn, text);
+    }
+}
+
+/// `received/ordered` on line `line` (1-based) of `o`.
+fn progress_of(o: &crate::domain::Order, line: u32) -> String {
+    let ordered = o.lines.get(line as usize - 1).map_or(0, |l| l.quantity);
+    format!("{}/{ordered}", o.received_on(line))
+}
+
+/// Why line `target` takes no more serials here: complete, its order no longer receivable,
+/// or the order not offered at the dock now.
+fn why_closed(ctx: &Ctx, target: Target) -> String {
+    let Some(o) = ctx.data.order(target.po) else {
+        return format!("{} is no longer here", target.po);
+    };
+    let progress = progress_of(o, target.line);
+    let ordered = o.lines.get(target.line as usize - 1).map_or(0, |l| l.quantity);
+    match o.status() {
+        _ if o.received_on(target.line) >= ordered => format!("the line is completely received ({progress})"),
+        OrderStatus::Cancelled => format!("{} is cancelled", target.po),
+        s if !s.is_receivable() => format!("{} is {s}: nothing more is received on it", target.po),
+        _ => format!("{} is not offered at the dock now", target.po),
+    }
+}
+
+/// The codes of a paste, each with the line it is on (from 1): one per line, or per cell
+/// where tabs separate them (a scanner's Tab ends a code, too), without blanks around
+/// them; empty ones are left out.
+fn pasted_scans(text: &str) -> Vec<(usize, String)> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    text.split('\n')
+        .enumerate()
+        .flat_map(|(i, line)| line.split('\t').map(move |cell| (i + 1, one_code(cell))))
+        .filter(|(_, code)| !code.is_empty())
+        .collect()
+}
+
+/// A pasted cell as a code: other blanks as spaces, control characters left out, trimmed.
+fn one_code(cell: &str) -> String {
+    let code: String = cell
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    code.trim().to_string()
 }
 
 /// A PO number as printed on a packing slip (`PO-000002`, any case).
@@ -649,7 +912,7 @@ impl ReceivingPane {
             ScanMode::Pick { candidates, .. } => rows.max(candidates.len()),
             _ => rows,
         };
-        let middle_h = (rows as u16 + 1).clamp(3, inner.height.saturating_sub(3) / 2);
+        let middle_h = middle_height(rows, inner.height);
         let [prompt, scanbox, _gap, middle, log] = Layout::vertical([
             Constraint::Length(1),
             Constraint::Length(1),
@@ -690,6 +953,15 @@ impl ReceivingPane {
         }
         render_log(r, ctx, f, log);
     }
+}
+
+/// The rows of the order lists: what their rows need, at least 3, but at most half of
+/// what the pane has below the prompt, scan box and gap — on a small terminal that wins,
+/// down to nothing.
+fn middle_height(rows: usize, inner_height: u16) -> u16 {
+    let most = inner_height.saturating_sub(3) / 2;
+    let wanted = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(1).max(3);
+    wanted.min(most)
 }
 
 /// The scan box: what is typed, and how many scans wait to be saved.
@@ -889,5 +1161,31 @@ fn short_status(s: crate::domain::OrderStatus) -> &'static str {
         Submitted => "sent",
         Partial => "part",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paste_is_cut_into_codes_at_line_ends_and_tabs_each_with_its_line() {
+        let got = pasted_scans("SN-1\r\nSN-2\rSN-3\n\n  SN-4 \tSN\u{a0}5\u{7}\n");
+        let want: Vec<(usize, String)> = [(1, "SN-1"), (2, "SN-2"), (3, "SN-3"), (5, "SN-4"), (5, "SN 5")]
+            .into_iter()
+            .map(|(line, code)| (line, code.to_string()))
+            .collect();
+        assert_eq!(got, want);
+        assert!(pasted_scans(" \r\n\t\n").is_empty());
+    }
+
+    #[test]
+    fn the_order_lists_give_way_to_a_small_pane() {
+        assert_eq!(middle_height(0, 40), 3, "at least three rows when there is room");
+        assert_eq!(middle_height(10, 40), 11, "a header and the rows");
+        assert_eq!(middle_height(100, 40), 18, "at most half of what is below the scan box");
+        assert_eq!(middle_height(5, 8), 2, "a small pane wins over the three rows");
+        assert_eq!(middle_height(5, 0), 0);
+        assert_eq!(middle_height(usize::MAX, u16::MAX), (u16::MAX - 3) / 2);
     }
 }

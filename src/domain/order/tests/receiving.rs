@@ -459,3 +459,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_receipt_with_a_serial_too_long_or_holding_an_invisible_character_is_refused_and_nothing_recorded() {
+    let mut o = placed(&[serial_item(1, 3)]);
+    let snapshot = o.clone();
+    let long = "Y".repeat(100_000);
+    let e = receive(&mut o, req(1, None, &["A1", &long])).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            RuleError::SerialTooLong {
+                chars: 100_000,
+                max: 100,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = receive(&mut o, req(1, None, &["AB", "\u{feff}AB"])).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "serial number \\u{feff}AB holds an invisible character, U+FEFF (byte-order mark); a serial number is printable text (scan or type it again)"
+    );
+    assert_eq!(o, snapshot);
+    // At the limit it is taken.
+    let longest = "Y".repeat(100);
+    assert_eq!(receive(&mut o, req(1, None, &[&longest])).unwrap().serials, [longest]);
+}

@@ -240,3 +240,135 @@ fn a_csv_row_without_quote_id_or_with_the_wrong_width_is_refused() {
     assert!(e.message.starts_with("cannot read this row"), "{e}");
     assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
 }
+
+/// `rows` after the header, each ending in `eol`.
+fn csv_ending(rows: &[String], eol: &str) -> String {
+    let mut s = format!("{CSV_HEADER}{eol}");
+    for r in rows {
+        s.push_str(r);
+        s.push_str(eol);
+    }
+    s
+}
+
+const LINE_ENDINGS: [(&str, &str); 3] = [("LF", "\n"), ("CRLF", "\r\n"), ("CR", "\r")];
+
+#[test]
+fn a_bad_cell_on_the_first_or_last_row_names_its_line_whatever_the_line_endings() {
+    let good = |id: u32| row(CSV_Q1, &format!("{id},product,A{id},,Alpha,1,1,2,,,,,,"));
+    let zero = |id: u32| row(CSV_Q1, &format!("{id},product,Z{id},,Zero,0,1,2,,,,,,"));
+    for (name, eol) in LINE_ENDINGS {
+        // The first data row is line 2.
+        let text = csv_ending(&[zero(1), good(2), good(3), good(4)], eol);
+        let e = parse_csv(&text).unwrap_err();
+        assert_eq!(e.position, Some((2, 18)), "{name}: {e}");
+        // The last of five data rows is line 6.
+        let text = csv_ending(&[good(1), good(2), good(3), good(4), zero(5)], eol);
+        let e = parse_csv(&text).unwrap_err();
+        assert_eq!(e.position, Some((6, 18)), "{name}: {e}");
+        assert_eq!(
+            e.to_string(),
+            "line 6, column 18, field quantity: is 0; must be a whole number greater than 0",
+            "{name}"
+        );
+        // Without a line ending after the last row too.
+        let e = parse_csv(text.trim_end()).unwrap_err();
+        assert_eq!(e.position, Some((6, 18)), "{name} without a final line ending: {e}");
+    }
+}
+
+#[test]
+fn a_cell_spanning_lines_counts_its_line_endings_whatever_they_are() {
+    for (name, eol) in LINE_ENDINGS {
+        let text = csv_ending(
+            &[
+                row(
+                    CSV_Q1,
+                    &format!("1,product,A,,\"Alpha{eol}second{eol}third\",1,1,2,,,,,,"),
+                ),
+                row(CSV_Q1, "2,product,B,,Beta,0,1,2,,,,,,"),
+            ],
+            eol,
+        );
+        // Header on line 1, the first row on lines 2-4, the bad one on line 5.
+        let e = parse_csv(&text).unwrap_err();
+        assert_eq!(e.position, Some((5, 18)), "{name}: {e}");
+    }
+}
+
+#[test]
+fn a_quote_field_a_row_width_and_a_header_column_name_their_lines_whatever_the_line_endings() {
+    for (name, eol) in LINE_ENDINGS {
+        // A quote field is checked on its quote's first row: line 3 here.
+        let no_name = CSV_Q2.replace(",Globex,", ",,");
+        let text = csv_ending(
+            &[
+                row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,"),
+                row(&no_name, "1,product,B,,Beta,2,3,4,,,,,,"),
+                row(&no_name, "2,product,C,,Gamma,2,3,4,,,,,,"),
+            ],
+            eol,
+        );
+        let e = parse_csv(&text).unwrap_err();
+        assert_eq!(e.position, Some((3, 6)), "{name}: {e}");
+        // A row of the wrong width, read by the csv crate itself, on line 4.
+        let text = csv_ending(
+            &[
+                row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,"),
+                row(CSV_Q1, "2,product,B,,Beta,1,1,2,,,,,,"),
+                row(CSV_Q1, "3,product,C"),
+            ],
+            eol,
+        );
+        let e = parse_csv(&text).unwrap_err();
+        assert!(e.message.starts_with("cannot read this row"), "{name}: {e}");
+        assert_eq!(e.position.map(|p| p.0), Some(4), "{name}: {e}");
+        // The header row is line 1, after a byte-order mark too.
+        let text = format!(
+            "\u{feff}{}",
+            csv_ending(&[row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,")], eol)
+        )
+        .replacen("bundle_id", "sku", 1);
+        let e = parse_csv(&text).unwrap_err();
+        assert_eq!(e.position.map(|p| p.0), Some(1), "{name}: {e}");
+    }
+}
+
+#[test]
+fn lines_are_counted_from_byte_offsets_with_each_kind_of_line_ending() {
+    let line_of = |text: &str, offset: u64| Lines::new(text).line_of(offset);
+    for (text, expected) in [
+        // byte: 0 1  2 3  4  5 6
+        ("a\nb\nc", [1, 1, 2, 2, 3, 3, 3]),
+        // At the LF of a CR LF the next line has begun (a row may be placed there).
+        ("a\r\nb\r\nc", [1, 1, 2, 2, 2, 3, 3]),
+        ("a\rb\rc", [1, 1, 2, 2, 3, 3, 3]),
+        // Mixed: CR LF is one ending, LF CR two, a blank line one more.
+        ("\r\n\n\r\rx", [1, 2, 2, 3, 4, 5, 5]),
+    ] {
+        for (offset, line) in expected.iter().enumerate() {
+            assert_eq!(line_of(text, offset as u64), *line, "{text:?} at {offset}");
+        }
+    }
+    // Past the end: the last line.
+    assert_eq!(line_of("a\nb", 99), 2);
+    assert_eq!(line_of("", 0), 1);
+    // Asked in order, and then backwards, the counts stay right.
+    let mut lines = Lines::new("a\r\nb\r\nc\r\nd");
+    assert_eq!([3, 6, 9].map(|o| lines.line_of(o)), [2, 3, 4]);
+    assert_eq!(lines.line_of(1), 1);
+    assert_eq!(lines.line_of(3), 2);
+}
+
+#[test]
+fn a_csv_quote_in_a_currency_not_in_use_is_refused_on_its_first_row() {
+    let text = csv(&[
+        row(CSV_Q1, "1,product,A,,Alpha,1,1,2,,,,,,"),
+        row(&CSV_Q2.replace(",EUR,", ",XYZ,"), "1,product,B,,Beta,2,3,4,,,,,,"),
+    ]);
+    let e = parse_csv(&text).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 3, column 4, field currency: `XYZ` is not the ISO 4217 code of a currency in use (EUR, USD, GBP …)"
+    );
+}

@@ -159,15 +159,29 @@ fn a_duplicate_line_id_is_refused() {
 
 #[test]
 fn a_bad_currency_is_refused() {
-    for bad in ["eur", "EURO", "E1R", "€", "EU"] {
+    let malformed = |bad: &str| format!("field currency: `{bad}` is not an ISO 4217 code like EUR or USD");
+    let unused =
+        |bad: &str| format!("field currency: `{bad}` is not the ISO 4217 code of a currency in use (EUR, USD, GBP …)");
+    for (bad, message) in [
+        ("eur", malformed("eur")),
+        ("EURO", malformed("EURO")),
+        ("E1R", malformed("E1R")),
+        ("€", malformed("€")),
+        ("EU", malformed("EU")),
+        ("XYZ", unused("XYZ")),
+        ("HRK", unused("HRK")),
+        ("XXX", unused("XXX")),
+    ] {
         let mut v = base();
         v["currency"] = json!(bad);
         let e = refuse(&v);
         assert_eq!(e.field.as_deref(), Some("currency"), "{bad}");
-        assert_eq!(
-            e.to_string(),
-            format!("field currency: `{bad}` is not an ISO 4217 code like EUR or USD")
-        );
+        assert_eq!(e.to_string(), message);
+    }
+    for good in ["USD", "GBP", "CHF"] {
+        let mut v = base();
+        v["currency"] = json!(good);
+        assert_eq!(parse(&v).unwrap().currency, good);
     }
 }
 
