@@ -258,9 +258,7 @@ impl Picker {
 
     /// Types `text` into the filter (a paste, or a scan).
     pub fn paste(&mut self, text: &str) {
-        for c in text.chars() {
-            self.filter.handle(tui_input::InputRequest::InsertChar(c));
-        }
+        super::input::insert_at_cursor(&mut self.filter, text);
         self.refilter();
     }
 

@@ -218,17 +218,11 @@ impl App {
             }
             Some(Dialog::Confirm { .. }) => false,
             None if self.pane == Pane::Pending && self.pending.typing() => {
-                for c in text.chars() {
-                    let ev = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-                    self.pending.filter_key(&ev, &ctx!(self));
-                }
+                self.pending.paste_filter(text, &ctx!(self));
                 true
             }
             None if self.pane == Pane::Audit && self.audit.typing() => {
-                for c in text.chars() {
-                    let ev = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-                    self.audit.filter_key(&ev, &ctx!(self));
-                }
+                self.audit.paste_filter(text, &ctx!(self));
                 true
             }
             None => false,

@@ -2071,6 +2071,32 @@ fn a_paste_goes_into_the_text_field_never_to_keys() {
     h.app.on_paste("AP-650");
     assert_eq!(scan_box(&h), "AP-650");
     assert!(h.app.receiving.queue.is_empty() && !h.app.receiving.inflight);
+    // Into the Pending and Audit filters, in one go: the rows typing it gives.
+    let (mut pasted, mut typed) = (Harness::new("alice"), Harness::new("alice"));
+    for h in [&mut pasted, &mut typed] {
+        h.keys("/");
+    }
+    let all = typed.app.pending.view.len();
+    let sku = typed.app.data.items[typed.app.pending.view[0] as usize].sku.clone();
+    pasted.app.on_paste(&sku);
+    typed.type_text(&sku);
+    assert!(
+        !typed.app.pending.view.is_empty() && typed.app.pending.view.len() < all,
+        "{sku} filters"
+    );
+    assert_eq!(pasted.app.pending.view, typed.app.pending.view);
+    for h in [&mut pasted, &mut typed] {
+        h.keys("esc 5 /");
+    }
+    pasted.app.on_paste("PO-000001");
+    typed.type_text("PO-000001");
+    assert!(pasted.app.audit.typing());
+    assert_eq!(pasted.app.audit.view, typed.app.audit.view);
+    assert_ne!(
+        pasted.app.audit.view.len(),
+        pasted.app.data.audit.len(),
+        "the paste filtered"
+    );
 }
 
 #[test]

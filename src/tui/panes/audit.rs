@@ -109,6 +109,13 @@ impl AuditPane {
         }
     }
 
+    /// Pasted text into the focused filter field, in one go: the rows are filtered once.
+    pub fn paste_filter(&mut self, text: &str, ctx: &Ctx) {
+        let Some(i) = self.focus else { return };
+        crate::tui::input::insert_at_cursor(&mut self.filters[i], text);
+        self.refresh(ctx);
+    }
+
     /// An entry asked for with Enter arrived, whole.
     pub fn entry_arrived(&mut self, seq: u64, entry: Option<Box<AuditEntry>>) {
         if let Some(o) = self.open.as_mut().filter(|o| o.seq == seq) {

@@ -221,6 +221,13 @@ impl PendingPane {
         }
     }
 
+    /// Pasted text into the filter, in one go: the rows are filtered once, not once per
+    /// character (with 100,000 items a long paste would hold the screens for seconds).
+    pub fn paste_filter(&mut self, text: &str, ctx: &Ctx) {
+        crate::tui::input::insert_at_cursor(&mut self.filter, text);
+        self.refresh_in_place(ctx);
+    }
+
     pub fn handle(&mut self, a: Action, ctx: &Ctx) -> Vec<Ask> {
         let len = self.view.len();
         if navigate(&mut self.cursor, a, len) {
