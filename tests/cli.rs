@@ -1912,3 +1912,35 @@ fn the_inbox_files_a_link_to_a_device_as_failed_and_says_why() {
     let out = env.ok("alice", &["inbox", "run"]);
     assert_eq!(out.trim_end(), "the inbox is empty");
 }
+
+/// `check` and `audit verify` take seconds on a large database: on a terminal they say
+/// what they are doing (on standard error, cleared at the end); piped, they say nothing.
+#[test]
+fn long_checks_say_what_they_do_on_a_terminal_only() {
+    let env = Env::new();
+    for args in [&["check"][..], &["audit", "verify"][..]] {
+        let piped = env.run("alice", args);
+        assert!(piped.status.success(), "{}", String::from_utf8_lossy(&piped.stderr));
+        assert!(piped.stderr.is_empty(), "{}", String::from_utf8_lossy(&piped.stderr));
+        // On a terminal: `script` gives the command one.
+        let line = format!(
+            "{BIN} --db {} --config {} --user alice {}",
+            env.db.display(),
+            env.config.display(),
+            args.join(" ")
+        );
+        let out = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env_remove("PURSER_DB")
+            .env_remove("PURSER_CONFIG")
+            .output()
+            .expect("script (util-linux) runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        let seen = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            seen.contains("replaying the trail against the live records…"),
+            "{seen:?}"
+        );
+        assert!(seen.contains("\r\x1b[2K"), "the stage line is cleared: {seen:?}");
+    }
+}

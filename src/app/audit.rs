@@ -58,10 +58,22 @@ impl Service {
     /// up to it is unchanged), and replays the trail against the live records — all on one
     /// snapshot. A chain with MACs whose key file is missing is an error naming the file.
     pub fn check_audit(&self, anchor: Option<&AnchorSpec>) -> Result<AuditCheck, AppError> {
+        self.check_audit_telling(anchor, &|_| {})
+    }
+
+    /// [`Service::check_audit`], telling `stage` what it does as it goes (seconds on a
+    /// long trail: a terminal shows it).
+    pub fn check_audit_telling(
+        &self,
+        anchor: Option<&AnchorSpec>,
+        stage: &dyn Fn(&str),
+    ) -> Result<AuditCheck, AppError> {
         let key = load_audit_key(self.store.path())?;
         let (chain, replay) = self.store.read(|tx| {
+            stage("reading the audit trail");
             let (entries, last) = (tx.audit()?, tx.audit_last_recorded()?);
             let (digests, latest) = kept_states(tx)?;
+            stage(&format!("verifying the chain of {} audit entries", entries.len()));
             let chain = verify_chain(&entries, key.as_ref(), &digests).and_then(|report| {
                 if report.entries < last {
                     return Err(ChainBreak::Truncated {
@@ -78,6 +90,7 @@ impl Service {
                 rules: tx.rules()?,
             };
             let covers_all = key.is_some() || entries.iter().any(|e| e.keyed);
+            stage("replaying the trail against the live records");
             let replay = replay(&latest, live, covers_all, &|seq, n| tx.audit_state(seq, n))?;
             Ok::<_, AppError>((chain, replay))
         })?;

@@ -35,13 +35,29 @@ impl Service {
     /// Reads the whole database and reports every problem found (see the module).
     /// Fails only when the file cannot be read at all.
     pub fn check(&self) -> Result<CheckReport, AppError> {
+        self.check_telling(&|_| {})
+    }
+
+    /// [`Service::check`], telling `stage` what it does as it goes (the walk takes seconds
+    /// on a large database: a terminal shows it).
+    pub fn check_telling(&self, stage: &dyn Fn(&str)) -> Result<CheckReport, AppError> {
+        stage("reading and decoding every record");
         let scan = self.store.read(|tx| tx.scan())?;
         let mut problems = scan.problems.clone();
+        stage("checking items, orders, serial numbers and counters");
         items_and_orders(&scan, &mut problems);
         serial_index(&scan, &mut problems);
         counters(&scan, &mut problems);
-        let audit_entries = self.audit_chain(&mut problems)?;
-        self.audit_replay(&mut problems);
+        // The chain and the replay from one reading of the trail.
+        let (chain, replay) = match self.check_audit_telling(None, stage) {
+            Ok(audit) => (Ok(audit.chain), Some(audit.replay)),
+            Err(e) => (Err(e), None),
+        };
+        let audit_entries = audit_chain(chain, &mut problems)?;
+        // No replay when the trail could not be read: the chain's problem says so.
+        if let Some(replay) = replay {
+            audit_replay(replay, &mut problems);
+        }
         Ok(CheckReport {
             database: self.database_path().to_path_buf(),
             values: scan.values,
@@ -49,43 +65,39 @@ impl Service {
             problems,
         })
     }
+}
 
-    /// Replays the audit trail against the live records: a problem (table and key) for
-    /// each record the trail does not account for.
-    fn audit_replay(&self, problems: &mut Vec<Problem>) {
-        match self.replay_audit() {
-            Ok(replay) => {
-                for d in replay.differences {
-                    let (table, key) = match d.record.kind {
-                        crate::domain::audit::RecordKind::Item => ("items", d.record.id.to_string()),
-                        crate::domain::audit::RecordKind::Order => ("orders", d.record.id.to_string()),
-                        crate::domain::audit::RecordKind::Rules => ("settings", "approval_rules".to_string()),
-                    };
-                    problems.push(Problem::new(table, &key, d.message));
-                }
-            }
-            // A trail or a record that cannot be read is reported by the walk and the chain.
-            Err(e) if !problems.is_empty() => tracing::info!("no replay of the audit trail: {e}"),
-            Err(e) => problems.push(Problem::new("audit", "(replay)", e.to_string())),
-        }
+/// The replay of the audit trail against the live records: a problem (table and key) for
+/// each record the trail does not account for.
+fn audit_replay(replay: super::audit_replay::Replay, problems: &mut Vec<Problem>) {
+    for d in replay.differences {
+        let (table, key) = match d.record.kind {
+            crate::domain::audit::RecordKind::Item => ("items", d.record.id.to_string()),
+            crate::domain::audit::RecordKind::Order => ("orders", d.record.id.to_string()),
+            crate::domain::audit::RecordKind::Rules => ("settings", "approval_rules".to_string()),
+        };
+        problems.push(Problem::new(table, &key, d.message));
     }
+}
 
-    /// Verifies the audit chain; returns how many entries it holds.
-    fn audit_chain(&self, problems: &mut Vec<Problem>) -> Result<u64, AppError> {
-        match self.verify_audit() {
-            Ok(Ok(report)) => Ok(report.entries),
-            Ok(Err(brk)) => {
-                problems.push(Problem::new("audit", "(chain)", brk.to_string()));
-                Ok(0)
-            }
-            // An entry that cannot be read is already reported by the walk.
-            Err(AppError::Store(_)) if problems.iter().any(|p| p.table == "audit") => Ok(0),
-            Err(AppError::Store(e)) => {
-                problems.push(Problem::new("audit", "(chain)", e.to_string()));
-                Ok(0)
-            }
-            Err(e) => Err(e),
+/// The audit chain's verdict as problems; returns how many entries it holds.
+fn audit_chain(
+    chain: Result<Result<crate::domain::audit::ChainReport, crate::domain::audit::ChainBreak>, AppError>,
+    problems: &mut Vec<Problem>,
+) -> Result<u64, AppError> {
+    match chain {
+        Ok(Ok(report)) => Ok(report.entries),
+        Ok(Err(brk)) => {
+            problems.push(Problem::new("audit", "(chain)", brk.to_string()));
+            Ok(0)
         }
+        // An entry that cannot be read is already reported by the walk.
+        Err(AppError::Store(_)) if problems.iter().any(|p| p.table == "audit") => Ok(0),
+        Err(AppError::Store(e)) => {
+            problems.push(Problem::new("audit", "(chain)", e.to_string()));
+            Ok(0)
+        }
+        Err(e) => Err(e),
     }
 }
 

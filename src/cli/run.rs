@@ -268,6 +268,39 @@ pub(super) fn run_with_ctx(ctx: &Ctx, command: Command) -> Result<(), CliError> 
     Ok(())
 }
 
+/// What a long command is doing, on one line of the terminal (standard error), rewritten
+/// at each stage and cleared at the end: nothing when standard error is not a terminal,
+/// under `--json`, or for a client of the service (whose terminal is elsewhere).
+struct Stages {
+    on: bool,
+}
+
+impl Stages {
+    fn on_terminal(ctx: &Ctx) -> Stages {
+        use std::io::IsTerminal;
+        Stages {
+            on: !ctx.json && matches!(ctx.io, super::io::Io::Local) && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tell(&self, stage: &str) {
+        if self.on {
+            use std::io::Write;
+            let mut e = std::io::stderr();
+            let _ = write!(e, "\r\x1b[2K{stage}…");
+            let _ = e.flush();
+        }
+    }
+}
+
+impl Drop for Stages {
+    fn drop(&mut self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
 /// `init`: a new database, said on stdout.
 fn init(g: &Global) -> Result<(), CliError> {
     let path = crate::wiring::init(g)?;
@@ -281,7 +314,9 @@ fn init(g: &Global) -> Result<(), CliError> {
 
 /// `check`: the whole database read and cross-checked; exit 1 when problems were found.
 fn check(ctx: &Ctx) -> Result<(), CliError> {
-    let report = ctx.service.check()?;
+    let stages = Stages::on_terminal(ctx);
+    let report = ctx.service.check_telling(&|s| stages.tell(s))?;
+    drop(stages);
     ctx.out(&report, || print::check_report(&report));
     if report.clean() {
         Ok(())
@@ -591,7 +626,9 @@ fn audit_verify(ctx: &Ctx, anchor: Option<&str>) -> Result<(), CliError> {
                 .map_err(|e| CliError::new(format!("--anchor: {e}"), 2))
         })
         .transpose()?;
-    let check = ctx.service.check_audit(anchor.as_ref())?;
+    let stages = Stages::on_terminal(ctx);
+    let check = ctx.service.check_audit_telling(anchor.as_ref(), &|s| stages.tell(s))?;
+    drop(stages);
     let chain = match &check.chain {
         Ok(chain) => chain,
         Err(b) => return Err(CliError::new(format!("audit trail broken: {b}"), 4)),

@@ -154,7 +154,7 @@ pub enum RuleError {
         distributor: String,
         problem: super::order::distributor_rules::DistributorRuleError,
     },
-    #[error("{po} is being sent ({method}, job {job}); wait for it to finish, or see `purser sync status`")]
+    #[error("{po} is being sent ({method}, job {job}); wait for it to finish, or see `purser sync status` (a send whose outcome is uncertain is settled with `purser sync mark-sent {job}` or `purser sync retry {job}`)")]
     BeingSent {
         po: PoNumber,
         method: &'static str,

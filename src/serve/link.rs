@@ -210,15 +210,17 @@ impl Link {
                     match connect(&self.socket, self.user.clone(), Purpose::Screens).await {
                         Ok(s) => {
                             self.max_quote_bytes = s.config.import.max_file_bytes();
-                            // Who the service takes the user for now, before anything loads.
-                            let _ = self.out.send(Msg::Welcome {
-                                actor: s.actor.clone(),
-                                config: Box::new(s.config.clone()),
-                            });
                             let _ = self.out.send(Msg::Notice(
                                 Tone::Ok,
                                 "reconnected to the Purser service; the screens show its data afresh".into(),
                             ));
+                            // Who the service takes the user for now, before anything loads
+                            // (a change of roles is said after the reconnection, so it stays
+                            // on the status line).
+                            let _ = self.out.send(Msg::Welcome {
+                                actor: s.actor.clone(),
+                                config: Box::new(s.config.clone()),
+                            });
                             let _ = self.out.send(Msg::Reload);
                             return Some(s);
                         }

@@ -134,9 +134,10 @@ impl App {
     }
 
     /// Whether a character would act rather than go into the dock's scan box: then it is
-    /// held until it is known not to be part of a scan.
+    /// held until it is known not to be part of a scan. Without the receiver role the dock
+    /// has no scan box, so its characters are held there too.
     fn holds_keys(&self) -> bool {
-        !(self.pane == Pane::Receiving && self.dialog.is_none())
+        !(self.pane == Pane::Receiving && self.dialog.is_none() && self.receiving.refused.is_none())
     }
 
     /// Lets held characters act as the keys they are. A question is answered by one key

@@ -88,6 +88,9 @@ pub enum ScanError {
     },
     /// `*N` while serial numbers are expected.
     QuantityDuringSerials,
+    /// While serials are expected, an order number (`PO-…`) was scanned: the next box's
+    /// packing slip, not a serial.
+    OrderNumberAsSerial { code: String, serials_for: String },
     /// While serials of one line are expected, the code of another open line was scanned:
     /// most likely the next product, not a serial.
     ProductCodeAsSerial {
@@ -130,6 +133,11 @@ impl std::fmt::Display for ScanError {
                     "a quantity does not apply while scanning serials; scan a serial or press Esc"
                 )
             }
+            ScanError::OrderNumberAsSerial { code, serials_for } => write!(
+                f,
+                "`{code}` is an order number, not a serial of {serials_for}; press Esc to stop the \
+                 serials, then scan it again"
+            ),
             ScanError::ProductCodeAsSerial {
                 code,
                 serials_for,
@@ -167,6 +175,11 @@ pub enum Step {
     Error(ScanError),
 }
 
+/// Whether `s` is written as an order number: `PO-` (any case) and a number.
+fn is_order_number(s: &str) -> bool {
+    s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("PO-")) && s[3..].parse::<PoNumber>().is_ok()
+}
+
 fn find(lines: &[ScanLine], t: Target) -> Option<&ScanLine> {
     lines.iter().find(|l| l.target == t)
 }
@@ -187,12 +200,21 @@ impl ScanState {
                 if serialized.is_some_and(|l| l.line.matches_code(s)) {
                     return Step::StillSerials { target, left };
                 }
+                let serials_for = || serialized.map_or_else(String::new, |l| l.line.sku.clone());
+                // An order number is the next box's packing slip: refused, so no bogus
+                // serial is recorded. (Only written `PO-…`: a serial may be all digits.)
+                if is_order_number(s) {
+                    return Step::Error(ScanError::OrderNumberAsSerial {
+                        code: s.to_string(),
+                        serials_for: serials_for(),
+                    });
+                }
                 // Another open line's code is the next product, not a serial: refused, so
                 // that product is not lost and no bogus serial is recorded.
                 if let Some(other) = lines.iter().find(|l| l.open() > 0 && l.line.matches_code(s)) {
                     return Step::Error(ScanError::ProductCodeAsSerial {
                         code: s.to_string(),
-                        serials_for: serialized.map_or_else(String::new, |l| l.line.sku.clone()),
+                        serials_for: serials_for(),
                         other: other.target,
                     });
                 }

@@ -369,13 +369,18 @@ impl App {
                 Outcome::Submit => {
                     let form = form.clone();
                     match super::panes::form_command(&ctx!(self), &form) {
-                        Ok(cmd) => {
-                            if matches!(form.purpose, super::form::Purpose::CreateOrder { .. }) {
-                                self.pending.clear_marks();
+                        // Items of other distributors: asked over the form, which comes
+                        // back with what was typed, and the marks kept, on "no".
+                        Ok(cmd) => match self.other_distributors_question(&cmd) {
+                            Some(text) => self.ask_over(Dialog::Confirm {
+                                text,
+                                what: Confirm::OtherDistributors(Box::new((cmd, Some(form)))),
+                            }),
+                            None => {
+                                self.dialog = None;
+                                self.send_form(cmd, form);
                             }
-                            self.dialog = None;
-                            self.send_asking(cmd, Some(form));
-                        }
+                        },
                         Err(e) => {
                             self.bell = true;
                             if let Some(Dialog::Form(f)) = self.dialog.as_mut() {
@@ -407,11 +412,19 @@ impl App {
             Confirm::Quit => self.quit = true,
             Confirm::Cancel(po) => self.send(Command::Cancel { po }),
             Confirm::RemoveRule(n) => self.send(Command::RemoveRule(n)),
-            Confirm::OtherDistributors(sent) => {
-                let (cmd, form) = *sent;
-                self.send_from(allow_others(cmd), form);
-            }
+            Confirm::OtherDistributors(sent) => match *sent {
+                (cmd, Some(form)) => self.send_form(allow_others(cmd), form),
+                (cmd, None) => self.send_from(allow_others(cmd), None),
+            },
         }
+    }
+
+    /// Sends a form's command; an order made of marked items takes them off the marks.
+    fn send_form(&mut self, cmd: Command, form: Form) {
+        if matches!(form.purpose, super::form::Purpose::CreateOrder { .. }) {
+            self.pending.clear_marks();
+        }
+        self.send_from(cmd, Some(form));
     }
 
     /// Sends a command that puts items on an order, asking first — naming both — when

@@ -266,6 +266,7 @@ impl Harness {
         for c in text.chars() {
             let ev = match c {
                 '\n' => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+                '\t' => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
                 c if c.is_ascii_uppercase() => KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT),
                 c => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
             };
@@ -2340,6 +2341,18 @@ fn without_the_receiver_role_the_dock_says_why_there_is_no_scan_box() {
     assert!(!h.app.receiving.focused);
     assert_eq!(h.app.receiving.input.value(), "");
     assert_eq!(h.order(4).received_on(1), 0);
+    // A scanner's burst there is refused whole: its characters never act as keys (q
+    // quits, 2 switches pane, P writes a PDF).
+    for ending in ["\n", "\t"] {
+        h.keys("4");
+        h.scan(&format!("ZZ-2Pq{ending}"));
+        h.pause();
+        h.settle();
+        assert_eq!(h.app.pane, Pane::Receiving);
+        assert!(!h.app.quit && h.app.dialog.is_none());
+        let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
+        assert!(status.contains("`ZZ-2Pq` came as a scan"), "{status}");
+    }
 }
 
 #[test]
@@ -2638,4 +2651,40 @@ fn ctrl_r_says_when_everything_has_come_afresh() {
     h.app.reload();
     h.settle();
     assert_eq!(status(&h), "something else");
+}
+
+#[test]
+fn no_to_other_distributors_goes_back_to_the_order_form_with_the_marks() {
+    let mut h = Harness::new("alice");
+    let all: std::collections::BTreeSet<ItemId> = h
+        .app
+        .pending
+        .view
+        .iter()
+        .map(|i| h.app.data.items[*i as usize].id)
+        .collect();
+    let distributors: std::collections::BTreeSet<_> =
+        h.app.data.items.iter().filter_map(|i| i.distributor.clone()).collect();
+    assert!(
+        distributors.len() > 1,
+        "items of several distributors: {distributors:?}"
+    );
+    h.app.pending.marks = all.clone();
+    let orders_before = h.svc.list_orders().unwrap().len();
+    h.keys("n");
+    assert!(open_form(&h).is_some(), "{:?}", h.app.status);
+    h.keys("enter");
+    assert!(
+        matches!(h.app.dialog, Some(super::form::Dialog::Confirm { .. })),
+        "asked about the other distributors' items"
+    );
+    h.keys("n");
+    assert!(open_form(&h).is_some(), "back to the form");
+    assert_eq!(h.app.pending.marks, all, "the marks are kept");
+    assert_eq!(h.svc.list_orders().unwrap().len(), orders_before, "nothing ordered");
+    // Yes then: ordered, and the items leave the marks.
+    h.keys("enter y");
+    assert!(h.app.dialog.is_none(), "{:?}", h.app.status);
+    assert_eq!(h.svc.list_orders().unwrap().len(), orders_before + 1);
+    assert!(h.app.pending.marks.is_empty());
 }

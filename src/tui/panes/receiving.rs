@@ -40,6 +40,8 @@ pub struct ReceivingPane {
     pub queue: VecDeque<Queued>,
     /// A receipt is being committed.
     pub inflight: bool,
+    /// The scan that receipt came from, to name it when the receipt is refused.
+    saving: Option<String>,
     /// What happened, newest last.
     pub log: VecDeque<(Tone, String)>,
     /// Receivable orders, for the list.
@@ -667,6 +669,7 @@ impl ReceivingPane {
             Step::Receive { target, qty, serial } => {
                 self.current = Some(target);
                 self.inflight = true;
+                self.saving = Some(s.trim().to_string());
                 let req = ReceiveRequest {
                     line: target.line,
                     quantity: Some(qty),
@@ -692,6 +695,7 @@ impl ReceivingPane {
         ctx: &Ctx,
     ) -> Vec<Ask> {
         self.inflight = false;
+        let scan = self.saving.take().filter(|_| command == CommandKind::Receive);
         let mut asks = Vec::new();
         match result {
             Ok((message, receipt)) if command == CommandKind::Receive => self.saved(message, receipt, ctx),
@@ -705,8 +709,13 @@ impl ReceivingPane {
                 self.note(Tone::Ok, message);
             }
             Err(e) => {
-                // Said once: the status line follows the scan log.
-                self.note(Tone::Error, format!("✗ {e}"));
+                // Said once: the status line follows the scan log. The scan is named: after
+                // a pasted column the receiver must know which to scan again.
+                let text = match scan {
+                    Some(code) if !e.to_string().contains(&code) => format!("✗ `{code}` not received: {e}"),
+                    _ => format!("✗ {e}"),
+                };
+                self.note(Tone::Error, text);
                 asks.push(Ask::Bell);
             }
         }

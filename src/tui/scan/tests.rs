@@ -227,6 +227,20 @@ fn the_lines_own_code_during_serials_is_not_a_serial() {
         assert!(e.to_string().contains("press Esc to stop the serials"), "{e}");
     }
     assert!(matches!(s.mode, ScanMode::Serials { .. }), "still expecting serials");
+    // An order number is the next box's packing slip, not a serial; digits alone may be.
+    for slip in ["PO-000008", "po-8", "PO-000004"] {
+        let refused = s.scan(&ls, slip);
+        assert_eq!(
+            refused,
+            Step::Error(ScanError::OrderNumberAsSerial {
+                code: slip.into(),
+                serials_for: "AP-650".into(),
+            })
+        );
+        assert!(matches!(s.mode, ScanMode::Serials { .. }), "still expecting serials");
+    }
+    assert_eq!(s.scan(&ls, "000008"), receive(t(4, 1), 1, Some("000008")));
+    assert_eq!(s.scan(&ls, "PO-X1"), receive(t(4, 1), 1, Some("PO-X1")));
     // A fully received line's code can still be a serial: serials can look like anything.
     assert_eq!(s.scan(&ls, "DOCK"), receive(t(4, 1), 1, Some("DOCK")));
 }

@@ -340,3 +340,23 @@ fn a_refused_receipt_is_one_message() {
     assert!(text.contains("SN-TWICE"), "{text}");
     assert_eq!(h.app.messages.len(), before + 1, "one message for one refusal");
 }
+
+#[test]
+fn a_receipt_refused_by_the_service_names_its_scan() {
+    let mut h = Harness::new("rick");
+    expect_ap650_serials(&mut h);
+    // Another receiver takes every unit before this screen hears of it.
+    colleague_receives_ap650(&h, 8, "ELSEWHERE");
+    h.scan("SN-LATE\n");
+    h.settle();
+    let (_, last) = h
+        .app
+        .receiving
+        .log
+        .iter()
+        .rev()
+        .find(|(t, _)| *t == super::super::widgets::Tone::Error)
+        .cloned()
+        .expect("a refusal");
+    assert!(last.starts_with("✗ `SN-LATE` not received: "), "{last}");
+}

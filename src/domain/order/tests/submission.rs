@@ -62,7 +62,8 @@ fn while_being_sent_the_order_cannot_change() {
     assert_eq!(e, being_sent(5));
     assert_eq!(
         e.to_string(),
-        "PO-000001 is being sent (email to the distributor, job 5); wait for it to finish, or see `purser sync status`"
+        "PO-000001 is being sent (email to the distributor, job 5); wait for it to finish, or see `purser sync \
+         status` (a send whose outcome is uncertain is settled with `purser sync mark-sent 5` or `purser sync retry 5`)"
     );
     assert_eq!(
         o.begin_submission("bob", PlacementMethod::Email, 6, ts(2)).unwrap_err(),
