@@ -334,10 +334,12 @@ Orders: PO-000001 completed, PO-000002 partial, PO-000003 awaiting carol,
 PO-000004 submitted (ready to receive), PO-000005 pending, PO-000006 cancelled,
 PO-000007 placed through the TD SYNNEX sandbox API, PO-000008 emailed to ALSO.
 Emails are written to {mail} (open the .eml files).
-Ingram Micro, TD SYNNEX and Pax8 are SANDBOX servers on 127.0.0.1 that live while
-`purser demo` runs; their secret is in PURSER_SANDBOX_SECRET.
+Ingram Micro, TD SYNNEX and Pax8 (and the PSA, with --psa) are SANDBOX servers on
+127.0.0.1 that run only while `purser demo` does: they stopped with it, so a command that
+calls a distributor or the PSA (placing through an API, a PSA sync) now fails to connect.
+Their secret is in PURSER_SANDBOX_SECRET. Everything else works on the files.
 
-Try (in another terminal while the demo's screens are open):
+Try:
   export PURSER_DB={db} PURSER_CONFIG={cfg}
   export PURSER_SANDBOX_SECRET={secret}
   purser pending list

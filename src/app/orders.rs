@@ -476,7 +476,7 @@ impl Service {
                 &before.stage,
                 &after.stage,
             )?;
-            let warning = before.is_at_distributor().then(|| {
+            let at_distributor = before.is_at_distributor().then(|| {
                 let sub = before.submission().expect("placed orders have a submission");
                 format!(
                     "{po} was already placed with {} ({}); cancel it with the distributor too",
@@ -484,6 +484,14 @@ impl Service {
                     sub.method.describe()
                 )
             });
+            // What its PSA sync made stays in the PSA: said too.
+            let in_psa = tx
+                .psa_sync(po)?
+                .and_then(|st| super::psa::cancelled_in_purser(&after, &st, self.config.psa.kind));
+            let warning = match (at_distributor, in_psa) {
+                (Some(d), Some(p)) => Some(format!("{d}; {p}")),
+                (d, p) => d.or(p),
+            };
             Ok::<_, AppError>(CancelResult {
                 order: after,
                 returned_items: ids,

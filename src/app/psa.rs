@@ -208,10 +208,13 @@ impl Service {
         let (orders, states, jobs) = self
             .store
             .read(|tx| Ok::<_, AppError>((tx.orders()?, tx.psa_syncs()?, tx.jobs()?)))?;
+        // A cancelled order keeps its view while the PSA holds what was made for it.
         Ok(orders
             .iter()
-            .filter(|o| o.submission().is_some())
-            .map(|o| self.sync_view(o, states.iter().find(|s| s.po == o.number), &jobs))
+            .filter_map(|o| {
+                let state = states.iter().find(|s| s.po == o.number);
+                (o.submission().is_some() || state.is_some()).then(|| self.sync_view(o, state, &jobs))
+            })
             .collect())
     }
 
@@ -221,7 +224,7 @@ impl Service {
             .store
             .read(|tx| Ok::<_, AppError>((tx.order(po)?, tx.psa_sync(po)?, tx.jobs()?)))?;
         Ok(order
-            .filter(|o| o.submission().is_some())
+            .filter(|o| o.submission().is_some() || state.is_some())
             .map(|o| self.sync_view(&o, state.as_ref(), &jobs)))
     }
 
@@ -239,6 +242,9 @@ impl Service {
             .map(job_view)
             .collect();
         let mut attention = Vec::new();
+        if let Some(note) = state.and_then(|st| cancelled_in_purser(order, st, kind)) {
+            attention.push(note);
+        }
         if let Some(st) = state {
             for r in order.receipts.iter().filter(|r| r.undone.is_some()) {
                 // ConnectWise only had its stage moved: nothing there to reverse.
@@ -452,4 +458,24 @@ impl PsaSyncView {
         }
         s
     }
+}
+
+/// For a cancelled order whose sync made entities in the PSA: what they are, to be closed
+/// or removed there by hand (Purser never deletes in a PSA).
+pub(super) fn cancelled_in_purser(order: &crate::domain::Order, state: &PsaSyncState, kind: PsaKind) -> Option<String> {
+    let made: Vec<String> = state
+        .steps
+        .iter()
+        .filter(|s| s.remote_id != 0)
+        .map(|s| format!("{} {}", s.entity, s.remote_id))
+        .collect();
+    (order.status() == crate::domain::OrderStatus::Cancelled && !made.is_empty()).then(|| {
+        format!(
+            "{} was cancelled in Purser after its sync made {} in {}; close or remove them there by hand \
+             (Purser changes nothing it made there)",
+            order.number,
+            made.join(", "),
+            psa_title(kind)
+        )
+    })
 }

@@ -183,3 +183,39 @@ fn an_order_awaiting_approval_can_be_cancelled() {
         &["PO-000001 is Cancelled"],
     );
 }
+
+#[test]
+fn cancel_names_what_the_psa_sync_made_and_the_sync_stays_in_view() {
+    let k = Kit::new();
+    let po = k
+        .create(&k.import(&QuoteJson::new("Q-1").product("1", "A", 1, "1.00")))
+        .number;
+    k.place_manual(po);
+    let step = |key: &str, entity: &str, remote_id| crate::domain::psa_sync::PsaStep {
+        key: key.into(),
+        entity: entity.into(),
+        remote_id,
+        at: k.now(),
+        adopted: false,
+    };
+    k.psa_record_step(po, step("ticket", "Ticket", 535)).unwrap();
+    k.psa_record_step(po, step("charge/line-1", "TicketCharge", 536))
+        .unwrap();
+    let c = k.cancel(&k.alice(), po).unwrap();
+    let warning = c.warning.unwrap();
+    assert!(warning.contains("cancel it with the distributor too"), "{warning}");
+    assert!(
+        warning.contains("after its sync made Ticket 535, TicketCharge 536")
+            && warning.contains("close or remove them there by hand"),
+        "{warning}"
+    );
+    // `sync status` still shows the cancelled order, with what needs doing in the PSA.
+    let view = k.psa_sync_of(po).unwrap().expect("the sync stays in view");
+    assert_eq!(view.entities.len(), 2);
+    assert!(
+        view.attention.iter().any(|a| a.contains("Ticket 535")),
+        "{:?}",
+        view.attention
+    );
+    assert!(k.psa_sync_status().unwrap().iter().any(|v| v.po == po));
+}
