@@ -475,7 +475,12 @@ pub(super) fn cancelled_in_purser(order: &crate::domain::Order, state: &PsaSyncS
              (Purser changes nothing it made there)",
             order.number,
             made.join(", "),
-            psa_title(kind)
+            // The PSA it was synced to, even if the configuration names none now.
+            if kind.is_connected() {
+                psa_title(kind).to_string()
+            } else {
+                state.psa.clone()
+            }
         )
     })
 }

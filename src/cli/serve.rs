@@ -57,9 +57,22 @@ pub fn run(g: &Global) -> Result<(), CliError> {
 async fn serve(service: Arc<Service>, config_text: String, db: &Path, socket: &Path) -> Result<(), CliError> {
     let fail = |e: server::ServeError| CliError::new(e.to_string(), 3);
     let bound = server::bind(socket).await.map_err(fail)?;
-    let server = Server::new(service, config_text, Arc::new(super::remote::execute)).map_err(fail)?;
-    let stop = CancellationToken::new();
-    stop_on_signals(stop.clone()).map_err(|e| CliError::new(format!("cannot watch for signals: {e}"), 3))?;
+    let started = Server::new(service, config_text, Arc::new(super::remote::execute))
+        .map_err(fail)
+        .and_then(|server| {
+            let stop = CancellationToken::new();
+            stop_on_signals(stop.clone())
+                .map_err(|e| CliError::new(format!("cannot watch for signals: {e}"), 3))
+                .map(|()| (server, stop))
+        });
+    // A service that cannot start leaves no socket behind.
+    let (server, stop) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            bound.file.remove();
+            return Err(e);
+        }
+    };
     let work = background(&server, stop.clone());
     tokio::spawn(anchor_daily(server.db().clone(), stop.clone()));
     eprintln!(

@@ -219,6 +219,12 @@ pub async fn run_job(db: &Db, ctx: &Context, job: &Job) -> JobOutcome {
 async fn sync(db: &Db, client: &Client, run: &mut Run<'_>, data: &OrderData, job: &Job) -> Result<(), PsaError> {
     let po = run.po;
     match &job.kind {
+        // Cancelled before its sync ran (or finished): nothing more is made in the PSA for
+        // it; what was made already is named at the cancel and in `sync status`.
+        JobKind::PsaSync { .. } if data.order.status() == crate::domain::OrderStatus::Cancelled => {
+            tracing::info!(%po, "the order is cancelled: its PSA sync makes nothing more");
+            Ok(())
+        }
         JobKind::PsaSync { .. } => {
             client.sync_order(run, data).await?;
             save(db, po, |s| {

@@ -19,9 +19,10 @@ pub enum ClientError {
     /// service would know it by the effective one, the file by the real one.
     #[error("purser runs as {real} with the rights of {effective}; the Purser service knows a client by the rights it runs with, so run purser as one account")]
     TwoAccounts { real: String, effective: String },
-    /// The connection failed before the service had the whole command.
+    /// The connection failed before the service had the whole request (a command, or the
+    /// screens' first words).
     #[error(
-        "the Purser service stopped before it took the command; nothing was done (try again once it is back): {0}"
+        "the Purser service stopped before it took the request; nothing was done (try again once it is back): {0}"
     )]
     NotTaken(WireError),
     /// The connection failed after the command was sent and before its answer came.
@@ -70,10 +71,8 @@ pub async fn connect(socket: &Path, user: Option<String>, purpose: Purpose) -> R
         .map_err(|source| refused_connection(socket, source))?;
     let mut wire = Wire::new(stream);
     // Nothing is asked of the service before it welcomes us: a failure here did nothing.
-    wire.send(&Hello::new(user, purpose))
-        .await
-        .map_err(ClientError::NotTaken)?;
-    match wire.recv::<Welcome>().await.map_err(ClientError::NotTaken)? {
+    wire.send(&Hello::new(user, purpose)).await.map_err(not_taken)?;
+    match wire.recv::<Welcome>().await.map_err(not_taken)? {
         Welcome::Refused { message, code } => Err(ClientError::Refused { message, code }),
         Welcome::Accepted { user, roles, config } => {
             let config = Config::parse(&config).map_err(ClientError::Config)?;
@@ -106,7 +105,7 @@ pub fn run_command(
             .wire
             .send(&CommandRequest { args, inputs })
             .await
-            .map_err(ClientError::NotTaken)?;
+            .map_err(not_taken)?;
         match session.wire.recv::<CommandDone>().await {
             Ok(done) => Ok(done),
             // The service went away with the command (closed, reset): it either ran whole
@@ -115,6 +114,15 @@ pub fn run_command(
             Err(e) => Err(e.into()),
         }
     })
+}
+
+/// A connection lost before the service had the whole request; what cannot be read (a
+/// service of another version) stays that.
+fn not_taken(e: WireError) -> ClientError {
+    match e {
+        WireError::Io(_) | WireError::Closed => ClientError::NotTaken(e),
+        garbled => ClientError::Wire(garbled),
+    }
 }
 
 /// Refuses to connect as two accounts at once (real and effective uid differ): the

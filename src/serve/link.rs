@@ -189,6 +189,7 @@ impl Link {
         ));
         // An interval, not a sleep per turn: the screens' requests must not keep putting
         // the next attempt off.
+        let mut told: Option<String> = None;
         let mut attempt = tokio::time::interval(RECONNECT_EVERY);
         attempt.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         attempt.tick().await;
@@ -229,6 +230,16 @@ impl Link {
                                 "the Purser service refused the screens when they reconnected: {e}"
                             )));
                             return None;
+                        }
+                        // Said once, then tried again: a configuration the restarted
+                        // service sends that this purser cannot read, a group membership
+                        // taken away, another version — the person sees why it waits.
+                        Err(e @ (ClientError::Config(_) | ClientError::NotInGroup { .. } | ClientError::Wire(_))) => {
+                            let why = e.to_string();
+                            if told.as_deref() != Some(why.as_str()) {
+                                let _ = self.out.send(Msg::Notice(Tone::Error, format!("cannot reconnect: {why}")));
+                                told = Some(why);
+                            }
                         }
                         Err(_) => {}
                     }

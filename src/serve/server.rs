@@ -79,12 +79,14 @@ pub async fn bind(path: &Path) -> Result<Bound, ServeError> {
         source,
     };
     match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_socket() => {
-            if UnixStream::connect(path).await.is_ok() {
-                return Err(ServeError::AlreadyServing(path.to_path_buf()));
+        Ok(meta) if meta.file_type().is_socket() => match UnixStream::connect(path).await {
+            // No one listens: a socket left by a service that is gone.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                std::fs::remove_file(path).map_err(listen)?
             }
-            std::fs::remove_file(path).map_err(listen)?;
-        }
+            // Someone answers, or may (another account's service refusing us): not ours.
+            _ => return Err(ServeError::AlreadyServing(path.to_path_buf())),
+        },
         Ok(_) => return Err(ServeError::NotASocket(path.to_path_buf())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(listen(e)),

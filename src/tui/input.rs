@@ -226,6 +226,10 @@ impl App {
                 self.audit.paste_filter(text, &ctx!(self));
                 true
             }
+            None if self.pane == Pane::Receiving && self.receiving.searching() => {
+                self.receiving.search_paste(text, &ctx!(self));
+                true
+            }
             None => false,
         }
     }
@@ -245,6 +249,9 @@ impl App {
             return;
         }
         if self.pane == Pane::Receiving && self.dialog.is_none() {
+            if let Some(why) = self.receiving.refused.clone() {
+                return self.info(Tone::Error, format!("the paste was not used: {why}"));
+            }
             self.help = false;
             self.messages.close();
             let asks = self.receiving.paste(text, &ctx!(self));
@@ -361,12 +368,17 @@ impl App {
     }
 
     /// The status line shows the latest outcome: a scan's, too.
+    /// Every note the dock made since last looked goes to the messages, in order (after a
+    /// pasted column a refusal must not be hidden by the next scan's note); the newest
+    /// ends on the status line.
     pub(crate) fn follow_dock(&mut self) {
         if self.receiving.noted == self.dock_seen {
             return;
         }
+        let new = (self.receiving.noted - self.dock_seen).min(self.receiving.log.len() as u64) as usize;
         self.dock_seen = self.receiving.noted;
-        if let Some((tone, text)) = self.receiving.log.back().cloned() {
+        let notes: Vec<_> = self.receiving.log.iter().rev().take(new).rev().cloned().collect();
+        for (tone, text) in notes {
             if self.status.as_ref() != Some(&(tone, text.clone())) {
                 self.info(tone, text);
             }

@@ -43,6 +43,11 @@ impl Messages {
         self.entries.len()
     }
 
+    /// The texts kept, oldest first.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(_, _, t)| t.as_str())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

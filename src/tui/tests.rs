@@ -2072,6 +2072,25 @@ fn a_paste_goes_into_the_text_field_never_to_keys() {
     h.app.on_paste("AP-650");
     assert_eq!(scan_box(&h), "AP-650");
     assert!(h.app.receiving.queue.is_empty() && !h.app.receiving.inflight);
+    // Into the dock's order search when it is open: searched for, never received.
+    let mut h = Harness::new("rick");
+    h.keys("/");
+    assert!(h.app.receiving.searching());
+    h.app.on_paste("PO-000004\nPO-000009");
+    assert_eq!(h.app.receiving.search.input.value(), "PO-000004 PO-000009");
+    assert!(h.app.receiving.queue.is_empty() && !h.app.receiving.inflight);
+    // Without the receiver role the dock takes no paste.
+    let mut h = Harness::new("alice");
+    h.keys("4");
+    h.app.on_paste("SN-1\nSN-2");
+    h.settle();
+    assert!(h.app.receiving.queue.is_empty() && !h.app.receiving.inflight);
+    assert_eq!(scan_box(&h), "");
+    let status = h.app.status.clone().map(|(_, s)| s).unwrap_or_default();
+    assert!(
+        status.contains("the paste was not used") && status.contains("receiver role"),
+        "{status}"
+    );
     // Into the Pending and Audit filters, in one go: the rows typing it gives.
     let (mut pasted, mut typed) = (Harness::new("alice"), Harness::new("alice"));
     for h in [&mut pasted, &mut typed] {

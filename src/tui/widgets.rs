@@ -65,6 +65,19 @@ impl Cursor {
     }
 }
 
+/// A count for people: digits grouped by thousands (`100,000`).
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A rectangle of at most `w`×`h` centred in `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(h.min(area.height))])
@@ -401,6 +414,12 @@ impl SearchBox {
         }
     }
 
+    /// Pasted text, in one go; returns whether the words changed.
+    pub fn paste(&mut self, text: &str) -> bool {
+        crate::tui::input::insert_at_cursor(&mut self.input, text);
+        self.set_words()
+    }
+
     fn set_words(&mut self) -> bool {
         let words: Vec<String> = self
             .input
@@ -472,6 +491,20 @@ pub fn age(now: crate::domain::Timestamp, then: crate::domain::Timestamp) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        for (n, said) in [
+            (0, "0"),
+            (7, "7"),
+            (999, "999"),
+            (1000, "1,000"),
+            (100_000, "100,000"),
+            (1_234_567, "1,234,567"),
+        ] {
+            assert_eq!(count(n), said);
+        }
+    }
 
     #[test]
     fn the_window_follows_the_selection() {

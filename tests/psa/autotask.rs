@@ -607,3 +607,37 @@ fn the_submitted_status_label_is_resolved_and_checked() {
         "{problems:?}"
     );
 }
+
+/// An order cancelled before its sync ran gets nothing made in the PSA; one cancelled after
+/// keeps what was made (Purser deletes nothing there), named at the cancel and in `sync status`.
+#[test]
+fn a_cancelled_order_gets_nothing_more_made_in_the_psa() {
+    let fake = autotask::start(AutotaskSandbox::default()).unwrap();
+    let secrets = tempfile::tempdir().unwrap();
+    let w = World::new(&config(&fake, secrets.path(), ""));
+    let po = w.place(&quote("Q-1", "174", "1201", QUOTE_PRODUCTS), "0");
+    w.svc.cancel(&w.actor("alice"), po).unwrap();
+    w.drain();
+    assert!(
+        fake.entities("Tickets").is_empty(),
+        "nothing made for a cancelled order"
+    );
+    assert!(fake.entities("TicketCharges").is_empty());
+    // Synced first, then cancelled: the cancel names what stays in Autotask.
+    let po = w.place(&quote("Q-2", "174", "1201", QUOTE_PRODUCTS), "0");
+    w.drain();
+    let ticket = one(&fake, "Tickets")["id"].as_i64().unwrap();
+    let c = w.svc.cancel(&w.actor("alice"), po).unwrap();
+    let warning = c.warning.unwrap_or_default();
+    assert!(
+        warning.contains(&format!("Ticket {ticket}")) && warning.contains("Autotask"),
+        "{warning}"
+    );
+    w.drain();
+    assert_eq!(fake.entities("Tickets").len(), 1, "nothing more made after the cancel");
+    let view = w.svc.psa_sync_of(po).unwrap().expect("still in view");
+    assert!(view
+        .attention
+        .iter()
+        .any(|a| a.contains("close or remove them there by hand")));
+}

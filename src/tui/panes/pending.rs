@@ -557,15 +557,18 @@ fn title(p: &PendingPane, ctx: &Ctx) -> String {
     } else {
         "Pending items"
     };
-    let mut title = format!(" {what} · {} shown", p.view.len());
+    let mut title = format!(" {what} · {} shown", crate::tui::widgets::count(p.view.len()));
     if !p.marks.is_empty() {
-        title.push_str(&format!(" · {} marked", p.marks.len()));
+        title.push_str(&format!(" · {} marked", crate::tui::widgets::count(p.marks.len())));
     }
     if !totals.is_empty() {
         title.push_str(&format!(" · total {totals}"));
     }
     if ctx.data.items_loaded && !ctx.data.items_done {
-        title.push_str(&format!(" · loading {}…", ctx.data.items.len()));
+        title.push_str(&format!(
+            " · loading {}…",
+            crate::tui::widgets::count(ctx.data.items.len())
+        ));
     }
     title.push(' ');
     title

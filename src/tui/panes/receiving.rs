@@ -166,6 +166,13 @@ impl ReceivingPane {
         }
     }
 
+    /// Pasted text into the search box: the order list follows at once.
+    pub fn search_paste(&mut self, text: &str, ctx: &Ctx) {
+        if self.search.paste(text) {
+            self.refresh(ctx);
+        }
+    }
+
     /// Whether the scanner is in the middle of something: serials or a pick list
     /// expected, a quantity set, or text typed. Esc has work to do then.
     pub fn is_busy(&self) -> bool {

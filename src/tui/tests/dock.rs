@@ -360,3 +360,20 @@ fn a_receipt_refused_by_the_service_names_its_scan() {
         .expect("a refusal");
     assert!(last.starts_with("✗ `SN-LATE` not received: "), "{last}");
 }
+
+#[test]
+fn every_refusal_of_a_pasted_column_reaches_the_messages() {
+    let mut h = Harness::new("rick");
+    expect_ap650_serials(&mut h);
+    // Two packing slips pasted while serials are expected: both refused at once, in one
+    // reading of the queue; neither refusal may hide the other.
+    h.app.on_paste("PO-000008\nPO-000009");
+    h.settle();
+    let texts: Vec<&str> = h.app.messages.texts().collect();
+    for slip in ["PO-000008", "PO-000009"] {
+        assert!(
+            texts.iter().any(|t| t.starts_with("✗") && t.contains(slip)),
+            "{slip}'s refusal is kept: {texts:#?}"
+        );
+    }
+}
