@@ -27,6 +27,11 @@ const ISO_4217: &[&str] = &[
     "YER", "ZAR", "ZMW", "ZWG",
 ];
 
+/// Every code taken, sorted (the quote file's JSON Schema lists the same).
+pub fn codes() -> &'static [&'static str] {
+    ISO_4217
+}
+
 /// Why a currency code was refused; the message shows the code as given.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CurrencyError {
@@ -61,6 +66,19 @@ mod tests {
             .iter()
             .all(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase())));
         assert_eq!(ISO_4217.len(), 164);
+    }
+
+    #[test]
+    fn the_quote_files_schema_lists_the_same_codes() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../assets/quote.schema.json")).expect("the schema is JSON");
+        let listed: Vec<&str> = schema["properties"]["currency"]["enum"]
+            .as_array()
+            .expect("the schema lists the codes")
+            .iter()
+            .map(|c| c.as_str().expect("a code is a string"))
+            .collect();
+        assert_eq!(listed, codes());
     }
 
     #[test]

@@ -385,6 +385,27 @@ fn orders_pane_and_detail() {
 }
 
 #[test]
+fn an_order_in_detail_scrolls_no_further_than_its_last_line() {
+    let mut h = Harness::new("alice");
+    h.keys("2 j j enter");
+    h.render(100, 14);
+    let max = h.app.orders.detail.as_ref().unwrap().max_scroll.get();
+    assert!(
+        max > 0 && max < 200,
+        "in a short window the part below the lines is taller than the pane: {max}"
+    );
+    for _ in 0..100 {
+        h.keys("pagedown");
+    }
+    assert_eq!(h.app.orders.detail.as_ref().unwrap().scroll, max);
+    let bottom = h.render(100, 14);
+    // One page up shows lines above the last ones at once.
+    h.keys("pageup");
+    assert_eq!(h.app.orders.detail.as_ref().unwrap().scroll, max.saturating_sub(5));
+    assert_ne!(h.render(100, 14), bottom);
+}
+
+#[test]
 fn placing_shows_the_services_refusal_and_cancel_its_warning() {
     let mut h = Harness::new("alice");
     // An order for Dicker Data, a distributor without an ordering API.

@@ -109,6 +109,7 @@ impl OrdersPane {
             po,
             lines: Cursor::default(),
             scroll: 0,
+            max_scroll: std::cell::Cell::new(u16::MAX),
             from,
         });
         vec![Ask::Load(Load::OrderAudit(po))]
@@ -131,12 +132,13 @@ impl OrdersPane {
                         pane => vec![Ask::Switch(pane)],
                     }
                 }
+                // Never past the last line (as last drawn), so the way back up is as short.
                 Action::ScrollUp => {
-                    d.scroll = d.scroll.saturating_sub(5);
+                    d.scroll = d.scroll.min(d.max_scroll.get()).saturating_sub(5);
                     Vec::new()
                 }
                 Action::ScrollDown => {
-                    d.scroll = d.scroll.saturating_add(5);
+                    d.scroll = d.scroll.saturating_add(5).min(d.max_scroll.get());
                     Vec::new()
                 }
                 Action::RemoveItem => vec![remove_line(ctx, po, d.lines.sel)],

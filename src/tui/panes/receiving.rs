@@ -614,9 +614,18 @@ impl ReceivingPane {
         if let Some(i) = self.orders.iter().position(|p| *p == po) {
             self.cursor.sel = i;
         }
+        // Asked for by its number, an order is taken whatever its kind; one whose goods do
+        // not come to the dock says so, lest a receiver take another order's box for it.
+        let kind = if comes_to_the_dock(ctx, o) {
+            ""
+        } else if o.order_type == crate::domain::OrderType::Dropship {
+            ", a dropship order shipped to the customer"
+        } else {
+            ", a licence-only order that ships nothing"
+        };
         self.note(
             Tone::Info,
-            format!("scanning for {po} only ({}); Esc: every order", o.progress()),
+            format!("scanning for {po} only ({}{kind}); Esc: every order", o.progress()),
         );
         Ask::Nothing
     }

@@ -377,3 +377,26 @@ fn every_refusal_of_a_pasted_column_reaches_the_messages() {
         );
     }
 }
+
+#[test]
+fn a_dropship_orders_number_scanned_narrows_to_it_and_says_its_kind() {
+    let mut h = Harness::new("rick");
+    let dropship = PoNumber(2);
+    assert_eq!(h.order(2).order_type, crate::domain::OrderType::Dropship);
+    assert!(h.order(2).status().is_receivable(), "{:?}", h.order(2).status());
+    assert!(!h.app.receiving.lines.iter().any(|l| l.target.po == dropship));
+    h.scan("PO-000002\n");
+    h.settle();
+    let said = h.app.receiving.log.back().map(|(_, t)| t.clone()).unwrap_or_default();
+    assert!(said.contains("scanning for PO-000002 only"), "{said}");
+    assert!(said.contains("a dropship order shipped to the customer"), "{said}");
+    assert!(h.app.receiving.lines.iter().all(|l| l.target.po == dropship));
+    assert!(!h.app.receiving.lines.is_empty());
+    // A wholesale order's number says no kind.
+    h.press(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    h.scan("PO-000004\n");
+    h.settle();
+    let said = h.app.receiving.log.back().map(|(_, t)| t.clone()).unwrap_or_default();
+    assert!(said.contains("scanning for PO-000004 only"), "{said}");
+    assert!(!said.contains("dropship"), "{said}");
+}

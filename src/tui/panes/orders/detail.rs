@@ -17,7 +17,10 @@ use ratatui::Frame;
 pub struct Detail {
     pub po: PoNumber,
     pub lines: Cursor,
+    /// How far the part below the lines is scrolled.
     pub scroll: u16,
+    /// How far it can be scrolled: its last line at the bottom, as last drawn.
+    pub max_scroll: std::cell::Cell<u16>,
     /// The pane it was opened from: Esc goes back there.
     pub from: crate::tui::panes::Pane,
 }
@@ -56,13 +59,10 @@ pub(super) fn render_detail(ctx: &Ctx, d: &Detail, f: &mut Frame, area: Rect) {
     info.extend(receipts(th, o));
     info.extend(approval(th, o));
     info.extend(audit_trail(ctx, o));
-    f.render_widget(
-        Paragraph::new(info)
-            .wrap(Wrap { trim: false })
-            .scroll((d.scroll, 0))
-            .style(th.base),
-        rest,
-    );
+    let info = Paragraph::new(info).wrap(Wrap { trim: false }).style(th.base);
+    let max = info.line_count(rest.width).saturating_sub(rest.height.into());
+    d.max_scroll.set(u16::try_from(max).unwrap_or(u16::MAX));
+    f.render_widget(info.scroll((d.scroll.min(d.max_scroll.get()), 0)), rest);
 }
 
 /// The three lines at the top: distributor and totals, where the order stands, where it
