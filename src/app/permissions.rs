@@ -183,7 +183,8 @@ pub fn distributor_account(config: &Config, key: &str) -> DistributorAccount {
         Some(DistributorKind::Email | DistributorKind::Manual) | None => DistributorRules::None,
     };
     let warehouse = config.company.as_ref().and_then(crate::config::Company::warehouse);
-    DistributorAccount::new(rules, warehouse)
+    let currency = config.distributors.get(key).and_then(|d| d.currency.clone());
+    DistributorAccount::new(rules, warehouse).billing_in(currency)
 }
 
 /// Refuses an order its distributor would refuse, naming the field.

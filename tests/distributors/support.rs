@@ -35,11 +35,20 @@ pub fn quote(id: &str, distributor: &str, lines: &[(&str, u32, &str)]) -> String
         })
         .collect();
     format!(
-        r#"{{"quote_id": "{id}", "approved_at": "2026-11-20T09:30:00Z", "currency": "USD",
+        r#"{{"quote_id": "{id}", "approved_at": "2026-11-20T09:30:00Z", "currency": "{currency}",
         "customer": {{"id": "C-1", "name": "Dentalcare West"}},
         "lines": [{}]}}"#,
-        lines.join(",")
+        lines.join(","),
+        currency = currency_of(distributor)
     )
+}
+
+/// The currency the sandbox account `distributor` bills in (an order in another is refused).
+pub fn currency_of(distributor: &str) -> &'static str {
+    match distributor {
+        "tdsynnex_eu_sandbox" | "onetrail_sandbox" => "EUR",
+        _ => "USD",
+    }
 }
 
 pub fn ship_to(name: &str) -> Address {

@@ -178,3 +178,39 @@ fn an_order_td_synnex_would_refuse_is_refused_before_approval_and_at_approval() 
         .unwrap();
     assert_eq!(r.order.status(), OrderStatus::Submitted);
 }
+
+#[test]
+fn an_order_in_another_currency_than_the_account_bills_in_is_refused() {
+    let mut k = Kit::with_config(&td_config(Some("UT")));
+    let usd = k.import(&td_quote("Q-1", Some("ZH"), 2).currency("USD"));
+    let before = k.snapshot();
+    let e = refused(
+        create(&k, &usd, OrderType::Wholesale, None),
+        &[
+            "TD SYNNEX cannot take this order: the order is in USD and the account bills in EUR",
+            "order these items from a distributor that bills in USD",
+        ],
+    );
+    assert!(matches!(e, AppError::Rule(RuleError::Distributor { .. })), "{e:?}");
+    k.assert_unchanged(&before);
+    // The same quote in EUR is taken.
+    let eur = k.import(&td_quote("Q-2", Some("ZH"), 2));
+    create(&k, &eur, OrderType::Wholesale, None).unwrap();
+
+    // Without the setting nothing is known of the account's currency: the USD order is
+    // made. Once the account says EUR it is refused when placed, and nothing is queued.
+    let unset = td_config(Some("UT")).replace("currency = \"EUR\"\n", "");
+    reconfigure(&mut k, &unset);
+    let po = create(&k, &usd, OrderType::Wholesale, None).unwrap().number;
+    reconfigure(&mut k, &td_config(Some("UT")));
+    let before = k.snapshot();
+    refused(
+        k.place(&k.alice(), place_req(po, PlacementMethod::Api)),
+        &["the order is in USD and the account bills in EUR"],
+    );
+    refused(
+        k.place(&k.alice(), place_req(po, PlacementMethod::Manual)),
+        &["the order is in USD and the account bills in EUR"],
+    );
+    k.assert_unchanged(&before);
+}

@@ -118,7 +118,11 @@ fn create_refuses_empty_duplicate_unknown_and_ordered_items_and_takes_no_number(
 
 #[test]
 fn one_order_has_one_currency() {
-    let k = Kit::new();
+    // A distributor that bills in dollars, for the USD order.
+    let k = Kit::with_config(&format!(
+        "{}\n[distributors.us]\nkind = \"manual\"\nname = \"US Supply\"\ncurrency = \"USD\"\n",
+        crate::app::testkit::CONFIG
+    ));
     let eur = k.import(&QuoteJson::new("Q-E").product("1", "A", 1, "10.00"))[0];
     let usd = k.import(&QuoteJson::new("Q-U").currency("USD").product("1", "B", 1, "12.00"))[0];
     let before = k.snapshot();
@@ -134,11 +138,12 @@ fn one_order_has_one_currency() {
         &["item 2 is in USD but", "is in EUR; one order has one currency"],
     );
     k.assert_unchanged(&before);
-    let o = k.create(&[usd]);
+    let o = k.create_at("us", &[usd]);
     assert_eq!((o.number, o.currency.as_str()), (PoNumber(1), "USD"));
     let before = k.snapshot();
+    // (Confirmed as from another distributor: the currency is what refuses it.)
     refused(
-        k.add_to_order(&k.alice(), o.number, &[eur]),
+        k.add_to_order_with(&k.alice(), o.number, &[eur], crate::app::OtherDistributors::Allow),
         &["item 1 is in EUR but PO-000001 is in USD"],
     );
     k.assert_unchanged(&before);

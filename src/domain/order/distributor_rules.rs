@@ -1,6 +1,6 @@
 //! What a distributor's ordering rules allow to be checked here, before anything is sent:
 //! required fields, lengths, street lines, the state or province, one customer per Pax8
-//! order. The service runs these checks when an order is created, edited, sent for
+//! order, and the currency the account bills in. The service runs these checks when an order is created, edited, sent for
 //! approval and approved; each distributor adapter runs them again before it sends.
 //!
 //! Pure: the caller passes the order and what of the distributor account matters, as
@@ -33,11 +33,23 @@ pub struct DistributorAccount {
     /// Our warehouse (`[company.warehouse]`): where a wholesale order without a ship-to
     /// of its own goes.
     pub warehouse: Option<Address>,
+    /// The currency the account bills in (`[distributors.KEY] currency`), when set: an
+    /// order in another currency is refused, whatever the distributor's kind.
+    pub currency: Option<String>,
 }
 
 impl DistributorAccount {
     pub fn new(rules: DistributorRules, warehouse: Option<Address>) -> Self {
-        DistributorAccount { rules, warehouse }
+        DistributorAccount {
+            rules,
+            warehouse,
+            currency: None,
+        }
+    }
+
+    /// The account, billing in `currency`.
+    pub fn billing_in(self, currency: Option<String>) -> Self {
+        DistributorAccount { currency, ..self }
     }
 }
 
@@ -77,6 +89,12 @@ pub enum DistributorRuleError {
     SeveralCustomers(Vec<String>),
     #[error("the order has no lines")]
     NoLines,
+    /// The order's currency is not the one the account bills in.
+    #[error(
+        "the order is in {order} and the account bills in {account} (its `currency` in the configuration); \
+         order these items from a distributor that bills in {order}"
+    )]
+    Currency { order: String, account: String },
 }
 
 /// Why an order has no address to ship to.
@@ -121,6 +139,14 @@ impl fmt::Display for TooLongList<'_> {
 /// Checks `order` against the rules of `account`; the first kind of problem found is
 /// returned, every field of that kind named.
 pub fn check(order: &Order, account: &DistributorAccount) -> Result<(), DistributorRuleError> {
+    if let Some(billed) = &account.currency {
+        if !billed.eq_ignore_ascii_case(&order.currency) {
+            return Err(DistributorRuleError::Currency {
+                order: order.currency.clone(),
+                account: billed.clone(),
+            });
+        }
+    }
     match account.rules {
         DistributorRules::Ingram => ingram(order),
         DistributorRules::TdSynnex => tdsynnex(order, account.warehouse.as_ref()),

@@ -198,3 +198,30 @@ fn distributors_without_an_api_have_no_rules_of_their_own() {
     o.ship_to = None;
     assert_eq!(check(&o, &account(DistributorRules::None, None)), Ok(()));
 }
+
+#[test]
+fn an_account_billing_in_another_currency_refuses_the_order_whatever_its_kind() {
+    let o = order(&[item(1, 2)]);
+    assert_eq!(o.currency, "EUR");
+    for rules in [
+        DistributorRules::Ingram,
+        DistributorRules::TdSynnex,
+        DistributorRules::Pax8,
+        DistributorRules::Onetrail,
+        DistributorRules::None,
+    ] {
+        let usd = account(rules, Some(us_address())).billing_in(Some("USD".into()));
+        assert_eq!(
+            check(&o, &usd),
+            Err(DistributorRuleError::Currency {
+                order: "EUR".into(),
+                account: "USD".into()
+            }),
+            "{rules:?}"
+        );
+    }
+    // The same currency, or none set, passes this rule (the kind's own rules still apply).
+    let none = account(DistributorRules::None, None);
+    assert_eq!(check(&o, &none.clone().billing_in(Some("EUR".into()))), Ok(()));
+    assert_eq!(check(&o, &none), Ok(()));
+}
