@@ -472,7 +472,7 @@ impl App {
         let name = |k: &str| self.config.distributor_name(k);
         let whose: Vec<String> = others
             .iter()
-            .map(|(d, ids)| format!("item {} of {}", ids.join(", "), name(d)))
+            .map(|(d, ids)| format!("{} of {}", some_items(ids), name(d)))
             .collect();
         Some(format!(
             "{} — order from {} anyway? Their own part numbers are then not used. y: order them · n: back",
@@ -993,5 +993,38 @@ fn allow_others(cmd: Command) -> Command {
             others: OtherDistributors::Allow,
         },
         other => other,
+    }
+}
+
+/// Items named in a question: each of a few, the first few of many and how many more (a
+/// thousand marked items would push the question's keys out of its box).
+fn some_items(ids: &[String]) -> String {
+    const NAMED: usize = 5;
+    match ids {
+        [one] => format!("item {one}"),
+        [first @ .., last] if ids.len() <= NAMED + 1 => format!("items {} and {last}", first.join(", ")),
+        _ => format!(
+            "items {} and {} more",
+            ids[..NAMED].join(", "),
+            super::widgets::count(ids.len() - NAMED)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::some_items;
+
+    fn ids(n: usize) -> Vec<String> {
+        (1..=n).map(|i| i.to_string()).collect()
+    }
+
+    #[test]
+    fn a_question_names_a_few_items_and_counts_the_rest() {
+        assert_eq!(some_items(&ids(1)), "item 1");
+        assert_eq!(some_items(&ids(2)), "items 1 and 2");
+        assert_eq!(some_items(&ids(6)), "items 1, 2, 3, 4, 5 and 6");
+        assert_eq!(some_items(&ids(7)), "items 1, 2, 3, 4, 5 and 2 more");
+        assert_eq!(some_items(&ids(2_000)), "items 1, 2, 3, 4, 5 and 1,995 more");
     }
 }
