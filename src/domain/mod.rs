@@ -9,6 +9,7 @@ pub mod approval;
 pub mod audit;
 pub mod currency;
 pub mod error;
+pub mod gs1;
 pub mod ids;
 pub mod item;
 pub mod job;

@@ -4,10 +4,12 @@
 //! or distributor SKU that names exactly one open line of a receivable order selects it
 //! (several: a short pick list, answered by scanning or typing its number). A serialized
 //! line then takes serial numbers, one per scan, until it is full or Esc; any other line
-//! receives one unit per scan. `*N` before a scan sets the quantity (for a serialized
+//! receives one unit per scan. A GS1 code on a product's box (its GTIN and serial number
+//! in one code: see [`gs1`]) selects the line by its GTIN and gives the serial at once. `*N` before a scan sets the quantity (for a serialized
 //! line: how many serials follow). Nothing here touches the database: the caller commits
 //! each [`Step::Receive`] and reports back with [`ScanState::committed`].
 
+use crate::domain::gs1;
 use crate::domain::{Order, OrderLine, PoNumber};
 
 /// One order line.
@@ -57,7 +59,12 @@ pub enum ScanMode {
     #[default]
     Idle,
     /// A code matched several open lines; expecting the number of one (or a new code).
-    Pick { code: String, candidates: Vec<Target> },
+    /// `serial`: the one a GS1 code gave with it, received once a line is picked.
+    Pick {
+        code: String,
+        candidates: Vec<Target>,
+        serial: Option<String>,
+    },
     /// Expecting serial numbers for a serialized line; `left` more at most.
     Serials { target: Target, left: u32 },
 }
@@ -91,6 +98,13 @@ pub enum ScanError {
     /// While serials are expected, an order number (`PO-…`) was scanned: the next box's
     /// packing slip, not a serial.
     OrderNumberAsSerial { code: String, serials_for: String },
+    /// While serials are expected, a GS1 code whose product is on no line here (or one
+    /// that does not read whole): `gtin` when it was read.
+    Gs1NotASerial {
+        code: String,
+        gtin: Option<String>,
+        serials_for: String,
+    },
     /// While serials of one line are expected, the code of another open line was scanned:
     /// most likely the next product, not a serial.
     ProductCodeAsSerial {
@@ -137,6 +151,24 @@ impl std::fmt::Display for ScanError {
                 f,
                 "`{code}` is an order number, not a serial of {serials_for}; press Esc to stop the \
                  serials, then scan it again"
+            ),
+            ScanError::Gs1NotASerial {
+                code,
+                gtin: Some(gtin),
+                serials_for,
+            } => write!(
+                f,
+                "`{code}` is the GS1 code of GTIN {gtin}, a product on no line here, not a serial of \
+                 {serials_for}: not read"
+            ),
+            ScanError::Gs1NotASerial {
+                code,
+                gtin: None,
+                serials_for,
+            } => write!(
+                f,
+                "`{code}` holds a GS1 group separator (␝) but does not read as a GS1 code: not a serial \
+                 of {serials_for}, and not read (is the scanner set to send whole GS1 codes?)"
             ),
             ScanError::ProductCodeAsSerial {
                 code,
@@ -191,14 +223,25 @@ impl ScanState {
         if s.is_empty() {
             return Step::Nothing;
         }
+        // A GS1 code is taken as one only when its GTIN is a line's here: anything else
+        // (a serial that happens to read as one) stays what it was.
+        let gs1 = gs1::parse(s).filter(|g| lines.iter().any(|l| l.line.matches_code(&g.gtin)));
+        let code = gs1.as_ref().map_or(s, |g| g.gtin.as_str());
         match self.mode.clone() {
             ScanMode::Serials { target, left } => {
                 if s.starts_with('*') {
                     return Step::Error(ScanError::QuantityDuringSerials);
                 }
                 let serialized = find(lines, target);
-                if serialized.is_some_and(|l| l.line.matches_code(s)) {
-                    return Step::StillSerials { target, left };
+                if serialized.is_some_and(|l| l.line.matches_code(code)) {
+                    return match gs1.as_ref().and_then(|g| g.serial.clone()) {
+                        Some(serial) => Step::Receive {
+                            target,
+                            qty: 1,
+                            serial: Some(serial),
+                        },
+                        None => Step::StillSerials { target, left },
+                    };
                 }
                 let serials_for = || serialized.map_or_else(String::new, |l| l.line.sku.clone());
                 // An order number is the next box's packing slip: refused, so no bogus
@@ -211,11 +254,31 @@ impl ScanState {
                 }
                 // Another open line's code is the next product, not a serial: refused, so
                 // that product is not lost and no bogus serial is recorded.
-                if let Some(other) = lines.iter().find(|l| l.open() > 0 && l.line.matches_code(s)) {
+                if let Some(other) = lines.iter().find(|l| l.open() > 0 && l.line.matches_code(code)) {
                     return Step::Error(ScanError::ProductCodeAsSerial {
-                        code: s.to_string(),
+                        code: code.to_string(),
                         serials_for: serials_for(),
                         other: other.target,
+                    });
+                }
+                // A GS1 code of a product whose lines are all received: not a serial either.
+                if let Some(full) = gs1
+                    .as_ref()
+                    .and_then(|g| lines.iter().find(|l| l.line.matches_code(&g.gtin)))
+                {
+                    return Step::Error(ScanError::LineFull {
+                        target: full.target,
+                        sku: full.line.sku.clone(),
+                    });
+                }
+                // Nor is one of a product not here, when it cannot be a serial: it holds a
+                // separator, or is marked or printed as GS1 (a serial of digits alone that
+                // happens to read as a GS1 code stays a serial).
+                if gs1::unmistakable(s) {
+                    return Step::Error(ScanError::Gs1NotASerial {
+                        code: s.to_string(),
+                        gtin: gs1::parse(s).map(|g| g.gtin),
+                        serials_for: serials_for(),
                     });
                 }
                 return Step::Receive {
@@ -224,11 +287,11 @@ impl ScanState {
                     serial: Some(s.to_string()),
                 };
             }
-            ScanMode::Pick { candidates, .. } => {
+            ScanMode::Pick { candidates, serial, .. } => {
                 self.mode = ScanMode::Idle;
                 if let Ok(n) = s.parse::<usize>() {
                     if (1..=candidates.len()).contains(&n) {
-                        return self.select(lines, candidates[n - 1]);
+                        return self.select_with(lines, candidates[n - 1], serial);
                     }
                 }
             }
@@ -243,22 +306,37 @@ impl ScanState {
                 _ => Step::Error(ScanError::BadQuantity(s.to_string())),
             };
         }
-        let matching: Vec<&ScanLine> = lines.iter().filter(|l| l.line.matches_code(s)).collect();
+        let matching: Vec<&ScanLine> = lines.iter().filter(|l| l.line.matches_code(code)).collect();
         let open: Vec<Target> = matching.iter().filter(|l| l.open() > 0).map(|l| l.target).collect();
+        let serial = gs1.as_ref().and_then(|g| g.serial.clone());
         match (matching.first(), open.len()) {
             (None, _) => Step::Error(ScanError::Unknown(s.to_string())),
             (Some(first), 0) => Step::Error(ScanError::LineFull {
                 target: first.target,
                 sku: first.line.sku.clone(),
             }),
-            (_, 1) => self.select(lines, open[0]),
+            (_, 1) => self.select_with(lines, open[0], serial),
             _ => {
                 self.mode = ScanMode::Pick {
-                    code: s.to_string(),
+                    code: code.to_string(),
                     candidates: open.clone(),
+                    serial,
                 };
                 Step::Picking(open)
             }
+        }
+    }
+
+    /// Selects a line with the serial a GS1 code gave: a serialized line receives it at
+    /// once (and takes the rest of its serials after it); any other line ignores it.
+    fn select_with(&mut self, lines: &[ScanLine], target: Target, serial: Option<String>) -> Step {
+        match (self.select(lines, target), serial) {
+            (Step::AwaitSerials { target, .. }, Some(serial)) => Step::Receive {
+                target,
+                qty: 1,
+                serial: Some(serial),
+            },
+            (step, _) => step,
         }
     }
 
@@ -336,7 +414,7 @@ impl ScanState {
         let qty = self.qty.map(|q| format!(" ×{q}")).unwrap_or_default();
         match &self.mode {
             ScanMode::Idle => format!("Scan a SKU, MPN or EAN{qty}  (*N then a scan: receive N)"),
-            ScanMode::Pick { code, candidates } => {
+            ScanMode::Pick { code, candidates, .. } => {
                 format!(
                     "`{code}` is on {} open lines: scan or type 1–{}; Esc cancels",
                     candidates.len(),

@@ -306,6 +306,14 @@ impl App {
                 }
                 true
             }
+            // A scanner's group separator (ASCII 29, between the fields of a GS1 code) arrives
+            // as Ctrl+5 (or Ctrl+]): it goes into the box as `␝`, never to a key binding.
+            Pane::Receiving if self.receiving.typing() && is_group_separator(ev) => {
+                let gs = KeyEvent::new(KeyCode::Char(crate::domain::gs1::GS_SHOWN), KeyModifiers::NONE);
+                let asks = self.receiving.scan_key(&gs, at, &ctx!(self));
+                self.ask(asks);
+                true
+            }
             Pane::Receiving if self.receiving.typing() => {
                 // Esc followed quickly by a character arrives as Alt+character. While the
                 // scanner is busy (serials, a pick list, typed text) Esc has work to do, so
@@ -993,6 +1001,16 @@ fn allow_others(cmd: Command) -> Command {
             others: OtherDistributors::Allow,
         },
         other => other,
+    }
+}
+
+/// Whether a key is the group separator as a terminal delivers it: the byte 29, read as
+/// Ctrl+5 (crossterm) or Ctrl+].
+fn is_group_separator(ev: &KeyEvent) -> bool {
+    match ev.code {
+        KeyCode::Char('\u{1d}') => true,
+        KeyCode::Char('5' | ']') => ev.modifiers == KeyModifiers::CONTROL,
+        _ => false,
     }
 }
 

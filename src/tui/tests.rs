@@ -1836,13 +1836,13 @@ fn a_scan_never_answers_a_question_at_the_dock() {
     h.keys("ctrl-c");
     assert!(h.app.dialog.is_some());
     // A code starting with Y, scanned: not a yes.
-    h.scan("Y0195348765432\n");
+    h.scan("Y0195348765435\n");
     h.settle();
     assert!(!h.app.quit, "a scan answered the question");
     assert!(h.app.dialog.is_none(), "the question is left as no");
     assert_eq!(scan_box(&h), "half", "what was typed stays");
     let log = format!("{:?}", h.app.receiving.log);
-    assert!(log.contains("Y0195348765432"), "the scan was read as a scan: {log}");
+    assert!(log.contains("Y0195348765435"), "the scan was read as a scan: {log}");
     // A short code is no answer either.
     h.keys("ctrl-c");
     h.scan("y\n");
@@ -1887,10 +1887,10 @@ fn scans_outside_receiving_go_to_the_dock_never_to_keys() {
     assert_eq!(std::fs::read_dir(pdf.path()).unwrap().count(), 0, "no PDF written");
     // On Audit, an EAN.
     h.keys("alt-5");
-    h.scan("0195348765432\n");
+    h.scan("0195348765435\n");
     h.settle();
     assert_eq!(h.app.pane, Pane::Receiving);
-    assert!(format!("{:?}", h.app.receiving.log).contains("0195348765432"));
+    assert!(format!("{:?}", h.app.receiving.log).contains("0195348765435"));
     // The same keys typed by a person still act.
     h.keys("alt-1 S");
     assert!(open_form(&h).is_some(), "S opens the split form");

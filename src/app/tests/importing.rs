@@ -200,7 +200,7 @@ fn a_csv_quote_file_imports_from_disk() {
     );
     assert_eq!(items[0].unit_cost, d("119.00"));
     assert_eq!(items[0].distributor.as_deref(), Some("also"));
-    assert_eq!(items[0].ean.as_deref(), Some("6938818301234"));
+    assert_eq!(items[0].ean.as_deref(), Some("6938818301238"));
     assert_eq!(items[1].ean, None);
     // The stored quote keeps its ship-to for dropship orders.
     let stored = k.store().read(|tx| tx.quote("Q-2026-0161")).unwrap().unwrap();

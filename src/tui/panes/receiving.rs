@@ -791,7 +791,7 @@ impl ReceivingPane {
                     self.say_serials_cut(target, ctx);
                 }
             }
-            ScanMode::Pick { code, candidates } => {
+            ScanMode::Pick { code, candidates, .. } => {
                 if candidates.iter().all(|t| self.open_on(*t) == 0) {
                     self.state.mode = ScanMode::Idle;
                     self.note(
@@ -860,10 +860,18 @@ fn pasted_scans(text: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// A pasted cell as a code: other blanks as spaces, control characters left out, trimmed.
+/// A pasted cell as a code: other blanks as spaces, a GS1 group separator as the box shows
+/// it (`␝`), other control characters left out, trimmed.
 fn one_code(cell: &str) -> String {
     let code: String = cell
         .chars()
+        .map(|c| {
+            if c == crate::domain::gs1::GS {
+                crate::domain::gs1::GS_SHOWN
+            } else {
+                c
+            }
+        })
         .filter(|c| !c.is_control())
         .map(|c| if c.is_whitespace() { ' ' } else { c })
         .collect();

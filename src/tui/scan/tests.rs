@@ -35,7 +35,7 @@ fn lines() -> Vec<ScanLine> {
     vec![
         ScanLine {
             target: t(4, 1),
-            line: line("AP-650", Some("R9B28A"), Some("0190017123987"), 8, true),
+            line: line("AP-650", Some("R9B28A"), Some("0190017123981"), 8, true),
             received: 0,
         },
         ScanLine {
@@ -205,7 +205,7 @@ fn the_lines_own_code_during_serials_is_not_a_serial() {
     let mut s = ScanState::default();
     s.scan(&ls, "AP-650");
     assert_eq!(
-        s.scan(&ls, "0190017123987"),
+        s.scan(&ls, "0190017123981"),
         Step::StillSerials {
             target: t(4, 1),
             left: 8
@@ -341,9 +341,9 @@ fn prompts_say_what_comes_next() {
 fn a_upc_a_scan_matches_the_ean_with_its_leading_zero() {
     let ls = lines();
     let mut s = ScanState::default();
-    // AP-650's EAN is 0190017123987; many scanners send the UPC-A, 190017123987.
+    // AP-650's EAN is 0190017123981; many scanners send the UPC-A, 190017123981.
     assert_eq!(
-        s.scan(&ls, "190017123987"),
+        s.scan(&ls, "190017123981"),
         Step::AwaitSerials {
             target: t(4, 1),
             left: 8
@@ -351,7 +351,7 @@ fn a_upc_a_scan_matches_the_ean_with_its_leading_zero() {
     );
     s.cancel();
     // As a 14-digit GTIN too; a different number does not match.
-    assert!(matches!(s.scan(&ls, "00190017123987"), Step::AwaitSerials { .. }));
+    assert!(matches!(s.scan(&ls, "00190017123981"), Step::AwaitSerials { .. }));
     s.cancel();
     assert!(matches!(
         s.scan(&ls, "190017123988"),
@@ -397,4 +397,163 @@ fn an_undone_receipt_on_the_line_being_scanned_opens_its_unit_again() {
 
 fn bump_back(lines: &mut [ScanLine], target: Target, n: u32) {
     lines.iter_mut().find(|l| l.target == target).unwrap().received -= n;
+}
+
+/// GS1 codes: PO 9 line 1 is a serialized access point (EAN 4006381333931) ×3, line 2 a
+/// plain cable (EAN 0190017123981) ×5; PO 10 has the access point ×1 again.
+fn gs1_lines() -> Vec<ScanLine> {
+    vec![
+        ScanLine {
+            target: t(9, 1),
+            line: line("AP-7", None, Some("4006381333931"), 3, true),
+            received: 0,
+        },
+        ScanLine {
+            target: t(9, 2),
+            line: line("CAB-1", None, Some("0190017123981"), 5, false),
+            received: 0,
+        },
+    ]
+}
+
+const AP_GS1: &str = "010400638133393121SN-A";
+
+#[test]
+fn a_gs1_code_selects_its_line_by_gtin_and_gives_the_serial_at_once() {
+    let mut lines = gs1_lines();
+    let mut s = ScanState::default();
+    assert_eq!(s.scan(&lines, AP_GS1), receive(t(9, 1), 1, Some("SN-A")));
+    assert_eq!(
+        s.mode,
+        ScanMode::Serials {
+            target: t(9, 1),
+            left: 3
+        }
+    );
+    bump(&mut lines, t(9, 1), 1);
+    s.committed(&lines);
+    // The next box's code, printed form with a lot: its serial, on the same line.
+    assert_eq!(
+        s.scan(&lines, "(01)04006381333931(10)L7(21)SN-B"),
+        receive(t(9, 1), 1, Some("SN-B"))
+    );
+    bump(&mut lines, t(9, 1), 1);
+    s.committed(&lines);
+    // Its code without a serial while serials are expected: still serials; a plain serial.
+    assert_eq!(
+        s.scan(&lines, "0104006381333931"),
+        Step::StillSerials {
+            target: t(9, 1),
+            left: 1
+        }
+    );
+    assert_eq!(s.scan(&lines, "SN-C"), receive(t(9, 1), 1, Some("SN-C")));
+}
+
+#[test]
+fn a_gs1_code_without_a_serial_or_for_a_plain_line_is_a_product_code() {
+    let lines = gs1_lines();
+    let mut s = ScanState::default();
+    assert_eq!(
+        s.scan(&lines, "]d20104006381333931"),
+        Step::AwaitSerials {
+            target: t(9, 1),
+            left: 3
+        }
+    );
+    let mut s = ScanState::default();
+    // A cable's code with a serial: one unit, the serial not kept (the line takes none).
+    assert_eq!(s.scan(&lines, "010019001712398121X9"), receive(t(9, 2), 1, None));
+    assert_eq!(s.mode, ScanMode::Idle);
+}
+
+#[test]
+fn a_quantity_before_a_gs1_code_counts_its_serial_first() {
+    let mut lines = gs1_lines();
+    let mut s = ScanState::default();
+    assert_eq!(s.scan(&lines, "*2"), Step::QuantitySet(2));
+    assert_eq!(s.scan(&lines, AP_GS1), receive(t(9, 1), 1, Some("SN-A")));
+    bump(&mut lines, t(9, 1), 1);
+    s.committed(&lines);
+    assert_eq!(
+        s.mode,
+        ScanMode::Serials {
+            target: t(9, 1),
+            left: 1
+        }
+    );
+}
+
+#[test]
+fn a_gs1_code_on_several_lines_asks_which_and_keeps_its_serial() {
+    let mut lines = gs1_lines();
+    lines.push(ScanLine {
+        target: t(10, 1),
+        line: line("AP-7", None, Some("04006381333931"), 1, true),
+        received: 0,
+    });
+    let mut s = ScanState::default();
+    assert_eq!(s.scan(&lines, AP_GS1), Step::Picking(vec![t(9, 1), t(10, 1)]));
+    assert!(
+        s.prompt(&lines).contains("`04006381333931` is on 2 open lines"),
+        "{}",
+        s.prompt(&lines)
+    );
+    assert_eq!(s.scan(&lines, "2"), receive(t(10, 1), 1, Some("SN-A")));
+}
+
+#[test]
+fn while_serials_are_expected_another_products_gs1_code_is_refused() {
+    let mut lines = gs1_lines();
+    lines.push(ScanLine {
+        target: t(11, 1),
+        line: line("SW-9", None, None, 2, true),
+        received: 0,
+    });
+    let mut s = ScanState::default();
+    assert_eq!(
+        s.scan(&lines, "SW-9"),
+        Step::AwaitSerials {
+            target: t(11, 1),
+            left: 2
+        }
+    );
+    // An open line's GTIN: the next product.
+    assert!(matches!(
+        s.scan(&lines, AP_GS1),
+        Step::Error(ScanError::ProductCodeAsSerial { ref code, other, .. })
+            if code == "04006381333931" && other == t(9, 1)
+    ));
+    // A product on no line, with a separator: a GS1 code all the same, never a serial.
+    let other = "0100190017123974\u{241d}21Z";
+    let e = s.scan(&lines, other);
+    assert!(
+        matches!(&e, Step::Error(ScanError::Gs1NotASerial { gtin: Some(g), .. }) if g == "00190017123974"),
+        "{e:?}"
+    );
+    // A separator in what does not read as GS1: not a serial either.
+    assert!(matches!(
+        s.scan(&lines, "ABC\u{241d}DEF"),
+        Step::Error(ScanError::Gs1NotASerial { gtin: None, .. })
+    ));
+    // Digits alone that read as a GS1 code of a product not here: a serial, as before.
+    assert_eq!(
+        s.scan(&lines, "0100190017123974"),
+        receive(t(11, 1), 1, Some("0100190017123974"))
+    );
+    // A line whose units are all in: its GS1 code is refused as full.
+    bump(&mut lines, t(9, 1), 3);
+    assert!(matches!(
+        s.scan(&lines, AP_GS1),
+        Step::Error(ScanError::LineFull { target, .. }) if target == t(9, 1)
+    ));
+}
+
+#[test]
+fn a_gs1_code_of_a_product_on_no_line_is_unknown() {
+    let mut s = ScanState::default();
+    assert_eq!(
+        s.scan(&gs1_lines(), "0100190017123974"),
+        Step::Error(ScanError::Unknown("0100190017123974".into()))
+    );
 }

@@ -5,13 +5,15 @@ use super::*;
 use crate::tui::panes::receiving::{BOX_MAX_CHARS, SCAN_MAX_CHARS};
 use crate::tui::scan::{ScanMode, Target};
 
-/// Types `text` as a barcode scanner does, a character every 4 ms; `\n` is Enter and
-/// `\t` is Tab (the ending many scanners are set to).
+/// Types `text` as a barcode scanner does, a character every 4 ms; `\n` is Enter, `\t` is
+/// Tab (the ending many scanners are set to), and `␝` the group separator between a GS1
+/// code's fields as it arrives from a terminal (Ctrl+5).
 fn scan_with_tabs(h: &mut Harness, text: &str) {
     for c in text.chars() {
         let ev = match c {
             '\n' => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
             '\t' => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
+            '␝' => KeyEvent::new(KeyCode::Char('5'), KeyModifiers::CONTROL),
             c if c.is_ascii_uppercase() => KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT),
             c => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
         };
@@ -105,6 +107,7 @@ fn every_pane_renders_on_tiny_terminals_without_panicking() {
     h.app.receiving.state.mode = ScanMode::Pick {
         code: "SHARED".into(),
         candidates,
+        serial: None,
     };
     render_all(&h, "Receiving with a pick list");
     h.keys("esc f1");
@@ -399,4 +402,30 @@ fn a_dropship_orders_number_scanned_narrows_to_it_and_says_its_kind() {
     let said = h.app.receiving.log.back().map(|(_, t)| t.clone()).unwrap_or_default();
     assert!(said.contains("scanning for PO-000004 only"), "{said}");
     assert!(!said.contains("dropship"), "{said}");
+}
+
+#[test]
+fn a_gs1_code_on_the_box_receives_its_product_and_serial_in_one_scan() {
+    let mut h = Harness::new("rick");
+    // AP-650's GTIN (EAN 0190017123981), its lot, then its serial after a separator.
+    scan_with_tabs(&mut h, "0100190017123981\n");
+    assert!(ap650_serials(&h).is_empty(), "a GTIN alone selects the line");
+    h.press(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    scan_with_tabs(&mut h, "010019001712398110L-42␝21CN0001\n");
+    assert_eq!(ap650_serials(&h), vec!["CN0001".to_string()]);
+    // The serials of the line are expected now: the next box's code gives the next one,
+    // and a plain serial is taken as before.
+    scan_with_tabs(&mut h, "]d2010019001712398121CN0002\nCN0003\n");
+    assert_eq!(ap650_serials(&h), vec!["CN0001", "CN0002", "CN0003"]);
+    // A pasted code keeps its separator (ASCII 29) as well, shown as `␝`.
+    h.app.on_paste("010019001712398110L-42\u{1d}21CN0004\n");
+    assert_eq!(scan_box(&h), "010019001712398110L-42␝21CN0004");
+    h.press(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    h.settle();
+    assert_eq!(ap650_serials(&h).len(), 4, "{:?}", h.app.receiving.log);
+    // Another product's code with a separator is never taken as a serial.
+    scan_with_tabs(&mut h, "0104006381333931␝21ZZ9\n");
+    assert_eq!(ap650_serials(&h).len(), 4);
+    let log = format!("{:?}", h.app.receiving.log);
+    assert!(log.contains("GTIN 04006381333931, a product on no line here"), "{log}");
 }

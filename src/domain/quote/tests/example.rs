@@ -46,7 +46,7 @@ fn the_documented_example_parses_exactly() {
             kind: LineKind::Product,
             sku: "20XW00A1NL".into(),
             mpn: Some("20XW00A1NL".into()),
-            ean: Some("0195235123456".into()),
+            ean: Some("0195235123454".into()),
             description: "Notebook 14in i5 16GB".into(),
             quantity: 3,
             unit_cost: dec("899.00"),

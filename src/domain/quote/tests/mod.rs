@@ -22,7 +22,7 @@ const DOC_EXAMPLE: &str = r#"{
   "lines": [
     {
       "line_id": "1", "kind": "product", "sku": "20XW00A1NL", "mpn": "20XW00A1NL",
-      "ean": "0195235123456", "description": "Notebook 14in i5 16GB",
+      "ean": "0195235123454", "description": "Notebook 14in i5 16GB",
       "quantity": 3, "unit_cost": "899.00", "unit_price": "1149.00",
       "distributor": "ingram", "distributor_sku": "7X1234",
       "requires_procurement": true, "recurring": false, "serialized": true,

@@ -1,0 +1,215 @@
+//! GS1 element strings: what the 2D code (GS1 DataMatrix, GS1 QR) or GS1-128 barcode on a
+//! product's box holds, read by a scanner as one run of characters. Purser takes two of its
+//! fields at the dock: the product's GTIN (application identifier 01) and its serial number
+//! (AI 21); the others (lot, dates, weights …) are read past and not kept.
+//!
+//! A scan is taken as an element string in three forms:
+//! - with the symbology identifier a scanner can be set to send first (`]d2`, `]C1`,
+//!   `]Q3`, `]e0`, `]J1`);
+//! - as printed under the code, each AI in parentheses: `(01)00190017123981(21)CN12345`;
+//! - as the scanner sends the data alone, starting with AI 01: `0100190017123981` `21CN12345`.
+//!
+//! Fields of variable length (the serial, the lot) end at a group separator (FNC1, sent as
+//! ASCII 29; the scan box shows it as `␝`) or at the end of the scan. Anything that does not
+//! read whole — an unknown AI, a GTIN with a wrong check digit, a field too long for its AI
+//! (a separator the scanner dropped) — is not an element string, and the scan is read as
+//! the plain code it then is. Pure: no state, no I/O.
+
+/// The group separator between fields, as a scanner sends it (ASCII 29).
+pub const GS: char = '\u{1d}';
+
+/// The group separator as the scan box shows and keeps it (U+241D SYMBOL FOR GROUP SEPARATOR).
+pub const GS_SHOWN: char = '\u{241d}';
+
+/// What Purser takes from an element string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ElementString {
+    /// The GTIN of AI 01, 14 digits, check digit verified.
+    pub gtin: String,
+    /// The serial number of AI 21, when there is one.
+    pub serial: Option<String>,
+}
+
+/// The length of an AI's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Length {
+    Fixed(usize),
+    /// Up to this many characters, ended by a separator or the end of the data.
+    UpTo(usize),
+}
+
+/// The AI at the start of `data` and the length of its value: the AIs found on the labels
+/// of goods (GS1 General Specifications, section 3.2). `None` for any other.
+fn ai_at(data: &str) -> Option<(&str, Length)> {
+    use Length::{Fixed, UpTo};
+    let two = data.get(..2)?;
+    let fixed_two = match two {
+        "00" => Some(Fixed(18)),
+        "01" | "02" | "03" => Some(Fixed(14)),
+        "10" | "21" | "22" => Some(UpTo(20)),
+        "11" | "12" | "13" | "15" | "16" | "17" => Some(Fixed(6)),
+        "20" => Some(Fixed(2)),
+        "30" | "37" => Some(UpTo(8)),
+        "90" => Some(UpTo(30)),
+        "91" | "92" | "93" | "94" | "95" | "96" | "97" | "98" | "99" => Some(UpTo(90)),
+        _ => None,
+    };
+    if let Some(len) = fixed_two {
+        return Some((two, len));
+    }
+    let three = data.get(..3)?;
+    let len = match three {
+        "235" => Some(UpTo(28)),
+        "240" | "241" | "250" | "251" | "253" | "400" | "401" | "403" => Some(UpTo(30)),
+        "242" => Some(UpTo(6)),
+        "243" | "254" | "420" => Some(UpTo(20)),
+        "402" => Some(Fixed(17)),
+        "410" | "411" | "412" | "413" | "414" | "415" | "416" | "417" => Some(Fixed(13)),
+        "421" => Some(UpTo(12)),
+        "422" => Some(Fixed(3)),
+        _ => None,
+    };
+    if let Some(len) = len {
+        return Some((three, len));
+    }
+    let four = data.get(..4)?;
+    let len = match four.as_bytes() {
+        // Measures (net weight, lengths, areas, volumes …): a unit digit and a decimal point.
+        [b'3', b'1'..=b'6', b'0'..=b'9', b'0'..=b'9'] => Fixed(6),
+        b"7003" => Fixed(10),
+        b"8005" => Fixed(6),
+        b"8020" => UpTo(25),
+        _ => return None,
+    };
+    Some((four, len))
+}
+
+/// The data after a symbology identifier for GS1 data, if the scan starts with one.
+fn after_symbology(scan: &str) -> Option<&str> {
+    ["]d2", "]C1", "]Q3", "]e0", "]J1"]
+        .iter()
+        .find_map(|id| scan.strip_prefix(id))
+}
+
+fn is_separator(c: char) -> bool {
+    c == GS || c == GS_SHOWN
+}
+
+/// The fields of the data as the scanner sends it: AIs and values run together, variable
+/// ones ended by a separator.
+fn raw_fields(data: &str) -> Option<Vec<(&str, &str)>> {
+    let mut fields = Vec::new();
+    let mut rest = data.trim_start_matches(is_separator);
+    while !rest.is_empty() {
+        let (ai, len) = ai_at(rest)?;
+        rest = &rest[ai.len()..];
+        let (value, after) = match len {
+            Length::Fixed(n) => {
+                let end = rest.char_indices().nth(n).map_or(rest.len(), |(i, _)| i);
+                let value = &rest[..end];
+                if value.chars().count() != n || value.contains(is_separator) {
+                    return None;
+                }
+                (value, &rest[end..])
+            }
+            Length::UpTo(max) => {
+                let end = rest.find(is_separator).unwrap_or(rest.len());
+                let value = &rest[..end];
+                if value.is_empty() || value.chars().count() > max {
+                    return None;
+                }
+                (value, &rest[end..])
+            }
+        };
+        fields.push((ai, value));
+        rest = after.trim_start_matches(is_separator);
+    }
+    Some(fields)
+}
+
+/// The fields of the form printed under a code: `(AI)value`, one after another.
+fn parenthesized_fields(data: &str) -> Option<Vec<(&str, &str)>> {
+    let mut fields = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let inner = rest.strip_prefix('(')?;
+        let close = inner.find(')')?;
+        let ai = &inner[..close];
+        let (known, len) = ai_at(ai)?;
+        if known.len() != ai.len() {
+            return None;
+        }
+        let after = &inner[close + 1..];
+        let end = after.find('(').unwrap_or(after.len());
+        let value = after[..end].trim_end_matches(is_separator);
+        let fits = match len {
+            Length::Fixed(n) => value.chars().count() == n,
+            Length::UpTo(max) => (1..=max).contains(&value.chars().count()),
+        };
+        if !fits || value.contains(is_separator) {
+            return None;
+        }
+        fields.push((ai, value));
+        rest = &after[end..];
+    }
+    Some(fields)
+}
+
+/// Whether the last digit of `gtin` is the GS1 check digit of the others.
+fn check_digit_holds(gtin: &str) -> bool {
+    let digits: Vec<u32> = gtin.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != gtin.len() || digits.is_empty() {
+        return false;
+    }
+    let (body, check) = digits.split_at(digits.len() - 1);
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+        .sum();
+    (10 - sum % 10) % 10 == check[0]
+}
+
+/// Whether a scan is a GS1 code whatever it holds: it has a group separator, starts with a
+/// GS1 symbology identifier, or is written with the AIs in parentheses (and reads as GS1).
+/// A serial number is none of these.
+pub fn unmistakable(scan: &str) -> bool {
+    let scan = scan.trim();
+    scan.contains(is_separator) || after_symbology(scan).is_some() || (scan.starts_with('(') && parse(scan).is_some())
+}
+
+/// The GTIN and serial of a scan that is a GS1 element string with a GTIN; `None` for any
+/// other scan (see the module's introduction).
+pub fn parse(scan: &str) -> Option<ElementString> {
+    let scan = scan.trim();
+    let (data, marked) = match after_symbology(scan) {
+        Some(data) => (data, true),
+        None => (scan, false),
+    };
+    let fields = if data.starts_with('(') {
+        parenthesized_fields(data)?
+    } else if marked || data.starts_with("01") {
+        raw_fields(data)?
+    } else {
+        return None;
+    };
+    let one = |ai: &str| -> Option<Option<&str>> {
+        let mut values = fields.iter().filter(|(a, _)| *a == ai).map(|(_, v)| *v);
+        let first = values.next();
+        // The same AI twice with different values: not a code to trust.
+        values.all(|v| Some(v) == first).then_some(first)
+    };
+    let gtin = one("01")??;
+    if !check_digit_holds(gtin) {
+        return None;
+    }
+    let serial = one("21")?;
+    Some(ElementString {
+        gtin: gtin.to_string(),
+        serial: serial.map(str::to_string),
+    })
+}
+
+#[cfg(test)]
+mod tests;
