@@ -13,7 +13,10 @@
 //! ASCII 29; the scan box shows it as `␝`) or at the end of the scan. Anything that does not
 //! read whole — an unknown AI, a GTIN with a wrong check digit, a field too long for its AI
 //! (a separator the scanner dropped) — is not an element string, and the scan is read as
-//! the plain code it then is. Pure: no state, no I/O.
+//! the plain code it then is. [`not_a_serial`] tells the dock what can never be kept as a
+//! serial number, [`serial_alone`] reads a GS1 serial label, and [`without_identifier`]
+//! takes off the symbology identifier a scanner may send before any code. Pure: no state,
+//! no I/O.
 
 /// The group separator between fields, as a scanner sends it (ASCII 29).
 pub const GS: char = '\u{1d}';
@@ -60,13 +63,18 @@ fn ai_at(data: &str) -> Option<(&str, Length)> {
     let three = data.get(..3)?;
     let len = match three {
         "235" => Some(UpTo(28)),
+        "255" => Some(UpTo(25)),
         "240" | "241" | "250" | "251" | "253" | "400" | "401" | "403" => Some(UpTo(30)),
         "242" => Some(UpTo(6)),
         "243" | "254" | "420" => Some(UpTo(20)),
         "402" => Some(Fixed(17)),
         "410" | "411" | "412" | "413" | "414" | "415" | "416" | "417" => Some(Fixed(13)),
         "421" => Some(UpTo(12)),
-        "422" => Some(Fixed(3)),
+        "422" | "424" | "426" => Some(Fixed(3)),
+        "423" | "425" => Some(UpTo(15)),
+        "427" => Some(UpTo(3)),
+        // National healthcare reimbursement numbers (on medical and pharmaceutical packs).
+        "710" | "711" | "712" | "713" | "714" | "715" => Some(UpTo(20)),
         _ => None,
     };
     if let Some(len) = len {
@@ -76,9 +84,18 @@ fn ai_at(data: &str) -> Option<(&str, Length)> {
     let len = match four.as_bytes() {
         // Measures (net weight, lengths, areas, volumes …): a unit digit and a decimal point.
         [b'3', b'1'..=b'6', b'0'..=b'9', b'0'..=b'9'] => Fixed(6),
+        // Amounts payable and prices per unit of measure, some with a currency (390n–393n).
+        [b'3', b'9', b'0'..=b'3', b'0'..=b'9'] => UpTo(18),
         b"7003" => Fixed(10),
+        b"7006" => Fixed(6),
+        b"8001" => Fixed(14),
+        b"8002" | b"8012" => UpTo(20),
+        b"8003" | b"8004" => UpTo(30),
         b"8005" => Fixed(6),
+        b"8006" | b"8017" | b"8018" => Fixed(18),
+        b"8008" => UpTo(12),
         b"8020" => UpTo(25),
+        b"8200" => UpTo(70),
         _ => return None,
     };
     Some((four, len))
@@ -171,29 +188,29 @@ fn check_digit_holds(gtin: &str) -> bool {
     (10 - sum % 10) % 10 == check[0]
 }
 
-/// Whether a scan is a GS1 code whatever it holds: it has a group separator, starts with a
-/// GS1 symbology identifier, or is written with the AIs in parentheses (and reads as GS1).
-/// A serial number is none of these.
-pub fn unmistakable(scan: &str) -> bool {
-    let scan = scan.trim();
-    scan.contains(is_separator) || after_symbology(scan).is_some() || (scan.starts_with('(') && parse(scan).is_some())
-}
-
-/// The GTIN and serial of a scan that is a GS1 element string with a GTIN; `None` for any
-/// other scan (see the module's introduction).
-pub fn parse(scan: &str) -> Option<ElementString> {
+/// The fields of a scan written in a GS1 form, and whether the scan says itself that it is
+/// one (a symbology identifier, or the AIs in parentheses); `None` when it does not read.
+fn fields(scan: &str) -> Option<(Vec<(&str, &str)>, bool)> {
     let scan = scan.trim();
     let (data, marked) = match after_symbology(scan) {
         Some(data) => (data, true),
         None => (scan, false),
     };
-    let fields = if data.starts_with('(') {
-        parenthesized_fields(data)?
+    // A separator before the first field (FNC1 in first position) says nothing.
+    let data = data.trim_start_matches(is_separator);
+    if data.starts_with('(') {
+        Some((parenthesized_fields(data)?, true))
     } else if marked || data.starts_with("01") {
-        raw_fields(data)?
+        Some((raw_fields(data)?, marked))
     } else {
-        return None;
-    };
+        None
+    }
+}
+
+/// The GTIN and serial of a scan that is a GS1 element string with a GTIN; `None` for any
+/// other scan (see the module's introduction).
+pub fn parse(scan: &str) -> Option<ElementString> {
+    let (fields, _) = fields(scan)?;
     let one = |ai: &str| -> Option<Option<&str>> {
         let mut values = fields.iter().filter(|(a, _)| *a == ai).map(|(_, v)| *v);
         let first = values.next();
@@ -209,6 +226,42 @@ pub fn parse(scan: &str) -> Option<ElementString> {
         gtin: gtin.to_string(),
         serial: serial.map(str::to_string),
     })
+}
+
+/// The serial number of a code that holds nothing else (AI 21 alone, as on a box's
+/// separate serial label), when the scan says itself that it is GS1: `]C121CN0001`,
+/// `(21)CN0001`. Without that, `21CN0001` is as likely a serial starting with 21.
+pub fn serial_alone(scan: &str) -> Option<String> {
+    match fields(scan)? {
+        (fields, true) => match fields.as_slice() {
+            [("21", serial)] => Some(serial.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a scan cannot be a serial number because it is a GS1 code, read or not: it
+/// holds a group separator, starts with a GS1 symbology identifier, is written with the
+/// AIs in parentheses from a GTIN's `(01)`, or starts with AI 01 and a GTIN whose check
+/// digit holds, followed by more (a code whose separators the scanner dropped). A serial
+/// of digits alone that is exactly `01` and a GTIN is left a serial.
+pub fn not_a_serial(scan: &str) -> bool {
+    let scan = scan.trim();
+    if scan.contains(is_separator) || after_symbology(scan).is_some() || scan.starts_with("(01)") {
+        return true;
+    }
+    scan.starts_with("01") && scan.len() > 16 && scan.get(2..16).is_some_and(check_digit_holds)
+}
+
+/// A scan without the symbology identifier a scanner can be set to send before every code
+/// (ISO/IEC 15424: `]`, a letter naming the symbology, a character for its options): `]E0`
+/// before an EAN-13, `]C0` before a Code 128. A code itself never starts with one.
+pub fn without_identifier(scan: &str) -> &str {
+    match scan.as_bytes() {
+        [b']', kind, option, ..] if kind.is_ascii_alphabetic() && option.is_ascii_alphanumeric() => &scan[3..],
+        _ => scan,
+    }
 }
 
 #[cfg(test)]

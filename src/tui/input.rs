@@ -54,6 +54,16 @@ impl Held {
     }
 }
 
+/// Whether a key is the group separator as a terminal delivers it: the byte 29, read as
+/// Ctrl+5 (crossterm) or Ctrl+].
+fn is_group_separator(ev: &KeyEvent) -> bool {
+    match ev.code {
+        KeyCode::Char('\u{1d}') => true,
+        KeyCode::Char('5' | ']') => ev.modifiers == KeyModifiers::CONTROL,
+        _ => false,
+    }
+}
+
 /// Where the last frame drew what can be clicked (kept by drawing, read by clicks).
 #[derive(Debug, Clone, Default)]
 pub struct Hits {
@@ -91,6 +101,14 @@ impl App {
         if ev.kind == KeyEventKind::Release {
             return;
         }
+        // A scanner's group separator (ASCII 29, between the fields of a GS1 code) arrives
+        // as Ctrl+5 (or Ctrl+]): it is a character of the scan, `␝`, wherever it arrives —
+        // held with the rest of a burst, and never a key's command.
+        let ev = if is_group_separator(&ev) {
+            KeyEvent::new(KeyCode::Char(crate::domain::gs1::GS_SHOWN), KeyModifiers::NONE)
+        } else {
+            ev
+        };
         let key = Key::from_event(&ev);
         let gap = self.config.ui.scan_gap();
         if self.held.expired(at, gap) {

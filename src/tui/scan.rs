@@ -98,8 +98,8 @@ pub enum ScanError {
     /// While serials are expected, an order number (`PO-…`) was scanned: the next box's
     /// packing slip, not a serial.
     OrderNumberAsSerial { code: String, serials_for: String },
-    /// While serials are expected, a GS1 code whose product is on no line here (or one
-    /// that does not read whole): `gtin` when it was read.
+    /// While serials are expected, a GS1 code whose product is on no line here, or one
+    /// that does not read (see `gs1::not_a_serial`): `gtin` when it was read.
     Gs1NotASerial {
         code: String,
         gtin: Option<String>,
@@ -167,8 +167,9 @@ impl std::fmt::Display for ScanError {
                 serials_for,
             } => write!(
                 f,
-                "`{code}` holds a GS1 group separator (␝) but does not read as a GS1 code: not a serial \
-                 of {serials_for}, and not read (is the scanner set to send whole GS1 codes?)"
+                "`{code}` is written as a GS1 code but does not read as one: not a serial of \
+                 {serials_for}, and not read (is the scanner set to send the separators between \
+                 a GS1 code's fields?)"
             ),
             ScanError::ProductCodeAsSerial {
                 code,
@@ -219,73 +220,24 @@ fn find(lines: &[ScanLine], t: Target) -> Option<&ScanLine> {
 impl ScanState {
     /// Reads one scan against the current lines.
     pub fn scan(&mut self, lines: &[ScanLine], input: &str) -> Step {
-        let s = input.trim();
+        let raw = input.trim();
+        // A symbology identifier the scanner sends first (`]E0`) is not part of the code.
+        let s = gs1::without_identifier(raw).trim();
         if s.is_empty() {
             return Step::Nothing;
         }
         // A GS1 code is taken as one only when its GTIN is a line's here: anything else
         // (a serial that happens to read as one) stays what it was.
-        let gs1 = gs1::parse(s).filter(|g| lines.iter().any(|l| l.line.matches_code(&g.gtin)));
+        let gs1 = gs1::parse(raw).filter(|g| lines.iter().any(|l| l.line.matches_code(&g.gtin)));
         let code = gs1.as_ref().map_or(s, |g| g.gtin.as_str());
         match self.mode.clone() {
             ScanMode::Serials { target, left } => {
-                if s.starts_with('*') {
-                    return Step::Error(ScanError::QuantityDuringSerials);
+                if let Some(done) = self.serial(lines, target, left, raw, s, gs1.as_ref()) {
+                    return done;
                 }
-                let serialized = find(lines, target);
-                if serialized.is_some_and(|l| l.line.matches_code(code)) {
-                    return match gs1.as_ref().and_then(|g| g.serial.clone()) {
-                        Some(serial) => Step::Receive {
-                            target,
-                            qty: 1,
-                            serial: Some(serial),
-                        },
-                        None => Step::StillSerials { target, left },
-                    };
-                }
-                let serials_for = || serialized.map_or_else(String::new, |l| l.line.sku.clone());
-                // An order number is the next box's packing slip: refused, so no bogus
-                // serial is recorded. (Only written `PO-…`: a serial may be all digits.)
-                if is_order_number(s) {
-                    return Step::Error(ScanError::OrderNumberAsSerial {
-                        code: s.to_string(),
-                        serials_for: serials_for(),
-                    });
-                }
-                // Another open line's code is the next product, not a serial: refused, so
-                // that product is not lost and no bogus serial is recorded.
-                if let Some(other) = lines.iter().find(|l| l.open() > 0 && l.line.matches_code(code)) {
-                    return Step::Error(ScanError::ProductCodeAsSerial {
-                        code: code.to_string(),
-                        serials_for: serials_for(),
-                        other: other.target,
-                    });
-                }
-                // A GS1 code of a product whose lines are all received: not a serial either.
-                if let Some(full) = gs1
-                    .as_ref()
-                    .and_then(|g| lines.iter().find(|l| l.line.matches_code(&g.gtin)))
-                {
-                    return Step::Error(ScanError::LineFull {
-                        target: full.target,
-                        sku: full.line.sku.clone(),
-                    });
-                }
-                // Nor is one of a product not here, when it cannot be a serial: it holds a
-                // separator, or is marked or printed as GS1 (a serial of digits alone that
-                // happens to read as a GS1 code stays a serial).
-                if gs1::unmistakable(s) {
-                    return Step::Error(ScanError::Gs1NotASerial {
-                        code: s.to_string(),
-                        gtin: gs1::parse(s).map(|g| g.gtin),
-                        serials_for: serials_for(),
-                    });
-                }
-                return Step::Receive {
-                    target,
-                    qty: 1,
-                    serial: Some(s.to_string()),
-                };
+                // The next product's GS1 code with its own serial: the serials of this
+                // line stop, and that product is taken as in any other scan.
+                self.mode = ScanMode::Idle;
             }
             ScanMode::Pick { candidates, serial, .. } => {
                 self.mode = ScanMode::Idle;
@@ -327,15 +279,104 @@ impl ScanState {
         }
     }
 
-    /// Selects a line with the serial a GS1 code gave: a serialized line receives it at
-    /// once (and takes the rest of its serials after it); any other line ignores it.
-    fn select_with(&mut self, lines: &[ScanLine], target: Target, serial: Option<String>) -> Step {
-        match (self.select(lines, target), serial) {
-            (Step::AwaitSerials { target, .. }, Some(serial)) => Step::Receive {
+    /// A scan while the serials of `target` are expected (`raw` as scanned, `s` without a
+    /// symbology identifier, `gs1` the GS1 code it is of a product here): what it is, or
+    /// `None` for the GS1 code of another open line's product with its own serial, which
+    /// is taken as a product scan.
+    fn serial(
+        &mut self,
+        lines: &[ScanLine],
+        target: Target,
+        left: u32,
+        raw: &str,
+        s: &str,
+        gs1: Option<&gs1::ElementString>,
+    ) -> Option<Step> {
+        if s.starts_with('*') {
+            return Some(Step::Error(ScanError::QuantityDuringSerials));
+        }
+        let code = gs1.map_or(s, |g| g.gtin.as_str());
+        let serialized = find(lines, target);
+        if serialized.is_some_and(|l| l.line.matches_code(code)) {
+            return Some(match gs1.and_then(|g| g.serial.clone()) {
+                Some(serial) => Step::Receive {
+                    target,
+                    qty: 1,
+                    serial: Some(serial),
+                },
+                None => Step::StillSerials { target, left },
+            });
+        }
+        // A box's own serial label in GS1 (AI 21 alone, marked or printed as GS1).
+        if let Some(serial) = gs1::serial_alone(raw) {
+            return Some(Step::Receive {
                 target,
                 qty: 1,
                 serial: Some(serial),
-            },
+            });
+        }
+        let serials_for = || serialized.map_or_else(String::new, |l| l.line.sku.clone());
+        // An order number is the next box's packing slip: refused, so no bogus serial is
+        // recorded. (Only written `PO-…`: a serial may be all digits.)
+        if is_order_number(s) {
+            return Some(Step::Error(ScanError::OrderNumberAsSerial {
+                code: s.to_string(),
+                serials_for: serials_for(),
+            }));
+        }
+        let other = lines.iter().find(|l| l.open() > 0 && l.line.matches_code(code));
+        if let Some(other) = other {
+            if gs1.is_some_and(|g| g.serial.is_some()) {
+                return None;
+            }
+            // Another open line's code is the next product, not a serial: refused, so that
+            // product is not lost and no bogus serial is recorded.
+            return Some(Step::Error(ScanError::ProductCodeAsSerial {
+                code: code.to_string(),
+                serials_for: serials_for(),
+                other: other.target,
+            }));
+        }
+        // A GS1 code of a product whose lines are all received: not a serial either.
+        if let Some(full) = gs1.and_then(|g| lines.iter().find(|l| l.line.matches_code(&g.gtin))) {
+            return Some(Step::Error(ScanError::LineFull {
+                target: full.target,
+                sku: full.line.sku.clone(),
+            }));
+        }
+        // Nor is a GS1 code of a product not here, read or not, when it cannot be a serial
+        // (see `gs1::not_a_serial`).
+        if gs1::not_a_serial(raw) {
+            return Some(Step::Error(ScanError::Gs1NotASerial {
+                code: raw.to_string(),
+                gtin: gs1::parse(raw).map(|g| g.gtin),
+                serials_for: serials_for(),
+            }));
+        }
+        Some(Step::Receive {
+            target,
+            qty: 1,
+            serial: Some(s.to_string()),
+        })
+    }
+
+    /// Selects a line with the serial a GS1 code gave: a serialized line receives it at
+    /// once; any other line ignores it.
+    fn select_with(&mut self, lines: &[ScanLine], target: Target, serial: Option<String>) -> Step {
+        let counted = self.qty.is_some();
+        match (self.select(lines, target), serial) {
+            (Step::AwaitSerials { target, .. }, Some(serial)) => {
+                // The code is one box's, serial included: the next box's says its own, so
+                // no more serials are expected — unless `*N` said how many follow.
+                if !counted {
+                    self.mode = ScanMode::Idle;
+                }
+                Step::Receive {
+                    target,
+                    qty: 1,
+                    serial: Some(serial),
+                }
+            }
             (step, _) => step,
         }
     }

@@ -306,14 +306,6 @@ impl App {
                 }
                 true
             }
-            // A scanner's group separator (ASCII 29, between the fields of a GS1 code) arrives
-            // as Ctrl+5 (or Ctrl+]): it goes into the box as `␝`, never to a key binding.
-            Pane::Receiving if self.receiving.typing() && is_group_separator(ev) => {
-                let gs = KeyEvent::new(KeyCode::Char(crate::domain::gs1::GS_SHOWN), KeyModifiers::NONE);
-                let asks = self.receiving.scan_key(&gs, at, &ctx!(self));
-                self.ask(asks);
-                true
-            }
             Pane::Receiving if self.receiving.typing() => {
                 // Esc followed quickly by a character arrives as Alt+character. While the
                 // scanner is busy (serials, a pick list, typed text) Esc has work to do, so
@@ -1004,21 +996,12 @@ fn allow_others(cmd: Command) -> Command {
     }
 }
 
-/// Whether a key is the group separator as a terminal delivers it: the byte 29, read as
-/// Ctrl+5 (crossterm) or Ctrl+].
-fn is_group_separator(ev: &KeyEvent) -> bool {
-    match ev.code {
-        KeyCode::Char('\u{1d}') => true,
-        KeyCode::Char('5' | ']') => ev.modifiers == KeyModifiers::CONTROL,
-        _ => false,
-    }
-}
-
 /// Items named in a question: each of a few, the first few of many and how many more (a
 /// thousand marked items would push the question's keys out of its box).
 fn some_items(ids: &[String]) -> String {
     const NAMED: usize = 5;
     match ids {
+        [] => "no items".to_string(),
         [one] => format!("item {one}"),
         [first @ .., last] if ids.len() <= NAMED + 1 => format!("items {} and {last}", first.join(", ")),
         _ => format!(

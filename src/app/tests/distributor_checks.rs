@@ -188,7 +188,7 @@ fn an_order_in_another_currency_than_the_account_bills_in_is_refused() {
         create(&k, &usd, OrderType::Wholesale, None),
         &[
             "TD SYNNEX cannot take this order: the order is in USD and the account bills in EUR",
-            "order these items from a distributor that bills in USD",
+            "its items can only be ordered from a distributor that bills in USD",
         ],
     );
     assert!(matches!(e, AppError::Rule(RuleError::Distributor { .. })), "{e:?}");

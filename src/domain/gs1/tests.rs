@@ -120,16 +120,60 @@ fn the_check_digit_is_that_of_gs1() {
 }
 
 #[test]
-fn a_separator_a_symbology_identifier_or_the_printed_form_make_a_scan_unmistakably_gs1() {
+fn a_gs1_code_read_or_not_is_never_a_serial() {
     for yes in [
         "0104006381333931\u{1d}21A",
         "10LOT\u{241d}21A",
         "]d2anything",
         "(01)04006381333931(21)A",
+        "(01)0400638133393",
+        // AI 01 and a GTIN whose check digit holds, then more: separators dropped.
+        "010400638133393110LOT-7-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "010400638133393121A",
     ] {
-        assert!(unmistakable(yes), "{yes:?}");
+        assert!(not_a_serial(yes), "{yes:?}");
     }
-    for no in ["010400638133393121A", "SN-1", "(serial 7)", "(01)123"] {
-        assert!(!unmistakable(no), "{no:?}");
+    for no in [
+        "SN-1",
+        "(serial 7)",
+        // Exactly 01 and a GTIN: as likely a serial of digits.
+        "0104006381333931",
+        // The check digit does not hold.
+        "010400638133393221A",
+        "2112345678",
+    ] {
+        assert!(!not_a_serial(no), "{no:?}");
+    }
+}
+
+#[test]
+fn a_serial_alone_is_taken_only_from_a_code_that_says_it_is_gs1() {
+    assert_eq!(serial_alone("]C121CN0001").as_deref(), Some("CN0001"));
+    assert_eq!(serial_alone("(21)CN0001").as_deref(), Some("CN0001"));
+    for no in [
+        "21CN0001",
+        "]C10104006381333931",
+        "(01)04006381333931(21)A",
+        "(21)A(10)L",
+        "SN-1",
+    ] {
+        assert_eq!(serial_alone(no), None, "{no:?}");
+    }
+}
+
+#[test]
+fn a_separator_in_first_place_and_more_ais_are_read() {
+    assert_eq!(parse("\u{1d}010400638133393121A"), read(GTIN, Some("A")));
+    // A healthcare number (710), a price with currency (3932), a GIAI (8004).
+    let scan = "0104006381333931710ABC123\u{1d}3932978123\u{1d}8004X-9\u{1d}21S";
+    assert_eq!(parse(scan), read(GTIN, Some("S")));
+}
+
+#[test]
+fn a_symbology_identifier_before_any_code_is_taken_off() {
+    assert_eq!(without_identifier("]E04006381333931"), "4006381333931");
+    assert_eq!(without_identifier("]C0SN-1"), "SN-1");
+    for kept in ["SN-1", "]", "]E", "]1x", "]E-", ""] {
+        assert_eq!(without_identifier(kept), kept);
     }
 }

@@ -1,7 +1,8 @@
 //! What a distributor's ordering rules allow to be checked here, before anything is sent:
 //! required fields, lengths, street lines, the state or province, one customer per Pax8
-//! order, and the currency the account bills in. The service runs these checks when an order is created, edited, sent for
-//! approval and approved; each distributor adapter runs them again before it sends.
+//! order, and the currency the account bills in. The service runs these checks when an
+//! order is created, edited, sent for approval and approved; each distributor adapter runs
+//! them again before it sends (all but the currency, which its account does not say).
 //!
 //! Pure: the caller passes the order and what of the distributor account matters, as
 //! plain values ([`DistributorAccount`]).
@@ -92,7 +93,7 @@ pub enum DistributorRuleError {
     /// The order's currency is not the one the account bills in.
     #[error(
         "the order is in {order} and the account bills in {account} (its `currency` in the configuration); \
-         order these items from a distributor that bills in {order}"
+         its items can only be ordered from a distributor that bills in {order}"
     )]
     Currency { order: String, account: String },
 }

@@ -887,9 +887,12 @@ fn scanned_po(s: &str) -> Option<PoNumber> {
 
 /// A code no open line here has may be on an order that is complete, not placed yet,
 /// cancelled, not delivered to us, or outside the order scanning is narrowed to: say
-/// which, rather than "unknown".
+/// which, rather than "unknown" (a GS1 code by its GTIN).
 fn elsewhere(ctx: &Ctx, r: &ReceivingPane, e: &ScanError) -> Option<String> {
     let ScanError::Unknown(code) = e else { return None };
+    // A GS1 code is looked for by its GTIN.
+    let gtin = crate::domain::gs1::parse(code).map(|g| g.gtin);
+    let code = gtin.as_deref().unwrap_or(code);
     let (o, line) = ctx.data.orders.iter().find_map(|o| {
         let line = o.lines.iter().position(|l| l.matches_code(code))?;
         Some((o, line))

@@ -423,13 +423,8 @@ fn a_gs1_code_selects_its_line_by_gtin_and_gives_the_serial_at_once() {
     let mut lines = gs1_lines();
     let mut s = ScanState::default();
     assert_eq!(s.scan(&lines, AP_GS1), receive(t(9, 1), 1, Some("SN-A")));
-    assert_eq!(
-        s.mode,
-        ScanMode::Serials {
-            target: t(9, 1),
-            left: 3
-        }
-    );
+    // One box, one code: nothing more is expected, so a stray scan is never a serial.
+    assert_eq!(s.mode, ScanMode::Idle);
     bump(&mut lines, t(9, 1), 1);
     s.committed(&lines);
     // The next box's code, printed form with a lot: its serial, on the same line.
@@ -439,7 +434,14 @@ fn a_gs1_code_selects_its_line_by_gtin_and_gives_the_serial_at_once() {
     );
     bump(&mut lines, t(9, 1), 1);
     s.committed(&lines);
-    // Its code without a serial while serials are expected: still serials; a plain serial.
+    // Its code without a serial: the line's serials follow, by GS1 code or plain.
+    assert_eq!(
+        s.scan(&lines, "0104006381333931"),
+        Step::AwaitSerials {
+            target: t(9, 1),
+            left: 1
+        }
+    );
     assert_eq!(
         s.scan(&lines, "0104006381333931"),
         Step::StillSerials {
@@ -448,6 +450,34 @@ fn a_gs1_code_selects_its_line_by_gtin_and_gives_the_serial_at_once() {
         }
     );
     assert_eq!(s.scan(&lines, "SN-C"), receive(t(9, 1), 1, Some("SN-C")));
+}
+
+#[test]
+fn while_serials_are_expected_each_boxs_gs1_code_gives_the_next_and_a_serial_label_its_own() {
+    let mut lines = gs1_lines();
+    let mut s = ScanState::default();
+    assert_eq!(
+        s.scan(&lines, "AP-7"),
+        Step::AwaitSerials {
+            target: t(9, 1),
+            left: 3
+        }
+    );
+    assert_eq!(s.scan(&lines, AP_GS1), receive(t(9, 1), 1, Some("SN-A")));
+    bump(&mut lines, t(9, 1), 1);
+    s.committed(&lines);
+    assert_eq!(
+        s.mode,
+        ScanMode::Serials {
+            target: t(9, 1),
+            left: 2
+        }
+    );
+    // A separate serial label in GS1-128 (AI 21 alone), marked or printed.
+    assert_eq!(s.scan(&lines, "]C121SN-B"), receive(t(9, 1), 1, Some("SN-B")));
+    assert_eq!(s.scan(&lines, "(21)SN-C"), receive(t(9, 1), 1, Some("SN-C")));
+    // A scanner sending identifiers before every code: the identifier is not the serial.
+    assert_eq!(s.scan(&lines, "]C0SN-D"), receive(t(9, 1), 1, Some("SN-D")));
 }
 
 #[test]
@@ -503,7 +533,7 @@ fn a_gs1_code_on_several_lines_asks_which_and_keeps_its_serial() {
 }
 
 #[test]
-fn while_serials_are_expected_another_products_gs1_code_is_refused() {
+fn while_serials_are_expected_another_products_gs1_code_is_refused_or_taken_with_its_serial() {
     let mut lines = gs1_lines();
     lines.push(ScanLine {
         target: t(11, 1),
@@ -518,12 +548,19 @@ fn while_serials_are_expected_another_products_gs1_code_is_refused() {
             left: 2
         }
     );
-    // An open line's GTIN: the next product.
+    // An open line's GTIN without a serial: the next product, refused as before.
     assert!(matches!(
-        s.scan(&lines, AP_GS1),
+        s.scan(&lines, "0104006381333931"),
         Step::Error(ScanError::ProductCodeAsSerial { ref code, other, .. })
             if code == "04006381333931" && other == t(9, 1)
     ));
+    assert_eq!(
+        s.mode,
+        ScanMode::Serials {
+            target: t(11, 1),
+            left: 2
+        }
+    );
     // A product on no line, with a separator: a GS1 code all the same, never a serial.
     let other = "0100190017123974\u{241d}21Z";
     let e = s.scan(&lines, other);
@@ -536,12 +573,32 @@ fn while_serials_are_expected_another_products_gs1_code_is_refused() {
         s.scan(&lines, "ABC\u{241d}DEF"),
         Step::Error(ScanError::Gs1NotASerial { gtin: None, .. })
     ));
-    // Digits alone that read as a GS1 code of a product not here: a serial, as before.
+    // Separators dropped, a product not here: AI 01 and a GTIN, then more, is no serial.
+    assert!(matches!(
+        s.scan(&lines, "010019001712397410LOT-1-AND-A-LONG-REST-OF-IT"),
+        Step::Error(ScanError::Gs1NotASerial { gtin: None, .. })
+    ));
+    assert!(matches!(
+        s.scan(&lines, "010019001712397421Z"),
+        Step::Error(ScanError::Gs1NotASerial { gtin: Some(_), .. })
+    ));
+    // Exactly AI 01 and a GTIN of a product not here: as likely a serial of digits.
     assert_eq!(
         s.scan(&lines, "0100190017123974"),
         receive(t(11, 1), 1, Some("0100190017123974"))
     );
+    // An open line's GS1 code with its serial: that box is received on its own line, and
+    // the serials of the line before stop.
+    assert_eq!(s.scan(&lines, AP_GS1), receive(t(9, 1), 1, Some("SN-A")));
+    assert_eq!(s.mode, ScanMode::Idle);
     // A line whose units are all in: its GS1 code is refused as full.
+    assert_eq!(
+        s.scan(&lines, "SW-9"),
+        Step::AwaitSerials {
+            target: t(11, 1),
+            left: 2
+        }
+    );
     bump(&mut lines, t(9, 1), 3);
     assert!(matches!(
         s.scan(&lines, AP_GS1),

@@ -413,10 +413,18 @@ fn a_gs1_code_on_the_box_receives_its_product_and_serial_in_one_scan() {
     h.press(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
     scan_with_tabs(&mut h, "010019001712398110L-42␝21CN0001\n");
     assert_eq!(ap650_serials(&h), vec!["CN0001".to_string()]);
-    // The serials of the line are expected now: the next box's code gives the next one,
-    // and a plain serial is taken as before.
+    // The next box's code gives the next one; after a code that gave its serial a plain
+    // scan is not taken as a serial (nothing more was expected).
     scan_with_tabs(&mut h, "]d2010019001712398121CN0002\nCN0003\n");
+    assert_eq!(ap650_serials(&h), vec!["CN0001", "CN0002"]);
+    // Scanned on another pane, the separator is part of the scan, never a key.
+    h.keys("alt-2");
+    assert_eq!(h.app.pane, Pane::Orders);
+    scan_with_tabs(&mut h, "010019001712398110L-42␝21CN0003\n");
+    assert_eq!(h.app.pane, Pane::Receiving);
     assert_eq!(ap650_serials(&h), vec!["CN0001", "CN0002", "CN0003"]);
+    // While the line's serials are expected, the product's code is followed by them.
+    expect_ap650_serials(&mut h);
     // A pasted code keeps its separator (ASCII 29) as well, shown as `␝`.
     h.app.on_paste("010019001712398110L-42\u{1d}21CN0004\n");
     assert_eq!(scan_box(&h), "010019001712398110L-42␝21CN0004");
@@ -428,4 +436,12 @@ fn a_gs1_code_on_the_box_receives_its_product_and_serial_in_one_scan() {
     assert_eq!(ap650_serials(&h).len(), 4);
     let log = format!("{:?}", h.app.receiving.log);
     assert!(log.contains("GTIN 04006381333931, a product on no line here"), "{log}");
+    // Outside the order scanning is narrowed to, a GS1 code is named by its GTIN's order.
+    h.press(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    scan_with_tabs(&mut h, "PO-000002\n010019001712398121CN0009\n");
+    let (_, last) = h.app.receiving.log.back().cloned().unwrap();
+    assert!(
+        last.contains("is on PO-000004") && last.contains("narrowed to PO-000002"),
+        "{last}"
+    );
 }
