@@ -284,7 +284,7 @@ impl ScanState {
     /// `None` for the GS1 code of another open line's product with its own serial, which
     /// is taken as a product scan.
     fn serial(
-        &mut self,
+        &self,
         lines: &[ScanLine],
         target: Target,
         left: u32,

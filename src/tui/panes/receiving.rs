@@ -878,9 +878,10 @@ fn one_code(cell: &str) -> String {
     code.trim().to_string()
 }
 
-/// A PO number as printed on a packing slip (`PO-000002`, any case).
+/// A PO number as printed on a packing slip (`PO-000002`, any case), as scanned.
 fn scanned_po(s: &str) -> Option<PoNumber> {
-    let t = s.trim();
+    // (Without the symbology identifier a scanner may send first: `]C0PO-000004`.)
+    let t = crate::domain::gs1::without_identifier(s.trim());
     let prefixed = t.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("PO-"));
     prefixed.then(|| t.to_ascii_uppercase().parse().ok()).flatten()
 }
@@ -1213,6 +1214,15 @@ mod tests {
             .collect();
         assert_eq!(got, want);
         assert!(pasted_scans(" \r\n\t\n").is_empty());
+    }
+
+    #[test]
+    fn a_po_number_is_read_with_or_without_a_symbology_identifier() {
+        assert_eq!(scanned_po("PO-000004"), Some(PoNumber(4)));
+        assert_eq!(scanned_po(" po-000004 "), Some(PoNumber(4)));
+        assert_eq!(scanned_po("]C0PO-000004"), Some(PoNumber(4)));
+        assert_eq!(scanned_po("]C0SN-1"), None);
+        assert_eq!(scanned_po("SN-000004"), None);
     }
 
     #[test]
