@@ -41,6 +41,18 @@ enum Length {
     UpTo(usize),
 }
 
+impl Length {
+    /// Whether `value` is a value of this length (a separator is never part of one).
+    fn takes(self, value: &str) -> bool {
+        let n = value.chars().count();
+        !value.contains(is_separator)
+            && match self {
+                Length::Fixed(len) => n == len,
+                Length::UpTo(max) => (1..=max).contains(&n),
+            }
+    }
+}
+
 /// The AI at the start of `data` and the length of its value: the AIs found on the labels
 /// of goods (GS1 General Specifications, section 3.2). `None` for any other.
 fn ai_at(data: &str) -> Option<(&str, Length)> {
@@ -112,32 +124,22 @@ fn is_separator(c: char) -> bool {
     c == GS || c == GS_SHOWN
 }
 
-/// The fields of the data as the scanner sends it: AIs and values run together, variable
-/// ones ended by a separator.
+/// The fields of the data as the scanner sends it (from its first AI): AIs and values run
+/// together, variable ones ended by a separator.
 fn raw_fields(data: &str) -> Option<Vec<(&str, &str)>> {
     let mut fields = Vec::new();
-    let mut rest = data.trim_start_matches(is_separator);
+    let mut rest = data;
     while !rest.is_empty() {
         let (ai, len) = ai_at(rest)?;
         rest = &rest[ai.len()..];
-        let (value, after) = match len {
-            Length::Fixed(n) => {
-                let end = rest.char_indices().nth(n).map_or(rest.len(), |(i, _)| i);
-                let value = &rest[..end];
-                if value.chars().count() != n || value.contains(is_separator) {
-                    return None;
-                }
-                (value, &rest[end..])
-            }
-            Length::UpTo(max) => {
-                let end = rest.find(is_separator).unwrap_or(rest.len());
-                let value = &rest[..end];
-                if value.is_empty() || value.chars().count() > max {
-                    return None;
-                }
-                (value, &rest[end..])
-            }
+        let end = match len {
+            Length::Fixed(n) => rest.char_indices().nth(n).map_or(rest.len(), |(i, _)| i),
+            Length::UpTo(_) => rest.find(is_separator).unwrap_or(rest.len()),
         };
+        let (value, after) = rest.split_at(end);
+        if !len.takes(value) {
+            return None;
+        }
         fields.push((ai, value));
         rest = after.trim_start_matches(is_separator);
     }
@@ -159,11 +161,7 @@ fn parenthesized_fields(data: &str) -> Option<Vec<(&str, &str)>> {
         let after = &inner[close + 1..];
         let end = after.find('(').unwrap_or(after.len());
         let value = after[..end].trim_end_matches(is_separator);
-        let fits = match len {
-            Length::Fixed(n) => value.chars().count() == n,
-            Length::UpTo(max) => (1..=max).contains(&value.chars().count()),
-        };
-        if !fits || value.contains(is_separator) {
+        if !len.takes(value) {
             return None;
         }
         fields.push((ai, value));

@@ -5,8 +5,8 @@
 //! (several: a short pick list, answered by scanning or typing its number). A serialized
 //! line then takes serial numbers, one per scan, until it is full or Esc; any other line
 //! receives one unit per scan. A GS1 code on a product's box (its GTIN and serial number
-//! in one code: see [`gs1`]) selects the line by its GTIN and gives the serial at once. `*N` before a scan sets the quantity (for a serialized
-//! line: how many serials follow). Nothing here touches the database: the caller commits
+//! in one code: see [`gs1`]) selects the line by its GTIN and gives the serial at once.
+//! `*N` before a scan sets the quantity (for a serialized line: how many serials follow). Nothing here touches the database: the caller commits
 //! each [`Step::Receive`] and reports back with [`ScanState::committed`].
 
 use crate::domain::gs1;
@@ -213,6 +213,45 @@ fn is_order_number(s: &str) -> bool {
     s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("PO-")) && s[3..].parse::<PoNumber>().is_ok()
 }
 
+/// One scan as read.
+struct Scanned<'a> {
+    /// As scanned, trimmed.
+    raw: &'a str,
+    /// Without the symbology identifier a scanner may send first (`]E0`).
+    plain: &'a str,
+    /// The GS1 code it reads as, whatever its GTIN.
+    read: Option<gs1::ElementString>,
+    /// Whether that GTIN is a line's here: only then is the scan taken as a GS1 code
+    /// (anything else, a serial that happens to read as one, stays what it was).
+    here: bool,
+}
+
+impl<'a> Scanned<'a> {
+    /// `None` for a blank scan.
+    fn read(lines: &[ScanLine], input: &'a str) -> Option<Self> {
+        let raw = input.trim();
+        let plain = gs1::without_identifier(raw).trim();
+        if plain.is_empty() {
+            return None;
+        }
+        let read = gs1::parse(raw);
+        let here = read
+            .as_ref()
+            .is_some_and(|g| lines.iter().any(|l| l.line.matches_code(&g.gtin)));
+        Some(Scanned { raw, plain, read, here })
+    }
+
+    /// The GS1 code it is of a product here.
+    fn gs1(&self) -> Option<&gs1::ElementString> {
+        self.read.as_ref().filter(|_| self.here)
+    }
+
+    /// The code lines are matched by: a GS1 code's GTIN, else the scan.
+    fn code(&self) -> &str {
+        self.gs1().map_or(self.plain, |g| g.gtin.as_str())
+    }
+}
+
 fn find(lines: &[ScanLine], t: Target) -> Option<&ScanLine> {
     lines.iter().find(|l| l.target == t)
 }
@@ -220,19 +259,13 @@ fn find(lines: &[ScanLine], t: Target) -> Option<&ScanLine> {
 impl ScanState {
     /// Reads one scan against the current lines.
     pub fn scan(&mut self, lines: &[ScanLine], input: &str) -> Step {
-        let raw = input.trim();
-        // A symbology identifier the scanner sends first (`]E0`) is not part of the code.
-        let s = gs1::without_identifier(raw).trim();
-        if s.is_empty() {
+        let Some(scan) = Scanned::read(lines, input) else {
             return Step::Nothing;
-        }
-        // A GS1 code is taken as one only when its GTIN is a line's here: anything else
-        // (a serial that happens to read as one) stays what it was.
-        let gs1 = gs1::parse(raw).filter(|g| lines.iter().any(|l| l.line.matches_code(&g.gtin)));
-        let code = gs1.as_ref().map_or(s, |g| g.gtin.as_str());
+        };
+        let (s, code) = (scan.plain, scan.code());
         match self.mode.clone() {
             ScanMode::Serials { target, left } => {
-                if let Some(done) = self.serial(lines, target, left, raw, s, gs1.as_ref()) {
+                if let Some(done) = self.serial(lines, target, left, &scan) {
                     return done;
                 }
                 // The next product's GS1 code with its own serial: the serials of this
@@ -260,7 +293,7 @@ impl ScanState {
         }
         let matching: Vec<&ScanLine> = lines.iter().filter(|l| l.line.matches_code(code)).collect();
         let open: Vec<Target> = matching.iter().filter(|l| l.open() > 0).map(|l| l.target).collect();
-        let serial = gs1.as_ref().and_then(|g| g.serial.clone());
+        let serial = scan.gs1().and_then(|g| g.serial.clone());
         match (matching.first(), open.len()) {
             (None, _) => Step::Error(ScanError::Unknown(s.to_string())),
             (Some(first), 0) => Step::Error(ScanError::LineFull {
@@ -279,23 +312,14 @@ impl ScanState {
         }
     }
 
-    /// A scan while the serials of `target` are expected (`raw` as scanned, `s` without a
-    /// symbology identifier, `gs1` the GS1 code it is of a product here): what it is, or
-    /// `None` for the GS1 code of another open line's product with its own serial, which
-    /// is taken as a product scan.
-    fn serial(
-        &self,
-        lines: &[ScanLine],
-        target: Target,
-        left: u32,
-        raw: &str,
-        s: &str,
-        gs1: Option<&gs1::ElementString>,
-    ) -> Option<Step> {
+    /// A scan while the serials of `target` are expected: what it is, or `None` for the GS1
+    /// code of another open line's product with its own serial, which is taken as a
+    /// product scan.
+    fn serial(&self, lines: &[ScanLine], target: Target, left: u32, scan: &Scanned<'_>) -> Option<Step> {
+        let (raw, s, gs1, code) = (scan.raw, scan.plain, scan.gs1(), scan.code());
         if s.starts_with('*') {
             return Some(Step::Error(ScanError::QuantityDuringSerials));
         }
-        let code = gs1.map_or(s, |g| g.gtin.as_str());
         let serialized = find(lines, target);
         if serialized.is_some_and(|l| l.line.matches_code(code)) {
             return Some(match gs1.and_then(|g| g.serial.clone()) {
@@ -349,7 +373,7 @@ impl ScanState {
         if gs1::not_a_serial(raw) {
             return Some(Step::Error(ScanError::Gs1NotASerial {
                 code: raw.to_string(),
-                gtin: gs1::parse(raw).map(|g| g.gtin),
+                gtin: scan.read.as_ref().map(|g| g.gtin.clone()),
                 serials_for: serials_for(),
             }));
         }
