@@ -81,8 +81,9 @@ pub const SCHEMA_VERSION: u64 = 3;
 /// The database.
 pub struct Store {
     backend: Box<dyn Backend>,
-    /// Bumped after every write of this process that returned `Ok`: what a service that
-    /// owns the file pushes to its clients' screens (see [`Store::commits`]).
+    /// The number of transactions this process has committed, published once per commit
+    /// (writers sharing one commit tell the screens once): what a service that owns the
+    /// file pushes to its clients' screens (see [`Store::commits`]).
     commits: tokio::sync::watch::Sender<u64>,
 }
 
@@ -117,7 +118,8 @@ impl Store {
     }
 
     /// Learns of this process's writes as they land: the receiver sees a new number after
-    /// each write that returned `Ok` (writes of other processes are in
+    /// each commit, as the first of its writes returns `Ok` — one wake-up however many
+    /// writers shared the commit (writes of other processes are in
     /// [`Store::change_counter`]).
     pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
         self.commits.subscribe()
@@ -178,7 +180,16 @@ impl Store {
         })?;
         let out = out.unwrap_or_else(|| Err(not_run().into()));
         if out.is_ok() {
-            self.commits.send_modify(|n| *n += 1);
+            // The first writer of a shared commit to get here tells the screens; the others
+            // find the number already there.
+            let made = self.backend.commits_made();
+            self.commits.send_if_modified(|n| {
+                let newer = made > *n;
+                if newer {
+                    *n = made;
+                }
+                newer
+            });
         }
         out
     }
@@ -214,4 +225,35 @@ pub(crate) fn count_commit_on_this_thread() {
 
 fn not_run() -> StoreError {
     StoreError::Db("the store did not run the transaction".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_screens_hear_of_each_commit_and_not_of_a_write_that_changed_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owned.redb");
+        drop(Store::open(&path).unwrap());
+        let store = Store::open_owned(&path).unwrap();
+        let mut commits = store.commits();
+        let seen = *commits.borrow_and_update();
+        store.write(|tx| tx.next_job_id()).unwrap();
+        assert!(commits.has_changed().unwrap(), "a commit is pushed");
+        let after_one = *commits.borrow_and_update();
+        assert!(after_one > seen);
+        // Read nothing back but wrote nothing: no commit, nobody woken.
+        store.write(|tx| tx.job(1).map(|_| ())).unwrap();
+        assert!(!commits.has_changed().unwrap(), "a write of nothing wakes no screen");
+        // A refused write neither.
+        let refused: Result<(), StoreError> = store.write(|tx| {
+            tx.next_job_id()?;
+            Err(StoreError::Db("refused".into()))
+        });
+        assert!(refused.is_err());
+        assert!(!commits.has_changed().unwrap(), "a refused write wakes no screen");
+        store.write(|tx| tx.next_job_id()).unwrap();
+        assert_eq!(*commits.borrow_and_update(), after_one + 1);
+    }
 }

@@ -148,6 +148,10 @@ pub trait Backend: Send + Sync {
     /// `f` may run on another thread (a backend may run several writers' closures
     /// together in one transaction), hence `Send`.
     fn write(&self, f: &mut (dyn FnMut(&mut dyn WriteOps) -> bool + Send)) -> Result<(), StoreError>;
+    /// How many transactions this process has committed through the backend: counted
+    /// before any writer of a commit hears its outcome, so each writer of a commit that
+    /// several shared reads the same number or a later one.
+    fn commits_made(&self) -> u64;
     /// Where it is, for messages and for files kept beside it.
     fn location(&self) -> &Path;
 }

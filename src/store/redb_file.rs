@@ -13,6 +13,7 @@ use super::{StoreError, SCHEMA_VERSION};
 use redb::{ConcurrencyMode, Database, ReadableDatabase};
 use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 /// Page cache per process. redb's default (1 GiB) would let a long-running screen grow
@@ -31,6 +32,8 @@ pub struct RedbFile {
     audit_key: Arc<KeyFile>,
     /// Writes made at once go in one transaction (a file this process owns).
     group: Option<Group>,
+    /// Transactions this handle committed (see [`Backend::commits_made`]).
+    committed: AtomicU64,
 }
 
 fn open_db(path: &Path, owned: bool) -> Result<Database, StoreError> {
@@ -242,6 +245,7 @@ impl RedbFile {
             path: path.to_path_buf(),
             audit_key: Arc::new(KeyFile::new(path)),
             group: owned.then(Group::default),
+            committed: AtomicU64::new(0),
         };
         let schema = store.read(|tx| tx.schema_version())?;
         if let Some(found) = schema.filter(|&v| v > SCHEMA_VERSION) {
@@ -360,11 +364,13 @@ impl RedbFile {
     fn commit(&self, db: &Arc<Database>, wtx: WriteTx) -> Result<(), StoreError> {
         let token = commit_token();
         let Err(e) = wtx.commit(token) else {
+            self.committed.fetch_add(1, Ordering::Release);
             return Ok(());
         };
         match self.replace(db).and_then(|db| Self::landed(&db, token)) {
             Ok(true) => {
                 tracing::warn!("a commit reported an I/O error but is on disk: {e}");
+                self.committed.fetch_add(1, Ordering::Release);
                 Ok(())
             }
             Ok(false) => Err(e),
@@ -491,6 +497,10 @@ impl Backend for RedbFile {
                 Ok(())
             })
         })
+    }
+
+    fn commits_made(&self) -> u64 {
+        self.committed.load(Ordering::Acquire)
     }
 
     fn write(&self, f: &mut Closure<'_>) -> Result<(), StoreError> {
@@ -672,6 +682,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (path, store) = owned(&dir);
         let before = change_counter(&store);
+        let made = store.commits_made();
         let (go, hold) = std::sync::mpsc::channel::<()>();
         let hold = std::sync::Mutex::new(hold);
         let done = Done::default();
@@ -694,6 +705,7 @@ mod tests {
             [(1, 1), (2, 2), (3, 3), (3, 3)]
         );
         assert_eq!(change_counter(&store), before + 1, "one batch, one commit");
+        assert_eq!(store.commits_made(), made + 1, "counted once for its four writers");
         let owner = |sn: &str| store.read(|tx| tx.serial_owner("P", sn)).unwrap();
         assert_eq!(owner("SN-c"), None, "the refused write's serial is gone");
         assert_eq!(owner("SN-d"), Some(crate::domain::PoNumber(3)));
