@@ -478,7 +478,7 @@ impl ScanState {
     pub fn prompt(&self, lines: &[ScanLine]) -> String {
         let qty = self.qty.map(|q| format!(" ×{q}")).unwrap_or_default();
         match &self.mode {
-            ScanMode::Idle => format!("Scan a SKU, MPN or EAN{qty}  (*N then a scan: receive N)"),
+            ScanMode::Idle => format!("Scan a SKU, MPN, EAN, GS1 code or PO{qty}  (*N then a scan: receive N)"),
             ScanMode::Pick { code, candidates, .. } => {
                 format!(
                     "`{code}` is on {} open lines: scan or type 1–{}; Esc cancels",
