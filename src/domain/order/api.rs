@@ -115,6 +115,56 @@ impl DistributorOrder {
     }
 }
 
+impl Order {
+    /// The order's lines a distributor refused while accepting the rest, by line number,
+    /// each with the first refusal that names it (see [`Order::refused_line`]).
+    pub fn refused_lines(&self) -> BTreeMap<u32, &RejectedLine> {
+        let mut out = BTreeMap::new();
+        let Some(sub) = self.submission() else {
+            return out;
+        };
+        for r in sub.distributor_orders.iter().flat_map(|d| &d.rejected) {
+            if let Some(n) = self.refused_line(r) {
+                out.entry(n).or_insert(r);
+            }
+        }
+        out
+    }
+
+    /// Which of the order's lines a refusal is about: the line number Purser sent, when it
+    /// names one of them; else the SKU it names (the distributor's part number sent, or
+    /// Purser's SKU), when exactly one line carries it. `None` when neither says (the
+    /// refusal is then shown as the distributor gave it).
+    pub fn refused_line(&self, r: &RejectedLine) -> Option<u32> {
+        let count = self.lines.len() as u32;
+        let by_number = r.line.as_deref().and_then(|l| l.trim().parse::<u32>().ok());
+        if let Some(n) = by_number.filter(|n| (1..=count).contains(n)) {
+            return Some(n);
+        }
+        let sku = r.sku.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+        let carries = |l: &super::OrderLine| {
+            [l.part_number(), l.sku.as_str()]
+                .iter()
+                .any(|p| p.trim().eq_ignore_ascii_case(sku))
+        };
+        let mut carrying = (1..=count).filter(|&n| carries(&self.lines[n as usize - 1]));
+        match (carrying.next(), carrying.next()) {
+            (Some(n), None) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl RejectedLine {
+    /// What the distributor said, with its code when it gave one.
+    pub fn said(&self) -> String {
+        match &self.code {
+            Some(code) => format!("{} (code {code})", self.reason),
+            None => self.reason.clone(),
+        }
+    }
+}
+
 impl From<&str> for DistributorOrder {
     fn from(s: &str) -> Self {
         DistributorOrder::new(s, "")

@@ -70,6 +70,8 @@ pub struct ReceivingPane {
     /// Characters typed past what the box holds were dropped: what it holds is not what
     /// was scanned, so Enter refuses it rather than read a cut-off code.
     overflowed: bool,
+    /// Lines the distributor refused whose goods were scanned here, told once each.
+    told_refused: std::collections::HashSet<Target>,
 }
 
 /// How many lines of the scan log are kept to scroll back through.
@@ -661,6 +663,7 @@ impl ReceivingPane {
             }
             Step::AwaitSerials { target, left } => {
                 self.current = Some(target);
+                self.tell_refused(target, ctx);
                 let sku = self
                     .lines
                     .iter()
@@ -684,6 +687,7 @@ impl ReceivingPane {
             ),
             Step::Receive { target, qty, serial } => {
                 self.current = Some(target);
+                self.tell_refused(target, ctx);
                 self.inflight = true;
                 self.saving = Some(s.trim().to_string());
                 let req = ReceiveRequest {
@@ -700,6 +704,27 @@ impl ReceivingPane {
             }
         }
         Ask::Nothing
+    }
+
+    /// Goods scanned for a line the distributor refused: received as they came, and said
+    /// (once per line), so that the buyer hears the line arrived after all.
+    fn tell_refused(&mut self, target: Target, ctx: &Ctx) {
+        let Some(o) = ctx.data.order(target.po) else { return };
+        let refused = o.refused_lines();
+        let Some(r) = refused.get(&target.line) else { return };
+        if !self.told_refused.insert(target) {
+            return;
+        }
+        let by = ctx.config.distributor_name(&o.distributor);
+        let said = r.said();
+        self.note(
+            Tone::Warn,
+            format!(
+                "⚠ {} line {} was refused by {by} ({said}) yet its goods are here: received as \
+                 scanned; tell the buyer",
+                target.po, target.line
+            ),
+        );
     }
 
     /// A receipt (or undo) came back from the worker, applied already: its message and
@@ -1119,6 +1144,7 @@ fn render_pick(r: &ReceivingPane, ctx: &Ctx, candidates: &[Target], f: &mut Fram
 fn render_order_lines(r: &ReceivingPane, ctx: &Ctx, o: &crate::domain::Order, f: &mut Frame, right: Rect) {
     let th = ctx.theme;
     let (start, end) = (0, o.lines.len().min(right.height.saturating_sub(1) as usize));
+    let refused = o.refused_lines();
     let rows = o.lines[start..end]
         .iter()
         .enumerate()
@@ -1126,18 +1152,30 @@ fn render_order_lines(r: &ReceivingPane, ctx: &Ctx, o: &crate::domain::Order, f:
             let n = i as u32 + 1;
             let here = r.current == Some(Target { po: o.number, line: n });
             let rec = o.received_on(n);
+            // A line the distributor refused is not expected; if its goods come all the
+            // same, they are received as any other.
+            let not_expected = refused.contains_key(&n) && rec < l.quantity;
             let style = if here {
                 th.selected
             } else if rec >= l.quantity {
                 th.ok
+            } else if not_expected {
+                th.warn
             } else {
                 th.base
+            };
+            let mark = if not_expected {
+                "refused"
+            } else if l.serialized {
+                "serial"
+            } else {
+                ""
             };
             let cells: Vec<GridCell> = vec![
                 n.to_string().into(),
                 l.sku.clone().into(),
                 format!("{rec}/{}", l.quantity).into(),
-                (if l.serialized { "serial" } else { "" }).into(),
+                mark.into(),
                 l.description.clone().into(),
             ];
             (cells, style)
@@ -1147,7 +1185,7 @@ fn render_order_lines(r: &ReceivingPane, ctx: &Ctx, o: &crate::domain::Order, f:
         Col::fixed("#", 2, 9),
         Col::fill("SKU", 13, 1, 8),
         Col::fixed("Recvd", 7, 7).right(),
-        Col::fixed("", 6, 3),
+        Col::fixed("", 7, 3),
         Col::fill("Description", 8, 2, 1),
     ];
     Grid {

@@ -445,3 +445,101 @@ fn a_gs1_code_on_the_box_receives_its_product_and_serial_in_one_scan() {
         "{last}"
     );
 }
+
+/// Records that the distributor took PO-000004 (TD SYNNEX: AP-650 ×8 on line 1,
+/// SW-2930F-24 on line 2) through its API but refused line 2 (and two things it could
+/// not tie to a line), as an answer to a placement would have.
+fn td_synnex_refused_line_2(h: &mut Harness) {
+    use crate::domain::order::{DistributorOrder, RejectedLine, Stage};
+    let mut o = h.order(4);
+    let Stage::Placed(sub) = &mut o.stage else {
+        panic!("PO-000004 is placed in the demo's story")
+    };
+    let mut taken = DistributorOrder::new("TD-7781", "accepted");
+    taken.rejected = vec![RejectedLine {
+        line: Some("2".into()),
+        sku: Some("SW-2930F-24".into()),
+        quantity: Some(o.lines[1].quantity),
+        code: Some("E17".into()),
+        reason: "end of life".into(),
+    }];
+    // Refusals that name no line of the order are shown as the distributor gave them.
+    taken.rejected.push(RejectedLine {
+        sku: Some("NOT-ORDERED".into()),
+        quantity: Some(3),
+        reason: "unknown part".into(),
+        ..RejectedLine::default()
+    });
+    taken.rejected.push(RejectedLine {
+        reason: "credit hold".into(),
+        ..RejectedLine::default()
+    });
+    sub.distributor_orders = vec![taken];
+    Store::open(h.svc.database_path())
+        .unwrap()
+        .write(|tx| tx.put_order(&o))
+        .unwrap();
+    h.poll();
+}
+
+#[test]
+fn a_line_the_distributor_refused_is_marked_at_the_dock_and_goods_for_it_received_with_one_warning() {
+    // The order's detail names the refusal where the buyer looks.
+    let mut buyer = Harness::new("alice");
+    td_synnex_refused_line_2(&mut buyer);
+    buyer.keys("2 j j enter");
+    assert_eq!(buyer.app.orders.detail.as_ref().unwrap().po, PoNumber(4));
+    let qty = buyer.order(4).lines[1].quantity;
+    let screen = buyer.render(120, 40);
+    assert!(
+        screen.contains(&format!(
+            "refused           line 2 · SW-2930F-24 ×{qty}: end of life (code E17)"
+        )),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("refused           NOT-ORDERED ×3 (matches no single line here): unknown part"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("refused           a line it did not name: credit hold"),
+        "{screen}"
+    );
+    let mut h = Harness::new("rick");
+    td_synnex_refused_line_2(&mut h);
+    // At the dock, line 2 is marked as not expected.
+    h.scan("PO-000004\n");
+    h.settle();
+    h.scan("AP-650\n");
+    h.settle();
+    let screen = h.render(120, 30);
+    let line2 = screen
+        .lines()
+        .find(|l| l.contains("SW-2930F-24"))
+        .expect("line 2 shown");
+    assert!(line2.contains("refused"), "{screen}");
+    let line1 = screen
+        .lines()
+        .find(|l| l.contains("AP-650") && l.contains("/8"))
+        .expect("line 1 shown");
+    assert!(!line1.contains("refused"), "{screen}");
+    h.keys("esc");
+    // Its goods came all the same: received as scanned, and said once.
+    let received = |h: &Harness| h.order(4).received_on(2);
+    for n in 1..=2u32 {
+        // A serialized line: its code, then the unit's serial.
+        h.scan(&format!("SW-2930F-24\nSN-SW-{n}\n"));
+        h.settle();
+    }
+    assert_eq!(received(&h), 2, "{:?}", h.app.receiving.log);
+    let warnings: Vec<&String> = h
+        .app
+        .receiving
+        .log
+        .iter()
+        .filter(|(_, t)| t.contains("was refused by TD SYNNEX"))
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:?}", h.app.receiving.log);
+    assert!(warnings[0].contains("PO-000004 line 2") && warnings[0].contains("end of life (code E17)"));
+}

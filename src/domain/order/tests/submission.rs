@@ -153,3 +153,61 @@ fn an_order_being_sent_cannot_be_rejected() {
     assert_eq!(o.reject("carol", "changed my mind", ts(3)).unwrap_err(), being_sent(3));
     assert_eq!(o, before);
 }
+
+/// A refusal the distributor gave for `line` (as sent) or `sku`.
+fn refusal(line: Option<&str>, sku: Option<&str>, reason: &str) -> RejectedLine {
+    RejectedLine {
+        line: line.map(str::to_string),
+        sku: sku.map(str::to_string),
+        quantity: None,
+        code: None,
+        reason: reason.into(),
+    }
+}
+
+#[test]
+fn a_refused_line_is_known_by_the_number_sent_else_by_a_sku_only_one_line_carries() {
+    // Lines 1–3: items 1, 2 and 3 (Ingram part numbers ING-1…); item 3's SKU again on line 4.
+    let mut items = vec![item(1, 2), item(2, 1), item(3, 1), item(4, 1)];
+    items[3].sku = "SKU-3".into();
+    items[3].distributor_sku = None;
+    let mut o = order(&items);
+    assert!(o.refused_lines().is_empty(), "an order not placed has no refusals");
+    o.begin_submission("bob", PlacementMethod::Api, 6, ts(4)).unwrap();
+    let mut first = DistributorOrder::new("IM-1", "accepted");
+    first.rejected = vec![
+        refusal(Some("2"), Some("ING-9"), "discontinued"),
+        // A line number Purser never sent: the SKU says which.
+        refusal(Some("17"), Some("ing-1"), "no stock"),
+        // On two lines by Purser's SKU (line 3's and line 4's): neither is taken.
+        refusal(None, Some("SKU-3"), "restricted"),
+    ];
+    let mut second = DistributorOrder::new("IM-2", "accepted");
+    second.rejected = vec![
+        refusal(Some(" 2 "), None, "said twice"),
+        refusal(None, None, "nothing to go by"),
+        refusal(Some("0"), Some("NOT-HERE"), "unknown"),
+    ];
+    o.complete_submission(Vec::new(), None, vec![first, second], ts(5))
+        .unwrap();
+    let refused: Vec<(u32, &str)> = o
+        .refused_lines()
+        .into_iter()
+        .map(|(n, r)| (n, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        refused,
+        [(1, "no stock"), (2, "discontinued")],
+        "the first refusal of a line is kept"
+    );
+    let sub = o.submission().unwrap();
+    assert_eq!(o.refused_line(&sub.distributor_orders[0].rejected[2]), None);
+    assert_eq!(o.refused_line(&sub.distributor_orders[1].rejected[1]), None);
+    assert_eq!(o.refused_line(&sub.distributor_orders[1].rejected[2]), None);
+    // Line 3 alone by its Ingram part number.
+    assert_eq!(o.refused_line(&refusal(None, Some("ING-3"), "x")), Some(3));
+    let mut coded = refusal(None, None, "discontinued");
+    assert_eq!(coded.said(), "discontinued");
+    coded.code = Some("E42".into());
+    assert_eq!(coded.said(), "discontinued (code E42)");
+}

@@ -33,6 +33,32 @@ fn kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
     ])
 }
 
+/// A label and its value in the warning tone (something the buyer must act on).
+fn warn_kv<'a>(th: &Theme, k: &'a str, v: String) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<17} "), th.muted),
+        Span::styled(v, th.warn),
+    ])
+}
+
+/// A line the distributor refused: which of the order's lines, as far as it says, and why.
+fn refusal_text(o: &crate::domain::Order, r: &crate::domain::order::RejectedLine) -> String {
+    let qty = r.quantity.map(|q| format!(" ×{q}")).unwrap_or_default();
+    let what = match o.refused_line(r) {
+        Some(n) => format!("line {n} · {}{qty}", o.lines[n as usize - 1].sku),
+        None => {
+            let named = [r.line.as_deref().map(|l| format!("line {l}")), r.sku.clone()];
+            let named: Vec<String> = named.into_iter().flatten().collect();
+            if named.is_empty() {
+                "a line it did not name".into()
+            } else {
+                format!("{}{qty} (matches no single line here)", named.join(" · "))
+            }
+        }
+    };
+    format!("{what}: {}", r.said())
+}
+
 /// Draws one order in detail: its head, its lines, and the rest below (scrollable).
 pub(super) fn render_detail(ctx: &Ctx, d: &Detail, f: &mut Frame, area: Rect) {
     let th = ctx.theme;
@@ -198,6 +224,9 @@ fn facts<'a>(ctx: &Ctx<'a>, o: &Order) -> Vec<Line<'a>> {
                 "distributor order",
                 format!("{} · {}{tracking}", d.number, d.status),
             ));
+            for r in &d.rejected {
+                info.push(warn_kv(th, "refused", refusal_text(o, r)));
+            }
         }
         if !sub.recipients.is_empty() {
             info.push(kv(th, "emailed to", sub.recipients.join(", ")));
