@@ -156,11 +156,12 @@ impl Order {
 }
 
 impl RejectedLine {
-    /// What the distributor said, with its code when it gave one.
+    /// What the distributor said (its spacing evened out), with its code when it gave one.
     pub fn said(&self) -> String {
+        let reason = self.reason.split_whitespace().collect::<Vec<_>>().join(" ");
         match &self.code {
-            Some(code) => format!("{} (code {code})", self.reason),
-            None => self.reason.clone(),
+            Some(code) => format!("{reason} (code {code})"),
+            None => reason,
         }
     }
 }

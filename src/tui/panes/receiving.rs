@@ -720,8 +720,7 @@ impl ReceivingPane {
         self.note(
             Tone::Warn,
             format!(
-                "⚠ {} line {} was refused by {by} ({said}) yet its goods are here: received as \
-                 scanned; tell the buyer",
+                "⚠ {} line {} was refused by {by}: {said}; received all the same, tell the buyer",
                 target.po, target.line
             ),
         );

@@ -206,7 +206,9 @@ fn a_refused_line_is_known_by_the_number_sent_else_by_a_sku_only_one_line_carrie
     assert_eq!(o.refused_line(&sub.distributor_orders[1].rejected[2]), None);
     // Line 3 alone by its Ingram part number.
     assert_eq!(o.refused_line(&refusal(None, Some("ING-3"), "x")), Some(3));
-    let mut coded = refusal(None, None, "discontinued");
+    let mut coded = refusal(None, None, " SKU-NOTFOUND    XX-404\n");
+    assert_eq!(coded.said(), "SKU-NOTFOUND XX-404", "spacing evened out");
+    coded.reason = "discontinued".into();
     assert_eq!(coded.said(), "discontinued");
     coded.code = Some("E42".into());
     assert_eq!(coded.said(), "discontinued (code E42)");
