@@ -75,6 +75,9 @@ pub struct ScanState {
     pub mode: ScanMode,
     /// A quantity set with `*N`, used by the next line selected.
     pub qty: Option<u32>,
+    /// A `*…` scan that was not a quantity (`*1O` for `*10`): the next product scan is
+    /// refused rather than received as one unit the receiver did not mean.
+    pub bad_qty: Option<String>,
 }
 
 /// Why a scan was refused (the terminal bell rings).
@@ -105,6 +108,8 @@ pub enum ScanError {
         gtin: Option<String>,
         serials_for: String,
     },
+    /// A product scanned after a quantity that was not read: not received.
+    AfterBadQuantity { quantity: String, code: String },
     /// While serials of one line are expected, the code of another open line was scanned:
     /// most likely the next product, not a serial.
     ProductCodeAsSerial {
@@ -129,6 +134,11 @@ impl std::fmt::Display for ScanError {
                 )
             }
             ScanError::BadQuantity(t) => write!(f, "`{t}` is not a quantity; use *N with N ≥ 1, then scan"),
+            ScanError::AfterBadQuantity { quantity, code } => write!(
+                f,
+                "`{code}` not received: the quantity before it, `{quantity}`, was not read; \
+                 scan *N and then it, or it alone for one unit"
+            ),
             ScanError::TooMany {
                 target,
                 sku,
@@ -286,10 +296,21 @@ impl ScanState {
             return match rest.trim().parse::<u32>() {
                 Ok(n) if n > 0 => {
                     self.qty = Some(n);
+                    self.bad_qty = None;
                     Step::QuantitySet(n)
                 }
-                _ => Step::Error(ScanError::BadQuantity(s.to_string())),
+                _ => {
+                    self.qty = None;
+                    self.bad_qty = Some(s.to_string());
+                    Step::Error(ScanError::BadQuantity(s.to_string()))
+                }
             };
+        }
+        if let Some(quantity) = self.bad_qty.take() {
+            return Step::Error(ScanError::AfterBadQuantity {
+                quantity,
+                code: s.to_string(),
+            });
         }
         let matching: Vec<&ScanLine> = lines.iter().filter(|l| l.line.matches_code(code)).collect();
         let open: Vec<Target> = matching.iter().filter(|l| l.open() > 0).map(|l| l.target).collect();
@@ -468,9 +489,10 @@ impl ScanState {
     /// Esc: leaves the pick list or the serials and forgets a quantity. Returns whether
     /// anything was cancelled.
     pub fn cancel(&mut self) -> bool {
-        let busy = self.mode != ScanMode::Idle || self.qty.is_some();
+        let busy = self.mode != ScanMode::Idle || self.qty.is_some() || self.bad_qty.is_some();
         self.mode = ScanMode::Idle;
         self.qty = None;
+        self.bad_qty = None;
         busy
     }
 
@@ -478,7 +500,10 @@ impl ScanState {
     pub fn prompt(&self, lines: &[ScanLine]) -> String {
         let qty = self.qty.map(|q| format!(" ×{q}")).unwrap_or_default();
         match &self.mode {
-            ScanMode::Idle => format!("Scan a SKU, MPN, EAN, GS1 code or PO{qty}  (*N then a scan: receive N)"),
+            ScanMode::Idle => match &self.bad_qty {
+                Some(q) => format!("`{q}` is not a quantity: scan *N again (Esc: one unit a scan)"),
+                None => format!("Scan a SKU, MPN, EAN, GS1 code or PO{qty}  (*N then a scan: receive N)"),
+            },
             ScanMode::Pick { code, candidates, .. } => {
                 format!(
                     "`{code}` is on {} open lines: scan or type 1–{}; Esc cancels",

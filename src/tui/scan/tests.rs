@@ -124,6 +124,34 @@ fn bad_quantities_are_refused() {
 }
 
 #[test]
+fn a_product_scanned_after_a_quantity_that_did_not_read_is_not_received() {
+    let ls = lines();
+    let mut s = ScanState::default();
+    // `*1O` (a letter O for a zero): refused, and so is the scan after it.
+    assert_eq!(s.scan(&ls, "*1O"), Step::Error(ScanError::BadQuantity("*1O".into())));
+    assert!(s.prompt(&ls).contains("`*1O` is not a quantity"), "{}", s.prompt(&ls));
+    assert_eq!(
+        s.scan(&ls, "CABLE"),
+        Step::Error(ScanError::AfterBadQuantity {
+            quantity: "*1O".into(),
+            code: "CABLE".into()
+        })
+    );
+    // Said once: the product alone now is one unit.
+    assert!(s.prompt(&ls).starts_with("Scan a SKU"));
+    assert_eq!(s.scan(&ls, "CABLE"), receive(t(7, 1), 1, None));
+    // A quantity scanned again replaces the one that did not read.
+    s.scan(&ls, "*0");
+    assert_eq!(s.scan(&ls, "*2"), Step::QuantitySet(2));
+    assert_eq!(s.scan(&ls, "CABLE"), receive(t(7, 1), 2, None));
+    // Esc forgets it: the next scan is one unit.
+    s.scan(&ls, "*x");
+    assert!(s.cancel(), "Esc had something to cancel");
+    assert_eq!(s.scan(&ls, "CABLE"), receive(t(7, 1), 1, None));
+    assert_eq!(s, ScanState::default());
+}
+
+#[test]
 fn unknown_codes_and_full_lines_are_refused() {
     let mut s = ScanState::default();
     assert_eq!(s.scan(&lines(), "NOPE"), Step::Error(ScanError::Unknown("NOPE".into())));
