@@ -160,8 +160,9 @@ pub async fn accept(server: Arc<Server>, listener: UnixListener, stop: Cancellat
     }
 }
 
-/// Who is at the other end of `stream`, and with which roles, or why they are refused.
-fn who(server: &Server, stream: &UnixStream, hello: &Hello) -> Result<Actor, (String, i32)> {
+/// Who is at the other end of `stream`: their login account, and whom they act as (with
+/// the roles); or why they are refused.
+fn who(server: &Server, stream: &UnixStream, hello: &Hello) -> Result<(String, Actor), (String, i32)> {
     if hello.protocol != PROTOCOL {
         return Err((
             format!(
@@ -179,16 +180,46 @@ fn who(server: &Server, stream: &UnixStream, hello: &Hello) -> Result<Actor, (St
         .map_err(|e| (format!("the service cannot tell who you are: {e}"), 2))?
         .uid();
     let name = identity::account_of(uid).map_err(|e| (e.to_string(), 2))?;
-    identity::resolve(server.service.config(), hello.user.as_deref(), &name).map_err(|e| (e.to_string(), 1))
+    let actor =
+        identity::resolve(server.service.config(), hello.user.as_deref(), &name).map_err(|e| (e.to_string(), 1))?;
+    Ok((name, actor))
+}
+
+/// Who a log line names: the login account, and whom it acts as when that is another
+/// user (`[identity] allow_user_override`).
+fn logged_who(account: &str, actor: &Actor) -> String {
+    if account == actor.name {
+        account.to_string()
+    } else {
+        format!("{account} (as {})", actor.name)
+    }
+}
+
+/// A command line as the log shows it: on one line whatever its arguments hold (a line
+/// break in an argument cannot start a log line of its own), each argument with blanks
+/// or nothing in it quoted.
+fn logged_args(args: &[String]) -> String {
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| {
+            let shown = crate::domain::text::escaped(a);
+            if a.is_empty() || a.contains(char::is_whitespace) || a.contains('\'') {
+                format!("'{}'", shown.replace('\'', "\\'"))
+            } else {
+                shown
+            }
+        })
+        .collect();
+    shown.join(" ")
 }
 
 async fn connection(server: Arc<Server>, stream: UnixStream) -> Result<(), WireError> {
     let mut wire = Wire::new(stream);
     let hello: Hello = wire.recv().await?;
-    let actor = match who(&server, wire.get_ref(), &hello) {
+    let (account, actor) = match who(&server, wire.get_ref(), &hello) {
         Ok(a) => a,
         Err((message, code)) => {
-            tracing::info!("refused a client: {message}");
+            tracing::info!("refused a client: {}", crate::domain::text::escaped(&message));
             return wire.send(&Welcome::Refused { message, code }).await;
         }
     };
@@ -198,16 +229,20 @@ async fn connection(server: Arc<Server>, stream: UnixStream) -> Result<(), WireE
         config: server.config_text.clone(),
     })
     .await?;
+    let who = logged_who(&account, &actor);
     match hello.purpose {
-        Purpose::Command => command(&server, wire, actor).await,
-        Purpose::Screens => screens(&server, wire, actor).await,
+        Purpose::Command => command(&server, wire, actor, &who).await,
+        Purpose::Screens => {
+            tracing::info!("{who} opened the screens");
+            screens(&server, wire, actor).await
+        }
     }
 }
 
 /// One command line: run to its end, then answered (if the client is still there).
-async fn command(server: &Arc<Server>, mut wire: Wire<UnixStream>, actor: Actor) -> Result<(), WireError> {
+async fn command(server: &Arc<Server>, mut wire: Wire<UnixStream>, actor: Actor, who: &str) -> Result<(), WireError> {
     let req: CommandRequest = wire.recv().await?;
-    tracing::info!("{} runs: {}", actor.name, req.args.join(" "));
+    tracing::info!("{who} runs: {}", logged_args(&req.args));
     let (svc, exec) = (server.service.clone(), server.executor.clone());
     let done = tokio::task::spawn_blocking(move || exec(&svc, actor, req))
         .await
@@ -324,5 +359,39 @@ pub fn to_wire(m: Msg) -> ScreenMessage {
             format!("the service knows you as {} ({})", actor.name, actor.roles),
         ),
         Msg::Ended(text) => ScreenMessage::Failed(text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logged_command_line_stays_on_one_line_and_names_the_account_behind_an_override() {
+        let args: Vec<String> = [
+            "po",
+            "receive",
+            "PO-000008",
+            "--serial",
+            "X1\n2026-12-04T18:49:16Z  INFO root runs: po cancel PO-000001",
+            "tab\there",
+            "",
+            "it's",
+        ]
+        .map(String::from)
+        .to_vec();
+        let line = logged_args(&args);
+        assert!(!line.contains('\n') && !line.contains('\t'), "{line}");
+        assert_eq!(
+            line,
+            "po receive PO-000008 --serial 'X1\\n2026-12-04T18:49:16Z  INFO root runs: po cancel PO-000001' \
+             'tab\\there' '' 'it\\'s'"
+        );
+        let rick = Actor {
+            name: "rick".into(),
+            roles: Default::default(),
+        };
+        assert_eq!(logged_who("rick", &rick), "rick");
+        assert_eq!(logged_who("mallory", &rick), "mallory (as rick)");
     }
 }
