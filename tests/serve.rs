@@ -597,16 +597,34 @@ fn the_kernel_says_who_connects_not_the_client() {
         message.contains(&format!("runs as {ann} with the rights of {bob}")),
         "{message}"
     );
-    // A socket closed to an account names the group that may use it.
+    // A socket closed to an account says why, as far as the account can tell.
+    let refusal = |name: &str| {
+        let out = as_user(name, &["--json", "whoami"]);
+        assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+        let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+        err["error"].as_str().unwrap().to_string()
+    };
+    // This service runs as root: its socket is for group root, whom no user joins.
     std::fs::set_permissions(&site.socket, std::fs::Permissions::from_mode(0o660)).unwrap();
-    let shut_out = as_user(&ann, &["--json", "whoami"]);
-    assert_eq!(shut_out.status.code(), Some(3));
-    let err: Value = serde_json::from_slice(&shut_out.stderr).unwrap();
-    let message = err["error"].as_str().unwrap();
+    let message = refusal(&ann);
     assert!(
-        message.contains("permission denied") && message.contains(&format!("usermod -aG root {ann}")),
+        message.contains("permission denied") && message.contains("belongs to group root"),
         "{message}"
     );
+    assert!(!message.contains("usermod"), "{message}");
+    // A socket for bob's group names the group, and how an administrator adds ann to it.
+    std::os::unix::fs::chown(&site.socket, None, Some(uid_gid(&bob))).unwrap();
+    let message = refusal(&ann);
+    assert!(message.contains(&format!("usermod -aG {bob} {ann}")), "{message}");
+    // A member of the socket's group shut out by its mode is told what is missing.
+    std::os::unix::fs::chown(&site.socket, None, Some(uid_gid(&ann))).unwrap();
+    std::fs::set_permissions(&site.socket, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let message = refusal(&ann);
+    assert!(
+        message.contains(&format!("though you are in its group {ann}")) && message.contains("the socket is mode 600"),
+        "{message}"
+    );
+    assert!(!message.contains("usermod"), "{message}");
 }
 
 /// Test accounts, removed again when dropped.

@@ -15,6 +15,12 @@ pub enum ClientError {
     Connect { path: PathBuf, source: std::io::Error },
     #[error("you may not use the Purser service's socket {} (permission denied): it is for the members of group {group}; an administrator adds you (usermod -aG {group} {user}), and the membership counts from your next login", path.display())]
     NotInGroup { path: PathBuf, group: String, user: String },
+    /// A member of the socket's group is refused all the same: a permission is missing.
+    #[error("you may not use the Purser service's socket {} (permission denied), though you are in its group {group}: {what}; an administrator gives the group access (the socket 0660 and its folder 0750, as the installed service makes them)", path.display())]
+    GroupShut { path: PathBuf, group: String, what: String },
+    /// The socket belongs to group root: the service runs without a group for its users.
+    #[error("you may not use the Purser service's socket {} (permission denied): it belongs to group root, so the service was started without a group for its users; an administrator runs the installed service (its socket is for group purser) or gives the socket's folder to the users' group", path.display())]
+    RootGroup { path: PathBuf },
     /// The process runs with one account's rights as another (setuid, `setpriv`): the
     /// service would know it by the effective one, the file by the real one.
     #[error("purser runs as {real} with the rights of {effective}; the Purser service knows a client by the rights it runs with, so run purser as one account")]
@@ -46,6 +52,8 @@ impl ClientError {
             ClientError::TwoAccounts { .. } => 2,
             ClientError::Connect { .. }
             | ClientError::NotInGroup { .. }
+            | ClientError::GroupShut { .. }
+            | ClientError::RootGroup { .. }
             | ClientError::Wire(_)
             | ClientError::NotTaken(_)
             | ClientError::Unanswered => 3,
@@ -141,7 +149,8 @@ fn one_account() -> Result<(), ClientError> {
 }
 
 /// Why connecting to `socket` failed, for people: a refused permission names the group
-/// that may use the socket (its own group, or its folder's when the folder is closed).
+/// that may use the socket (its own group, or its folder's when the folder is closed),
+/// or, to a member of that group, the permission that is missing.
 fn refused_connection(socket: &Path, source: std::io::Error) -> ClientError {
     use std::os::unix::fs::MetadataExt;
     if source.kind() != std::io::ErrorKind::PermissionDenied {
@@ -150,17 +159,65 @@ fn refused_connection(socket: &Path, source: std::io::Error) -> ClientError {
             source,
         };
     }
-    let gid = std::fs::metadata(socket)
-        .or_else(|_| std::fs::metadata(socket.parent().unwrap_or(Path::new("/"))))
-        .map(|m| m.gid());
-    let group = match gid {
-        Ok(gid) => crate::identity::group_of(gid).unwrap_or_else(|| gid.to_string()),
+    let path = socket.to_path_buf();
+    let folder = socket.parent().unwrap_or(Path::new("/"));
+    let (socket_meta, folder_meta) = (std::fs::metadata(socket), std::fs::metadata(folder));
+    let gid = match (&socket_meta, &folder_meta) {
+        (Ok(m), _) | (Err(_), Ok(m)) => m.gid(),
         // Installed, the socket's folder and the socket belong to group `purser`.
-        Err(_) => "purser".to_string(),
+        (Err(_), Err(_)) => {
+            return ClientError::NotInGroup {
+                path,
+                group: "purser".into(),
+                user: crate::identity::os_account().unwrap_or_else(|_| "USER".into()),
+            }
+        }
     };
-    ClientError::NotInGroup {
-        path: socket.to_path_buf(),
-        group,
-        user: crate::identity::os_account().unwrap_or_else(|_| "USER".into()),
+    if gid == 0 {
+        return ClientError::RootGroup { path };
+    }
+    let group = crate::identity::group_of(gid).unwrap_or_else(|| gid.to_string());
+    if !in_group(gid) {
+        return ClientError::NotInGroup {
+            path,
+            group,
+            user: crate::identity::os_account().unwrap_or_else(|_| "USER".into()),
+        };
+    }
+    let mode = |m: &std::fs::Metadata| m.mode() & 0o7777;
+    let what = match (&folder_meta, &socket_meta) {
+        (Ok(f), _) if f.gid() == gid && mode(f) & 0o010 == 0 => {
+            format!(
+                "its folder {} is mode {:o}, closed to the group",
+                folder.display(),
+                mode(f)
+            )
+        }
+        (_, Ok(s)) if mode(s) & 0o060 != 0o060 => {
+            format!("the socket is mode {:o}, not read-write for the group", mode(s))
+        }
+        _ => format!(
+            "a folder on the way to it is closed to you ({} or above)",
+            folder.display()
+        ),
+    };
+    ClientError::GroupShut { path, group, what }
+}
+
+/// Whether this process is in group `gid` (its own group or a supplementary one).
+fn in_group(gid: u32) -> bool {
+    // SAFETY: getegid has no preconditions; getgroups is asked for its count first and
+    // then writes at most that many entries into a buffer of that size.
+    unsafe {
+        if libc::getegid() == gid {
+            return true;
+        }
+        let n = libc::getgroups(0, std::ptr::null_mut());
+        if n <= 0 {
+            return false;
+        }
+        let mut groups = vec![0 as libc::gid_t; n as usize];
+        let got = libc::getgroups(n, groups.as_mut_ptr());
+        got > 0 && groups[..got as usize].contains(&gid)
     }
 }
