@@ -304,6 +304,19 @@ fn no_service_on_a_named_socket_is_a_clear_error() {
         message.contains("cannot reach the Purser service") && message.contains("purser.sock"),
         "{message}"
     );
+    // The screens say the same, with the same exit code.
+    let screens = site.run(&["--json"]);
+    assert_eq!(
+        screens.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&screens.stderr)
+    );
+    let err: Value = serde_json::from_slice(&screens.stderr).unwrap();
+    assert!(err["error"]
+        .as_str()
+        .unwrap()
+        .contains("cannot reach the Purser service"));
 }
 
 /// Where a command goes when both a socket and a database are named: the one typed beats

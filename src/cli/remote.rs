@@ -65,7 +65,7 @@ fn screens(socket: &Path, global: &Global) -> Result<(), CliError> {
                 user.clone(),
                 crate::serve::protocol::Purpose::Screens,
             ))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| (e.to_string(), e.exit_code()))?;
         let mut config = session.config.clone();
         if let Some(ui) = own_ui {
             config.ui = ui;
@@ -82,7 +82,10 @@ fn screens(socket: &Path, global: &Global) -> Result<(), CliError> {
             link,
         })
     });
-    crate::tui::run(crate::tui::Source::Service(connect)).map_err(|e| CliError::new(e.to_string(), 1))
+    crate::tui::run(crate::tui::Source::Service(connect)).map_err(|e| match e {
+        crate::tui::error::ScreenError::NotConnected { message, code } => CliError::new(message, code),
+        e => CliError::new(e.to_string(), 1),
+    })
 }
 
 /// The `[ui]` section of the user's own configuration, when there is one.

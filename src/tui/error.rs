@@ -43,6 +43,11 @@ pub enum ScreenError {
     /// The Purser service refused or failed, in its words (the screens are its client).
     #[error("{0}")]
     Service(String),
+    /// The screens could not connect to the Purser service: why, and the exit code a
+    /// command reports for the same (3 when the service is not there or not open to
+    /// the user, its own code when it refused).
+    #[error("{message}")]
+    NotConnected { message: String, code: i32 },
 }
 
 /// What is wrong with a form's input; the form stays open with it.

@@ -121,8 +121,10 @@ pub struct Linked {
     pub link: std::sync::mpsc::Sender<worker::Req>,
 }
 
-/// Connects to the service within the given runtime, answering on the given sender.
-pub type Connect = Box<dyn FnOnce(&tokio::runtime::Runtime, UnboundedSender<worker::Msg>) -> Result<Linked, String>>;
+/// Connects to the service within the given runtime, answering on the given sender; or
+/// says why not, with the exit code (see [`ScreenError::NotConnected`]).
+pub type Connect =
+    Box<dyn FnOnce(&tokio::runtime::Runtime, UnboundedSender<worker::Msg>) -> Result<Linked, (String, i32)>>;
 
 /// Where the screens' data comes from.
 pub enum Source {
@@ -145,7 +147,7 @@ pub fn run(source: Source) -> Result<(), ScreenError> {
 fn run_client(connect: Connect) -> Result<(), ScreenError> {
     let rt = runtime()?;
     let (msg_tx, msg_rx) = tokio::sync::mpsc::unbounded_channel();
-    let linked = connect(&rt, msg_tx.clone()).map_err(ScreenError::Service)?;
+    let linked = connect(&rt, msg_tx.clone()).map_err(|(message, code)| ScreenError::NotConnected { message, code })?;
     let config = Arc::new(linked.config);
     let app = new_app_with(
         config.clone(),
