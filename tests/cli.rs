@@ -811,7 +811,7 @@ fn refused_commands_say_why_and_change_nothing() {
                 "S1",
             ],
             1,
-            vec!["line 1 (20XW00A1NL) is serialized: give one serial number per unit (2 units, 1 serials)"],
+            vec!["line 1 (20XW00A1NL) is serialized: give one serial number per unit (2 units, 1 serial)"],
         ),
         (
             "rick",

@@ -73,7 +73,7 @@ pub enum RuleError {
     NotTheApprover { po: PoNumber, approver: String },
     #[error("{actor} created {po} and cannot approve their own order")]
     OwnOrder { actor: String, po: PoNumber },
-    #[error("{po} has no line {line} (it has {count} lines)")]
+    #[error("{po} has no line {line} (it has {})", super::text::count(*.count, "line"))]
     UnknownLine { po: PoNumber, line: u32, count: usize },
     #[error("quantity must be at least 1")]
     ZeroQuantity,
@@ -86,7 +86,11 @@ pub enum RuleError {
         open: u32,
         asked: u32,
     },
-    #[error("line {line} ({sku}) is serialized: give one serial number per unit ({qty} units, {serials} serials)")]
+    #[error(
+        "line {line} ({sku}) is serialized: give one serial number per unit ({}, {})",
+        super::text::count(*.qty as usize, "unit"),
+        super::text::count(*.serials, "serial")
+    )]
     SerialCount {
         line: u32,
         sku: String,
@@ -160,4 +164,33 @@ pub enum RuleError {
         method: &'static str,
         job: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_in_messages_are_singular_for_one() {
+        let unknown = |count| {
+            RuleError::UnknownLine {
+                po: PoNumber(8),
+                line: 3,
+                count,
+            }
+            .to_string()
+        };
+        assert_eq!(unknown(1), "PO-000008 has no line 3 (it has 1 line)");
+        assert_eq!(unknown(2), "PO-000008 has no line 3 (it has 2 lines)");
+        let serials = RuleError::SerialCount {
+            line: 1,
+            sku: "AP-650".into(),
+            qty: 1,
+            serials: 0,
+        };
+        assert_eq!(
+            serials.to_string(),
+            "line 1 (AP-650) is serialized: give one serial number per unit (1 unit, 0 serials)"
+        );
+    }
 }

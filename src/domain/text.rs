@@ -108,6 +108,15 @@ pub fn escaped(s: &str) -> String {
     out
 }
 
+/// `n` things, singular for one: `1 line`, `2 lines` (English plurals with an s).
+pub fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 /// What a panic said (its message, when it carried text).
 pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
     payload

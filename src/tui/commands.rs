@@ -565,9 +565,5 @@ fn unreceive(svc: &Service, actor: &Actor, po: PoNumber, receipt: u32) -> Result
 }
 
 fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
+    crate::domain::text::count(n, what)
 }

@@ -54,11 +54,11 @@ fn receiving_checks_quantities_and_serials() {
     );
     refused(
         k.receive_as_rick(o2, 1, Some(2), &["SN-9"]),
-        &["line 1 (nb-1) is serialized: give one serial number per unit (2 units, 1 serials)"],
+        &["line 1 (nb-1) is serialized: give one serial number per unit (2 units, 1 serial)"],
     );
     refused(
         k.receive_as_rick(o2, 1, None, &[]),
-        &["line 1 (nb-1) is serialized: give one serial number per unit (1 units, 0 serials)"],
+        &["line 1 (nb-1) is serialized: give one serial number per unit (1 unit, 0 serials)"],
     );
     refused(
         k.receive_as_rick(o1, 3, None, &["X"]),

@@ -120,7 +120,7 @@ fn serialized_lines_need_one_serial_per_unit() {
     );
     assert_eq!(
         e.to_string(),
-        "line 1 (nb-1) is serialized: give one serial number per unit (2 units, 1 serials)"
+        "line 1 (nb-1) is serialized: give one serial number per unit (2 units, 1 serial)"
     );
     // No quantity and no serials means one unit, which still needs its serial.
     assert_eq!(
