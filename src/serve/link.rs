@@ -183,6 +183,7 @@ impl Link {
             });
         }
         self.pdf_dirs.clear();
+        let _ = self.out.send(Msg::Disconnected);
         let _ = self.out.send(Msg::Notice(
             Tone::Warn,
             "lost the connection to the Purser service; reconnecting…".into(),

@@ -359,6 +359,10 @@ pub fn to_wire(m: Msg) -> ScreenMessage {
             format!("the service knows you as {} ({})", actor.name, actor.roles),
         ),
         Msg::Ended(text) => ScreenMessage::Failed(text),
+        Msg::Disconnected => ScreenMessage::Notice(
+            crate::tui::widgets::Tone::Warn,
+            "the connection to the Purser service was lost".into(),
+        ),
     }
 }
 

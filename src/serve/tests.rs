@@ -183,6 +183,8 @@ fn screens_whose_service_restarts_say_so_reconnect_and_load_afresh() {
     let (rick, mut hears) = screens(&clients, &socket, "rick");
     // The service goes away: its connections close.
     server.shutdown_timeout(Duration::from_secs(5));
+    // Said to the screens as a state (shown until the service is back), then in words.
+    wait_for(&clients, &mut hears, |m| matches!(m, Msg::Disconnected).then_some(()));
     let lost = wait_for(&clients, &mut hears, |m| match m {
         Msg::Notice(Tone::Warn, text) => Some(text.clone()),
         _ => None,
@@ -207,6 +209,7 @@ fn screens_whose_service_restarts_say_so_reconnect_and_load_afresh() {
         _ => None,
     });
     assert!(back.contains("reconnected"), "{back}");
+    wait_for(&clients, &mut hears, |m| matches!(m, Msg::Welcome { .. }).then_some(()));
     wait_for(&clients, &mut hears, |m| matches!(m, Msg::Reload).then_some(()));
     assert_eq!(service_order_received(&db, po), 0, "the refused receipt was not made");
 }

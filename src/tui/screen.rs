@@ -66,6 +66,9 @@ pub struct App {
     pub calls: Vec<Call>,
     /// A call to a distributor is under way (Esc on its pane stops waiting for it).
     pub calling: bool,
+    /// The connection to the Purser service is lost and being made again (the screens are
+    /// its client): shown on every pane until it is back.
+    pub disconnected: bool,
     /// This user's unseen notices (failed background work for their orders), newest
     /// first: shown on every pane until marked seen.
     pub notices: Vec<crate::domain::notice::Notice>,
@@ -124,6 +127,7 @@ impl App {
             to_worker: Vec::new(),
             calls: Vec::new(),
             calling: false,
+            disconnected: false,
             notices: Vec::new(),
             pdf_dir: std::path::PathBuf::from("pdf"),
             data: Data::default(),
@@ -802,7 +806,11 @@ impl App {
             }
             Msg::Failed(e) => self.info(Tone::Error, e.to_string()),
             Msg::Notice(tone, text) => self.info(tone, text),
-            Msg::Welcome { actor, config } => self.welcomed(actor, *config),
+            Msg::Disconnected => self.disconnected = true,
+            Msg::Welcome { actor, config } => {
+                self.disconnected = false;
+                self.welcomed(actor, *config)
+            }
             // The event loop closes the screens on it; nothing is left to show.
             Msg::Ended(why) => self.info(Tone::Error, why),
             Msg::Done { command, result } => {

@@ -2675,6 +2675,30 @@ fn a_service_that_takes_the_screens_back_with_other_roles_changes_what_they_offe
     assert_eq!(h.app.config.ui.scan_min_chars, ui_before);
 }
 
+#[test]
+fn screens_that_lost_the_service_say_so_on_every_pane_until_it_takes_them_back() {
+    let mut h = Harness::new("rick");
+    let marker = "service lost, reconnecting";
+    assert!(!h.render(120, 30).contains(marker));
+    h.app.on_msg(Msg::Disconnected);
+    // Later messages take the status line; the tab bar keeps saying it.
+    h.app
+        .info(super::widgets::Tone::Error, "✗ not connected to the Purser service");
+    for pane in ["4", "alt-2"] {
+        h.keys(pane);
+        let screen = h.render(120, 30);
+        assert!(screen.lines().next().unwrap().contains(marker), "{screen}");
+    }
+    // At 80 columns the user's name gives way; the tabs and the warning stay.
+    let narrow = h.render(80, 24);
+    assert!(narrow.lines().next().unwrap().contains("⚠ service lost"), "{narrow}");
+    h.app.on_msg(Msg::Welcome {
+        actor: as_user(&config(), "rick"),
+        config: Box::new(config()),
+    });
+    assert!(!h.render(120, 30).contains(marker));
+}
+
 /// The dock on small terminals, with Tab-ended scans, pastes and other clients' receipts.
 mod dock;
 

@@ -99,9 +99,19 @@ fn draw_tabs(app: &App, f: &mut Frame, area: Rect) {
         " "
     };
     let who = format!(" {busy} {} ", app.actor.name);
+    // Until the service is back, every pane says so (a message on the status line is
+    // soon replaced by the next).
+    let down = if app.disconnected {
+        " ⚠ service lost, reconnecting "
+    } else {
+        ""
+    };
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let pad = (area.width as usize).saturating_sub(used + who.chars().count());
+    let pad = (area.width as usize).saturating_sub(used + down.chars().count() + who.chars().count());
     spans.push(Span::styled(" ".repeat(pad), th.tab));
+    if !down.is_empty() {
+        spans.push(Span::styled(down, th.error));
+    }
     spans.push(Span::styled(who, th.accent));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -98,6 +98,9 @@ pub enum Msg {
         actor: crate::identity::Actor,
         config: Box<crate::config::Config>,
     },
+    /// The connection to the service was lost; the screens are reconnecting (until
+    /// [`Msg::Welcome`]).
+    Disconnected,
     /// The service no longer serves these screens (it refused them when they reconnected,
     /// in these words): the screens close and say why.
     Ended(String),
