@@ -189,6 +189,7 @@ impl ReceivingPane {
     /// The open lines and receivable orders again, after the orders changed.
     pub fn refresh(&mut self, ctx: &Ctx) {
         self.check_permission(ctx);
+        self.unnarrow_when_done(ctx);
         let sel = self.orders.get(self.cursor.sel).copied();
         let offered = |o: &&crate::domain::Order| self.offers(ctx, o);
         self.lines = scan_lines(ctx.data.orders.iter().rev().filter(offered));
@@ -209,6 +210,10 @@ impl ReceivingPane {
     /// order number, oldest first, as the orders reversed.)
     pub fn orders_changed(&mut self, ctx: &Ctx, slots: &[usize]) {
         self.check_permission(ctx);
+        if self.unnarrow_when_done(ctx) {
+            // Every order's lines are offered again.
+            return self.refresh(ctx);
+        }
         let sel = self.orders.get(self.cursor.sel).copied();
         for &i in slots {
             let o = &ctx.data.orders[i];
@@ -229,6 +234,24 @@ impl ReceivingPane {
         }
         self.reselect(sel);
         self.follow_lines(ctx);
+    }
+
+    /// Narrowed to an order that is no longer receivable (its last unit came, here or
+    /// elsewhere, or it was cancelled): scanning takes every order again, and says so.
+    /// Returns whether it did.
+    fn unnarrow_when_done(&mut self, ctx: &Ctx) -> bool {
+        let Some(po) = self.narrow else { return false };
+        if !ctx.data.orders_loaded {
+            return false;
+        }
+        let why = match ctx.data.order(po).map(|o| o.status()) {
+            Some(status) if status.is_receivable() => return false,
+            Some(status) => format!("{po} is {status} now"),
+            None => format!("{po} is no longer here"),
+        };
+        self.narrow = None;
+        self.note(Tone::Info, format!("{why}: scanning for every order again"));
+        true
     }
 
     /// Whether the user may receive here (else the scan box goes).
@@ -698,12 +721,26 @@ impl ReceivingPane {
                 return Ask::Send(Command::Receive { po: target.po, req });
             }
             Step::Error(e) => {
-                let done = elsewhere(ctx, self, &e);
+                let done = elsewhere(ctx, self, &e).or_else(|| self.serial_too_many(&e));
                 self.note(Tone::Error, done.unwrap_or_else(|| format!("✗ {e}")));
                 return Ask::Bell;
             }
         }
         Ask::Nothing
+    }
+
+    /// An unknown code scanned after the line scanned last got all its serials: most
+    /// likely one serial too many (a pasted column one longer than the line), said so.
+    fn serial_too_many(&self, e: &ScanError) -> Option<String> {
+        let ScanError::Unknown(code) = e else { return None };
+        let t = self.current?;
+        let l = self.lines.iter().find(|l| l.target == t)?;
+        (l.line.serialized && l.open() == 0).then(|| {
+            format!(
+                "✗ unknown code `{code}`; if it is a serial number, {} line {} ({}) already has all {} of its serials",
+                t.po, t.line, l.line.sku, l.line.quantity
+            )
+        })
     }
 
     /// Goods scanned for a line the distributor refused: received as they came, and said

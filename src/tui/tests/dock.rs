@@ -543,3 +543,54 @@ fn a_line_the_distributor_refused_is_marked_at_the_dock_and_goods_for_it_receive
     assert_eq!(warnings.len(), 1, "{:?}", h.app.receiving.log);
     assert!(warnings[0].contains("PO-000004 line 2") && warnings[0].contains("end of life (code E17)"));
 }
+
+#[test]
+fn scanning_narrowed_to_an_order_takes_every_order_again_once_it_is_completely_received() {
+    let mut h = Harness::new("rick");
+    // Another order on its way to the dock.
+    let pool = h.svc.list_items(&Default::default()).unwrap();
+    let ups = pool.iter().find(|i| i.sku == "UPS-1500").expect("in the pool").id;
+    let other = h.placed_by_hand("dicker", ups);
+    h.poll();
+    assert!(h.app.receiving.orders.contains(&other));
+    h.scan("PO-000004\n");
+    h.settle();
+    assert_eq!(h.app.receiving.narrow, Some(PoNumber(4)));
+    assert_eq!(h.app.receiving.orders, [PoNumber(4)]);
+    // A colleague receives all of it.
+    colleague_receives_ap650(&h, 8, "A");
+    let rick = as_user(&config(), "rick");
+    let req = ReceiveRequest {
+        line: 2,
+        quantity: Some(2),
+        serials: vec!["SW-A".into(), "SW-B".into()],
+    };
+    h.other_client().receive(&rick, PoNumber(4), req).unwrap();
+    h.poll();
+    assert_eq!(h.app.receiving.narrow, None, "{:?}", h.app.receiving.log);
+    assert_eq!(h.app.receiving.orders, [other], "the other open order is back");
+    let said = h.app.receiving.log.back().map(|(_, t)| t.clone()).unwrap_or_default();
+    assert!(
+        said.contains("PO-000004 is Completed now: scanning for every order again"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_serial_past_the_last_a_line_takes_is_named_as_one_too_many() {
+    let mut h = Harness::new("rick");
+    colleague_receives_ap650(&h, 7, "C");
+    h.poll();
+    expect_ap650_serials(&mut h);
+    h.scan("SN-LAST\n");
+    h.settle();
+    assert_eq!(h.order(4).received_on(1), 8, "{:?}", h.app.receiving.log);
+    h.scan("SN-EXTRA\n");
+    h.settle();
+    let said = h.app.receiving.log.back().map(|(_, t)| t.clone()).unwrap_or_default();
+    assert!(
+        said.contains("unknown code `SN-EXTRA`; if it is a serial number, PO-000004 line 1 (AP-650) already has all 8"),
+        "{said}"
+    );
+    assert_eq!(h.order(4).received_on(1), 8, "nothing more received");
+}
