@@ -1237,22 +1237,30 @@ fn render_log(r: &ReceivingPane, ctx: &Ctx, f: &mut Frame, log: Rect) {
     let th = ctx.theme;
     let h = log.height.saturating_sub(1) as usize;
     let end = r.log.len().saturating_sub(r.log_back);
-    let skip = end.saturating_sub(h);
-    let lines: Vec<Line> = r
-        .log
-        .iter()
-        .take(end)
-        .skip(skip)
-        .map(|(tone, t)| {
-            let style = match tone {
-                Tone::Ok => th.ok,
-                Tone::Error => th.error,
-                Tone::Warn => th.warn,
-                Tone::Info => th.base,
-            };
-            Line::from(Span::styled(t.clone(), style))
-        })
-        .collect();
+    // Newest last, each entry wrapped to the pane's width (a long refusal is read whole):
+    // the last `h` rows of the entries up to `end`.
+    let mut rows: Vec<Line> = Vec::new();
+    for (tone, t) in r.log.iter().take(end).rev() {
+        if rows.len() >= h {
+            break;
+        }
+        let style = match tone {
+            Tone::Ok => th.ok,
+            Tone::Error => th.error,
+            Tone::Warn => th.warn,
+            Tone::Info => th.base,
+        };
+        let wrapped = crate::tui::widgets::wrap_words(t, log.width as usize);
+        rows.extend(
+            wrapped
+                .into_iter()
+                .rev()
+                .map(|piece| Line::from(Span::styled(piece, style))),
+        );
+    }
+    rows.truncate(h);
+    rows.reverse();
+    let lines = rows;
     let back = if r.log_back > 0 {
         format!(" {} older lines shown · PageDown: newer ", r.log_back)
     } else {
