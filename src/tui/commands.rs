@@ -5,6 +5,7 @@
 use crate::app::{CreateOrder, ImportOutcome, OtherDistributors, PlaceRequest, Service};
 use crate::domain::order::PlaceOutcome;
 use crate::domain::receiving::ReceiveRequest;
+use crate::domain::text::count as plural;
 use crate::domain::{ApprovalRule, ItemId, Order, PendingItem, PoNumber, Receipt};
 use crate::identity::Actor;
 use crate::tui::error::ScreenError;
@@ -562,8 +563,4 @@ fn unreceive(svc: &Service, actor: &Actor, po: PoNumber, receipt: u32) -> Result
         orders: vec![r.order],
         ..Patch::default()
     })
-}
-
-fn plural(n: usize, what: &str) -> String {
-    crate::domain::text::count(n, what)
 }

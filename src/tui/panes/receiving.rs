@@ -746,12 +746,14 @@ impl ReceivingPane {
     /// Goods scanned for a line the distributor refused: received as they came, and said
     /// (once per line), so that the buyer hears the line arrived after all.
     fn tell_refused(&mut self, target: Target, ctx: &Ctx) {
+        // Told already: the next units of the line are scanned at a scanner's pace.
+        if self.told_refused.contains(&target) {
+            return;
+        }
         let Some(o) = ctx.data.order(target.po) else { return };
         let refused = o.refused_lines();
         let Some(r) = refused.get(&target.line) else { return };
-        if !self.told_refused.insert(target) {
-            return;
-        }
+        self.told_refused.insert(target);
         let by = ctx.config.distributor_name(&o.distributor);
         let said = r.said();
         self.note(
